@@ -1,0 +1,68 @@
+using System;
+
+namespace NetCompiler;
+
+/// <summary>The non-linearity applied after a layer's weighted sum: y = f(z).</summary>
+/// <remarks>The numeric values are part of the generator's contract; do not renumber.</remarks>
+public enum Activation
+{
+    /// <summary>f(z) = z.</summary>
+    Identity = 0,
+    /// <summary>f(z) = max(0, z).</summary>
+    ReLU = 1,
+    /// <summary>f(z) = (e^z − e^−z) / (e^z + e^−z).</summary>
+    Tanh = 2,
+    /// <summary>The logistic function f(z) = 1 / (1 + e^−z).</summary>
+    Sigmoid = 3,
+}
+
+/// <summary>The objective a network is trained to minimise.</summary>
+/// <remarks>The numeric values are part of the generator's contract; do not renumber.</remarks>
+public enum Loss
+{
+    /// <summary>E = ½ Σ (y − t)² per sample (the paper's Fig. 1d); the batch loss is the mean over samples.</summary>
+    HalfSquaredError = 0,
+    /// <summary>Softmax over the last layer's outputs, then cross-entropy −Σ t log p against a class label or a probability target.</summary>
+    SoftmaxCrossEntropy = 1,
+}
+
+/// <summary>
+/// Marks a <c>partial</c> class as a network that NetCompiler's source generator compiles at build time.
+/// The layers are the <see cref="InputAttribute"/> and layer attributes on the same declaration, in source order.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>The training objective; <see cref="Loss.HalfSquaredError"/> unless set.</summary>
+    public Loss Loss { get; set; } = Loss.HalfSquaredError;
+}
+
+/// <summary>The shape of one input sample, e.g. <c>[Input(784)]</c> or <c>[Input(1, 28, 28)]</c> (channels, height, width).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class InputAttribute : Attribute
+{
+    public InputAttribute(params int[] shape) => Shape = shape;
+
+    /// <summary>The dimensions of one sample; the flat input size is their product.</summary>
+    public int[] Shape { get; }
+}
+
+/// <summary>A fully connected layer: y = f(W·x + b) with W of shape [units, inputs].</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    public DenseAttribute(int units, Activation activation = Activation.Identity)
+    {
+        Units = units;
+        Activation = activation;
+    }
+
+    /// <summary>The number of output units.</summary>
+    public int Units { get; }
+
+    /// <summary>The non-linearity applied to the weighted sum.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Whether the layer adds a learned bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}

@@ -1,0 +1,1 @@
+namespace NetCompiler.Tests; public class Smoke { [Xunit.Fact] public void Runs() { } }
