@@ -1,0 +1,48 @@
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Emit;
+
+/// <summary>The non-linearities and their derivatives, as C# expressions. Derivatives are written in terms of the
+/// activation's output y = f(z), which the forward pass keeps, so z never has to be stored.</summary>
+internal static class Activations
+{
+    /// <summary>f(z) for a scalar expression z.</summary>
+    public static string Apply(ActivationKind kind, string z) => kind switch
+    {
+        ActivationKind.Identity => z,
+        ActivationKind.ReLU => $"{Names.MathF}.Max({z}, 0f)",
+        ActivationKind.Tanh => $"{Names.MathF}.Tanh({z})",
+        ActivationKind.Sigmoid => $"1f / (1f + {Names.MathF}.Exp(-({z})))",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>f′(z)·d for scalars, given y = f(z) (ReLU: d where y &gt; 0; tanh: d·(1 − y²); logistic: d·y·(1 − y)).</summary>
+    public static string ScalarDerivativeTimes(ActivationKind kind, string y, string d) => kind switch
+    {
+        ActivationKind.Identity => d,
+        ActivationKind.ReLU => $"({y} > 0f ? {d} : 0f)",
+        ActivationKind.Tanh => $"{d} * (1f - {y} * {y})",
+        ActivationKind.Sigmoid => $"{d} * {y} * (1f - {y})",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>f′(z)·d for vectors, given y = f(z).</summary>
+    public static string VectorDerivativeTimes(Isa isa, ActivationKind kind, string y, string d) => kind switch
+    {
+        ActivationKind.Identity => d,
+        ActivationKind.ReLU => $"{isa.Vector}.ConditionalSelect({isa.Vector}.GreaterThan({y}, {isa.VectorOfFloat}.Zero), {d}, {isa.VectorOfFloat}.Zero)",
+        ActivationKind.Tanh => $"{d} * ({isa.VectorOfFloat}.One - {y} * {y})",
+        ActivationKind.Sigmoid => $"{d} * {y} * ({isa.VectorOfFloat}.One - {y})",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>How the comments name f.</summary>
+    public static string Describe(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Identity => "identity",
+        ActivationKind.ReLU => "ReLU",
+        ActivationKind.Tanh => "tanh",
+        ActivationKind.Sigmoid => "logistic",
+        _ => kind.ToString(),
+    };
+}

@@ -1,0 +1,59 @@
+namespace NetCompiler.Generator.Emit;
+
+/// <summary>
+/// One instruction-set path of a vectorised kernel. Each condition is a constant to the JIT, so only the path the
+/// machine supports survives in the compiled kernel. All three are emitted from one template: they differ only in
+/// vector width and in how a fused multiply-add is spelled.
+/// </summary>
+internal sealed class Isa
+{
+    public static readonly Isa Avx512 = new(
+        "AVX-512", "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated",
+        "global::System.Runtime.Intrinsics.Vector512", 16, "FusedMultiplyAdd");
+
+    public static readonly Isa Avx2 = new(
+        "AVX2 + FMA", "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported",
+        "global::System.Runtime.Intrinsics.Vector256", 8, "FusedMultiplyAdd");
+
+    /// <summary>128-bit vectors: SSE or NEON where present, the BCL's software vectors elsewhere.</summary>
+    public static readonly Isa Portable = new(
+        "portable 128-bit", null,
+        "global::System.Runtime.Intrinsics.Vector128", 4, "MultiplyAddEstimate");
+
+    public static readonly Isa[] All = { Avx512, Avx2, Portable };
+
+    private Isa(string name, string? condition, string vector, int width, string fma)
+    {
+        Name = name;
+        Condition = condition;
+        Vector = vector;
+        Width = width;
+        FmaMethod = fma;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The JIT-time constant that selects this path; null for the last (fallback) path.</summary>
+    public string? Condition { get; }
+
+    /// <summary>The static vector class, e.g. <c>global::System.Runtime.Intrinsics.Vector512</c>.</summary>
+    public string Vector { get; }
+
+    public string VectorOfFloat => Vector + "<float>";
+
+    /// <summary>Floats per vector.</summary>
+    public int Width { get; }
+
+    private string FmaMethod { get; }
+
+    /// <summary>a·b + c.</summary>
+    public string Fma(string a, string b, string c) => $"{Vector}.{FmaMethod}({a}, {b}, {c})";
+
+    public string Load(string reference, string offset) => offset == "0"
+        ? $"{Vector}.LoadUnsafe(ref {reference})"
+        : $"{Vector}.LoadUnsafe(ref {reference}, (nuint)({offset}))";
+
+    public string Store(string value, string reference, string offset) => offset == "0"
+        ? $"{Vector}.StoreUnsafe({value}, ref {reference});"
+        : $"{Vector}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));";
+}

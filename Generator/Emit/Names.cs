@@ -1,0 +1,22 @@
+namespace NetCompiler.Generator.Emit;
+
+/// <summary>Fully qualified names used in generated code, so that no user type can capture them.</summary>
+internal static class Names
+{
+    public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+    public const string Span = "global::System.Span<float>";
+    public const string MathF = "global::System.MathF";
+    public const string ArgumentException = "global::System.ArgumentException";
+    public const string ArgumentOutOfRangeException = "global::System.ArgumentOutOfRangeException";
+    public const string ArrayPool = "global::System.Buffers.ArrayPool<float>";
+    public const string Initializer = "global::NetCompiler.ParameterInitializer";
+    public const string Loss = "global::NetCompiler.Loss";
+    public const string INetwork = "global::NetCompiler.INetwork";
+    public const string IClassifier = "global::NetCompiler.IClassifier";
+    public const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+    /// <summary>The nested class holding the layer kernels.</summary>
+    public const string Kernels = "GeneratedKernels";
+}

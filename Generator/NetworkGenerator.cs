@@ -1,0 +1,67 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parsing;
+
+namespace NetCompiler.Generator;
+
+/// <summary>
+/// Compiles every class marked <c>[Network]</c> into a specialised network at build time. The pipeline reads top to
+/// bottom: find the classes, parse each into a value-equal model (or diagnostics), emit one source file per model.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class NetworkGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class Steps
+    {
+        public const string Parse = nameof(Parse);
+        public const string Models = nameof(Models);
+        public const string Orphans = nameof(Orphans);
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // 1. Parse: the compiler hands us only classes carrying [Network]; each becomes a model or diagnostics.
+        //    The result holds no symbol or syntax, so an edit elsewhere compares equal and stops here.
+        var parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NetworkParser.NetworkAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => NetworkParser.Parse(ctx, ct))
+            .WithTrackingName(Steps.Parse);
+
+        // 2. Diagnostics travel on their own output, so reporting them never re-emits code.
+        context.RegisterSourceOutput(
+            parsed.Select(static (r, _) => r.Diagnostics).Where(static d => d.Count > 0),
+            static (spc, diagnostics) =>
+            {
+                foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            });
+
+        // 3. Emit: one file per valid model, re-run only when that model changes.
+        var models = parsed
+            .Select(static (r, _) => r.Spec)
+            .Where(static s => s is not null)
+            .Select(static (s, _) => s!)
+            .WithTrackingName(Steps.Models);
+        context.RegisterSourceOutput(models, static (spc, spec) => spc.AddSource(spec.HintName, NetworkEmitter.Emit(spec)));
+
+        // 4. [Input] or a layer attribute on a class without [Network] does nothing: say so.
+        foreach (var name in new[] { NetworkParser.InputAttributeName, NetworkParser.DenseAttributeName })
+        {
+            var orphans = context.SyntaxProvider
+                .ForAttributeWithMetadataName(name,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (ctx, ct) => NetworkParser.CheckOrphanLayers(ctx, ct))
+                .Where(static d => d.Count > 0)
+                .WithTrackingName(Steps.Orphans);
+            context.RegisterSourceOutput(orphans, static (spc, diagnostics) =>
+            {
+                foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            });
+        }
+    }
+}

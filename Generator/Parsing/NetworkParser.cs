@@ -1,0 +1,242 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetCompiler.Generator.Diagnostics;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Parsing;
+
+/// <summary>The parser's answer: a valid model, or null and the diagnostics that say why.</summary>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// Turns the attributes on a [Network] class into a <see cref="NetworkSpec"/>. All validation lives here: every
+/// problem becomes a <see cref="DiagnosticInfo"/> at the attribute that causes it, and the emitters only ever see a
+/// model whose every shape has been checked.
+/// </summary>
+internal static class NetworkParser
+{
+    public const string NetworkAttributeName = "NetCompiler.NetworkAttribute";
+    public const string InputAttributeName = "NetCompiler.InputAttribute";
+    public const string DenseAttributeName = "NetCompiler.DenseAttribute";
+
+    private static readonly string[] LayerAttributeNames = { DenseAttributeName };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
+        var networkAttribute = context.Attributes[0];
+        var networkLocation = LocationOf(networkAttribute) ?? declaration.Identifier.GetLocation();
+
+        CheckClassShape(type, declaration, networkLocation, diagnostics);
+
+        // The loss, from [Network(Loss = ...)].
+        var loss = LossKind.HalfSquaredError;
+        foreach (var named in networkAttribute.NamedArguments)
+        {
+            if (named.Key == "Loss" && named.Value.Value is int lossValue)
+            {
+                if (Enum.IsDefined(typeof(LossKind), lossValue)) loss = (LossKind)lossValue;
+                else diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, networkLocation,
+                    lossValue, "Loss", string.Join(", ", Enum.GetNames(typeof(LossKind)).Select(n => "Loss." + n))));
+            }
+        }
+
+        // Every NetCompiler attribute on the class, in source order. Those on other partial declarations are errors:
+        // their order relative to ours would depend on the order the compiler sees the files in.
+        var attributes = new List<(AttributeData Data, Location Location)>();
+        foreach (var attribute in type.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = attribute.AttributeClass?.ToDisplayString();
+            if (name != InputAttributeName && !LayerAttributeNames.Contains(name)) continue;
+            var reference = attribute.ApplicationSyntaxReference;
+            if (reference is null) continue;
+            var location = reference.GetSyntax(cancellationToken).GetLocation();
+            if (reference.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(reference.Span))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SplitAcrossPartials, location,
+                    type.Name, ShortName(name!)));
+                continue;
+            }
+            attributes.Add((attribute, location));
+        }
+        attributes.Sort((a, b) => a.Location.SourceSpan.Start.CompareTo(b.Location.SourceSpan.Start));
+
+        // [Input(params int[] shape)]
+        var input = attributes.FirstOrDefault(a => a.Data.AttributeClass?.ToDisplayString() == InputAttributeName);
+        int[]? inputShape = null;
+        if (input.Data is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, networkLocation, type.Name));
+        }
+        else if (TryReadInputShape(input.Data, out var shape))
+        {
+            if (shape.Length == 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyInputShape, input.Location, type.Name));
+            for (int i = 0; i < shape.Length; i++)
+                if (shape[i] <= 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, input.Location,
+                        $"Dimension {i} of the input shape", shape[i]));
+            inputShape = shape;
+        }
+
+        // The layers, in source order; each one's input is the previous one's output.
+        var layerAttributes = attributes.Where(a => a.Data.AttributeClass?.ToDisplayString() != InputAttributeName).ToList();
+        if (layerAttributes.Count == 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkLocation, type.Name));
+
+        long inputSize = 1;
+        foreach (var d in inputShape ?? Array.Empty<int>()) inputSize *= Math.Max(d, 1);
+        if (inputSize > MaxSize)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, type.Name,
+                $"the input size {inputSize}", MaxSize));
+
+        var layers = new List<DenseLayerSpec>();
+        long width = inputSize;
+        long offset = 0;
+        for (int index = 0; index < layerAttributes.Count; index++)
+        {
+            var (data, location) = layerAttributes[index];
+            if (!TryReadDense(data, out int units, out int activationValue, out bool bias)) continue;
+            if (units <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location,
+                    $"The number of units of layer {index + 1} (Dense)", units));
+                continue;
+            }
+            if (!Enum.IsDefined(typeof(ActivationKind), activationValue))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location,
+                    activationValue, "Activation", string.Join(", ", Enum.GetNames(typeof(ActivationKind)).Select(n => "Activation." + n))));
+                continue;
+            }
+            long count = width * units + (bias ? units : 0);
+            if (count + offset > MaxSize)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, location, type.Name,
+                    $"the parameter count up to layer {index + 1} ({count + offset})", MaxSize));
+                break;
+            }
+            layers.Add(new DenseLayerSpec(index, (int)width, units, (ActivationKind)activationValue, bias, (int)offset));
+            offset += count;
+            width = units;
+        }
+
+        // The loss must fit the last layer.
+        if (layers.Count > 0 && layers.Count == layerAttributes.Count && loss == LossKind.SoftmaxCrossEntropy)
+        {
+            var last = layers[layers.Count - 1];
+            var lastLocation = layerAttributes[layerAttributes.Count - 1].Location;
+            if (last.Activation != ActivationKind.Identity)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFit, lastLocation, "SoftmaxCrossEntropy", type.Name,
+                    $"softmax is applied to the last layer's weighted sums, so that layer must have no activation of its own; remove Activation.{last.Activation} from it"));
+            if (last.OutputSize < 2)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFit, lastLocation, "SoftmaxCrossEntropy", type.Name,
+                    "a softmax over one output is always 1; give the last layer one unit per class (at least 2), or use Loss.HalfSquaredError with Activation.Sigmoid for a single output"));
+        }
+
+        if (diagnostics.Count > 0 || inputShape is null)
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+
+        var spec = new NetworkSpec(
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            new EquatableArray<ContainingTypeSpec>(ContainingTypes(declaration)),
+            type.Name,
+            loss,
+            new EquatableArray<int>(inputShape),
+            new EquatableArray<DenseLayerSpec>(layers.ToArray()));
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>For [Input]/[Dense] on a class without [Network]: NC0011 at each such attribute.</summary>
+    public static EquatableArray<DiagnosticInfo> CheckOrphanLayers(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName))
+            return EquatableArray<DiagnosticInfo>.Empty;
+        var list = new List<DiagnosticInfo>();
+        foreach (var attribute in context.Attributes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerWithoutNetwork, LocationOf(attribute),
+                ShortName(attribute.AttributeClass!.ToDisplayString()), type.Name));
+        }
+        return new EquatableArray<DiagnosticInfo>(list.ToArray());
+    }
+
+    /// <summary>Sizes are ints everywhere in the generated code; keep every count well inside that.</summary>
+    private const long MaxSize = int.MaxValue / 2;
+
+    private static void CheckClassShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, Location location, List<DiagnosticInfo> diagnostics)
+    {
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name, ""));
+        for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
+            if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name,
+                    $", and make the enclosing type '{parent.Identifier.Text}' partial too"));
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (t.IsGenericType)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                    "generic or nested in a generic type", "every size must be known at build time; remove the type parameters"));
+        if (type.IsStatic)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "static", "a network holds its parameters in an instance; remove 'static'"));
+        if (type.IsAbstract && !type.IsStatic)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "abstract", "the generated code creates instances of it; remove 'abstract'"));
+    }
+
+    private static ContainingTypeSpec[] ContainingTypes(TypeDeclarationSyntax declaration)
+    {
+        var list = new List<ContainingTypeSpec>();
+        for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
+        {
+            var keyword = parent switch
+            {
+                RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                _ => parent.Keyword.ValueText,
+            };
+            list.Insert(0, new ContainingTypeSpec(keyword, parent.Identifier.ValueText));
+        }
+        return list.ToArray();
+    }
+
+    private static bool TryReadInputShape(AttributeData data, out int[] shape)
+    {
+        shape = Array.Empty<int>();
+        if (data.ConstructorArguments.Length != 1) return false; // the compiler already reports the bad call
+        var argument = data.ConstructorArguments[0];
+        if (argument.IsNull) return true; // [Input(null)]: reported as an empty shape
+        if (argument.Kind != TypedConstantKind.Array) return false;
+        shape = argument.Values.Select(v => v.Value is int i ? i : 0).ToArray();
+        return true;
+    }
+
+    private static bool TryReadDense(AttributeData data, out int units, out int activation, out bool bias)
+    {
+        units = 0; activation = 0; bias = true;
+        if (data.ConstructorArguments.Length < 1 || data.ConstructorArguments[0].Value is not int u) return false;
+        units = u;
+        if (data.ConstructorArguments.Length > 1 && data.ConstructorArguments[1].Value is int a) activation = a;
+        foreach (var named in data.NamedArguments)
+            if (named.Key == "Bias" && named.Value.Value is bool b) bias = b;
+        return true;
+    }
+
+    private static Location? LocationOf(AttributeData attribute)
+        => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
+
+    private static string ShortName(string fullName)
+    {
+        var name = fullName.Substring(fullName.LastIndexOf('.') + 1);
+        return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+    }
+}
