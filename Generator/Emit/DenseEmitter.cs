@@ -123,7 +123,7 @@ internal static class DenseEmitter
         if (dx) w.Line($"/// and writes ∂E/∂z of layer {n - 1} = f′ (its {Activations.Describe(below!.Value)}) · Wᵀ·dz to dzBelow, in the same pass.");
         w.Line("/// </summary>");
         w.Open($"internal static void Layer{n}Backward(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")})");
-        w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
+        if (dx) w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
         if (IsUnrolled(layer)) EmitBackwardUnrolled(w, layer, below);

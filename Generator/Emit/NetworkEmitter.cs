@@ -162,7 +162,7 @@ internal static class NetworkEmitter
         }
         LossEmitter.Emit(w, spec);
         w.Line();
-        EmitChecks(w);
+        EmitChecks(w, spec.Loss == LossKind.SoftmaxCrossEntropy);
         w.Close();
 
         w.Close();
@@ -328,7 +328,7 @@ internal static class NetworkEmitter
     private static string Offset(string reference, int offset)
         => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
 
-    private static void EmitChecks(SourceWriter w)
+    private static void EmitChecks(SourceWriter w, bool labels)
     {
         w.Line("internal static void CheckLength(int actual, int expected, string parameter)");
         w.Line("{");
@@ -342,6 +342,7 @@ internal static class NetworkEmitter
         w.Line($"        throw new {Names.ArgumentException}($\"Expected a {{(allowEmpty ? \"\" : \"positive \")}}multiple of {{inputSize}} elements in '{{parameter}}' (one row of {{inputSize}} per sample), but it has {{length}}.\", parameter);");
         w.Line("    return length / inputSize;");
         w.Line("}");
+        if (!labels) return;
         w.Line();
         w.Line("internal static void CheckLabels(global::System.ReadOnlySpan<int> labels, int classes, string parameter)");
         w.Line("{");

@@ -99,12 +99,17 @@ internal static class NetworkParser
                 $"the input size {inputSize}", MaxSize));
 
         var layers = new List<DenseLayerSpec>();
+        bool malformed = false; // an attribute the compiler itself rejects: its error says enough
         long width = inputSize;
         long offset = 0;
         for (int index = 0; index < layerAttributes.Count; index++)
         {
             var (data, location) = layerAttributes[index];
-            if (!TryReadDense(data, out int units, out int activationValue, out bool bias)) continue;
+            if (!TryReadDense(data, out int units, out int activationValue, out bool bias))
+            {
+                malformed = true;
+                continue;
+            }
             if (units <= 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location,
@@ -142,7 +147,7 @@ internal static class NetworkParser
                     "a softmax over one output is always 1; give the last layer one unit per class (at least 2), or use Loss.HalfSquaredError with Activation.Sigmoid for a single output"));
         }
 
-        if (diagnostics.Count > 0 || inputShape is null)
+        if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
         var spec = new NetworkSpec(

@@ -1,0 +1,73 @@
+using ApprovalTests;
+using ApprovalTests.Namers;
+using ApprovalTests.Reporters;
+using NetCompiler.Tests.Infrastructure;
+using Xunit;
+
+namespace NetCompiler.Tests.Generator;
+
+/// <summary>
+/// Golden files of the generated source (Tests/Generator/Snapshots/*.approved.cs), read and reviewed before they were
+/// accepted. A change to the emitted code fails here and leaves a *.received.cs beside the golden file: diff the two,
+/// and if the change is intended, copy received over approved (see the README's testing section).
+/// </summary>
+[UseReporter(typeof(QuietReporter))]
+[UseApprovalSubdirectory("Snapshots")]
+public class SnapshotTests
+{
+    public const string Tiny = """
+        using NetCompiler;
+        namespace Models;
+
+        /// <summary>The paper's Fig. 1a network: 2 inputs, 2 hidden units, 1 output.</summary>
+        [Network(Loss = Loss.HalfSquaredError)]
+        [Input(2)]
+        [Dense(2, Activation.Tanh)]
+        [Dense(1, Activation.Sigmoid)]
+        public partial class Tiny { }
+        """;
+
+    public const string FashionMlp = """
+        using NetCompiler;
+        namespace Models;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(784)]
+        [Dense(128, Activation.ReLU)]
+        [Dense(10)]
+        public partial class FashionMlp { }
+        """;
+
+    public const string DeepRegression = """
+        using NetCompiler;
+        namespace Models.Regression;
+
+        public static partial class Holder
+        {
+            [Network(Loss = Loss.HalfSquaredError)]
+            [Input(13)]
+            [Dense(40, Activation.Tanh)]
+            [Dense(24, Activation.Sigmoid)]
+            [Dense(9, Activation.Tanh, Bias = false)]
+            [Dense(3)]
+            public partial class DeepRegression { }
+        }
+        """;
+
+    [Fact]
+    public void Tiny_network_is_fully_unrolled() => Verify(Tiny, "Tiny");
+
+    [Fact]
+    public void Fashion_mlp() => Verify(FashionMlp, "FashionMlp");
+
+    [Fact]
+    public void Deep_tanh_sigmoid_regression() => Verify(DeepRegression, "DeepRegression");
+
+    private static void Verify(string model, string name)
+    {
+        var run = GeneratorHarness.Run(model);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Approvals.VerifyWithExtension(run.Source(name + ".g.cs"), ".cs");
+    }
+}

@@ -1,1 +1,0 @@
-namespace NetCompiler.Tests; public class Smoke { [Xunit.Fact] public void Runs() { } }
