@@ -50,7 +50,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models, static (spc, spec) => spc.AddSource(spec.HintName, NetworkEmitter.Emit(spec)));
 
         // 4. [Input] or a layer attribute on a class without [Network] does nothing: say so.
-        foreach (var name in new[] { NetworkParser.InputAttributeName, NetworkParser.DenseAttributeName })
+        foreach (var name in new[] { NetworkParser.InputAttributeName }.Concat(NetworkParser.LayerAttributeNames))
         {
             var orphans = context.SyntaxProvider
                 .ForAttributeWithMetadataName(name,

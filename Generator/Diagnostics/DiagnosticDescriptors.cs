@@ -87,4 +87,11 @@ internal static class DiagnosticDescriptors
         "Layer attribute without [Network]",
         "[{0}] on '{1}' has no effect without [Network]: add [Network(Loss = ...)] to the class",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0012: "{0}: {1}" — a layer whose shape does not fit what it receives.</summary>
+    public static readonly DiagnosticDescriptor ShapeMismatch = new(
+        "NC0012",
+        "Layer does not fit its input",
+        "{0} does not fit: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -49,9 +49,9 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line("/// <code>");
-        w.Line($"/// input  [{string.Join(", ", spec.InputShape)}] = {spec.InputSize} floats");
+        w.Line($"/// input  [{string.Join(", ", spec.InputShape)}] = {spec.InputSize} floats{(spec.InputShape.Count > 1 ? ", channel-major (as PyTorch's flatten)" : "")}");
         foreach (var layer in spec.Layers)
-            w.Line($"/// layer {layer.Number}  dense {layer.InputSize} → {layer.OutputSize}, {Activations.Describe(layer.Activation)}{(layer.Bias ? "" : ", no bias")}: {Number(layer.ParameterCount)} parameters, output [{layer.OutputSize}]");
+            w.Line($"/// layer {layer.Number}  {LayerEmitter.Describe(layer)}: {Number(layer.ParameterCount)} parameters, output {layer.Output}");
         w.Line($"/// loss   {(classifier ? "softmax cross-entropy (Predict returns class probabilities)" : "½·Σ(y − t)² (Predict returns the last layer's output)")}");
         w.Line($"/// total  {Number(spec.ParameterCount)} parameters");
         w.Line("/// </code>");
@@ -76,22 +76,20 @@ internal static class NetworkEmitter
         w.Line($"public const ulong ArchitectureHash = 0x{Fnv1a64(spec.Architecture):X16}UL;");
         w.Line();
         w.Line("// Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).");
-        foreach (var layer in spec.Layers)
+        foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
-            w.Line($"private const int Layer{layer.Number}Weights = {layer.WeightOffset}; // [{layer.OutputSize}, {layer.InputSize}]");
-            if (layer.Bias) w.Line($"private const int Layer{layer.Number}Bias = {layer.BiasOffset}; // [{layer.OutputSize}]");
+            w.Line($"private const int Layer{layer.Number}Weights = {layer.WeightOffset}; // {LayerEmitter.WeightShape(layer)}");
+            if (layer.HasBias) w.Line($"private const int Layer{layer.Number}Bias = {layer.BiasOffset}; // {LayerEmitter.BiasShape(layer)}");
         }
         w.Line();
-        int hidden = spec.Layers.Take(layerCount - 1).Sum(l => l.OutputSize);
-        int activations = spec.Layers.Sum(l => l.OutputSize);
-        int deltas = (layerCount > 1 ? 2 : 1) * spec.MaxWidth;
+        int hidden = PredictWorkspace(spec);
         if (hidden > 0)
         {
-            w.Line("// Floats of scratch for one Predict: the outputs of the hidden layers.");
+            w.Line("// Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).");
             w.Line($"private const int PredictWorkspaceSize = {hidden};");
         }
-        w.Line("// Floats of scratch for training on one sample: every layer's output, then two ∂E/∂z buffers of the widest layer.");
-        w.Line($"private const int TrainingWorkspaceSize = {activations + deltas};");
+        w.Line("// Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
+        w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
         w.Line("/// <summary>All parameters in the canonical order.</summary>");
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
@@ -117,14 +115,15 @@ internal static class NetworkEmitter
         w.Line("/// Glorot uniform for the others; every bias to zero.");
         w.Line("/// </summary>");
         w.Open("public void InitializeParameters(int seed)");
-        foreach (var layer in spec.Layers)
+        foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
             string weights = $"new {Names.Span}(_parameters, Layer{layer.Number}Weights, {layer.WeightCount})";
+            var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
-                w.Line($"{Names.Initializer}.HeNormal({weights}, fanIn: {layer.InputSize}, seed, layer: {layer.Index});");
+                w.Line($"{Names.Initializer}.HeNormal({weights}, fanIn: {fanIn}, seed, layer: {layer.Index});");
             else
-                w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {layer.InputSize}, fanOut: {layer.OutputSize}, seed, layer: {layer.Index});");
-            if (layer.Bias) w.Line($"new {Names.Span}(_parameters, Layer{layer.Number}Bias, {layer.OutputSize}).Clear();");
+                w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
+            if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
         w.Close();
         w.Line();
@@ -154,10 +153,10 @@ internal static class NetworkEmitter
         w.Line($"private static ref float At(ref float r, int i) => ref {Names.Unsafe}.Add(ref r, i);");
         w.Line();
         foreach (var layer in spec.Layers)
+            LayerEmitter.EmitKernels(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation);
+        if (spec.Layers.OfType<Conv2DLayerSpec>().Any(c => c.Padding > 0))
         {
-            DenseEmitter.EmitForward(w, layer);
-            w.Line();
-            DenseEmitter.EmitBackward(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation);
+            ConvEmitter.EmitPadHelper(w);
             w.Line();
         }
         LossEmitter.Emit(w, spec);
@@ -195,6 +194,8 @@ internal static class NetworkEmitter
         {
             var inputs = "x";
             int offset = 0;
+            int scratch = spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize);
+            if (spec.Layers.Max(LayerEmitter.ForwardScratch) > 0) w.Line($"ref float scratch = ref {Offset("h", scratch)};");
             foreach (var layer in spec.Layers)
             {
                 bool last = layer.Index == spec.Layers.Count - 1;
@@ -204,7 +205,7 @@ internal static class NetworkEmitter
                     w.Line($"ref float {output} = ref {Offset("h", offset)};");
                     offset += layer.OutputSize;
                 }
-                w.Line($"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {inputs}, ref {output});");
+                w.Line(LayerEmitter.ForwardCall(layer, inputs, output));
                 inputs = output;
             }
             if (classifier)
@@ -254,8 +255,7 @@ internal static class NetworkEmitter
         w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
         w.Line("float scale = 1f / batch;");
         w.Line("double loss = 0;");
-        int activations = spec.Layers.Sum(l => l.OutputSize);
-        EmitWorkspace(w, activations + (layerCount > 1 ? 2 : 1) * spec.MaxWidth, "TrainingWorkspaceSize", "ws", () =>
+        EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
         {
             int offset = 0;
             foreach (var layer in spec.Layers)
@@ -265,13 +265,14 @@ internal static class NetworkEmitter
             }
             w.Line($"ref float dzA = ref {Offset("ws", offset)}; // ∂E/∂z, alternating between two buffers on the way down");
             if (layerCount > 1) w.Line($"ref float dzB = ref {Offset("ws", offset + spec.MaxWidth)};");
+            if (MaxScratch(spec) > 0) w.Line($"ref float scratch = ref {Offset("ws", offset + (layerCount > 1 ? 2 : 1) * spec.MaxWidth)}; // padded inputs and their gradients");
             w.Open("for (int s = 0; s < batch; s++)");
             w.Line($"ref float x = ref {Names.Unsafe}.Add(ref x0, s * InputSize);");
             w.Line("// Forward, keeping every layer's output for the backward pass.");
             string input = "x";
             foreach (var layer in spec.Layers)
             {
-                w.Line($"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {input}, ref a{layer.Number});");
+                w.Line(LayerEmitter.ForwardCall(layer, input, $"a{layer.Number}"));
                 input = $"a{layer.Number}";
             }
             string top = $"a{layerCount}";
@@ -286,9 +287,8 @@ internal static class NetworkEmitter
                 string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
                 string dzBelow = dz == "dzA" ? "dzB" : "dzA";
                 string layerInput = k == 1 ? "x" : $"a{k - 1}";
-                w.Line(k == 1
-                    ? $"{Names.Kernels}.Layer1Backward(ref p, ref g, ref x, ref {dz});"
-                    : $"{Names.Kernels}.Layer{k}Backward(ref p, ref g, ref {layerInput}, ref {dz}, ref {dzBelow});");
+                var call = LayerEmitter.BackwardCall(spec.Layers[k - 1], layerInput, dz, k == 1 ? null : dzBelow);
+                if (call is not null) w.Line(call);
             }
             w.Close();
         });
@@ -324,6 +324,17 @@ internal static class NetworkEmitter
         w.Line($"{Names.ArrayPool}.Shared.Return(rented);");
         w.Close();
     }
+
+    private static int MaxScratch(NetworkSpec spec)
+        => spec.Layers.Max(l => System.Math.Max(LayerEmitter.ForwardScratch(l), LayerEmitter.BackwardScratch(l)));
+
+    /// <summary>Hidden layer outputs, then forward scratch.</summary>
+    private static int PredictWorkspace(NetworkSpec spec)
+        => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+
+    /// <summary>Every layer's output, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
+    private static int TrainingWorkspace(NetworkSpec spec)
+        => spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth + MaxScratch(spec);
 
     private static string Offset(string reference, int offset)
         => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";

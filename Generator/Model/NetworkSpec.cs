@@ -25,37 +25,107 @@ internal enum LossKind
 /// <summary>A type that encloses the network class, to be re-declared as <c>partial</c> around it.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
-/// <summary>One layer of the network, with its place in the flat parameter vector.</summary>
-internal abstract record LayerSpec(int Index, int InputSize, int OutputSize, ActivationKind Activation, int ParameterOffset)
+/// <summary>The shape of the data between two layers: [channels, height, width] when spatial, else a flat vector.</summary>
+internal sealed record Shape(int Channels, int Height, int Width, bool Spatial)
+{
+    public static Shape Flat(int size) => new(size, 1, 1, false);
+
+    public int Size => Channels * Height * Width;
+
+    public override string ToString() => Spatial ? $"[{Channels}, {Height}, {Width}]" : $"[{Size}]";
+}
+
+/// <summary>How a pooling layer reduces its window.</summary>
+internal enum PoolKind
+{
+    Max,
+    Average,
+}
+
+/// <summary>One layer of the network, with its shapes and its place in the flat parameter vector.</summary>
+internal abstract record LayerSpec(int Index, Shape Input, Shape Output, ActivationKind Activation, int ParameterOffset)
 {
     /// <summary>1-based number used in generated names (Layer1, Layer2, ...).</summary>
     public int Number => Index + 1;
 
+    public int InputSize => Input.Size;
+
+    public int OutputSize => Output.Size;
+
     public abstract int ParameterCount { get; }
 
-    /// <summary>The layer as it appears in the architecture string, e.g. <c>Dense(128,ReLU)</c>.</summary>
-    public abstract string Describe();
-}
+    /// <summary>Whether the layer has a bias vector (after its weights in the canonical order).</summary>
+    public virtual bool HasBias => false;
 
-/// <summary>A fully connected layer: y = f(W·x + b), W of shape [OutputSize, InputSize] row-major.</summary>
-internal sealed record DenseLayerSpec(int Index, int InputSize, int OutputSize, ActivationKind Activation, bool Bias, int ParameterOffset)
-    : LayerSpec(Index, InputSize, OutputSize, Activation, ParameterOffset)
-{
-    public int WeightCount => InputSize * OutputSize;
+    public virtual int WeightCount => 0;
 
     public int WeightOffset => ParameterOffset;
 
     public int BiasOffset => ParameterOffset + WeightCount;
 
+    /// <summary>Fan-in and fan-out of one weight, for initialisation.</summary>
+    public virtual (int FanIn, int FanOut) Fans => (0, 0);
+
+    /// <summary>The layer as it appears in the architecture string, e.g. <c>Dense(128,ReLU)</c>.</summary>
+    public abstract string Describe();
+
+    protected string Suffix(bool bias)
+        => (Activation != ActivationKind.Identity ? "," + Activation : "") + (bias ? "" : ",NoBias");
+}
+
+/// <summary>A fully connected layer: y = f(W·x + b), W of shape [OutputSize, InputSize] row-major.</summary>
+internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, ActivationKind Activation, bool Bias, int ParameterOffset)
+    : LayerSpec(Index, Input, Shape.Flat(Units), Activation, ParameterOffset)
+{
+    public override int WeightCount => InputSize * OutputSize;
+
+    public override bool HasBias => Bias;
+
     public override int ParameterCount => WeightCount + (Bias ? OutputSize : 0);
 
+    public override (int FanIn, int FanOut) Fans => (InputSize, OutputSize);
+
+    public override string Describe() => "Dense(" + OutputSize + Suffix(Bias) + ")";
+}
+
+/// <summary>
+/// A 2-D convolution: y[o, i, j] = f(b[o] + Σ_c Σ_u Σ_v W[o, c, u, v] · x[c, i·S + u − P, j·S + v − P]), with zeros
+/// outside the input; W of shape [filters, channels, kernelHeight, kernelWidth] (PyTorch's Conv2d layout).
+/// </summary>
+internal sealed record Conv2DLayerSpec(int Index, Shape Input, int Filters, int KernelHeight, int KernelWidth, int Stride, int Padding,
+    ActivationKind Activation, bool Bias, int ParameterOffset)
+    : LayerSpec(Index, Input, OutputShape(Input, Filters, KernelHeight, KernelWidth, Stride, Padding), Activation, ParameterOffset)
+{
+    public static Shape OutputShape(Shape input, int filters, int kh, int kw, int stride, int padding)
+        => new(filters, (input.Height + 2 * padding - kh) / stride + 1, (input.Width + 2 * padding - kw) / stride + 1, true);
+
+    public int PaddedHeight => Input.Height + 2 * Padding;
+
+    public int PaddedWidth => Input.Width + 2 * Padding;
+
+    public int KernelSize => Input.Channels * KernelHeight * KernelWidth;
+
+    public override int WeightCount => Filters * KernelSize;
+
+    public override bool HasBias => Bias;
+
+    public override int ParameterCount => WeightCount + (Bias ? Filters : 0);
+
+    public override (int FanIn, int FanOut) Fans => (KernelSize, Filters * KernelHeight * KernelWidth);
+
     public override string Describe()
-    {
-        var text = "Dense(" + OutputSize;
-        if (Activation != ActivationKind.Identity) text += "," + Activation;
-        if (!Bias) text += ",NoBias";
-        return text + ")";
-    }
+        => $"Conv2D({Filters},{KernelHeight}x{KernelWidth}{(Stride != 1 ? ",Stride=" + Stride : "")}{(Padding != 0 ? ",Padding=" + Padding : "")}{Suffix(Bias)})";
+}
+
+/// <summary>Max or average pooling over Size×Size windows, Stride apart, channel by channel. No parameters.</summary>
+internal sealed record Pool2DLayerSpec(int Index, Shape Input, PoolKind Kind, int Size, int Stride, int ParameterOffset)
+    : LayerSpec(Index, Input, new Shape(Input.Channels, (Input.Height - Size) / Stride + 1, (Input.Width - Size) / Stride + 1, true),
+        ActivationKind.Identity, ParameterOffset)
+{
+    public override int ParameterCount => 0;
+
+    public override string Describe()
+        => $"{(Kind == PoolKind.Max ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != Size ? ",Stride=" + Stride : "")})";
 }
 
 /// <summary>A whole network: where the class lives, its input shape, its layers and its loss.</summary>
@@ -65,7 +135,7 @@ internal sealed record NetworkSpec(
     string TypeName,
     LossKind Loss,
     EquatableArray<int> InputShape,
-    EquatableArray<DenseLayerSpec> Layers)
+    EquatableArray<LayerSpec> Layers)
 {
     public int InputSize => InputShape.Aggregate(1, (a, b) => a * b);
 

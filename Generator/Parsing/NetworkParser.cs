@@ -24,7 +24,12 @@ internal static class NetworkParser
     public const string InputAttributeName = "NetCompiler.InputAttribute";
     public const string DenseAttributeName = "NetCompiler.DenseAttribute";
 
-    private static readonly string[] LayerAttributeNames = { DenseAttributeName };
+    public const string Conv2DAttributeName = "NetCompiler.Conv2DAttribute";
+    public const string MaxPool2DAttributeName = "NetCompiler.MaxPool2DAttribute";
+    public const string AvgPool2DAttributeName = "NetCompiler.AvgPool2DAttribute";
+
+    /// <summary>Every attribute that adds a layer; a new layer type adds its name here and a case in the loop below.</summary>
+    public static readonly string[] LayerAttributeNames = { DenseAttributeName, Conv2DAttributeName, MaxPool2DAttributeName, AvgPool2DAttributeName };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -94,44 +99,50 @@ internal static class NetworkParser
 
         long inputSize = 1;
         foreach (var d in inputShape ?? Array.Empty<int>()) inputSize *= Math.Max(d, 1);
+        bool inputValid = inputShape is { Length: > 0 } && inputShape.All(d => d > 0);
         if (inputSize > MaxSize)
+        {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, type.Name,
                 $"the input size {inputSize}", MaxSize));
+            inputValid = false;
+        }
 
-        var layers = new List<DenseLayerSpec>();
+        // Each layer's input is the previous one's output; once a layer is invalid, the shapes after it are unknown
+        // (null) and only the checks that do not depend on them run, so one mistake gives one error.
+        var layers = new List<LayerSpec>();
         bool malformed = false; // an attribute the compiler itself rejects: its error says enough
-        long width = inputSize;
+        Shape? current = inputValid ? InputShapeOf(inputShape!) : null;
+        string currentSource = $"[Input({string.Join(", ", inputShape ?? Array.Empty<int>())})]";
         long offset = 0;
         for (int index = 0; index < layerAttributes.Count; index++)
         {
             var (data, location) = layerAttributes[index];
-            if (!TryReadDense(data, out int units, out int activationValue, out bool bias))
+            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics);
+            var name = data.AttributeClass?.ToDisplayString();
+            LayerSpec? layer = name switch
             {
-                malformed = true;
+                DenseAttributeName => LayerParsers.Dense(layerContext, ref malformed),
+                Conv2DAttributeName => LayerParsers.Conv2D(layerContext, ref malformed),
+                MaxPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Max, ref malformed),
+                AvgPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Average, ref malformed),
+                _ => null,
+            };
+            if (layer is null)
+            {
+                current = null;
                 continue;
             }
-            if (units <= 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location,
-                    $"The number of units of layer {index + 1} (Dense)", units));
-                continue;
-            }
-            if (!Enum.IsDefined(typeof(ActivationKind), activationValue))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location,
-                    activationValue, "Activation", string.Join(", ", Enum.GetNames(typeof(ActivationKind)).Select(n => "Activation." + n))));
-                continue;
-            }
-            long count = width * units + (bias ? units : 0);
-            if (count + offset > MaxSize)
+            if (offset + layer.ParameterCount > MaxSize)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, location, type.Name,
-                    $"the parameter count up to layer {index + 1} ({count + offset})", MaxSize));
-                break;
+                    $"the parameter count up to layer {index + 1} ({offset + layer.ParameterCount})", MaxSize));
+                current = null;
+                continue;
             }
-            layers.Add(new DenseLayerSpec(index, (int)width, units, (ActivationKind)activationValue, bias, (int)offset));
-            offset += count;
-            width = units;
+            layers.Add(layer);
+            offset += layer.ParameterCount;
+            current = layer.Output;
+            currentSource = $"layer {index + 1} ({LayerParsers.KindName(name!)})";
         }
 
         // The loss must fit the last layer.
@@ -156,7 +167,7 @@ internal static class NetworkParser
             type.Name,
             loss,
             new EquatableArray<int>(inputShape),
-            new EquatableArray<DenseLayerSpec>(layers.ToArray()));
+            new EquatableArray<LayerSpec>(layers.ToArray()));
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -225,21 +236,21 @@ internal static class NetworkParser
         return true;
     }
 
-    private static bool TryReadDense(AttributeData data, out int units, out int activation, out bool bias)
+    /// <summary>
+    /// One dimension: a flat vector. Two: [height, width] of a single channel. Three: [channels, height, width].
+    /// More: flattened, for dense layers only.
+    /// </summary>
+    private static Shape InputShapeOf(int[] shape) => shape.Length switch
     {
-        units = 0; activation = 0; bias = true;
-        if (data.ConstructorArguments.Length < 1 || data.ConstructorArguments[0].Value is not int u) return false;
-        units = u;
-        if (data.ConstructorArguments.Length > 1 && data.ConstructorArguments[1].Value is int a) activation = a;
-        foreach (var named in data.NamedArguments)
-            if (named.Key == "Bias" && named.Value.Value is bool b) bias = b;
-        return true;
-    }
+        2 => new Shape(1, shape[0], shape[1], true),
+        3 => new Shape(shape[0], shape[1], shape[2], true),
+        _ => Shape.Flat(shape.Aggregate(1, (a, b) => a * b)),
+    };
 
     private static Location? LocationOf(AttributeData attribute)
         => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
 
-    private static string ShortName(string fullName)
+    internal static string ShortName(string fullName)
     {
         var name = fullName.Substring(fullName.LastIndexOf('.') + 1);
         return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;

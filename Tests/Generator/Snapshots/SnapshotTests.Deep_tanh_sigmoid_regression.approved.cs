@@ -49,9 +49,9 @@ namespace Models.Regression
             private const int Layer4Weights = 1760; // [3, 9]
             private const int Layer4Bias = 1787; // [3]
 
-            // Floats of scratch for one Predict: the outputs of the hidden layers.
+            // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
             private const int PredictWorkspaceSize = 73;
-            // Floats of scratch for training on one sample: every layer's output, then two ∂E/∂z buffers of the widest layer.
+            // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
             private const int TrainingWorkspaceSize = 156;
 
             /// <summary>All parameters in the canonical order.</summary>

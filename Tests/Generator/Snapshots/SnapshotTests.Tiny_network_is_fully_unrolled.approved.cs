@@ -42,9 +42,9 @@ namespace Models
         private const int Layer2Weights = 6; // [1, 2]
         private const int Layer2Bias = 8; // [1]
 
-        // Floats of scratch for one Predict: the outputs of the hidden layers.
+        // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 2;
-        // Floats of scratch for training on one sample: every layer's output, then two ∂E/∂z buffers of the widest layer.
+        // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 7;
 
         /// <summary>All parameters in the canonical order.</summary>

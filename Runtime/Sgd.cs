@@ -1,0 +1,175 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace NetCompiler;
+
+/// <summary>
+/// Stochastic gradient descent with optional heavy-ball (or Nesterov) momentum and L2 weight decay, with PyTorch's
+/// <c>torch.optim.SGD</c> semantics (dampening 0):
+/// <code>
+/// g = g + weightDecay · p
+/// v = momentum · v + g            (v starts at 0, so the first step has v = g)
+/// d = nesterov ? g + momentum · v : v
+/// p = p − learningRate · d
+/// </code>
+/// With <c>momentum = 0</c> this is plain SGD, <c>p −= learningRate · (g + weightDecay · p)</c>.
+/// The optimizer owns its velocity buffer, sized once at construction; <see cref="Step"/> does not allocate and is
+/// vectorised with <see cref="Vector{T}"/>. Parameters and gradients are flat spans in the canonical order.
+/// An instance is not thread-safe.
+/// </summary>
+public sealed class Sgd
+{
+    private readonly float[] _velocity;
+    private float _learningRate;
+
+    /// <summary>Creates an optimizer for <paramref name="parameterCount"/> parameters.</summary>
+    /// <param name="parameterCount">Number of parameters <see cref="Step"/> updates; must be positive.</param>
+    /// <param name="learningRate">Step size; finite and ≥ 0.</param>
+    /// <param name="momentum">Momentum factor μ in [0, 1); 0 disables momentum (no velocity buffer is allocated).</param>
+    /// <param name="weightDecay">L2 penalty coefficient; finite and ≥ 0.</param>
+    /// <param name="nesterov">Use Nesterov momentum; requires <paramref name="momentum"/> &gt; 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="nesterov"/> is set without momentum.</exception>
+    public Sgd(int parameterCount, float learningRate, float momentum = 0f, float weightDecay = 0f, bool nesterov = false)
+    {
+        if (parameterCount <= 0)
+            throw new ArgumentOutOfRangeException(nameof(parameterCount), parameterCount, "The parameter count must be positive.");
+        ValidateLearningRate(learningRate, nameof(learningRate));
+        if (!(momentum >= 0f && momentum < 1f))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "The momentum must be in [0, 1).");
+        if (!(weightDecay >= 0f) || !float.IsFinite(weightDecay))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be finite and ≥ 0.");
+        if (nesterov && momentum == 0f)
+            throw new ArgumentException("Nesterov momentum requires a momentum > 0.", nameof(nesterov));
+
+        ParameterCount = parameterCount;
+        _learningRate = learningRate;
+        Momentum = momentum;
+        WeightDecay = weightDecay;
+        Nesterov = nesterov;
+        _velocity = momentum > 0f ? new float[parameterCount] : [];
+    }
+
+    /// <summary>Number of parameters this optimizer updates.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>The step size used by the next <see cref="Step"/>; settable so a schedule can change it. Finite and ≥ 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, infinite or NaN.</exception>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            ValidateLearningRate(value, nameof(value));
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>Momentum factor μ in [0, 1).</summary>
+    public float Momentum { get; }
+
+    /// <summary>L2 weight-decay coefficient (added to the gradient as <c>weightDecay · p</c>).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Whether the update uses Nesterov momentum.</summary>
+    public bool Nesterov { get; }
+
+    /// <summary>Number of <see cref="Step"/> calls since construction or the last <see cref="Reset"/>.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>The momentum buffer (empty when <see cref="Momentum"/> is 0).</summary>
+    public ReadOnlySpan<float> Velocity => _velocity;
+
+    /// <summary>Forgets the momentum (velocity set to zero) and resets <see cref="StepCount"/>.</summary>
+    public void Reset()
+    {
+        Array.Clear(_velocity);
+        StepCount = 0;
+    }
+
+    /// <summary>Applies one update to <paramref name="parameters"/> in place. Allocation-free.</summary>
+    /// <param name="parameters">The parameters, updated in place; length <see cref="ParameterCount"/>.</param>
+    /// <param name="gradients">The loss gradient for each parameter; length <see cref="ParameterCount"/>. Not modified.</param>
+    /// <exception cref="ArgumentException">A span's length is not <see cref="ParameterCount"/>.</exception>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        if (gradients.Length != ParameterCount)
+            throw new ArgumentException($"Expected {ParameterCount} gradients, got {gradients.Length}.", nameof(gradients));
+
+        float lr = _learningRate, wd = WeightDecay, mu = Momentum;
+        if (mu == 0f)
+            StepPlain(parameters, gradients, lr, wd);
+        else if (Nesterov)
+            StepNesterov(parameters, gradients, _velocity, lr, wd, mu);
+        else
+            StepMomentum(parameters, gradients, _velocity, lr, wd, mu);
+        StepCount++;
+    }
+
+    private static void StepPlain(Span<float> p, ReadOnlySpan<float> g, float lr, float wd)
+    {
+        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
+        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+        var vlr = new Vector<float>(lr);
+        var vwd = new Vector<float>(wd);
+        for (int i = 0; i < pv.Length; i++)
+            pv[i] -= vlr * (gv[i] + vwd * pv[i]);
+        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
+            p[i] -= lr * (g[i] + wd * p[i]);
+    }
+
+    private static void StepMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> v, float lr, float wd, float mu)
+    {
+        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
+        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+        Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+        var vlr = new Vector<float>(lr);
+        var vwd = new Vector<float>(wd);
+        var vmu = new Vector<float>(mu);
+        for (int i = 0; i < pv.Length; i++)
+        {
+            Vector<float> vel = vmu * vv[i] + (gv[i] + vwd * pv[i]);
+            vv[i] = vel;
+            pv[i] -= vlr * vel;
+        }
+        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
+        {
+            float vel = mu * v[i] + (g[i] + wd * p[i]);
+            v[i] = vel;
+            p[i] -= lr * vel;
+        }
+    }
+
+    private static void StepNesterov(Span<float> p, ReadOnlySpan<float> g, Span<float> v, float lr, float wd, float mu)
+    {
+        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
+        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+        Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+        var vlr = new Vector<float>(lr);
+        var vwd = new Vector<float>(wd);
+        var vmu = new Vector<float>(mu);
+        for (int i = 0; i < pv.Length; i++)
+        {
+            Vector<float> grad = gv[i] + vwd * pv[i];
+            Vector<float> vel = vmu * vv[i] + grad;
+            vv[i] = vel;
+            pv[i] -= vlr * (grad + vmu * vel);
+        }
+        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
+        {
+            float grad = g[i] + wd * p[i];
+            float vel = mu * v[i] + grad;
+            v[i] = vel;
+            p[i] -= lr * (grad + mu * vel);
+        }
+    }
+
+    private static void ValidateLearningRate(float value, string paramName)
+    {
+        if (!(value >= 0f) || !float.IsFinite(value))
+            throw new ArgumentOutOfRangeException(paramName, value, "The learning rate must be finite and ≥ 0.");
+    }
+}

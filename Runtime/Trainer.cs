@@ -1,0 +1,478 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+namespace NetCompiler;
+
+/// <summary>Loss and accuracy of a network over a dataset.</summary>
+/// <param name="Loss">
+/// Mean loss per sample: for <see cref="NetCompiler.Loss.SoftmaxCrossEntropy"/> −log p[label] (or −Σ t log p against targets),
+/// with p clamped to ≥ 1e-12; for <see cref="NetCompiler.Loss.HalfSquaredError"/> ½ Σ (y − t)², against one-hot targets when the
+/// data has labels (or t = label when the network has a single output). NaN for an empty dataset.
+/// </param>
+/// <param name="Accuracy">
+/// Fraction of samples whose predicted class is right: argmax of the output against the label (or against the argmax of the
+/// targets); for a single-output network with 0/1 labels, (y &gt; 0.5) against the label. NaN when not meaningful
+/// (a single-output network with targets, or an empty dataset).
+/// </param>
+/// <param name="Count">Number of samples evaluated.</param>
+public readonly record struct EvaluationResult(double Loss, double Accuracy, int Count);
+
+/// <summary>What happened in one training epoch; passed to <see cref="TrainerOptions.Progress"/> and kept in <see cref="TrainingResult.Epochs"/>.</summary>
+/// <param name="Epoch">The epoch number, from 1.</param>
+/// <param name="LearningRate">The learning rate used during the epoch.</param>
+/// <param name="TrainingLoss">Mean training loss over the epoch's samples (each batch's mean loss weighted by its size), measured while the parameters changed.</param>
+/// <param name="Validation">Loss and accuracy on the validation set after the epoch, or null without one.</param>
+/// <param name="Improved">Whether <see cref="Objective"/> improved on every earlier epoch (by more than <see cref="TrainerOptions.MinDelta"/>).</param>
+/// <param name="Elapsed">Wall-clock time of the epoch, evaluation included.</param>
+public sealed record EpochReport(int Epoch, float LearningRate, double TrainingLoss, EvaluationResult? Validation, bool Improved, TimeSpan Elapsed)
+{
+    /// <summary>The quantity early stopping watches: the validation loss, or the training loss without validation data.</summary>
+    public double Objective => Validation?.Loss ?? TrainingLoss;
+}
+
+/// <summary>The outcome of <see cref="Trainer{TNet}.Fit"/>.</summary>
+/// <param name="Epochs">One report per epoch run, in order.</param>
+/// <param name="BestEpoch">The epoch (from 1) with the lowest <see cref="EpochReport.Objective"/>; 0 if every objective was NaN.</param>
+/// <param name="BestObjective">That epoch's objective (NaN if none).</param>
+/// <param name="StoppedEarly">Whether early stopping ended training before <see cref="TrainerOptions.Epochs"/>.</param>
+/// <param name="RestoredBest">Whether the network's parameters were reset to those after <see cref="BestEpoch"/> (<see cref="TrainerOptions.RestoreBest"/>).</param>
+public sealed record TrainingResult(IReadOnlyList<EpochReport> Epochs, int BestEpoch, double BestObjective, bool StoppedEarly, bool RestoredBest)
+{
+    /// <summary>The report of the last epoch run.</summary>
+    public EpochReport Last => Epochs[^1];
+}
+
+/// <summary>Settings of a <see cref="Trainer{TNet}"/>; use <c>with</c> to derive variants.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Maximum number of passes over the training data; positive. Default 10.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Samples per mini-batch; positive. The last batch of an epoch may be smaller. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Seed of the per-epoch shuffles (epoch e uses <c>new SplitMix64(Seed, e)</c>). Default <see cref="ParameterInitializer.DefaultSeed"/>.</summary>
+    public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
+
+    /// <summary>Whether to shuffle the training samples every epoch (Fisher–Yates). Default true.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>
+    /// Early stopping: stop after this many consecutive epochs without improvement of the objective (the validation loss,
+    /// or the training loss when <see cref="Trainer{TNet}.Fit"/> gets no validation data). 0 (the default) disables it.
+    /// </summary>
+    public int Patience { get; init; }
+
+    /// <summary>The objective must fall by more than this to count as an improvement; ≥ 0. Default 0.</summary>
+    public double MinDelta { get; init; }
+
+    /// <summary>
+    /// At the end of training, reset the network to its parameters after the best epoch (the optimizer's momentum is not
+    /// reset). Default false.
+    /// </summary>
+    public bool RestoreBest { get; init; }
+
+    /// <summary>
+    /// Optional learning-rate schedule: given the epoch (from 1) and the optimizer's learning rate when
+    /// <see cref="Trainer{TNet}.Fit"/> started, returns the learning rate for that epoch. Fit restores the initial rate
+    /// when it returns. See <see cref="StepDecay"/>.
+    /// </summary>
+    public Func<int, float, float>? LearningRateSchedule { get; init; }
+
+    /// <summary>Called after every epoch with its report.</summary>
+    public Action<EpochReport>? Progress { get; init; }
+
+    /// <summary>A schedule multiplying the initial learning rate by <paramref name="factor"/> every <paramref name="stepEpochs"/> epochs (PyTorch's StepLR).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepEpochs"/> is not positive, or <paramref name="factor"/> is not finite and &gt; 0.</exception>
+    public static Func<int, float, float> StepDecay(int stepEpochs, float factor)
+    {
+        if (stepEpochs <= 0)
+            throw new ArgumentOutOfRangeException(nameof(stepEpochs), stepEpochs, "The step must be a positive number of epochs.");
+        if (!(factor > 0f) || !float.IsFinite(factor))
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The factor must be finite and > 0.");
+        return (epoch, initial) => (float)(initial * Math.Pow(factor, (epoch - 1) / stepEpochs));
+    }
+}
+
+/// <summary>
+/// Mini-batch training of a generated network with <see cref="Sgd"/>. Each epoch shuffles the sample order (seeded,
+/// deterministic), gathers each batch's rows into preallocated buffers, computes gradients
+/// (<see cref="IClassifier.ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> for labelled data on a
+/// classifier; otherwise targets, built as one-hot vectors from labels when needed), steps the optimizer and loads the new
+/// parameters into the network. A training step allocates nothing.
+/// </summary>
+/// <remarks>
+/// Not thread-safe. The optimizer's momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to
+/// forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
+/// </remarks>
+public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
+{
+    private const float MinProbability = 1e-12f;
+
+    private readonly TNet _net;
+    private readonly IClassifier? _classifier;
+    private readonly Sgd _optimizer;
+    private readonly TrainerOptions _options;
+    private readonly float[] _parameters;
+    private readonly float[] _gradients;
+    private readonly float[] _batchInputs;
+    private readonly float[] _batchTargets;
+    private readonly int[] _batchLabels;
+    private readonly float[] _outputs;
+    private float[]? _best;
+
+    /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
+    /// <param name="net">The network to train.</param>
+    /// <param name="optimizer">The optimizer; its <see cref="Sgd.ParameterCount"/> must be <c>TNet.ParameterCount</c>.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <exception cref="ArgumentException">The optimizer's size does not match, or an option is out of range.</exception>
+    public Trainer(TNet net, Sgd optimizer, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        options ??= new TrainerOptions();
+        if (optimizer.ParameterCount != TNet.ParameterCount)
+            throw new ArgumentException(
+                $"The optimizer updates {optimizer.ParameterCount} parameters but {typeof(TNet).Name} has {TNet.ParameterCount}.", nameof(optimizer));
+        if (options.Epochs <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "options.Epochs must be positive.");
+        if (options.BatchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "options.BatchSize must be positive.");
+        if (options.Patience < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Patience, "options.Patience must be ≥ 0 (0 disables early stopping).");
+        if (!(options.MinDelta >= 0) || !double.IsFinite(options.MinDelta))
+            throw new ArgumentOutOfRangeException(nameof(options), options.MinDelta, "options.MinDelta must be finite and ≥ 0.");
+        long inputFloats = (long)options.BatchSize * TNet.InputSize, outputFloats = (long)options.BatchSize * TNet.OutputSize;
+        if (inputFloats > Array.MaxLength || outputFloats > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "options.BatchSize is too large for the network's input or output size.");
+
+        _net = net;
+        _classifier = TNet.Loss == Loss.SoftmaxCrossEntropy ? net as IClassifier : null;
+        _optimizer = optimizer;
+        _options = options;
+        _parameters = new float[TNet.ParameterCount];
+        _gradients = new float[TNet.ParameterCount];
+        _batchInputs = new float[inputFloats];
+        _batchTargets = new float[outputFloats];
+        _batchLabels = new int[options.BatchSize];
+        _outputs = new float[outputFloats];
+        net.CopyParametersTo(_parameters);
+    }
+
+    /// <summary>The network being trained.</summary>
+    public TNet Network => _net;
+
+    /// <summary>The optimizer.</summary>
+    public Sgd Optimizer => _optimizer;
+
+    /// <summary>The settings.</summary>
+    public TrainerOptions Options => _options;
+
+    /// <summary>
+    /// Trains for up to <see cref="TrainerOptions.Epochs"/> epochs, evaluating on <paramref name="validation"/> after each
+    /// epoch when given, with early stopping and restoring the best parameters as the options say.
+    /// </summary>
+    /// <exception cref="ArgumentException">A dataset is empty or does not fit the network (feature size, target size, label range).</exception>
+    /// <exception cref="InvalidOperationException"><see cref="TrainerOptions.LearningRateSchedule"/> returned a negative or non-finite rate.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches); the network holds the parameters of the last completed step.</exception>
+    public TrainingResult Fit(Dataset train, Dataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ValidateData(train, nameof(train));
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        if (validation is not null)
+        {
+            ValidateData(validation, nameof(validation));
+            if (validation.Count == 0) throw new ArgumentException("The validation set is empty.", nameof(validation));
+        }
+
+        TrainerOptions options = _options;
+        _net.CopyParametersTo(_parameters);
+        float[]? best = options.RestoreBest ? (_best ??= new float[_parameters.Length]) : null;
+        var order = new int[train.Count];
+        var reports = new List<EpochReport>(options.Epochs);
+        float initialLearningRate = _optimizer.LearningRate;
+        int bestEpoch = 0, epochsWithoutImprovement = 0;
+        double bestObjective = double.NaN;
+        bool stoppedEarly = false;
+        try
+        {
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                if (options.LearningRateSchedule is { } schedule)
+                {
+                    float rate = schedule(epoch, initialLearningRate);
+                    if (!(rate >= 0f) || !float.IsFinite(rate))
+                        throw new InvalidOperationException(
+                            $"options.LearningRateSchedule returned {rate} for epoch {epoch}; a learning rate must be finite and ≥ 0.");
+                    _optimizer.LearningRate = rate;
+                }
+
+                for (int i = 0; i < order.Length; i++) order[i] = i;
+                if (options.Shuffle)
+                {
+                    var rng = new SplitMix64(options.Seed, epoch);
+                    for (int i = order.Length - 1; i > 0; i--)
+                    {
+                        int j = rng.NextInt(i + 1);
+                        (order[i], order[j]) = (order[j], order[i]);
+                    }
+                }
+
+                double lossSum = 0;
+                for (int first = 0; first < order.Length; first += options.BatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int n = Math.Min(options.BatchSize, order.Length - first);
+                    lossSum += (double)StepCore(train, order.AsSpan(first, n)) * n;
+                }
+                double trainingLoss = lossSum / order.Length;
+
+                EvaluationResult? validationResult = validation is null
+                    ? null
+                    : EvaluateCore(_net, validation, _outputs, options.BatchSize);
+                double objective = validationResult?.Loss ?? trainingLoss;
+                bool improved = !double.IsNaN(objective) && (bestEpoch == 0 || objective < bestObjective - options.MinDelta);
+                if (improved)
+                {
+                    bestEpoch = epoch;
+                    bestObjective = objective;
+                    epochsWithoutImprovement = 0;
+                    if (best is not null) _parameters.CopyTo(best, 0);
+                }
+                else
+                {
+                    epochsWithoutImprovement++;
+                }
+
+                var report = new EpochReport(epoch, _optimizer.LearningRate, trainingLoss, validationResult, improved,
+                    Stopwatch.GetElapsedTime(start));
+                reports.Add(report);
+                options.Progress?.Invoke(report);
+
+                if (options.Patience > 0 && epochsWithoutImprovement >= options.Patience && epoch < options.Epochs)
+                {
+                    stoppedEarly = true;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (options.LearningRateSchedule is not null) _optimizer.LearningRate = initialLearningRate;
+        }
+
+        bool restored = false;
+        if (best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
+        {
+            best.CopyTo(_parameters.AsSpan());
+            _net.LoadParameters(_parameters);
+            restored = true;
+        }
+        return new TrainingResult(reports, bestEpoch, bestObjective, stoppedEarly, restored);
+    }
+
+    /// <summary>
+    /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: reads the
+    /// network's current parameters, computes the batch's gradients, steps the optimizer and loads the result into the
+    /// network. Allocation-free. <see cref="Fit"/> runs the same step without re-reading the parameters each time.
+    /// </summary>
+    /// <returns>The batch's mean loss, before the step.</returns>
+    /// <exception cref="ArgumentException">The batch is empty or larger than <see cref="TrainerOptions.BatchSize"/>, an index or label is out of range, or <paramref name="data"/> does not fit the network.</exception>
+    public float TrainStep(Dataset data, ReadOnlySpan<int> batchIndices)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchIndices.Length == 0 || batchIndices.Length > _options.BatchSize)
+            throw new ArgumentException(
+                $"The batch must hold 1 to {_options.BatchSize} (options.BatchSize) indices, got {batchIndices.Length}.", nameof(batchIndices));
+        CheckShape(data, nameof(data));
+        for (int i = 0; i < batchIndices.Length; i++)
+        {
+            int index = batchIndices[i];
+            if ((uint)index >= (uint)data.Count)
+                throw new ArgumentOutOfRangeException(nameof(batchIndices), index, $"Batch index {i} is outside [0, {data.Count}).");
+            if (data.Labels is { } labels && !IsValidLabel(labels[index]))
+                throw new ArgumentException($"Label {labels[index]} of sample {index} is outside {LabelRange}.", nameof(data));
+        }
+        _net.CopyParametersTo(_parameters);
+        return StepCore(data, batchIndices);
+    }
+
+    /// <summary>Loss and accuracy of the network over <paramref name="data"/>, using the trainer's preallocated buffers.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> does not fit the network.</exception>
+    public EvaluationResult Evaluate(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ValidateData(data, nameof(data));
+        return EvaluateCore(_net, data, _outputs, _options.BatchSize);
+    }
+
+    /// <summary>Loss and accuracy of <paramref name="net"/> over <paramref name="data"/>, predicting <paramref name="batchSize"/> samples at a time.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> does not fit the network.</exception>
+    public static EvaluationResult Evaluate(TNet net, Dataset data, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        ValidateData(data, nameof(data));
+        batchSize = Math.Min(batchSize, Math.Min(Math.Max(1, data.Count), Array.MaxLength / TNet.OutputSize));
+        return EvaluateCore(net, data, new float[batchSize * TNet.OutputSize], batchSize);
+    }
+
+    private float StepCore(Dataset data, ReadOnlySpan<int> indices)
+    {
+        int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
+        Span<float> inputs = _batchInputs.AsSpan(0, n * inputSize);
+        float[] features = data.Features;
+        for (int i = 0; i < n; i++)
+            features.AsSpan(indices[i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize, inputSize));
+
+        float loss;
+        if (data.Labels is { } labels)
+        {
+            if (_classifier is not null)
+            {
+                Span<int> batchLabels = _batchLabels.AsSpan(0, n);
+                for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
+                loss = _classifier.ComputeGradients(inputs, batchLabels, _gradients);
+            }
+            else
+            {
+                Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
+                if (outputSize == 1)
+                {
+                    for (int i = 0; i < n; i++) targets[i] = labels[indices[i]];
+                }
+                else
+                {
+                    targets.Clear();
+                    for (int i = 0; i < n; i++) targets[i * outputSize + labels[indices[i]]] = 1f;
+                }
+                loss = _net.ComputeGradients(inputs, targets, _gradients);
+            }
+        }
+        else
+        {
+            Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
+            float[] allTargets = data.Targets!;
+            for (int i = 0; i < n; i++)
+                allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
+            loss = _net.ComputeGradients(inputs, targets, _gradients);
+        }
+
+        _optimizer.Step(_parameters, _gradients);
+        _net.LoadParameters(_parameters);
+        return loss;
+    }
+
+    private static EvaluationResult EvaluateCore(TNet net, Dataset data, float[] outputBuffer, int batchSize)
+    {
+        int count = data.Count, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
+        if (count == 0) return new EvaluationResult(double.NaN, double.NaN, 0);
+        bool softmax = TNet.Loss == Loss.SoftmaxCrossEntropy;
+        int[]? labels = data.Labels;
+        float[]? targets = data.Targets;
+        double lossSum = 0;
+        long correct = 0;
+        for (int first = 0; first < count; first += batchSize)
+        {
+            int n = Math.Min(batchSize, count - first);
+            Span<float> outputs = outputBuffer.AsSpan(0, n * outputSize);
+            net.PredictBatch(data.Features.AsSpan(first * inputSize, n * inputSize), outputs);
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<float> y = outputs.Slice(i * outputSize, outputSize);
+                if (labels is not null)
+                {
+                    int label = labels[first + i];
+                    if (softmax)
+                    {
+                        lossSum -= Math.Log(Math.Max(y[label], MinProbability));
+                    }
+                    else if (outputSize == 1)
+                    {
+                        double d = y[0] - (double)label;
+                        lossSum += 0.5 * d * d;
+                    }
+                    else
+                    {
+                        double sum = 0;
+                        for (int k = 0; k < outputSize; k++)
+                        {
+                            double d = y[k] - (k == label ? 1.0 : 0.0);
+                            sum += d * d;
+                        }
+                        lossSum += 0.5 * sum;
+                    }
+                    int predicted = outputSize == 1 && !softmax ? (y[0] > 0.5f ? 1 : 0) : ArgMax(y);
+                    if (predicted == label) correct++;
+                }
+                else
+                {
+                    ReadOnlySpan<float> t = targets.AsSpan((first + i) * outputSize, outputSize);
+                    double sum = 0;
+                    if (softmax)
+                    {
+                        for (int k = 0; k < outputSize; k++)
+                            if (t[k] != 0f) sum -= t[k] * Math.Log(Math.Max(y[k], MinProbability));
+                        lossSum += sum;
+                    }
+                    else
+                    {
+                        for (int k = 0; k < outputSize; k++)
+                        {
+                            double d = y[k] - (double)t[k];
+                            sum += d * d;
+                        }
+                        lossSum += 0.5 * sum;
+                    }
+                    if (outputSize > 1 && ArgMax(y) == ArgMax(t)) correct++;
+                }
+            }
+        }
+        bool accuracyMeaningful = labels is not null || outputSize > 1;
+        return new EvaluationResult(lossSum / count, accuracyMeaningful ? (double)correct / count : double.NaN, count);
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int k = 1; k < values.Length; k++)
+            if (values[k] > values[best]) best = k;
+        return best;
+    }
+
+    private static bool IsValidLabel(int label)
+        => (uint)label < (uint)(TNet.OutputSize == 1 && TNet.Loss == Loss.HalfSquaredError ? 2 : TNet.OutputSize);
+
+    private static string LabelRange
+        => TNet.OutputSize == 1 && TNet.Loss == Loss.HalfSquaredError
+            ? $"{{0, 1}} (a single-output {typeof(TNet).Name} learns 0/1 labels as targets)"
+            : $"[0, {TNet.OutputSize}) ({typeof(TNet).Name}'s output size)";
+
+    private static void CheckShape(Dataset data, string paramName)
+    {
+        if (data.FeatureSize != TNet.InputSize)
+            throw new ArgumentException(
+                $"The dataset has {data.FeatureSize} features per sample but {typeof(TNet).Name} takes {TNet.InputSize} inputs.", paramName);
+        if (!data.HasLabels && data.TargetSize != TNet.OutputSize)
+            throw new ArgumentException(
+                $"The dataset has {data.TargetSize} targets per sample but {typeof(TNet).Name} has {TNet.OutputSize} outputs.", paramName);
+    }
+
+    private static void ValidateData(Dataset data, string paramName)
+    {
+        CheckShape(data, paramName);
+        if (data.Labels is { } labels)
+        {
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if (!IsValidLabel(labels[i]))
+                    throw new ArgumentException($"Label {labels[i]} of sample {i} is outside {LabelRange}.", paramName);
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Tests.Infrastructure;
+using static NetCompiler.Activation;
+
+namespace NetCompiler.Tests.Generated;
+
+// Networks compiled by the generator as part of this test project. Every class is listed in DeclaredNetworks.All
+// with the same architecture written out by hand: that hand-written spec, not anything the generator emits, is what
+// the reference implementation is built from.
+
+// One per activation, loss HalfSquaredError (output layer uses the activation too). 37 / 33 / 7: not multiples of 4/8/16.
+[Network(Loss = Loss.HalfSquaredError)] [Input(37)] [Dense(33, Identity)] [Dense(7, Identity)] public partial class Hse37Identity { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(37)] [Dense(33, Identity)] [Dense(7, Identity)] public partial class Hse37IdentityTwin { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(37)] [Dense(33, ReLU)] [Dense(7, ReLU)] public partial class Hse37ReLU { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(37)] [Dense(33, Tanh)] [Dense(7, Tanh)] public partial class Hse37Tanh { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(37)] [Dense(33, Sigmoid)] [Dense(7, Sigmoid)] public partial class Hse37Sigmoid { }
+
+// One per hidden activation, loss SoftmaxCrossEntropy (the logits layer must be Identity). 70 / 20 / 10.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(70)] [Dense(20, Identity)] [Dense(10)] public partial class Sce70Identity { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(70)] [Dense(20, ReLU)] [Dense(10)] public partial class Sce70ReLU { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(70)] [Dense(20, Tanh)] [Dense(10)] public partial class Sce70Tanh { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(70)] [Dense(20, Sigmoid)] [Dense(10)] public partial class Sce70Sigmoid { }
+
+// Tiny, fully unrolled shapes.
+[Network(Loss = Loss.HalfSquaredError)] [Input(2)] [Dense(2, Tanh)] [Dense(1, Tanh)] public partial class Xor221Tanh { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(2)] [Dense(2, Sigmoid)] [Dense(1, Sigmoid)] public partial class Tiny221Sigmoid { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(2)] [Dense(2, ReLU)] [Dense(1)] public partial class Tiny221ReLU { }
+[Network] [Input(3)] [Dense(4)] [Dense(2)] public partial class Tiny342Identity { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3)] [Dense(4, Tanh)] [Dense(2)] public partial class Tiny342TanhSce { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3)] [Dense(4, ReLU)] [Dense(2)] public partial class Tiny342ReLUSce { }
+[Network] [Input(1)] [Dense(1)] public partial class Scalar11 { }
+
+// Three hidden layers, Bias = false in places.
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(19)]
+[Dense(17, ReLU)]
+[Dense(9, Tanh, Bias = false)]
+[Dense(12, Sigmoid)]
+[Dense(3)]
+public partial class Deep3HiddenSce { }
+
+[Network(Loss = Loss.HalfSquaredError)]
+[Input(70)]
+[Dense(33, Tanh)]
+[Dense(20, ReLU, Bias = false)]
+[Dense(16, Sigmoid)]
+[Dense(4, Identity, Bias = false)]
+public partial class Deep3HiddenHse { }
+
+// Sizes that are exact multiples of every vector width (no remainder loops).
+[Network] [Input(64)] [Dense(32, ReLU)] [Dense(16, Sigmoid)] public partial class Aligned64 { }
+
+// A single layer.
+[Network] [Input(5)] [Dense(3, Sigmoid)] public partial class SingleSigmoid { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(9)] [Dense(4, Bias = false)] public partial class SingleSce { }
+
+// Vector kernels with fewer than 4 rows (no row blocking), and rows shorter than one vector.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(70)] [Dense(3, Tanh)] [Dense(2)] public partial class Narrow70Sce { }
+[Network] [Input(5)] [Dense(20, Sigmoid)] [Dense(9, Tanh)] public partial class ShortRows { }
+
+// A multi-dimensional input shape (flat size 2·3·5 = 30), and a network nested in another type.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 3, 5)] [Dense(7, Sigmoid)] [Dense(3)] public partial class Shaped235 { }
+
+public static partial class NestedHost
+{
+    [Network] [Input(6)] [Dense(5, ReLU)] [Dense(2, Sigmoid)] public partial class Inner { }
+}
+
+// Large layers for the initialisation statistics (not used by the gradient checks).
+[Network] [Input(200)] [Dense(150, ReLU)] [Dense(100, Tanh)] [Dense(60, Sigmoid)] [Dense(10)] public partial class InitProbe { }
+
+/// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
+public sealed class NetCase
+{
+    public NetCase(string name, ReferenceNetwork reference, Func<int, INetwork> create, Type type, Func<INetwork> createDefault)
+    {
+        Name = name;
+        Reference = reference;
+        Create = create;
+        Type = type;
+        CreateDefault = createDefault;
+    }
+
+    public string Name { get; }
+    public ReferenceNetwork Reference { get; }
+    /// <summary>The network with the given seed, made through <c>INetwork&lt;T&gt;.Create</c>.</summary>
+    public Func<int, INetwork> Create { get; }
+    /// <summary>The parameterless constructor.</summary>
+    public Func<INetwork> CreateDefault { get; }
+    public Type Type { get; }
+
+    public override string ToString() => $"{Name}: {Reference}";
+
+    /// <summary>Calls the static abstract <c>Create</c> of <paramref name="type"/> through the generic interface.</summary>
+    public static NetCase ForRuntimeType(Type type, ReferenceNetwork reference)
+    {
+        var createVia = typeof(NetCase).GetMethod(nameof(CreateVia), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(type);
+        return new NetCase(type.Name, reference,
+            seed => (INetwork)createVia.Invoke(null, new object[] { seed })!,
+            type,
+            () => (INetwork)Activator.CreateInstance(type)!);
+    }
+
+    private static INetwork CreateVia<T>(int seed) where T : class, INetwork<T> => T.Create(seed);
+}
+
+public static class DeclaredNetworks
+{
+    private static LayerSpec L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
+
+    private static NetCase Of<T>(int inputSize, Loss loss, params LayerSpec[] layers) where T : class, INetwork<T>, new() =>
+        new(typeof(T).Name, new ReferenceNetwork(inputSize, layers, loss), seed => T.Create(seed), typeof(T), () => new T());
+
+    /// <summary>Every declared network used by the shape-generic tests, by class name.</summary>
+    public static readonly IReadOnlyDictionary<string, NetCase> All = new[]
+    {
+        Of<Hse37Identity>(37, Loss.HalfSquaredError, L(33), L(7)),
+        Of<Hse37ReLU>(37, Loss.HalfSquaredError, L(33, ReLU), L(7, ReLU)),
+        Of<Hse37Tanh>(37, Loss.HalfSquaredError, L(33, Tanh), L(7, Tanh)),
+        Of<Hse37Sigmoid>(37, Loss.HalfSquaredError, L(33, Sigmoid), L(7, Sigmoid)),
+        Of<Sce70Identity>(70, Loss.SoftmaxCrossEntropy, L(20), L(10)),
+        Of<Sce70ReLU>(70, Loss.SoftmaxCrossEntropy, L(20, ReLU), L(10)),
+        Of<Sce70Tanh>(70, Loss.SoftmaxCrossEntropy, L(20, Tanh), L(10)),
+        Of<Sce70Sigmoid>(70, Loss.SoftmaxCrossEntropy, L(20, Sigmoid), L(10)),
+        Of<Xor221Tanh>(2, Loss.HalfSquaredError, L(2, Tanh), L(1, Tanh)),
+        Of<Tiny221Sigmoid>(2, Loss.HalfSquaredError, L(2, Sigmoid), L(1, Sigmoid)),
+        Of<Tiny221ReLU>(2, Loss.HalfSquaredError, L(2, ReLU), L(1)),
+        Of<Tiny342Identity>(3, Loss.HalfSquaredError, L(4), L(2)),
+        Of<Tiny342TanhSce>(3, Loss.SoftmaxCrossEntropy, L(4, Tanh), L(2)),
+        Of<Tiny342ReLUSce>(3, Loss.SoftmaxCrossEntropy, L(4, ReLU), L(2)),
+        Of<Scalar11>(1, Loss.HalfSquaredError, L(1)),
+        Of<Deep3HiddenSce>(19, Loss.SoftmaxCrossEntropy, L(17, ReLU), L(9, Tanh, bias: false), L(12, Sigmoid), L(3)),
+        Of<Deep3HiddenHse>(70, Loss.HalfSquaredError, L(33, Tanh), L(20, ReLU, bias: false), L(16, Sigmoid), L(4, Identity, bias: false)),
+        Of<Aligned64>(64, Loss.HalfSquaredError, L(32, ReLU), L(16, Sigmoid)),
+        Of<SingleSigmoid>(5, Loss.HalfSquaredError, L(3, Sigmoid)),
+        Of<SingleSce>(9, Loss.SoftmaxCrossEntropy, L(4, bias: false)),
+        Of<Narrow70Sce>(70, Loss.SoftmaxCrossEntropy, L(3, Tanh), L(2)),
+        Of<ShortRows>(5, Loss.HalfSquaredError, L(20, Sigmoid), L(9, Tanh)),
+        Of<Shaped235>(30, Loss.SoftmaxCrossEntropy, L(7, Sigmoid), L(3)),
+        Of<NestedHost.Inner>(6, Loss.HalfSquaredError, L(5, ReLU), L(2, Sigmoid)),
+    }.ToDictionary(c => c.Name);
+
+    public static readonly NetCase InitProbeCase =
+        Of<InitProbe>(200, Loss.HalfSquaredError, L(150, ReLU), L(100, Tanh), L(60, Sigmoid), L(10));
+
+    public static readonly NetCase TwinCase = Of<Hse37IdentityTwin>(37, Loss.HalfSquaredError, L(33), L(7));
+
+    public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
+
+    /// <summary>The statics of <typeparamref name="T"/> as seen through <see cref="INetwork{TSelf}"/>.</summary>
+    public static (int Input, int Output, int Parameters, Loss Loss, string Architecture, ulong Hash) Statics<T>()
+        where T : class, INetwork<T> =>
+        (T.InputSize, T.OutputSize, T.ParameterCount, T.Loss, T.Architecture, T.ArchitectureHash);
+}
