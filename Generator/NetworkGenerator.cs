@@ -29,7 +29,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 NetworkParser.NetworkAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => NetworkParser.Parse(ctx, ct))
             .WithTrackingName(Steps.Parse);
 

@@ -94,4 +94,11 @@ internal static class DiagnosticDescriptors
         "Layer does not fit its input",
         "{0} does not fit: {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0013: "The network class '{0}' declares '{1}' ...".</summary>
+    public static readonly DiagnosticDescriptor MemberConflict = new(
+        "NC0013",
+        "Member conflicts with a generated member",
+        "The network class '{0}' declares '{1}': {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -30,7 +30,7 @@ internal static class ConvEmitter
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float b = ref At(ref p, Layer{c.Number}Bias);");
         EmitPadding(w, c, "x", "xp", "scratch");
-        if (c.Stride == 1) EmitIsaBranches(w, isa => EmitForwardVector(w, c, isa));
+        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitForwardVector(w, c, isa.Fit(c.Output.Width)));
         else EmitForwardScalar(w, c);
         EmitScalarActivationPass(w, c);
         w.Close();
@@ -68,7 +68,7 @@ internal static class ConvEmitter
     {
         int ow = c.Output.Width, width = isa.Width;
         int full = ow / width * width;
-        w.Line($"// {isa.Name}: each output row of {ow} is {ow / width} vector(s) of {width}{(full < ow ? $" and a scalar tail of {ow - full}" : "")};");
+        w.Line($"// {isa.Width}-float vectors: each output row of {ow} is {ow / width} vector(s) of {width}{(full < ow ? $" and a scalar tail of {ow - full}" : "")};");
         w.Line($"// up to {ChunkVectors} vectors of outputs stay in registers while the {c.Input.Channels}×{c.KernelHeight}×{c.KernelWidth} window accumulates.");
         w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
         w.Line($"ref float wo = ref At(ref w, oc * {c.KernelSize});");
@@ -165,7 +165,7 @@ internal static class ConvEmitter
         }
         EmitPadding(w, c, "x", "xp", "scratch");
         w.Line("// ∂E/∂W[o, c, u, v] += Σ_i Σ_j dz[o, i, j] · xp[c, i·S + u, j·S + v]");
-        if (c.Stride == 1) EmitIsaBranches(w, isa => EmitWeightGradientVector(w, c, isa));
+        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitWeightGradientVector(w, c, isa.Fit(c.Output.Width)));
         else
         {
             w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
@@ -187,7 +187,7 @@ internal static class ConvEmitter
         w.Line("// ∂E/∂x: every output's dz flows back through its window, W[o]·dz[o, i, j] added onto the (padded) input positions.");
         w.Line($"ref float dxp = ref {(c.Padding == 0 ? "dzBelow" : $"At(ref scratch, {padded})")};");
         w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dxp, {padded}).Clear();");
-        if (c.Stride == 1) EmitIsaBranches(w, isa => EmitInputGradientVector(w, c, isa));
+        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitInputGradientVector(w, c, isa.Fit(c.Output.Width)));
         else
         {
             w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
@@ -225,7 +225,7 @@ internal static class ConvEmitter
     private static void EmitWeightGradientVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
     {
         int ow = c.Output.Width, width = isa.Width, full = ow / width * width;
-        w.Line($"// {isa.Name}: for each (o, c, u), one accumulator per kernel column v, summed along every output row.");
+        w.Line($"// {isa.Width}-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.");
         w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
         w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
         w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
@@ -260,7 +260,7 @@ internal static class ConvEmitter
     private static void EmitInputGradientVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
     {
         int ow = c.Output.Width, width = isa.Width, full = ow / width * width;
-        w.Line($"// {isa.Name}: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.");
+        w.Line($"// {isa.Width}-float vectors: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.");
         w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
         w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
         w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
@@ -329,17 +329,6 @@ internal static class ConvEmitter
     private static string Sum(int a, int b) => (a + b).ToString();
 
     private static string Plus(string start, int offset) => offset == 0 ? start : $"{start} + {offset}";
-
-    private static void EmitIsaBranches(SourceWriter w, System.Action<Isa> body)
-    {
-        for (int k = 0; k < Isa.All.Length; k++)
-        {
-            var isa = Isa.All[k];
-            w.Open(k == 0 ? $"if ({isa.Condition})" : isa.Condition is null ? "else" : $"else if ({isa.Condition})");
-            body(isa);
-            w.Close();
-        }
-    }
 
     /// <summary>The helper that zero-pads an input, emitted once per network that has padded convolutions.</summary>
     public static void EmitPadHelper(SourceWriter w)

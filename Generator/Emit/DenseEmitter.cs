@@ -35,7 +35,7 @@ internal static class DenseEmitter
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
         if (IsUnrolled(layer)) EmitForwardUnrolled(w, layer);
-        else EmitIsaBranches(w, isa => EmitForwardVector(w, layer, isa));
+        else Isa.EmitBranches(w, isa => EmitForwardVector(w, layer, isa.Fit(layer.InputSize)));
         w.Close();
     }
 
@@ -58,7 +58,7 @@ internal static class DenseEmitter
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
         int blocked = outputs / ForwardRows * ForwardRows;
-        w.Line($"// {isa.Name}: each row of W is {inputs / width} full vector(s) of {width}{(full < inputs ? $" and a scalar tail of {inputs - full}" : "")};");
+        w.Line($"// {isa.Width}-float vectors: each row of W is {inputs / width} full vector(s) of {width}{(full < inputs ? $" and a scalar tail of {inputs - full}" : "")};");
         w.Line($"// {ForwardRows} rows at a time share each load of x. The epilogue adds the bias and applies f.");
         if (blocked > 0)
         {
@@ -134,7 +134,7 @@ internal static class DenseEmitter
                 w.Line("// ∂E/∂b += dz");
                 w.Line($"for (int o = 0; o < {layer.OutputSize}; o++) At(ref gb, o) += At(ref dz, o);");
             }
-            EmitIsaBranches(w, isa => EmitBackwardVector(w, layer, below, isa));
+            Isa.EmitBranches(w, isa => EmitBackwardVector(w, layer, below, isa.Fit(layer.InputSize)));
         }
         w.Close();
     }
@@ -172,7 +172,7 @@ internal static class DenseEmitter
         int inputs = layer.InputSize, width = isa.Width, step = width * BackwardVectors;
         int blocked = inputs / step * step;
         int full = inputs / width * width;
-        w.Line($"// {isa.Name}: walk the inputs in blocks of {BackwardVectors}×{width}; for each block, one pass over the {layer.OutputSize} rows");
+        w.Line($"// {isa.Width}-float vectors: walk the inputs in blocks of {BackwardVectors}×{width}; for each block, one pass over the {layer.OutputSize} rows");
         w.Line(below is null
             ? "// adds dz[o]·x to the block of row o of ∂E/∂W."
             : "// adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.");
@@ -226,19 +226,5 @@ internal static class DenseEmitter
         if (below is { } activation)
             for (int k = 0; k < vectors; k++)
                 w.Line(isa.Store($"({Activations.VectorDerivativeTimes(isa, activation, $"x{k}", $"d{k}")})", "dzBelow", k == 0 ? "i" : $"i + {k * width}"));
-    }
-
-    // ---------------------------------------------------------------- shared
-
-    /// <summary>One branch per instruction set, the widest first; the JIT keeps only the one the machine runs.</summary>
-    private static void EmitIsaBranches(SourceWriter w, System.Action<Isa> body)
-    {
-        for (int k = 0; k < Isa.All.Length; k++)
-        {
-            var isa = Isa.All[k];
-            w.Open(k == 0 ? $"if ({isa.Condition})" : isa.Condition is null ? "else" : $"else if ({isa.Condition})");
-            body(isa);
-            w.Close();
-        }
     }
 }

@@ -33,6 +33,19 @@ internal sealed class Isa
 
     public string Name { get; }
 
+    /// <summary>
+    /// The widest vectors usable on this path for rows of <paramref name="count"/> floats: this path's own, or a
+    /// narrower path's when a row is shorter than one vector (a machine with AVX-512 also has AVX2 and FMA).
+    /// </summary>
+    public Isa Fit(int count)
+    {
+        var isa = this;
+        while (count < isa.Width && isa.Narrower is not null) isa = isa.Narrower;
+        return isa;
+    }
+
+    private Isa? Narrower => this == Avx512 ? Avx2 : this == Avx2 ? Portable : null;
+
     /// <summary>The JIT-time constant that selects this path; null for the last (fallback) path.</summary>
     public string? Condition { get; }
 
@@ -56,4 +69,20 @@ internal sealed class Isa
     public string Store(string value, string reference, string offset) => offset == "0"
         ? $"{Vector}.StoreUnsafe({value}, ref {reference});"
         : $"{Vector}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));";
+
+    /// <summary>
+    /// One branch per instruction set, the widest first; the JIT keeps only the one the machine runs. Each branch
+    /// starts with a comment naming its path; <paramref name="body"/> writes the kernel for that path.
+    /// </summary>
+    public static void EmitBranches(SourceWriter w, System.Action<Isa> body)
+    {
+        for (int k = 0; k < All.Length; k++)
+        {
+            var isa = All[k];
+            w.Open(k == 0 ? $"if ({isa.Condition})" : isa.Condition is null ? "else" : $"else if ({isa.Condition})");
+            w.Line($"// {isa.Name} path.");
+            body(isa);
+            w.Close();
+        }
+    }
 }

@@ -174,6 +174,7 @@ internal static class NetworkEmitter
         w.Open($"public void Predict({Names.ReadOnlySpan} input, {Names.Span} output)");
         w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
         w.Line($"{Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
+        w.Line($"{Names.Kernels}.CheckNoOverlap(input, output, nameof(output));");
         w.Line($"PredictOne(ref {Names.MemoryMarshal}.GetReference(input), ref {Names.MemoryMarshal}.GetReference(output));");
         w.Close();
         w.Line();
@@ -181,6 +182,7 @@ internal static class NetworkEmitter
         w.Open($"public void PredictBatch({Names.ReadOnlySpan} inputs, {Names.Span} outputs)");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));");
         w.Line($"{Names.Kernels}.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
+        w.Line($"{Names.Kernels}.CheckNoOverlap(inputs, outputs, nameof(outputs));");
         w.Line($"ref float x = ref {Names.MemoryMarshal}.GetReference(inputs);");
         w.Line($"ref float y = ref {Names.MemoryMarshal}.GetReference(outputs);");
         w.Line("for (int s = 0; s < batch; s++)");
@@ -344,6 +346,12 @@ internal static class NetworkEmitter
         w.Line("internal static void CheckLength(int actual, int expected, string parameter)");
         w.Line("{");
         w.Line($"    if (actual != expected) throw new {Names.ArgumentException}($\"Expected {{expected}} elements in '{{parameter}}', but it has {{actual}}.\", parameter);");
+        w.Line("}");
+        w.Line();
+        w.Line("/// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>");
+        w.Line($"internal static void CheckNoOverlap({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} output, string parameter)");
+        w.Line("{");
+        w.Line($"    if (global::System.MemoryExtensions.Overlaps(input, output)) throw new {Names.ArgumentException}($\"'{{parameter}}' must not overlap the input.\", parameter);");
         w.Line("}");
         w.Line();
         w.Line("/// <summary>The number of samples in a row-major batch of inputs.</summary>");

@@ -150,7 +150,7 @@ internal sealed record NetworkSpec(
         + string.Concat(ContainingTypes.Select(t => t.Name + ".")) + TypeName;
 
     /// <summary>File name of the generated source: unique per network and stable.</summary>
-    public string HintName => FullName + ".g.cs";
+    public string HintName => FullName.Replace("@", "") + ".g.cs";
 
     /// <summary>Canonical one-line architecture, also hashed into saved model files.</summary>
     public string Architecture =>

@@ -162,9 +162,9 @@ internal static class NetworkParser
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
         var spec = new NetworkSpec(
-            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? string.Join(".", ns.ToDisplayString().Split('.').Select(Escape)) : null,
             new EquatableArray<ContainingTypeSpec>(ContainingTypes(declaration)),
-            type.Name,
+            Escape(type.Name),
             loss,
             new EquatableArray<int>(inputShape),
             new EquatableArray<LayerSpec>(layers.ToArray()));
@@ -192,6 +192,10 @@ internal static class NetworkParser
 
     private static void CheckClassShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, Location location, List<DiagnosticInfo> diagnostics)
     {
+        if (declaration is RecordDeclarationSyntax)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "a record", "a network's value is its parameters, which records would compare by reference; declare a partial class"));
+        CheckMemberConflicts(type, location, diagnostics);
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name, ""));
         for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
@@ -220,7 +224,7 @@ internal static class NetworkParser
                 RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
                 _ => parent.Keyword.ValueText,
             };
-            list.Insert(0, new ContainingTypeSpec(keyword, parent.Identifier.ValueText));
+            list.Insert(0, new ContainingTypeSpec(keyword, Escape(parent.Identifier.ValueText)));
         }
         return list.ToArray();
     }
@@ -246,6 +250,39 @@ internal static class NetworkParser
         3 => new Shape(shape[0], shape[1], shape[2], true),
         _ => Shape.Flat(shape.Aggregate(1, (a, b) => a * b)),
     };
+
+    /// <summary>A name as C# source must spell it: <c>@class</c> for a type called <c>class</c>.</summary>
+    private static string Escape(string name)
+        => SyntaxFacts.IsReservedKeyword(SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
+
+    /// <summary>The members the generated partial declaration adds; a user member of the same name cannot coexist.</summary>
+    private static readonly string[] GeneratedMembers =
+    {
+        "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
+        "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "ComputeGradients",
+        "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
+    };
+
+    private static void CheckMemberConflicts(INamedTypeSymbol type, Location location, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared) continue;
+            if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } ctor)
+            {
+                bool clash = ctor.Parameters.Length == 0
+                    || (ctor.Parameters.Length == 1 && ctor.Parameters[0].Type.SpecialType == SpecialType.System_Int32);
+                if (clash)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name,
+                        $"{type.Name}({string.Join(", ", ctor.Parameters.Select(p => p.Type.ToDisplayString()))})",
+                        $"NetCompiler generates {type.Name}() and {type.Name}(int seed); remove this constructor or give it other parameters"));
+                continue;
+            }
+            if (Array.IndexOf(GeneratedMembers, member.Name) >= 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name, member.Name,
+                    "NetCompiler generates a member of that name; rename yours"));
+        }
+    }
 
     private static Location? LocationOf(AttributeData attribute)
         => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();

@@ -54,6 +54,25 @@ public class SnapshotTests
         }
         """;
 
+    public const string LeNet5 = """
+        using NetCompiler;
+        namespace Models;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(1, 28, 28)]
+        [Conv2D(6, 5, Activation.ReLU, Padding = 2)]
+        [MaxPool2D(2)]
+        [Conv2D(16, 5, Activation.ReLU)]
+        [MaxPool2D(2)]
+        [Dense(120, Activation.ReLU)]
+        [Dense(84, Activation.ReLU)]
+        [Dense(10)]
+        public partial class LeNet5 { }
+        """;
+
+    [Fact]
+    public void LeNet5_convolutional_network() => Verify(LeNet5, "LeNet5");
+
     [Fact]
     public void Tiny_network_is_fully_unrolled() => Verify(Tiny, "Tiny");
 

@@ -105,6 +105,7 @@ namespace Models.Regression
             {
                 GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
                 GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
+                GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
                 PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             }
 
@@ -113,6 +114,7 @@ namespace Models.Regression
             {
                 int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
                 GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+                GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
                 for (int s = 0; s < batch; s++)
@@ -197,7 +199,8 @@ namespace Models.Regression
                     ref float b = ref At(ref p, Layer1Bias);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: each row of W is 0 full vector(s) of 16 and a scalar tail of 13;
+                        // AVX-512 path.
+                        // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
@@ -205,11 +208,23 @@ namespace Models.Regression
                             ref float w1 = ref At(ref w0, 13);
                             ref float w2 = ref At(ref w0, 26);
                             ref float w3 = ref At(ref w0, 39);
-                            float z0 = 0f;
-                            float z1 = 0f;
-                            float z2 = 0f;
-                            float z3 = 0f;
-                            for (int i = 0; i < 13; i++)
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 8; i += 8)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                            for (int i = 8; i < 13; i++)
                             {
                                 float xi = At(ref x, i);
                                 z0 += At(ref w0, i) * xi;
@@ -225,7 +240,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
+                        // AVX2 + FMA path.
+                        // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
@@ -265,7 +281,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
+                        // portable 128-bit path.
+                        // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
@@ -315,10 +332,21 @@ namespace Models.Regression
                     for (int o = 0; o < 40; o++) At(ref gb, o) += At(ref dz, o);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: walk the inputs in blocks of 4×16; for each block, one pass over the 40 rows
+                        // AVX-512 path.
+                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 40 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W.
-                        // Scalar tail: the last 13 input(s).
-                        for (int i = 0; i < 13; i++)
+                        for (int i = 0; i < 8; i += 8)
+                        {
+                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
+                            for (int o = 0; o < 40; o++)
+                            {
+                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
+                                ref float go = ref At(ref gw, o * 13 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
+                            }
+                        }
+                        // Scalar tail: the last 5 input(s).
+                        for (int i = 8; i < 13; i++)
                         {
                             float xi = At(ref x, i);
                             for (int o = 0; o < 40; o++)
@@ -330,7 +358,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: walk the inputs in blocks of 4×8; for each block, one pass over the 40 rows
+                        // AVX2 + FMA path.
+                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 40 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W.
                         for (int i = 0; i < 8; i += 8)
                         {
@@ -355,7 +384,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: walk the inputs in blocks of 4×4; for each block, one pass over the 40 rows
+                        // portable 128-bit path.
+                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 40 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W.
                         for (int i = 0; i < 12; i += 4)
                         {
@@ -387,7 +417,8 @@ namespace Models.Regression
                     ref float b = ref At(ref p, Layer2Bias);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: each row of W is 2 full vector(s) of 16 and a scalar tail of 8;
+                        // AVX-512 path.
+                        // 16-float vectors: each row of W is 2 full vector(s) of 16 and a scalar tail of 8;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
@@ -427,7 +458,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: each row of W is 5 full vector(s) of 8;
+                        // AVX2 + FMA path.
+                        // 8-float vectors: each row of W is 5 full vector(s) of 8;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
@@ -459,7 +491,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: each row of W is 10 full vector(s) of 4;
+                        // portable 128-bit path.
+                        // 4-float vectors: each row of W is 10 full vector(s) of 4;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
@@ -503,7 +536,8 @@ namespace Models.Regression
                     for (int o = 0; o < 24; o++) At(ref gb, o) += At(ref dz, o);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: walk the inputs in blocks of 4×16; for each block, one pass over the 24 rows
+                        // AVX-512 path.
+                        // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 24 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 16)
                         {
@@ -535,7 +569,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: walk the inputs in blocks of 4×8; for each block, one pass over the 24 rows
+                        // AVX2 + FMA path.
+                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 24 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 32)
                         {
@@ -583,7 +618,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: walk the inputs in blocks of 4×4; for each block, one pass over the 24 rows
+                        // portable 128-bit path.
+                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 24 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 16)
                         {
@@ -637,7 +673,8 @@ namespace Models.Regression
                     ref float w = ref At(ref p, Layer3Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: each row of W is 1 full vector(s) of 16 and a scalar tail of 8;
+                        // AVX-512 path.
+                        // 16-float vectors: each row of W is 1 full vector(s) of 16 and a scalar tail of 8;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
@@ -695,7 +732,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: each row of W is 3 full vector(s) of 8;
+                        // AVX2 + FMA path.
+                        // 8-float vectors: each row of W is 3 full vector(s) of 8;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
@@ -740,7 +778,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: each row of W is 6 full vector(s) of 4;
+                        // portable 128-bit path.
+                        // 4-float vectors: each row of W is 6 full vector(s) of 4;
                         // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
@@ -794,7 +833,8 @@ namespace Models.Regression
                     ref float gw = ref At(ref g, Layer3Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        // AVX-512: walk the inputs in blocks of 4×16; for each block, one pass over the 9 rows
+                        // AVX-512 path.
+                        // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 9 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 16; i += 16)
                         {
@@ -826,7 +866,8 @@ namespace Models.Regression
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
-                        // AVX2 + FMA: walk the inputs in blocks of 4×8; for each block, one pass over the 9 rows
+                        // AVX2 + FMA path.
+                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 9 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 24; i += 8)
                         {
@@ -845,7 +886,8 @@ namespace Models.Regression
                     }
                     else
                     {
-                        // portable 128-bit: walk the inputs in blocks of 4×4; for each block, one pass over the 9 rows
+                        // portable 128-bit path.
+                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 9 rows
                         // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 16; i += 16)
                         {
@@ -996,6 +1038,12 @@ namespace Models.Regression
                 internal static void CheckLength(int actual, int expected, string parameter)
                 {
                     if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
+                }
+
+                /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
+                internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
+                {
+                    if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
                 }
 
                 /// <summary>The number of samples in a row-major batch of inputs.</summary>

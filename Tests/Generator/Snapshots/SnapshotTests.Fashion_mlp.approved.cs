@@ -95,6 +95,7 @@ namespace Models
         {
             GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
             GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
+            GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
             PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -103,6 +104,7 @@ namespace Models
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
             GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+            GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             for (int s = 0; s < batch; s++)
@@ -189,7 +191,8 @@ namespace Models
                 ref float b = ref At(ref p, Layer1Bias);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    // AVX-512: each row of W is 49 full vector(s) of 16;
+                    // AVX-512 path.
+                    // 16-float vectors: each row of W is 49 full vector(s) of 16;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
@@ -221,7 +224,8 @@ namespace Models
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
-                    // AVX2 + FMA: each row of W is 98 full vector(s) of 8;
+                    // AVX2 + FMA path.
+                    // 8-float vectors: each row of W is 98 full vector(s) of 8;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
@@ -253,7 +257,8 @@ namespace Models
                 }
                 else
                 {
-                    // portable 128-bit: each row of W is 196 full vector(s) of 4;
+                    // portable 128-bit path.
+                    // 4-float vectors: each row of W is 196 full vector(s) of 4;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
@@ -295,7 +300,8 @@ namespace Models
                 for (int o = 0; o < 128; o++) At(ref gb, o) += At(ref dz, o);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    // AVX-512: walk the inputs in blocks of 4×16; for each block, one pass over the 128 rows
+                    // AVX-512 path.
+                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 128 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W.
                     for (int i = 0; i < 768; i += 64)
                     {
@@ -326,7 +332,8 @@ namespace Models
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
-                    // AVX2 + FMA: walk the inputs in blocks of 4×8; for each block, one pass over the 128 rows
+                    // AVX2 + FMA path.
+                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 128 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W.
                     for (int i = 0; i < 768; i += 32)
                     {
@@ -357,7 +364,8 @@ namespace Models
                 }
                 else
                 {
-                    // portable 128-bit: walk the inputs in blocks of 4×4; for each block, one pass over the 128 rows
+                    // portable 128-bit path.
+                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 128 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W.
                     for (int i = 0; i < 784; i += 16)
                     {
@@ -385,7 +393,8 @@ namespace Models
                 ref float b = ref At(ref p, Layer2Bias);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    // AVX-512: each row of W is 8 full vector(s) of 16;
+                    // AVX-512 path.
+                    // 16-float vectors: each row of W is 8 full vector(s) of 16;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
@@ -430,7 +439,8 @@ namespace Models
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
-                    // AVX2 + FMA: each row of W is 16 full vector(s) of 8;
+                    // AVX2 + FMA path.
+                    // 8-float vectors: each row of W is 16 full vector(s) of 8;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
@@ -475,7 +485,8 @@ namespace Models
                 }
                 else
                 {
-                    // portable 128-bit: each row of W is 32 full vector(s) of 4;
+                    // portable 128-bit path.
+                    // 4-float vectors: each row of W is 32 full vector(s) of 4;
                     // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
@@ -532,7 +543,8 @@ namespace Models
                 for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref dz, o);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    // AVX-512: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
+                    // AVX-512 path.
+                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 64)
                     {
@@ -566,7 +578,8 @@ namespace Models
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
-                    // AVX2 + FMA: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
+                    // AVX2 + FMA path.
+                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 32)
                     {
@@ -600,7 +613,8 @@ namespace Models
                 }
                 else
                 {
-                    // portable 128-bit: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
+                    // portable 128-bit path.
+                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
                     // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 16)
                     {
@@ -689,6 +703,12 @@ namespace Models
             internal static void CheckLength(int actual, int expected, string parameter)
             {
                 if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
+            }
+
+            /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
+            internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
+            {
+                if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
             }
 
             /// <summary>The number of samples in a row-major batch of inputs.</summary>

@@ -95,6 +95,7 @@ namespace Models
         {
             GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
             GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
+            GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
             PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -103,6 +104,7 @@ namespace Models
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
             GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+            GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             for (int s = 0; s < batch; s++)
@@ -250,6 +252,12 @@ namespace Models
             internal static void CheckLength(int actual, int expected, string parameter)
             {
                 if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
+            }
+
+            /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
+            internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
+            {
+                if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
             }
 
             /// <summary>The number of samples in a row-major batch of inputs.</summary>
