@@ -72,7 +72,7 @@ public class InitialisationTests
             for (int l = 0; l < r.Layers.Count; l++)
                 if (r.Layers[l].Bias)
                     for (int j = 0; j < r.Layers[l].Units; j++)
-                        Assert.True(p[r.BiasIndex(l, j)] == 0, $"{c.Name}: b{l}[{j}] = {p[r.BiasIndex(l, j)]}");
+                        if (p[r.BiasIndex(l, j)] != 0) Assert.Fail($"{c.Name}: b{l}[{j}] = {p[r.BiasIndex(l, j)]}");
         }
     }
 

@@ -149,7 +149,7 @@ public static class NetworkChecks
             $"{what}: returned loss {returnedLoss:R}, reference {refLoss:R}.");
 
         for (int i = 0; i < g.Length; i++)
-            Assert.False(float.IsNaN(g[i]) || float.IsInfinity(g[i]), $"{what}: gradient[{i}] = {g[i]} (not written?).");
+            if (!float.IsFinite(g[i])) Assert.Fail($"{what}: gradient {Describe(r, i)} = {g[i]} (not written?).");
 
         int[] indices = CheckedIndices(r, rng, perLayerLimit);
         var fd = new double[indices.Length];

