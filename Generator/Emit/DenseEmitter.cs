@@ -53,178 +53,180 @@ internal static class DenseEmitter
         }
     }
 
-    private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
+    /// <summary>
+    /// The vectorised forward pass for one sample (<paramref name="xs"/> = ["x"]) or several at once: each sample has its
+    /// own accumulators, and every vector of W loaded is multiplied into all of them.
+    /// </summary>
+    internal static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa, string[]? xs = null, string[]? ys = null)
     {
+        xs ??= new[] { "x" };
+        ys ??= new[] { "y" };
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        int blocked = outputs / ForwardRows * ForwardRows;
+        // One sample: 4 rows (4 accumulators); two samples: 4 rows as well (8 accumulators, within 16 registers).
+        int rowsPerBlock = ForwardRows;
+        int blocked = outputs / rowsPerBlock * rowsPerBlock;
         w.Line($"// {isa.Width}-float vectors: each row of W is {inputs / width} full vector(s) of {width}{(full < inputs ? $" and a scalar tail of {inputs - full}" : "")};");
-        w.Line($"// {ForwardRows} rows at a time share each load of x. The epilogue adds the bias and applies f.");
+        w.Line($"// {rowsPerBlock} row(s) at a time share each load of x. The epilogue adds the bias and applies f.");
         if (blocked > 0)
         {
-            w.Open($"for (int o = 0; o < {blocked}; o += {ForwardRows})");
-            EmitForwardRows(w, layer, isa, ForwardRows);
+            w.Open($"for (int o = 0; o < {blocked}; o += {rowsPerBlock})");
+            EmitForwardRows(w, layer, isa, rowsPerBlock, xs, ys);
             w.Close();
         }
         if (blocked < outputs)
         {
             w.Line($"// The last {outputs - blocked} row(s), one at a time.");
             w.Open($"for (int o = {blocked}; o < {outputs}; o++)");
-            EmitForwardRows(w, layer, isa, 1);
+            EmitForwardRows(w, layer, isa, 1, xs, ys);
             w.Close();
         }
     }
 
-    private static void EmitForwardRows(SourceWriter w, DenseLayerSpec layer, Isa isa, int rows)
+    private static void EmitForwardRows(SourceWriter w, DenseLayerSpec layer, Isa isa, int rows, string[] xs, string[] ys)
     {
         int inputs = layer.InputSize, width = isa.Width;
         int full = inputs / width * width;
+        // Accumulator names: s{row} for one sample, s{row}{sample letter} for several.
+        string Acc(string prefix, int r, int k) => xs.Length == 1 ? $"{prefix}{r}" : $"{prefix}{r}{(char)('a' + k)}";
         w.Line($"ref float w0 = ref At(ref w, o * {inputs});");
         for (int r = 1; r < rows; r++) w.Line($"ref float w{r} = ref At(ref w0, {r * inputs});");
         if (full > 0)
         {
-            for (int r = 0; r < rows; r++) w.Line($"var s{r} = {isa.VectorOfFloat}.Zero;");
+            for (int r = 0; r < rows; r++)
+                for (int k = 0; k < xs.Length; k++) w.Line($"var {Acc("s", r, k)} = {isa.VectorOfFloat}.Zero;");
             w.Open($"for (int i = 0; i < {full}; i += {width})");
-            w.Line($"var xi = {isa.Load("x", "i")};");
-            for (int r = 0; r < rows; r++) w.Line($"s{r} = {isa.Fma(isa.Load($"w{r}", "i"), "xi", $"s{r}")};");
+            for (int k = 0; k < xs.Length; k++) w.Line($"var {(xs.Length == 1 ? "xi" : $"x{(char)('a' + k)}i")} = {isa.Load(xs[k], "i")};");
+            for (int r = 0; r < rows; r++)
+            {
+                if (xs.Length == 1)
+                {
+                    w.Line($"s{r} = {isa.Fma(isa.Load($"w{r}", "i"), "xi", $"s{r}")};");
+                    continue;
+                }
+                w.Line($"var w{r}i = {isa.Load($"w{r}", "i")};");
+                for (int k = 0; k < xs.Length; k++)
+                    w.Line($"{Acc("s", r, k)} = {isa.Fma($"w{r}i", $"x{(char)('a' + k)}i", Acc("s", r, k))};");
+            }
             w.Close();
-            for (int r = 0; r < rows; r++) w.Line($"float z{r} = {isa.Vector}.Sum(s{r});");
+            for (int r = 0; r < rows; r++)
+                for (int k = 0; k < xs.Length; k++) w.Line($"float {Acc("z", r, k)} = {isa.Vector}.Sum({Acc("s", r, k)});");
         }
         else
         {
-            for (int r = 0; r < rows; r++) w.Line($"float z{r} = 0f;");
+            for (int r = 0; r < rows; r++)
+                for (int k = 0; k < xs.Length; k++) w.Line($"float {Acc("z", r, k)} = 0f;");
         }
         if (full < inputs)
         {
             w.Open($"for (int i = {full}; i < {inputs}; i++)");
-            w.Line("float xi = At(ref x, i);");
-            for (int r = 0; r < rows; r++) w.Line($"z{r} += At(ref w{r}, i) * xi;");
+            for (int k = 0; k < xs.Length; k++) w.Line($"float {(xs.Length == 1 ? "xi" : $"x{(char)('a' + k)}i")} = At(ref {xs[k]}, i);");
+            for (int r = 0; r < rows; r++)
+            {
+                if (xs.Length > 1) w.Line($"float w{r}i = At(ref w{r}, i);");
+                for (int k = 0; k < xs.Length; k++)
+                    w.Line(xs.Length == 1
+                        ? $"z{r} += At(ref w{r}, i) * xi;"
+                        : $"{Acc("z", r, k)} += w{r}i * x{(char)('a' + k)}i;");
+            }
             w.Close();
         }
-        for (int r = 0; r < rows; r++)
-        {
-            string index = r == 0 ? "o" : $"o + {r}";
-            string z = layer.Bias ? $"z{r} + At(ref b, {index})" : $"z{r}";
-            w.Line($"At(ref y, {index}) = {Activations.Apply(layer.Activation, z)};");
-        }
+        for (int k = 0; k < xs.Length; k++)
+            for (int r = 0; r < rows; r++)
+            {
+                string index = r == 0 ? "o" : $"o + {r}";
+                string z = layer.Bias ? $"{Acc("z", r, k)} + At(ref b, {index})" : Acc("z", r, k);
+                w.Line($"At(ref {ys[k]}, {index}) = {Activations.Apply(layer.Activation, z)};");
+            }
     }
 
     // ---------------------------------------------------------------- backward
 
     /// <summary>
-    /// Emits the backward kernel. <paramref name="below"/> is the activation of the layer underneath, whose output is
-    /// this layer's input x; null for the first layer, which needs no gradient for its input.
+    /// Emits the per-sample input-gradient kernel: ∂E/∂z of the layer below = f′(x)·Wᵀ·dz, where x is this layer's
+    /// input, the output of the layer below, whose activation is <paramref name="below"/>. (The first layer needs none;
+    /// the weight gradient is a batched kernel, <see cref="DenseBatchEmitter"/>.)
     /// </summary>
-    public static void EmitBackward(SourceWriter w, DenseLayerSpec layer, ActivationKind? below)
+    public static void EmitInputGradient(SourceWriter w, DenseLayerSpec layer, ActivationKind below)
     {
         int n = layer.Number;
-        bool dx = below is not null;
-        w.Line($"/// <summary>{Title(layer)}, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ{(layer.Bias ? " and ∂E/∂b = dz" : "")} to g{(dx ? "" : ".")}");
-        if (dx) w.Line($"/// and writes ∂E/∂z of layer {n - 1} = f′ (its {Activations.Describe(below!.Value)}) · Wᵀ·dz to dzBelow, in the same pass.");
+        w.Line($"/// <summary>{Title(layer)}, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer {n - 1} =");
+        w.Line($"/// f′ (its {Activations.Describe(below)}) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.");
         w.Line("/// </summary>");
-        w.Open($"internal static void Layer{n}Backward(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")})");
-        if (dx) w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
-        w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
-        if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
-        if (IsUnrolled(layer)) EmitBackwardUnrolled(w, layer, below);
-        else
-        {
-            if (layer.Bias)
-            {
-                w.Line("// ∂E/∂b += dz");
-                w.Line($"for (int o = 0; o < {layer.OutputSize}; o++) At(ref gb, o) += At(ref dz, o);");
-            }
-            Isa.EmitBranches(w, isa => EmitBackwardVector(w, layer, below, isa.Fit(layer.InputSize)));
-        }
+        w.Open($"internal static void Layer{n}InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)");
+        w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
+        if (IsUnrolled(layer)) EmitInputGradientUnrolled(w, layer, below);
+        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.Fit(layer.InputSize)));
         w.Close();
     }
 
-    private static void EmitBackwardUnrolled(SourceWriter w, DenseLayerSpec layer, ActivationKind? below)
+    private static void EmitInputGradientUnrolled(SourceWriter w, DenseLayerSpec layer, ActivationKind activation)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"// Fully unrolled ({layer.WeightCount} weights).");
-        for (int i = 0; i < inputs; i++) w.Line($"float x{i} = {At("x", i.ToString())};");
         for (int o = 0; o < outputs; o++) w.Line($"float dz{o} = {At("dz", o.ToString())};");
-        w.Line("// ∂E/∂W[o,i] += dz[o]·x[i]");
-        for (int o = 0; o < outputs; o++)
-            for (int i = 0; i < inputs; i++)
-                w.Line($"{At("gw", (o * inputs + i).ToString())} += dz{o} * x{i};");
-        if (layer.Bias)
+        w.Line($"// ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x ({Activations.Describe(activation)})");
+        for (int i = 0; i < inputs; i++)
         {
-            w.Line("// ∂E/∂b += dz");
-            for (int o = 0; o < outputs; o++) w.Line($"{At("gb", o.ToString())} += dz{o};");
-        }
-        if (below is { } activation)
-        {
-            w.Line($"// ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x ({Activations.Describe(activation)})");
-            for (int i = 0; i < inputs; i++)
-            {
-                var terms = new System.Collections.Generic.List<string>();
-                for (int o = 0; o < outputs; o++) terms.Add($"{At("w", (o * inputs + i).ToString())} * dz{o}");
-                string sum = outputs == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")";
-                w.Line($"{At("dzBelow", i.ToString())} = {Activations.ScalarDerivativeTimes(activation, $"x{i}", sum)};");
-            }
+            var terms = new System.Collections.Generic.List<string>();
+            for (int o = 0; o < outputs; o++) terms.Add($"{At("w", (o * inputs + i).ToString())} * dz{o}");
+            string sum = outputs == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")";
+            w.Line($"{At("dzBelow", i.ToString())} = {Activations.ScalarDerivativeTimes(activation, At("x", i.ToString()), sum)};");
         }
     }
 
-    private static void EmitBackwardVector(SourceWriter w, DenseLayerSpec layer, ActivationKind? below, Isa isa)
+    private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa)
     {
         int inputs = layer.InputSize, width = isa.Width, step = width * BackwardVectors;
         int blocked = inputs / step * step;
         int full = inputs / width * width;
         w.Line($"// {isa.Width}-float vectors: walk the inputs in blocks of {BackwardVectors}×{width}; for each block, one pass over the {layer.OutputSize} rows");
-        w.Line(below is null
-            ? "// adds dz[o]·x to the block of row o of ∂E/∂W."
-            : "// adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.");
+        w.Line("// accumulates Wᵀ·dz in registers, then applies f′ of the layer below.");
         if (blocked > 0)
         {
             w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-            EmitBackwardColumns(w, layer, below, isa, BackwardVectors);
+            EmitBackwardColumns(w, layer, activation, isa, BackwardVectors);
             w.Close();
         }
         if (full > blocked)
         {
             w.Open($"for (int i = {blocked}; i < {full}; i += {width})");
-            EmitBackwardColumns(w, layer, below, isa, 1);
+            EmitBackwardColumns(w, layer, activation, isa, 1);
             w.Close();
         }
         if (inputs > full)
         {
             w.Line($"// Scalar tail: the last {inputs - full} input(s).");
             w.Open($"for (int i = {full}; i < {inputs}; i++)");
-            w.Line("float xi = At(ref x, i);");
-            if (below is not null) w.Line("float d = 0f;");
-            w.Open($"for (int o = 0; o < {layer.OutputSize}; o++)");
-            w.Line("float dzo = At(ref dz, o);");
-            w.Line($"At(ref gw, o * {inputs} + i) += dzo * xi;");
-            if (below is not null) w.Line($"d += At(ref w, o * {inputs} + i) * dzo;");
-            w.Close();
-            if (below is { } activation) w.Line($"At(ref dzBelow, i) = {Activations.ScalarDerivativeTimes(activation, "xi", "d")};");
+            w.Line("float d = 0f;");
+            w.Line($"for (int o = 0; o < {layer.OutputSize}; o++) d += At(ref w, o * {inputs} + i) * At(ref dz, o);");
+            w.Line($"At(ref dzBelow, i) = {Activations.ScalarDerivativeTimes(activation, "At(ref x, i)", "d")};");
             w.Close();
         }
     }
 
-    private static void EmitBackwardColumns(SourceWriter w, DenseLayerSpec layer, ActivationKind? below, Isa isa, int vectors)
+    private static void EmitBackwardColumns(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int vectors)
     {
         int inputs = layer.InputSize, width = isa.Width;
-        for (int k = 0; k < vectors; k++) w.Line($"var x{k} = {isa.Load("x", k == 0 ? "i" : $"i + {k * width}")};");
-        if (below is not null)
-            for (int k = 0; k < vectors; k++) w.Line($"var d{k} = {isa.VectorOfFloat}.Zero;");
+        for (int k = 0; k < vectors; k++) w.Line($"var d{k} = {isa.VectorOfFloat}.Zero;");
         w.Open($"for (int o = 0; o < {layer.OutputSize}; o++)");
         w.Line($"var dzo = {isa.Vector}.Create(At(ref dz, o));");
-        if (below is not null) w.Line($"ref float wo = ref At(ref w, o * {inputs} + i);");
-        w.Line($"ref float go = ref At(ref gw, o * {inputs} + i);");
+        w.Line($"ref float wo = ref At(ref w, o * {inputs} + i);");
+        for (int k = 0; k < vectors; k++)
+            w.Line($"d{k} = {isa.Fma(isa.Load("wo", (k * width).ToString()), "dzo", $"d{k}")};");
+        w.Close();
         for (int k = 0; k < vectors; k++)
         {
-            string offset = (k * width).ToString();
-            w.Line(isa.Store(isa.Fma("dzo", $"x{k}", isa.Load("go", offset)), "go", offset));
+            string at = k == 0 ? "i" : $"i + {k * width}";
+            if (activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU)
+            {
+                w.Line($"var x{k} = {isa.Load("x", at)};");
+                w.Line(isa.Store($"({Activations.VectorDerivativeTimes(isa, activation, $"x{k}", $"d{k}")})", "dzBelow", at));
+            }
+            else
+            {
+                w.Line(isa.Store($"d{k}", "dzBelow", at));
+            }
         }
-        if (below is not null)
-            for (int k = 0; k < vectors; k++)
-                w.Line($"d{k} = {isa.Fma(isa.Load("wo", (k * width).ToString()), "dzo", $"d{k}")};");
-        w.Close();
-        if (below is { } activation)
-            for (int k = 0; k < vectors; k++)
-                w.Line(isa.Store($"({Activations.VectorDerivativeTimes(isa, activation, $"x{k}", $"d{k}")})", "dzBelow", k == 0 ? "i" : $"i + {k * width}"));
     }
 }

@@ -37,7 +37,14 @@ internal static class LayerEmitter
             case DenseLayerSpec d:
                 DenseEmitter.EmitForward(w, d);
                 w.Line();
-                DenseEmitter.EmitBackward(w, d, below);
+                DenseBatchEmitter.EmitForwardBatch(w, d);
+                w.Line();
+                DenseBatchEmitter.EmitWeightGradient(w, d);
+                if (below is { } belowActivation)
+                {
+                    w.Line();
+                    DenseEmitter.EmitInputGradient(w, d, belowActivation);
+                }
                 break;
             case Conv2DLayerSpec c:
                 ConvEmitter.EmitForward(w, c);
@@ -64,15 +71,41 @@ internal static class LayerEmitter
         _ => $"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {input}, ref {output});",
     };
 
-    /// <summary>The statement that runs <paramref name="layer"/> backward, or null when it has nothing to do.</summary>
-    public static string? BackwardCall(LayerSpec layer, string input, string dz, string? dzBelow)
+    private static string Row(string matrix, string index, int width) => $"ref {Names.Kernels}.Row(ref {matrix}, {index}, {width})";
+
+    /// <summary>The statements that run <paramref name="layer"/> forward over <paramref name="count"/> samples stored row-major.</summary>
+    public static string[] BatchForward(LayerSpec layer, string input, string output, string count)
     {
-        string below = dzBelow is null ? "" : $", ref {dzBelow}";
+        string kernel = $"{Names.Kernels}.Layer{layer.Number}";
+        string x = Row(input, "s", layer.InputSize), y = Row(output, "s", layer.OutputSize);
         return layer switch
         {
-            Conv2DLayerSpec => $"{Names.Kernels}.Layer{layer.Number}Backward(ref p, ref g, ref {input}, ref {dz}{below}, ref scratch);",
-            Pool2DLayerSpec => dzBelow is null ? null : $"{Names.Kernels}.Layer{layer.Number}Backward(ref {input}, ref {dz}, ref {dzBelow});",
-            _ => $"{Names.Kernels}.Layer{layer.Number}Backward(ref p, ref g, ref {input}, ref {dz}{below});",
+            DenseLayerSpec => new[] { $"{kernel}ForwardBatch(ref p, ref {input}, ref {output}, {count});" },
+            Conv2DLayerSpec => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward(ref p, {x}, {y}, ref scratch);" },
+            _ => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward({x}, {y});" },
         };
+    }
+
+    /// <summary>
+    /// The statements that run <paramref name="layer"/> backward over <paramref name="count"/> samples: add its
+    /// parameter gradients to g and, when there is a layer below (<paramref name="dzBelow"/> not null), write that
+    /// layer's ∂E/∂z.
+    /// </summary>
+    public static string[] BatchBackward(LayerSpec layer, string input, string dz, string? dzBelow, string count)
+    {
+        string kernel = $"{Names.Kernels}.Layer{layer.Number}";
+        string x = Row(input, "s", layer.InputSize), d = Row(dz, "s", layer.OutputSize);
+        string below = dzBelow is null ? "" : ", " + Row(dzBelow, "s", layer.InputSize);
+        switch (layer)
+        {
+            case DenseLayerSpec:
+                var lines = new System.Collections.Generic.List<string> { $"{kernel}WeightGradient(ref g, ref {input}, ref {dz}, {count});" };
+                if (dzBelow is not null) lines.Add($"for (int s = 0; s < {count}; s++) {kernel}InputGradient(ref p, {x}, {d}{below});");
+                return lines.ToArray();
+            case Conv2DLayerSpec:
+                return new[] { $"for (int s = 0; s < {count}; s++) {kernel}Backward(ref p, ref g, {x}, {d}{below}, ref scratch);" };
+            default:
+                return dzBelow is null ? System.Array.Empty<string>() : new[] { $"for (int s = 0; s < {count}; s++) {kernel}Backward({x}, {d}{below});" };
+        }
     }
 }

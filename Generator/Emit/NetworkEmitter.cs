@@ -88,7 +88,9 @@ internal static class NetworkEmitter
             w.Line("// Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).");
             w.Line($"private const int PredictWorkspaceSize = {hidden};");
         }
-        w.Line("// Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
+        w.Line($"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
+        w.Line($"private const int PredictBatchWorkspaceSize = {BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch)};");
+        w.Line($"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
         w.Line("/// <summary>All parameters in the canonical order.</summary>");
@@ -152,6 +154,10 @@ internal static class NetworkEmitter
         w.Line(Names.Inline);
         w.Line($"private static ref float At(ref float r, int i) => ref {Names.Unsafe}.Add(ref r, i);");
         w.Line();
+        w.Line("/// <summary>Row <paramref name=\"index\"/> of a row-major matrix with rows of <paramref name=\"width\"/> floats.</summary>");
+        w.Line(Names.Inline);
+        w.Line($"internal static ref float Row(ref float first, int index, int width) => ref {Names.Unsafe}.Add(ref first, index * width);");
+        w.Line();
         foreach (var layer in spec.Layers)
             LayerEmitter.EmitKernels(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation);
         if (spec.Layers.OfType<Conv2DLayerSpec>().Any(c => c.Padding > 0))
@@ -185,8 +191,38 @@ internal static class NetworkEmitter
         w.Line($"{Names.Kernels}.CheckNoOverlap(inputs, outputs, nameof(outputs));");
         w.Line($"ref float x = ref {Names.MemoryMarshal}.GetReference(inputs);");
         w.Line($"ref float y = ref {Names.MemoryMarshal}.GetReference(outputs);");
-        w.Line("for (int s = 0; s < batch; s++)");
-        w.Line($"    PredictOne(ref {Names.Unsafe}.Add(ref x, s * InputSize), ref {Names.Unsafe}.Add(ref y, s * OutputSize));");
+        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        int chunkHidden = BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+        EmitWorkspace(w, chunkHidden, "PredictBatchWorkspaceSize", "h", () =>
+        {
+            w.Line($"// Chunks of up to {BatchChunk} samples, layer after layer, so each layer's weights are reused across the chunk.");
+            w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
+            w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
+            w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
+            w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
+            if (HasConvolution(spec))
+                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - spec.Layers.Max(LayerEmitter.ForwardScratch))};");
+            string input = "xs";
+            int offset = 0;
+            foreach (var layer in spec.Layers)
+            {
+                bool last = layer.Index == spec.Layers.Count - 1;
+                string output = last ? "ys" : $"h{layer.Number}";
+                if (!last)
+                {
+                    w.Line($"ref float {output} = ref {Offset("h", offset)};");
+                    offset += BatchChunk * layer.OutputSize;
+                }
+                foreach (var line in LayerEmitter.BatchForward(layer, input, output, "count")) w.Line(line);
+                input = output;
+            }
+            if (classifier)
+            {
+                w.Line("// Logits → class probabilities.");
+                w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Kernels}.Row(ref ys, s, OutputSize));");
+            }
+            w.Close();
+        });
         w.Close();
         w.Line();
         w.Line("/// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>");
@@ -197,7 +233,7 @@ internal static class NetworkEmitter
             var inputs = "x";
             int offset = 0;
             int scratch = spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize);
-            if (spec.Layers.Max(LayerEmitter.ForwardScratch) > 0) w.Line($"ref float scratch = ref {Offset("h", scratch)};");
+            if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("h", scratch)};");
             foreach (var layer in spec.Layers)
             {
                 bool last = layer.Index == spec.Layers.Count - 1;
@@ -246,8 +282,9 @@ internal static class NetworkEmitter
 
         int layerCount = spec.Layers.Count;
         w.Line("/// <summary>");
-        w.Line("/// Forward and backward pass, one sample at a time: the gradient of the mean loss accumulates straight into");
-        w.Line("/// <paramref name=\"gradients\"/> (∂E/∂z at the output is scaled by 1/batch). Arguments are already checked.");
+        w.Line($"/// Forward and backward pass over chunks of up to {BatchChunk} samples, layer after layer: the gradient of the mean");
+        w.Line("/// loss accumulates straight into <paramref name=\"gradients\"/> (∂E/∂z at the output is scaled by 1/batch).");
+        w.Line("/// Arguments are already checked.");
         w.Line("/// </summary>");
         w.Open($"private float ComputeGradientsCore({Names.ReadOnlySpan} inputs, int batch, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
         w.Line("gradients.Clear();");
@@ -262,35 +299,39 @@ internal static class NetworkEmitter
             int offset = 0;
             foreach (var layer in spec.Layers)
             {
-                w.Line($"ref float a{layer.Number} = ref {Offset("ws", offset)}; // output of layer {layer.Number}");
-                offset += layer.OutputSize;
+                w.Line($"ref float a{layer.Number} = ref {Offset("ws", offset)}; // outputs of layer {layer.Number}, [{BatchChunk}, {layer.OutputSize}]");
+                offset += BatchChunk * layer.OutputSize;
             }
             w.Line($"ref float dzA = ref {Offset("ws", offset)}; // ∂E/∂z, alternating between two buffers on the way down");
-            if (layerCount > 1) w.Line($"ref float dzB = ref {Offset("ws", offset + spec.MaxWidth)};");
-            if (MaxScratch(spec) > 0) w.Line($"ref float scratch = ref {Offset("ws", offset + (layerCount > 1 ? 2 : 1) * spec.MaxWidth)}; // padded inputs and their gradients");
-            w.Open("for (int s = 0; s < batch; s++)");
-            w.Line($"ref float x = ref {Names.Unsafe}.Add(ref x0, s * InputSize);");
-            w.Line("// Forward, keeping every layer's output for the backward pass.");
+            if (layerCount > 1) w.Line($"ref float dzB = ref {Offset("ws", offset + BatchChunk * spec.MaxWidth)};");
+            if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("ws", offset + (layerCount > 1 ? 2 : 1) * BatchChunk * spec.MaxWidth)}; // padded inputs and their gradients");
+            w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
+            w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
+            w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
+            w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
             string input = "x";
             foreach (var layer in spec.Layers)
             {
-                w.Line(LayerEmitter.ForwardCall(layer, input, $"a{layer.Number}"));
+                foreach (var line in LayerEmitter.BatchForward(layer, input, $"a{layer.Number}", "count")) w.Line(line);
                 input = $"a{layer.Number}";
             }
             string top = $"a{layerCount}";
-            w.Line("// Loss of this sample and ∂E/∂z at the output, in one pass.");
+            w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
+            w.Open("for (int s = 0; s < count; s++)");
+            w.Line($"ref float z = ref {Names.Kernels}.Row(ref {top}, s, OutputSize);");
+            w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
             if (classifier)
-                w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref {top}, ref {Names.Unsafe}.Add(ref t0, s * OutputSize), scale, ref dzA) : {Names.Kernels}.SoftmaxCrossEntropy(ref {top}, labels[s], scale, ref dzA);");
+                w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
             else
-                w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref {top}, ref {Names.Unsafe}.Add(ref t0, s * OutputSize), scale, ref dzA);");
+                w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
+            w.Close();
             w.Line("// Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.");
             for (int k = layerCount; k >= 1; k--)
             {
                 string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
                 string dzBelow = dz == "dzA" ? "dzB" : "dzA";
                 string layerInput = k == 1 ? "x" : $"a{k - 1}";
-                var call = LayerEmitter.BackwardCall(spec.Layers[k - 1], layerInput, dz, k == 1 ? null : dzBelow);
-                if (call is not null) w.Line(call);
+                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], layerInput, dz, k == 1 ? null : dzBelow, "count")) w.Line(line);
             }
             w.Close();
         });
@@ -307,6 +348,7 @@ internal static class NetworkEmitter
     {
         if (size == 0)
         {
+            w.Line($"ref float {name} = ref {Names.Unsafe}.NullRef<float>(); // no scratch needed");
             body();
             return;
         }
@@ -327,6 +369,9 @@ internal static class NetworkEmitter
         w.Close();
     }
 
+    /// <summary>Convolution kernels take a scratch reference (empty when they have no padding).</summary>
+    private static bool HasConvolution(NetworkSpec spec) => spec.Layers.Any(l => l is Conv2DLayerSpec);
+
     private static int MaxScratch(NetworkSpec spec)
         => spec.Layers.Max(l => System.Math.Max(LayerEmitter.ForwardScratch(l), LayerEmitter.BackwardScratch(l)));
 
@@ -334,9 +379,12 @@ internal static class NetworkEmitter
     private static int PredictWorkspace(NetworkSpec spec)
         => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
 
-    /// <summary>Every layer's output, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
+    /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)
-        => spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth + MaxScratch(spec);
+        => BatchChunk * (spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth) + MaxScratch(spec);
+
+    /// <summary>Samples that go through the layers together in PredictBatch and training.</summary>
+    private const int BatchChunk = 64;
 
     private static string Offset(string reference, int offset)
         => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";

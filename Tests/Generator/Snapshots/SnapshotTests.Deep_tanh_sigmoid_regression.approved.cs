@@ -51,8 +51,10 @@ namespace Models.Regression
 
             // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
             private const int PredictWorkspaceSize = 73;
-            // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-            private const int TrainingWorkspaceSize = 156;
+            // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
+            private const int PredictBatchWorkspaceSize = 4672;
+            // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
+            private const int TrainingWorkspaceSize = 9984;
 
             /// <summary>All parameters in the canonical order.</summary>
             private readonly float[] _parameters = new float[ParameterCount];
@@ -117,8 +119,23 @@ namespace Models.Regression
                 GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-                for (int s = 0; s < batch; s++)
-                    PredictOne(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * InputSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * OutputSize));
+                ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+                global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
+                ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+                // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
+                for (int start = 0; start < batch; start += 64)
+                {
+                    int count = global::System.Math.Min(64, batch - start);
+                    ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
+                    ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                    ref float h1 = ref h;
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                    ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2560);
+                    GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
+                    ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
+                    GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
+                    GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
+                }
             }
 
             /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
@@ -146,8 +163,9 @@ namespace Models.Regression
             }
 
             /// <summary>
-            /// Forward and backward pass, one sample at a time: the gradient of the mean loss accumulates straight into
-            /// <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch). Arguments are already checked.
+            /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
+            /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+            /// Arguments are already checked.
             /// </summary>
             private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
             {
@@ -160,27 +178,36 @@ namespace Models.Regression
                 double loss = 0;
                 global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize];
                 ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan);
-                ref float a1 = ref ws; // output of layer 1
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 40); // output of layer 2
-                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 64); // output of layer 3
-                ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 73); // output of layer 4
-                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 76); // ∂E/∂z, alternating between two buffers on the way down
-                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 116);
-                for (int s = 0; s < batch; s++)
+                ref float a1 = ref ws; // outputs of layer 1, [64, 40]
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 2560); // outputs of layer 2, [64, 24]
+                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4096); // outputs of layer 3, [64, 9]
+                ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4672); // outputs of layer 4, [64, 3]
+                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4864); // ∂E/∂z, alternating between two buffers on the way down
+                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 7424);
+                for (int start = 0; start < batch; start += 64)
                 {
-                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, s * InputSize);
-                    // Forward, keeping every layer's output for the backward pass.
-                    GeneratedKernels.Layer1Forward(ref p, ref x, ref a1);
-                    GeneratedKernels.Layer2Forward(ref p, ref a1, ref a2);
-                    GeneratedKernels.Layer3Forward(ref p, ref a2, ref a3);
-                    GeneratedKernels.Layer4Forward(ref p, ref a3, ref a4);
-                    // Loss of this sample and ∂E/∂z at the output, in one pass.
-                    loss += GeneratedKernels.HalfSquaredError(ref a4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t0, s * OutputSize), scale, ref dzA);
+                    int count = global::System.Math.Min(64, batch - start);
+                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                    // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                    GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                    GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count);
+                    GeneratedKernels.Layer4ForwardBatch(ref p, ref a3, ref a4, count);
+                    // Loss of each sample and ∂E/∂z at the output, in one pass.
+                    for (int s = 0; s < count; s++)
+                    {
+                        ref float z = ref GeneratedKernels.Row(ref a4, s, OutputSize);
+                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                        loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
+                    }
                     // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer4Backward(ref p, ref g, ref a3, ref dzA, ref dzB);
-                    GeneratedKernels.Layer3Backward(ref p, ref g, ref a2, ref dzB, ref dzA);
-                    GeneratedKernels.Layer2Backward(ref p, ref g, ref a1, ref dzA, ref dzB);
-                    GeneratedKernels.Layer1Backward(ref p, ref g, ref x, ref dzB);
+                    GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4InputGradient(ref p, ref GeneratedKernels.Row(ref a3, s, 9), ref GeneratedKernels.Row(ref dzA, s, 3), ref GeneratedKernels.Row(ref dzB, s, 9));
+                    GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3InputGradient(ref p, ref GeneratedKernels.Row(ref a2, s, 24), ref GeneratedKernels.Row(ref dzB, s, 9), ref GeneratedKernels.Row(ref dzA, s, 24));
+                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 40), ref GeneratedKernels.Row(ref dzA, s, 24), ref GeneratedKernels.Row(ref dzB, s, 40));
+                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
                 }
                 return (float)(loss / batch);
             }
@@ -192,6 +219,10 @@ namespace Models.Regression
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
 
+                /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
+
                 /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for one sample.</summary>
                 internal static void Layer1Forward(ref float p, ref float x, ref float y)
                 {
@@ -201,7 +232,7 @@ namespace Models.Regression
                     {
                         // AVX-512 path.
                         // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 13);
@@ -242,7 +273,7 @@ namespace Models.Regression
                     {
                         // AVX2 + FMA path.
                         // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 13);
@@ -283,7 +314,7 @@ namespace Models.Regression
                     {
                         // portable 128-bit path.
                         // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 40; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 13);
@@ -322,89 +353,384 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 1: dense 13 → 40, tanh, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g.
-                /// </summary>
-                internal static void Layer1Backward(ref float p, ref float g, ref float x, ref float dz)
+                /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
-                    ref float gw = ref At(ref g, Layer1Weights);
-                    ref float gb = ref At(ref g, Layer1Bias);
-                    // ∂E/∂b += dz
-                    for (int o = 0; o < 40; o++) At(ref gb, o) += At(ref dz, o);
+                    ref float w = ref At(ref p, Layer1Weights);
+                    ref float b = ref At(ref p, Layer1Bias);
+                    int sample = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 40 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W.
-                        for (int i = 0; i < 8; i += 8)
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            for (int o = 0; o < 40; o++)
+                            ref float xa = ref At(ref x, sample * 13);
+                            ref float xb = ref At(ref xa, 13);
+                            ref float ya = ref At(ref y, sample * 40);
+                            ref float yb = ref At(ref ya, 40);
+                            // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 40; o += 4)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                                ref float go = ref At(ref gw, o * 13 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            }
-                        }
-                        // Scalar tail: the last 5 input(s).
-                        for (int i = 8; i < 13; i++)
-                        {
-                            float xi = At(ref x, i);
-                            for (int o = 0; o < 40; o++)
-                            {
-                                float dzo = At(ref dz, o);
-                                At(ref gw, o * 13 + i) += dzo * xi;
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 8; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 40 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W.
-                        for (int i = 0; i < 8; i += 8)
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            for (int o = 0; o < 40; o++)
+                            ref float xa = ref At(ref x, sample * 13);
+                            ref float xb = ref At(ref xa, 13);
+                            ref float ya = ref At(ref y, sample * 40);
+                            ref float yb = ref At(ref ya, 40);
+                            // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 40; o += 4)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                                ref float go = ref At(ref gw, o * 13 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            }
-                        }
-                        // Scalar tail: the last 5 input(s).
-                        for (int i = 8; i < 13; i++)
-                        {
-                            float xi = At(ref x, i);
-                            for (int o = 0; o < 40; o++)
-                            {
-                                float dzo = At(ref dz, o);
-                                At(ref gw, o * 13 + i) += dzo * xi;
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 8; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 40 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W.
-                        for (int i = 0; i < 12; i += 4)
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            for (int o = 0; o < 40; o++)
+                            ref float xa = ref At(ref x, sample * 13);
+                            ref float xb = ref At(ref xa, 13);
+                            ref float ya = ref At(ref y, sample * 40);
+                            ref float yb = ref At(ref ya, 40);
+                            // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 40; o += 4)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                                ref float go = ref At(ref gw, o * 13 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 12; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                for (int i = 12; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
                             }
                         }
-                        // Scalar tail: the last 1 input(s).
-                        for (int i = 12; i < 13; i++)
+                    }
+                    // An odd sample out.
+                    if (sample < batch) Layer1Forward(ref p, ref At(ref x, sample * 13), ref At(ref y, sample * 40));
+                }
+
+                /// <summary>Layer 1: dense 13 → 40, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+                internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                {
+                    ref float gw = ref At(ref g, Layer1Weights);
+                    ref float gb = ref At(ref g, Layer1Bias);
+                    // ∂E/∂b += Σ_s dz[s]
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        ref float d = ref At(ref dz, sample * 40);
+                        for (int o = 0; o < 40; o++) At(ref gb, o) += At(ref d, o);
+                    }
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        // AVX-512 path.
+                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 40; o += 2)
                         {
-                            float xi = At(ref x, i);
-                            for (int o = 0; o < 40; o++)
+                            ref float g0 = ref At(ref gw, o * 13);
+                            ref float g1 = ref At(ref g0, 13);
+                            for (int i = 0; i < 8; i += 8)
                             {
-                                float dzo = At(ref dz, o);
-                                At(ref gw, o * 13 + i) += dzo * xi;
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 13 + i);
+                                    ref float ds = ref At(ref dz, sample * 40 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                            for (int i = 8; i < 13; i++)
+                            {
+                                float t0 = 0f;
+                                float t1 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 13 + i);
+                                    t0 += At(ref dz, sample * 40 + o) * xi;
+                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                                At(ref g1, i) += t1;
+                            }
+                        }
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    {
+                        // AVX2 + FMA path.
+                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 40; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 13);
+                            ref float g1 = ref At(ref g0, 13);
+                            for (int i = 0; i < 8; i += 8)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 13 + i);
+                                    ref float ds = ref At(ref dz, sample * 40 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                            for (int i = 8; i < 13; i++)
+                            {
+                                float t0 = 0f;
+                                float t1 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 13 + i);
+                                    t0 += At(ref dz, sample * 40 + o) * xi;
+                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                                At(ref g1, i) += t1;
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // portable 128-bit path.
+                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 40; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 13);
+                            ref float g1 = ref At(ref g0, 13);
+                            for (int i = 0; i < 12; i += 4)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 13 + i);
+                                    ref float ds = ref At(ref dz, sample * 40 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                            for (int i = 12; i < 13; i++)
+                            {
+                                float t0 = 0f;
+                                float t1 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 13 + i);
+                                    t0 += At(ref dz, sample * 40 + o) * xi;
+                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                                At(ref g1, i) += t1;
                             }
                         }
                     }
@@ -419,7 +745,7 @@ namespace Models.Regression
                     {
                         // AVX-512 path.
                         // 16-float vectors: each row of W is 2 full vector(s) of 16 and a scalar tail of 8;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 40);
@@ -460,7 +786,7 @@ namespace Models.Regression
                     {
                         // AVX2 + FMA path.
                         // 8-float vectors: each row of W is 5 full vector(s) of 8;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 40);
@@ -493,7 +819,7 @@ namespace Models.Regression
                     {
                         // portable 128-bit path.
                         // 4-float vectors: each row of W is 10 full vector(s) of 4;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 24; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 40);
@@ -524,60 +850,443 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 2: dense 40 → 24, logistic, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-                /// and writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, in the same pass.
-                /// </summary>
-                internal static void Layer2Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+                /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
+                    ref float b = ref At(ref p, Layer2Bias);
+                    int sample = 0;
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        // AVX-512 path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 40);
+                            ref float xb = ref At(ref xa, 40);
+                            ref float ya = ref At(ref y, sample * 24);
+                            ref float yb = ref At(ref ya, 24);
+                            // 16-float vectors: each row of W is 2 full vector(s) of 16 and a scalar tail of 8;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 24; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 32; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                for (int i = 32; i < 40; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                            }
+                        }
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    {
+                        // AVX2 + FMA path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 40);
+                            ref float xb = ref At(ref xa, 40);
+                            ref float ya = ref At(ref y, sample * 24);
+                            ref float yb = ref At(ref ya, 24);
+                            // 8-float vectors: each row of W is 5 full vector(s) of 8;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 24; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 40; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // portable 128-bit path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 40);
+                            ref float xb = ref At(ref xa, 40);
+                            ref float ya = ref At(ref y, sample * 24);
+                            ref float yb = ref At(ref ya, 24);
+                            // 4-float vectors: each row of W is 10 full vector(s) of 4;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 24; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 40; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                            }
+                        }
+                    }
+                    // An odd sample out.
+                    if (sample < batch) Layer2Forward(ref p, ref At(ref x, sample * 40), ref At(ref y, sample * 24));
+                }
+
+                /// <summary>Layer 2: dense 40 → 24, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+                internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                {
                     ref float gw = ref At(ref g, Layer2Weights);
                     ref float gb = ref At(ref g, Layer2Bias);
-                    // ∂E/∂b += dz
-                    for (int o = 0; o < 24; o++) At(ref gb, o) += At(ref dz, o);
+                    // ∂E/∂b += Σ_s dz[s]
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        ref float d = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++) At(ref gb, o) += At(ref d, o);
+                    }
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        // AVX-512 path.
+                        // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 24; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 40);
+                            ref float g1 = ref At(ref g0, 40);
+                            for (int i = 0; i < 32; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 40 + i);
+                                    ref float ds = ref At(ref dz, sample * 24 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                            for (int i = 32; i < 40; i++)
+                            {
+                                float t0 = 0f;
+                                float t1 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 40 + i);
+                                    t0 += At(ref dz, sample * 24 + o) * xi;
+                                    t1 += At(ref dz, sample * 24 + o + 1) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                                At(ref g1, i) += t1;
+                            }
+                        }
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    {
+                        // AVX2 + FMA path.
+                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 24; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 40);
+                            ref float g1 = ref At(ref g0, 40);
+                            for (int i = 0; i < 32; i += 32)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                                var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                                var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 40 + i);
+                                    ref float ds = ref At(ref dz, sample * 24 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                    var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                    a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                    a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                            }
+                            for (int i = 32; i < 40; i += 8)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 40 + i);
+                                    ref float ds = ref At(ref dz, sample * 24 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // portable 128-bit path.
+                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 24; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 40);
+                            ref float g1 = ref At(ref g0, 40);
+                            for (int i = 0; i < 32; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 40 + i);
+                                    ref float ds = ref At(ref dz, sample * 24 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                    a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                            }
+                            for (int i = 32; i < 40; i += 4)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 40 + i);
+                                    ref float ds = ref At(ref dz, sample * 24 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>Layer 2: dense 40 → 24, logistic, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
+                /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// </summary>
+                internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                {
+                    ref float w = ref At(ref p, Layer2Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
                         // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 24 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 16)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int o = 0; o < 24; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 40 + i);
-                                ref float go = ref At(ref gw, o * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
                         }
                         // Scalar tail: the last 8 input(s).
                         for (int i = 32; i < 40; i++)
                         {
-                            float xi = At(ref x, i);
                             float d = 0f;
-                            for (int o = 0; o < 24; o++)
-                            {
-                                float dzo = At(ref dz, o);
-                                At(ref gw, o * 40 + i) += dzo * xi;
-                                d += At(ref w, o * 40 + i) * dzo;
-                            }
-                            At(ref dzBelow, i) = d * (1f - xi * xi);
+                            for (int o = 0; o < 24; o++) d += At(ref w, o * 40 + i) * At(ref dz, o);
+                            At(ref dzBelow, i) = d * (1f - At(ref x, i) * At(ref x, i));
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
                         // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 24 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 32)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                             var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -586,33 +1295,30 @@ namespace Models.Regression
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 40 + i);
-                                ref float go = ref At(ref gw, o * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
                                 d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                                 d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
                                 d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
                                 d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
+                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x1 * x1)), ref dzBelow, (nuint)(i + 8));
+                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d2 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x2 * x2)), ref dzBelow, (nuint)(i + 16));
+                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d3 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x3 * x3)), ref dzBelow, (nuint)(i + 24));
                         }
                         for (int i = 32; i < 40; i += 8)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int o = 0; o < 24; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 40 + i);
-                                ref float go = ref At(ref gw, o * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
                         }
                     }
@@ -620,13 +1326,9 @@ namespace Models.Regression
                     {
                         // portable 128-bit path.
                         // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 24 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 32; i += 16)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                             var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -635,33 +1337,30 @@ namespace Models.Regression
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 40 + i);
-                                ref float go = ref At(ref gw, o * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                                 d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                                 d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                                 d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                                 d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
+                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x1 * x1)), ref dzBelow, (nuint)(i + 4));
+                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x2 * x2)), ref dzBelow, (nuint)(i + 8));
+                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x3 * x3)), ref dzBelow, (nuint)(i + 12));
                         }
                         for (int i = 32; i < 40; i += 4)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int o = 0; o < 24; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 40 + i);
-                                ref float go = ref At(ref gw, o * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
                         }
                     }
@@ -675,7 +1374,7 @@ namespace Models.Regression
                     {
                         // AVX-512 path.
                         // 16-float vectors: each row of W is 1 full vector(s) of 16 and a scalar tail of 8;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 24);
@@ -734,7 +1433,7 @@ namespace Models.Regression
                     {
                         // AVX2 + FMA path.
                         // 8-float vectors: each row of W is 3 full vector(s) of 8;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 24);
@@ -780,7 +1479,7 @@ namespace Models.Regression
                     {
                         // portable 128-bit path.
                         // 4-float vectors: each row of W is 6 full vector(s) of 4;
-                        // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                         for (int o = 0; o < 8; o += 4)
                         {
                             ref float w0 = ref At(ref w, o * 24);
@@ -824,63 +1523,556 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ to g
-                /// and writes ∂E/∂z of layer 2 = f′ (its logistic) · Wᵀ·dz to dzBelow, in the same pass.
-                /// </summary>
-                internal static void Layer3Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+                /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for <paramref name="batch"/> samples stored row-major.</summary>
+                internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
+                    int sample = 0;
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        // AVX-512 path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 24);
+                            ref float xb = ref At(ref xa, 24);
+                            ref float ya = ref At(ref y, sample * 9);
+                            ref float yb = ref At(ref ya, 9);
+                            // 16-float vectors: each row of W is 1 full vector(s) of 16 and a scalar tail of 8;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 8; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 16; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                            }
+                            // The last 1 row(s), one at a time.
+                            for (int o = 8; o < 9; o++)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 16; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                        }
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    {
+                        // AVX2 + FMA path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 24);
+                            ref float xb = ref At(ref xa, 24);
+                            ref float ya = ref At(ref y, sample * 9);
+                            ref float yb = ref At(ref ya, 9);
+                            // 8-float vectors: each row of W is 3 full vector(s) of 8;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 8; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 24; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                            }
+                            // The last 1 row(s), one at a time.
+                            for (int o = 8; o < 9; o++)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 24; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // portable 128-bit path.
+                        // Two samples at a time: every vector of W loaded once is multiplied into both.
+                        for (; sample + 1 < batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 24);
+                            ref float xb = ref At(ref xa, 24);
+                            ref float ya = ref At(ref y, sample * 9);
+                            ref float yb = ref At(ref ya, 9);
+                            // 4-float vectors: each row of W is 6 full vector(s) of 4;
+                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                            for (int o = 0; o < 8; o += 4)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 24; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                            }
+                            // The last 1 row(s), one at a time.
+                            for (int o = 8; o < 9; o++)
+                            {
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 24; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                        }
+                    }
+                    // An odd sample out.
+                    if (sample < batch) Layer3Forward(ref p, ref At(ref x, sample * 24), ref At(ref y, sample * 9));
+                }
+
+                /// <summary>Layer 3: dense 24 → 9, tanh, no bias: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples to g.</summary>
+                internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                {
                     ref float gw = ref At(ref g, Layer3Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
+                        // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 8; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            ref float g1 = ref At(ref g0, 24);
+                            for (int i = 0; i < 16; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                            for (int i = 16; i < 24; i++)
+                            {
+                                float t0 = 0f;
+                                float t1 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 24 + i);
+                                    t0 += At(ref dz, sample * 9 + o) * xi;
+                                    t1 += At(ref dz, sample * 9 + o + 1) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                                At(ref g1, i) += t1;
+                            }
+                        }
+                        for (int o = 8; o < 9; o++)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            for (int i = 0; i < 16; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            }
+                            for (int i = 16; i < 24; i++)
+                            {
+                                float t0 = 0f;
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    float xi = At(ref x, sample * 24 + i);
+                                    t0 += At(ref dz, sample * 9 + o) * xi;
+                                }
+                                At(ref g0, i) += t0;
+                            }
+                        }
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    {
+                        // AVX2 + FMA path.
+                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 8; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            ref float g1 = ref At(ref g0, 24);
+                            for (int i = 0; i < 24; i += 8)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                        }
+                        for (int o = 8; o < 9; o++)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            for (int i = 0; i < 24; i += 8)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // portable 128-bit path.
+                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                        // the whole batch is added into it: the gradient is read and written once per batch.
+                        for (int o = 0; o < 8; o += 2)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            ref float g1 = ref At(ref g0, 24);
+                            for (int i = 0; i < 16; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                    a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                            }
+                            for (int i = 16; i < 24; i += 4)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            }
+                        }
+                        for (int o = 8; o < 9; o++)
+                        {
+                            ref float g0 = ref At(ref gw, o * 24);
+                            for (int i = 0; i < 16; i += 16)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            }
+                            for (int i = 16; i < 24; i += 4)
+                            {
+                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                for (int sample = 0; sample < batch; sample++)
+                                {
+                                    ref float xs = ref At(ref x, sample * 24 + i);
+                                    ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 2 =
+                /// f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// </summary>
+                internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                {
+                    ref float w = ref At(ref p, Layer3Weights);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        // AVX-512 path.
                         // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 9 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 16; i += 16)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int o = 0; o < 9; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 24 + i);
-                                ref float go = ref At(ref gw, o * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - x0)), ref dzBelow, (nuint)(i));
                         }
                         // Scalar tail: the last 8 input(s).
                         for (int i = 16; i < 24; i++)
                         {
-                            float xi = At(ref x, i);
                             float d = 0f;
-                            for (int o = 0; o < 9; o++)
-                            {
-                                float dzo = At(ref dz, o);
-                                At(ref gw, o * 24 + i) += dzo * xi;
-                                d += At(ref w, o * 24 + i) * dzo;
-                            }
-                            At(ref dzBelow, i) = d * xi * (1f - xi);
+                            for (int o = 0; o < 9; o++) d += At(ref w, o * 24 + i) * At(ref dz, o);
+                            At(ref dzBelow, i) = d * At(ref x, i) * (1f - At(ref x, i));
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
                         // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 9 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 24; i += 8)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int o = 0; o < 9; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 24 + i);
-                                ref float go = ref At(ref gw, o * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0)), ref dzBelow, (nuint)(i));
                         }
                     }
@@ -888,13 +2080,9 @@ namespace Models.Regression
                     {
                         // portable 128-bit path.
                         // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 9 rows
-                        // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                         for (int i = 0; i < 16; i += 16)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                             var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -903,33 +2091,30 @@ namespace Models.Regression
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 24 + i);
-                                ref float go = ref At(ref gw, o * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                                 d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                                 d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                                 d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                                 d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0)), ref dzBelow, (nuint)(i));
+                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d1 * x1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x1)), ref dzBelow, (nuint)(i + 4));
+                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d2 * x2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x2)), ref dzBelow, (nuint)(i + 8));
+                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d3 * x3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x3)), ref dzBelow, (nuint)(i + 12));
                         }
                         for (int i = 16; i < 24; i += 4)
                         {
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int o = 0; o < 9; o++)
                             {
                                 var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                                 ref float wo = ref At(ref w, o * 24 + i);
-                                ref float go = ref At(ref gw, o * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
                                 d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             }
+                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0)), ref dzBelow, (nuint)(i));
                         }
                     }
@@ -955,69 +2140,91 @@ namespace Models.Regression
                     At(ref y, 2) = At(ref w, 18) * x0 + At(ref w, 19) * x1 + At(ref w, 20) * x2 + At(ref w, 21) * x3 + At(ref w, 22) * x4 + At(ref w, 23) * x5 + At(ref w, 24) * x6 + At(ref w, 25) * x7 + At(ref w, 26) * x8 + At(ref b, 2);
                 }
 
-                /// <summary>Layer 4: dense 9 → 3, identity, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-                /// and writes ∂E/∂z of layer 3 = f′ (its tanh) · Wᵀ·dz to dzBelow, in the same pass.
-                /// </summary>
-                internal static void Layer4Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+                /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                internal static void Layer4ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
-                    ref float w = ref At(ref p, Layer4Weights);
+                    // A small layer: its unrolled single-sample kernel, sample after sample.
+                    for (int sample = 0; sample < batch; sample++) Layer4Forward(ref p, ref At(ref x, sample * 9), ref At(ref y, sample * 3));
+                }
+
+                /// <summary>Layer 4: dense 9 → 3, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+                internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                {
                     ref float gw = ref At(ref g, Layer4Weights);
                     ref float gb = ref At(ref g, Layer4Bias);
+                    // ∂E/∂b += Σ_s dz[s]
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        ref float d = ref At(ref dz, sample * 3);
+                        for (int o = 0; o < 3; o++) At(ref gb, o) += At(ref d, o);
+                    }
+                    // Fully unrolled (27 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 9);
+                        ref float ds = ref At(ref dz, sample * 3);
+                        float x0 = At(ref xs, 0);
+                        float x1 = At(ref xs, 1);
+                        float x2 = At(ref xs, 2);
+                        float x3 = At(ref xs, 3);
+                        float x4 = At(ref xs, 4);
+                        float x5 = At(ref xs, 5);
+                        float x6 = At(ref xs, 6);
+                        float x7 = At(ref xs, 7);
+                        float x8 = At(ref xs, 8);
+                        float dz0 = At(ref ds, 0);
+                        float dz1 = At(ref ds, 1);
+                        float dz2 = At(ref ds, 2);
+                        At(ref gw, 0) += dz0 * x0;
+                        At(ref gw, 1) += dz0 * x1;
+                        At(ref gw, 2) += dz0 * x2;
+                        At(ref gw, 3) += dz0 * x3;
+                        At(ref gw, 4) += dz0 * x4;
+                        At(ref gw, 5) += dz0 * x5;
+                        At(ref gw, 6) += dz0 * x6;
+                        At(ref gw, 7) += dz0 * x7;
+                        At(ref gw, 8) += dz0 * x8;
+                        At(ref gw, 9) += dz1 * x0;
+                        At(ref gw, 10) += dz1 * x1;
+                        At(ref gw, 11) += dz1 * x2;
+                        At(ref gw, 12) += dz1 * x3;
+                        At(ref gw, 13) += dz1 * x4;
+                        At(ref gw, 14) += dz1 * x5;
+                        At(ref gw, 15) += dz1 * x6;
+                        At(ref gw, 16) += dz1 * x7;
+                        At(ref gw, 17) += dz1 * x8;
+                        At(ref gw, 18) += dz2 * x0;
+                        At(ref gw, 19) += dz2 * x1;
+                        At(ref gw, 20) += dz2 * x2;
+                        At(ref gw, 21) += dz2 * x3;
+                        At(ref gw, 22) += dz2 * x4;
+                        At(ref gw, 23) += dz2 * x5;
+                        At(ref gw, 24) += dz2 * x6;
+                        At(ref gw, 25) += dz2 * x7;
+                        At(ref gw, 26) += dz2 * x8;
+                    }
+                }
+
+                /// <summary>Layer 4: dense 9 → 3, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 3 =
+                /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// </summary>
+                internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                {
+                    ref float w = ref At(ref p, Layer4Weights);
                     // Fully unrolled (27 weights).
-                    float x0 = x;
-                    float x1 = At(ref x, 1);
-                    float x2 = At(ref x, 2);
-                    float x3 = At(ref x, 3);
-                    float x4 = At(ref x, 4);
-                    float x5 = At(ref x, 5);
-                    float x6 = At(ref x, 6);
-                    float x7 = At(ref x, 7);
-                    float x8 = At(ref x, 8);
                     float dz0 = dz;
                     float dz1 = At(ref dz, 1);
                     float dz2 = At(ref dz, 2);
-                    // ∂E/∂W[o,i] += dz[o]·x[i]
-                    gw += dz0 * x0;
-                    At(ref gw, 1) += dz0 * x1;
-                    At(ref gw, 2) += dz0 * x2;
-                    At(ref gw, 3) += dz0 * x3;
-                    At(ref gw, 4) += dz0 * x4;
-                    At(ref gw, 5) += dz0 * x5;
-                    At(ref gw, 6) += dz0 * x6;
-                    At(ref gw, 7) += dz0 * x7;
-                    At(ref gw, 8) += dz0 * x8;
-                    At(ref gw, 9) += dz1 * x0;
-                    At(ref gw, 10) += dz1 * x1;
-                    At(ref gw, 11) += dz1 * x2;
-                    At(ref gw, 12) += dz1 * x3;
-                    At(ref gw, 13) += dz1 * x4;
-                    At(ref gw, 14) += dz1 * x5;
-                    At(ref gw, 15) += dz1 * x6;
-                    At(ref gw, 16) += dz1 * x7;
-                    At(ref gw, 17) += dz1 * x8;
-                    At(ref gw, 18) += dz2 * x0;
-                    At(ref gw, 19) += dz2 * x1;
-                    At(ref gw, 20) += dz2 * x2;
-                    At(ref gw, 21) += dz2 * x3;
-                    At(ref gw, 22) += dz2 * x4;
-                    At(ref gw, 23) += dz2 * x5;
-                    At(ref gw, 24) += dz2 * x6;
-                    At(ref gw, 25) += dz2 * x7;
-                    At(ref gw, 26) += dz2 * x8;
-                    // ∂E/∂b += dz
-                    gb += dz0;
-                    At(ref gb, 1) += dz1;
-                    At(ref gb, 2) += dz2;
                     // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                    dzBelow = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - x0 * x0);
-                    At(ref dzBelow, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - x1 * x1);
-                    At(ref dzBelow, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - x2 * x2);
-                    At(ref dzBelow, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - x3 * x3);
-                    At(ref dzBelow, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - x4 * x4);
-                    At(ref dzBelow, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - x5 * x5);
-                    At(ref dzBelow, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - x6 * x6);
-                    At(ref dzBelow, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - x7 * x7);
-                    At(ref dzBelow, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - x8 * x8);
+                    dzBelow = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - x * x);
+                    At(ref dzBelow, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - At(ref x, 1) * At(ref x, 1));
+                    At(ref dzBelow, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - At(ref x, 2) * At(ref x, 2));
+                    At(ref dzBelow, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - At(ref x, 3) * At(ref x, 3));
+                    At(ref dzBelow, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - At(ref x, 4) * At(ref x, 4));
+                    At(ref dzBelow, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - At(ref x, 5) * At(ref x, 5));
+                    At(ref dzBelow, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref x, 6) * At(ref x, 6));
+                    At(ref dzBelow, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref x, 7) * At(ref x, 7));
+                    At(ref dzBelow, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref x, 8) * At(ref x, 8));
                 }
 
                 /// <summary>

@@ -44,8 +44,10 @@ namespace Models
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 128;
-        // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-        private const int TrainingWorkspaceSize = 394;
+        // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
+        private const int PredictBatchWorkspaceSize = 8192;
+        // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
+        private const int TrainingWorkspaceSize = 25216;
 
         /// <summary>All parameters in the canonical order.</summary>
         private readonly float[] _parameters = new float[ParameterCount];
@@ -107,8 +109,21 @@ namespace Models
             GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            for (int s = 0; s < batch; s++)
-                PredictOne(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * InputSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * OutputSize));
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
+            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
+            for (int start = 0; start < batch; start += 64)
+            {
+                int count = global::System.Math.Min(64, batch - start);
+                ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
+                ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                ref float h1 = ref h;
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
+                // Logits → class probabilities.
+                for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
+            }
         }
 
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
@@ -144,8 +159,9 @@ namespace Models
         }
 
         /// <summary>
-        /// Forward and backward pass, one sample at a time: the gradient of the mean loss accumulates straight into
-        /// <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch). Arguments are already checked.
+        /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
+        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
@@ -156,23 +172,37 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize];
-            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan);
-            ref float a1 = ref ws; // output of layer 1
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 128); // output of layer 2
-            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 138); // ∂E/∂z, alternating between two buffers on the way down
-            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 266);
-            for (int s = 0; s < batch; s++)
+            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(TrainingWorkspaceSize);
+            try
             {
-                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, s * InputSize);
-                // Forward, keeping every layer's output for the backward pass.
-                GeneratedKernels.Layer1Forward(ref p, ref x, ref a1);
-                GeneratedKernels.Layer2Forward(ref p, ref a1, ref a2);
-                // Loss of this sample and ∂E/∂z at the output, in one pass.
-                loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref a2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t0, s * OutputSize), scale, ref dzA) : GeneratedKernels.SoftmaxCrossEntropy(ref a2, labels[s], scale, ref dzA);
-                // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2Backward(ref p, ref g, ref a1, ref dzA, ref dzB);
-                GeneratedKernels.Layer1Backward(ref p, ref g, ref x, ref dzB);
+                ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
+                ref float a1 = ref ws; // outputs of layer 1, [64, 128]
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10]
+                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
+                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17024);
+                for (int start = 0; start < batch; start += 64)
+                {
+                    int count = global::System.Math.Min(64, batch - start);
+                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                    // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                    GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                    // Loss of each sample and ∂E/∂z at the output, in one pass.
+                    for (int s = 0; s < count; s++)
+                    {
+                        ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
+                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                        loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
+                    }
+                    // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
+                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 128), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 128));
+                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
+                }
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
             }
             return (float)(loss / batch);
         }
@@ -184,6 +214,10 @@ namespace Models
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
 
+            /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
+
             /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for one sample.</summary>
             internal static void Layer1Forward(ref float p, ref float x, ref float y)
             {
@@ -193,7 +227,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors: each row of W is 49 full vector(s) of 16;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 784);
@@ -226,7 +260,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: each row of W is 98 full vector(s) of 8;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 784);
@@ -259,7 +293,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: each row of W is 196 full vector(s) of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 128; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 784);
@@ -290,97 +324,391 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 1: dense 784 → 128, ReLU, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g.
-            /// </summary>
-            internal static void Layer1Backward(ref float p, ref float g, ref float x, ref float dz)
+            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
-                ref float gw = ref At(ref g, Layer1Weights);
-                ref float gb = ref At(ref g, Layer1Bias);
-                // ∂E/∂b += dz
-                for (int o = 0; o < 128; o++) At(ref gb, o) += At(ref dz, o);
+                ref float w = ref At(ref p, Layer1Weights);
+                ref float b = ref At(ref p, Layer1Bias);
+                int sample = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 128 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W.
-                    for (int i = 0; i < 768; i += 64)
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
-                        for (int o = 0; o < 128; o++)
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        // 16-float vectors: each row of W is 49 full vector(s) of 16;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 128; o += 4)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float go = ref At(ref gw, o * 784 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(32))), ref go, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(48))), ref go, (nuint)(48));
-                        }
-                    }
-                    for (int i = 768; i < 784; i += 16)
-                    {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        for (int o = 0; o < 128; o++)
-                        {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float go = ref At(ref gw, o * 784 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 784; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 128 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W.
-                    for (int i = 0; i < 768; i += 32)
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
-                        for (int o = 0; o < 128; o++)
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        // 8-float vectors: each row of W is 98 full vector(s) of 8;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 128; o += 4)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float go = ref At(ref gw, o * 784 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
-                        }
-                    }
-                    for (int i = 768; i < 784; i += 8)
-                    {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        for (int o = 0; o < 128; o++)
-                        {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float go = ref At(ref gw, o * 784 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 784; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 128 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W.
-                    for (int i = 0; i < 784; i += 16)
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                        for (int o = 0; o < 128; o++)
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        // 4-float vectors: each row of W is 196 full vector(s) of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 128; o += 4)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float go = ref At(ref gw, o * 784 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 784; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                // An odd sample out.
+                if (sample < batch) Layer1Forward(ref p, ref At(ref x, sample * 784), ref At(ref y, sample * 128));
+            }
+
+            /// <summary>Layer 1: dense 784 → 128, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
+                ref float gw = ref At(ref g, Layer1Weights);
+                ref float gb = ref At(ref g, Layer1Bias);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 128);
+                    for (int o = 0; o < 128; o++) At(ref gb, o) += At(ref d, o);
+                }
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 128; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        for (int i = 0; i < 768; i += 64)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
+                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 784 + i);
+                                ref float ds = ref At(ref dz, sample * 128 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
+                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                        }
+                        for (int i = 768; i < 784; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 784 + i);
+                                ref float ds = ref At(ref dz, sample * 128 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 128; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        for (int i = 0; i < 768; i += 32)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 784 + i);
+                                ref float ds = ref At(ref dz, sample * 128 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                        }
+                        for (int i = 768; i < 784; i += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 784 + i);
+                                ref float ds = ref At(ref dz, sample * 128 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 128; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        for (int i = 0; i < 784; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 784 + i);
+                                ref float ds = ref At(ref dz, sample * 128 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
                         }
                     }
                 }
@@ -395,7 +723,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors: each row of W is 8 full vector(s) of 16;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 128);
@@ -441,7 +769,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: each row of W is 16 full vector(s) of 8;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 128);
@@ -487,7 +815,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: each row of W is 32 full vector(s) of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 128);
@@ -531,27 +859,432 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 2: dense 128 → 10, identity, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-            /// and writes ∂E/∂z of layer 1 = f′ (its ReLU) · Wᵀ·dz to dzBelow, in the same pass.
-            /// </summary>
-            internal static void Layer2Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
+                ref float b = ref At(ref p, Layer2Bias);
+                int sample = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 16-float vectors: each row of W is 8 full vector(s) of 16;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 128; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 128; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 8-float vectors: each row of W is 16 full vector(s) of 8;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 128; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 128; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 4-float vectors: each row of W is 32 full vector(s) of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 128; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 128; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                // An odd sample out.
+                if (sample < batch) Layer2Forward(ref p, ref At(ref x, sample * 128), ref At(ref y, sample * 10));
+            }
+
+            /// <summary>Layer 2: dense 128 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
-                // ∂E/∂b += dz
-                for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref dz, o);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 10);
+                    for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref d, o);
+                }
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        for (int i = 0; i < 128; i += 64)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
+                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 128 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
+                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        for (int i = 0; i < 128; i += 32)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 128 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        for (int i = 0; i < 128; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 128 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 2: dense 128 → 10, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
+            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// </summary>
+            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            {
+                ref float w = ref At(ref p, Layer2Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
                     // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 64)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -560,19 +1293,18 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 128 + i);
-                            ref float go = ref At(ref gw, o * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(32))), ref go, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(48))), ref go, (nuint)(48));
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
+                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
                     }
                 }
@@ -580,13 +1312,9 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 32)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -595,19 +1323,18 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 128 + i);
-                            ref float go = ref At(ref gw, o * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
                     }
                 }
@@ -615,13 +1342,9 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -630,19 +1353,18 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 128 + i);
-                            ref float go = ref At(ref gw, o * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
+                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
                     }
                 }

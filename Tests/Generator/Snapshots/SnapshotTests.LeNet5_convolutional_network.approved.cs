@@ -55,8 +55,10 @@ namespace Models
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 9108;
-        // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-        private const int TrainingWorkspaceSize = 19550;
+        // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
+        private const int PredictBatchWorkspaceSize = 518400;
+        // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
+        private const int TrainingWorkspaceSize = 1122176;
 
         /// <summary>All parameters in the canonical order.</summary>
         private readonly float[] _parameters = new float[ParameterCount];
@@ -124,8 +126,39 @@ namespace Models
             GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            for (int s = 0; s < batch; s++)
-                PredictOne(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * InputSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * OutputSize));
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(PredictBatchWorkspaceSize);
+            try
+            {
+                ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
+                // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
+                for (int start = 0; start < batch; start += 64)
+                {
+                    int count = global::System.Math.Min(64, batch - start);
+                    ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
+                    ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                    ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 517376);
+                    ref float h1 = ref h;
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref xs, s, 784), ref GeneratedKernels.Row(ref h1, s, 4704), ref scratch);
+                    ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 301056);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref h1, s, 4704), ref GeneratedKernels.Row(ref h2, s, 1176));
+                    ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 376320);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref h2, s, 1176), ref GeneratedKernels.Row(ref h3, s, 1600), ref scratch);
+                    ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 478720);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref h3, s, 1600), ref GeneratedKernels.Row(ref h4, s, 400));
+                    ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 504320);
+                    GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
+                    ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 512000);
+                    GeneratedKernels.Layer6ForwardBatch(ref p, ref h5, ref h6, count);
+                    GeneratedKernels.Layer7ForwardBatch(ref p, ref h6, ref ys, count);
+                    // Logits → class probabilities.
+                    for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
+                }
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            }
         }
 
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
@@ -172,8 +205,9 @@ namespace Models
         }
 
         /// <summary>
-        /// Forward and backward pass, one sample at a time: the gradient of the mean loss accumulates straight into
-        /// <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch). Arguments are already checked.
+        /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
+        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
@@ -188,37 +222,46 @@ namespace Models
             try
             {
                 ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
-                ref float a1 = ref ws; // output of layer 1
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4704); // output of layer 2
-                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 5880); // output of layer 3
-                ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 7480); // output of layer 4
-                ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 7880); // output of layer 5
-                ref float a6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8000); // output of layer 6
-                ref float a7 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8084); // output of layer 7
-                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8094); // ∂E/∂z, alternating between two buffers on the way down
-                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 12798);
-                ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17502); // padded inputs and their gradients
-                for (int s = 0; s < batch; s++)
+                ref float a1 = ref ws; // outputs of layer 1, [64, 4704]
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 301056); // outputs of layer 2, [64, 1176]
+                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 376320); // outputs of layer 3, [64, 1600]
+                ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 478720); // outputs of layer 4, [64, 400]
+                ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 504320); // outputs of layer 5, [64, 120]
+                ref float a6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 512000); // outputs of layer 6, [64, 84]
+                ref float a7 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 517376); // outputs of layer 7, [64, 10]
+                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 518016); // ∂E/∂z, alternating between two buffers on the way down
+                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 819072);
+                ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 1120128); // padded inputs and their gradients
+                for (int start = 0; start < batch; start += 64)
                 {
-                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, s * InputSize);
-                    // Forward, keeping every layer's output for the backward pass.
-                    GeneratedKernels.Layer1Forward(ref p, ref x, ref a1, ref scratch);
-                    GeneratedKernels.Layer2Forward(ref a1, ref a2);
-                    GeneratedKernels.Layer3Forward(ref p, ref a2, ref a3, ref scratch);
-                    GeneratedKernels.Layer4Forward(ref a3, ref a4);
-                    GeneratedKernels.Layer5Forward(ref p, ref a4, ref a5);
-                    GeneratedKernels.Layer6Forward(ref p, ref a5, ref a6);
-                    GeneratedKernels.Layer7Forward(ref p, ref a6, ref a7);
-                    // Loss of this sample and ∂E/∂z at the output, in one pass.
-                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref a7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t0, s * OutputSize), scale, ref dzA) : GeneratedKernels.SoftmaxCrossEntropy(ref a7, labels[s], scale, ref dzA);
+                    int count = global::System.Math.Min(64, batch - start);
+                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                    // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref a1, s, 4704), ref scratch);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref a2, s, 1176));
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref a3, s, 1600), ref scratch);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref a4, s, 400));
+                    GeneratedKernels.Layer5ForwardBatch(ref p, ref a4, ref a5, count);
+                    GeneratedKernels.Layer6ForwardBatch(ref p, ref a5, ref a6, count);
+                    GeneratedKernels.Layer7ForwardBatch(ref p, ref a6, ref a7, count);
+                    // Loss of each sample and ∂E/∂z at the output, in one pass.
+                    for (int s = 0; s < count; s++)
+                    {
+                        ref float z = ref GeneratedKernels.Row(ref a7, s, OutputSize);
+                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                        loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
+                    }
                     // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer7Backward(ref p, ref g, ref a6, ref dzA, ref dzB);
-                    GeneratedKernels.Layer6Backward(ref p, ref g, ref a5, ref dzB, ref dzA);
-                    GeneratedKernels.Layer5Backward(ref p, ref g, ref a4, ref dzA, ref dzB);
-                    GeneratedKernels.Layer4Backward(ref a3, ref dzB, ref dzA);
-                    GeneratedKernels.Layer3Backward(ref p, ref g, ref a2, ref dzA, ref dzB, ref scratch);
-                    GeneratedKernels.Layer2Backward(ref a1, ref dzB, ref dzA);
-                    GeneratedKernels.Layer1Backward(ref p, ref g, ref x, ref dzA, ref scratch);
+                    GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer7InputGradient(ref p, ref GeneratedKernels.Row(ref a6, s, 84), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 84));
+                    GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
+                    GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Backward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 400), ref GeneratedKernels.Row(ref dzA, s, 1600));
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Backward(ref p, ref g, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 1176), ref scratch);
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Backward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref dzB, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 4704));
+                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Backward(ref p, ref g, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref dzA, s, 4704), ref scratch);
                 }
             }
             finally
@@ -234,6 +277,10 @@ namespace Models
             /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
+
+            /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>
             internal static void Layer1Forward(ref float p, ref float x, ref float y, ref float scratch)
@@ -1278,7 +1325,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors: each row of W is 25 full vector(s) of 16;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 120; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 400);
@@ -1311,7 +1358,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: each row of W is 50 full vector(s) of 8;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 120; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 400);
@@ -1344,7 +1391,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: each row of W is 100 full vector(s) of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 120; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 400);
@@ -1375,27 +1422,409 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 5: dense 400 → 120, ReLU, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-            /// and writes ∂E/∂z of layer 4 = f′ (its identity) · Wᵀ·dz to dzBelow, in the same pass.
-            /// </summary>
-            internal static void Layer5Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 5: dense 400 → 120, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer5ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer5Weights);
+                ref float b = ref At(ref p, Layer5Bias);
+                int sample = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 400);
+                        ref float xb = ref At(ref xa, 400);
+                        ref float ya = ref At(ref y, sample * 120);
+                        ref float yb = ref At(ref ya, 120);
+                        // 16-float vectors: each row of W is 25 full vector(s) of 16;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 120; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 400; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 400);
+                        ref float xb = ref At(ref xa, 400);
+                        ref float ya = ref At(ref y, sample * 120);
+                        ref float yb = ref At(ref ya, 120);
+                        // 8-float vectors: each row of W is 50 full vector(s) of 8;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 120; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 400; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 400);
+                        ref float xb = ref At(ref xa, 400);
+                        ref float ya = ref At(ref y, sample * 120);
+                        ref float yb = ref At(ref ya, 120);
+                        // 4-float vectors: each row of W is 100 full vector(s) of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 120; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 400; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                // An odd sample out.
+                if (sample < batch) Layer5Forward(ref p, ref At(ref x, sample * 400), ref At(ref y, sample * 120));
+            }
+
+            /// <summary>Layer 5: dense 400 → 120, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer5WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
                 ref float gw = ref At(ref g, Layer5Weights);
                 ref float gb = ref At(ref g, Layer5Bias);
-                // ∂E/∂b += dz
-                for (int o = 0; o < 120; o++) At(ref gb, o) += At(ref dz, o);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 120);
+                    for (int o = 0; o < 120; o++) At(ref gb, o) += At(ref d, o);
+                }
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 120; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 400);
+                        ref float g1 = ref At(ref g0, 400);
+                        for (int i = 0; i < 384; i += 64)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
+                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
+                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                        }
+                        for (int i = 384; i < 400; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 120; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 400);
+                        ref float g1 = ref At(ref g0, 400);
+                        for (int i = 0; i < 384; i += 32)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                        }
+                        for (int i = 384; i < 400; i += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 120; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 400);
+                        ref float g1 = ref At(ref g0, 400);
+                        for (int i = 0; i < 400; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 5: dense 400 → 120, ReLU, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 4 =
+            /// f′ (its identity) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// </summary>
+            internal static void Layer5InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            {
+                ref float w = ref At(ref p, Layer5Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
                     // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 120 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 384; i += 64)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1404,47 +1833,35 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 400 + i);
-                            ref float go = ref At(ref gw, o * 400 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(32))), ref go, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(48))), ref go, (nuint)(48));
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0), ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d1), ref dzBelow, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d2), ref dzBelow, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d3), ref dzBelow, (nuint)(i + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 48));
                     }
                     for (int i = 384; i < 400; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int o = 0; o < 120; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 400 + i);
-                            ref float go = ref At(ref gw, o * 400 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0), ref dzBelow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 120 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 384; i += 32)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1453,47 +1870,35 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 400 + i);
-                            ref float go = ref At(ref gw, o * 400 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0), ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d1), ref dzBelow, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d2), ref dzBelow, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d3), ref dzBelow, (nuint)(i + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 24));
                     }
                     for (int i = 384; i < 400; i += 8)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int o = 0; o < 120; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 400 + i);
-                            ref float go = ref At(ref gw, o * 400 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0), ref dzBelow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
                     // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 120 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 400; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1502,20 +1907,15 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 400 + i);
-                            ref float go = ref At(ref gw, o * 400 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0), ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d1), ref dzBelow, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d2), ref dzBelow, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d3), ref dzBelow, (nuint)(i + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 12));
                     }
                 }
             }
@@ -1529,7 +1929,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors: each row of W is 7 full vector(s) of 16 and a scalar tail of 8;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 84; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 120);
@@ -1570,7 +1970,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: each row of W is 15 full vector(s) of 8;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 84; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 120);
@@ -1603,7 +2003,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: each row of W is 30 full vector(s) of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 84; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 120);
@@ -1634,27 +2034,456 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 6: dense 120 → 84, ReLU, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-            /// and writes ∂E/∂z of layer 5 = f′ (its ReLU) · Wᵀ·dz to dzBelow, in the same pass.
-            /// </summary>
-            internal static void Layer6Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 6: dense 120 → 84, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer6ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer6Weights);
+                ref float b = ref At(ref p, Layer6Bias);
+                int sample = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 120);
+                        ref float xb = ref At(ref xa, 120);
+                        ref float ya = ref At(ref y, sample * 84);
+                        ref float yb = ref At(ref ya, 84);
+                        // 16-float vectors: each row of W is 7 full vector(s) of 16 and a scalar tail of 8;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 84; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 112; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            for (int i = 112; i < 120; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 120);
+                        ref float xb = ref At(ref xa, 120);
+                        ref float ya = ref At(ref y, sample * 84);
+                        ref float yb = ref At(ref ya, 84);
+                        // 8-float vectors: each row of W is 15 full vector(s) of 8;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 84; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 120; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 120);
+                        ref float xb = ref At(ref xa, 120);
+                        ref float ya = ref At(ref y, sample * 84);
+                        ref float yb = ref At(ref ya, 84);
+                        // 4-float vectors: each row of W is 30 full vector(s) of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 84; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 120; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
+                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
+                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
+                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
+                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
+                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
+                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
+                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                        }
+                    }
+                }
+                // An odd sample out.
+                if (sample < batch) Layer6Forward(ref p, ref At(ref x, sample * 120), ref At(ref y, sample * 84));
+            }
+
+            /// <summary>Layer 6: dense 120 → 84, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer6WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
                 ref float gw = ref At(ref g, Layer6Weights);
                 ref float gb = ref At(ref g, Layer6Bias);
-                // ∂E/∂b += dz
-                for (int o = 0; o < 84; o++) At(ref gb, o) += At(ref dz, o);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 84);
+                    for (int o = 0; o < 84; o++) At(ref gb, o) += At(ref d, o);
+                }
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 84; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 120);
+                        ref float g1 = ref At(ref g0, 120);
+                        for (int i = 0; i < 64; i += 64)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
+                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
+                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                        }
+                        for (int i = 64; i < 112; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                        for (int i = 112; i < 120; i++)
+                        {
+                            float t0 = 0f;
+                            float t1 = 0f;
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                float xi = At(ref x, sample * 120 + i);
+                                t0 += At(ref dz, sample * 84 + o) * xi;
+                                t1 += At(ref dz, sample * 84 + o + 1) * xi;
+                            }
+                            At(ref g0, i) += t0;
+                            At(ref g1, i) += t1;
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 84; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 120);
+                        ref float g1 = ref At(ref g0, 120);
+                        for (int i = 0; i < 96; i += 32)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                        }
+                        for (int i = 96; i < 120; i += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 84; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 120);
+                        ref float g1 = ref At(ref g0, 120);
+                        for (int i = 0; i < 112; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                        }
+                        for (int i = 112; i < 120; i += 4)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 120 + i);
+                                ref float ds = ref At(ref dz, sample * 84 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 6: dense 120 → 84, ReLU, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 5 =
+            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// </summary>
+            internal static void Layer6InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            {
+                ref float w = ref At(ref p, Layer6Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
                     // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 84 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 64; i += 64)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1663,60 +2492,47 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(32))), ref go, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(48))), ref go, (nuint)(48));
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
+                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
                     }
                     for (int i = 64; i < 112; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int o = 0; o < 84; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                     // Scalar tail: the last 8 input(s).
                     for (int i = 112; i < 120; i++)
                     {
-                        float xi = At(ref x, i);
                         float d = 0f;
-                        for (int o = 0; o < 84; o++)
-                        {
-                            float dzo = At(ref dz, o);
-                            At(ref gw, o * 120 + i) += dzo * xi;
-                            d += At(ref w, o * 120 + i) * dzo;
-                        }
-                        At(ref dzBelow, i) = (xi > 0f ? d : 0f);
+                        for (int o = 0; o < 84; o++) d += At(ref w, o * 120 + i) * At(ref dz, o);
+                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 84 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 96; i += 32)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1725,33 +2541,30 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
                     }
                     for (int i = 96; i < 120; i += 8)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int o = 0; o < 84; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }
@@ -1759,13 +2572,9 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 84 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 112; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1774,33 +2583,30 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
+                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
                     }
                     for (int i = 112; i < 120; i += 4)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int o = 0; o < 84; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 120 + i);
-                            ref float go = ref At(ref gw, o * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }
@@ -1815,7 +2621,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors: each row of W is 5 full vector(s) of 16 and a scalar tail of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 84);
@@ -1874,7 +2680,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: each row of W is 10 full vector(s) of 8 and a scalar tail of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 84);
@@ -1933,7 +2739,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors: each row of W is 21 full vector(s) of 4;
-                    // 4 rows at a time share each load of x. The epilogue adds the bias and applies f.
+                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float w0 = ref At(ref w, o * 84);
@@ -1977,27 +2783,559 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 7: dense 84 → 10, identity, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-            /// and writes ∂E/∂z of layer 6 = f′ (its ReLU) · Wᵀ·dz to dzBelow, in the same pass.
-            /// </summary>
-            internal static void Layer7Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 7: dense 84 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer7ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer7Weights);
+                ref float b = ref At(ref p, Layer7Bias);
+                int sample = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 84);
+                        ref float xb = ref At(ref xa, 84);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 16-float vectors: each row of W is 5 full vector(s) of 16 and a scalar tail of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 80; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 80; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 84);
+                        ref float xb = ref At(ref xa, 84);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 8-float vectors: each row of W is 10 full vector(s) of 8 and a scalar tail of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 80; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 80; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // Two samples at a time: every vector of W loaded once is multiplied into both.
+                    for (; sample + 1 < batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 84);
+                        ref float xb = ref At(ref xa, 84);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        // 4-float vectors: each row of W is 21 full vector(s) of 4;
+                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 84; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // The last 2 row(s), one at a time.
+                        for (int o = 8; o < 10; o++)
+                        {
+                            ref float w0 = ref At(ref w, o * 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 84; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                        }
+                    }
+                }
+                // An odd sample out.
+                if (sample < batch) Layer7Forward(ref p, ref At(ref x, sample * 84), ref At(ref y, sample * 10));
+            }
+
+            /// <summary>Layer 7: dense 84 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer7WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
                 ref float gw = ref At(ref g, Layer7Weights);
                 ref float gb = ref At(ref g, Layer7Bias);
-                // ∂E/∂b += dz
-                for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref dz, o);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 10);
+                    for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref d, o);
+                }
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g1 = ref At(ref g0, 84);
+                        for (int i = 0; i < 64; i += 64)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
+                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
+                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                        }
+                        for (int i = 64; i < 80; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                        for (int i = 80; i < 84; i++)
+                        {
+                            float t0 = 0f;
+                            float t1 = 0f;
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                float xi = At(ref x, sample * 84 + i);
+                                t0 += At(ref dz, sample * 10 + o) * xi;
+                                t1 += At(ref dz, sample * 10 + o + 1) * xi;
+                            }
+                            At(ref g0, i) += t0;
+                            At(ref g1, i) += t1;
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g1 = ref At(ref g0, 84);
+                        for (int i = 0; i < 64; i += 32)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
+                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                        }
+                        for (int i = 64; i < 80; i += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                        for (int i = 80; i < 84; i++)
+                        {
+                            float t0 = 0f;
+                            float t1 = 0f;
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                float xi = At(ref x, sample * 84 + i);
+                                t0 += At(ref dz, sample * 10 + o) * xi;
+                                t1 += At(ref dz, sample * 10 + o + 1) * xi;
+                            }
+                            At(ref g0, i) += t0;
+                            At(ref g1, i) += t1;
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
+                    // the whole batch is added into it: the gradient is read and written once per batch.
+                    for (int o = 0; o < 10; o += 2)
+                    {
+                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g1 = ref At(ref g0, 84);
+                        for (int i = 0; i < 80; i += 16)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
+                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
+                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                        }
+                        for (int i = 80; i < 84; i += 4)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 7: dense 84 → 10, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 6 =
+            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// </summary>
+            internal static void Layer7InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            {
+                ref float w = ref At(ref p, Layer7Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
                     // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 64; i += 64)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2006,60 +3344,47 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(32))), ref go, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go, (nuint)(48))), ref go, (nuint)(48));
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
+                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
                     }
                     for (int i = 64; i < 80; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int o = 0; o < 10; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                     // Scalar tail: the last 4 input(s).
                     for (int i = 80; i < 84; i++)
                     {
-                        float xi = At(ref x, i);
                         float d = 0f;
-                        for (int o = 0; o < 10; o++)
-                        {
-                            float dzo = At(ref dz, o);
-                            At(ref gw, o * 84 + i) += dzo * xi;
-                            d += At(ref w, o * 84 + i) * dzo;
-                        }
-                        At(ref dzBelow, i) = (xi > 0f ? d : 0f);
+                        for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, o);
+                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 64; i += 32)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -2068,60 +3393,47 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(16))), ref go, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go, (nuint)(24))), ref go, (nuint)(24));
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
+                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
                     }
                     for (int i = 64; i < 80; i += 8)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int o = 0; o < 10; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(dzo, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                     // Scalar tail: the last 4 input(s).
                     for (int i = 80; i < 84; i++)
                     {
-                        float xi = At(ref x, i);
                         float d = 0f;
-                        for (int o = 0; o < 10; o++)
-                        {
-                            float dzo = At(ref dz, o);
-                            At(ref gw, o * 84 + i) += dzo * xi;
-                            d += At(ref w, o * 84 + i) * dzo;
-                        }
-                        At(ref dzBelow, i) = (xi > 0f ? d : 0f);
+                        for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, o);
+                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
                     // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
-                    // adds dz[o]·x to the block of row o of ∂E/∂W and accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
+                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
                     for (int i = 0; i < 80; i += 16)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -2130,33 +3442,30 @@ namespace Models
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(4))), ref go, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(8))), ref go, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go, (nuint)(12))), ref go, (nuint)(12));
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                             d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
                             d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
                             d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
+                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
+                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
+                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
                     }
                     for (int i = 80; i < 84; i += 4)
                     {
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int o = 0; o < 10; o++)
                         {
                             var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
                             ref float wo = ref At(ref w, o * 84 + i);
-                            ref float go = ref At(ref gw, o * 84 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dzo, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref go)), ref go);
                             d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
                         }
+                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }

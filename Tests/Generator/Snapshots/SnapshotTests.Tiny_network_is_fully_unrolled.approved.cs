@@ -44,8 +44,10 @@ namespace Models
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 2;
-        // Floats of scratch for training on one sample: every layer's output, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-        private const int TrainingWorkspaceSize = 7;
+        // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
+        private const int PredictBatchWorkspaceSize = 128;
+        // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
+        private const int TrainingWorkspaceSize = 448;
 
         /// <summary>All parameters in the canonical order.</summary>
         private readonly float[] _parameters = new float[ParameterCount];
@@ -107,8 +109,19 @@ namespace Models
             GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            for (int s = 0; s < batch; s++)
-                PredictOne(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * InputSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * OutputSize));
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
+            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
+            for (int start = 0; start < batch; start += 64)
+            {
+                int count = global::System.Math.Min(64, batch - start);
+                ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
+                ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                ref float h1 = ref h;
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
+            }
         }
 
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
@@ -132,8 +145,9 @@ namespace Models
         }
 
         /// <summary>
-        /// Forward and backward pass, one sample at a time: the gradient of the mean loss accumulates straight into
-        /// <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch). Arguments are already checked.
+        /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
+        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
@@ -146,21 +160,28 @@ namespace Models
             double loss = 0;
             global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize];
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan);
-            ref float a1 = ref ws; // output of layer 1
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 2); // output of layer 2
-            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 3); // ∂E/∂z, alternating between two buffers on the way down
-            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 5);
-            for (int s = 0; s < batch; s++)
+            ref float a1 = ref ws; // outputs of layer 1, [64, 2]
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 128); // outputs of layer 2, [64, 1]
+            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 192); // ∂E/∂z, alternating between two buffers on the way down
+            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 320);
+            for (int start = 0; start < batch; start += 64)
             {
-                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, s * InputSize);
-                // Forward, keeping every layer's output for the backward pass.
-                GeneratedKernels.Layer1Forward(ref p, ref x, ref a1);
-                GeneratedKernels.Layer2Forward(ref p, ref a1, ref a2);
-                // Loss of this sample and ∂E/∂z at the output, in one pass.
-                loss += GeneratedKernels.HalfSquaredError(ref a2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t0, s * OutputSize), scale, ref dzA);
+                int count = global::System.Math.Min(64, batch - start);
+                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                // Loss of each sample and ∂E/∂z at the output, in one pass.
+                for (int s = 0; s < count; s++)
+                {
+                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
+                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                    loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
+                }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2Backward(ref p, ref g, ref a1, ref dzA, ref dzB);
-                GeneratedKernels.Layer1Backward(ref p, ref g, ref x, ref dzB);
+                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 2), ref GeneratedKernels.Row(ref dzA, s, 1), ref GeneratedKernels.Row(ref dzB, s, 2));
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
             }
             return (float)(loss / batch);
         }
@@ -171,6 +192,10 @@ namespace Models
             /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
+
+            /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
             /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for one sample.</summary>
             internal static void Layer1Forward(ref float p, ref float x, ref float y)
@@ -184,25 +209,38 @@ namespace Models
                 At(ref y, 1) = global::System.MathF.Tanh(At(ref w, 2) * x0 + At(ref w, 3) * x1 + At(ref b, 1));
             }
 
-            /// <summary>Layer 1: dense 2 → 2, tanh, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g.
-            /// </summary>
-            internal static void Layer1Backward(ref float p, ref float g, ref float x, ref float dz)
+            /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
+            {
+                // A small layer: its unrolled single-sample kernel, sample after sample.
+                for (int sample = 0; sample < batch; sample++) Layer1Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 2));
+            }
+
+            /// <summary>Layer 1: dense 2 → 2, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
-                // Fully unrolled (4 weights).
-                float x0 = x;
-                float x1 = At(ref x, 1);
-                float dz0 = dz;
-                float dz1 = At(ref dz, 1);
-                // ∂E/∂W[o,i] += dz[o]·x[i]
-                gw += dz0 * x0;
-                At(ref gw, 1) += dz0 * x1;
-                At(ref gw, 2) += dz1 * x0;
-                At(ref gw, 3) += dz1 * x1;
-                // ∂E/∂b += dz
-                gb += dz0;
-                At(ref gb, 1) += dz1;
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 2);
+                    for (int o = 0; o < 2; o++) At(ref gb, o) += At(ref d, o);
+                }
+                // Fully unrolled (4 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float xs = ref At(ref x, sample * 2);
+                    ref float ds = ref At(ref dz, sample * 2);
+                    float x0 = At(ref xs, 0);
+                    float x1 = At(ref xs, 1);
+                    float dz0 = At(ref ds, 0);
+                    float dz1 = At(ref ds, 1);
+                    At(ref gw, 0) += dz0 * x0;
+                    At(ref gw, 1) += dz0 * x1;
+                    At(ref gw, 2) += dz1 * x0;
+                    At(ref gw, 3) += dz1 * x1;
+                }
             }
 
             /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for one sample.</summary>
@@ -216,26 +254,48 @@ namespace Models
                 y = 1f / (1f + global::System.MathF.Exp(-(w * x0 + At(ref w, 1) * x1 + b)));
             }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W = dz·xᵀ and ∂E/∂b = dz to g
-            /// and writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, in the same pass.
-            /// </summary>
-            internal static void Layer2Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
-                ref float w = ref At(ref p, Layer2Weights);
+                // A small layer: its unrolled single-sample kernel, sample after sample.
+                for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 1));
+            }
+
+            /// <summary>Layer 2: dense 2 → 1, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
+            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
+                // ∂E/∂b += Σ_s dz[s]
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float d = ref At(ref dz, sample * 1);
+                    for (int o = 0; o < 1; o++) At(ref gb, o) += At(ref d, o);
+                }
+                // Fully unrolled (2 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float xs = ref At(ref x, sample * 2);
+                    ref float ds = ref At(ref dz, sample * 1);
+                    float x0 = At(ref xs, 0);
+                    float x1 = At(ref xs, 1);
+                    float dz0 = At(ref ds, 0);
+                    At(ref gw, 0) += dz0 * x0;
+                    At(ref gw, 1) += dz0 * x1;
+                }
+            }
+
+            /// <summary>Layer 2: dense 2 → 1, logistic, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
+            /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// </summary>
+            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            {
+                ref float w = ref At(ref p, Layer2Weights);
                 // Fully unrolled (2 weights).
-                float x0 = x;
-                float x1 = At(ref x, 1);
                 float dz0 = dz;
-                // ∂E/∂W[o,i] += dz[o]·x[i]
-                gw += dz0 * x0;
-                At(ref gw, 1) += dz0 * x1;
-                // ∂E/∂b += dz
-                gb += dz0;
                 // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                dzBelow = w * dz0 * (1f - x0 * x0);
-                At(ref dzBelow, 1) = At(ref w, 1) * dz0 * (1f - x1 * x1);
+                dzBelow = w * dz0 * (1f - x * x);
+                At(ref dzBelow, 1) = At(ref w, 1) * dz0 * (1f - At(ref x, 1) * At(ref x, 1));
             }
 
             /// <summary>
