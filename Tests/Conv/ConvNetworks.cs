@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using NetCompiler.Tests.Infrastructure;
+using static NetCompiler.Activation;
+using static NetCompiler.Tests.Infrastructure.RefLayer;
+
+namespace NetCompiler.Tests.Conv;
+
+// Convolutional networks compiled by the generator as part of this test project. Each is listed in ConvNetworks.All
+// with its architecture written out again by hand for ReferenceConvNetwork: the oracle is built from that hand-written
+// spec, never from anything the generator emits. Output widths (ow) are chosen against the vector widths 4 / 8 / 16
+// and the 4-vector chunks of the stride-1 kernels: some rows are exact multiples, others leave scalar tails.
+
+// Conv2D, stride 1, 1 channel, non-square 3×4 kernel, tanh: [1,5,40] → [3,3,37] (ow 37: chunks + tail on every path).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 5, 40)] [Conv2D(3, 3, 4, Tanh)] [Dense(4)]
+public partial class ConvRect37Tanh { }
+
+// 3 channels, padding 2, 5×5, ReLU: [3,6,18] → [4,6,18] (ow 18: 2×8 + 2, 4×4 + 2, 16 + 2).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3, 6, 18)] [Conv2D(4, 5, ReLU, Padding = 2)] [Dense(3)]
+public partial class Conv3ChPad2ReLU { }
+
+// Stride 2, 3 channels, non-square 3×2, logistic: [3,11,13] → [5,5,6]; (13 − 2)/2 is not whole, so column 12 is never read.
+[Network(Loss = Loss.HalfSquaredError)] [Input(3, 11, 13)] [Conv2D(5, 3, 2, Sigmoid, Stride = 2)] [Dense(4, Tanh)]
+public partial class ConvStride2Sigmoid { }
+
+// Stride 2 and padding 2, 2 channels, 4×3, identity, no bias: [2,9,10] → padded [2,13,14] → [3,5,6].
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 9, 10)] [Conv2D(3, 4, 3, Stride = 2, Padding = 2, Bias = false)] [Dense(5)]
+public partial class ConvStride2Pad2NoBias { }
+
+// Output width 70 (8×8 + 6, 16×4 + 6, 17×4 + 2), then a 1×5 conv with padding 1 (its input gradient runs the vector
+// kernels, ow 68), then average pooling before the dense layer.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 4, 72)] [Conv2D(2, 3, ReLU)] [Conv2D(3, 1, 5, Tanh, Padding = 1)] [AvgPool2D(2)] [Dense(3)]
+public partial class ConvWide70 { }
+
+// Output width 64 (a multiple of every vector width and chunk); the conv is the output layer (½(y − t)² over a [2,1,64]
+// map, with the logistic derivative in the loss); no bias.
+[Network(Loss = Loss.HalfSquaredError)] [Input(2, 3, 66)] [Conv2D(2, 3, Sigmoid, Bias = false)]
+public partial class ConvAligned64Output { }
+
+// A 1×1 ReLU conv, then a 3×3 identity conv with output width 3 (scalar only).
+[Network(Loss = Loss.HalfSquaredError)] [Input(2, 5, 5)] [Conv2D(3, 1, ReLU)] [Conv2D(2, 3)] [Dense(2, Sigmoid)]
+public partial class ConvNarrow3 { }
+
+// A 2-D input (one channel) and a kernel as large as the padded input: [6,7] padded to [8,9], 8×9 kernel → [4,1,1].
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(6, 7)] [Conv2D(4, 8, 9, Tanh, Padding = 1)] [Dense(3)]
+public partial class ConvWholeInput { }
+
+// Padding as large as the kernel: the corner windows lie entirely in the padding (z = bias there).
+[Network(Loss = Loss.HalfSquaredError)] [Input(1, 3, 4)] [Conv2D(2, 2, ReLU, Padding = 2)] [Dense(2)]
+public partial class ConvAllPaddingWindows { }
+
+// Two stride-1 convs with padding, the second ReLU over a tanh conv, ow 13 (8 + 5, 3×4 + 1) then 11 (8 + 3, 2×4 + 3).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 7, 13)] [Conv2D(3, 3, Tanh, Padding = 1)] [Conv2D(2, 4, 5, ReLU, Padding = 1)] [Dense(3)]
+public partial class ConvStackedPadded { }
+
+// Max pooling with overlapping windows (3, stride 2) after a tanh conv: [3,8,11] → [3,3,5].
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 10, 13)] [Conv2D(3, 3, Tanh)] [MaxPool2D(3, Stride = 2)] [Dense(4)]
+public partial class MaxPoolOverlap { }
+
+// Max pooling with gaps (2, stride 3) after a padded ReLU conv: [4,11,12] → [4,4,4], then two dense layers.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 11, 12)] [Conv2D(4, 3, ReLU, Padding = 1)] [MaxPool2D(2, Stride = 3)] [Dense(6, ReLU)] [Dense(3)]
+public partial class MaxPoolGaps { }
+
+// Average pooling with gaps (2, stride 3) after a logistic conv: [2,10,11] → [2,3,4].
+[Network(Loss = Loss.HalfSquaredError)] [Input(1, 11, 12)] [Conv2D(2, 2, Sigmoid)] [AvgPool2D(2, Stride = 3)] [Dense(3, Tanh)] [Dense(2)]
+public partial class AvgPoolGaps { }
+
+// Overlapping average pooling (3, stride 1) between two convs: the second conv's input gradient goes back through it.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3, 9, 9)] [Conv2D(2, 3, ReLU)] [AvgPool2D(3, Stride = 1)] [Conv2D(3, 2, Tanh)] [Dense(3)]
+public partial class AvgPoolBetweenConvs { }
+
+// Pooling first (it has no backward), stacked pools, and max pooling as the output layer.
+[Network(Loss = Loss.HalfSquaredError)] [Input(2, 8, 9)] [MaxPool2D(2, Stride = 1)] [Conv2D(2, 3, 2)] [AvgPool2D(2)] [MaxPool2D(2)]
+public partial class PoolFirstAndLast { }
+
+// Softmax over an average-pooled map ([2,2,2] = 8 classes).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 6, 6)] [Conv2D(2, 3)] [AvgPool2D(2)]
+public partial class SoftmaxOverPool { }
+
+// Stride = 0 on pooling means the window size: [2,6,8] → conv (padding 1) [2,6,8] → max 2 [2,3,4] → average 3 [2,1,1].
+[Network(Loss = Loss.HalfSquaredError)] [Input(2, 6, 8)] [Conv2D(2, 3, Tanh, Padding = 1)] [MaxPool2D(2, Stride = 0)] [AvgPool2D(3, Stride = 0)]
+public partial class PoolDefaultStride { }
+
+// A small LeNet: every parameter is checked by finite differences.
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(1, 12, 12)]
+[Conv2D(3, 3, ReLU, Padding = 2)]
+[MaxPool2D(2)]
+[Conv2D(4, 3, ReLU)]
+[MaxPool2D(2)]
+[Dense(10, ReLU)]
+[Dense(3)]
+public partial class MiniLeNet { }
+
+// Workspaces above the generator's stack limit (16,384 floats) in Predict as well: the conv output alone is 17,280.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 24, 24)] [Conv2D(30, 3, Tanh, Padding = 1)] [MaxPool2D(4)] [Dense(3)]
+public partial class PooledWorkspaceConv { }
+
+// LeNet-5 (61,706 parameters).
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(1, 28, 28)]
+[Conv2D(6, 5, ReLU, Padding = 2)]
+[MaxPool2D(2)]
+[Conv2D(16, 5, ReLU)]
+[MaxPool2D(2)]
+[Dense(120, ReLU)]
+[Dense(84, ReLU)]
+[Dense(10)]
+public partial class LeNet5 { }
+
+/// <summary>A convolutional network under test: the hand-written architecture plus a way to make instances.</summary>
+public sealed class ConvCase
+{
+    public ConvCase(string name, ReferenceConvNetwork reference, Func<int, INetwork> create, Type type,
+        (int Input, int Output, int Parameters, Loss Loss) statics)
+    {
+        Name = name;
+        Reference = reference;
+        Create = create;
+        Type = type;
+        Statics = statics;
+    }
+
+    public string Name { get; }
+    public ReferenceConvNetwork Reference { get; }
+    public Func<int, INetwork> Create { get; }
+    public Type Type { get; }
+    /// <summary>InputSize, OutputSize, ParameterCount and Loss as the generated type declares them.</summary>
+    public (int Input, int Output, int Parameters, Loss Loss) Statics { get; }
+
+    public override string ToString() => $"{Name}: {Reference}";
+
+    public static ConvCase Of<T>(ReferenceConvNetwork reference) where T : class, INetwork<T> =>
+        new(typeof(T).Name, reference, seed => T.Create(seed), typeof(T), (T.InputSize, T.OutputSize, T.ParameterCount, T.Loss));
+
+    /// <summary>A type compiled at run time, through the static abstract members of <see cref="INetwork{TSelf}"/>.</summary>
+    public static ConvCase ForRuntimeType(Type type, ReferenceConvNetwork reference) =>
+        (ConvCase)typeof(ConvCase).GetMethod(nameof(Of))!.MakeGenericMethod(type).Invoke(null, new object[] { reference })!;
+}
+
+public static class ConvNetworks
+{
+    private static ReferenceConvNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
+
+    private static readonly Loss Sce = Loss.SoftmaxCrossEntropy, Hse = Loss.HalfSquaredError;
+
+    public static readonly ConvCase LeNet = ConvCase.Of<LeNet5>(R(new[] { 1, 28, 28 }, Sce,
+        Conv2D(6, 5, ReLU, padding: 2), MaxPool(2), Conv2D(16, 5, ReLU), MaxPool(2), Dense(120, ReLU), Dense(84, ReLU), Dense(10)));
+
+    public static readonly ConvCase PooledWorkspace = ConvCase.Of<PooledWorkspaceConv>(R(new[] { 1, 24, 24 }, Sce,
+        Conv2D(30, 3, Tanh, padding: 1), MaxPool(4), Dense(3)));
+
+    /// <summary>The networks declared above except LeNet-5 and PooledWorkspaceConv (which have tests of their own), by
+    /// class name.</summary>
+    public static readonly IReadOnlyDictionary<string, ConvCase> All = new[]
+    {
+        ConvCase.Of<ConvRect37Tanh>(R(new[] { 1, 5, 40 }, Sce, Conv2D(3, 3, 4, Tanh), Dense(4))),
+        ConvCase.Of<Conv3ChPad2ReLU>(R(new[] { 3, 6, 18 }, Sce, Conv2D(4, 5, ReLU, padding: 2), Dense(3))),
+        ConvCase.Of<ConvStride2Sigmoid>(R(new[] { 3, 11, 13 }, Hse, Conv2D(5, 3, 2, Sigmoid, stride: 2), Dense(4, Tanh))),
+        ConvCase.Of<ConvStride2Pad2NoBias>(R(new[] { 2, 9, 10 }, Sce, Conv2D(3, 4, 3, Identity, stride: 2, padding: 2, bias: false), Dense(5))),
+        ConvCase.Of<ConvWide70>(R(new[] { 1, 4, 72 }, Sce, Conv2D(2, 3, ReLU), Conv2D(3, 1, 5, Tanh, padding: 1), AvgPool(2), Dense(3))),
+        ConvCase.Of<ConvAligned64Output>(R(new[] { 2, 3, 66 }, Hse, Conv2D(2, 3, Sigmoid, bias: false))),
+        ConvCase.Of<ConvNarrow3>(R(new[] { 2, 5, 5 }, Hse, Conv2D(3, 1, ReLU), Conv2D(2, 3), Dense(2, Sigmoid))),
+        ConvCase.Of<ConvWholeInput>(R(new[] { 6, 7 }, Sce, Conv2D(4, 8, 9, Tanh, padding: 1), Dense(3))),
+        ConvCase.Of<ConvAllPaddingWindows>(R(new[] { 1, 3, 4 }, Hse, Conv2D(2, 2, ReLU, padding: 2), Dense(2))),
+        ConvCase.Of<ConvStackedPadded>(R(new[] { 2, 7, 13 }, Sce, Conv2D(3, 3, Tanh, padding: 1), Conv2D(2, 4, 5, ReLU, padding: 1), Dense(3))),
+        ConvCase.Of<MaxPoolOverlap>(R(new[] { 2, 10, 13 }, Sce, Conv2D(3, 3, Tanh), MaxPool(3, 2), Dense(4))),
+        ConvCase.Of<MaxPoolGaps>(R(new[] { 1, 11, 12 }, Sce, Conv2D(4, 3, ReLU, padding: 1), MaxPool(2, 3), Dense(6, ReLU), Dense(3))),
+        ConvCase.Of<AvgPoolGaps>(R(new[] { 1, 11, 12 }, Hse, Conv2D(2, 2, Sigmoid), AvgPool(2, 3), Dense(3, Tanh), Dense(2))),
+        ConvCase.Of<AvgPoolBetweenConvs>(R(new[] { 3, 9, 9 }, Sce, Conv2D(2, 3, ReLU), AvgPool(3, 1), Conv2D(3, 2, Tanh), Dense(3))),
+        ConvCase.Of<PoolFirstAndLast>(R(new[] { 2, 8, 9 }, Hse, MaxPool(2, 1), Conv2D(2, 3, 2), AvgPool(2), MaxPool(2))),
+        ConvCase.Of<SoftmaxOverPool>(R(new[] { 1, 6, 6 }, Sce, Conv2D(2, 3), AvgPool(2))),
+        ConvCase.Of<PoolDefaultStride>(R(new[] { 2, 6, 8 }, Hse, Conv2D(2, 3, Tanh, padding: 1), MaxPool(2), AvgPool(3))),
+        ConvCase.Of<MiniLeNet>(R(new[] { 1, 12, 12 }, Sce,
+            Conv2D(3, 3, ReLU, padding: 2), MaxPool(2), Conv2D(4, 3, ReLU), MaxPool(2), Dense(10, ReLU), Dense(3))),
+    }.ToDictionary(c => c.Name);
+
+    public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
+}
+
+/// <summary>Compiles convolutional networks from their reference specs at run time (one assembly per call).</summary>
+public static class ConvCompiler
+{
+    public const string Namespace = "NetCompiler.Dynamic.ConvNets";
+
+    public static IReadOnlyList<ConvCase> Compile(IReadOnlyList<(string Name, ReferenceConvNetwork Spec)> specs, string prefix,
+        Func<string, string>? rewriteGenerated = null)
+    {
+        var source = new StringBuilder($"namespace {Namespace};\n\n");
+        foreach (var (name, spec) in specs) source.Append(spec.ToSource(prefix + name)).Append('\n');
+        Assembly assembly = GeneratorHarness.CompileAndLoad(source.ToString(), rewriteGenerated);
+        return specs.Select(s => ConvCase.ForRuntimeType(assembly.GetType($"{Namespace}.{prefix}{s.Name}", throwOnError: true)!, s.Spec)).ToList();
+    }
+}

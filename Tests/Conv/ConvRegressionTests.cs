@@ -1,0 +1,31 @@
+using Microsoft.CodeAnalysis;
+using NetCompiler.Tests.Infrastructure;
+using Xunit;
+
+namespace NetCompiler.Tests.Conv;
+
+/// <summary>Minimal repros of generator bugs found by the convolution tests.</summary>
+public class ConvRegressionTests
+{
+    private const string Usings = "using NetCompiler;\nnamespace Models;\n";
+
+    /// <summary>
+    /// Found with issue 3's tests (fixed in a64e3ef): when no Conv2D layer of a network had padding, no layer needed
+    /// scratch, so Predict and ComputeGradients did not declare <c>scratch</c> — but every conv kernel call still passed
+    /// <c>ref scratch</c>: error CS0103 "The name 'scratch' does not exist in the current context" in the generated code.
+    /// </summary>
+    [Theory]
+    [InlineData("[Input(1, 4, 4)] [Conv2D(1, 3)]")]
+    [InlineData("[Input(1, 6, 6)] [Conv2D(2, 3, Activation.ReLU, Stride = 2)] [MaxPool2D(2)] [Dense(2)]")]
+    [InlineData("[Input(1, 6, 6)] [Conv2D(2, 3, Activation.ReLU)] [Conv2D(2, 3)] [Dense(2)]")]
+    // Controls: padding somewhere, or no convolution at all.
+    [InlineData("[Input(1, 6, 6)] [Conv2D(2, 3, Activation.ReLU)] [Conv2D(2, 3, Padding = 1)] [Dense(2)]")]
+    [InlineData("[Input(1, 6, 6)] [MaxPool2D(2)] [AvgPool2D(3)] [Dense(2)]")]
+    public void Network_compiles(string layers)
+    {
+        var run = GeneratorHarness.Run(Usings + $"[Network] {layers} public partial class Net {{ }}");
+        Assert.Null(run.Exception);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace NetCompiler.Tests.Conv;
+
+// Small networks whose expected numbers are worked out by hand in the tests below, independently of any reference.
+
+/// <summary>[2,3,4] → conv 2×3, padding 1 → [2,4,4] → flatten → one bias-less unit. Parameters: conv W [2,2,2,3]
+/// (24), conv b [2], dense W [1,32].</summary>
+[Network] [Input(2, 3, 4)] [Conv2D(2, 2, 3, Padding = 1)] [Dense(1, Bias = false)]
+public partial class LayoutProbe { }
+
+/// <summary>[1,2,3] → conv 1×2, padding 1, no bias → [1,4,4] → max pool over the whole map → 1 output.</summary>
+[Network] [Input(1, 2, 3)] [Conv2D(1, 1, 2, Padding = 1, Bias = false)] [MaxPool2D(4)]
+public partial class TieProbe { }
+
+/// <summary>Semantics pinned down with hand-computed numbers: PyTorch's parameter layout and flatten order, and where
+/// max pooling sends the gradient when a window has two maxima.</summary>
+public class ConvSemanticsTests
+{
+    private static float[] LayoutInput()
+    {
+        // x[c, h, w] = 100c + 10h + w, stored channel-major.
+        var x = new float[2 * 3 * 4];
+        for (int c = 0; c < 2; c++)
+            for (int h = 0; h < 3; h++)
+                for (int w = 0; w < 4; w++)
+                    x[(c * 3 + h) * 4 + w] = 100 * c + 10 * h + w;
+        return x;
+    }
+
+    [Theory]
+    // One conv weight W[1, 1, 0, 2] = 1 (canonical index ((1·2 + 1)·2 + 0)·3 + 2 = 20), biases b = [0.5, −0.25], so
+    // y[1, i, j] = −0.25 + x[1, i − 1, j + 1] (0 outside: padding 1) and y[0] = 0.5. The dense weight picks one conv
+    // output: flat index k = o·16 + i·4 + j (channel-major) sits at canonical index 26 + k.
+    [InlineData(1, 2, 1, 111.75f)]  // x[1, 1, 2] = 112
+    [InlineData(1, 3, 2, 122.75f)]  // x[1, 2, 3] = 123
+    [InlineData(1, 0, 1, -0.25f)]   // row −1: padding
+    [InlineData(1, 2, 3, -0.25f)]   // column 4: padding
+    [InlineData(0, 1, 1, 0.5f)]     // channel 0: bias only
+    public void Parameters_are_in_pytorch_order_and_dense_flattens_channel_major(int o, int i, int j, float expected)
+    {
+        var net = new LayoutProbe();
+        Assert.Equal(24 + 2 + 32, LayoutProbe.ParameterCount);
+        var p = new float[LayoutProbe.ParameterCount];
+        p[20] = 1f;
+        p[24] = 0.5f;
+        p[25] = -0.25f;
+        p[26 + o * 16 + i * 4 + j] = 1f;
+        net.LoadParameters(p);
+        var y = new float[1];
+        net.Predict(LayoutInput(), y);
+        Assert.Equal(expected, y[0]);
+    }
+
+    [Fact]
+    public void Layout_gradients_are_in_pytorch_order()
+    {
+        // Same probe, dense weight on y[1, 2, 1] only, target 0: E = ½y², dE/dy = y = 111.75. The only non-zero
+        // gradients: the dense weight itself (dE/dy · y[1,2,1] = y²), conv bias b[1] (dE/dy · 1), and the six conv
+        // weights W[1, c, u, v] (dE/dy · x[c, 2 + u − 1, 1 + v − 1]); everything else is exactly 0.
+        var net = new LayoutProbe();
+        var p = new float[LayoutProbe.ParameterCount];
+        p[20] = 1f; p[24] = 0.5f; p[25] = -0.25f;
+        int dense = 26 + 1 * 16 + 2 * 4 + 1;
+        p[dense] = 1f;
+        net.LoadParameters(p);
+        var g = new float[p.Length];
+        float loss = net.ComputeGradients(LayoutInput(), new float[1], g);
+        const float y = 111.75f;
+        Assert.Equal(0.5f * y * y, loss);
+
+        var expected = new float[p.Length];
+        expected[dense] = y * y;
+        expected[25] = y;
+        for (int c = 0; c < 2; c++)
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 3; v++)
+                    expected[((1 * 2 + c) * 2 + u) * 3 + v] = y * (100 * c + 10 * (1 + u) + v);
+        // Dense weights on the other conv outputs: dE/dy · y[k] with y[0] = 0.5 and y[1, i, j] from the formula above.
+        for (int k = 0; k < 32; k++)
+        {
+            if (26 + k == dense) continue;
+            int oo = k / 16, ii = k / 4 % 4, jj = k % 4;
+            float yk = oo == 0 ? 0.5f : -0.25f + (ii - 1 is >= 0 and < 3 && jj + 1 < 4 ? 100 + 10 * (ii - 1) + jj + 1 : 0);
+            expected[26 + k] = y * yk;
+        }
+        for (int i = 0; i < p.Length; i++)
+            Assert.True(Math.Abs(g[i] - expected[i]) <= 1e-6f * Math.Max(1f, Math.Abs(expected[i])),
+                $"gradient[{i}] = {g[i]}, expected {expected[i]}");
+    }
+
+    [Fact]
+    public void Max_pool_routes_the_gradient_to_the_first_maximum_of_a_window()
+    {
+        // x = [[0, 1, 2], [2, 1, 0.5]], padded by 1; kernel (w0, w1) = (1, 1) over horizontal pairs, so the [4,4] map
+        // has rows 0, [0, 1, 3, 2], [2, 3, 1.5, 0.5], 0. Its maximum 3 occurs twice: first (row-major) at (1, 2), from
+        // the pair (x[0,1], x[0,2]) = (1, 2), then at (2, 1), from (x[1,0], x[1,1]) = (2, 1). With target 0,
+        // dE/dy = 3; the first maximum gives dE/dw = 3·(1, 2) = (3, 6), the second would give (6, 3).
+        var net = new TieProbe();
+        net.LoadParameters(new[] { 1f, 1f });
+        var x = new[] { 0f, 1f, 2f, 2f, 1f, 0.5f };
+        var y = new float[1];
+        net.Predict(x, y);
+        Assert.Equal(3f, y[0]);
+        var g = new float[2];
+        float loss = net.ComputeGradients(x, new[] { 0f }, g);
+        Assert.Equal(4.5f, loss);
+        Assert.Equal(new[] { 3f, 6f }, g);
+    }
+}

@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using NetCompiler.Tests.Infrastructure;
+using Xunit;
+
+namespace NetCompiler.Tests.Conv;
+
+/// <summary>LeNet-5 as declared in <see cref="LeNet5"/>: gradients, Predict, allocation and threads.</summary>
+public class LeNetTests
+{
+    private static ConvCase LeNet => ConvNetworks.LeNet;
+
+    /// <summary>
+    /// The parameters checked one by one by finite differences, about 280 of the 61,706 (the double reference costs
+    /// milliseconds per evaluation in this Debug assembly). Per layer: every bias if it has at most 16, else 10 random
+    /// ones; the first tap of every conv filter and the whole first kernel plane W[0, 0, :, :]; for the dense layers,
+    /// the first and last 4 columns of the first and last rows; plus 10 (conv) or 30 (dense) random weights — all from
+    /// a fixed seed. Two random directional derivatives of the full gradient then cover every parameter at once.
+    /// </summary>
+    public static int[] CheckedParameters()
+    {
+        var r = LeNet.Reference;
+        var rng = new Random(5);
+        var set = new SortedSet<int>();
+        for (int l = 0; l < r.Layers.Count; l++)
+        {
+            int w = r.WeightOffset(l), count = r.WeightCount(l), biases = r.BiasCount(l);
+            if (count == 0) continue;
+            if (biases <= 16) for (int k = 0; k < biases; k++) set.Add(r.BiasOffset(l) + k);
+            else for (int k = 0; k < 10; k++) set.Add(r.BiasOffset(l) + rng.Next(biases));
+            int units = r.OutputShapeOf(l).C, fanIn = count / units; // weights per output unit / filter
+            if (r.Layers[l] is RefConv2D conv)
+            {
+                for (int i = 0; i < conv.KernelHeight * conv.KernelWidth; i++) set.Add(w + i); // W[0, 0, :, :]
+                for (int o = 0; o < units; o++) set.Add(w + o * fanIn);                      // W[o, 0, 0, 0]
+                for (int k = 0; k < 10; k++) set.Add(w + rng.Next(count));
+            }
+            else
+            {
+                foreach (int row in new[] { 0, units - 1 })
+                    for (int k = 0; k < 4; k++) { set.Add(w + row * fanIn + k); set.Add(w + row * fanIn + fanIn - 1 - k); }
+                for (int k = 0; k < 30; k++) set.Add(w + rng.Next(count));
+            }
+        }
+        return set.ToArray();
+    }
+
+    [Fact]
+    public void Sizes_match_reference()
+    {
+        ConvChecks.StaticsMatch(LeNet);
+        Assert.Equal(61706, LeNet.Reference.ParameterCount); // the well-known count, as a check on the reference itself
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(3, false)]
+    public void Gradients_match_finite_differences(int batch, bool labels)
+    {
+        int[] subset = CheckedParameters();
+        Assert.InRange(subset.Length, 250, 320);
+        ConvChecks.GradientCheck(LeNet, batch, labels, dataSeed: 60 + batch, subset);
+    }
+
+    [Fact]
+    public void Predict_matches_reference() => ConvChecks.PredictCheck(LeNet, dataSeed: 61);
+
+    [Fact]
+    public void Predict_and_ComputeGradients_do_not_allocate_once_warm()
+    {
+        var r = LeNet.Reference;
+        var net = LeNet.Create(3);
+        var rng = new Random(1);
+        var x = ConvChecks.RandomFloats(rng, r.InputSize);
+        var y = new float[r.OutputSize];
+        for (int k = 0; k < 50; k++) net.Predict(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 1000; k++) net.Predict(x, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // The training workspace (every layer's outputs and two ∂E/∂z buffers for a chunk of samples, the padded input
+        // and its gradient) is far above the generator's stack limit of 16,384 floats, and so is PredictBatch's: both
+        // are rented from ArrayPool<float>.Shared. The first call may allocate the pooled array, later ones must not.
+        Assert.True(WorkspaceSize(typeof(LeNet5), "TrainingWorkspaceSize") > 16384, "test premise: LeNet-5 trains in a rented workspace");
+        const int n = 4;
+        var xs = ConvChecks.RandomFloats(rng, n * r.InputSize);
+        var ys = new float[n * r.OutputSize];
+        net.PredictBatch(xs, ys);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 5; k++) net.PredictBatch(xs, ys);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var t = ConvChecks.RandomDistributions(rng, n, r.OutputSize);
+        var labels = new[] { 3, 1, 4, 1 };
+        var g = new float[r.ParameterCount];
+        net.ComputeGradients(xs, t, g);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        net.ComputeGradients(xs, t, g);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var classifier = (IClassifier)net;
+        classifier.ComputeGradients(xs, labels, g);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 5; k++) classifier.ComputeGradients(xs, labels, g);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>A private size constant of the generated class (the premise of the allocation tests).</summary>
+    internal static int WorkspaceSize(Type type, string name)
+    {
+        var field = type.GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static);
+        Assert.True(field is not null, $"The generated {type.Name} no longer has a constant {name}: update this test.");
+        return (int)field!.GetValue(null)!;
+    }
+
+    [Fact]
+    public void Pooled_workspace_conv_matches_reference_and_does_not_allocate_once_warm()
+    {
+        var c = ConvNetworks.PooledWorkspace;
+        var r = c.Reference;
+        ConvChecks.StaticsMatch(c);
+        Assert.True(WorkspaceSize(typeof(PooledWorkspaceConv), "PredictWorkspaceSize") > 16384, "test premise: Predict rents its workspace");
+        ConvChecks.PredictCheck(c, dataSeed: 90, batch: 66, single: 2);
+        // Every conv parameter and 40 random dense ones by finite differences; directional derivatives for the rest.
+        var rng = new Random(91);
+        int dense = r.WeightOffset(2);
+        int[] subset = Enumerable.Range(0, dense).Concat(Enumerable.Range(0, 40).Select(_ => dense + rng.Next(r.ParameterCount - dense)))
+            .Distinct().OrderBy(i => i).ToArray();
+        ConvChecks.GradientCheck(c, batch: 1, useLabels: true, dataSeed: 92, subset);
+
+        var net = c.Create(1);
+        var x = ConvChecks.RandomFloats(rng, 2 * r.InputSize);
+        var y = new float[2 * r.OutputSize];
+        var g = new float[r.ParameterCount];
+        var labels = new[] { 0, 2 };
+        for (int k = 0; k < 10; k++) net.Predict(x.AsSpan(0, r.InputSize), y.AsSpan(0, r.OutputSize));
+        ((IClassifier)net).ComputeGradients(x, labels, g);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 200; k++) net.Predict(x.AsSpan(0, r.InputSize), y.AsSpan(0, r.OutputSize));
+        net.PredictBatch(x, y);
+        ((IClassifier)net).ComputeGradients(x, labels, g);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Concurrent_predict_on_one_instance_is_bit_identical_to_sequential()
+    {
+        // Half the threads call Predict (stack workspace), half PredictBatch on two samples (a workspace of chunk size,
+        // rented from the pool): concurrent calls must share nothing but the weights.
+        var r = LeNet.Reference;
+        var net = LeNet.Create(11);
+        const int pool = 16, threads = 6, calls = 40;
+        var inputs = ConvChecks.RandomFloats(new Random(8), (pool + 1) * r.InputSize);
+        var expected = new float[pool * r.OutputSize];     // Predict, sample s
+        var expectedPairs = new float[pool * 2 * r.OutputSize]; // PredictBatch of samples s and s + 1
+        for (int s = 0; s < pool; s++)
+        {
+            net.Predict(inputs.AsSpan(s * r.InputSize, r.InputSize), expected.AsSpan(s * r.OutputSize, r.OutputSize));
+            net.PredictBatch(inputs.AsSpan(s * r.InputSize, 2 * r.InputSize), expectedPairs.AsSpan(s * 2 * r.OutputSize, 2 * r.OutputSize));
+        }
+
+        var mismatches = new int[threads];
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            var y = new float[2 * r.OutputSize];
+            start.SignalAndWait();
+            for (int k = 0; k < calls; k++)
+            {
+                int s = (t * 5 + k * (2 * t + 1)) % pool; // a different sample sequence per thread
+                int n = t % 2 == 0 ? 1 : 2;
+                if (n == 1) net.Predict(inputs.AsSpan(s * r.InputSize, r.InputSize), y.AsSpan(0, r.OutputSize));
+                else net.PredictBatch(inputs.AsSpan(s * r.InputSize, 2 * r.InputSize), y);
+                ReadOnlySpan<float> want = n == 1 ? expected.AsSpan(s * r.OutputSize, r.OutputSize) : expectedPairs.AsSpan(s * 2 * r.OutputSize, 2 * r.OutputSize);
+                for (int o = 0; o < want.Length; o++)
+                    if (BitConverter.SingleToInt32Bits(y[o]) != BitConverter.SingleToInt32Bits(want[o]))
+                        mismatches[t]++;
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        Assert.Equal(new int[threads], mismatches);
+    }
+}
