@@ -99,8 +99,12 @@ internal static class LayerParsers
         int stride = c.Named("Stride") ?? 1;
         int padding = c.Named("Padding") ?? 0;
         bool ok = c.Positive("number of filters", filters);
-        ok &= c.Positive("kernel height", kh);
-        ok &= c.Positive("kernel width", kw);
+        if (rectangular)
+        {
+            ok &= c.Positive("kernel height", kh);
+            ok &= c.Positive("kernel width", kw);
+        }
+        else ok &= c.Positive("kernel size", kh);
         ok &= c.Positive("stride", stride);
         if (padding < 0)
         {
