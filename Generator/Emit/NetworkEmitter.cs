@@ -89,7 +89,7 @@ internal static class NetworkEmitter
             w.Line($"private const int PredictWorkspaceSize = {hidden};");
         }
         w.Line($"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
-        w.Line($"private const int PredictBatchWorkspaceSize = {BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch)};");
+        w.Line($"private const int PredictBatchWorkspaceSize = {PredictBatchWorkspace(spec)};");
         w.Line($"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
@@ -192,7 +192,7 @@ internal static class NetworkEmitter
         w.Line($"ref float x = ref {Names.MemoryMarshal}.GetReference(inputs);");
         w.Line($"ref float y = ref {Names.MemoryMarshal}.GetReference(outputs);");
         w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
-        int chunkHidden = BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+        int chunkHidden = PredictBatchWorkspace(spec);
         EmitWorkspace(w, chunkHidden, "PredictBatchWorkspaceSize", "h", () =>
         {
             w.Line($"// Chunks of up to {BatchChunk} samples, layer after layer, so each layer's weights are reused across the chunk.");
@@ -378,6 +378,10 @@ internal static class NetworkEmitter
     /// <summary>Hidden layer outputs, then forward scratch.</summary>
     private static int PredictWorkspace(NetworkSpec spec)
         => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+
+    /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
+    private static int PredictBatchWorkspace(NetworkSpec spec)
+        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
 
     /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)

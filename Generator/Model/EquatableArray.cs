@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 
 namespace NetCompiler.Generator.Model;
 
@@ -43,8 +42,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
             hash = unchecked(hash * 31 + (item is null ? 0 : item.GetHashCode()));
         return hash;
     }
-
-    public ImmutableArray<T> AsImmutableArray() => _items is null ? ImmutableArray<T>.Empty : ImmutableArray.Create(_items);
 
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
 
