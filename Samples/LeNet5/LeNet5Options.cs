@@ -1,0 +1,150 @@
+using System;
+using System.Globalization;
+using NetCompiler.Samples.FashionMnist;
+
+namespace NetCompiler.Samples.LeNet5;
+
+/// <summary>The settings of one run of the LeNet-5 sample; <see cref="Parse"/> reads them from the command line.</summary>
+public sealed record LeNet5Options
+{
+    /// <summary>Epochs when none are given and the full data set is used.</summary>
+    public const int DefaultFullEpochs = 25;
+
+    /// <summary>Epochs when none are given and the embedded subset is used.</summary>
+    public const int DefaultEmbeddedEpochs = 10;
+
+    /// <summary>A directory holding the four IDX files (gzip'd or not); null to use the installed data set, else the embedded subset.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Use the embedded subset even when the full data set is installed.</summary>
+    public bool Embedded { get; init; }
+
+    /// <summary>Passes over the training data; null for <see cref="DefaultFullEpochs"/> or <see cref="DefaultEmbeddedEpochs"/>.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Samples per mini-batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Initial learning rate, decayed to near zero over the run along a half cosine.</summary>
+    public float LearningRate { get; init; } = 0.05f;
+
+    /// <summary>SGD momentum.</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>L2 weight decay.</summary>
+    public float WeightDecay { get; init; } = 1e-3f;
+
+    /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
+    public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
+
+    /// <summary>Where to save the trained model (a NetCompiler model file); null to not save it.</summary>
+    public string? SavePath { get; init; }
+
+    /// <summary>Where to write the feature-map figure (PNG) after training; null for none.</summary>
+    public string? FigurePath { get; init; }
+
+    /// <summary>The test image the figure shows (index into the test set).</summary>
+    public int FigureIndex { get; init; }
+
+    /// <summary>Print the usage and do nothing else.</summary>
+    public bool Help { get; init; }
+
+    /// <summary>The data options of the Fashion-MNIST sample, whose loader this sample uses.</summary>
+    public FashionMnistOptions DataOptions => new() { DataDirectory = DataDirectory, Embedded = Embedded };
+
+    /// <summary>The command-line usage.</summary>
+    public const string Usage =
+        """
+        usage: NetCompiler.Samples.LeNet5 [options]
+
+        Trains LeNet-5, Input(1,28,28) Conv2D(6,5x5,Padding=2,ReLU) MaxPool2D(2) Conv2D(16,5x5,ReLU) MaxPool2D(2)
+        Dense(120,ReLU) Dense(84,ReLU) Dense(10), with softmax cross-entropy on Fashion-MNIST.
+
+          --data DIR         read train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+                             t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] from DIR
+                             (default: /usr/share/datasets/fashion-mnist if installed, else the embedded subset)
+          --embedded         use the embedded subset (6,000 training and 1,000 test images)
+          --epochs N         passes over the training data (default 25 on the full data, 10 on the subset)
+          --batch N          mini-batch size (default 64)
+          --lr X             initial learning rate, cosine-decayed over the run (default 0.05)
+          --momentum X       SGD momentum (default 0.9)
+          --weight-decay X   L2 weight decay (default 0.001)
+          --seed N           seed of the initial weights and the shuffles (default 42)
+          --save PATH        save the trained model to PATH
+          --figure PATH      after training, draw the feature maps of one test image to PATH (PNG)
+          --figure-index N   the test image the figure shows (default 0)
+          -h, --help         show this help
+
+        The last line printed is "test accuracy: 0.xxxx".
+        """;
+
+    /// <summary>Reads options from command-line arguments.</summary>
+    /// <exception cref="ArgumentException">An argument is unknown, lacks its value, or has a value out of range.</exception>
+    public static LeNet5Options Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new LeNet5Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--data": options = options with { DataDirectory = Value(args, ref i) }; break;
+                case "--embedded": options = options with { Embedded = true }; break;
+                case "--epochs": options = options with { Epochs = PositiveInt(args, ref i) }; break;
+                case "--batch": options = options with { BatchSize = PositiveInt(args, ref i) }; break;
+                case "--lr": options = options with { LearningRate = Float(args, ref i, 0f, float.MaxValue, "a number > 0", exclusiveMin: true) }; break;
+                case "--momentum": options = options with { Momentum = Float(args, ref i, 0f, 1f, "a number in [0, 1)", exclusiveMax: true) }; break;
+                case "--weight-decay": options = options with { WeightDecay = Float(args, ref i, 0f, float.MaxValue, "a number ≥ 0") }; break;
+                case "--seed": options = options with { Seed = Int(args, ref i) }; break;
+                case "--save": options = options with { SavePath = Value(args, ref i) }; break;
+                case "--figure": options = options with { FigurePath = Value(args, ref i) }; break;
+                case "--figure-index": options = options with { FigureIndex = NonNegativeInt(args, ref i) }; break;
+                case "-h" or "--help": options = options with { Help = true }; break;
+                default: throw new ArgumentException($"unknown argument '{arg}'.");
+            }
+        }
+        if (options.Embedded && options.DataDirectory is not null)
+            throw new ArgumentException("--data and --embedded exclude each other.");
+        return options;
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value.");
+        return args[++i];
+    }
+
+    private static int Int(string[] args, ref int i)
+    {
+        string name = args[i], value = Value(args, ref i);
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result))
+            throw new ArgumentException($"{name} needs an integer, not '{value}'.");
+        return result;
+    }
+
+    private static int PositiveInt(string[] args, ref int i)
+    {
+        string name = args[i];
+        int result = Int(args, ref i);
+        if (result <= 0) throw new ArgumentException($"{name} needs a positive integer, not {result}.");
+        return result;
+    }
+
+    private static int NonNegativeInt(string[] args, ref int i)
+    {
+        string name = args[i];
+        int result = Int(args, ref i);
+        if (result < 0) throw new ArgumentException($"{name} needs an integer ≥ 0, not {result}.");
+        return result;
+    }
+
+    private static float Float(string[] args, ref int i, float min, float max, string what, bool exclusiveMin = false, bool exclusiveMax = false)
+    {
+        string name = args[i], value = Value(args, ref i);
+        if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !float.IsFinite(result)
+            || result < min || (exclusiveMin && result == min) || result > max || (exclusiveMax && result == max))
+            throw new ArgumentException($"{name} needs {what}, not '{value}'.");
+        return result;
+    }
+}

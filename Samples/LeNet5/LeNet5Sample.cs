@@ -1,0 +1,79 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using NetCompiler.Samples.FashionMnist;
+
+namespace NetCompiler.Samples.LeNet5;
+
+/// <summary>
+/// Trains <see cref="LeNet5"/> on Fashion-MNIST with the NetCompiler runtime: mini-batch SGD with momentum, weight decay
+/// and a cosine learning-rate decay, evaluating on the test set after every epoch (for the log only: nothing is
+/// selected on it); optionally draws the feature maps of one test image.
+/// </summary>
+public static class LeNet5Sample
+{
+    /// <summary>
+    /// Loads the data, trains, optionally saves the model and draws the figure, and returns the final test accuracy.
+    /// Writes its log to <paramref name="output"/> (nothing when null); the last line is <c>test accuracy: 0.xxxx</c>.
+    /// </summary>
+    /// <exception cref="IOException">A data file is missing or unreadable, or the model or figure cannot be written.</exception>
+    /// <exception cref="InvalidDataException">A data file is malformed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LeNet5Options.FigureIndex"/> is not an index of the test set.</exception>
+    public static double Run(LeNet5Options options, TextWriter? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TextWriter log = output ?? TextWriter.Null;
+        FashionMnistData data = FashionMnistSample.LoadData(options.DataOptions);
+        if (options.FigurePath is not null && options.FigureIndex >= data.Test.Count)
+            throw new ArgumentOutOfRangeException(nameof(options), options.FigureIndex,
+                $"--figure-index must be below the {data.Test.Count} test images.");
+        int epochs = options.Epochs ?? (data.IsEmbedded ? LeNet5Options.DefaultEmbeddedEpochs : LeNet5Options.DefaultFullEpochs);
+
+        log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
+        log.WriteLine(Invariant($"network: {LeNet5.Architecture}, {LeNet5.ParameterCount:N0} parameters, {FashionMnistSample.SimdPath} kernels"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}"));
+
+        var net = new LeNet5(options.Seed);
+        var optimizer = new Sgd(LeNet5.ParameterCount, options.LearningRate, momentum: options.Momentum, weightDecay: options.WeightDecay);
+        var trainer = new Trainer<LeNet5>(net, optimizer, new TrainerOptions
+        {
+            Epochs = epochs,
+            BatchSize = options.BatchSize,
+            Seed = options.Seed,
+            LearningRateSchedule = FashionMnistSample.CosineDecay(epochs),
+            Progress = report => log.WriteLine(FashionMnistSample.FormatEpoch(report, epochs)),
+        });
+
+        long start = Stopwatch.GetTimestamp();
+        TrainingResult result = trainer.Fit(data.Train, data.Test);
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        log.WriteLine(Invariant($"trained {Epochs(epochs)} in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / result.Epochs.Count:F1} s per epoch, test evaluation included)"));
+
+        if (options.SavePath is { } path)
+        {
+            ModelFile.Save(net, path);
+            log.WriteLine($"saved model to {path}");
+        }
+
+        double accuracy = Trainer<LeNet5>.Evaluate(net, data.Test).Accuracy;
+
+        if (options.FigurePath is { } figurePath)
+        {
+            FeatureMaps maps = FeatureMaps.Compute(net, data.Test.GetFeatures(options.FigureIndex));
+            int label = data.Test.Labels![options.FigureIndex];
+            string caption = Invariant($"trained {Epochs(result.Epochs.Count)} on {data.Train.Count:N0} images; test accuracy {accuracy:F4}");
+            FeatureMapFigure.Write(figurePath, maps, label, options.FigureIndex, caption);
+            if (!FeatureMapFigure.HasFont)
+                log.WriteLine("warning: SkiaSharp found no font (install fonts-dejavu-core); the figure has no text");
+            log.WriteLine(Invariant($"wrote the feature maps of test image {options.FigureIndex} ({FeatureMaps.ClassNames[label]}, predicted {FeatureMaps.ClassNames[maps.PredictedClass]}) to {figurePath}"));
+        }
+
+        log.WriteLine(FashionMnistSample.FormatAccuracy(accuracy));
+        return accuracy;
+    }
+
+    private static string Epochs(int epochs) => epochs == 1 ? "1 epoch" : Invariant($"{epochs} epochs");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
