@@ -15,13 +15,10 @@ internal static class DenseBatchEmitter
     /// <summary>Vectors of each row accumulated together (each x load serves every row).</summary>
     private const int GradientVectors = 4;
 
-    private static string Title(DenseLayerSpec l)
-        => $"Layer {l.Number}: dense {l.InputSize} → {l.OutputSize}, {Activations.Describe(l.Activation)}{(l.Bias ? "" : ", no bias")}";
-
     public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        w.Line($"/// <summary>{Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major.</summary>");
+        w.Line($"/// <summary>{DenseEmitter.Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major.</summary>");
         w.Open($"internal static void Layer{n}ForwardBatch(ref float p, ref float x, ref float y, int batch)");
         if (DenseEmitter.IsUnrolled(layer))
         {
@@ -52,7 +49,7 @@ internal static class DenseBatchEmitter
     public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        w.Line($"/// <summary>{Title(layer)}: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples to g.</summary>");
+        w.Line($"/// <summary>{DenseEmitter.Title(layer)}: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples to g.</summary>");
         w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch)");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias)

@@ -22,7 +22,8 @@ internal static class DenseEmitter
 
     private static string At(string reference, string index) => index == "0" ? reference : $"At(ref {reference}, {index})";
 
-    private static string Title(DenseLayerSpec layer)
+    /// <summary>The first line of every dense kernel's documentation.</summary>
+    internal static string Title(DenseLayerSpec layer)
         => $"Layer {layer.Number}: dense {layer.InputSize} → {layer.OutputSize}, {Activations.Describe(layer.Activation)}{(layer.Bias ? "" : ", no bias")}";
 
     // ---------------------------------------------------------------- forward
