@@ -10,7 +10,6 @@ internal static class Names
     public const string MathF = "global::System.MathF";
     public const string ArgumentException = "global::System.ArgumentException";
     public const string ArgumentOutOfRangeException = "global::System.ArgumentOutOfRangeException";
-    public const string ArrayPool = "global::System.Buffers.ArrayPool<float>";
     public const string Initializer = "global::NetCompiler.ParameterInitializer";
     public const string Loss = "global::NetCompiler.Loss";
     public const string INetwork = "global::NetCompiler.INetwork";

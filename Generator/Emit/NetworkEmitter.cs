@@ -11,7 +11,7 @@ namespace NetCompiler.Generator.Emit;
 /// </summary>
 internal static class NetworkEmitter
 {
-    /// <summary>Workspaces up to this many floats live on the stack; larger ones are rented from the shared pool.</summary>
+    /// <summary>Workspaces up to this many floats live on the stack; larger ones in a buffer per thread.</summary>
     private const int StackLimit = 16384;
 
     public static string Emit(NetworkSpec spec)
@@ -93,6 +93,7 @@ internal static class NetworkEmitter
         w.Line($"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
+        EmitThreadBuffers(w, spec);
         w.Line("/// <summary>All parameters in the canonical order.</summary>");
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         w.Line();
@@ -341,8 +342,9 @@ internal static class NetworkEmitter
     }
 
     /// <summary>
-    /// Declares <c>ref float {name}</c> over <paramref name="size"/> floats of scratch: on the stack when small, else
-    /// rented from the shared array pool and returned afterwards. Either way, nothing is allocated once warm.
+    /// Declares <c>ref float {name}</c> over <paramref name="size"/> floats of scratch: on the stack when small, else in
+    /// the calling thread's own buffer (ArrayPool could hand out a fresh array after it trims itself). Either way,
+    /// nothing is allocated once warm.
     /// </summary>
     private static void EmitWorkspace(SourceWriter w, int size, string sizeConstant, string name, System.Action body)
     {
@@ -359,14 +361,28 @@ internal static class NetworkEmitter
             body();
             return;
         }
-        w.Line($"float[] rented = {Names.ArrayPool}.Shared.Rent({sizeConstant});");
-        w.Open("try");
-        w.Line($"ref float {name} = ref {Names.MemoryMarshal}.GetArrayDataReference(rented);");
+        w.Line("// Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.");
+        w.Line($"float[] buffer = {ThreadBuffer(sizeConstant)} ??= new float[{sizeConstant}];");
+        w.Line($"ref float {name} = ref {Names.MemoryMarshal}.GetArrayDataReference(buffer);");
         body();
-        w.Close();
-        w.Open("finally");
-        w.Line($"{Names.ArrayPool}.Shared.Return(rented);");
-        w.Close();
+    }
+
+    private static string ThreadBuffer(string sizeConstant) => "t_" + sizeConstant.Replace("Size", "");
+
+    /// <summary>The per-thread buffers of the workspaces too large for the stack.</summary>
+    private static void EmitThreadBuffers(SourceWriter w, NetworkSpec spec)
+    {
+        var large = new (string Constant, int Size)[]
+        {
+            ("PredictWorkspaceSize", PredictWorkspace(spec)),
+            ("PredictBatchWorkspaceSize", PredictBatchWorkspace(spec)),
+            ("TrainingWorkspaceSize", TrainingWorkspace(spec)),
+        }.Where(x => x.Size > StackLimit).ToList();
+        if (large.Count == 0) return;
+        w.Line("// Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.");
+        foreach (var (constant, _) in large)
+            w.Line($"[global::System.ThreadStatic] private static float[]? {ThreadBuffer(constant)};");
+        w.Line();
     }
 
     /// <summary>Convolution kernels take a scratch reference (empty when they have no padding).</summary>

@@ -49,6 +49,9 @@ namespace Models
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 25216;
 
+        // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
+        [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
+
         /// <summary>All parameters in the canonical order.</summary>
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -172,37 +175,31 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(TrainingWorkspaceSize);
-            try
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+            float[] buffer = t_TrainingWorkspace ??= new float[TrainingWorkspaceSize];
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+            ref float a1 = ref ws; // outputs of layer 1, [64, 128]
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10]
+            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
+            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17024);
+            for (int start = 0; start < batch; start += 64)
             {
-                ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
-                ref float a1 = ref ws; // outputs of layer 1, [64, 128]
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10]
-                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
-                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17024);
-                for (int start = 0; start < batch; start += 64)
+                int count = global::System.Math.Min(64, batch - start);
+                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                // Loss of each sample and ∂E/∂z at the output, in one pass.
+                for (int s = 0; s < count; s++)
                 {
-                    int count = global::System.Math.Min(64, batch - start);
-                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
-                    // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                    GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
-                    GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
-                    // Loss of each sample and ∂E/∂z at the output, in one pass.
-                    for (int s = 0; s < count; s++)
-                    {
-                        ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
-                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                        loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
-                    }
-                    // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 128), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 128));
-                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
+                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
+                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
+                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 128), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 128));
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
             }
             return (float)(loss / batch);
         }

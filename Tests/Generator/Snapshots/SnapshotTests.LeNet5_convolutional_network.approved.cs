@@ -60,6 +60,10 @@ namespace Models
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 1122176;
 
+        // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
+        [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
+        [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
+
         /// <summary>All parameters in the canonical order.</summary>
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -127,37 +131,31 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(PredictBatchWorkspaceSize);
-            try
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+            float[] buffer = t_PredictBatchWorkspace ??= new float[PredictBatchWorkspaceSize];
+            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+            // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
+            for (int start = 0; start < batch; start += 64)
             {
-                ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
-                // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
-                for (int start = 0; start < batch; start += 64)
-                {
-                    int count = global::System.Math.Min(64, batch - start);
-                    ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
-                    ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
-                    ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 517376);
-                    ref float h1 = ref h;
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref xs, s, 784), ref GeneratedKernels.Row(ref h1, s, 4704), ref scratch);
-                    ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 301056);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref h1, s, 4704), ref GeneratedKernels.Row(ref h2, s, 1176));
-                    ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 376320);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref h2, s, 1176), ref GeneratedKernels.Row(ref h3, s, 1600), ref scratch);
-                    ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 478720);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref h3, s, 1600), ref GeneratedKernels.Row(ref h4, s, 400));
-                    ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 504320);
-                    GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
-                    ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 512000);
-                    GeneratedKernels.Layer6ForwardBatch(ref p, ref h5, ref h6, count);
-                    GeneratedKernels.Layer7ForwardBatch(ref p, ref h6, ref ys, count);
-                    // Logits → class probabilities.
-                    for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
-                }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                int count = global::System.Math.Min(64, batch - start);
+                ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
+                ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 517376);
+                ref float h1 = ref h;
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref xs, s, 784), ref GeneratedKernels.Row(ref h1, s, 4704), ref scratch);
+                ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 301056);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref h1, s, 4704), ref GeneratedKernels.Row(ref h2, s, 1176));
+                ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 376320);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref h2, s, 1176), ref GeneratedKernels.Row(ref h3, s, 1600), ref scratch);
+                ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 478720);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref h3, s, 1600), ref GeneratedKernels.Row(ref h4, s, 400));
+                ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 504320);
+                GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
+                ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 512000);
+                GeneratedKernels.Layer6ForwardBatch(ref p, ref h5, ref h6, count);
+                GeneratedKernels.Layer7ForwardBatch(ref p, ref h6, ref ys, count);
+                // Logits → class probabilities.
+                for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
             }
         }
 
@@ -218,55 +216,49 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(TrainingWorkspaceSize);
-            try
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+            float[] buffer = t_TrainingWorkspace ??= new float[TrainingWorkspaceSize];
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+            ref float a1 = ref ws; // outputs of layer 1, [64, 4704]
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 301056); // outputs of layer 2, [64, 1176]
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 376320); // outputs of layer 3, [64, 1600]
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 478720); // outputs of layer 4, [64, 400]
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 504320); // outputs of layer 5, [64, 120]
+            ref float a6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 512000); // outputs of layer 6, [64, 84]
+            ref float a7 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 517376); // outputs of layer 7, [64, 10]
+            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 518016); // ∂E/∂z, alternating between two buffers on the way down
+            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 819072);
+            ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 1120128); // padded inputs and their gradients
+            for (int start = 0; start < batch; start += 64)
             {
-                ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rented);
-                ref float a1 = ref ws; // outputs of layer 1, [64, 4704]
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 301056); // outputs of layer 2, [64, 1176]
-                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 376320); // outputs of layer 3, [64, 1600]
-                ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 478720); // outputs of layer 4, [64, 400]
-                ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 504320); // outputs of layer 5, [64, 120]
-                ref float a6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 512000); // outputs of layer 6, [64, 84]
-                ref float a7 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 517376); // outputs of layer 7, [64, 10]
-                ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 518016); // ∂E/∂z, alternating between two buffers on the way down
-                ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 819072);
-                ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 1120128); // padded inputs and their gradients
-                for (int start = 0; start < batch; start += 64)
+                int count = global::System.Math.Min(64, batch - start);
+                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                // Forward, layer after layer, keeping every layer's outputs for the backward pass.
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref a1, s, 4704), ref scratch);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref a2, s, 1176));
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref a3, s, 1600), ref scratch);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref a4, s, 400));
+                GeneratedKernels.Layer5ForwardBatch(ref p, ref a4, ref a5, count);
+                GeneratedKernels.Layer6ForwardBatch(ref p, ref a5, ref a6, count);
+                GeneratedKernels.Layer7ForwardBatch(ref p, ref a6, ref a7, count);
+                // Loss of each sample and ∂E/∂z at the output, in one pass.
+                for (int s = 0; s < count; s++)
                 {
-                    int count = global::System.Math.Min(64, batch - start);
-                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
-                    // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref a1, s, 4704), ref scratch);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref a2, s, 1176));
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref a3, s, 1600), ref scratch);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref a4, s, 400));
-                    GeneratedKernels.Layer5ForwardBatch(ref p, ref a4, ref a5, count);
-                    GeneratedKernels.Layer6ForwardBatch(ref p, ref a5, ref a6, count);
-                    GeneratedKernels.Layer7ForwardBatch(ref p, ref a6, ref a7, count);
-                    // Loss of each sample and ∂E/∂z at the output, in one pass.
-                    for (int s = 0; s < count; s++)
-                    {
-                        ref float z = ref GeneratedKernels.Row(ref a7, s, OutputSize);
-                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                        loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
-                    }
-                    // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer7InputGradient(ref p, ref GeneratedKernels.Row(ref a6, s, 84), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 84));
-                    GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
-                    GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4Backward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 400), ref GeneratedKernels.Row(ref dzA, s, 1600));
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3Backward(ref p, ref g, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 1176), ref scratch);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2Backward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref dzB, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 4704));
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer1Backward(ref p, ref g, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref dzA, s, 4704), ref scratch);
+                    ref float z = ref GeneratedKernels.Row(ref a7, s, OutputSize);
+                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
+                GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer7InputGradient(ref p, ref GeneratedKernels.Row(ref a6, s, 84), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 84));
+                GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
+                GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Backward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 400), ref GeneratedKernels.Row(ref dzA, s, 1600));
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Backward(ref p, ref g, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 1176), ref scratch);
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Backward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref dzB, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 4704));
+                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Backward(ref p, ref g, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref dzA, s, 4704), ref scratch);
             }
             return (float)(loss / batch);
         }
