@@ -22,6 +22,13 @@ public interface INetwork
     void LoadParameters(ReadOnlySpan<float> source);
 
     /// <summary>
+    /// The network's own parameters, live, in the canonical order: an optimizer updates them in place through this span
+    /// with no copy (what <see cref="Trainer{TNet}"/> does). Writing to it changes the network at once, so do not write
+    /// while other threads call <see cref="Predict"/> or <see cref="PredictBatch"/>.
+    /// </summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>
     /// Forward and backward pass over a batch (batch size = <c>inputs.Length / InputSize</c>): returns the mean loss
     /// over the batch and writes its gradient with respect to every parameter, in the canonical order, to
     /// <paramref name="gradients"/>. <paramref name="targets"/> holds <c>OutputSize</c> values per sample

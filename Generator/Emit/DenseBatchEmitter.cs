@@ -10,10 +10,10 @@ namespace NetCompiler.Generator.Emit;
 internal static class DenseBatchEmitter
 {
     /// <summary>Rows of ∂E/∂W accumulated together (each dz[s, o] broadcast once per sample).</summary>
-    private const int GradientRows = 2;
+    private const int GradientRows = 4;
 
     /// <summary>Vectors of each row accumulated together (each x load serves every row).</summary>
-    private const int GradientVectors = 4;
+    private const int GradientVectors = 3;
 
     public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer)
     {
@@ -29,21 +29,67 @@ internal static class DenseBatchEmitter
         }
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        w.Line("int sample = 0;");
-        Isa.EmitBranches(w, isa =>
-        {
-            w.Line("// Two samples at a time: every vector of W loaded once is multiplied into both.");
-            w.Open("for (; sample + 1 < batch; sample += 2)");
-            w.Line($"ref float xa = ref At(ref x, sample * {inputs});");
-            w.Line($"ref float xb = ref At(ref xa, {inputs});");
-            w.Line($"ref float ya = ref At(ref y, sample * {outputs});");
-            w.Line($"ref float yb = ref At(ref ya, {outputs});");
-            DenseEmitter.EmitForwardVector(w, layer, isa.Fit(inputs), new[] { "xa", "xb" }, new[] { "ya", "yb" });
-            w.Close();
-        });
-        w.Line("// An odd sample out.");
-        w.Line($"if (sample < batch) Layer{n}Forward(ref p, ref At(ref x, sample * {inputs}), ref At(ref y, sample * {outputs}));");
+        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.Fit(inputs)));
         w.Close();
+    }
+
+    /// <summary>Output rows per register tile of the batched forward pass.</summary>
+    private const int TileRows = 4;
+
+    /// <summary>Samples per register tile of the batched forward pass (4 rows × 3 samples = 12 accumulators).</summary>
+    private const int TileSamples = 3;
+
+    /// <summary>
+    /// The batched forward pass as a matrix product Y = f(X·Wᵀ + b): the outer loop walks blocks of <see cref="TileRows"/>
+    /// rows of W (which stay in L1 while the whole batch passes), the inner loop takes <see cref="TileSamples"/> samples at a
+    /// time; each step of the dot product loads 4 vectors of W and 3 of x for 12 fused multiply-adds.
+    /// </summary>
+    private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
+    {
+        int inputs = layer.InputSize, outputs = layer.OutputSize;
+        int blocked = outputs / TileRows * TileRows, rest = outputs - blocked;
+        w.Line($"// {isa.Width}-float vectors; register tiles of {TileRows} rows of W × {TileSamples} samples (12 dot products in flight).");
+        void Samples(int rows)
+        {
+            w.Line("int sample = 0;");
+            w.Open($"for (; sample + {TileSamples} <= batch; sample += {TileSamples})");
+            var xs = new string[TileSamples];
+            var ys = new string[TileSamples];
+            for (int k = 0; k < TileSamples; k++)
+            {
+                xs[k] = "x" + (char)('a' + k);
+                ys[k] = "y" + (char)('a' + k);
+                w.Line(k == 0
+                    ? $"ref float xa = ref At(ref x, sample * {inputs});"
+                    : $"ref float {xs[k]} = ref At(ref xa, {k * inputs});");
+            }
+            for (int k = 0; k < TileSamples; k++)
+                w.Line(k == 0
+                    ? $"ref float ya = ref At(ref y, sample * {outputs});"
+                    : $"ref float {ys[k]} = ref At(ref ya, {k * outputs});");
+            DenseEmitter.EmitForwardRows(w, layer, isa, rows, xs, ys);
+            w.Close();
+            w.Line("// The last samples, one at a time.");
+            w.Open("for (; sample < batch; sample++)");
+            w.Line($"ref float xs = ref At(ref x, sample * {inputs});");
+            w.Line($"ref float ys = ref At(ref y, sample * {outputs});");
+            DenseEmitter.EmitForwardRows(w, layer, isa, rows, new[] { "xs" }, new[] { "ys" });
+            w.Close();
+        }
+        if (blocked > 0)
+        {
+            w.Open($"for (int o = 0; o < {blocked}; o += {TileRows})");
+            Samples(TileRows);
+            w.Close();
+        }
+        if (rest > 0)
+        {
+            w.Line($"// The last {rest} row(s) of W, as one block.");
+            w.Open();
+            w.Line($"const int o = {blocked};");
+            Samples(rest);
+            w.Close();
+        }
     }
 
     public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer)
@@ -84,66 +130,70 @@ internal static class DenseBatchEmitter
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int step = width * GradientVectors, blocked = inputs / step * step, full = inputs / width * width;
-        int pairedRows = outputs / GradientRows * GradientRows;
-        w.Line($"// {width}-float vectors: a block of {GradientRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while");
-        w.Line("// the whole batch is added into it: the gradient is read and written once per batch.");
-        void Rows(int rows)
+        int blockedRows = outputs / GradientRows * GradientRows, restRows = outputs - blockedRows;
+        w.Line($"// {width}-float vectors: a tile of {GradientRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
+        w.Line("// batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:");
+        w.Line("// the batch's slice of x for one block stays in L1 while every row block uses it.");
+        void Rows(int vectors)
         {
-            w.Line($"ref float g0 = ref At(ref gw, o * {inputs});");
-            for (int r = 1; r < rows; r++) w.Line($"ref float g{r} = ref At(ref g0, {r * inputs});");
-            if (blocked > 0)
+            if (blockedRows > 0)
             {
-                w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-                Block(rows, GradientVectors);
+                w.Open($"for (int o = 0; o < {blockedRows}; o += {GradientRows})");
+                Tile(GradientRows, vectors);
                 w.Close();
             }
-            if (full > blocked)
+            if (restRows > 0)
             {
-                w.Open($"for (int i = {blocked}; i < {full}; i += {width})");
-                Block(rows, 1);
-                w.Close();
-            }
-            if (full < inputs)
-            {
-                w.Open($"for (int i = {full}; i < {inputs}; i++)");
-                for (int r = 0; r < rows; r++) w.Line($"float t{r} = 0f;");
-                w.Open("for (int sample = 0; sample < batch; sample++)");
-                w.Line($"float xi = At(ref x, sample * {inputs} + i);");
-                for (int r = 0; r < rows; r++) w.Line($"t{r} += At(ref dz, sample * {outputs} + o{(r == 0 ? "" : $" + {r}")}) * xi;");
-                w.Close();
-                for (int r = 0; r < rows; r++) w.Line($"At(ref g{r}, i) += t{r};");
+                w.Open();
+                w.Line($"const int o = {blockedRows};");
+                Tile(restRows, vectors);
                 w.Close();
             }
         }
-        void Block(int rows, int vectors)
+        void Tile(int rows, int vectors)
         {
+            w.Line($"ref float g0 = ref At(ref gw, o * {inputs});");
+            for (int r = 1; r < rows; r++) w.Line($"ref float g{r} = ref At(ref g0, {r * inputs});");
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < vectors; k++)
                     w.Line($"var a{r}{k} = {isa.Load($"g{r}", k == 0 ? "i" : $"i + {k * width}")};");
             w.Open("for (int sample = 0; sample < batch; sample++)");
             w.Line($"ref float xs = ref At(ref x, sample * {inputs} + i);");
             w.Line($"ref float ds = ref At(ref dz, sample * {outputs} + o);");
-            for (int r = 0; r < rows; r++) w.Line($"var d{r} = {isa.Vector}.Create(At(ref ds, {r}));");
-            for (int k = 0; k < vectors; k++)
+            for (int k = 0; k < vectors; k++) w.Line($"var x{k} = {isa.Load("xs", (k * width).ToString())};");
+            for (int r = 0; r < rows; r++)
             {
-                w.Line($"var x{k} = {isa.Load("xs", (k * width).ToString())};");
-                for (int r = 0; r < rows; r++) w.Line($"a{r}{k} = {isa.Fma($"d{r}", $"x{k}", $"a{r}{k}")};");
+                w.Line($"var d{r} = {isa.Vector}.Create(At(ref ds, {r}));");
+                for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"d{r}", $"x{k}", $"a{r}{k}")};");
             }
             w.Close();
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < vectors; k++)
                     w.Line(isa.Store($"a{r}{k}", $"g{r}", k == 0 ? "i" : $"i + {k * width}"));
         }
-        if (pairedRows > 0)
+        if (blocked > 0)
         {
-            w.Open($"for (int o = 0; o < {pairedRows}; o += {GradientRows})");
-            Rows(GradientRows);
+            w.Open($"for (int i = 0; i < {blocked}; i += {step})");
+            Rows(GradientVectors);
             w.Close();
         }
-        if (pairedRows < outputs)
+        if (full > blocked)
         {
-            w.Open($"for (int o = {pairedRows}; o < {outputs}; o++)");
-            Rows(1);
+            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of columns, as one block.");
+            w.Open();
+            w.Line($"const int i = {blocked};");
+            Rows((full - blocked) / width);
+            w.Close();
+        }
+        if (full < inputs)
+        {
+            w.Line($"// Scalar tail: the last {inputs - full} column(s).");
+            w.Open($"for (int i = {full}; i < {inputs}; i++)");
+            w.Open($"for (int o = 0; o < {outputs}; o++)");
+            w.Line("float t = 0f;");
+            w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + o) * At(ref x, sample * {inputs} + i);");
+            w.Line($"At(ref gw, o * {inputs} + i) += t;");
+            w.Close();
             w.Close();
         }
     }

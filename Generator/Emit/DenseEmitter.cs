@@ -43,15 +43,88 @@ internal static class DenseEmitter
     private static void EmitForwardUnrolled(SourceWriter w, DenseLayerSpec layer)
     {
         int inputs = layer.InputSize;
-        w.Line($"// Fully unrolled ({layer.WeightCount} weights): each output is one expression with constant indices.");
+        w.Line($"// Fully unrolled ({layer.WeightCount} weights): each output is one expression with constant indices,");
+        w.Line("// its products summed pairwise (a tree, not a chain, so the additions overlap).");
         for (int i = 0; i < inputs; i++) w.Line($"float x{i} = {At("x", i.ToString())};");
         for (int o = 0; o < layer.OutputSize; o++)
+            w.Line($"{At("y", o.ToString())} = {UnrolledOutput(layer, o, "w", "b", i => $"x{i}")};");
+    }
+
+    /// <summary>f(Σ_i W[o,i]·x_i + b[o]) as one expression, the products summed as a balanced tree.</summary>
+    private static string UnrolledOutput(DenseLayerSpec layer, int o, string weights, string bias, System.Func<int, string> input)
+    {
+        int inputs = layer.InputSize;
+        var terms = new System.Collections.Generic.List<string>();
+        for (int i = 0; i < inputs; i++) terms.Add($"{At(weights, (o * inputs + i).ToString())} * {input(i)}");
+        string sum = PairwiseSum(terms);
+        if (layer.Bias) sum = $"{sum} + {At(bias, o.ToString())}";
+        return Activations.Apply(layer.Activation, sum);
+    }
+
+    /// <summary>(a + b) + (c + d) …: the terms added pairwise, level by level.</summary>
+    private static string PairwiseSum(System.Collections.Generic.List<string> terms)
+    {
+        while (terms.Count > 1)
         {
-            var terms = new System.Collections.Generic.List<string>();
-            for (int i = 0; i < inputs; i++) terms.Add($"{At("w", (o * inputs + i).ToString())} * x{i}");
-            if (layer.Bias) terms.Add(At("b", o.ToString()));
-            w.Line($"{At("y", o.ToString())} = {Activations.Apply(layer.Activation, string.Join(" + ", terms))};");
+            var next = new System.Collections.Generic.List<string>();
+            for (int k = 0; k < terms.Count; k += 2)
+                next.Add(k + 1 < terms.Count ? $"({terms[k]} + {terms[k + 1]})" : terms[k]);
+            terms = next;
         }
+        // The outermost pair needs no parentheses.
+        string result = terms[0];
+        return result.Length > 1 && result[0] == '(' && result[result.Length - 1] == ')' && Balanced(result.Substring(1, result.Length - 2))
+            ? result.Substring(1, result.Length - 2)
+            : result;
+    }
+
+    private static bool Balanced(string text)
+    {
+        int depth = 0;
+        foreach (char c in text)
+        {
+            if (c == '(') depth++;
+            else if (c == ')' && --depth < 0) return false;
+        }
+        return depth == 0;
+    }
+
+    /// <summary>True when every layer is a dense layer small enough to unroll: <see cref="EmitFusedForward"/> applies.</summary>
+    public static bool CanFuse(NetworkSpec spec)
+    {
+        foreach (var layer in spec.Layers)
+            if (layer is not DenseLayerSpec d || !IsUnrolled(d)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// The whole forward pass of a network of small dense layers as one straight-line method: every activation is a
+    /// local (a register), so one sample touches no memory but its input, the weights and its output.
+    /// </summary>
+    public static void EmitFusedForward(SourceWriter w, NetworkSpec spec)
+    {
+        w.Line("/// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>");
+        w.Open("internal static void ForwardFused(ref float p, ref float x, ref float y)");
+        int inputs = spec.Layers[0].InputSize;
+        for (int i = 0; i < inputs; i++) w.Line($"float x{i} = {At("x", i.ToString())};");
+        string previous = "x";
+        foreach (var layer in spec.Layers)
+        {
+            var dense = (DenseLayerSpec)layer;
+            int n = dense.Number;
+            bool last = layer.Index == spec.Layers.Count - 1;
+            w.Line($"// {Title(dense)}{(last ? " (output)" : "")}");
+            w.Line($"ref float w{n} = ref At(ref p, Layer{n}Weights);");
+            if (dense.Bias) w.Line($"ref float b{n} = ref At(ref p, Layer{n}Bias);");
+            string input = previous;
+            for (int o = 0; o < dense.OutputSize; o++)
+            {
+                string value = UnrolledOutput(dense, o, $"w{n}", $"b{n}", i => $"{input}{i}");
+                w.Line(last ? $"{At("y", o.ToString())} = {value};" : $"float h{n}_{o} = {value};");
+            }
+            previous = $"h{n}_";
+        }
+        w.Close();
     }
 
     /// <summary>
@@ -84,7 +157,7 @@ internal static class DenseEmitter
         }
     }
 
-    private static void EmitForwardRows(SourceWriter w, DenseLayerSpec layer, Isa isa, int rows, string[] xs, string[] ys)
+    internal static void EmitForwardRows(SourceWriter w, DenseLayerSpec layer, Isa isa, int rows, string[] xs, string[] ys)
     {
         int inputs = layer.InputSize, width = isa.Width;
         int full = inputs / width * width;

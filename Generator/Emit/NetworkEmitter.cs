@@ -144,6 +144,9 @@ internal static class NetworkEmitter
         w.Line("source.CopyTo(_parameters);");
         w.Close();
         w.Line();
+        w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Parameters\"/>");
+        w.Line($"public {Names.Span} Parameters => _parameters;");
+        w.Line();
 
         EmitPredict(w, spec, hidden);
         EmitTraining(w, spec);
@@ -161,6 +164,11 @@ internal static class NetworkEmitter
         w.Line();
         foreach (var layer in spec.Layers)
             LayerEmitter.EmitKernels(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation);
+        if (DenseEmitter.CanFuse(spec))
+        {
+            DenseEmitter.EmitFusedForward(w, spec);
+            w.Line();
+        }
         if (spec.Layers.OfType<Conv2DLayerSpec>().Any(c => c.Padding > 0))
         {
             ConvEmitter.EmitPadHelper(w);
@@ -226,6 +234,20 @@ internal static class NetworkEmitter
         });
         w.Close();
         w.Line();
+        if (DenseEmitter.CanFuse(spec))
+        {
+            w.Line("/// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>");
+            w.Open("private void PredictOne(ref float x, ref float y)");
+            w.Line($"{Names.Kernels}.ForwardFused(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), ref x, ref y);");
+            if (classifier)
+            {
+                w.Line("// Logits → class probabilities.");
+                w.Line($"{Names.Kernels}.Softmax(ref y);");
+            }
+            w.Close();
+            w.Line();
+            return;
+        }
         w.Line("/// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>");
         w.Open("private void PredictOne(ref float x, ref float y)");
         w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
@@ -393,7 +415,8 @@ internal static class NetworkEmitter
 
     /// <summary>Hidden layer outputs, then forward scratch.</summary>
     private static int PredictWorkspace(NetworkSpec spec)
-        => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+        => DenseEmitter.CanFuse(spec) ? 0 // the fused forward pass keeps every activation in locals
+        : spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)

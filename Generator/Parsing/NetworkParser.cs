@@ -259,7 +259,7 @@ internal static class NetworkParser
     private static readonly string[] GeneratedMembers =
     {
         "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
-        "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "ComputeGradients",
+        "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "Parameters", "ComputeGradients",
         "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
     };
 

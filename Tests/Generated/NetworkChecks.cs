@@ -276,7 +276,7 @@ public static class NetworkChecks
             AssertClose(expected[s], y, rtol, atol, $"{c.Name} ({r}) Predict, sample {s}");
         }
 
-        foreach (int n in new[] { 1, batch })
+        foreach (int n in new[] { 1, 3, batch })
         {
             var ys = new float[n * r.OutputSize];
             Array.Fill(ys, float.NaN);

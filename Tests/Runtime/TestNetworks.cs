@@ -14,17 +14,15 @@ public abstract class LinearModel : INetwork
     private readonly int _in;
     private readonly int _out;
     private readonly bool _softmax;
-    private readonly float[] _w;
-    private readonly float[] _b;
+    private readonly float[] _p;   // weights [out, in], then biases [out]: the canonical order
 
     protected LinearModel(int inputs, int outputs, Loss loss, int seed)
     {
         _in = inputs;
         _out = outputs;
         _softmax = loss == Loss.SoftmaxCrossEntropy;
-        _w = new float[inputs * outputs];
-        _b = new float[outputs];
-        ParameterInitializer.GlorotUniform(_w, inputs, outputs, seed, layer: 0);
+        _p = new float[inputs * outputs + outputs];
+        ParameterInitializer.GlorotUniform(_p.AsSpan(0, inputs * outputs), inputs, outputs, seed, layer: 0);
     }
 
     /// <summary>Number of target-overload calls of ComputeGradients.</summary>
@@ -49,8 +47,8 @@ public abstract class LinearModel : INetwork
         if (output.Length != _out) throw new ArgumentException("bad output length", nameof(output));
         for (int o = 0; o < _out; o++)
         {
-            float z = _b[o];
-            for (int i = 0; i < _in; i++) z += _w[o * _in + i] * input[i];
+            float z = _p[_in * _out + o];
+            for (int i = 0; i < _in; i++) z += _p[o * _in + i] * input[i];
             output[o] = z;
         }
         if (_softmax)
@@ -73,23 +71,21 @@ public abstract class LinearModel : INetwork
     public void CopyParametersTo(Span<float> destination)
     {
         if (ThrowOnCopy) throw new InvalidOperationException("CopyParametersTo failed on purpose.");
-        if (destination.Length != _w.Length + _b.Length) throw new ArgumentException("bad length", nameof(destination));
-        _w.CopyTo(destination);
-        _b.CopyTo(destination[_w.Length..]);
+        if (destination.Length != _p.Length) throw new ArgumentException("bad length", nameof(destination));
+        _p.CopyTo(destination);
     }
 
     public void LoadParameters(ReadOnlySpan<float> source)
     {
-        if (source.Length != _w.Length + _b.Length) throw new ArgumentException("bad length", nameof(source));
-        source[.._w.Length].CopyTo(_w);
-        source[_w.Length..].CopyTo(_b);
+        if (source.Length != _p.Length) throw new ArgumentException("bad length", nameof(source));
+        source.CopyTo(_p);
     }
+
+    public Span<float> Parameters => _p;
 
     public float[] GetParameters()
     {
-        var p = new float[_w.Length + _b.Length];
-        _w.CopyTo(p, 0);
-        _b.CopyTo(p, _w.Length);
+        var p = (float[])_p.Clone();
         return p;
     }
 
@@ -112,7 +108,7 @@ public abstract class LinearModel : INetwork
     {
         int n = inputs.Length / _in;
         if (n * _in != inputs.Length || n == 0) throw new ArgumentException("bad inputs length", nameof(inputs));
-        if (gradients.Length != _w.Length + _b.Length) throw new ArgumentException("bad gradients length", nameof(gradients));
+        if (gradients.Length != _p.Length) throw new ArgumentException("bad gradients length", nameof(gradients));
         bool useLabels = targets.IsEmpty;
         if (useLabels ? labels.Length != n : targets.Length != n * _out) throw new ArgumentException("bad targets length");
         BatchSizes[BatchCount++] = n;
@@ -133,7 +129,7 @@ public abstract class LinearModel : INetwork
                 if (_softmax) { if (t != 0) loss -= t * Math.Log(Math.Max(y[o], 1e-12f)); }
                 else loss += 0.5 * dz * dz;
                 for (int i = 0; i < _in; i++) gradients[o * _in + i] += dz * x[i];
-                gradients[_w.Length + o] += dz;
+                gradients[_in * _out + o] += dz;
             }
         }
         for (int k = 0; k < gradients.Length; k++) gradients[k] /= n;

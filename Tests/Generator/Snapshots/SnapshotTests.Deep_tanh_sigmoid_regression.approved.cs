@@ -102,6 +102,9 @@ namespace Models.Regression
                 source.CopyTo(_parameters);
             }
 
+            /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
+            public global::System.Span<float> Parameters => _parameters;
+
             /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
             public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
@@ -358,74 +361,92 @@ namespace Models.Regression
                 {
                     ref float w = ref At(ref p, Layer1Weights);
                     ref float b = ref At(ref p, Layer1Bias);
-                    int sample = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 40; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 13);
-                            ref float xb = ref At(ref xa, 13);
-                            ref float ya = ref At(ref y, sample * 40);
-                            ref float yb = ref At(ref ya, 40);
-                            // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 40; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float xc = ref At(ref xa, 26);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float yc = ref At(ref ya, 80);
                                 ref float w0 = ref At(ref w, o * 13);
                                 ref float w1 = ref At(ref w0, 13);
                                 ref float w2 = ref At(ref w0, 26);
                                 ref float w3 = ref At(ref w0, 39);
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int i = 0; i < 8; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                                 for (int i = 8; i < 13; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                     float w1i = At(ref w1, i);
                                     z1a += w1i * xai;
                                     z1b += w1i * xbi;
+                                    z1c += w1i * xci;
                                     float w2i = At(ref w2, i);
                                     z2a += w2i * xai;
                                     z2b += w2i * xbi;
+                                    z2c += w2i * xci;
                                     float w3i = At(ref w3, i);
                                     z3a += w3i * xai;
                                     z3b += w3i * xbi;
+                                    z3c += w3i * xci;
                                 }
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
@@ -435,76 +456,137 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c + At(ref b, o));
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c + At(ref b, o + 1));
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 13);
+                                ref float ys = ref At(ref y, sample * 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 8; i += 8)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                    z1 += At(ref w1, i) * xi;
+                                    z2 += At(ref w2, i) * xi;
+                                    z3 += At(ref w3, i) * xi;
+                                }
+                                At(ref ys, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 40; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 13);
-                            ref float xb = ref At(ref xa, 13);
-                            ref float ya = ref At(ref y, sample * 40);
-                            ref float yb = ref At(ref ya, 40);
-                            // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 40; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float xc = ref At(ref xa, 26);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float yc = ref At(ref ya, 80);
                                 ref float w0 = ref At(ref w, o * 13);
                                 ref float w1 = ref At(ref w0, 13);
                                 ref float w2 = ref At(ref w0, 26);
                                 ref float w3 = ref At(ref w0, 39);
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int i = 0; i < 8; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                                 for (int i = 8; i < 13; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                     float w1i = At(ref w1, i);
                                     z1a += w1i * xai;
                                     z1b += w1i * xbi;
+                                    z1c += w1i * xci;
                                     float w2i = At(ref w2, i);
                                     z2a += w2i * xai;
                                     z2b += w2i * xbi;
+                                    z2c += w2i * xci;
                                     float w3i = At(ref w3, i);
                                     z3a += w3i * xai;
                                     z3b += w3i * xbi;
+                                    z3c += w3i * xci;
                                 }
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
@@ -514,76 +596,137 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c + At(ref b, o));
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c + At(ref b, o + 1));
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 13);
+                                ref float ys = ref At(ref y, sample * 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 8; i += 8)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                    z1 += At(ref w1, i) * xi;
+                                    z2 += At(ref w2, i) * xi;
+                                    z3 += At(ref w3, i) * xi;
+                                }
+                                At(ref ys, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 40; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 13);
-                            ref float xb = ref At(ref xa, 13);
-                            ref float ya = ref At(ref y, sample * 40);
-                            ref float yb = ref At(ref ya, 40);
-                            // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 40; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float xc = ref At(ref xa, 26);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float yc = ref At(ref ya, 80);
                                 ref float w0 = ref At(ref w, o * 13);
                                 ref float w1 = ref At(ref w0, 13);
                                 ref float w2 = ref At(ref w0, 26);
                                 ref float w3 = ref At(ref w0, 39);
                                 var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int i = 0; i < 12; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                                 for (int i = 12; i < 13; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                     float w1i = At(ref w1, i);
                                     z1a += w1i * xai;
                                     z1b += w1i * xbi;
+                                    z1c += w1i * xci;
                                     float w2i = At(ref w2, i);
                                     z2a += w2i * xai;
                                     z2b += w2i * xbi;
+                                    z2c += w2i * xci;
                                     float w3i = At(ref w3, i);
                                     z3a += w3i * xai;
                                     z3b += w3i * xbi;
+                                    z3c += w3i * xci;
                                 }
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
@@ -593,11 +736,51 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c + At(ref b, o));
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c + At(ref b, o + 1));
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 13);
+                                ref float ys = ref At(ref y, sample * 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 12; i += 4)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                                for (int i = 12; i < 13; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                    z1 += At(ref w1, i) * xi;
+                                    z2 += At(ref w2, i) * xi;
+                                    z3 += At(ref w3, i) * xi;
+                                }
+                                At(ref ys, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
                             }
                         }
                     }
-                    // An odd sample out.
-                    if (sample < batch) Layer1Forward(ref p, ref At(ref x, sample * 13), ref At(ref y, sample * 40));
                 }
 
                 /// <summary>Layer 1: dense 13 → 40, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
@@ -614,123 +797,175 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 40; o += 2)
+                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        // The remaining 1 full vector(s) of columns, as one block.
                         {
-                            ref float g0 = ref At(ref gw, o * 13);
-                            ref float g1 = ref At(ref g0, 13);
-                            for (int i = 0; i < 8; i += 8)
+                            const int i = 0;
+                            for (int o = 0; o < 40; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 13);
+                                ref float g1 = ref At(ref g0, 13);
+                                ref float g2 = ref At(ref g0, 26);
+                                ref float g3 = ref At(ref g0, 39);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                                 var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
                                     ref float ds = ref At(ref dz, sample * 40 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
                             }
-                            for (int i = 8; i < 13; i++)
+                        }
+                        // Scalar tail: the last 5 column(s).
+                        for (int i = 8; i < 13; i++)
+                        {
+                            for (int o = 0; o < 40; o++)
                             {
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 13 + i);
-                                    t0 += At(ref dz, sample * 40 + o) * xi;
-                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
-                                }
-                                At(ref g0, i) += t0;
-                                At(ref g1, i) += t1;
+                                float t = 0f;
+                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
+                                At(ref gw, o * 13 + i) += t;
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 40; o += 2)
+                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        // The remaining 1 full vector(s) of columns, as one block.
                         {
-                            ref float g0 = ref At(ref gw, o * 13);
-                            ref float g1 = ref At(ref g0, 13);
-                            for (int i = 0; i < 8; i += 8)
+                            const int i = 0;
+                            for (int o = 0; o < 40; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 13);
+                                ref float g1 = ref At(ref g0, 13);
+                                ref float g2 = ref At(ref g0, 26);
+                                ref float g3 = ref At(ref g0, 39);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                                 var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
                                     ref float ds = ref At(ref dz, sample * 40 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
                             }
-                            for (int i = 8; i < 13; i++)
+                        }
+                        // Scalar tail: the last 5 column(s).
+                        for (int i = 8; i < 13; i++)
+                        {
+                            for (int o = 0; o < 40; o++)
                             {
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 13 + i);
-                                    t0 += At(ref dz, sample * 40 + o) * xi;
-                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
-                                }
-                                At(ref g0, i) += t0;
-                                At(ref g1, i) += t1;
+                                float t = 0f;
+                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
+                                At(ref gw, o * 13 + i) += t;
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 40; o += 2)
+                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        for (int i = 0; i < 12; i += 12)
                         {
-                            ref float g0 = ref At(ref gw, o * 13);
-                            ref float g1 = ref At(ref g0, 13);
-                            for (int i = 0; i < 12; i += 4)
+                            for (int o = 0; o < 40; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 13);
+                                ref float g1 = ref At(ref g0, 13);
+                                ref float g2 = ref At(ref g0, 26);
+                                ref float g3 = ref At(ref g0, 39);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
                                 var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
                                     ref float ds = ref At(ref dz, sample * 40 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                             }
-                            for (int i = 12; i < 13; i++)
+                        }
+                        // Scalar tail: the last 1 column(s).
+                        for (int i = 12; i < 13; i++)
+                        {
+                            for (int o = 0; o < 40; o++)
                             {
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 13 + i);
-                                    t0 += At(ref dz, sample * 40 + o) * xi;
-                                    t1 += At(ref dz, sample * 40 + o + 1) * xi;
-                                }
-                                At(ref g0, i) += t0;
-                                At(ref g1, i) += t1;
+                                float t = 0f;
+                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
+                                At(ref gw, o * 13 + i) += t;
                             }
                         }
                     }
@@ -855,74 +1090,92 @@ namespace Models.Regression
                 {
                     ref float w = ref At(ref p, Layer2Weights);
                     ref float b = ref At(ref p, Layer2Bias);
-                    int sample = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 24; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 40);
-                            ref float xb = ref At(ref xa, 40);
-                            ref float ya = ref At(ref y, sample * 24);
-                            ref float yb = ref At(ref ya, 24);
-                            // 16-float vectors: each row of W is 2 full vector(s) of 16 and a scalar tail of 8;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 24; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float xc = ref At(ref xa, 80);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float yc = ref At(ref ya, 48);
                                 ref float w0 = ref At(ref w, o * 40);
                                 ref float w1 = ref At(ref w0, 40);
                                 ref float w2 = ref At(ref w0, 80);
                                 ref float w3 = ref At(ref w0, 120);
                                 var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int i = 0; i < 32; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
                                 for (int i = 32; i < 40; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                     float w1i = At(ref w1, i);
                                     z1a += w1i * xai;
                                     z1b += w1i * xbi;
+                                    z1c += w1i * xci;
                                     float w2i = At(ref w2, i);
                                     z2a += w2i * xai;
                                     z2b += w2i * xbi;
+                                    z2c += w2i * xci;
                                     float w3i = At(ref w3, i);
                                     z3a += w3i * xai;
                                     z3b += w3i * xbi;
+                                    z3c += w3i * xci;
                                 }
                                 At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
                                 At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
@@ -932,60 +1185,116 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
                                 At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
                                 At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(z0c + At(ref b, o))));
+                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1c + At(ref b, o + 1))));
+                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
+                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 40);
+                                ref float ys = ref At(ref y, sample * 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 32; i += 16)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
+                                for (int i = 32; i < 40; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                    z1 += At(ref w1, i) * xi;
+                                    z2 += At(ref w2, i) * xi;
+                                    z3 += At(ref w3, i) * xi;
+                                }
+                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
+                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
+                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
+                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 24; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 40);
-                            ref float xb = ref At(ref xa, 40);
-                            ref float ya = ref At(ref y, sample * 24);
-                            ref float yb = ref At(ref ya, 24);
-                            // 8-float vectors: each row of W is 5 full vector(s) of 8;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 24; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float xc = ref At(ref xa, 80);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float yc = ref At(ref ya, 48);
                                 ref float w0 = ref At(ref w, o * 40);
                                 ref float w1 = ref At(ref w0, 40);
                                 ref float w2 = ref At(ref w0, 80);
                                 ref float w3 = ref At(ref w0, 120);
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int i = 0; i < 40; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                                 At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
                                 At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
                                 At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
@@ -994,60 +1303,108 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
                                 At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
                                 At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(z0c + At(ref b, o))));
+                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1c + At(ref b, o + 1))));
+                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
+                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 40);
+                                ref float ys = ref At(ref y, sample * 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 40; i += 8)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
+                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
+                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
+                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 24; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 40);
-                            ref float xb = ref At(ref xa, 40);
-                            ref float ya = ref At(ref y, sample * 24);
-                            ref float yb = ref At(ref ya, 24);
-                            // 4-float vectors: each row of W is 10 full vector(s) of 4;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 24; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float xc = ref At(ref xa, 80);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float yc = ref At(ref ya, 48);
                                 ref float w0 = ref At(ref w, o * 40);
                                 ref float w1 = ref At(ref w0, 40);
                                 ref float w2 = ref At(ref w0, 80);
                                 ref float w3 = ref At(ref w0, 120);
                                 var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int i = 0; i < 40; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                                 At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
                                 At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
                                 At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
@@ -1056,11 +1413,43 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
                                 At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
                                 At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(z0c + At(ref b, o))));
+                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1c + At(ref b, o + 1))));
+                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
+                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 40);
+                                ref float ys = ref At(ref y, sample * 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 40; i += 4)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
+                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
+                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
+                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
                             }
                         }
                     }
-                    // An odd sample out.
-                    if (sample < batch) Layer2Forward(ref p, ref At(ref x, sample * 40), ref At(ref y, sample * 24));
                 }
 
                 /// <summary>Layer 2: dense 40 → 24, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
@@ -1077,173 +1466,272 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 24; o += 2)
+                        // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        // The remaining 2 full vector(s) of columns, as one block.
                         {
-                            ref float g0 = ref At(ref gw, o * 40);
-                            ref float g1 = ref At(ref g0, 40);
-                            for (int i = 0; i < 32; i += 16)
+                            const int i = 0;
+                            for (int o = 0; o < 24; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 40);
+                                ref float g1 = ref At(ref g0, 40);
+                                ref float g2 = ref At(ref g0, 80);
+                                ref float g3 = ref At(ref g0, 120);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
                                 var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                                var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
+                                var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
                                     ref float ds = ref At(ref dz, sample * 24 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                             }
-                            for (int i = 32; i < 40; i++)
+                        }
+                        // Scalar tail: the last 8 column(s).
+                        for (int i = 32; i < 40; i++)
+                        {
+                            for (int o = 0; o < 24; o++)
                             {
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 40 + i);
-                                    t0 += At(ref dz, sample * 24 + o) * xi;
-                                    t1 += At(ref dz, sample * 24 + o + 1) * xi;
-                                }
-                                At(ref g0, i) += t0;
-                                At(ref g1, i) += t1;
+                                float t = 0f;
+                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + o) * At(ref x, sample * 40 + i);
+                                At(ref gw, o * 40 + i) += t;
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 24; o += 2)
+                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        for (int i = 0; i < 24; i += 24)
                         {
-                            ref float g0 = ref At(ref gw, o * 40);
-                            ref float g1 = ref At(ref g0, 40);
-                            for (int i = 0; i < 32; i += 32)
+                            for (int o = 0; o < 24; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 40);
+                                ref float g1 = ref At(ref g0, 40);
+                                ref float g2 = ref At(ref g0, 80);
+                                ref float g3 = ref At(ref g0, 120);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                                 var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                                 var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                                var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
                                 var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
                                 var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
                                 var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                                var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
+                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
                                     ref float ds = ref At(ref dz, sample * 24 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                     var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                     var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                    var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
-                                    a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
-                                    a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                    a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                             }
-                            for (int i = 32; i < 40; i += 8)
+                        }
+                        // The remaining 2 full vector(s) of columns, as one block.
+                        {
+                            const int i = 24;
+                            for (int o = 0; o < 24; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 40);
+                                ref float g1 = ref At(ref g0, 40);
+                                ref float g2 = ref At(ref g0, 80);
+                                ref float g3 = ref At(ref g0, 120);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                                 var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
                                     ref float ds = ref At(ref dz, sample * 24 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 24; o += 2)
+                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        for (int i = 0; i < 36; i += 12)
                         {
-                            ref float g0 = ref At(ref gw, o * 40);
-                            ref float g1 = ref At(ref g0, 40);
-                            for (int i = 0; i < 32; i += 16)
+                            for (int o = 0; o < 24; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 40);
+                                ref float g1 = ref At(ref g0, 40);
+                                ref float g2 = ref At(ref g0, 80);
+                                ref float g3 = ref At(ref g0, 120);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                                 var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                                 var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                                 var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
                                 var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
                                 var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
                                     ref float ds = ref At(ref dz, sample * 24 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
-                                    a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                             }
-                            for (int i = 32; i < 40; i += 4)
+                        }
+                        // The remaining 1 full vector(s) of columns, as one block.
+                        {
+                            const int i = 36;
+                            for (int o = 0; o < 24; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 40);
+                                ref float g1 = ref At(ref g0, 40);
+                                ref float g2 = ref At(ref g0, 80);
+                                ref float g3 = ref At(ref g0, 120);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                                 var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
                                     ref float ds = ref At(ref dz, sample * 24 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
                             }
                         }
                     }
@@ -1527,74 +2015,92 @@ namespace Models.Regression
                 internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
-                    int sample = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 8; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 24);
-                            ref float xb = ref At(ref xa, 24);
-                            ref float ya = ref At(ref y, sample * 9);
-                            ref float yb = ref At(ref ya, 9);
-                            // 16-float vectors: each row of W is 1 full vector(s) of 16 and a scalar tail of 8;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 8; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 ref float w1 = ref At(ref w0, 24);
                                 ref float w2 = ref At(ref w0, 48);
                                 ref float w3 = ref At(ref w0, 72);
                                 var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int i = 0; i < 16; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
                                 for (int i = 16; i < 24; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                     float w1i = At(ref w1, i);
                                     z1a += w1i * xai;
                                     z1b += w1i * xbi;
+                                    z1c += w1i * xci;
                                     float w2i = At(ref w2, i);
                                     z2a += w2i * xai;
                                     z2b += w2i * xbi;
+                                    z2c += w2i * xci;
                                     float w3i = At(ref w3, i);
                                     z3a += w3i * xai;
                                     z3b += w3i * xbi;
+                                    z3c += w3i * xci;
                                 }
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
@@ -1604,87 +2110,180 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c);
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
                             }
-                            // The last 1 row(s), one at a time.
-                            for (int o = 8; o < 9; o++)
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
                             {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 16; i += 16)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                    z1 += At(ref w1, i) * xi;
+                                    z2 += At(ref w2, i) * xi;
+                                    z3 += At(ref w3, i) * xi;
+                                }
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1);
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2);
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3);
+                            }
+                        }
+                        // The last 1 row(s) of W, as one block.
+                        {
+                            const int o = 8;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int i = 0; i < 16; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                                 for (int i = 16; i < 24; i++)
                                 {
                                     float xai = At(ref xa, i);
                                     float xbi = At(ref xb, i);
+                                    float xci = At(ref xc, i);
                                     float w0i = At(ref w0, i);
                                     z0a += w0i * xai;
                                     z0b += w0i * xbi;
+                                    z0c += w0i * xci;
                                 }
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int i = 0; i < 16; i += 16)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xi = At(ref xs, i);
+                                    z0 += At(ref w0, i) * xi;
+                                }
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 8; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 24);
-                            ref float xb = ref At(ref xa, 24);
-                            ref float ya = ref At(ref y, sample * 9);
-                            ref float yb = ref At(ref ya, 9);
-                            // 8-float vectors: each row of W is 3 full vector(s) of 8;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 8; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 ref float w1 = ref At(ref w0, 24);
                                 ref float w2 = ref At(ref w0, 48);
                                 ref float w3 = ref At(ref w0, 72);
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int i = 0; i < 24; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
                                 At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
@@ -1693,79 +2292,157 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c);
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
                             }
-                            // The last 1 row(s), one at a time.
-                            for (int o = 8; o < 9; o++)
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
                             {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 24; i += 8)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1);
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2);
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3);
+                            }
+                        }
+                        // The last 1 row(s) of W, as one block.
+                        {
+                            const int o = 8;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int i = 0; i < 24; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int i = 0; i < 24; i += 8)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // Two samples at a time: every vector of W loaded once is multiplied into both.
-                        for (; sample + 1 < batch; sample += 2)
+                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                        for (int o = 0; o < 8; o += 4)
                         {
-                            ref float xa = ref At(ref x, sample * 24);
-                            ref float xb = ref At(ref xa, 24);
-                            ref float ya = ref At(ref y, sample * 9);
-                            ref float yb = ref At(ref ya, 9);
-                            // 4-float vectors: each row of W is 6 full vector(s) of 4;
-                            // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                            for (int o = 0; o < 8; o += 4)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 ref float w1 = ref At(ref w0, 24);
                                 ref float w2 = ref At(ref w0, 48);
                                 ref float w3 = ref At(ref w0, 72);
                                 var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int i = 0; i < 24; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                     var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                     s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                     s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                     var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                     s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                     s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                     var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                     s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                                 float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                                 float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                                 float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                                 float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                                 float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                                 float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
                                 At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
@@ -1774,30 +2451,92 @@ namespace Models.Regression
                                 At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
                                 At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
                                 At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c);
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
                             }
-                            // The last 1 row(s), one at a time.
-                            for (int o = 8; o < 9; o++)
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
                             {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 24; i += 4)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1);
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2);
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3);
+                            }
+                        }
+                        // The last 1 row(s) of W, as one block.
+                        {
+                            const int o = 8;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float xc = ref At(ref xa, 48);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float yc = ref At(ref ya, 18);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int i = 0; i < 24; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                     var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                     s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                     s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                 }
                                 float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                                 float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                                 At(ref ya, o) = global::System.MathF.Tanh(z0a);
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
+                            }
+                            // The last samples, one at a time.
+                            for (; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 24);
+                                ref float ys = ref At(ref y, sample * 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int i = 0; i < 24; i += 4)
+                                {
+                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                }
+                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                                At(ref ys, o) = global::System.MathF.Tanh(z0);
                             }
                         }
                     }
-                    // An odd sample out.
-                    if (sample < batch) Layer3Forward(ref p, ref At(ref x, sample * 24), ref At(ref y, sample * 9));
                 }
 
                 /// <summary>Layer 3: dense 24 → 9, tanh, no bias: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples to g.</summary>
@@ -1807,221 +2546,238 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 8; o += 2)
+                        // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        // The remaining 1 full vector(s) of columns, as one block.
                         {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            ref float g1 = ref At(ref g0, 24);
-                            for (int i = 0; i < 16; i += 16)
+                            const int i = 0;
+                            for (int o = 0; o < 8; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 24);
+                                ref float g1 = ref At(ref g0, 24);
+                                ref float g2 = ref At(ref g0, 48);
+                                ref float g3 = ref At(ref g0, 72);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                                 var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                                var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                                var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                     a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                             }
-                            for (int i = 16; i < 24; i++)
                             {
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 24 + i);
-                                    t0 += At(ref dz, sample * 9 + o) * xi;
-                                    t1 += At(ref dz, sample * 9 + o + 1) * xi;
-                                }
-                                At(ref g0, i) += t0;
-                                At(ref g1, i) += t1;
-                            }
-                        }
-                        for (int o = 8; o < 9; o++)
-                        {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            for (int i = 0; i < 16; i += 16)
-                            {
+                                const int o = 8;
+                                ref float g0 = ref At(ref gw, o * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             }
-                            for (int i = 16; i < 24; i++)
+                        }
+                        // Scalar tail: the last 8 column(s).
+                        for (int i = 16; i < 24; i++)
+                        {
+                            for (int o = 0; o < 9; o++)
                             {
-                                float t0 = 0f;
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    float xi = At(ref x, sample * 24 + i);
-                                    t0 += At(ref dz, sample * 9 + o) * xi;
-                                }
-                                At(ref g0, i) += t0;
+                                float t = 0f;
+                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 9 + o) * At(ref x, sample * 24 + i);
+                                At(ref gw, o * 24 + i) += t;
                             }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 8; o += 2)
+                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        for (int i = 0; i < 24; i += 24)
                         {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            ref float g1 = ref At(ref g0, 24);
-                            for (int i = 0; i < 24; i += 8)
+                            for (int o = 0; o < 8; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 24);
+                                ref float g1 = ref At(ref g0, 24);
+                                ref float g2 = ref At(ref g0, 48);
+                                ref float g3 = ref At(ref g0, 72);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
                                 var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                                var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
+                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
+                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
                                     var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
                                     var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                    a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                             }
-                        }
-                        for (int o = 8; o < 9; o++)
-                        {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            for (int i = 0; i < 24; i += 8)
                             {
+                                const int o = 8;
+                                ref float g0 = ref At(ref gw, o * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
                             }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                        // the whole batch is added into it: the gradient is read and written once per batch.
-                        for (int o = 0; o < 8; o += 2)
+                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                        // the batch's slice of x for one block stays in L1 while every row block uses it.
+                        for (int i = 0; i < 24; i += 12)
                         {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            ref float g1 = ref At(ref g0, 24);
-                            for (int i = 0; i < 16; i += 16)
+                            for (int o = 0; o < 8; o += 4)
                             {
+                                ref float g0 = ref At(ref gw, o * 24);
+                                ref float g1 = ref At(ref g0, 24);
+                                ref float g2 = ref At(ref g0, 48);
+                                ref float g3 = ref At(ref g0, 72);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                                 var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                                 var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                                 var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
                                 var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
                                 var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
-                                    a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                             }
-                            for (int i = 16; i < 24; i += 4)
                             {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            }
-                        }
-                        for (int o = 8; o < 9; o++)
-                        {
-                            ref float g0 = ref At(ref gw, o * 24);
-                            for (int i = 0; i < 16; i += 16)
-                            {
+                                const int o = 8;
+                                ref float g0 = ref At(ref gw, o * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                                 var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                                 var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
                                     ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                    var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                    a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
-                            }
-                            for (int i = 16; i < 24; i += 4)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             }
                         }
                     }
@@ -2125,7 +2881,8 @@ namespace Models.Regression
                 {
                     ref float w = ref At(ref p, Layer4Weights);
                     ref float b = ref At(ref p, Layer4Bias);
-                    // Fully unrolled (27 weights): each output is one expression with constant indices.
+                    // Fully unrolled (27 weights): each output is one expression with constant indices,
+                    // its products summed pairwise (a tree, not a chain, so the additions overlap).
                     float x0 = x;
                     float x1 = At(ref x, 1);
                     float x2 = At(ref x, 2);
@@ -2135,9 +2892,9 @@ namespace Models.Regression
                     float x6 = At(ref x, 6);
                     float x7 = At(ref x, 7);
                     float x8 = At(ref x, 8);
-                    y = w * x0 + At(ref w, 1) * x1 + At(ref w, 2) * x2 + At(ref w, 3) * x3 + At(ref w, 4) * x4 + At(ref w, 5) * x5 + At(ref w, 6) * x6 + At(ref w, 7) * x7 + At(ref w, 8) * x8 + b;
-                    At(ref y, 1) = At(ref w, 9) * x0 + At(ref w, 10) * x1 + At(ref w, 11) * x2 + At(ref w, 12) * x3 + At(ref w, 13) * x4 + At(ref w, 14) * x5 + At(ref w, 15) * x6 + At(ref w, 16) * x7 + At(ref w, 17) * x8 + At(ref b, 1);
-                    At(ref y, 2) = At(ref w, 18) * x0 + At(ref w, 19) * x1 + At(ref w, 20) * x2 + At(ref w, 21) * x3 + At(ref w, 22) * x4 + At(ref w, 23) * x5 + At(ref w, 24) * x6 + At(ref w, 25) * x7 + At(ref w, 26) * x8 + At(ref b, 2);
+                    y = (((w * x0 + At(ref w, 1) * x1) + (At(ref w, 2) * x2 + At(ref w, 3) * x3)) + ((At(ref w, 4) * x4 + At(ref w, 5) * x5) + (At(ref w, 6) * x6 + At(ref w, 7) * x7))) + At(ref w, 8) * x8 + b;
+                    At(ref y, 1) = (((At(ref w, 9) * x0 + At(ref w, 10) * x1) + (At(ref w, 11) * x2 + At(ref w, 12) * x3)) + ((At(ref w, 13) * x4 + At(ref w, 14) * x5) + (At(ref w, 15) * x6 + At(ref w, 16) * x7))) + At(ref w, 17) * x8 + At(ref b, 1);
+                    At(ref y, 2) = (((At(ref w, 18) * x0 + At(ref w, 19) * x1) + (At(ref w, 20) * x2 + At(ref w, 21) * x3)) + ((At(ref w, 22) * x4 + At(ref w, 23) * x5) + (At(ref w, 24) * x6 + At(ref w, 25) * x7))) + At(ref w, 26) * x8 + At(ref b, 2);
                 }
 
                 /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>

@@ -113,6 +113,9 @@ namespace Models
             source.CopyTo(_parameters);
         }
 
+        /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
+        public global::System.Span<float> Parameters => _parameters;
+
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -1419,58 +1422,71 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer5Weights);
                 ref float b = ref At(ref p, Layer5Bias);
-                int sample = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 120; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 400);
-                        ref float xb = ref At(ref xa, 400);
-                        ref float ya = ref At(ref y, sample * 120);
-                        ref float yb = ref At(ref ya, 120);
-                        // 16-float vectors: each row of W is 25 full vector(s) of 16;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 120; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float xc = ref At(ref xa, 800);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float yc = ref At(ref ya, 240);
                             ref float w0 = ref At(ref w, o * 400);
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int i = 0; i < 400; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
                             At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
@@ -1479,60 +1495,108 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 400);
+                            ref float ys = ref At(ref y, sample * 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 400; i += 16)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 120; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 400);
-                        ref float xb = ref At(ref xa, 400);
-                        ref float ya = ref At(ref y, sample * 120);
-                        ref float yb = ref At(ref ya, 120);
-                        // 8-float vectors: each row of W is 50 full vector(s) of 8;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 120; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float xc = ref At(ref xa, 800);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float yc = ref At(ref ya, 240);
                             ref float w0 = ref At(ref w, o * 400);
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
                             var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int i = 0; i < 400; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
                             At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
@@ -1541,60 +1605,108 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 400);
+                            ref float ys = ref At(ref y, sample * 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 400; i += 8)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 120; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 400);
-                        ref float xb = ref At(ref xa, 400);
-                        ref float ya = ref At(ref y, sample * 120);
-                        ref float yb = ref At(ref ya, 120);
-                        // 4-float vectors: each row of W is 100 full vector(s) of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 120; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float xc = ref At(ref xa, 800);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float yc = ref At(ref ya, 240);
                             ref float w0 = ref At(ref w, o * 400);
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
                             var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int i = 0; i < 400; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
                             At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
@@ -1603,11 +1715,43 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 400);
+                            ref float ys = ref At(ref y, sample * 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 400; i += 4)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
-                // An odd sample out.
-                if (sample < batch) Layer5Forward(ref p, ref At(ref x, sample * 400), ref At(ref y, sample * 120));
             }
 
             /// <summary>Layer 5: dense 400 → 120, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
@@ -1624,181 +1768,307 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 120; o += 2)
+                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 384; i += 48)
                     {
-                        ref float g0 = ref At(ref gw, o * 400);
-                        ref float g1 = ref At(ref g0, 400);
-                        for (int i = 0; i < 384; i += 64)
+                        for (int o = 0; o < 120; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
                             var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
                             var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
                                 ref float ds = ref At(ref dz, sample * 120 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
-                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
                         }
-                        for (int i = 384; i < 400; i += 16)
+                    }
+                    // The remaining 1 full vector(s) of columns, as one block.
+                    {
+                        const int i = 384;
+                        for (int o = 0; o < 120; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
                                 ref float ds = ref At(ref dz, sample * 120 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 120; o += 2)
+                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 384; i += 24)
                     {
-                        ref float g0 = ref At(ref gw, o * 400);
-                        ref float g1 = ref At(ref g0, 400);
-                        for (int i = 0; i < 384; i += 32)
+                        for (int o = 0; o < 120; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
                             var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                             var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
                             var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
                             var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
                                 ref float ds = ref At(ref dz, sample * 120 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
-                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                         }
-                        for (int i = 384; i < 400; i += 8)
+                    }
+                    // The remaining 2 full vector(s) of columns, as one block.
+                    {
+                        const int i = 384;
+                        for (int o = 0; o < 120; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
                             var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                             var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
                                 ref float ds = ref At(ref dz, sample * 120 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 120; o += 2)
+                    // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 396; i += 12)
                     {
-                        ref float g0 = ref At(ref gw, o * 400);
-                        ref float g1 = ref At(ref g0, 400);
-                        for (int i = 0; i < 400; i += 16)
+                        for (int o = 0; o < 120; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
                             var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                             var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                             var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
                             var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
                                 ref float ds = ref At(ref dz, sample * 120 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                        }
+                    }
+                    // The remaining 1 full vector(s) of columns, as one block.
+                    {
+                        const int i = 396;
+                        for (int o = 0; o < 120; o += 4)
+                        {
+                            ref float g0 = ref At(ref gw, o * 400);
+                            ref float g1 = ref At(ref g0, 400);
+                            ref float g2 = ref At(ref g0, 800);
+                            ref float g3 = ref At(ref g0, 1200);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 400 + i);
+                                ref float ds = ref At(ref dz, sample * 120 + o);
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
                         }
                     }
                 }
@@ -2031,74 +2301,92 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer6Weights);
                 ref float b = ref At(ref p, Layer6Bias);
-                int sample = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 84; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 120);
-                        ref float xb = ref At(ref xa, 120);
-                        ref float ya = ref At(ref y, sample * 84);
-                        ref float yb = ref At(ref ya, 84);
-                        // 16-float vectors: each row of W is 7 full vector(s) of 16 and a scalar tail of 8;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 84; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float xc = ref At(ref xa, 240);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float yc = ref At(ref ya, 168);
                             ref float w0 = ref At(ref w, o * 120);
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int i = 0; i < 112; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
                             for (int i = 112; i < 120; i++)
                             {
                                 float xai = At(ref xa, i);
                                 float xbi = At(ref xb, i);
+                                float xci = At(ref xc, i);
                                 float w0i = At(ref w0, i);
                                 z0a += w0i * xai;
                                 z0b += w0i * xbi;
+                                z0c += w0i * xci;
                                 float w1i = At(ref w1, i);
                                 z1a += w1i * xai;
                                 z1b += w1i * xbi;
+                                z1c += w1i * xci;
                                 float w2i = At(ref w2, i);
                                 z2a += w2i * xai;
                                 z2b += w2i * xbi;
+                                z2c += w2i * xci;
                                 float w3i = At(ref w3, i);
                                 z3a += w3i * xai;
                                 z3b += w3i * xbi;
+                                z3c += w3i * xci;
                             }
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
@@ -2108,60 +2396,116 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 120);
+                            ref float ys = ref At(ref y, sample * 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 112; i += 16)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
+                            for (int i = 112; i < 120; i++)
+                            {
+                                float xi = At(ref xs, i);
+                                z0 += At(ref w0, i) * xi;
+                                z1 += At(ref w1, i) * xi;
+                                z2 += At(ref w2, i) * xi;
+                                z3 += At(ref w3, i) * xi;
+                            }
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 84; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 120);
-                        ref float xb = ref At(ref xa, 120);
-                        ref float ya = ref At(ref y, sample * 84);
-                        ref float yb = ref At(ref ya, 84);
-                        // 8-float vectors: each row of W is 15 full vector(s) of 8;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 84; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float xc = ref At(ref xa, 240);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float yc = ref At(ref ya, 168);
                             ref float w0 = ref At(ref w, o * 120);
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
                             var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int i = 0; i < 120; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
                             At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
@@ -2170,60 +2514,108 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 120);
+                            ref float ys = ref At(ref y, sample * 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 120; i += 8)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 84; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 120);
-                        ref float xb = ref At(ref xa, 120);
-                        ref float ya = ref At(ref y, sample * 84);
-                        ref float yb = ref At(ref ya, 84);
-                        // 4-float vectors: each row of W is 30 full vector(s) of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 84; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float xc = ref At(ref xa, 240);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float yc = ref At(ref ya, 168);
                             ref float w0 = ref At(ref w, o * 120);
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
                             var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int i = 0; i < 120; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                             At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
                             At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
                             At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
@@ -2232,11 +2624,43 @@ namespace Models
                             At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
                             At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
                             At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
+                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
+                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
+                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
+                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 120);
+                            ref float ys = ref At(ref y, sample * 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 120; i += 4)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
+                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
+                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
+                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
                         }
                     }
                 }
-                // An odd sample out.
-                if (sample < batch) Layer6Forward(ref p, ref At(ref x, sample * 120), ref At(ref y, sample * 84));
             }
 
             /// <summary>Layer 6: dense 120 → 84, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
@@ -2253,211 +2677,238 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 84; o += 2)
+                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 96; i += 48)
                     {
-                        ref float g0 = ref At(ref gw, o * 120);
-                        ref float g1 = ref At(ref g0, 120);
-                        for (int i = 0; i < 64; i += 64)
+                        for (int o = 0; o < 84; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 120);
+                            ref float g1 = ref At(ref g0, 120);
+                            ref float g2 = ref At(ref g0, 240);
+                            ref float g3 = ref At(ref g0, 360);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
                             var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
                             var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
                                 ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
-                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
                         }
-                        for (int i = 64; i < 112; i += 16)
+                    }
+                    // The remaining 1 full vector(s) of columns, as one block.
+                    {
+                        const int i = 96;
+                        for (int o = 0; o < 84; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 120);
+                            ref float g1 = ref At(ref g0, 120);
+                            ref float g2 = ref At(ref g0, 240);
+                            ref float g3 = ref At(ref g0, 360);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
                                 ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                         }
-                        for (int i = 112; i < 120; i++)
+                    }
+                    // Scalar tail: the last 8 column(s).
+                    for (int i = 112; i < 120; i++)
+                    {
+                        for (int o = 0; o < 84; o++)
                         {
-                            float t0 = 0f;
-                            float t1 = 0f;
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                float xi = At(ref x, sample * 120 + i);
-                                t0 += At(ref dz, sample * 84 + o) * xi;
-                                t1 += At(ref dz, sample * 84 + o + 1) * xi;
-                            }
-                            At(ref g0, i) += t0;
-                            At(ref g1, i) += t1;
+                            float t = 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o) * At(ref x, sample * 120 + i);
+                            At(ref gw, o * 120 + i) += t;
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 84; o += 2)
+                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 120; i += 24)
                     {
-                        ref float g0 = ref At(ref gw, o * 120);
-                        ref float g1 = ref At(ref g0, 120);
-                        for (int i = 0; i < 96; i += 32)
+                        for (int o = 0; o < 84; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 120);
+                            ref float g1 = ref At(ref g0, 120);
+                            ref float g2 = ref At(ref g0, 240);
+                            ref float g3 = ref At(ref g0, 360);
                             var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                             var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
                             var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
                             var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
                                 ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
-                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
-                        }
-                        for (int i = 96; i < 120; i += 8)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 84; o += 2)
+                    // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 120; i += 12)
                     {
-                        ref float g0 = ref At(ref gw, o * 120);
-                        ref float g1 = ref At(ref g0, 120);
-                        for (int i = 0; i < 112; i += 16)
+                        for (int o = 0; o < 84; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 120);
+                            ref float g1 = ref At(ref g0, 120);
+                            ref float g2 = ref At(ref g0, 240);
+                            ref float g3 = ref At(ref g0, 360);
                             var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                             var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                             var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
                             var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
                                 ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
-                        }
-                        for (int i = 112; i < 120; i += 4)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                         }
                     }
                 }
@@ -2780,74 +3231,92 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer7Weights);
                 ref float b = ref At(ref p, Layer7Bias);
-                int sample = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 8; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 84);
-                        ref float xb = ref At(ref xa, 84);
-                        ref float ya = ref At(ref y, sample * 10);
-                        ref float yb = ref At(ref ya, 10);
-                        // 16-float vectors: each row of W is 5 full vector(s) of 16 and a scalar tail of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 8; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
                             ref float w0 = ref At(ref w, o * 84);
                             ref float w1 = ref At(ref w0, 84);
                             ref float w2 = ref At(ref w0, 168);
                             ref float w3 = ref At(ref w0, 252);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int i = 0; i < 80; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
                             for (int i = 80; i < 84; i++)
                             {
                                 float xai = At(ref xa, i);
                                 float xbi = At(ref xb, i);
+                                float xci = At(ref xc, i);
                                 float w0i = At(ref w0, i);
                                 z0a += w0i * xai;
                                 z0b += w0i * xbi;
+                                z0c += w0i * xci;
                                 float w1i = At(ref w1, i);
                                 z1a += w1i * xai;
                                 z1b += w1i * xbi;
+                                z1c += w1i * xci;
                                 float w2i = At(ref w2, i);
                                 z2a += w2i * xai;
                                 z2b += w2i * xbi;
+                                z2c += w2i * xci;
                                 float w3i = At(ref w3, i);
                                 z3a += w3i * xai;
                                 z3b += w3i * xbi;
+                                z3c += w3i * xci;
                             }
                             At(ref ya, o) = z0a + At(ref b, o);
                             At(ref ya, o + 1) = z1a + At(ref b, o + 1);
@@ -2857,103 +3326,225 @@ namespace Models
                             At(ref yb, o + 1) = z1b + At(ref b, o + 1);
                             At(ref yb, o + 2) = z2b + At(ref b, o + 2);
                             At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                            At(ref yc, o + 2) = z2c + At(ref b, o + 2);
+                            At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last 2 row(s), one at a time.
-                        for (int o = 8; o < 10; o++)
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
                         {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
                             ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 80; i += 16)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xi = At(ref xs, i);
+                                z0 += At(ref w0, i) * xi;
+                                z1 += At(ref w1, i) * xi;
+                                z2 += At(ref w2, i) * xi;
+                                z3 += At(ref w3, i) * xi;
+                            }
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                            At(ref ys, o + 2) = z2 + At(ref b, o + 2);
+                            At(ref ys, o + 3) = z3 + At(ref b, o + 3);
+                        }
+                    }
+                    // The last 2 row(s) of W, as one block.
+                    {
+                        const int o = 8;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int i = 0; i < 80; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
                             for (int i = 80; i < 84; i++)
                             {
                                 float xai = At(ref xa, i);
                                 float xbi = At(ref xb, i);
+                                float xci = At(ref xc, i);
                                 float w0i = At(ref w0, i);
                                 z0a += w0i * xai;
                                 z0b += w0i * xbi;
+                                z0c += w0i * xci;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                z1c += w1i * xci;
                             }
                             At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
                             At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int i = 0; i < 80; i += 16)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xi = At(ref xs, i);
+                                z0 += At(ref w0, i) * xi;
+                                z1 += At(ref w1, i) * xi;
+                            }
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 8; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 84);
-                        ref float xb = ref At(ref xa, 84);
-                        ref float ya = ref At(ref y, sample * 10);
-                        ref float yb = ref At(ref ya, 10);
-                        // 8-float vectors: each row of W is 10 full vector(s) of 8 and a scalar tail of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 8; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
                             ref float w0 = ref At(ref w, o * 84);
                             ref float w1 = ref At(ref w0, 84);
                             ref float w2 = ref At(ref w0, 168);
                             ref float w3 = ref At(ref w0, 252);
                             var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int i = 0; i < 80; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
                             for (int i = 80; i < 84; i++)
                             {
                                 float xai = At(ref xa, i);
                                 float xbi = At(ref xb, i);
+                                float xci = At(ref xc, i);
                                 float w0i = At(ref w0, i);
                                 z0a += w0i * xai;
                                 z0b += w0i * xbi;
+                                z0c += w0i * xci;
                                 float w1i = At(ref w1, i);
                                 z1a += w1i * xai;
                                 z1b += w1i * xbi;
+                                z1c += w1i * xci;
                                 float w2i = At(ref w2, i);
                                 z2a += w2i * xai;
                                 z2b += w2i * xbi;
+                                z2c += w2i * xci;
                                 float w3i = At(ref w3, i);
                                 z3a += w3i * xai;
                                 z3b += w3i * xbi;
+                                z3c += w3i * xci;
                             }
                             At(ref ya, o) = z0a + At(ref b, o);
                             At(ref ya, o + 1) = z1a + At(ref b, o + 1);
@@ -2963,87 +3554,204 @@ namespace Models
                             At(ref yb, o + 1) = z1b + At(ref b, o + 1);
                             At(ref yb, o + 2) = z2b + At(ref b, o + 2);
                             At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                            At(ref yc, o + 2) = z2c + At(ref b, o + 2);
+                            At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last 2 row(s), one at a time.
-                        for (int o = 8; o < 10; o++)
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
                         {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
                             ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 80; i += 8)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xi = At(ref xs, i);
+                                z0 += At(ref w0, i) * xi;
+                                z1 += At(ref w1, i) * xi;
+                                z2 += At(ref w2, i) * xi;
+                                z3 += At(ref w3, i) * xi;
+                            }
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                            At(ref ys, o + 2) = z2 + At(ref b, o + 2);
+                            At(ref ys, o + 3) = z3 + At(ref b, o + 3);
+                        }
+                    }
+                    // The last 2 row(s) of W, as one block.
+                    {
+                        const int o = 8;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
                             var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int i = 0; i < 80; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
                             for (int i = 80; i < 84; i++)
                             {
                                 float xai = At(ref xa, i);
                                 float xbi = At(ref xb, i);
+                                float xci = At(ref xc, i);
                                 float w0i = At(ref w0, i);
                                 z0a += w0i * xai;
                                 z0b += w0i * xbi;
+                                z0c += w0i * xci;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                z1c += w1i * xci;
                             }
                             At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
                             At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int i = 0; i < 80; i += 8)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xi = At(ref xs, i);
+                                z0 += At(ref w0, i) * xi;
+                                z1 += At(ref w1, i) * xi;
+                            }
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // Two samples at a time: every vector of W loaded once is multiplied into both.
-                    for (; sample + 1 < batch; sample += 2)
+                    // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    for (int o = 0; o < 8; o += 4)
                     {
-                        ref float xa = ref At(ref x, sample * 84);
-                        ref float xb = ref At(ref xa, 84);
-                        ref float ya = ref At(ref y, sample * 10);
-                        ref float yb = ref At(ref ya, 10);
-                        // 4-float vectors: each row of W is 21 full vector(s) of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 8; o += 4)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
                             ref float w0 = ref At(ref w, o * 84);
                             ref float w1 = ref At(ref w0, 84);
                             ref float w2 = ref At(ref w0, 168);
                             ref float w3 = ref At(ref w0, 252);
                             var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int i = 0; i < 84; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
                                 var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
                                 s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                                 s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                                 var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
                                 s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                                 s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
                                 var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
                             float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
                             float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                             float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
                             float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
                             At(ref ya, o) = z0a + At(ref b, o);
                             At(ref ya, o + 1) = z1a + At(ref b, o + 1);
                             At(ref ya, o + 2) = z2a + At(ref b, o + 2);
@@ -3052,30 +3760,111 @@ namespace Models
                             At(ref yb, o + 1) = z1b + At(ref b, o + 1);
                             At(ref yb, o + 2) = z2b + At(ref b, o + 2);
                             At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                            At(ref yc, o + 2) = z2c + At(ref b, o + 2);
+                            At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last 2 row(s), one at a time.
-                        for (int o = 8; o < 10; o++)
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
                         {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
                             ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 84; i += 4)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
+                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                            At(ref ys, o + 2) = z2 + At(ref b, o + 2);
+                            At(ref ys, o + 3) = z3 + At(ref b, o + 3);
+                        }
+                    }
+                    // The last 2 row(s) of W, as one block.
+                    {
+                        const int o = 8;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float xc = ref At(ref xa, 168);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float yc = ref At(ref ya, 20);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
                             var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int i = 0; i < 84; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
                                 var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
                                 s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                                 s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
                             }
                             float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
                             float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
                             At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
                             At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yc, o) = z0c + At(ref b, o);
+                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        }
+                        // The last samples, one at a time.
+                        for (; sample < batch; sample++)
+                        {
+                            ref float xs = ref At(ref x, sample * 84);
+                            ref float ys = ref At(ref y, sample * 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int i = 0; i < 84; i += 4)
+                            {
+                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            }
+                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
+                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
+                            At(ref ys, o) = z0 + At(ref b, o);
+                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
                         }
                     }
                 }
-                // An odd sample out.
-                if (sample < batch) Layer7Forward(ref p, ref At(ref x, sample * 84), ref At(ref y, sample * 10));
             }
 
             /// <summary>Layer 7: dense 84 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
@@ -3092,224 +3881,438 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: a block of 2 rows × 4×16 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 10; o += 2)
+                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 48; i += 48)
                     {
-                        ref float g0 = ref At(ref gw, o * 84);
-                        ref float g1 = ref At(ref g0, 84);
-                        for (int i = 0; i < 64; i += 64)
+                        for (int o = 0; o < 8; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            ref float g2 = ref At(ref g0, 168);
+                            ref float g3 = ref At(ref g0, 252);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
                             var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a03 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 48));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
                             var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 48));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(48));
-                                a03 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a03, ref g0, (nuint)(i + 48));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a13, ref g1, (nuint)(i + 48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
                         }
-                        for (int i = 64; i < 80; i += 16)
                         {
+                            const int o = 8;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
                             var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
                         }
-                        for (int i = 80; i < 84; i++)
+                    }
+                    // The remaining 2 full vector(s) of columns, as one block.
+                    {
+                        const int i = 48;
+                        for (int o = 0; o < 8; o += 4)
                         {
-                            float t0 = 0f;
-                            float t1 = 0f;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            ref float g2 = ref At(ref g0, 168);
+                            ref float g3 = ref At(ref g0, 252);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                float xi = At(ref x, sample * 84 + i);
-                                t0 += At(ref dz, sample * 10 + o) * xi;
-                                t1 += At(ref dz, sample * 10 + o + 1) * xi;
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                             }
-                            At(ref g0, i) += t0;
-                            At(ref g1, i) += t1;
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                        }
+                        {
+                            const int o = 8;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        }
+                    }
+                    // Scalar tail: the last 4 column(s).
+                    for (int i = 80; i < 84; i++)
+                    {
+                        for (int o = 0; o < 10; o++)
+                        {
+                            float t = 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o) * At(ref x, sample * 84 + i);
+                            At(ref gw, o * 84 + i) += t;
                         }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: a block of 2 rows × 4×8 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 10; o += 2)
+                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 72; i += 24)
                     {
-                        ref float g0 = ref At(ref gw, o * 84);
-                        ref float g1 = ref At(ref g0, 84);
-                        for (int i = 0; i < 64; i += 32)
+                        for (int o = 0; o < 8; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            ref float g2 = ref At(ref g0, 168);
+                            ref float g3 = ref At(ref g0, 252);
                             var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
                             var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 24));
                             var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
                             var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 24));
+                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
+                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(24));
-                                a03 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a03, ref g0, (nuint)(i + 24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a13, ref g1, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                         }
-                        for (int i = 64; i < 80; i += 8)
                         {
+                            const int o = 8;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
+                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                        }
+                    }
+                    // The remaining 1 full vector(s) of columns, as one block.
+                    {
+                        const int i = 72;
+                        for (int o = 0; o < 8; o += 4)
+                        {
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            ref float g2 = ref At(ref g0, 168);
+                            ref float g3 = ref At(ref g0, 252);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
+                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
+                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                ref float xs = ref At(ref x, sample * 84 + i);
+                                ref float ds = ref At(ref dz, sample * 10 + o);
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        }
+                        {
+                            const int o = 8;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
                             var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
                         }
-                        for (int i = 80; i < 84; i++)
+                    }
+                    // Scalar tail: the last 4 column(s).
+                    for (int i = 80; i < 84; i++)
+                    {
+                        for (int o = 0; o < 10; o++)
                         {
-                            float t0 = 0f;
-                            float t1 = 0f;
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                float xi = At(ref x, sample * 84 + i);
-                                t0 += At(ref dz, sample * 10 + o) * xi;
-                                t1 += At(ref dz, sample * 10 + o + 1) * xi;
-                            }
-                            At(ref g0, i) += t0;
-                            At(ref g1, i) += t1;
+                            float t = 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o) * At(ref x, sample * 84 + i);
+                            At(ref gw, o * 84 + i) += t;
                         }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: a block of 2 rows × 4×4 columns of ∂E/∂W stays in registers while
-                    // the whole batch is added into it: the gradient is read and written once per batch.
-                    for (int o = 0; o < 10; o += 2)
+                    // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                    // the batch's slice of x for one block stays in L1 while every row block uses it.
+                    for (int i = 0; i < 84; i += 12)
                     {
-                        ref float g0 = ref At(ref gw, o * 84);
-                        ref float g1 = ref At(ref g0, 84);
-                        for (int i = 0; i < 80; i += 16)
+                        for (int o = 0; o < 8; o += 4)
                         {
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
+                            ref float g2 = ref At(ref g0, 168);
+                            ref float g3 = ref At(ref g0, 252);
                             var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
                             var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
                             var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 12));
                             var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
                             var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
                             var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 12));
+                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
+                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
+                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
+                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(12));
-                                a03 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a03);
-                                a13 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a13);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a03, ref g0, (nuint)(i + 12));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a13, ref g1, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                         }
-                        for (int i = 80; i < 84; i += 4)
                         {
+                            const int o = 8;
+                            ref float g0 = ref At(ref gw, o * 84);
+                            ref float g1 = ref At(ref g0, 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
+                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
+                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
                             var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
+                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
                                 ref float ds = ref At(ref dz, sample * 10 + o);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
                         }
                     }
                 }

@@ -42,8 +42,6 @@ namespace Models
         private const int Layer2Weights = 6; // [1, 2]
         private const int Layer2Bias = 8; // [1]
 
-        // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
-        private const int PredictWorkspaceSize = 2;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
         private const int PredictBatchWorkspaceSize = 128;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
@@ -92,6 +90,9 @@ namespace Models
             source.CopyTo(_parameters);
         }
 
+        /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
+        public global::System.Span<float> Parameters => _parameters;
+
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -124,15 +125,10 @@ namespace Models
             }
         }
 
-        /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
+        /// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>
         private void PredictOne(ref float x, ref float y)
         {
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
-            ref float h1 = ref h;
-            GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
-            GeneratedKernels.Layer2Forward(ref p, ref h1, ref y);
+            GeneratedKernels.ForwardFused(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref x, ref y);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
@@ -202,7 +198,8 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer1Weights);
                 ref float b = ref At(ref p, Layer1Bias);
-                // Fully unrolled (4 weights): each output is one expression with constant indices.
+                // Fully unrolled (4 weights): each output is one expression with constant indices,
+                // its products summed pairwise (a tree, not a chain, so the additions overlap).
                 float x0 = x;
                 float x1 = At(ref x, 1);
                 y = global::System.MathF.Tanh(w * x0 + At(ref w, 1) * x1 + b);
@@ -248,7 +245,8 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer2Weights);
                 ref float b = ref At(ref p, Layer2Bias);
-                // Fully unrolled (2 weights): each output is one expression with constant indices.
+                // Fully unrolled (2 weights): each output is one expression with constant indices,
+                // its products summed pairwise (a tree, not a chain, so the additions overlap).
                 float x0 = x;
                 float x1 = At(ref x, 1);
                 y = 1f / (1f + global::System.MathF.Exp(-(w * x0 + At(ref w, 1) * x1 + b)));
@@ -296,6 +294,22 @@ namespace Models
                 // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
                 dzBelow = w * dz0 * (1f - x * x);
                 At(ref dzBelow, 1) = At(ref w, 1) * dz0 * (1f - At(ref x, 1) * At(ref x, 1));
+            }
+
+            /// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>
+            internal static void ForwardFused(ref float p, ref float x, ref float y)
+            {
+                float x0 = x;
+                float x1 = At(ref x, 1);
+                // Layer 1: dense 2 → 2, tanh
+                ref float w1 = ref At(ref p, Layer1Weights);
+                ref float b1 = ref At(ref p, Layer1Bias);
+                float h1_0 = global::System.MathF.Tanh(w1 * x0 + At(ref w1, 1) * x1 + b1);
+                float h1_1 = global::System.MathF.Tanh(At(ref w1, 2) * x0 + At(ref w1, 3) * x1 + At(ref b1, 1));
+                // Layer 2: dense 2 → 1, logistic (output)
+                ref float w2 = ref At(ref p, Layer2Weights);
+                ref float b2 = ref At(ref p, Layer2Bias);
+                y = 1f / (1f + global::System.MathF.Exp(-(w2 * h1_0 + At(ref w2, 1) * h1_1 + b2)));
             }
 
             /// <summary>
