@@ -139,7 +139,8 @@ public sealed class ForwardFixture<TNet> : IDisposable where TNet : class, INetw
 /// <summary>
 /// Training fixture for the Fashion MLP: one batch of 64 labelled samples for the step, and a synthetic epoch of
 /// 60,000 samples, each peer holding its own copy of the same starting parameters. NetCompiler's step is what
-/// <see cref="Trainer{TNet}"/> does per batch: <c>ComputeGradients</c>, <see cref="Sgd.Step"/>, <c>LoadParameters</c>.
+/// <see cref="Trainer{TNet}"/> does per batch: <c>ComputeGradients</c>, then <see cref="Sgd.Step"/> on the network's own
+/// <c>Parameters</c>.
 /// </summary>
 public sealed class TrainingFixture : IDisposable
 {
@@ -151,8 +152,6 @@ public sealed class TrainingFixture : IDisposable
     {
         Spec = MlpSpec.For<FashionMlp>();
         Net = new FashionMlp(seed);
-        Parameters = new float[FashionMlp.ParameterCount];
-        Net.CopyParametersTo(Parameters);
         Gradients = new float[FashionMlp.ParameterCount];
         Sgd = new Sgd(FashionMlp.ParameterCount, LearningRate);
         Inputs = SyntheticData.Inputs(Batch * FashionMlp.InputSize, seed + 3);
@@ -172,8 +171,8 @@ public sealed class TrainingFixture : IDisposable
 
     public MlpSpec Spec { get; }
     public FashionMlp Net { get; }
-    /// <summary>NetCompiler's parameters as the trainer keeps them, loaded into <see cref="Net"/> after each step.</summary>
-    public float[] Parameters { get; }
+    /// <summary>A copy of NetCompiler's current parameters (the step updates <see cref="Net"/>'s own in place).</summary>
+    public float[] Parameters => Net.Parameters.ToArray();
     public float[] Gradients { get; }
     public Sgd Sgd { get; }
     public float[] Inputs { get; }
@@ -190,8 +189,7 @@ public sealed class TrainingFixture : IDisposable
     public float NetCompilerStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
     {
         float loss = Net.ComputeGradients(inputs, labels, Gradients);
-        Sgd.Step(Parameters, Gradients);
-        Net.LoadParameters(Parameters);
+        Sgd.Step(Net.Parameters, Gradients);   // in place: no copy in or out of the network
         return loss;
     }
 
@@ -222,7 +220,7 @@ public sealed class TrainingFixture : IDisposable
     /// <summary>One step of every peer from the same parameters must land on the same parameters (within 1e-4); throws otherwise.</summary>
     public void SelfCheck()
     {
-        float[] before = (float[])Parameters.Clone();
+        float[] before = Parameters;
         NetCompilerStep();
         Compare("scalar C#", () => { Scalar.TrainStep(Inputs, Labels, LearningRate); return Scalar.Parameters.ToArray(); });
         Compare("TensorPrimitives", () => { Tp.TrainStep(Inputs, Labels, LearningRate); return Tp.Parameters.ToArray(); });

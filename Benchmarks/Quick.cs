@@ -170,7 +170,7 @@ public static class Quick
             var f = Training();
             var cases = new List<Case>
             {
-                new("NetCompiler (ComputeGradients + Sgd.Step + LoadParameters)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
+                new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
                 new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
                 new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.Tp.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
                 new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
