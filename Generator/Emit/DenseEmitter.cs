@@ -105,6 +105,12 @@ internal static class DenseEmitter
     {
         w.Line("/// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>");
         w.Open("internal static void ForwardFused(ref float p, ref float x, ref float y)");
+        if (IsEightByEight(spec))
+        {
+            EmitFusedForwardAvx(w, spec);
+            w.Line();
+            w.Line("// Without AVX: scalar code.");
+        }
         int inputs = spec.Layers[0].InputSize;
         for (int i = 0; i < inputs; i++) w.Line($"float x{i} = {At("x", i.ToString())};");
         string previous = "x";
@@ -124,6 +130,51 @@ internal static class DenseEmitter
             }
             previous = $"h{n}_";
         }
+        w.Close();
+    }
+
+    /// <summary>Every layer 8 → 8 with ReLU or identity: each row of W and each activation vector is one Vector256.</summary>
+    private static bool IsEightByEight(NetworkSpec spec)
+    {
+        foreach (var layer in spec.Layers)
+            if (layer.InputSize != 8 || layer.OutputSize != 8 || layer.Activation is not (ActivationKind.ReLU or ActivationKind.Identity))
+                return false;
+        return true;
+    }
+
+    /// <summary>
+    /// The AVX form of a chain of 8 → 8 layers: the 8 rows of W multiplied by x as 8 vector products, then the 8 sums
+    /// formed together by a transposing tree of horizontal adds, giving z = W·x as one vector; the activations never leave
+    /// registers.
+    /// </summary>
+    private static void EmitFusedForwardAvx(SourceWriter w, NetworkSpec spec)
+    {
+        const string V = "global::System.Runtime.Intrinsics.Vector256";
+        const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
+        w.Open($"if ({Avx}.IsSupported && {V}.IsHardwareAccelerated)");
+        w.Line("// AVX: every layer is 8 → 8, so a row of W and a layer's activations are one 8-float vector each.");
+        w.Line($"var v0 = {V}.LoadUnsafe(ref x);");
+        foreach (var layer in spec.Layers)
+        {
+            var dense = (DenseLayerSpec)layer;
+            int n = dense.Number;
+            bool last = layer.Index == spec.Layers.Count - 1;
+            w.Line($"// {Title(dense)}{(last ? " (output)" : "")}: z = W·x{(dense.Bias ? " + b" : "")}, the 8 row products summed by hadd(hadd(·,·), hadd(·,·)) and a swap of 128-bit halves.");
+            w.Line($"ref float rows{n} = ref At(ref p, Layer{n}Weights);");
+            string input = $"v{n - 1}";
+            for (int r = 0; r < 8; r++)
+                w.Line($"var p{n}_{r} = {V}.LoadUnsafe(ref rows{n}{(r == 0 ? "" : $", {r * 8}")}) * {input};");
+            for (int k = 0; k < 4; k++)
+                w.Line($"var t{n}_{k} = {Avx}.HorizontalAdd(p{n}_{2 * k}, p{n}_{2 * k + 1});");
+            w.Line($"var u{n}_0 = {Avx}.HorizontalAdd(t{n}_0, t{n}_1);   // [Σ₀₋₃ of rows 0–3 | Σ₄₋₇ of rows 0–3]");
+            w.Line($"var u{n}_1 = {Avx}.HorizontalAdd(t{n}_2, t{n}_3);   // the same for rows 4–7");
+            string z = $"{Avx}.Permute2x128(u{n}_0, u{n}_1, 0x20) + {Avx}.Permute2x128(u{n}_0, u{n}_1, 0x31)";
+            if (dense.Bias) z += $" + {V}.LoadUnsafe(ref At(ref p, Layer{n}Bias))";
+            w.Line($"var z{n} = {z};");
+            string value = dense.Activation == ActivationKind.ReLU ? $"{V}.Max(z{n}, {V}<float>.Zero)" : $"z{n}";
+            w.Line(last ? $"{V}.StoreUnsafe({value}, ref y);" : $"var v{n} = {value};");
+        }
+        w.Line("return;");
         w.Close();
     }
 

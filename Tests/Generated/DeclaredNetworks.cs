@@ -30,6 +30,8 @@ namespace NetCompiler.Tests.Generated;
 [Network] [Input(3)] [Dense(4)] [Dense(2)] public partial class Tiny342Identity { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3)] [Dense(4, Tanh)] [Dense(2)] public partial class Tiny342TanhSce { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3)] [Dense(4, ReLU)] [Dense(2)] public partial class Tiny342ReLUSce { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(8)] [Dense(8, ReLU)] [Dense(8)] public partial class Tiny888Hse { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(8)] [Dense(8, ReLU, Bias = false)] [Dense(8, ReLU)] [Dense(8)] public partial class Tiny8888Sce { }
 [Network] [Input(1)] [Dense(1)] public partial class Scalar11 { }
 
 // Three hidden layers, Bias = false in places.
@@ -131,6 +133,8 @@ public static class DeclaredNetworks
         Of<Tiny342Identity>(3, Loss.HalfSquaredError, L(4), L(2)),
         Of<Tiny342TanhSce>(3, Loss.SoftmaxCrossEntropy, L(4, Tanh), L(2)),
         Of<Tiny342ReLUSce>(3, Loss.SoftmaxCrossEntropy, L(4, ReLU), L(2)),
+        Of<Tiny888Hse>(8, Loss.HalfSquaredError, L(8, ReLU), L(8)),
+        Of<Tiny8888Sce>(8, Loss.SoftmaxCrossEntropy, L(8, ReLU, bias: false), L(8, ReLU), L(8)),
         Of<Scalar11>(1, Loss.HalfSquaredError, L(1)),
         Of<Deep3HiddenSce>(19, Loss.SoftmaxCrossEntropy, L(17, ReLU), L(9, Tanh, bias: false), L(12, Sigmoid), L(3)),
         Of<Deep3HiddenHse>(70, Loss.HalfSquaredError, L(33, Tanh), L(20, ReLU, bias: false), L(16, Sigmoid), L(4, Identity, bias: false)),

@@ -29,12 +29,16 @@ public class VectorPathTests
         new(64, new[] { L(48, Tanh), L(16, Sigmoid) }, Loss.HalfSquaredError),
         new(3, new[] { L(4, Tanh), L(2) }, Loss.SoftmaxCrossEntropy),
         new(18, new[] { L(9, ReLU), L(31, Identity, bias: false), L(2, Sigmoid) }, Loss.HalfSquaredError),
+        // 8 → 8 chains: Predict takes the AVX horizontal-add form unless Avx.IsSupported is forced false.
+        new(8, new[] { L(8, ReLU), L(8) }, Loss.HalfSquaredError),
+        new(8, new[] { L(8, ReLU, bias: false), L(8, ReLU), L(8) }, Loss.SoftmaxCrossEntropy),
     };
 
     private static readonly Dictionary<string, (string From, string To)[]> Rewrites = new()
     {
         ["Vector512"] = new[] { (V512, "true") },
         ["Vector128"] = new[] { (V512, "false"), (V256, "false") },
+        ["NoAvx"] = new[] { ("global::System.Runtime.Intrinsics.X86.Avx.IsSupported", "false") },
     };
 
     private static readonly Dictionary<string, Lazy<IReadOnlyList<NetCase>>> Compiled =
