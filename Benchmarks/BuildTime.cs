@@ -192,8 +192,10 @@ public static class BuildTime
         string root = Path.Combine(Path.GetTempPath(), "nc-buildtime");
         Console.WriteLine();
         Console.WriteLine($"dotnet build (incremental, after editing the network's file): projects in {root}, referencing {repo}");
-        Console.WriteLine("| project | first build (restore + all) | incremental build, median | min | max |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"compiler server: UseSharedCompilation={Environment.GetEnvironmentVariable("UseSharedCompilation") ?? "(unset: on)"}, " +
+                          $"MSBUILDDISABLENODEREUSE={Environment.GetEnvironmentVariable("MSBUILDDISABLENODEREUSE") ?? "(unset)"}");
+        Console.WriteLine("| project | first build (restore + all), wall | incremental build, wall: median (min–max) | incremental build, CPU of the process tree: median (min–max) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (var (key, name, source) in Networks)
         {
             string dir = Path.Combine(root, key);
@@ -213,30 +215,51 @@ public static class BuildTime
                 """);
             string file = Path.Combine(dir, "Net.cs");
             File.WriteAllText(file, source + "\n// edit 0\n");
-            double first = Build(dir, restore: true);
-            var times = new List<double>();
+            double first = Build(dir, restore: true).WallMs;
+            var wall = new List<double>();
+            var cpu = new List<double>();
             for (int r = 1; r <= runs; r++)
             {
                 File.WriteAllText(file, source + $"\n// edit {r}\n");
-                times.Add(Build(dir, restore: false));
+                var (w, c) = Build(dir, restore: false);
+                wall.Add(w);
+                if (c is { } cc) cpu.Add(cc);
             }
-            Console.WriteLine($"| {name} | {first / 1000:F2} s | {Median(times) / 1000:F2} s | {times.Min() / 1000:F2} s | {times.Max() / 1000:F2} s |");
+            Console.WriteLine($"| {name} | {first / 1000:F2} s | {Median(wall) / 1000:F2} s ({wall.Min() / 1000:F2}–{wall.Max() / 1000:F2}) | " +
+                              (cpu.Count > 0 ? $"{Median(cpu) / 1000:F2} s ({cpu.Min() / 1000:F2}–{cpu.Max() / 1000:F2})" : "–") + " |");
         }
-        Console.WriteLine($"command: cd {root}/KEY && dotnet build -c Release --no-restore -nologo -v:q (wall time, build server warm)");
+        Console.WriteLine($"command: cd {root}/KEY && dotnet build -c Release --no-restore -nologo -v:q (wall time; CPU time from /usr/bin/time -f '%e %U %S')");
     }
 
-    private static double Build(string dir, bool restore)
+    /// <summary>One <c>dotnet build</c>: wall ms and, where <c>/usr/bin/time</c> exists, the CPU ms (user + system) of the
+    /// build's process tree (MSBuild nodes and csc are children that exit when node reuse and the compiler server are off).</summary>
+    private static (double WallMs, double? CpuMs) Build(string dir, bool restore)
     {
         var args = new List<string> { "build", "-c", "Release", "-nologo", "-v:q", "-clp:ErrorsOnly" };
         if (!restore) args.Add("--no-restore");
-        var info = new ProcessStartInfo("dotnet", args) { WorkingDirectory = dir, RedirectStandardOutput = true, UseShellExecute = false };
+        bool timed = File.Exists("/usr/bin/time");
+        var info = timed
+            ? new ProcessStartInfo("/usr/bin/time", new[] { "-f", "TIME %e %U %S", "dotnet" }.Concat(args))
+            : new ProcessStartInfo("dotnet", args);
+        info.WorkingDirectory = dir;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         long t0 = Stopwatch.GetTimestamp();
         using Process p = Process.Start(info)!;
+        var stderr = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         double ms = Ms(Stopwatch.GetTimestamp() - t0);
-        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet build failed in {dir}:\n{output}");
-        return ms;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet build failed in {dir}:\n{output}\n{stderr.Result}");
+        string? line = stderr.Result.Split('\n').LastOrDefault(l => l.StartsWith("TIME ", StringComparison.Ordinal));
+        double? cpu = null;
+        if (line is not null)
+        {
+            double[] v = line.Split(' ').Skip(1).Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            cpu = (v[1] + v[2]) * 1000;
+        }
+        return (ms, cpu);
     }
 
     private static string FindRepository()
