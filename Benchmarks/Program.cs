@@ -17,6 +17,7 @@ namespace NetCompiler.Benchmarks;
 /// <c>dotnet run -c Release --project Benchmarks -- --quick</c>: the Stopwatch comparison of every workload (seconds).
 /// <c>dotnet run -c Release --project Benchmarks -- --filter *</c>: the BenchmarkDotNet suites (any BenchmarkSwitcher arguments;
 /// add <c>--inprocess</c> to run them in this process, which torchsharp.sh does).
+/// <c>dotnet run -c Release --project Benchmarks -- --build-time [--dotnet-build]</c>: what generating and compiling a network costs.
 /// </summary>
 public static class Program
 {
@@ -27,6 +28,7 @@ public static class Program
         Console.WriteLine(MachineSummary(null));
         Console.WriteLine();
         if (args.Contains("--quick")) return Quick.Run(args);
+        if (args.Contains("--build-time")) return BuildTime.Run(args);
 
         IConfig config = DefaultConfig.Instance;
         if (args.Contains("--inprocess"))

@@ -65,7 +65,7 @@ public static class Quick
         var disposables = new List<IDisposable>();
         try
         {
-            foreach ((string key, Func<Workload> make) in Workloads(rounds, targetMs, scalarEpoch, disposables))
+            foreach ((string key, Func<Workload> make) in Workloads(rounds, targetMs, scalarEpoch, disposables).Concat(QuickLeNet.Workloads(args, rounds, targetMs, disposables)))
             {
                 if (only is not null && !only.Split(',').Contains(key)) continue;
                 Workload w = make();

@@ -11,7 +11,7 @@ namespace NetCompiler.Benchmarks.Peers;
 /// per layer <c>Gemm(x, W, b, transB=1)</c> (W stays [out, in] as NetCompiler stores it), then Relu/Tanh/Sigmoid,
 /// and <c>Softmax(axis=-1)</c> at the end for a softmax cross-entropy network; output <c>y [N, out]</c>.
 /// </summary>
-public static class OnnxModelWriter
+public static partial class OnnxModelWriter
 {
     private const long IrVersion = 8;      // ONNX 1.10+ file format
     private const long OpsetVersion = 17;  // default domain ai.onnx

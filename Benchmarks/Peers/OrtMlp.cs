@@ -27,6 +27,12 @@ public sealed class OrtMlp : IDisposable
     private readonly NamedOnnxValue[] _plainInputs;
 
     public OrtMlp(MlpSpec spec, ReadOnlySpan<float> parameters, int batch)
+        : this(OnnxModelWriter.Write(spec, parameters), spec.InputSize, spec.OutputSize, batch)
+    {
+    }
+
+    /// <summary>Any model with input <c>x [N, inputSize]</c> and output <c>y [N, outputSize]</c> (LeNet-5 uses this).</summary>
+    public OrtMlp(byte[] model, int inputSize, int outputSize, int batch)
     {
         using var options = new SessionOptions
         {
@@ -37,18 +43,18 @@ public sealed class OrtMlp : IDisposable
         };
         // One intra-op thread means no pool; should one exist anyway, it must not spin on this shared 2-core machine.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(OnnxModelWriter.Write(spec, parameters), options);
+        _session = new InferenceSession(model, options);
 
-        Input = new float[batch * spec.InputSize];
-        Output = new float[batch * spec.OutputSize];
-        _input = OrtValue.CreateTensorValueFromMemory(Input, [batch, spec.InputSize]);
-        _output = OrtValue.CreateTensorValueFromMemory(Output, [batch, spec.OutputSize]);
+        Input = new float[batch * inputSize];
+        Output = new float[batch * outputSize];
+        _input = OrtValue.CreateTensorValueFromMemory(Input, [batch, inputSize]);
+        _output = OrtValue.CreateTensorValueFromMemory(Output, [batch, outputSize]);
         _inputValues = [_input];
         _outputValues = [_output];
         _binding = _session.CreateIoBinding();
         _binding.BindInput("x", _input);
         _binding.BindOutput("y", _output);
-        _plainInputs = [NamedOnnxValue.CreateFromTensor("x", new DenseTensor<float>(Input, [batch, spec.InputSize]))];
+        _plainInputs = [NamedOnnxValue.CreateFromTensor("x", new DenseTensor<float>(Input, [batch, inputSize]))];
     }
 
     public float[] Input { get; }
