@@ -84,6 +84,19 @@ public sealed record TrainerOptions
     /// <summary>Called after every epoch with its report.</summary>
     public Action<EpochReport>? Progress { get; init; }
 
+    /// <summary>
+    /// Threads a training step runs on (data parallelism); in [1, <see cref="BatchSize"/>]. Default 1. With T &gt; 1 each
+    /// batch of n samples is cut into T contiguous slices of ⌊n/T⌋ or ⌈n/T⌉ samples (the first n mod T slices take one
+    /// more); during <see cref="Trainer{TNet}.Fit"/> the calling thread computes the first slice's gradient and T − 1
+    /// helper threads, started by Fit and stopped when it returns, the others, each into its own buffer, on the one
+    /// network instance (<see cref="INetwork.ComputeGradients"/> only reads the parameters). The batch gradient is then
+    /// Σ (nᵢ/n)·gᵢ, summed in slice order and fused with the optimizer's update, which the T threads share by
+    /// parameter range. Results are deterministic for a given seed and thread count, but equal to those of one thread
+    /// only up to float rounding: the per-sample contributions are summed in a different order. Memory: T − 1 more
+    /// gradient buffers of <c>ParameterCount</c> floats.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>A schedule multiplying the initial learning rate by <paramref name="factor"/> every <paramref name="stepEpochs"/> epochs (PyTorch's StepLR).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepEpochs"/> is not positive, or <paramref name="factor"/> is not finite and &gt; 0.</exception>
     public static Func<int, float, float> StepDecay(int stepEpochs, float factor)
@@ -104,7 +117,7 @@ public sealed record TrainerOptions
 /// parameters into the network. A training step allocates nothing.
 /// </summary>
 /// <remarks>
-/// Not thread-safe. The optimizer's momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to
+/// Not thread-safe (with <see cref="TrainerOptions.Threads"/> &gt; 1, Fit uses threads of its own). The optimizer's momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to
 /// forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
 /// </remarks>
 public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
@@ -122,6 +135,19 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly int[] _batchLabels;
     private readonly float[] _outputs;
     private float[]? _best;
+
+    // Data parallelism (Threads > 1): slice t of a batch goes to thread t, parameter range t is updated by thread t.
+    private readonly int _threads;
+    private readonly float[][] _sliceGradients = [];   // [0] is _gradients
+    private readonly int[] _stepIndices = [];
+    private readonly int[] _sliceStart = [], _sliceCount = [];
+    private readonly float[] _sliceWeights = [], _sliceLosses = [];
+    private readonly int[] _rangeStart = [], _rangeLength = [];
+    private readonly Action<int>? _work;
+    private Dataset? _stepData;
+    private int _activeSlices;
+    private bool _updatePhase;
+    private WorkerGroup? _workers;
 
     /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
     /// <param name="net">The network to train.</param>
@@ -144,6 +170,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             throw new ArgumentOutOfRangeException(nameof(options), options.Patience, "options.Patience must be ≥ 0 (0 disables early stopping).");
         if (!(options.MinDelta >= 0) || !double.IsFinite(options.MinDelta))
             throw new ArgumentOutOfRangeException(nameof(options), options.MinDelta, "options.MinDelta must be finite and ≥ 0.");
+        if (options.Threads < 1 || options.Threads > options.BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads,
+                $"options.Threads must be in [1, options.BatchSize = {options.BatchSize}]: each thread takes a slice of at least one sample of a batch.");
         long inputFloats = (long)options.BatchSize * TNet.InputSize, outputFloats = (long)options.BatchSize * TNet.OutputSize;
         if (inputFloats > Array.MaxLength || outputFloats > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "options.BatchSize is too large for the network's input or output size.");
@@ -159,6 +188,32 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _batchLabels = new int[options.BatchSize];
         _outputs = new float[outputFloats];
         net.CopyParametersTo(_parameters);
+
+        _threads = options.Threads;
+        if (_threads > 1)
+        {
+            _sliceGradients = new float[_threads][];
+            _sliceGradients[0] = _gradients;
+            for (int t = 1; t < _threads; t++) _sliceGradients[t] = new float[TNet.ParameterCount];
+            _stepIndices = new int[options.BatchSize];
+            _sliceStart = new int[_threads];
+            _sliceCount = new int[_threads];
+            _sliceWeights = new float[_threads];
+            _sliceLosses = new float[_threads];
+            // Parameter ranges for the update, cut at multiples of 16 floats (64-byte cache lines) so that no two
+            // threads write the same line.
+            _rangeStart = new int[_threads];
+            _rangeLength = new int[_threads];
+            int count = TNet.ParameterCount;
+            for (int t = 0; t < _threads; t++)
+            {
+                int begin = t == 0 ? 0 : (int)((long)count * t / _threads) & ~15;
+                int end = t == _threads - 1 ? count : (int)((long)count * (t + 1) / _threads) & ~15;
+                _rangeStart[t] = begin;
+                _rangeLength[t] = end - begin;
+            }
+            _work = Work;
+        }
     }
 
     /// <summary>The network being trained.</summary>
@@ -197,6 +252,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         int bestEpoch = 0, epochsWithoutImprovement = 0;
         double bestObjective = double.NaN;
         bool stoppedEarly = false;
+        if (_threads > 1) StartWorkers();
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -262,6 +318,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
         finally
         {
+            StopWorkers();
             if (options.LearningRateSchedule is not null) _optimizer.LearningRate = initialLearningRate;
         }
 
@@ -279,6 +336,8 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: reads the
     /// network's current parameters, computes the batch's gradients, steps the optimizer and loads the result into the
     /// network. Allocation-free. <see cref="Fit"/> runs the same step without re-reading the parameters each time.
+    /// With <see cref="TrainerOptions.Threads"/> &gt; 1 this computes exactly the step Fit would (the same slices, the
+    /// same reduction, hence the same numbers), but on the calling thread alone: only Fit runs helper threads.
     /// </summary>
     /// <returns>The batch's mean loss, before the step.</returns>
     /// <exception cref="ArgumentException">The batch is empty or larger than <see cref="TrainerOptions.BatchSize"/>, an index or label is out of range, or <paramref name="data"/> does not fit the network.</exception>
@@ -324,49 +383,138 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
     private float StepCore(Dataset data, ReadOnlySpan<int> indices)
     {
-        int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
-        Span<float> inputs = _batchInputs.AsSpan(0, n * inputSize);
-        float[] features = data.Features;
-        for (int i = 0; i < n; i++)
-            features.AsSpan(indices[i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize, inputSize));
-
-        float loss;
-        if (data.Labels is { } labels)
-        {
-            if (_classifier is not null)
-            {
-                Span<int> batchLabels = _batchLabels.AsSpan(0, n);
-                for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
-                loss = _classifier.ComputeGradients(inputs, batchLabels, _gradients);
-            }
-            else
-            {
-                Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
-                if (outputSize == 1)
-                {
-                    for (int i = 0; i < n; i++) targets[i] = labels[indices[i]];
-                }
-                else
-                {
-                    targets.Clear();
-                    for (int i = 0; i < n; i++) targets[i * outputSize + labels[indices[i]]] = 1f;
-                }
-                loss = _net.ComputeGradients(inputs, targets, _gradients);
-            }
-        }
-        else
-        {
-            Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
-            float[] allTargets = data.Targets!;
-            for (int i = 0; i < n; i++)
-                allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
-            loss = _net.ComputeGradients(inputs, targets, _gradients);
-        }
-
+        if (_threads > 1) return StepSliced(data, indices);
+        float loss = SliceGradients(data, indices, 0, _gradients);
         _optimizer.Step(_parameters, _gradients);
         _net.LoadParameters(_parameters);
         return loss;
     }
+
+    /// <summary>
+    /// Gathers the samples at <paramref name="indices"/> into the batch buffers from sample <paramref name="offset"/> on
+    /// and writes their mean loss's gradient to <paramref name="gradients"/>; returns the mean loss. Slices with
+    /// distinct offsets touch distinct parts of the buffers, so they may run on different threads.
+    /// </summary>
+    private float SliceGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
+    {
+        int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
+        Span<float> inputs = _batchInputs.AsSpan(offset * inputSize, n * inputSize);
+        float[] features = data.Features;
+        for (int i = 0; i < n; i++)
+            features.AsSpan(indices[i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize, inputSize));
+
+        if (data.Labels is { } labels)
+        {
+            if (_classifier is not null)
+            {
+                Span<int> batchLabels = _batchLabels.AsSpan(offset, n);
+                for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
+                return _classifier.ComputeGradients(inputs, batchLabels, gradients);
+            }
+            Span<float> oneHot = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
+            if (outputSize == 1)
+            {
+                for (int i = 0; i < n; i++) oneHot[i] = labels[indices[i]];
+            }
+            else
+            {
+                oneHot.Clear();
+                for (int i = 0; i < n; i++) oneHot[i * outputSize + labels[indices[i]]] = 1f;
+            }
+            return _net.ComputeGradients(inputs, oneHot, gradients);
+        }
+
+        Span<float> targets = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
+        float[] allTargets = data.Targets!;
+        for (int i = 0; i < n; i++)
+            allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
+        return _net.ComputeGradients(inputs, targets, gradients);
+    }
+
+    /// <summary>
+    /// The step with <see cref="TrainerOptions.Threads"/> = T &gt; 1: slice t's gradient on thread t into its own buffer,
+    /// then Σ (nₜ/n)·gₜ fused with the optimizer's update, each thread on its range of parameters; on the helper threads
+    /// when Fit has started them, else everything on the calling thread in the same order with the same numbers.
+    /// </summary>
+    private float StepSliced(Dataset data, ReadOnlySpan<int> indices)
+    {
+        int n = indices.Length, threads = _threads;
+        indices.CopyTo(_stepIndices);
+        int size = n / threads, extra = n % threads, first = 0;
+        for (int t = 0; t < threads; t++)
+        {
+            int count = size + (t < extra ? 1 : 0);
+            _sliceStart[t] = first;
+            _sliceCount[t] = count;
+            _sliceWeights[t] = (float)count / n;
+            first += count;
+        }
+        _activeSlices = Math.Min(n, threads);   // the non-empty slices are the first ones
+        _stepData = data;
+        try
+        {
+            _updatePhase = false;
+            RunOnAllThreads();
+            _updatePhase = true;
+            RunOnAllThreads();
+        }
+        finally
+        {
+            _stepData = null;
+        }
+        _optimizer.CountStep();
+        _net.LoadParameters(_parameters);
+
+        double loss = 0;
+        for (int t = 0; t < _activeSlices; t++) loss += (double)_sliceCount[t] / n * _sliceLosses[t];
+        return (float)loss;
+    }
+
+    private void RunOnAllThreads()
+    {
+        if (_workers is { } workers)
+        {
+            workers.Run();
+            return;
+        }
+        for (int t = 0; t < _threads; t++) Work(t);
+    }
+
+    /// <summary>Thread <paramref name="t"/>'s share of the current phase of <see cref="StepSliced"/>.</summary>
+    private void Work(int t)
+    {
+        if (!_updatePhase)
+        {
+            int count = _sliceCount[t];
+            if (count == 0) return;
+            int first = _sliceStart[t];
+            _sliceLosses[t] = SliceGradients(_stepData!, _stepIndices.AsSpan(first, count), first, _sliceGradients[t]);
+        }
+        else
+        {
+            _optimizer.StepRange(_parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+        }
+    }
+
+    /// <summary>Starts the helper threads that <see cref="StepSliced"/> then uses (Fit does this; tests may too).</summary>
+    internal WorkerGroup StartWorkers()
+    {
+        if (_threads < 2) throw new InvalidOperationException("options.Threads is 1: there is nothing to start.");
+        StopWorkers();
+        _workers = new WorkerGroup(_threads, _work!);
+        LastWorkers = _workers;
+        return _workers;
+    }
+
+    /// <summary>Stops the helper threads, if running, and waits for them to end.</summary>
+    internal void StopWorkers()
+    {
+        _workers?.Dispose();
+        _workers = null;
+    }
+
+    /// <summary>The helper threads started last (for tests: they must be stopped when Fit returns).</summary>
+    internal WorkerGroup? LastWorkers { get; private set; }
 
     private static EvaluationResult EvaluateCore(TNet net, Dataset data, float[] outputBuffer, int batchSize)
     {
