@@ -91,9 +91,10 @@ public sealed record TrainerOptions
     /// helper threads, started by Fit and stopped when it returns, the others, each into its own buffer, on the one
     /// network instance (<see cref="INetwork.ComputeGradients"/> only reads the parameters). The batch gradient is then
     /// Σ (nᵢ/n)·gᵢ, summed in slice order and fused with the optimizer's update, which the T threads share by
-    /// parameter range. Results are deterministic for a given seed and thread count, but equal to those of one thread
-    /// only up to float rounding: the per-sample contributions are summed in a different order. Memory: T − 1 more
-    /// gradient buffers of <c>ParameterCount</c> floats.
+    /// parameter range. Fit also evaluates the validation data on the T threads, each predicting a contiguous range of
+    /// the batches one thread would (with the same result, bit for bit). Training results are deterministic for a given
+    /// seed and thread count, but equal to those of one thread only up to float rounding: the per-sample contributions
+    /// are summed in a different order. Memory: T − 1 more gradient buffers of <c>ParameterCount</c> floats.
     /// </summary>
     public int Threads { get; init; } = 1;
 
@@ -146,7 +147,13 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly Action<int>? _work;
     private Dataset? _stepData;
     private int _activeSlices;
-    private bool _updatePhase;
+    private Phase _phase;
+    private readonly float[][] _threadOutputs = [];   // [0] is _outputs
+    private readonly long[] _evalCorrect = [];
+    private double[] _evalLosses = [];
+    private Dataset? _evalData;
+
+    private enum Phase { Gradients, Update, Evaluate }
     private WorkerGroup? _workers;
 
     /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
@@ -212,6 +219,10 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 _rangeStart[t] = begin;
                 _rangeLength[t] = end - begin;
             }
+            _threadOutputs = new float[_threads][];
+            _threadOutputs[0] = _outputs;
+            for (int t = 1; t < _threads; t++) _threadOutputs[t] = new float[outputFloats];
+            _evalCorrect = new long[_threads];
             _work = Work;
         }
     }
@@ -252,7 +263,11 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         int bestEpoch = 0, epochsWithoutImprovement = 0;
         double bestObjective = double.NaN;
         bool stoppedEarly = false;
-        if (_threads > 1) StartWorkers();
+        if (_threads > 1)
+        {
+            if (validation is not null && _evalLosses.Length < validation.Count) _evalLosses = new double[validation.Count];
+            StartWorkers();
+        }
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -289,7 +304,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
                 EvaluationResult? validationResult = validation is null
                     ? null
-                    : EvaluateCore(_net, validation, _outputs, options.BatchSize);
+                    : _workers is not null ? EvaluateOnAllThreads(validation) : EvaluateCore(_net, validation, _outputs, options.BatchSize);
                 double objective = validationResult?.Loss ?? trainingLoss;
                 bool improved = !double.IsNaN(objective) && (bestEpoch == 0 || objective < bestObjective - options.MinDelta);
                 if (improved)
@@ -453,9 +468,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _stepData = data;
         try
         {
-            _updatePhase = false;
+            _phase = Phase.Gradients;
             RunOnAllThreads();
-            _updatePhase = true;
+            _phase = Phase.Update;
             RunOnAllThreads();
         }
         finally
@@ -480,19 +495,52 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         for (int t = 0; t < _threads; t++) Work(t);
     }
 
-    /// <summary>Thread <paramref name="t"/>'s share of the current phase of <see cref="StepSliced"/>.</summary>
+    /// <summary>
+    /// Evaluation during Fit with helper threads: thread t predicts a contiguous range of the same batches
+    /// <see cref="EvaluateCore"/> would (so every prediction is bit-identical) and stores each sample's loss; the losses
+    /// are then summed in sample order, so the result is bit-identical to <see cref="EvaluateCore"/>'s.
+    /// </summary>
+    private EvaluationResult EvaluateOnAllThreads(Dataset data)
+    {
+        _evalData = data;
+        try
+        {
+            _phase = Phase.Evaluate;
+            RunOnAllThreads();
+        }
+        finally
+        {
+            _evalData = null;
+        }
+        double lossSum = 0;
+        foreach (double loss in _evalLosses.AsSpan(0, data.Count)) lossSum += loss;
+        long correct = 0;
+        foreach (long c in _evalCorrect) correct += c;
+        return Result(data, lossSum, correct);
+    }
+
+    /// <summary>Thread <paramref name="t"/>'s share of the current phase (see <see cref="StepSliced"/> and <see cref="EvaluateOnAllThreads"/>).</summary>
     private void Work(int t)
     {
-        if (!_updatePhase)
+        switch (_phase)
         {
-            int count = _sliceCount[t];
-            if (count == 0) return;
-            int first = _sliceStart[t];
-            _sliceLosses[t] = SliceGradients(_stepData!, _stepIndices.AsSpan(first, count), first, _sliceGradients[t]);
-        }
-        else
-        {
-            _optimizer.StepRange(_parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+            case Phase.Gradients:
+                int count = _sliceCount[t];
+                if (count == 0) return;
+                int first = _sliceStart[t];
+                _sliceLosses[t] = SliceGradients(_stepData!, _stepIndices.AsSpan(first, count), first, _sliceGradients[t]);
+                break;
+            case Phase.Update:
+                _optimizer.StepRange(_parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+                break;
+            default:
+                Dataset data = _evalData!;
+                int size = _options.BatchSize, batches = (data.Count + size - 1) / size;
+                int begin = (int)((long)batches * t / _threads) * size;
+                int end = (int)Math.Min((long)batches * (t + 1) / _threads * size, data.Count);
+                double unused = 0;
+                _evalCorrect[t] = Score(_net, data, _threadOutputs[t], size, begin, end, _evalLosses.AsSpan(0, data.Count), ref unused);
+                break;
         }
     }
 
@@ -518,32 +566,51 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
     private static EvaluationResult EvaluateCore(TNet net, Dataset data, float[] outputBuffer, int batchSize)
     {
-        int count = data.Count, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
+        int count = data.Count;
         if (count == 0) return new EvaluationResult(double.NaN, double.NaN, 0);
+        double lossSum = 0;
+        long correct = Score(net, data, outputBuffer, batchSize, 0, count, default, ref lossSum);
+        return Result(data, lossSum, correct);
+    }
+
+    private static EvaluationResult Result(Dataset data, double lossSum, long correct)
+    {
+        bool accuracyMeaningful = data.Labels is not null || TNet.OutputSize > 1;
+        return new EvaluationResult(lossSum / data.Count, accuracyMeaningful ? (double)correct / data.Count : double.NaN, data.Count);
+    }
+
+    /// <summary>
+    /// Predicts samples [<paramref name="begin"/>, <paramref name="end"/>) in batches of <paramref name="batchSize"/>
+    /// from <paramref name="begin"/> and returns how many are classified right. Each sample's loss is added to
+    /// <paramref name="lossSum"/> in order, or, when <paramref name="losses"/> is not empty, stored at its index there.
+    /// </summary>
+    private static long Score(TNet net, Dataset data, float[] outputBuffer, int batchSize, int begin, int end, Span<double> losses, ref double lossSum)
+    {
+        int inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
         bool softmax = TNet.Loss == Loss.SoftmaxCrossEntropy;
         int[]? labels = data.Labels;
         float[]? targets = data.Targets;
-        double lossSum = 0;
         long correct = 0;
-        for (int first = 0; first < count; first += batchSize)
+        for (int first = begin; first < end; first += batchSize)
         {
-            int n = Math.Min(batchSize, count - first);
+            int n = Math.Min(batchSize, end - first);
             Span<float> outputs = outputBuffer.AsSpan(0, n * outputSize);
             net.PredictBatch(data.Features.AsSpan(first * inputSize, n * inputSize), outputs);
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> y = outputs.Slice(i * outputSize, outputSize);
+                double loss;
                 if (labels is not null)
                 {
                     int label = labels[first + i];
                     if (softmax)
                     {
-                        lossSum -= Math.Log(Math.Max(y[label], MinProbability));
+                        loss = -Math.Log(Math.Max(y[label], MinProbability));
                     }
                     else if (outputSize == 1)
                     {
                         double d = y[0] - (double)label;
-                        lossSum += 0.5 * d * d;
+                        loss = 0.5 * d * d;
                     }
                     else
                     {
@@ -553,7 +620,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                             double d = y[k] - (k == label ? 1.0 : 0.0);
                             sum += d * d;
                         }
-                        lossSum += 0.5 * sum;
+                        loss = 0.5 * sum;
                     }
                     int predicted = outputSize == 1 && !softmax ? (y[0] > 0.5f ? 1 : 0) : ArgMax(y);
                     if (predicted == label) correct++;
@@ -566,7 +633,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     {
                         for (int k = 0; k < outputSize; k++)
                             if (t[k] != 0f) sum -= t[k] * Math.Log(Math.Max(y[k], MinProbability));
-                        lossSum += sum;
+                        loss = sum;
                     }
                     else
                     {
@@ -575,14 +642,15 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                             double d = y[k] - (double)t[k];
                             sum += d * d;
                         }
-                        lossSum += 0.5 * sum;
+                        loss = 0.5 * sum;
                     }
                     if (outputSize > 1 && ArgMax(y) == ArgMax(t)) correct++;
                 }
+                if (losses.IsEmpty) lossSum += loss;
+                else losses[first + i] = loss;
             }
         }
-        bool accuracyMeaningful = labels is not null || outputSize > 1;
-        return new EvaluationResult(lossSum / count, accuracyMeaningful ? (double)correct / count : double.NaN, count);
+        return correct;
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)

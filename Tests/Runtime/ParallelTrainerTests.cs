@@ -186,6 +186,26 @@ public class ParallelTrainerTests
         Assert.Null(one.Workers);
     }
 
+    /// <summary>
+    /// Fit evaluates the validation set on its threads too, each predicting a range of the same batches; the per-sample
+    /// losses are summed in sample order, so the report is bit-identical to a one-thread evaluation of the same network.
+    /// 40 samples in batches of 16 make 3 batches: uneven ranges for 2 threads, an empty one for 4.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ValidationDuringFit_WithThreads_IsBitIdenticalToOneThreadsEvaluation(int threads)
+    {
+        Dataset validation = RandomLabelled(40, 70, 10, 18);
+        var net = new Sce70Tanh(11);
+        var trainer = new Trainer<Sce70Tanh>(net, new Sgd(Sce70Tanh.ParameterCount, 0.05f),
+            new TrainerOptions { Epochs = 2, BatchSize = 16, Threads = threads });
+        EvaluationResult reported = trainer.Fit(RandomLabelled(150, 70, 10, 17), validation).Last.Validation!.Value;
+        EvaluationResult alone = Trainer<Sce70Tanh>.Evaluate(net, validation, batchSize: 16);
+        Assert.Equal(alone, reported); // record equality: loss and accuracy bit for bit, count
+        Assert.Equal(40, reported.Count);
+    }
+
     /// <summary>TrainStep without helper threads runs the slices one after another: the same numbers as Fit's threads.</summary>
     [Fact]
     public void TrainStep_WithoutHelpers_ComputesWhatFitsHelpersCompute()
