@@ -116,9 +116,9 @@ public sealed class Sgd
     /// are split into ranges). Does not count a step (see <see cref="CountStep"/>). Ranges that do not overlap may be
     /// updated from different threads at once. With more than two buffers the first is overwritten by the sum.
     /// </summary>
-    internal void StepRange(float[] parameters, float[][] gradients, float[] weights, int count, int start, int length)
+    internal void StepRange(Span<float> parameters, float[][] gradients, float[] weights, int count, int start, int length)
     {
-        Span<float> p = parameters.AsSpan(start, length);
+        Span<float> p = parameters.Slice(start, length);
         Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
         float lr = _learningRate, wd = WeightDecay, mu = Momentum;
         ReadOnlySpan<float> g0 = gradients[0].AsSpan(start, length);

@@ -114,12 +114,13 @@ public sealed record TrainerOptions
 /// Mini-batch training of a generated network with <see cref="Sgd"/>. Each epoch shuffles the sample order (seeded,
 /// deterministic), gathers each batch's rows into preallocated buffers, computes gradients
 /// (<see cref="IClassifier.ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> for labelled data on a
-/// classifier; otherwise targets, built as one-hot vectors from labels when needed), steps the optimizer and loads the new
-/// parameters into the network. A training step allocates nothing.
+/// classifier; otherwise targets, built as one-hot vectors from labels when needed) and steps the optimizer on the
+/// network's own parameters in place (<see cref="INetwork.Parameters"/>: no copy in or out). A training step allocates
+/// nothing.
 /// </summary>
 /// <remarks>
-/// Not thread-safe (with <see cref="TrainerOptions.Threads"/> &gt; 1, Fit uses threads of its own). The optimizer's momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to
-/// forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
+/// Not thread-safe (with <see cref="TrainerOptions.Threads"/> &gt; 1, Fit uses threads of its own). The optimizer's
+/// momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
 /// </remarks>
 public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 {
@@ -129,7 +130,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly IClassifier? _classifier;
     private readonly Sgd _optimizer;
     private readonly TrainerOptions _options;
-    private readonly float[] _parameters;
     private readonly float[] _gradients;
     private readonly float[] _batchInputs;
     private readonly float[] _batchTargets;
@@ -188,13 +188,11 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _classifier = TNet.Loss == Loss.SoftmaxCrossEntropy ? net as IClassifier : null;
         _optimizer = optimizer;
         _options = options;
-        _parameters = new float[TNet.ParameterCount];
         _gradients = new float[TNet.ParameterCount];
         _batchInputs = new float[inputFloats];
         _batchTargets = new float[outputFloats];
         _batchLabels = new int[options.BatchSize];
         _outputs = new float[outputFloats];
-        net.CopyParametersTo(_parameters);
 
         _threads = options.Threads;
         if (_threads > 1)
@@ -255,8 +253,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
 
         TrainerOptions options = _options;
-        _net.CopyParametersTo(_parameters);
-        float[]? best = options.RestoreBest ? (_best ??= new float[_parameters.Length]) : null;
+        float[]? best = options.RestoreBest ? (_best ??= new float[TNet.ParameterCount]) : null;
         var order = new int[train.Count];
         var reports = new List<EpochReport>(options.Epochs);
         float initialLearningRate = _optimizer.LearningRate;
@@ -312,7 +309,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     bestEpoch = epoch;
                     bestObjective = objective;
                     epochsWithoutImprovement = 0;
-                    if (best is not null) _parameters.CopyTo(best, 0);
+                    if (best is not null) _net.Parameters.CopyTo(best);
                 }
                 else
                 {
@@ -340,17 +337,16 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         bool restored = false;
         if (best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
         {
-            best.CopyTo(_parameters.AsSpan());
-            _net.LoadParameters(_parameters);
+            _net.LoadParameters(best);
             restored = true;
         }
         return new TrainingResult(reports, bestEpoch, bestObjective, stoppedEarly, restored);
     }
 
     /// <summary>
-    /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: reads the
-    /// network's current parameters, computes the batch's gradients, steps the optimizer and loads the result into the
-    /// network. Allocation-free. <see cref="Fit"/> runs the same step without re-reading the parameters each time.
+    /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: computes the
+    /// batch's gradients at the network's current parameters and steps the optimizer on them in place. Allocation-free.
+    /// The same step as <see cref="Fit"/>'s.
     /// With <see cref="TrainerOptions.Threads"/> &gt; 1 this computes exactly the step Fit would (the same slices, the
     /// same reduction, hence the same numbers), but on the calling thread alone: only Fit runs helper threads.
     /// </summary>
@@ -371,7 +367,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             if (data.Labels is { } labels && !IsValidLabel(labels[index]))
                 throw new ArgumentException($"Label {labels[index]} of sample {index} is outside {LabelRange}.", nameof(data));
         }
-        _net.CopyParametersTo(_parameters);
         return StepCore(data, batchIndices);
     }
 
@@ -400,8 +395,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     {
         if (_threads > 1) return StepSliced(data, indices);
         float loss = SliceGradients(data, indices, 0, _gradients);
-        _optimizer.Step(_parameters, _gradients);
-        _net.LoadParameters(_parameters);
+        _optimizer.Step(_net.Parameters, _gradients);   // in place: the network's own parameters
         return loss;
     }
 
@@ -478,7 +472,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             _stepData = null;
         }
         _optimizer.CountStep();
-        _net.LoadParameters(_parameters);
 
         double loss = 0;
         for (int t = 0; t < _activeSlices; t++) loss += (double)_sliceCount[t] / n * _sliceLosses[t];
@@ -531,7 +524,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 _sliceLosses[t] = SliceGradients(_stepData!, _stepIndices.AsSpan(first, count), first, _sliceGradients[t]);
                 break;
             case Phase.Update:
-                _optimizer.StepRange(_parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+                _optimizer.StepRange(_net.Parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
                 break;
             default:
                 Dataset data = _evalData!;
