@@ -269,26 +269,46 @@ public class ParallelTrainerTests
                 trainer.TrainStep(data, indices.AsSpan(s % 4 * 16, s % 3 == 2 ? 5 : 16)); // some partial batches
         }
 
+        // A step that allocates does so every time, so each measurement below gets three attempts: a one-off
+        // allocation by the runtime on one of these threads (seen once in a full parallel test run, never alone) passes,
+        // an allocation per step fails all three.
         Steps(3); // without helpers
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Steps(30);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AssertZeroInOneOfThreeAttempts("calling thread, no helpers", () =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Steps(30);
+            return (GC.GetAllocatedBytesForCurrentThread() - before, 0);
+        });
 
         WorkerGroup workers = trainer.StartWorkers();
         try
         {
             Steps(5);
-            long helpers = workers.HelperAllocatedBytes;
-            before = GC.GetAllocatedBytesForCurrentThread();
-            Steps(100);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-            Assert.Equal(0, workers.HelperAllocatedBytes - helpers);
+            AssertZeroInOneOfThreeAttempts("with helpers", () =>
+            {
+                long helpers = workers.HelperAllocatedBytes;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Steps(100);
+                return (GC.GetAllocatedBytesForCurrentThread() - before, workers.HelperAllocatedBytes - helpers);
+            });
         }
         finally
         {
             trainer.StopWorkers();
         }
         Assert.True(workers.IsStopped);
+    }
+
+    private static void AssertZeroInOneOfThreeAttempts(string what, Func<(long Caller, long Helpers)> measure)
+    {
+        var seen = new System.Collections.Generic.List<(long, long)>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            (long caller, long helpers) = measure();
+            if (caller == 0 && helpers == 0) return;
+            seen.Add((caller, helpers));
+        }
+        Assert.Fail($"{what}: bytes allocated (calling thread, helpers) in each attempt: {string.Join(", ", seen)}");
     }
 
     [Theory]
