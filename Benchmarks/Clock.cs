@@ -14,6 +14,7 @@ namespace NetCompiler.Benchmarks;
 public static partial class Clock
 {
     private const int ClockThreadCpuTime = 3;
+    private const int ClockProcessCpuTime = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct TimeSpec
@@ -35,6 +36,14 @@ public static partial class Clock
     }
 
     public static long WallNs() => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+
+    /// <summary>CPU time of every thread of the process (Linux <c>CLOCK_PROCESS_CPUTIME_ID</c>); wall time where unavailable.</summary>
+    public static long ProcessCpuNs()
+    {
+        if (!HasThreadCpuTime) return WallNs();
+        ClockGetTime(ClockProcessCpuTime, out TimeSpec t);
+        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+    }
 
     public static long ThreadCpuNs()
     {

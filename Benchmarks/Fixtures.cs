@@ -201,6 +201,24 @@ public sealed class TrainingFixture : IDisposable
 
     public float TensorPrimitivesEpoch() => Epoch((x, y) => Tp.TrainStep(x, y, LearningRate));
 
+    private readonly Trainer<FashionMlp>?[] _trainers = new Trainer<FashionMlp>?[3];
+
+    /// <summary>
+    /// NetCompiler through <see cref="Trainer{TNet}.Fit"/>: one epoch over the same synthetic data in order (no shuffle,
+    /// no validation), with <see cref="TrainerOptions.Threads"/> = <paramref name="threads"/>; its own network and plain
+    /// SGD at <see cref="LearningRate"/>. Fit gathers each batch's rows into its buffers, which the loop above does not.
+    /// </summary>
+    public double TrainerEpoch(int threads)
+    {
+        Trainer<FashionMlp> trainer = _trainers[threads] ??= new Trainer<FashionMlp>(new FashionMlp(1),
+            new Sgd(FashionMlp.ParameterCount, LearningRate),
+            new TrainerOptions { Epochs = 1, BatchSize = Batch, Shuffle = false, Threads = threads });
+        _epochData ??= new Dataset(EpochInputs ?? throw new InvalidOperationException("This fixture has no epoch data."), FashionMlp.InputSize, EpochLabels!);
+        return trainer.Fit(_epochData).Last.TrainingLoss;
+    }
+
+    private Dataset? _epochData;
+
     private delegate float Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
 
     /// <summary>One pass over the synthetic epoch in order, in batches of 64 (the last one smaller); returns the mean loss.</summary>

@@ -8,7 +8,14 @@ using NetCompiler.Benchmarks.Peers;
 namespace NetCompiler.Benchmarks;
 
 /// <summary>One contender in a workload: <see cref="Run"/>(n) does the workload n times.</summary>
-public sealed record Case(string Peer, Action<long> Run);
+public sealed record Case(string Peer, Action<long> Run)
+{
+    /// <summary>
+    /// The case computes on more than one thread, so the calling thread's CPU time undercounts it: its row shows, and
+    /// its ratio uses, wall time.
+    /// </summary>
+    public bool WallTime { get; init; }
+}
 
 /// <summary>
 /// One workload and what bounds it from below on this machine: <see cref="Flops"/> at peak FMA throughput, and
@@ -191,9 +198,20 @@ public static class Quick
                 new("NetCompiler", n => { for (long i = 0; i < n; i++) f.NetCompilerEpoch(); }),
                 new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.TensorPrimitivesEpoch(); }),
             };
+            cases.Add(new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }));
+            cases.Add(new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true });
             if (scalarEpoch) cases.Add(new("scalar C#", n => { for (long i = 0; i < n; i++) f.ScalarEpoch(); }));
 #if TORCHSHARP
-            if (f.Torch is { } t) cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
+            if (f.Torch is { } t)
+            {
+                cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
+                cases.Add(new("TorchSharp, 2 threads", n =>
+                {
+                    TorchMlp.SetThreads(2);
+                    try { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }
+                    finally { TorchMlp.SetThreads(1); }
+                }) { WallTime = true });
+            }
 #endif
             return new Workload("epoch", "Fashion MLP, one training epoch: 60,000 synthetic samples in batches of 64, in order",
                 (long)TrainingFixture.EpochSamples * fashion.TrainingFlops + steps * 2L * fashion.ParameterCount,
@@ -229,8 +247,8 @@ public static class Quick
         };
     }
 
-    /// <summary>Medians of one case: thread CPU time and wall time per operation, in ns.</summary>
-    public readonly record struct Result(double CpuNs, double WallNs);
+    /// <summary>Medians of one case: thread CPU time, wall time and the whole process's CPU time per operation, in ns.</summary>
+    public readonly record struct Result(double CpuNs, double WallNs, double ProcessCpuNs);
 
     /// <summary>Median time per operation of each case; see the class remarks for the method.</summary>
     public static Result[] Measure(Workload w)
@@ -239,11 +257,13 @@ public static class Quick
         var n = new long[count];
         var cpu = new double[count][];
         var wall = new double[count][];
+        var process = new double[count][];
         for (int c = 0; c < count; c++)
         {
             Action<long> run = w.Cases[c].Run;
             cpu[c] = new double[w.Rounds];
             wall[c] = new double[w.Rounds];
+            process[c] = new double[w.Rounds];
             if (w.TargetMs <= 0)
             {
                 n[c] = 1;   // long operations (an epoch): no warm-up beyond what earlier workloads did, one per repetition
@@ -271,15 +291,16 @@ public static class Quick
             for (int k = 0; k < count; k++)
             {
                 int c = (k + r) % count;
-                long wall0 = Clock.WallNs(), cpu0 = Clock.ThreadCpuNs();
+                long wall0 = Clock.WallNs(), process0 = Clock.ProcessCpuNs(), cpu0 = Clock.ThreadCpuNs();
                 w.Cases[c].Run(n[c]);
-                long cpu1 = Clock.ThreadCpuNs(), wall1 = Clock.WallNs();
+                long cpu1 = Clock.ThreadCpuNs(), process1 = Clock.ProcessCpuNs(), wall1 = Clock.WallNs();
                 cpu[c][r] = (double)(cpu1 - cpu0) / n[c];
                 wall[c][r] = (double)(wall1 - wall0) / n[c];
+                process[c][r] = (double)(process1 - process0) / n[c];
             }
         }
         var results = new Result[count];
-        for (int c = 0; c < count; c++) results[c] = new Result(Median(cpu[c]), Median(wall[c]));
+        for (int c = 0; c < count; c++) results[c] = new Result(Median(cpu[c]), Median(wall[c]), Median(process[c]));
         return results;
     }
 
@@ -303,9 +324,20 @@ public static class Quick
         for (int c = 0; c < w.Cases.Count; c++)
         {
             Result m = medians[c];
-            string ratio = c == 0 ? "1" : (nc / m.CpuNs).ToString("F2", CultureInfo.InvariantCulture);
-            string overFloor = w.FloorMeaningful ? (m.CpuNs / floor).ToString("F1", CultureInfo.InvariantCulture) : "–";
-            o.WriteLine($"| {w.Cases[c].Peer} | {Workload.Format(m.CpuNs)} | {ratio} | {overFloor} | {Workload.Format(m.WallNs)} |");
+            bool wall = w.Cases[c].WallTime;
+            double time = wall ? m.WallNs : m.CpuNs;
+            string ratio = c == 0 ? "1" : (nc / time).ToString("F2", CultureInfo.InvariantCulture);
+            string overFloor = w.FloorMeaningful ? (time / floor).ToString("F1", CultureInfo.InvariantCulture) : "–";
+            string shown = wall ? $"**{Workload.Format(m.WallNs)} (wall)**; process CPU {Workload.Format(m.ProcessCpuNs)}" : Workload.Format(m.CpuNs);
+            o.WriteLine($"| {w.Cases[c].Peer} | {shown} | {ratio} | {overFloor} | {Workload.Format(m.WallNs)} |");
+        }
+        if (w.Cases.Any(c => c.WallTime))
+        {
+            o.WriteLine();
+            o.WriteLine("Rows marked (wall) run on more than one thread: the calling thread's CPU time would leave out the other threads'");
+            o.WriteLine("work, so their first column, ratio and time / floor are wall time (which counts any wait for a core on a busy machine;");
+            o.WriteLine("the floor is one core's). \"process CPU\" is the CPU time of all the process's threads (helpers, their spinning");
+            o.WriteLine("while they wait, GC and JIT included): on two otherwise idle cores the wall time would be about half of it.");
         }
     }
 

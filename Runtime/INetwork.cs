@@ -32,7 +32,16 @@ public interface INetwork
     /// Forward and backward pass over a batch (batch size = <c>inputs.Length / InputSize</c>): returns the mean loss
     /// over the batch and writes its gradient with respect to every parameter, in the canonical order, to
     /// <paramref name="gradients"/>. <paramref name="targets"/> holds <c>OutputSize</c> values per sample
-    /// (probabilities for <see cref="Loss.SoftmaxCrossEntropy"/>). Not safe to call concurrently on one instance.
+    /// (probabilities for <see cref="Loss.SoftmaxCrossEntropy"/>).
+    /// <para>
+    /// Concurrency (generated networks): safe to call from several threads at once on one instance, as long as each call
+    /// writes its own <paramref name="gradients"/> buffer (inputs, targets and labels may be shared: they are only
+    /// read) and no thread changes the parameters meanwhile (<see cref="LoadParameters"/>, <c>InitializeParameters</c>).
+    /// The generated code only reads the parameters, and its scratch lives on the calling thread's stack or, for large
+    /// networks, in a buffer per thread (<c>[ThreadStatic]</c>); each call's result is then bit-identical to what the
+    /// same call returns alone. <see cref="TrainerOptions.Threads"/> &gt; 1 relies on this, so a hand-written
+    /// implementation trained with more than one thread must give the same guarantee.
+    /// </para>
     /// </summary>
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients);
 }

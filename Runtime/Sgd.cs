@@ -109,6 +109,120 @@ public sealed class Sgd
         StepCount++;
     }
 
+    /// <summary>
+    /// The update of <see cref="Step"/> for the parameters in <c>[start, start + length)</c> only, with the gradient
+    /// given as the weighted sum <c>Σ weights[b] · gradients[b][i]</c> of <c>count</c> buffers (each of
+    /// <see cref="ParameterCount"/> floats; summed in buffer order, so the result does not depend on how the parameters
+    /// are split into ranges). Does not count a step (see <see cref="CountStep"/>). Ranges that do not overlap may be
+    /// updated from different threads at once. With more than two buffers the first is overwritten by the sum.
+    /// </summary>
+    internal void StepRange(Span<float> parameters, float[][] gradients, float[] weights, int count, int start, int length)
+    {
+        Span<float> p = parameters.Slice(start, length);
+        Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
+        float lr = _learningRate, wd = WeightDecay, mu = Momentum;
+        ReadOnlySpan<float> g0 = gradients[0].AsSpan(start, length);
+        if (count == 2)
+        {
+            StepPair(p, v, g0, weights[0], gradients[1].AsSpan(start, length), weights[1], lr, wd, mu, Nesterov);
+            return;
+        }
+        if (count > 2)
+        {
+            // Σ w_b g_b into the first buffer, in buffer order.
+            Span<float> sum = gradients[0].AsSpan(start, length);
+            Scale(sum, weights[0]);
+            for (int b = 1; b < count; b++) AddScaled(sum, gradients[b].AsSpan(start, length), weights[b]);
+        }
+        else if (weights[0] != 1f)
+        {
+            throw new ArgumentException("A single gradient buffer must have weight 1.", nameof(weights));
+        }
+        if (mu == 0f)
+            StepPlain(p, g0, lr, wd);
+        else if (Nesterov)
+            StepNesterov(p, g0, v, lr, wd, mu);
+        else
+            StepMomentum(p, g0, v, lr, wd, mu);
+    }
+
+    private static void Scale(Span<float> x, float w)
+    {
+        Span<Vector<float>> xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vw = new Vector<float>(w);
+        for (int i = 0; i < xv.Length; i++) xv[i] *= vw;
+        for (int i = xv.Length * Vector<float>.Count; i < x.Length; i++) x[i] *= w;
+    }
+
+    private static void AddScaled(Span<float> sum, ReadOnlySpan<float> x, float w)
+    {
+        Span<Vector<float>> sv = MemoryMarshal.Cast<float, Vector<float>>(sum);
+        ReadOnlySpan<Vector<float>> xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vw = new Vector<float>(w);
+        for (int i = 0; i < sv.Length; i++) sv[i] += vw * xv[i];
+        for (int i = sv.Length * Vector<float>.Count; i < sum.Length; i++) sum[i] += w * x[i];
+    }
+
+    /// <summary>Counts one step made of <see cref="StepRange"/> calls.</summary>
+    internal void CountStep() => StepCount++;
+
+    /// <summary>
+    /// One pass of the update with g = wa·ga + wb·gb: reads both gradient buffers, the parameters and the velocity once,
+    /// writes the parameters and the velocity once (no separate reduction pass).
+    /// </summary>
+    private static void StepPair(Span<float> p, Span<float> v, ReadOnlySpan<float> ga, float wa, ReadOnlySpan<float> gb, float wb,
+        float lr, float wd, float mu, bool nesterov)
+    {
+        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
+        ReadOnlySpan<Vector<float>> av = MemoryMarshal.Cast<float, Vector<float>>(ga);
+        ReadOnlySpan<Vector<float>> bv = MemoryMarshal.Cast<float, Vector<float>>(gb);
+        var vwa = new Vector<float>(wa);
+        var vwb = new Vector<float>(wb);
+        var vlr = new Vector<float>(lr);
+        var vwd = new Vector<float>(wd);
+        var vmu = new Vector<float>(mu);
+        int tail = pv.Length * Vector<float>.Count;
+        if (mu == 0f)
+        {
+            for (int i = 0; i < pv.Length; i++)
+                pv[i] -= vlr * ((vwa * av[i] + vwb * bv[i]) + vwd * pv[i]);
+            for (int i = tail; i < p.Length; i++)
+                p[i] -= lr * ((wa * ga[i] + wb * gb[i]) + wd * p[i]);
+            return;
+        }
+        Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+        if (nesterov)
+        {
+            for (int i = 0; i < pv.Length; i++)
+            {
+                Vector<float> grad = (vwa * av[i] + vwb * bv[i]) + vwd * pv[i];
+                Vector<float> vel = vmu * vv[i] + grad;
+                vv[i] = vel;
+                pv[i] -= vlr * (grad + vmu * vel);
+            }
+            for (int i = tail; i < p.Length; i++)
+            {
+                float grad = (wa * ga[i] + wb * gb[i]) + wd * p[i];
+                float vel = mu * v[i] + grad;
+                v[i] = vel;
+                p[i] -= lr * (grad + mu * vel);
+            }
+            return;
+        }
+        for (int i = 0; i < pv.Length; i++)
+        {
+            Vector<float> vel = vmu * vv[i] + ((vwa * av[i] + vwb * bv[i]) + vwd * pv[i]);
+            vv[i] = vel;
+            pv[i] -= vlr * vel;
+        }
+        for (int i = tail; i < p.Length; i++)
+        {
+            float vel = mu * v[i] + ((wa * ga[i] + wb * gb[i]) + wd * p[i]);
+            v[i] = vel;
+            p[i] -= lr * vel;
+        }
+    }
+
     private static void StepPlain(Span<float> p, ReadOnlySpan<float> g, float lr, float wd)
     {
         Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);

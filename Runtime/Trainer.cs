@@ -84,6 +84,20 @@ public sealed record TrainerOptions
     /// <summary>Called after every epoch with its report.</summary>
     public Action<EpochReport>? Progress { get; init; }
 
+    /// <summary>
+    /// Threads a training step runs on (data parallelism); in [1, <see cref="BatchSize"/>]. Default 1. With T &gt; 1 each
+    /// batch of n samples is cut into T contiguous slices of ⌊n/T⌋ or ⌈n/T⌉ samples (the first n mod T slices take one
+    /// more); during <see cref="Trainer{TNet}.Fit"/> the calling thread computes the first slice's gradient and T − 1
+    /// helper threads, started by Fit and stopped when it returns, the others, each into its own buffer, on the one
+    /// network instance (<see cref="INetwork.ComputeGradients"/> only reads the parameters). The batch gradient is then
+    /// Σ (nᵢ/n)·gᵢ, summed in slice order and fused with the optimizer's update, which the T threads share by
+    /// parameter range. Fit also evaluates the validation data on the T threads, each predicting a contiguous range of
+    /// the batches one thread would (with the same result, bit for bit). Training results are deterministic for a given
+    /// seed and thread count, but equal to those of one thread only up to float rounding: the per-sample contributions
+    /// are summed in a different order. Memory: T − 1 more gradient buffers of <c>ParameterCount</c> floats.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>A schedule multiplying the initial learning rate by <paramref name="factor"/> every <paramref name="stepEpochs"/> epochs (PyTorch's StepLR).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepEpochs"/> is not positive, or <paramref name="factor"/> is not finite and &gt; 0.</exception>
     public static Func<int, float, float> StepDecay(int stepEpochs, float factor)
@@ -100,12 +114,13 @@ public sealed record TrainerOptions
 /// Mini-batch training of a generated network with <see cref="Sgd"/>. Each epoch shuffles the sample order (seeded,
 /// deterministic), gathers each batch's rows into preallocated buffers, computes gradients
 /// (<see cref="IClassifier.ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> for labelled data on a
-/// classifier; otherwise targets, built as one-hot vectors from labels when needed), steps the optimizer and loads the new
-/// parameters into the network. A training step allocates nothing.
+/// classifier; otherwise targets, built as one-hot vectors from labels when needed) and steps the optimizer on the
+/// network's own parameters in place (<see cref="INetwork.Parameters"/>: no copy in or out). A training step allocates
+/// nothing.
 /// </summary>
 /// <remarks>
-/// Not thread-safe. The optimizer's momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to
-/// forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
+/// Not thread-safe (with <see cref="TrainerOptions.Threads"/> &gt; 1, Fit uses threads of its own). The optimizer's
+/// momentum persists across <see cref="Fit"/> calls (call <see cref="Sgd.Reset"/> to forget it). Do not change the network's parameters from <see cref="TrainerOptions.Progress"/>.
 /// </remarks>
 public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 {
@@ -115,13 +130,31 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly IClassifier? _classifier;
     private readonly Sgd _optimizer;
     private readonly TrainerOptions _options;
-    private readonly float[] _parameters;
     private readonly float[] _gradients;
     private readonly float[] _batchInputs;
     private readonly float[] _batchTargets;
     private readonly int[] _batchLabels;
     private readonly float[] _outputs;
     private float[]? _best;
+
+    // Data parallelism (Threads > 1): slice t of a batch goes to thread t, parameter range t is updated by thread t.
+    private readonly int _threads;
+    private readonly float[][] _sliceGradients = [];   // [0] is _gradients
+    private readonly int[] _stepIndices = [];
+    private readonly int[] _sliceStart = [], _sliceCount = [];
+    private readonly float[] _sliceWeights = [], _sliceLosses = [];
+    private readonly int[] _rangeStart = [], _rangeLength = [];
+    private readonly Action<int>? _work;
+    private Dataset? _stepData;
+    private int _activeSlices;
+    private Phase _phase;
+    private readonly float[][] _threadOutputs = [];   // [0] is _outputs
+    private readonly long[] _evalCorrect = [];
+    private double[] _evalLosses = [];
+    private Dataset? _evalData;
+
+    private enum Phase { Gradients, Update, Evaluate }
+    private WorkerGroup? _workers;
 
     /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
     /// <param name="net">The network to train.</param>
@@ -144,6 +177,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             throw new ArgumentOutOfRangeException(nameof(options), options.Patience, "options.Patience must be ≥ 0 (0 disables early stopping).");
         if (!(options.MinDelta >= 0) || !double.IsFinite(options.MinDelta))
             throw new ArgumentOutOfRangeException(nameof(options), options.MinDelta, "options.MinDelta must be finite and ≥ 0.");
+        if (options.Threads < 1 || options.Threads > options.BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads,
+                $"options.Threads must be in [1, options.BatchSize = {options.BatchSize}]: each thread takes a slice of at least one sample of a batch.");
         long inputFloats = (long)options.BatchSize * TNet.InputSize, outputFloats = (long)options.BatchSize * TNet.OutputSize;
         if (inputFloats > Array.MaxLength || outputFloats > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "options.BatchSize is too large for the network's input or output size.");
@@ -152,13 +188,41 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _classifier = TNet.Loss == Loss.SoftmaxCrossEntropy ? net as IClassifier : null;
         _optimizer = optimizer;
         _options = options;
-        _parameters = new float[TNet.ParameterCount];
         _gradients = new float[TNet.ParameterCount];
         _batchInputs = new float[inputFloats];
         _batchTargets = new float[outputFloats];
         _batchLabels = new int[options.BatchSize];
         _outputs = new float[outputFloats];
-        net.CopyParametersTo(_parameters);
+
+        _threads = options.Threads;
+        if (_threads > 1)
+        {
+            _sliceGradients = new float[_threads][];
+            _sliceGradients[0] = _gradients;
+            for (int t = 1; t < _threads; t++) _sliceGradients[t] = new float[TNet.ParameterCount];
+            _stepIndices = new int[options.BatchSize];
+            _sliceStart = new int[_threads];
+            _sliceCount = new int[_threads];
+            _sliceWeights = new float[_threads];
+            _sliceLosses = new float[_threads];
+            // Parameter ranges for the update, cut at multiples of 16 floats (64-byte cache lines) so that no two
+            // threads write the same line.
+            _rangeStart = new int[_threads];
+            _rangeLength = new int[_threads];
+            int count = TNet.ParameterCount;
+            for (int t = 0; t < _threads; t++)
+            {
+                int begin = t == 0 ? 0 : (int)((long)count * t / _threads) & ~15;
+                int end = t == _threads - 1 ? count : (int)((long)count * (t + 1) / _threads) & ~15;
+                _rangeStart[t] = begin;
+                _rangeLength[t] = end - begin;
+            }
+            _threadOutputs = new float[_threads][];
+            _threadOutputs[0] = _outputs;
+            for (int t = 1; t < _threads; t++) _threadOutputs[t] = new float[outputFloats];
+            _evalCorrect = new long[_threads];
+            _work = Work;
+        }
     }
 
     /// <summary>The network being trained.</summary>
@@ -189,14 +253,18 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
 
         TrainerOptions options = _options;
-        _net.CopyParametersTo(_parameters);
-        float[]? best = options.RestoreBest ? (_best ??= new float[_parameters.Length]) : null;
+        float[]? best = options.RestoreBest ? (_best ??= new float[TNet.ParameterCount]) : null;
         var order = new int[train.Count];
         var reports = new List<EpochReport>(options.Epochs);
         float initialLearningRate = _optimizer.LearningRate;
         int bestEpoch = 0, epochsWithoutImprovement = 0;
         double bestObjective = double.NaN;
         bool stoppedEarly = false;
+        if (_threads > 1)
+        {
+            if (validation is not null && _evalLosses.Length < validation.Count) _evalLosses = new double[validation.Count];
+            StartWorkers();
+        }
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -233,7 +301,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
                 EvaluationResult? validationResult = validation is null
                     ? null
-                    : EvaluateCore(_net, validation, _outputs, options.BatchSize);
+                    : _workers is not null ? EvaluateOnAllThreads(validation) : EvaluateCore(_net, validation, _outputs, options.BatchSize);
                 double objective = validationResult?.Loss ?? trainingLoss;
                 bool improved = !double.IsNaN(objective) && (bestEpoch == 0 || objective < bestObjective - options.MinDelta);
                 if (improved)
@@ -241,7 +309,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     bestEpoch = epoch;
                     bestObjective = objective;
                     epochsWithoutImprovement = 0;
-                    if (best is not null) _parameters.CopyTo(best, 0);
+                    if (best is not null) _net.Parameters.CopyTo(best);
                 }
                 else
                 {
@@ -262,23 +330,25 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
         finally
         {
+            StopWorkers();
             if (options.LearningRateSchedule is not null) _optimizer.LearningRate = initialLearningRate;
         }
 
         bool restored = false;
         if (best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
         {
-            best.CopyTo(_parameters.AsSpan());
-            _net.LoadParameters(_parameters);
+            _net.LoadParameters(best);
             restored = true;
         }
         return new TrainingResult(reports, bestEpoch, bestObjective, stoppedEarly, restored);
     }
 
     /// <summary>
-    /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: reads the
-    /// network's current parameters, computes the batch's gradients, steps the optimizer and loads the result into the
-    /// network. Allocation-free. <see cref="Fit"/> runs the same step without re-reading the parameters each time.
+    /// One optimisation step on the samples of <paramref name="data"/> at <paramref name="batchIndices"/>: computes the
+    /// batch's gradients at the network's current parameters and steps the optimizer on them in place. Allocation-free.
+    /// The same step as <see cref="Fit"/>'s.
+    /// With <see cref="TrainerOptions.Threads"/> &gt; 1 this computes exactly the step Fit would (the same slices, the
+    /// same reduction, hence the same numbers), but on the calling thread alone: only Fit runs helper threads.
     /// </summary>
     /// <returns>The batch's mean loss, before the step.</returns>
     /// <exception cref="ArgumentException">The batch is empty or larger than <see cref="TrainerOptions.BatchSize"/>, an index or label is out of range, or <paramref name="data"/> does not fit the network.</exception>
@@ -297,7 +367,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             if (data.Labels is { } labels && !IsValidLabel(labels[index]))
                 throw new ArgumentException($"Label {labels[index]} of sample {index} is outside {LabelRange}.", nameof(data));
         }
-        _net.CopyParametersTo(_parameters);
         return StepCore(data, batchIndices);
     }
 
@@ -324,78 +393,217 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
     private float StepCore(Dataset data, ReadOnlySpan<int> indices)
     {
+        if (_threads > 1) return StepSliced(data, indices);
+        float loss = SliceGradients(data, indices, 0, _gradients);
+        _optimizer.Step(_net.Parameters, _gradients);   // in place: the network's own parameters
+        return loss;
+    }
+
+    /// <summary>
+    /// Gathers the samples at <paramref name="indices"/> into the batch buffers from sample <paramref name="offset"/> on
+    /// and writes their mean loss's gradient to <paramref name="gradients"/>; returns the mean loss. Slices with
+    /// distinct offsets touch distinct parts of the buffers, so they may run on different threads.
+    /// </summary>
+    private float SliceGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
+    {
         int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
-        Span<float> inputs = _batchInputs.AsSpan(0, n * inputSize);
+        Span<float> inputs = _batchInputs.AsSpan(offset * inputSize, n * inputSize);
         float[] features = data.Features;
         for (int i = 0; i < n; i++)
             features.AsSpan(indices[i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize, inputSize));
 
-        float loss;
         if (data.Labels is { } labels)
         {
             if (_classifier is not null)
             {
-                Span<int> batchLabels = _batchLabels.AsSpan(0, n);
+                Span<int> batchLabels = _batchLabels.AsSpan(offset, n);
                 for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
-                loss = _classifier.ComputeGradients(inputs, batchLabels, _gradients);
+                return _classifier.ComputeGradients(inputs, batchLabels, gradients);
+            }
+            Span<float> oneHot = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
+            if (outputSize == 1)
+            {
+                for (int i = 0; i < n; i++) oneHot[i] = labels[indices[i]];
             }
             else
             {
-                Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
-                if (outputSize == 1)
-                {
-                    for (int i = 0; i < n; i++) targets[i] = labels[indices[i]];
-                }
-                else
-                {
-                    targets.Clear();
-                    for (int i = 0; i < n; i++) targets[i * outputSize + labels[indices[i]]] = 1f;
-                }
-                loss = _net.ComputeGradients(inputs, targets, _gradients);
+                oneHot.Clear();
+                for (int i = 0; i < n; i++) oneHot[i * outputSize + labels[indices[i]]] = 1f;
             }
-        }
-        else
-        {
-            Span<float> targets = _batchTargets.AsSpan(0, n * outputSize);
-            float[] allTargets = data.Targets!;
-            for (int i = 0; i < n; i++)
-                allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
-            loss = _net.ComputeGradients(inputs, targets, _gradients);
+            return _net.ComputeGradients(inputs, oneHot, gradients);
         }
 
-        _optimizer.Step(_parameters, _gradients);
-        _net.LoadParameters(_parameters);
-        return loss;
+        Span<float> targets = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
+        float[] allTargets = data.Targets!;
+        for (int i = 0; i < n; i++)
+            allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
+        return _net.ComputeGradients(inputs, targets, gradients);
     }
+
+    /// <summary>
+    /// The step with <see cref="TrainerOptions.Threads"/> = T &gt; 1: slice t's gradient on thread t into its own buffer,
+    /// then Σ (nₜ/n)·gₜ fused with the optimizer's update, each thread on its range of parameters; on the helper threads
+    /// when Fit has started them, else everything on the calling thread in the same order with the same numbers.
+    /// </summary>
+    private float StepSliced(Dataset data, ReadOnlySpan<int> indices)
+    {
+        int n = indices.Length, threads = _threads;
+        indices.CopyTo(_stepIndices);
+        int size = n / threads, extra = n % threads, first = 0;
+        for (int t = 0; t < threads; t++)
+        {
+            int count = size + (t < extra ? 1 : 0);
+            _sliceStart[t] = first;
+            _sliceCount[t] = count;
+            _sliceWeights[t] = (float)count / n;
+            first += count;
+        }
+        _activeSlices = Math.Min(n, threads);   // the non-empty slices are the first ones
+        _stepData = data;
+        try
+        {
+            _phase = Phase.Gradients;
+            RunOnAllThreads();
+            _phase = Phase.Update;
+            RunOnAllThreads();
+        }
+        finally
+        {
+            _stepData = null;
+        }
+        _optimizer.CountStep();
+
+        double loss = 0;
+        for (int t = 0; t < _activeSlices; t++) loss += (double)_sliceCount[t] / n * _sliceLosses[t];
+        return (float)loss;
+    }
+
+    private void RunOnAllThreads()
+    {
+        if (_workers is { } workers)
+        {
+            workers.Run();
+            return;
+        }
+        for (int t = 0; t < _threads; t++) Work(t);
+    }
+
+    /// <summary>
+    /// Evaluation during Fit with helper threads: thread t predicts a contiguous range of the same batches
+    /// <see cref="EvaluateCore"/> would (so every prediction is bit-identical) and stores each sample's loss; the losses
+    /// are then summed in sample order, so the result is bit-identical to <see cref="EvaluateCore"/>'s.
+    /// </summary>
+    private EvaluationResult EvaluateOnAllThreads(Dataset data)
+    {
+        _evalData = data;
+        try
+        {
+            _phase = Phase.Evaluate;
+            RunOnAllThreads();
+        }
+        finally
+        {
+            _evalData = null;
+        }
+        double lossSum = 0;
+        foreach (double loss in _evalLosses.AsSpan(0, data.Count)) lossSum += loss;
+        long correct = 0;
+        foreach (long c in _evalCorrect) correct += c;
+        return Result(data, lossSum, correct);
+    }
+
+    /// <summary>Thread <paramref name="t"/>'s share of the current phase (see <see cref="StepSliced"/> and <see cref="EvaluateOnAllThreads"/>).</summary>
+    private void Work(int t)
+    {
+        switch (_phase)
+        {
+            case Phase.Gradients:
+                int count = _sliceCount[t];
+                if (count == 0) return;
+                int first = _sliceStart[t];
+                _sliceLosses[t] = SliceGradients(_stepData!, _stepIndices.AsSpan(first, count), first, _sliceGradients[t]);
+                break;
+            case Phase.Update:
+                _optimizer.StepRange(_net.Parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+                break;
+            default:
+                Dataset data = _evalData!;
+                int size = _options.BatchSize, batches = (data.Count + size - 1) / size;
+                int begin = (int)((long)batches * t / _threads) * size;
+                int end = (int)Math.Min((long)batches * (t + 1) / _threads * size, data.Count);
+                double unused = 0;
+                _evalCorrect[t] = Score(_net, data, _threadOutputs[t], size, begin, end, _evalLosses.AsSpan(0, data.Count), ref unused);
+                break;
+        }
+    }
+
+    /// <summary>Starts the helper threads that <see cref="StepSliced"/> then uses (Fit does this; tests may too).</summary>
+    internal WorkerGroup StartWorkers()
+    {
+        if (_threads < 2) throw new InvalidOperationException("options.Threads is 1: there is nothing to start.");
+        StopWorkers();
+        _workers = new WorkerGroup(_threads, _work!);
+        LastWorkers = _workers;
+        return _workers;
+    }
+
+    /// <summary>Stops the helper threads, if running, and waits for them to end.</summary>
+    internal void StopWorkers()
+    {
+        _workers?.Dispose();
+        _workers = null;
+    }
+
+    /// <summary>The helper threads started last (for tests: they must be stopped when Fit returns).</summary>
+    internal WorkerGroup? LastWorkers { get; private set; }
 
     private static EvaluationResult EvaluateCore(TNet net, Dataset data, float[] outputBuffer, int batchSize)
     {
-        int count = data.Count, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
+        int count = data.Count;
         if (count == 0) return new EvaluationResult(double.NaN, double.NaN, 0);
+        double lossSum = 0;
+        long correct = Score(net, data, outputBuffer, batchSize, 0, count, default, ref lossSum);
+        return Result(data, lossSum, correct);
+    }
+
+    private static EvaluationResult Result(Dataset data, double lossSum, long correct)
+    {
+        bool accuracyMeaningful = data.Labels is not null || TNet.OutputSize > 1;
+        return new EvaluationResult(lossSum / data.Count, accuracyMeaningful ? (double)correct / data.Count : double.NaN, data.Count);
+    }
+
+    /// <summary>
+    /// Predicts samples [<paramref name="begin"/>, <paramref name="end"/>) in batches of <paramref name="batchSize"/>
+    /// from <paramref name="begin"/> and returns how many are classified right. Each sample's loss is added to
+    /// <paramref name="lossSum"/> in order, or, when <paramref name="losses"/> is not empty, stored at its index there.
+    /// </summary>
+    private static long Score(TNet net, Dataset data, float[] outputBuffer, int batchSize, int begin, int end, Span<double> losses, ref double lossSum)
+    {
+        int inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
         bool softmax = TNet.Loss == Loss.SoftmaxCrossEntropy;
         int[]? labels = data.Labels;
         float[]? targets = data.Targets;
-        double lossSum = 0;
         long correct = 0;
-        for (int first = 0; first < count; first += batchSize)
+        for (int first = begin; first < end; first += batchSize)
         {
-            int n = Math.Min(batchSize, count - first);
+            int n = Math.Min(batchSize, end - first);
             Span<float> outputs = outputBuffer.AsSpan(0, n * outputSize);
             net.PredictBatch(data.Features.AsSpan(first * inputSize, n * inputSize), outputs);
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> y = outputs.Slice(i * outputSize, outputSize);
+                double loss;
                 if (labels is not null)
                 {
                     int label = labels[first + i];
                     if (softmax)
                     {
-                        lossSum -= Math.Log(Math.Max(y[label], MinProbability));
+                        loss = -Math.Log(Math.Max(y[label], MinProbability));
                     }
                     else if (outputSize == 1)
                     {
                         double d = y[0] - (double)label;
-                        lossSum += 0.5 * d * d;
+                        loss = 0.5 * d * d;
                     }
                     else
                     {
@@ -405,7 +613,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                             double d = y[k] - (k == label ? 1.0 : 0.0);
                             sum += d * d;
                         }
-                        lossSum += 0.5 * sum;
+                        loss = 0.5 * sum;
                     }
                     int predicted = outputSize == 1 && !softmax ? (y[0] > 0.5f ? 1 : 0) : ArgMax(y);
                     if (predicted == label) correct++;
@@ -418,7 +626,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     {
                         for (int k = 0; k < outputSize; k++)
                             if (t[k] != 0f) sum -= t[k] * Math.Log(Math.Max(y[k], MinProbability));
-                        lossSum += sum;
+                        loss = sum;
                     }
                     else
                     {
@@ -427,14 +635,15 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                             double d = y[k] - (double)t[k];
                             sum += d * d;
                         }
-                        lossSum += 0.5 * sum;
+                        loss = 0.5 * sum;
                     }
                     if (outputSize > 1 && ArgMax(y) == ArgMax(t)) correct++;
                 }
+                if (losses.IsEmpty) lossSum += loss;
+                else losses[first + i] = loss;
             }
         }
-        bool accuracyMeaningful = labels is not null || outputSize > 1;
-        return new EvaluationResult(lossSum / count, accuracyMeaningful ? (double)correct / count : double.NaN, count);
+        return correct;
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)

@@ -45,6 +45,9 @@ public sealed class TorchMlp : IDisposable
         torch.set_num_interop_threads(1);
     }
 
+    /// <summary>LibTorch's intra-op threads (the 2-thread epoch case sets 2 around its run, then 1 again).</summary>
+    public static void SetThreads(int threads) => torch.set_num_threads(threads);
+
     public static string Version => $"TorchSharp {typeof(torch).Assembly.GetName().Version}, LibTorch {torch.__version__}";
 
     public void Predict(float[] output) => Forward(_x1, output);

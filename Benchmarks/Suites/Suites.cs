@@ -101,6 +101,8 @@ public class FashionTrainingEpoch
     [Benchmark(Baseline = true)] public float NetCompiler() => _f.NetCompilerEpoch();
     [Benchmark] public float TensorPrimitives() => _f.TensorPrimitivesEpoch();
     [Benchmark] public float ScalarCSharp() => _f.ScalarEpoch();
+    [Benchmark] public double TrainerFitOneThread() => _f.TrainerEpoch(1);
+    [Benchmark] public double TrainerFitTwoThreads() => _f.TrainerEpoch(2);   // BenchmarkDotNet reports wall time
 #if TORCHSHARP
     [Benchmark] public float TorchSharp() => _f.Torch!.TrainEpoch(TrainingFixture.Batch);
 #endif

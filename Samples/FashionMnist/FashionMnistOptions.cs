@@ -36,6 +36,9 @@ public sealed record FashionMnistOptions
     /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
     public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
 
+    /// <summary>Threads per training step (<see cref="TrainerOptions.Threads"/>): each batch is split between them.</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Where to save the trained model (a NetCompiler model file); null to not save it.</summary>
     public string? SavePath { get; init; }
 
@@ -58,6 +61,8 @@ public sealed record FashionMnistOptions
           --lr X         initial learning rate, cosine-decayed over the run (default 0.05)
           --momentum X   SGD momentum (default 0.9)
           --seed N       seed of the initial weights and the shuffles (default 42)
+          --threads N    threads per training step, each taking a slice of every batch (default 1;
+                         deterministic for a given seed and N, within float rounding of N = 1)
           --save PATH    save the trained model to PATH
           -h, --help     show this help
 
@@ -82,6 +87,7 @@ public sealed record FashionMnistOptions
                 case "--lr": options = options with { LearningRate = Float(args, ref i, 0f, float.MaxValue, "a number > 0", exclusiveMin: true) }; break;
                 case "--momentum": options = options with { Momentum = Float(args, ref i, 0f, 1f, "a number in [0, 1)", exclusiveMax: true) }; break;
                 case "--seed": options = options with { Seed = Int(args, ref i) }; break;
+                case "--threads": options = options with { Threads = PositiveInt(args, ref i) }; break;
                 case "--save": options = options with { SavePath = Value(args, ref i) }; break;
                 case "-h" or "--help": options = options with { Help = true }; break;
                 default: throw new ArgumentException($"unknown argument '{arg}'.");
@@ -89,6 +95,8 @@ public sealed record FashionMnistOptions
         }
         if (options.Embedded && options.DataDirectory is not null)
             throw new ArgumentException("--data and --embedded exclude each other.");
+        if (options.Threads > options.BatchSize)
+            throw new ArgumentException($"--threads {options.Threads} exceeds the batch size {options.BatchSize}: each thread needs a sample of every batch.");
         return options;
     }
 

@@ -43,7 +43,7 @@ public static class FashionMnistSample
 
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
         log.WriteLine(Invariant($"network: {FashionMlp.Architecture}, {FashionMlp.ParameterCount:N0} parameters, {SimdPath} kernels"));
-        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, lr {options.LearningRate} with cosine decay, seed {options.Seed}"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new FashionMlp(options.Seed);
         var optimizer = new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
@@ -52,6 +52,7 @@ public static class FashionMnistSample
             Epochs = epochs,
             BatchSize = options.BatchSize,
             Seed = options.Seed,
+            Threads = options.Threads,
             LearningRateSchedule = CosineDecay(epochs),
             Progress = report => log.WriteLine(FormatEpoch(report, epochs)),
         });

@@ -37,6 +37,9 @@ public sealed record LeNet5Options
     /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
     public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
 
+    /// <summary>Threads per training step (<see cref="TrainerOptions.Threads"/>): each batch is split between them.</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Where to save the trained model (a NetCompiler model file); null to not save it.</summary>
     public string? SavePath { get; init; }
 
@@ -70,6 +73,7 @@ public sealed record LeNet5Options
           --momentum X       SGD momentum (default 0.9)
           --weight-decay X   L2 weight decay (default 0.001)
           --seed N           seed of the initial weights and the shuffles (default 42)
+          --threads N        threads per training step, each taking a slice of every batch (default 1)
           --save PATH        save the trained model to PATH
           --figure PATH      after training, draw the feature maps of one test image to PATH (PNG)
           --figure-index N   the test image the figure shows (default 0)
@@ -97,6 +101,7 @@ public sealed record LeNet5Options
                 case "--momentum": options = options with { Momentum = Float(args, ref i, 0f, 1f, "a number in [0, 1)", exclusiveMax: true) }; break;
                 case "--weight-decay": options = options with { WeightDecay = Float(args, ref i, 0f, float.MaxValue, "a number ≥ 0") }; break;
                 case "--seed": options = options with { Seed = Int(args, ref i) }; break;
+                case "--threads": options = options with { Threads = PositiveInt(args, ref i) }; break;
                 case "--save": options = options with { SavePath = Value(args, ref i) }; break;
                 case "--figure": options = options with { FigurePath = Value(args, ref i) }; break;
                 case "--figure-index": options = options with { FigureIndex = NonNegativeInt(args, ref i) }; break;
@@ -106,6 +111,8 @@ public sealed record LeNet5Options
         }
         if (options.Embedded && options.DataDirectory is not null)
             throw new ArgumentException("--data and --embedded exclude each other.");
+        if (options.Threads > options.BatchSize)
+            throw new ArgumentException($"--threads {options.Threads} exceeds the batch size {options.BatchSize}: each thread needs a sample of every batch.");
         return options;
     }
 

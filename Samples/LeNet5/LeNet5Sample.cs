@@ -32,7 +32,7 @@ public static class LeNet5Sample
 
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
         log.WriteLine(Invariant($"network: {LeNet5.Architecture}, {LeNet5.ParameterCount:N0} parameters, {FashionMnistSample.SimdPath} kernels"));
-        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new LeNet5(options.Seed);
         var optimizer = new Sgd(LeNet5.ParameterCount, options.LearningRate, momentum: options.Momentum, weightDecay: options.WeightDecay);
@@ -41,6 +41,7 @@ public static class LeNet5Sample
             Epochs = epochs,
             BatchSize = options.BatchSize,
             Seed = options.Seed,
+            Threads = options.Threads,
             LearningRateSchedule = FashionMnistSample.CosineDecay(epochs),
             Progress = report => log.WriteLine(FashionMnistSample.FormatEpoch(report, epochs)),
         });

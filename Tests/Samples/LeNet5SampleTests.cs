@@ -107,12 +107,14 @@ public class LeNet5SampleTests
     public void Options_Parse()
     {
         LeNet5Options o = LeNet5Options.Parse(["--data", "dir", "--epochs", "3", "--batch", "32", "--lr", "0.1", "--momentum", "0.5",
-            "--weight-decay", "0", "--seed", "7", "--save", "m.ncm", "--figure", "f.png", "--figure-index", "9"]);
+            "--weight-decay", "0", "--seed", "7", "--save", "m.ncm", "--figure", "f.png", "--figure-index", "9", "--threads", "2"]);
         Assert.Equal(new LeNet5Options
         {
             DataDirectory = "dir", Epochs = 3, BatchSize = 32, LearningRate = 0.1f, Momentum = 0.5f, WeightDecay = 0f, Seed = 7,
-            SavePath = "m.ncm", FigurePath = "f.png", FigureIndex = 9,
+            SavePath = "m.ncm", FigurePath = "f.png", FigureIndex = 9, Threads = 2,
         }, o);
+        Assert.Throws<ArgumentException>(() => LeNet5Options.Parse(["--threads", "0"]));
+        Assert.Throws<ArgumentException>(() => LeNet5Options.Parse(["--batch", "2", "--threads", "3"]));
         Assert.Equal(new FashionMnistOptions { DataDirectory = "dir" }, o.DataOptions);
         Assert.True(LeNet5Options.Parse(["--embedded"]).DataOptions.Embedded);
         Assert.Throws<ArgumentException>(() => LeNet5Options.Parse(["--embedded", "--data", "dir"]));

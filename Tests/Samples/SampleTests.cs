@@ -108,8 +108,10 @@ public class FashionMnistSampleTests
     [Fact]
     public void Options_Parse()
     {
-        FashionMnistOptions o = FashionMnistOptions.Parse(["--embedded", "--epochs", "3", "--batch", "32", "--lr", "0.1", "--seed", "7", "--save", "m.ncm"]);
-        Assert.Equal(new FashionMnistOptions { Embedded = true, Epochs = 3, BatchSize = 32, LearningRate = 0.1f, Seed = 7, SavePath = "m.ncm" }, o);
+        FashionMnistOptions o = FashionMnistOptions.Parse(["--embedded", "--epochs", "3", "--batch", "32", "--lr", "0.1", "--seed", "7", "--save", "m.ncm", "--threads", "2"]);
+        Assert.Equal(new FashionMnistOptions { Embedded = true, Epochs = 3, BatchSize = 32, LearningRate = 0.1f, Seed = 7, SavePath = "m.ncm", Threads = 2 }, o);
+        Assert.Throws<ArgumentException>(() => FashionMnistOptions.Parse(["--threads", "0"]));
+        Assert.Throws<ArgumentException>(() => FashionMnistOptions.Parse(["--batch", "4", "--threads", "5"]));
         Assert.Throws<ArgumentException>(() => FashionMnistOptions.Parse(["--embedded", "--data", "dir"]));
         Assert.Throws<ArgumentException>(() => FashionMnistOptions.Parse(["--epochs", "0"]));
         Assert.Throws<ArgumentException>(() => FashionMnistOptions.Parse(["--lr"]));
