@@ -304,7 +304,7 @@ internal static class BlockEmitter
     /// The tile (R rows × V positions, at most 12 accumulators) with the fewest estimated cycles per kernel tap over
     /// the whole output, tails included: max(4 cycles of FMA latency, R·V FMAs on two pipes, R + V loads on two ports).
     /// </summary>
-    private static (int R, int V) ChooseTile(int rows, int cols)
+    internal static (int R, int V) ChooseTile(int rows, int cols)
     {
         (int R, int V) best = (1, 1);
         double bestCost = double.MaxValue;
@@ -394,7 +394,7 @@ internal static class BlockEmitter
     /// over the whole tiles (or a constant when there is one), then one shorter tile; <paramref name="body"/> gets the
     /// tile's size.
     /// </summary>
-    private static void ForEachTile(SourceWriter w, int total, int step, string index, Action<int> body)
+    internal static void ForEachTile(SourceWriter w, int total, int step, string index, Action<int> body)
     {
         int whole = total / step * step;
         if (whole > 0)

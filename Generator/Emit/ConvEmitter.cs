@@ -1,3 +1,4 @@
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -29,7 +30,13 @@ internal static class ConvEmitter
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float b = ref At(ref p, Layer{c.Number}Bias);");
         EmitPadding(w, c, "x", "xp", "scratch");
-        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitForwardVector(w, c, isa.Fit(c.Output.Width)));
+        if (c.Stride == 1)
+            Isa.EmitBranches(w, isa =>
+            {
+                var fit = isa.Fit(c.Output.Width);
+                if (c.Output.Width >= fit.Width) EmitForwardTiled(w, c, fit);
+                else EmitForwardVector(w, c, fit);
+            });
         else EmitForwardScalar(w, c);
         EmitScalarActivationPass(w, c);
         w.Close();
@@ -62,6 +69,71 @@ internal static class ConvEmitter
 
     private static string ScalarApply(ActivationKind kind, string v)
         => VectorActivation(kind) ? Activations.Apply(kind, v) : v;
+
+    /// <summary>
+    /// Rows at least one vector wide: tiles of R filters × V vectors of outputs in registers (the last vector of a row
+    /// overlaps the one before it when the width is not a multiple of the vector, storing the same sums again), so the
+    /// FMAs of a tile are independent and each input vector loaded serves R filters.
+    /// </summary>
+    private static void EmitForwardTiled(SourceWriter w, Conv2DLayerSpec c, Isa isa)
+    {
+        int ow = c.Output.Width, width = isa.Width, vectors = ow / width;
+        bool overlap = ow % width != 0;
+        var (rows, v) = BlockEmitter.ChooseTile(c.Filters, vectors + (overlap ? 1 : 0));
+        int looped = vectors / v, rest = vectors % v;
+        int plane = c.Output.Height * ow;
+        w.Line($"// {width}-float vectors along each output row of {ow}{(overlap ? $" (the last one at {ow - width}, overlapping)" : "")}; tiles of {rows} filter(s) × {v} vector(s) in registers.");
+        BlockEmitter.ForEachTile(w, c.Filters, rows, "oc0", r =>
+        {
+            w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
+            w.Line($"ref float yrow = ref At(ref y, oc0 * {plane} + oy * {ow});");
+            w.Line($"ref float xrow = ref At(ref xp, oy * {c.PaddedWidth});");
+            w.Line($"ref float wo = ref At(ref w, oc0 * {c.KernelSize});");
+            if (looped > 0)
+            {
+                w.Open($"for (int ox = 0; ox < {looped * v * width}; ox += {v * width})");
+                EmitTiledBody(w, c, isa, r, System.Linq.Enumerable.Range(0, v).Select(j => j == 0 ? "ox" : $"ox + {j * width}").ToArray());
+                w.Close();
+            }
+            var starts = System.Linq.Enumerable.Range(0, rest).Select(j => ((looped * v + j) * width).ToString()).ToList();
+            if (overlap) starts.Add((ow - width).ToString());
+            if (starts.Count > 0)
+            {
+                w.Open();
+                EmitTiledBody(w, c, isa, r, starts.ToArray());
+                w.Close();
+            }
+            w.Close();
+        });
+    }
+
+    private static void EmitTiledBody(SourceWriter w, Conv2DLayerSpec c, Isa isa, int rows, string[] starts)
+    {
+        int plane = c.Output.Height * c.Output.Width;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < starts.Length; j++)
+                w.Line($"var a{r}_{j} = {(c.Bias ? $"{isa.Vector}.Create(At(ref b, oc0 + {r}))" : $"{isa.VectorOfFloat}.Zero")};");
+        for (int j = 0; j < starts.Length; j++) w.Line($"{isa.VectorOfFloat} x{j};");
+        w.Line($"{isa.VectorOfFloat} k;");
+        w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
+        w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
+        w.Line($"ref float xr = ref At(ref xrow, (ic * {c.PaddedHeight} + ky) * {c.PaddedWidth});");
+        w.Line($"ref float wr = ref At(ref wo, (ic * {c.KernelHeight} + ky) * {c.KernelWidth});");
+        for (int kx = 0; kx < c.KernelWidth; kx++)
+        {
+            for (int j = 0; j < starts.Length; j++) w.Line($"x{j} = {isa.Load("xr", kx == 0 ? starts[j] : $"{starts[j]} + {kx}")};");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"k = {isa.Vector}.Create(At(ref wr, {r * c.KernelSize + kx}));");
+                for (int j = 0; j < starts.Length; j++) w.Line($"a{r}_{j} = {isa.Fma($"x{j}", "k", $"a{r}_{j}")};");
+            }
+        }
+        w.Close();
+        w.Close();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < starts.Length; j++)
+                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{r}_{j}"), "yrow", r == 0 ? starts[j] : $"{starts[j]} + {r * plane}"));
+    }
 
     private static void EmitForwardVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
     {

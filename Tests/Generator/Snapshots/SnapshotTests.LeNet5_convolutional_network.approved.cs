@@ -285,56 +285,150 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: each output row of 28 is 1 vector(s) of 16 and a scalar tail of 12;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 16-float vectors along each output row of 28 (the last one at 12, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
+                        const int oc0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector512.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                global::System.Runtime.Intrinsics.Vector512<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(ox));
-                            }
-                            for (int ox = 16; ox < 28; ox++)
-                            {
-                                float s = bias;
-                                for (int ic = 0; ic < 1; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
-                                    }
-                                }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3920));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3920));
                             }
                         }
                     }
@@ -342,70 +436,147 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: each output row of 28 is 3 vector(s) of 8 and a scalar tail of 4;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 8-float vectors along each output row of 28 (the last one at 20, overlapping); tiles of 3 filter(s) × 4 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 6; oc0 += 3)
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> x2;
+                                global::System.Runtime.Intrinsics.Vector256<float> x3;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16)), a2);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(9)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(17)), a2);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(10)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(18)), a2);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(11)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(19)), a2);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(12)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20)), a2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 1));
+                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 2));
+                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 3));
+                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 4));
+                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 16));
-                            }
-                            for (int ox = 24; ox < 28; ox++)
-                            {
-                                float s = bias;
-                                for (int ic = 0; ic < 1; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
-                                    }
-                                }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 1568));
                             }
                         }
                     }
@@ -413,96 +584,255 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: each output row of 28 is 7 vector(s) of 4;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 4-float vectors along each output row of 28; tiles of 3 filter(s) × 4 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 6; oc0 += 3)
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
+                            for (int ox = 0; ox < 16; ox += 16)
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a3 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> x3;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a3);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(9)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(13)), a3);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(10)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(14)), a3);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(11)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(15)), a3);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16)), a3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8));
+                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 1));
+                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 2));
+                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 3));
+                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 4));
+                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12 + 1568));
                             }
                             {
-                                const int ox = 16;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a2);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(9)), a2);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(10)), a2);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(11)), a2);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 1568));
                             }
                         }
                     }
@@ -1500,56 +1830,258 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 8-float vectors: each output row of 10 is 1 vector(s) of 8 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
-                            for (int ox = 8; ox < 10; ox++)
+                        }
+                    }
+                    {
+                        const int oc0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
                             }
                         }
                     }
@@ -1557,56 +2089,258 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: each output row of 10 is 1 vector(s) of 8 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
-                            for (int ox = 8; ox < 10; ox++)
+                        }
+                    }
+                    {
+                        const int oc0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
                             }
                         }
                     }
@@ -1614,63 +2348,146 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: each output row of 10 is 2 vector(s) of 4 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 4-float vectors along each output row of 10 (the last one at 6, overlapping); tiles of 4 filter(s) × 3 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 16; oc0 += 4)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a3_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                            }
-                            for (int ox = 8; ox < 10; ox++)
-                            {
-                                float s = bias;
-                                for (int ic = 0; ic < 6; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
-                                    }
-                                }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 300));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 300));
                             }
                         }
                     }
