@@ -301,7 +301,7 @@ internal static class BlockEmitter
     private static string Describe(Direct d) => $"{d.Tile.R} channel(s) × {d.Tile.V} position(s)";
 
     /// <summary>
-    /// The tile (R rows × V positions, at most 12 accumulators) with the fewest estimated cycles per kernel tap over
+    /// The tile (R rows × V positions, R·V + V + 1 ≤ 15 vector registers) with the fewest estimated cycles per kernel tap over
     /// the whole output, tails included: max(4 cycles of FMA latency, R·V FMAs on two pipes, R + V loads on two ports).
     /// </summary>
     internal static (int R, int V) ChooseTile(int rows, int cols)
@@ -311,7 +311,9 @@ internal static class BlockEmitter
         for (int r = 1; r <= Math.Min(rows, 8); r++)
             for (int v = 1; v <= Math.Min(cols, 6); v++)
             {
-                if (r * v > 12) continue;
+                // Registers: R·V accumulators, V input vectors, one broadcast weight, within the 16 vector registers
+                // of x64 with one to spare (beyond that the JIT spills).
+                if (r * v + v + 1 > 15) continue;
                 double cost = 0;
                 foreach (var (tr, nr) in new[] { (r, rows / r), (rows % r, 1) })
                     foreach (var (tv, nv) in new[] { (v, cols / v), (cols % v, 1) })

@@ -436,157 +436,9 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors along each output row of 28 (the last one at 20, overlapping); tiles of 3 filter(s) × 4 vector(s) in registers.
-                    for (int oc0 = 0; oc0 < 6; oc0 += 3)
+                    // 8-float vectors along each output row of 28 (the last one at 20, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                     {
-                        for (int oy = 0; oy < 28; oy++)
-                        {
-                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
-                            ref float xrow = ref At(ref xp, oy * 32);
-                            ref float wo = ref At(ref w, oc0 * 25);
-                            {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> x2;
-                                global::System.Runtime.Intrinsics.Vector256<float> x3;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int ic = 0; ic < 1; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 1));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 1));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 1));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 2));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 2));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 3));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 3));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 3));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8 + 4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 4));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 4));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
-                                    }
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(8 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 1568));
-                            }
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors along each output row of 28; tiles of 3 filter(s) × 4 vector(s) in registers.
-                    for (int oc0 = 0; oc0 < 6; oc0 += 3)
-                    {
+                        const int oc0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
                             ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
@@ -594,22 +446,309 @@ namespace Models
                             ref float wo = ref At(ref w, oc0 * 25);
                             for (int ox = 0; ox < 16; ox += 16)
                             {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
+                                for (int ic = 0; ic < 1; ic++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
+                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3920));
+                            }
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
+                                for (int ic = 0; ic < 1; ic++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
+                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3920));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 4-float vectors along each output row of 28; tiles of 6 filter(s) × 2 vector(s) in registers.
+                    {
+                        const int oc0 = 0;
+                        for (int oy = 0; oy < 28; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
+                            ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
+                            for (int ox = 0; ox < 24; ox += 8)
+                            {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
                                 var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
-                                var a2_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
                                 global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> x2;
-                                global::System.Runtime.Intrinsics.Vector128<float> x3;
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
@@ -619,127 +758,127 @@ namespace Models
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 1));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 1));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 1));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 2));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 2));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 2));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 3));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 3));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 3));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8 + 4));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 12 + 4));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 784));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12 + 784));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 1568));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3920));
                             }
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
-                                global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> x2;
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
@@ -747,92 +886,79 @@ namespace Models
                                     {
                                         ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 1));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 1));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 2));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 2));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 3));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 3));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20 + 4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 4));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(16 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(20 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3920));
                             }
                         }
                     }
@@ -865,32 +991,30 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Blocks of 16 samples; a tile of 3 channel(s) × 4 position(s) stays in registers while the 1×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 6; r0 += 3)
+                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                     {
+                        const int r0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 16);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 512);
                             ref float wrow = ref At(ref w, r0 * 25);
-                            for (int ox = 0; ox < 28; ox += 4)
+                            for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
                                 var a2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
-                                var a2_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5));
                                 global::System.Runtime.Intrinsics.Vector512<float> x0;
                                 global::System.Runtime.Intrinsics.Vector512<float> x1;
-                                global::System.Runtime.Intrinsics.Vector512<float> x2;
-                                global::System.Runtime.Intrinsics.Vector512<float> x3;
                                 global::System.Runtime.Intrinsics.Vector512<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
@@ -900,113 +1024,118 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                        x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 25));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 50));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                        x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                        x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 26));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 51));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
                                         x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                        x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                        x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 27));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 52));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                         x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                        x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                        x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 28));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 53));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                         x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                        x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
-                                        x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(112));
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 29));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 54));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 48));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12544));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12560));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12576));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12592));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25088));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25104));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25120));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37632));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37648));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50176));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50192));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62720));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62736));
                             }
                         }
                     }
@@ -1014,32 +1143,30 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Blocks of 8 samples; a tile of 3 channel(s) × 4 position(s) stays in registers while the 1×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 6; r0 += 3)
+                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                     {
+                        const int r0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 8);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 256);
                             ref float wrow = ref At(ref w, r0 * 25);
-                            for (int ox = 0; ox < 28; ox += 4)
+                            for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
                                 var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
                                 global::System.Runtime.Intrinsics.Vector256<float> x0;
                                 global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> x2;
-                                global::System.Runtime.Intrinsics.Vector256<float> x3;
                                 global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
@@ -1049,113 +1176,118 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(56));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 24));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6272));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6280));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6288));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6296));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12544));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12552));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12560));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18816));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18824));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25088));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25096));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31360));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31368));
                             }
                         }
                     }
@@ -1163,32 +1295,30 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // Blocks of 4 samples; a tile of 3 channel(s) × 4 position(s) stays in registers while the 1×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 6; r0 += 3)
+                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                     {
+                        const int r0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 4);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 128);
                             ref float wrow = ref At(ref w, r0 * 25);
-                            for (int ox = 0; ox < 28; ox += 4)
+                            for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
                                 var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a2_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
                                 global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> x2;
-                                global::System.Runtime.Intrinsics.Vector128<float> x3;
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
@@ -1198,113 +1328,118 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(28));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a2_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3136));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3140));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3144));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3148));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6272));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6276));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6280));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6284));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9408));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9412));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12544));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12548));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15680));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15684));
                             }
                         }
                     }
@@ -2348,8 +2483,8 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors along each output row of 10 (the last one at 6, overlapping); tiles of 4 filter(s) × 3 vector(s) in registers.
-                    for (int oc0 = 0; oc0 < 16; oc0 += 4)
+                    // 4-float vectors along each output row of 10 (the last one at 6, overlapping); tiles of 3 filter(s) × 3 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 15; oc0 += 3)
                     {
                         for (int oy = 0; oy < 10; oy++)
                         {
@@ -2366,9 +2501,6 @@ namespace Models
                                 var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
                                 var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
                                 var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
-                                var a3_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
                                 global::System.Runtime.Intrinsics.Vector128<float> x1;
                                 global::System.Runtime.Intrinsics.Vector128<float> x2;
@@ -2394,10 +2526,6 @@ namespace Models
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
                                         x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
@@ -2413,10 +2541,6 @@ namespace Models
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
                                         x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
@@ -2432,10 +2556,6 @@ namespace Models
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
                                         x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
@@ -2451,10 +2571,6 @@ namespace Models
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
                                         x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
@@ -2470,10 +2586,6 @@ namespace Models
                                         a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                         a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        a3_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a3_2);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
@@ -2485,9 +2597,70 @@ namespace Models
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 200));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 200));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 300));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 300));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 300));
+                            }
+                        }
+                    }
+                    {
+                        const int oc0 = 15;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
+                                for (int ic = 0; ic < 6; ic++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
+                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
                             }
                         }
                     }
@@ -2518,39 +2691,35 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Blocks of 16 samples; a tile of 2 channel(s) × 6 position(s) stays in registers while the 6×5×5 window accumulates.
+                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
                     // The 6 input channels in groups of up to 3, so that the input rows a row of tiles reads stay in L1.
                     for (int c0 = 0; c0 < 6; c0 += 3)
                     {
                         int c1 = global::System.Math.Min(c0 + 3, 6);
                         bool first = c0 == 0, last = c1 == 6;
-                        for (int r0 = 0; r0 < 16; r0 += 2)
+                        for (int r0 = 0; r0 < 12; r0 += 6)
                         {
                             for (int oy = 0; oy < 10; oy++)
                             {
                                 ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
                                 ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
                                 ref float wrow = ref At(ref w, r0 * 150);
+                                for (int ox = 0; ox < 10; ox += 2)
                                 {
-                                    const int ox = 0;
                                     var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
                                     var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
-                                    var a0_2 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 32));
-                                    var a0_3 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 48));
-                                    var a0_4 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 64));
-                                    var a0_5 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 80));
                                     var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
                                     var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
-                                    var a1_2 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1632));
-                                    var a1_3 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1648));
-                                    var a1_4 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1664));
-                                    var a1_5 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1680));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
+                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6400));
+                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6416));
+                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8000));
+                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8016));
                                     global::System.Runtime.Intrinsics.Vector512<float> x0;
                                     global::System.Runtime.Intrinsics.Vector512<float> x1;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x2;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x3;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x4;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x5;
                                     global::System.Runtime.Intrinsics.Vector512<float> k;
                                     for (int c = c0; c < c1; c++)
                                     {
@@ -2560,133 +2729,140 @@ namespace Models
                                             ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a0_4);
-                                            a0_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a0_5);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a1_4);
-                                            a1_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a1_5);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 600));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 750));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a0_4);
-                                            a0_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a0_5);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a1_4);
-                                            a1_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a1_5);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 601));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 751));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
-                                            x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(112));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a0_4);
-                                            a0_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a0_5);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a1_4);
-                                            a1_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a1_5);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 602));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 752));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
-                                            x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(112));
-                                            x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(128));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a0_4);
-                                            a0_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a0_5);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a1_4);
-                                            a1_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a1_5);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 603));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 753));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(112));
-                                            x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(128));
-                                            x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(144));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a0_4);
-                                            a0_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a0_5);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x4, k, a1_4);
-                                            a1_5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x5, k, a1_5);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 604));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 754));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         }
                                     }
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_2, ref orow, (nuint)(ox * 16 + 32));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_3, ref orow, (nuint)(ox * 16 + 48));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_4, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_4, ref orow, (nuint)(ox * 16 + 64));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_5, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_5, ref orow, (nuint)(ox * 16 + 80));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_2, ref orow, (nuint)(ox * 16 + 1632));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_3, ref orow, (nuint)(ox * 16 + 1648));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_4, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_4, ref orow, (nuint)(ox * 16 + 1664));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_5, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_5, ref orow, (nuint)(ox * 16 + 1680));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_0, ref orow, (nuint)(ox * 16 + 6400));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_1, ref orow, (nuint)(ox * 16 + 6416));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_0, ref orow, (nuint)(ox * 16 + 8000));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_1, ref orow, (nuint)(ox * 16 + 8016));
                                 }
+                            }
+                        }
+                        {
+                            const int r0 = 12;
+                            for (int oy = 0; oy < 10; oy++)
+                            {
+                                ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
+                                ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
+                                ref float wrow = ref At(ref w, r0 * 150);
+                                for (int ox = 0; ox < 10; ox += 2)
                                 {
-                                    const int ox = 6;
                                     var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
                                     var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
-                                    var a0_2 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 32));
-                                    var a0_3 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 48));
                                     var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
                                     var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
-                                    var a1_2 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1632));
-                                    var a1_3 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1648));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
                                     global::System.Runtime.Intrinsics.Vector512<float> x0;
                                     global::System.Runtime.Intrinsics.Vector512<float> x1;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x2;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x3;
                                     global::System.Runtime.Intrinsics.Vector512<float> k;
                                     for (int c = c0; c < c1; c++)
                                     {
@@ -2696,84 +2872,84 @@ namespace Models
                                             ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                             x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                             x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(96));
-                                            x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(112));
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a0_2);
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a0_3);
                                             k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x2, k, a1_2);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x3, k, a1_3);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                         }
                                     }
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_2, ref orow, (nuint)(ox * 16 + 32));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_3, ref orow, (nuint)(ox * 16 + 48));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_2, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_2, ref orow, (nuint)(ox * 16 + 1632));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_3, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_3, ref orow, (nuint)(ox * 16 + 1648));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
                                 }
                             }
                         }
@@ -2782,34 +2958,30 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Blocks of 8 samples; a tile of 2 channel(s) × 6 position(s) stays in registers while the 6×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
+                    for (int r0 = 0; r0 < 12; r0 += 6)
                     {
                         for (int oy = 0; oy < 10; oy++)
                         {
                             ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
                             ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
                             {
-                                const int ox = 0;
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_5 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_5 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
                                 global::System.Runtime.Intrinsics.Vector256<float> x0;
                                 global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> x2;
-                                global::System.Runtime.Intrinsics.Vector256<float> x3;
-                                global::System.Runtime.Intrinsics.Vector256<float> x4;
-                                global::System.Runtime.Intrinsics.Vector256<float> x5;
                                 global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int c = 0; c < 6; c++)
                                 {
@@ -2819,133 +2991,140 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
-                                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(56));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
-                                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(56));
-                                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(64));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(56));
-                                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(64));
-                                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(72));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_4, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_5, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 40));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 816));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 824));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_4, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 832));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_5, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 840));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3208));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4000));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4008));
                             }
+                        }
+                    }
+                    {
+                        const int r0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
                             {
-                                const int ox = 6;
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
                                 global::System.Runtime.Intrinsics.Vector256<float> x0;
                                 global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> x2;
-                                global::System.Runtime.Intrinsics.Vector256<float> x3;
                                 global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int c = 0; c < 6; c++)
                                 {
@@ -2955,84 +3134,84 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                         x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(48));
-                                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(56));
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 24));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 816));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 824));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
                             }
                         }
                     }
@@ -3040,34 +3219,30 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // Blocks of 4 samples; a tile of 2 channel(s) × 6 position(s) stays in registers while the 6×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
+                    for (int r0 = 0; r0 < 12; r0 += 6)
                     {
                         for (int oy = 0; oy < 10; oy++)
                         {
                             ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
                             ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
                             {
-                                const int ox = 0;
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_5 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_5 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
                                 global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> x2;
-                                global::System.Runtime.Intrinsics.Vector128<float> x3;
-                                global::System.Runtime.Intrinsics.Vector128<float> x4;
-                                global::System.Runtime.Intrinsics.Vector128<float> x5;
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int c = 0; c < 6; c++)
                                 {
@@ -3077,133 +3252,140 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                        x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(28));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                        x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(28));
-                                        x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(32));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(28));
-                                        x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(32));
-                                        x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(36));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
-                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a0_4);
-                                        a0_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a0_5);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
-                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, k, a1_4);
-                                        a1_5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, k, a1_5);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_4, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_5, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 20));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 408));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 412));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_4, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 416));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_5, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 420));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1600));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1604));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2000));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2004));
                             }
+                        }
+                    }
+                    {
+                        const int r0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
                             {
-                                const int ox = 6;
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
                                 var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
                                 var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
                                 global::System.Runtime.Intrinsics.Vector128<float> x0;
                                 global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> x2;
-                                global::System.Runtime.Intrinsics.Vector128<float> x3;
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int c = 0; c < 6; c++)
                                 {
@@ -3213,84 +3395,84 @@ namespace Models
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                         x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                         x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                        x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(28));
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a0_3);
                                         k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
-                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, k, a1_3);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                     }
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 408));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 412));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
                             }
                         }
                     }
