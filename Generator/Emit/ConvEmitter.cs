@@ -1,9 +1,11 @@
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>
-/// Emits the kernels of a 2-D convolution. The input is first copied into a zero-padded buffer (when there is
+/// Emits the single-sample forward kernel of a 2-D convolution (Predict); the batch kernels, forward and backward, are
+/// <see cref="BlockEmitter"/>'s. The input is first copied into a zero-padded buffer (when there is
 /// padding), so no window ever needs a bounds test. With stride 1 the kernels are vectorised along each output row,
 /// up to four vectors of outputs held in registers while the whole window is accumulated into them; every kernel
 /// row is unrolled. Other strides use a scalar loop nest with constant bounds.
@@ -15,8 +17,6 @@ internal static class ConvEmitter
     public static int PaddedSize(Conv2DLayerSpec c) => c.Padding == 0 ? 0 : c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
 
     public static int ForwardScratch(Conv2DLayerSpec c) => PaddedSize(c);
-
-    public static int BackwardScratch(Conv2DLayerSpec c) => 2 * PaddedSize(c);
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}, stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}";
@@ -30,7 +30,13 @@ internal static class ConvEmitter
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float b = ref At(ref p, Layer{c.Number}Bias);");
         EmitPadding(w, c, "x", "xp", "scratch");
-        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitForwardVector(w, c, isa.Fit(c.Output.Width)));
+        if (c.Stride == 1)
+            Isa.EmitBranches(w, isa =>
+            {
+                var fit = isa.Fit(c.Output.Width);
+                if (c.Output.Width >= fit.Width) EmitForwardTiled(w, c, fit);
+                else EmitForwardVector(w, c, fit);
+            });
         else EmitForwardScalar(w, c);
         EmitScalarActivationPass(w, c);
         w.Close();
@@ -63,6 +69,71 @@ internal static class ConvEmitter
 
     private static string ScalarApply(ActivationKind kind, string v)
         => VectorActivation(kind) ? Activations.Apply(kind, v) : v;
+
+    /// <summary>
+    /// Rows at least one vector wide: tiles of R filters × V vectors of outputs in registers (the last vector of a row
+    /// overlaps the one before it when the width is not a multiple of the vector, storing the same sums again), so the
+    /// FMAs of a tile are independent and each input vector loaded serves R filters.
+    /// </summary>
+    private static void EmitForwardTiled(SourceWriter w, Conv2DLayerSpec c, Isa isa)
+    {
+        int ow = c.Output.Width, width = isa.Width, vectors = ow / width;
+        bool overlap = ow % width != 0;
+        var (rows, v) = BlockEmitter.ChooseTile(c.Filters, vectors + (overlap ? 1 : 0));
+        int looped = vectors / v, rest = vectors % v;
+        int plane = c.Output.Height * ow;
+        w.Line($"// {width}-float vectors along each output row of {ow}{(overlap ? $" (the last one at {ow - width}, overlapping)" : "")}; tiles of {rows} filter(s) × {v} vector(s) in registers.");
+        BlockEmitter.ForEachTile(w, c.Filters, rows, "oc0", r =>
+        {
+            w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
+            w.Line($"ref float yrow = ref At(ref y, oc0 * {plane} + oy * {ow});");
+            w.Line($"ref float xrow = ref At(ref xp, oy * {c.PaddedWidth});");
+            w.Line($"ref float wo = ref At(ref w, oc0 * {c.KernelSize});");
+            if (looped > 0)
+            {
+                w.Open($"for (int ox = 0; ox < {looped * v * width}; ox += {v * width})");
+                EmitTiledBody(w, c, isa, r, System.Linq.Enumerable.Range(0, v).Select(j => j == 0 ? "ox" : $"ox + {j * width}").ToArray());
+                w.Close();
+            }
+            var starts = System.Linq.Enumerable.Range(0, rest).Select(j => ((looped * v + j) * width).ToString()).ToList();
+            if (overlap) starts.Add((ow - width).ToString());
+            if (starts.Count > 0)
+            {
+                w.Open();
+                EmitTiledBody(w, c, isa, r, starts.ToArray());
+                w.Close();
+            }
+            w.Close();
+        });
+    }
+
+    private static void EmitTiledBody(SourceWriter w, Conv2DLayerSpec c, Isa isa, int rows, string[] starts)
+    {
+        int plane = c.Output.Height * c.Output.Width;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < starts.Length; j++)
+                w.Line($"var a{r}_{j} = {(c.Bias ? $"{isa.Vector}.Create(At(ref b, oc0 + {r}))" : $"{isa.VectorOfFloat}.Zero")};");
+        for (int j = 0; j < starts.Length; j++) w.Line($"{isa.VectorOfFloat} x{j};");
+        w.Line($"{isa.VectorOfFloat} k;");
+        w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
+        w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
+        w.Line($"ref float xr = ref At(ref xrow, (ic * {c.PaddedHeight} + ky) * {c.PaddedWidth});");
+        w.Line($"ref float wr = ref At(ref wo, (ic * {c.KernelHeight} + ky) * {c.KernelWidth});");
+        for (int kx = 0; kx < c.KernelWidth; kx++)
+        {
+            for (int j = 0; j < starts.Length; j++) w.Line($"x{j} = {isa.Load("xr", kx == 0 ? starts[j] : $"{starts[j]} + {kx}")};");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"k = {isa.Vector}.Create(At(ref wr, {r * c.KernelSize + kx}));");
+                for (int j = 0; j < starts.Length; j++) w.Line($"a{r}_{j} = {isa.Fma($"x{j}", "k", $"a{r}_{j}")};");
+            }
+        }
+        w.Close();
+        w.Close();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < starts.Length; j++)
+                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{r}_{j}"), "yrow", r == 0 ? starts[j] : $"{starts[j]} + {r * plane}"));
+    }
 
     private static void EmitForwardVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
     {
@@ -141,158 +212,6 @@ internal static class ConvEmitter
         .Replace("{IC}", c.Input.Channels.ToString()).Replace("{KH}", c.KernelHeight.ToString()).Replace("{KW}", c.KernelWidth.ToString())
         .Replace("{HP}", c.PaddedHeight.ToString()).Replace("{WP}", c.PaddedWidth.ToString()).Replace("{S}", c.Stride.ToString())
         .Replace("{OH}", c.Output.Height.ToString()).Replace("{OW}", c.Output.Width.ToString());
-
-    // ---------------------------------------------------------------- backward
-
-    public static void EmitBackward(SourceWriter w, Conv2DLayerSpec c, ActivationKind? below)
-    {
-        bool dx = below is not null;
-        w.Line($"/// <summary>{Title(c)}, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W and ∂E/∂b to g{(dx ? "" : ".")}");
-        if (dx) w.Line($"/// and writes ∂E/∂z of layer {c.Number - 1} (f′ of its {Activations.Describe(below!.Value)} times the scattered Wᵀ·dz) to dzBelow.");
-        w.Line("/// </summary>");
-        w.Open($"internal static void Layer{c.Number}Backward(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")}, ref float scratch)");
-        w.Line($"ref float gw = ref At(ref g, Layer{c.Number}Weights);");
-        int plane = c.Output.Height * c.Output.Width;
-        if (c.Bias)
-        {
-            w.Line($"ref float gb = ref At(ref g, Layer{c.Number}Bias);");
-            w.Line("// ∂E/∂b[o] += Σ dz[o, :, :]");
-            w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-            w.Line("float sum = 0f;");
-            w.Line($"for (int k = 0; k < {plane}; k++) sum += At(ref dz, oc * {plane} + k);");
-            w.Line("At(ref gb, oc) += sum;");
-            w.Close();
-        }
-        EmitPadding(w, c, "x", "xp", "scratch");
-        w.Line("// ∂E/∂W[o, c, u, v] += Σ_i Σ_j dz[o, i, j] · xp[c, i·S + u, j·S + v]");
-        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitWeightGradientVector(w, c, isa.Fit(c.Output.Width)));
-        else
-        {
-            w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-            w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
-            w.Open($"for (int ox = 0; ox < {c.Output.Width}; ox++)");
-            w.Line($"float d = At(ref dz, (oc * {c.Output.Height} + oy) * {c.Output.Width} + ox);");
-            EmitWindowLoops(w, c, "At(ref gw, ((oc * {IC} + ic) * {KH} + ky) * {KW} + kx) += d * At(ref xp, (ic * {HP} + oy * {S} + ky) * {WP} + ox * {S} + kx);");
-            w.Close();
-            w.Close();
-            w.Close();
-        }
-        if (below is not { } activation)
-        {
-            w.Close();
-            return;
-        }
-        w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
-        int padded = c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
-        w.Line("// ∂E/∂x: every output's dz flows back through its window, W[o]·dz[o, i, j] added onto the (padded) input positions.");
-        w.Line($"ref float dxp = ref {(c.Padding == 0 ? "dzBelow" : $"At(ref scratch, {padded})")};");
-        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dxp, {padded}).Clear();");
-        if (c.Stride == 1) Isa.EmitBranches(w, isa => EmitInputGradientVector(w, c, isa.Fit(c.Output.Width)));
-        else
-        {
-            w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-            w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
-            w.Open($"for (int ox = 0; ox < {c.Output.Width}; ox++)");
-            w.Line($"float d = At(ref dz, (oc * {c.Output.Height} + oy) * {c.Output.Width} + ox);");
-            EmitWindowLoops(w, c, "At(ref dxp, (ic * {HP} + oy * {S} + ky) * {WP} + ox * {S} + kx) += d * At(ref w, ((oc * {IC} + ic) * {KH} + ky) * {KW} + kx);");
-            w.Close();
-            w.Close();
-            w.Close();
-        }
-        if (c.Padding == 0)
-        {
-            if (activation != ActivationKind.Identity)
-            {
-                w.Line($"// Times f′ of the layer below ({Activations.Describe(activation)}), from its output x.");
-                w.Line($"for (int k = 0; k < {c.InputSize}; k++) At(ref dzBelow, k) = {Activations.ScalarDerivativeTimes(activation, "At(ref x, k)", "At(ref dzBelow, k)")};");
-            }
-        }
-        else
-        {
-            w.Line($"// Drop the padding, times f′ of the layer below ({Activations.Describe(activation)}), from its output x.");
-            w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
-            w.Open($"for (int iy = 0; iy < {c.Input.Height}; iy++)");
-            w.Line($"ref float xr = ref At(ref x, (ic * {c.Input.Height} + iy) * {c.Input.Width});");
-            w.Line($"ref float dr = ref At(ref dzBelow, (ic * {c.Input.Height} + iy) * {c.Input.Width});");
-            w.Line($"ref float pr = ref At(ref dxp, (ic * {c.PaddedHeight} + iy + {c.Padding}) * {c.PaddedWidth} + {c.Padding});");
-            w.Line($"for (int ix = 0; ix < {c.Input.Width}; ix++) At(ref dr, ix) = {Activations.ScalarDerivativeTimes(activation, "At(ref xr, ix)", "At(ref pr, ix)")};");
-            w.Close();
-            w.Close();
-        }
-        w.Close();
-    }
-
-    private static void EmitWeightGradientVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
-    {
-        int ow = c.Output.Width, width = isa.Width, full = ow / width * width;
-        w.Line($"// {isa.Width}-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.");
-        w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-        w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
-        w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
-        for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"var a{kx} = {isa.VectorOfFloat}.Zero;");
-        if (full < ow) for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"float t{kx} = 0f;");
-        w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
-        w.Line($"ref float dr = ref At(ref dz, (oc * {c.Output.Height} + oy) * {ow});");
-        w.Line($"ref float xr = ref At(ref xp, (ic * {c.PaddedHeight} + oy + ky) * {c.PaddedWidth});");
-        if (full > 0)
-        {
-            w.Open($"for (int ox = 0; ox < {full}; ox += {width})");
-            w.Line($"var d = {isa.Load("dr", "ox")};");
-            for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"a{kx} = {isa.Fma("d", isa.Load("xr", kx == 0 ? "ox" : $"ox + {kx}"), $"a{kx}")};");
-            w.Close();
-        }
-        if (full < ow)
-        {
-            w.Open($"for (int ox = {full}; ox < {ow}; ox++)");
-            w.Line("float d = At(ref dr, ox);");
-            for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"t{kx} += d * At(ref xr, ox + {kx});");
-            w.Close();
-        }
-        w.Close();
-        w.Line($"ref float gr = ref At(ref gw, ((oc * {c.Input.Channels} + ic) * {c.KernelHeight} + ky) * {c.KernelWidth});");
-        for (int kx = 0; kx < c.KernelWidth; kx++)
-            w.Line($"At(ref gr, {kx}) += {isa.Vector}.Sum(a{kx}){(full < ow ? $" + t{kx}" : "")};");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
-
-    private static void EmitInputGradientVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
-    {
-        int ow = c.Output.Width, width = isa.Width, full = ow / width * width;
-        w.Line($"// {isa.Width}-float vectors: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.");
-        w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-        w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
-        w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
-        w.Line($"ref float wr = ref At(ref w, ((oc * {c.Input.Channels} + ic) * {c.KernelHeight} + ky) * {c.KernelWidth});");
-        for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"float s{kx} = At(ref wr, {kx});");
-        if (full > 0) for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"var v{kx} = {isa.Vector}.Create(s{kx});");
-        w.Open($"for (int oy = 0; oy < {c.Output.Height}; oy++)");
-        w.Line($"ref float dr = ref At(ref dz, (oc * {c.Output.Height} + oy) * {ow});");
-        w.Line($"ref float pr = ref At(ref dxp, (ic * {c.PaddedHeight} + oy + ky) * {c.PaddedWidth});");
-        if (full > 0)
-        {
-            w.Open($"for (int ox = 0; ox < {full}; ox += {width})");
-            w.Line($"var d = {isa.Load("dr", "ox")};");
-            for (int kx = 0; kx < c.KernelWidth; kx++)
-            {
-                string at = kx == 0 ? "ox" : $"ox + {kx}";
-                w.Line(isa.Store(isa.Fma($"v{kx}", "d", isa.Load("pr", at)), "pr", at));
-            }
-            w.Close();
-        }
-        if (full < ow)
-        {
-            w.Open($"for (int ox = {full}; ox < {ow}; ox++)");
-            w.Line("float d = At(ref dr, ox);");
-            for (int kx = 0; kx < c.KernelWidth; kx++) w.Line($"At(ref pr, ox + {kx}) += s{kx} * d;");
-            w.Close();
-        }
-        w.Close();
-        w.Close();
-        w.Close();
-        w.Close();
-    }
 
     // ---------------------------------------------------------------- shared
 

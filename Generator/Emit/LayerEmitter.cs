@@ -10,7 +10,11 @@ internal static class LayerEmitter
 {
     public static int ForwardScratch(LayerSpec layer) => layer is Conv2DLayerSpec c ? ConvEmitter.ForwardScratch(c) : 0;
 
-    public static int BackwardScratch(LayerSpec layer) => layer is Conv2DLayerSpec c ? ConvEmitter.BackwardScratch(c) : 0;
+    /// <summary>Floats of scratch the batch kernels (PredictBatch, training) of <paramref name="layer"/> need.</summary>
+    public static int BatchScratch(LayerSpec layer) => BlockEmitter.BatchScratch(layer);
+
+    /// <summary>Whether the batch kernels take a scratch reference: convolutions and pooling work on blocks of samples.</summary>
+    public static bool TakesBatchScratch(LayerSpec layer) => layer is Conv2DLayerSpec or Pool2DLayerSpec;
 
     /// <summary>The shape of the weight tensor, as a comment, e.g. <c>[6, 1, 5, 5]</c>.</summary>
     public static string WeightShape(LayerSpec layer) => layer switch
@@ -49,15 +53,12 @@ internal static class LayerEmitter
             case Conv2DLayerSpec c:
                 ConvEmitter.EmitForward(w, c);
                 w.Line();
-                ConvEmitter.EmitBackward(w, c, below);
+                BlockEmitter.EmitConvKernels(w, c, below);
                 break;
             case Pool2DLayerSpec p:
                 PoolEmitter.EmitForward(w, p);
-                if (below is { } activation)
-                {
-                    w.Line();
-                    PoolEmitter.EmitBackward(w, p, activation);
-                }
+                w.Line();
+                PoolEmitter.EmitBatchKernels(w, p, below);
                 break;
         }
         w.Line();
@@ -73,15 +74,20 @@ internal static class LayerEmitter
 
     private static string Row(string matrix, string index, int width) => $"ref {Names.Kernels}.Row(ref {matrix}, {index}, {width})";
 
-    /// <summary>The statements that run <paramref name="layer"/> forward over <paramref name="count"/> samples stored row-major.</summary>
-    public static string[] BatchForward(LayerSpec layer, string input, string output, string count)
+    /// <summary>
+    /// The statements that run <paramref name="layer"/> forward over <paramref name="count"/> samples, row-major except
+    /// between two convolution or pooling layers, where they stay in blocks (<see cref="BlockEmitter"/>);
+    /// <paramref name="next"/> is the layer above, if any.
+    /// </summary>
+    public static string[] BatchForward(LayerSpec layer, LayerSpec? next, string input, string output, string count)
     {
         string kernel = $"{Names.Kernels}.Layer{layer.Number}";
         string x = Row(input, "s", layer.InputSize), y = Row(output, "s", layer.OutputSize);
         return layer switch
         {
             DenseLayerSpec => new[] { $"{kernel}ForwardBatch(ref p, ref {input}, ref {output}, {count});" },
-            Conv2DLayerSpec => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward(ref p, {x}, {y}, ref scratch);" },
+            Conv2DLayerSpec c => BlockEmitter.ForwardCalls(c, next, input, output, count),
+            Pool2DLayerSpec l => PoolEmitter.ForwardCalls(l, next, input, output, count),
             _ => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward({x}, {y});" },
         };
     }
@@ -91,7 +97,7 @@ internal static class LayerEmitter
     /// parameter gradients to g and, when there is a layer below (<paramref name="dzBelow"/> not null), write that
     /// layer's ∂E/∂z.
     /// </summary>
-    public static string[] BatchBackward(LayerSpec layer, string input, string dz, string? dzBelow, string count)
+    public static string[] BatchBackward(LayerSpec layer, LayerSpec? next, string input, string dz, string? dzBelow, string count)
     {
         string kernel = $"{Names.Kernels}.Layer{layer.Number}";
         string x = Row(input, "s", layer.InputSize), d = Row(dz, "s", layer.OutputSize);
@@ -102,10 +108,12 @@ internal static class LayerEmitter
                 var lines = new System.Collections.Generic.List<string> { $"{kernel}WeightGradient(ref g, ref {input}, ref {dz}, {count});" };
                 if (dzBelow is not null) lines.Add($"for (int s = 0; s < {count}; s++) {kernel}InputGradient(ref p, {x}, {d}{below});");
                 return lines.ToArray();
-            case Conv2DLayerSpec:
-                return new[] { $"for (int s = 0; s < {count}; s++) {kernel}Backward(ref p, ref g, {x}, {d}{below}, ref scratch);" };
+            case Conv2DLayerSpec c:
+                return BlockEmitter.BackwardCalls(c, next, input, dz, dzBelow, count);
+            case Pool2DLayerSpec l:
+                return dzBelow is null ? System.Array.Empty<string>() : PoolEmitter.BackwardCalls(l, next, input, dz, dzBelow, count);
             default:
-                return dzBelow is null ? System.Array.Empty<string>() : new[] { $"for (int s = 0; s < {count}; s++) {kernel}Backward({x}, {d}{below});" };
+                return System.Array.Empty<string>();
         }
     }
 }

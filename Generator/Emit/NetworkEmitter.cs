@@ -174,6 +174,11 @@ internal static class NetworkEmitter
             ConvEmitter.EmitPadHelper(w);
             w.Line();
         }
+        if (HasBlocks(spec))
+        {
+            BlockEmitter.EmitHelpers(w);
+            w.Line();
+        }
         LossEmitter.Emit(w, spec);
         w.Line();
         EmitChecks(w, spec.Loss == LossKind.SoftmaxCrossEntropy);
@@ -209,8 +214,8 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
-            if (HasConvolution(spec))
-                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - spec.Layers.Max(LayerEmitter.ForwardScratch))};");
+            if (HasBlocks(spec))
+                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - spec.Layers.Max(LayerEmitter.BatchScratch))};");
             string input = "xs";
             int offset = 0;
             foreach (var layer in spec.Layers)
@@ -222,7 +227,7 @@ internal static class NetworkEmitter
                     w.Line($"ref float {output} = ref {Offset("h", offset)};");
                     offset += BatchChunk * layer.OutputSize;
                 }
-                foreach (var line in LayerEmitter.BatchForward(layer, input, output, "count")) w.Line(line);
+                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output, "count")) w.Line(line);
                 input = output;
             }
             if (classifier)
@@ -327,7 +332,7 @@ internal static class NetworkEmitter
             }
             w.Line($"ref float dzA = ref {Offset("ws", offset)}; // ∂E/∂z, alternating between two buffers on the way down");
             if (layerCount > 1) w.Line($"ref float dzB = ref {Offset("ws", offset + BatchChunk * spec.MaxWidth)};");
-            if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("ws", offset + (layerCount > 1 ? 2 : 1) * BatchChunk * spec.MaxWidth)}; // padded inputs and their gradients");
+            if (HasBlocks(spec)) w.Line($"ref float scratch = ref {Offset("ws", offset + (layerCount > 1 ? 2 : 1) * BatchChunk * spec.MaxWidth)}; // the blocks of the convolution and pooling kernels");
             w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
@@ -335,7 +340,7 @@ internal static class NetworkEmitter
             string input = "x";
             foreach (var layer in spec.Layers)
             {
-                foreach (var line in LayerEmitter.BatchForward(layer, input, $"a{layer.Number}", "count")) w.Line(line);
+                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, $"a{layer.Number}", "count")) w.Line(line);
                 input = $"a{layer.Number}";
             }
             string top = $"a{layerCount}";
@@ -354,7 +359,7 @@ internal static class NetworkEmitter
                 string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
                 string dzBelow = dz == "dzA" ? "dzB" : "dzA";
                 string layerInput = k == 1 ? "x" : $"a{k - 1}";
-                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], layerInput, dz, k == 1 ? null : dzBelow, "count")) w.Line(line);
+                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], Next(spec, spec.Layers[k - 1]), layerInput, dz, k == 1 ? null : dzBelow, "count")) w.Line(line);
             }
             w.Close();
         });
@@ -410,8 +415,13 @@ internal static class NetworkEmitter
     /// <summary>Convolution kernels take a scratch reference (empty when they have no padding).</summary>
     private static bool HasConvolution(NetworkSpec spec) => spec.Layers.Any(l => l is Conv2DLayerSpec);
 
-    private static int MaxScratch(NetworkSpec spec)
-        => spec.Layers.Max(l => System.Math.Max(LayerEmitter.ForwardScratch(l), LayerEmitter.BackwardScratch(l)));
+    /// <summary>The batch kernels of convolutions and pooling take a scratch reference (blocks of samples).</summary>
+    private static bool HasBlocks(NetworkSpec spec) => spec.Layers.Any(LayerEmitter.TakesBatchScratch);
+
+    /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
+    private static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
+
+    private static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);
 
     /// <summary>Hidden layer outputs, then forward scratch.</summary>
     private static int PredictWorkspace(NetworkSpec spec)
@@ -420,7 +430,7 @@ internal static class NetworkEmitter
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)
-        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.BatchScratch);
 
     /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)

@@ -53,41 +53,137 @@ internal static class PoolEmitter
     private static string Inverse(Pool2DLayerSpec l)
         => (1.0 / (l.Size * l.Size)).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
 
-    /// <summary>Only emitted when there is a layer below, since pooling has no parameters of its own.</summary>
-    public static void EmitBackward(SourceWriter w, Pool2DLayerSpec l, ActivationKind below)
+    // ---------------------------------------------------------------- batch kernels (blocks of samples, see BlockEmitter)
+
+    public static string[] ForwardCalls(Pool2DLayerSpec l, LayerSpec? next, string input, string output, string count)
+        => new[] { $"{Names.Kernels}.Layer{l.Number}ForwardBatch(ref {input}, ref {output}, {count}, ref scratch, {BlockEmitter.Flags(l, next)});" };
+
+    public static string[] BackwardCalls(Pool2DLayerSpec l, LayerSpec? next, string input, string dz, string dzBelow, string count)
+        => new[] { $"{Names.Kernels}.Layer{l.Number}BackwardBatch(ref {input}, ref {dz}, ref {dzBelow}, {count}, ref scratch, {(BlockEmitter.BlockedOutput(next) ? "true" : "false")});" };
+
+    public static void EmitBatchKernels(SourceWriter w, Pool2DLayerSpec l, ActivationKind? below)
+    {
+        int b = BlockEmitter.MaxLanes * l.InputSize;
+        w.Line($"/// <summary>{Title(l)}, forward over <paramref name=\"count\"/> samples, block after block.</summary>");
+        w.Open($"internal static void Layer{l.Number}ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)");
+        w.Line("int lanes = Lanes;");
+        w.Line($"ref float yBlock = ref At(ref scratch, {b});");
+        w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
+        w.Line($"ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * {l.InputSize}) : ref scratch;");
+        w.Line($"if (!blockedInput) ToBlock(ref x, first, count, lanes, ref scratch, {l.Input.Channels}, {l.Input.Height}, {l.Input.Width}, 0);");
+        w.Line($"ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * {l.OutputSize}) : ref yBlock;");
+        w.Line($"Layer{l.Number}ForwardBlock(ref xb, ref yb);");
+        w.Line($"if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, {l.OutputSize});");
+        w.Close();
+        w.Close();
+        w.Line();
+        EmitForwardBlock(w, l);
+        if (below is not { } activation) return;
+        w.Line();
+        w.Line($"/// <summary>{Title(l)}, backward over <paramref name=\"count\"/> samples: routes dz to {(l.Kind == PoolKind.Max ? "each window's maximum" : "every position of each window, divided by its size")},");
+        w.Line($"/// times f′ of layer {l.Number - 1} ({Activations.Describe(activation)}), into dzBelow (in blocks; the input x is in blocks too).");
+        w.Line("/// </summary>");
+        w.Open($"internal static void Layer{l.Number}BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)");
+        w.Line("int lanes = Lanes;");
+        w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
+        w.Line($"ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * {l.OutputSize}) : ref scratch;");
+        w.Line($"if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref scratch, {l.OutputSize}, 1, 1, 0);");
+        w.Line($"Layer{l.Number}BackwardBlock(ref Row(ref x, b, lanes * {l.InputSize}), ref dzb, ref Row(ref dzBelow, b, lanes * {l.InputSize}));");
+        w.Close();
+        w.Close();
+        w.Line();
+        EmitBackwardBlock(w, l, activation);
+    }
+
+    private static void EmitForwardBlock(SourceWriter w, Pool2DLayerSpec l)
     {
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
-        w.Line($"/// <summary>{Title(l)}, backward for one sample: routes dz to {(l.Kind == PoolKind.Max ? "each window's maximum" : "every position of each window, divided by its size")},");
-        w.Line($"/// then multiplies by f′ of layer {l.Number - 1} ({Activations.Describe(below)}) into dzBelow.");
-        w.Line("/// </summary>");
-        w.Open($"internal static void Layer{l.Number}Backward(ref float x, ref float dz, ref float dzBelow)");
-        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dzBelow, {l.InputSize}).Clear();");
-        w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
-        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
-        w.Open($"for (int ox = 0; ox < {ow}; ox++)");
-        w.Line($"int corner = (c * {h} + oy * {l.Stride}) * {wd} + ox * {l.Stride};");
-        w.Line($"float d = At(ref dz, (c * {oh} + oy) * {ow} + ox);");
-        if (l.Kind == PoolKind.Max)
+        w.Line($"/// <summary>{Title(l)}, for one block of samples (one per lane).</summary>");
+        w.Open($"private static void Layer{l.Number}ForwardBlock(ref float xb, ref float yb)");
+        Isa.EmitBranches(w, isa =>
         {
-            w.Line("ref float window = ref At(ref x, corner);");
-            w.Line("float m = window;");
-            w.Line("int best = 0;");
-            EmitWindow(w, l, "{ float v = At(ref window, k); if (v > m) { m = v; best = k; } }");
-            w.Line("At(ref dzBelow, corner + best) += d;");
-        }
-        else
+            int n = isa.Width;
+            w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
+            w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+            w.Open($"for (int ox = 0; ox < {ow}; ox++)");
+            w.Line($"ref float window = ref At(ref xb, ((c * {h} + oy * {l.Stride}) * {wd} + ox * {l.Stride}) * {n});");
+            w.Line($"var m = {isa.Load("window", "0")};");
+            for (int ky = 0; ky < l.Size; ky++)
+                for (int kx = 0; kx < l.Size; kx++)
+                {
+                    if (ky == 0 && kx == 0) continue;
+                    string at = ((ky * wd + kx) * n).ToString();
+                    w.Line(l.Kind == PoolKind.Max ? $"m = {isa.Vector}.Max(m, {isa.Load("window", at)});" : $"m += {isa.Load("window", at)};");
+                }
+            string value = l.Kind == PoolKind.Max ? "m" : $"m * {Inverse(l)}";
+            w.Line(isa.Store(value, "yb", $"((c * {oh} + oy) * {ow} + ox) * {n}"));
+            w.Close();
+            w.Close();
+            w.Close();
+        });
+        w.Close();
+    }
+
+    private static void EmitBackwardBlock(SourceWriter w, Pool2DLayerSpec l, ActivationKind below)
+    {
+        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
+        // Windows that tile the input exactly: every input position gets exactly one value, stored once, f′ included.
+        bool tiles = l.Stride == l.Size && oh * l.Size == h && ow * l.Size == wd;
+        w.Line($"/// <summary>{Title(l)}, backward for one block of samples{(l.Kind == PoolKind.Max ? " (the first maximum of each window, per lane, takes the gradient)" : "")}.</summary>");
+        w.Open($"private static void Layer{l.Number}BackwardBlock(ref float xb, ref float dzb, ref float dxb)");
+        Isa.EmitBranches(w, isa =>
         {
-            w.Line($"d *= {Inverse(l)};");
-            EmitWindow(w, l, "At(ref dzBelow, corner + k) += d;");
-        }
-        w.Close();
-        w.Close();
-        w.Close();
-        if (below != ActivationKind.Identity)
-        {
-            w.Line($"// Times f′ of the layer below ({Activations.Describe(below)}), from its output x.");
-            w.Line($"for (int k = 0; k < {l.InputSize}; k++) At(ref dzBelow, k) = {Activations.ScalarDerivativeTimes(below, "At(ref x, k)", "At(ref dzBelow, k)")};");
-        }
+            int n = isa.Width;
+            if (!tiles)
+            {
+                w.Line($"// The windows {(l.Stride < l.Size ? "overlap" : "leave gaps")}: clear, add, then f′ in a pass of its own.");
+                w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dxb, {l.InputSize * n}).Clear();");
+            }
+            w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
+            w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+            w.Open($"for (int ox = 0; ox < {ow}; ox++)");
+            w.Line($"int corner = ((c * {h} + oy * {l.Stride}) * {wd} + ox * {l.Stride}) * {n};");
+            w.Line($"ref float window = ref At(ref xb, corner);");
+            w.Line($"ref float target = ref At(ref dxb, corner);");
+            w.Line($"var d = {isa.Load("dzb", $"((c * {oh} + oy) * {ow} + ox) * {n}")};");
+            int k = 0, last = l.Size * l.Size - 1;
+            bool needX = l.Kind == PoolKind.Max || (tiles && below != ActivationKind.Identity);
+            for (int ky = 0; ky < l.Size; ky++)
+                for (int kx = 0; kx < l.Size; kx++, k++)
+                    if (needX) w.Line($"var x{k} = {isa.Load("window", ((ky * wd + kx) * n).ToString())};");
+            if (l.Kind == PoolKind.Max)
+            {
+                w.Line("var m = x0;");
+                for (int i = 1; i <= last; i++) w.Line($"m = {isa.Vector}.Max(m, x{i});");
+                if (last > 0) w.Line($"var taken = {isa.VectorOfFloat}.Zero;");
+            }
+            else w.Line($"d *= {Inverse(l)};");
+            k = 0;
+            for (int ky = 0; ky < l.Size; ky++)
+                for (int kx = 0; kx < l.Size; kx++, k++)
+                {
+                    string at = ((ky * wd + kx) * n).ToString();
+                    string value = "d";
+                    if (l.Kind == PoolKind.Max)
+                    {
+                        w.Line($"var e{k} = {(k == 0 ? $"{isa.Vector}.Equals(x0, m)" : $"{isa.Vector}.AndNot({isa.Vector}.Equals(x{k}, m), taken)")};");
+                        if (k < last) w.Line($"taken |= e{k};");
+                        value = $"(d & e{k})";
+                    }
+                    if (tiles) w.Line(isa.Store(Activations.VectorDerivativeTimes(isa, below, $"x{k}", value), "target", at));
+                    else w.Line(isa.Store($"{isa.Load("target", at)} + {value}", "target", at));
+                }
+            w.Close();
+            w.Close();
+            w.Close();
+            if (!tiles && below != ActivationKind.Identity)
+            {
+                w.Line($"// Times f′ of the layer below ({Activations.Describe(below)}), from its output x.");
+                w.Open($"for (int k = 0; k < {l.InputSize * n}; k += {n})");
+                w.Line(isa.Store(Activations.VectorDerivativeTimes(isa, below, isa.Load("xb", "k"), isa.Load("dxb", "k")), "dxb", "k"));
+                w.Close();
+            }
+        });
         w.Close();
     }
 }

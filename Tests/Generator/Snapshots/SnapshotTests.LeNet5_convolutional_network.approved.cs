@@ -56,9 +56,9 @@ namespace Models
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 9108;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
-        private const int PredictBatchWorkspaceSize = 518400;
+        private const int PredictBatchWorkspaceSize = 722496;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-        private const int TrainingWorkspaceSize = 1122176;
+        private const int TrainingWorkspaceSize = 1325248;
 
         // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
         [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
@@ -145,13 +145,13 @@ namespace Models
                 ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
                 ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 517376);
                 ref float h1 = ref h;
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref xs, s, 784), ref GeneratedKernels.Row(ref h1, s, 4704), ref scratch);
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, ref scratch, false, true);
                 ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 301056);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref h1, s, 4704), ref GeneratedKernels.Row(ref h2, s, 1176));
+                GeneratedKernels.Layer2ForwardBatch(ref h1, ref h2, count, ref scratch, true, true);
                 ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 376320);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref h2, s, 1176), ref GeneratedKernels.Row(ref h3, s, 1600), ref scratch);
+                GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count, ref scratch, true, true);
                 ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 478720);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref h3, s, 1600), ref GeneratedKernels.Row(ref h4, s, 400));
+                GeneratedKernels.Layer4ForwardBatch(ref h3, ref h4, count, ref scratch, true, false);
                 ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 504320);
                 GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
                 ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 512000);
@@ -231,16 +231,16 @@ namespace Models
             ref float a7 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 517376); // outputs of layer 7, [64, 10]
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 518016); // ∂E/∂z, alternating between two buffers on the way down
             ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 819072);
-            ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 1120128); // padded inputs and their gradients
+            ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 1120128); // the blocks of the convolution and pooling kernels
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
                 ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Forward(ref p, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref a1, s, 4704), ref scratch);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Forward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref a2, s, 1176));
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Forward(ref p, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref a3, s, 1600), ref scratch);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Forward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref a4, s, 400));
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, ref scratch, false, true);
+                GeneratedKernels.Layer2ForwardBatch(ref a1, ref a2, count, ref scratch, true, true);
+                GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count, ref scratch, true, true);
+                GeneratedKernels.Layer4ForwardBatch(ref a3, ref a4, count, ref scratch, true, false);
                 GeneratedKernels.Layer5ForwardBatch(ref p, ref a4, ref a5, count);
                 GeneratedKernels.Layer6ForwardBatch(ref p, ref a5, ref a6, count);
                 GeneratedKernels.Layer7ForwardBatch(ref p, ref a6, ref a7, count);
@@ -258,10 +258,10 @@ namespace Models
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
                 GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer4Backward(ref GeneratedKernels.Row(ref a3, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 400), ref GeneratedKernels.Row(ref dzA, s, 1600));
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer3Backward(ref p, ref g, ref GeneratedKernels.Row(ref a2, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 1600), ref GeneratedKernels.Row(ref dzB, s, 1176), ref scratch);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer2Backward(ref GeneratedKernels.Row(ref a1, s, 4704), ref GeneratedKernels.Row(ref dzB, s, 1176), ref GeneratedKernels.Row(ref dzA, s, 4704));
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer1Backward(ref p, ref g, ref GeneratedKernels.Row(ref x, s, 784), ref GeneratedKernels.Row(ref dzA, s, 4704), ref scratch);
+                GeneratedKernels.Layer4BackwardBatch(ref a3, ref dzB, ref dzA, count, ref scratch, false);
+                GeneratedKernels.Layer3BackwardBatch(ref p, ref g, ref a2, ref dzA, ref dzB, count, ref scratch, true, true);
+                GeneratedKernels.Layer2BackwardBatch(ref a1, ref dzB, ref dzA, count, ref scratch, true);
+                GeneratedKernels.Layer1BackwardBatch(ref p, ref g, ref x, ref dzA, count, ref scratch, false, true);
             }
             return (float)(loss / batch);
         }
@@ -288,56 +288,150 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: each output row of 28 is 1 vector(s) of 16 and a scalar tail of 12;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 16-float vectors along each output row of 28 (the last one at 12, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
+                        const int oc0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector512.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                global::System.Runtime.Intrinsics.Vector512<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(12 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(ox));
-                            }
-                            for (int ox = 16; ox < 28; ox++)
-                            {
-                                float s = bias;
-                                for (int ic = 0; ic < 1; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
-                                    }
-                                }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3920));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3920));
                             }
                         }
                     }
@@ -345,70 +439,288 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: each output row of 28 is 3 vector(s) of 8 and a scalar tail of 4;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 8-float vectors along each output row of 28 (the last one at 20, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
+                        const int oc0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
+                            for (int ox = 0; ox < 16; ox += 16)
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16)), a2);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(9)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(17)), a2);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(10)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(18)), a2);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(11)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(19)), a2);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(12)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20)), a2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3920));
                             }
-                            for (int ox = 24; ox < 28; ox++)
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(20 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3920));
                             }
                         }
                     }
@@ -416,168 +728,417 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: each output row of 28 is 7 vector(s) of 4;
-                    // up to 4 vectors of outputs stay in registers while the 1×5×5 window accumulates.
-                    for (int oc = 0; oc < 6; oc++)
+                    // 4-float vectors along each output row of 28; tiles of 6 filter(s) × 2 vector(s) in registers.
                     {
-                        ref float wo = ref At(ref w, oc * 25);
-                        float bias = At(ref b, oc);
+                        const int oc0 = 0;
                         for (int oy = 0; oy < 28; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 28 + oy) * 28);
+                            ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
                             ref float xrow = ref At(ref xp, oy * 32);
+                            ref float wo = ref At(ref w, oc0 * 25);
+                            for (int ox = 0; ox < 24; ox += 8)
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a3 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a3);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(9)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(13)), a3);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(10)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(14)), a3);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(11)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(15)), a3);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16)), a3);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3920));
                             }
                             {
-                                const int ox = 16;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a2 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 1; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a2);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(9)), a2);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(10)), a2);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(11)), a2);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12)), a2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(24 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3920));
                             }
                         }
                     }
                 }
             }
 
-            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W and ∂E/∂b to g.
-            /// </summary>
-            internal static void Layer1Backward(ref float p, ref float g, ref float x, ref float dz, ref float scratch)
+            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, forward over <paramref name="count"/> samples, block after block.</summary>
+            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
-                ref float gw = ref At(ref g, Layer1Weights);
-                ref float gb = ref At(ref g, Layer1Bias);
-                // ∂E/∂b[o] += Σ dz[o, :, :]
-                for (int oc = 0; oc < 6; oc++)
+                int lanes = Lanes;
+                ref float xPadded = ref scratch; // [1, 32, 32] × lanes
+                ref float yBlock = ref At(ref scratch, 16384); // the output block when the output is row-major
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref xPadded, lanes * 1024).Clear(); // the zero border, never written after
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
-                    float sum = 0f;
-                    for (int k = 0; k < 784; k++) sum += At(ref dz, oc * 784 + k);
-                    At(ref gb, oc) += sum;
+                    ref float xb = ref xPadded;
+                    if (blockedInput) PadBlock(ref Row(ref x, b, lanes * 784), ref xPadded, 1, 28, 28, 2, lanes);
+                    else ToBlock(ref x, first, count, lanes, ref xPadded, 1, 28, 28, 2);
+                    ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 4704) : ref yBlock;
+                    Layer1ForwardBlock(ref p, ref xb, ref yb);
+                    if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 4704);
                 }
-                // Copy the input into a zero-padded [1, 32, 32] buffer.
-                ref float xp = ref scratch;
-                Pad(ref x, ref xp, 1, 28, 28, 2);
-                // ∂E/∂W[o, c, u, v] += Σ_i Σ_j dz[o, i, j] · xp[c, i·S + u, j·S + v]
+            }
+
+            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>
+            private static void Layer1ForwardBlock(ref float p, ref float xb, ref float yb)
+            {
+                ref float w = ref At(ref p, Layer1Weights);
+                ref float bias = ref At(ref p, Layer1Bias);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 6; oc++)
+                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                     {
-                        for (int ic = 0; ic < 1; ic++)
+                        const int r0 = 0;
+                        for (int oy = 0; oy < 28; oy++)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 16);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 512);
+                            ref float wrow = ref At(ref w, r0 * 25);
+                            for (int ox = 0; ox < 28; ox += 2)
                             {
-                                var a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                float t2 = 0f;
-                                float t3 = 0f;
-                                float t4 = 0f;
-                                for (int oy = 0; oy < 28; oy++)
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5));
+                                global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                global::System.Runtime.Intrinsics.Vector512<float> k;
+                                for (int c = 0; c < 1; c++)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 28 + oy) * 28);
-                                    ref float xr = ref At(ref xp, (ic * 32 + oy + ky) * 32);
-                                    for (int ox = 0; ox < 16; ox += 16)
+                                    for (int ky = 0; ky < 5; ky++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
-                                    }
-                                    for (int ox = 16; ox < 28; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        t0 += d * At(ref xr, ox + 0);
-                                        t1 += d * At(ref xr, ox + 1);
-                                        t2 += d * At(ref xr, ox + 2);
-                                        t3 += d * At(ref xr, ox + 3);
-                                        t4 += d * At(ref xr, ox + 4);
+                                        ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 16);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                        x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                ref float gr = ref At(ref gw, ((oc * 1 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector512.Sum(a0) + t0;
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector512.Sum(a1) + t1;
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector512.Sum(a2) + t2;
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector512.Sum(a3) + t3;
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector512.Sum(a4) + t4;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12544));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12560));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25088));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25104));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37632));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37648));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50176));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50192));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62720));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62736));
                             }
                         }
                     }
@@ -585,52 +1146,151 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 6; oc++)
+                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                     {
-                        for (int ic = 0; ic < 1; ic++)
+                        const int r0 = 0;
+                        for (int oy = 0; oy < 28; oy++)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 8);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 256);
+                            ref float wrow = ref At(ref w, r0 * 25);
+                            for (int ox = 0; ox < 28; ox += 2)
                             {
-                                var a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                float t2 = 0f;
-                                float t3 = 0f;
-                                float t4 = 0f;
-                                for (int oy = 0; oy < 28; oy++)
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
+                                for (int c = 0; c < 1; c++)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 28 + oy) * 28);
-                                    ref float xr = ref At(ref xp, (ic * 32 + oy + ky) * 32);
-                                    for (int ox = 0; ox < 24; ox += 8)
+                                    for (int ky = 0; ky < 5; ky++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
-                                    }
-                                    for (int ox = 24; ox < 28; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        t0 += d * At(ref xr, ox + 0);
-                                        t1 += d * At(ref xr, ox + 1);
-                                        t2 += d * At(ref xr, ox + 2);
-                                        t3 += d * At(ref xr, ox + 3);
-                                        t4 += d * At(ref xr, ox + 4);
+                                        ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 8);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                ref float gr = ref At(ref gw, ((oc * 1 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0) + t0;
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector256.Sum(a1) + t1;
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector256.Sum(a2) + t2;
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector256.Sum(a3) + t3;
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector256.Sum(a4) + t4;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6272));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6280));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12544));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12552));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18816));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18824));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25088));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25096));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31360));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31368));
                             }
                         }
                     }
@@ -638,40 +1298,429 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 6; oc++)
+                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
+                    {
+                        const int r0 = 0;
+                        for (int oy = 0; oy < 28; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 4);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 128);
+                            ref float wrow = ref At(ref w, r0 * 25);
+                            for (int ox = 0; ox < 28; ox += 2)
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
+                                for (int c = 0; c < 1; c++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 4);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 26));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 51));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 76));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 101));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 126));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 27));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 52));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 77));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 102));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 127));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 28));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 53));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 78));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 103));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 128));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 29));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 54));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 79));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 104));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 129));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3140));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6272));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6276));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9408));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9412));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12544));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12548));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15680));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15684));
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, backward over <paramref name="count"/> samples: adds ∂E/∂W and ∂E/∂b to g.
+            /// </summary>
+            internal static void Layer1BackwardBatch(ref float p, ref float g, ref float x, ref float dz, int count, ref float scratch, bool blockedInput, bool blockedOutput)
+            {
+                int lanes = Lanes;
+                ref float xPadded = ref scratch; // [1, 32, 32] × lanes
+                ref float dzBlock = ref At(ref scratch, 16384); // ∂E/∂z as a block when it arrives row-major
+                ref float dzDilated = ref At(ref scratch, 91648); // [6, 34, 34] × lanes: ∂E/∂z spread by the stride, zero-bordered
+                ref float sums = ref At(ref scratch, 202624); // [156] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref sums, lanes * 156).Clear();
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref xPadded, lanes * 1024).Clear();
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
+                {
+                    ref float xb = ref xPadded;
+                    if (blockedInput) PadBlock(ref Row(ref x, b, lanes * 784), ref xPadded, 1, 28, 28, 2, lanes);
+                    else ToBlock(ref x, first, count, lanes, ref xPadded, 1, 28, 28, 2);
+                    ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * 4704) : ref dzBlock;
+                    if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref dzBlock, 4704, 1, 1, 0);
+                    Layer1WeightGradientBlock(ref dzb, ref xb, ref sums);
+                }
+                // Reduce the lanes: weights then bias, contiguous in g.
+                ref float gl = ref At(ref g, Layer1Weights);
+                for (int i = 0; i < 156; i++)
+                {
+                    ref float lane = ref At(ref sums, i * lanes);
+                    float s = 0f;
+                    for (int j = 0; j < lanes; j++) s += At(ref lane, j);
+                    At(ref gl, i) += s;
+                }
+            }
+
+            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: adds Σ dz[o, i, j]·xp[c, i·S + u, j·S + v] over one block to the per-lane sums of ∂E/∂W[o, c, u, v] (and Σ dz[o] to those of ∂E/∂b).</summary>
+            private static void Layer1WeightGradientBlock(ref float dzb, ref float xb, ref float sums)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 6; r0 += 2)
                     {
                         for (int ic = 0; ic < 1; ic++)
                         {
                             for (int ky = 0; ky < 5; ky++)
                             {
-                                var a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int oy = 0; oy < 28; oy++)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 28 + oy) * 28);
-                                    ref float xr = ref At(ref xp, (ic * 32 + oy + ky) * 32);
-                                    for (int ox = 0; ox < 28; ox += 4)
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    for (int oy = 0; oy < 28; oy++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
+                                        ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 16);
+                                        ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 16);
+                                        for (int ox = 0; ox < 28; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16 + 12544));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 16));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 32));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 48));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 64));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
+                                        }
                                     }
+                                    ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 80);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(16)) + a0_1, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(32)) + a0_2, ref sr, (nuint)(32));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(48)) + a0_3, ref sr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(64)) + a0_4, ref sr, (nuint)(64));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(400)) + a1_0, ref sr, (nuint)(400));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(416)) + a1_1, ref sr, (nuint)(416));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(432)) + a1_2, ref sr, (nuint)(432));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(448)) + a1_3, ref sr, (nuint)(448));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(464)) + a1_4, ref sr, (nuint)(464));
                                 }
-                                ref float gr = ref At(ref gw, ((oc * 1 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector128.Sum(a0);
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector128.Sum(a1);
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector128.Sum(a2);
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector128.Sum(a3);
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector128.Sum(a4);
                             }
                         }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 6; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 12544);
+                        var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int k = 0; k < 784; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16));
+                            s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 16));
+                            s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 32));
+                            s3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 48));
+                        }
+                        ref float sb = ref At(ref sums, (150 + oc) * 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 6; r0 += 2)
+                    {
+                        for (int ic = 0; ic < 1; ic++)
+                        {
+                            for (int ky = 0; ky < 5; ky++)
+                            {
+                                {
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    for (int oy = 0; oy < 28; oy++)
+                                    {
+                                        ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 8);
+                                        ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 8);
+                                        for (int ox = 0; ox < 28; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8 + 6272));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 8));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 16));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 24));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 32));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
+                                        }
+                                    }
+                                    ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 40);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(8)) + a0_1, ref sr, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(16)) + a0_2, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(24)) + a0_3, ref sr, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(32)) + a0_4, ref sr, (nuint)(32));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(200)) + a1_0, ref sr, (nuint)(200));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(208)) + a1_1, ref sr, (nuint)(208));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(216)) + a1_2, ref sr, (nuint)(216));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(224)) + a1_3, ref sr, (nuint)(224));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(232)) + a1_4, ref sr, (nuint)(232));
+                                }
+                            }
+                        }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 6; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 6272);
+                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int k = 0; k < 784; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8));
+                            s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 8));
+                            s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 16));
+                            s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 24));
+                        }
+                        ref float sb = ref At(ref sums, (150 + oc) * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 6; r0 += 2)
+                    {
+                        for (int ic = 0; ic < 1; ic++)
+                        {
+                            for (int ky = 0; ky < 5; ky++)
+                            {
+                                {
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    for (int oy = 0; oy < 28; oy++)
+                                    {
+                                        ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 4);
+                                        ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 4);
+                                        for (int ox = 0; ox < 28; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4 + 3136));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 4));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 8));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 12));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 16));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
+                                        }
+                                    }
+                                    ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 20);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(4)) + a0_1, ref sr, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(8)) + a0_2, ref sr, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(12)) + a0_3, ref sr, (nuint)(12));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(16)) + a0_4, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(100)) + a1_0, ref sr, (nuint)(100));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(104)) + a1_1, ref sr, (nuint)(104));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(108)) + a1_2, ref sr, (nuint)(108));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(112)) + a1_3, ref sr, (nuint)(112));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(116)) + a1_4, ref sr, (nuint)(116));
+                                }
+                            }
+                        }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 6; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 3136);
+                        var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int k = 0; k < 784; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4));
+                            s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 4));
+                            s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 8));
+                            s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 12));
+                        }
+                        ref float sb = ref At(ref sums, (150 + oc) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
                     }
                 }
             }
@@ -703,39 +1752,211 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, backward for one sample: routes dz to each window's maximum,
-            /// then multiplies by f′ of layer 1 (ReLU) into dzBelow.
-            /// </summary>
-            internal static void Layer2Backward(ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, forward over <paramref name="count"/> samples, block after block.</summary>
+            internal static void Layer2ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dzBelow, 4704).Clear();
-                for (int c = 0; c < 6; c++)
+                int lanes = Lanes;
+                ref float yBlock = ref At(ref scratch, 75264);
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
-                    for (int oy = 0; oy < 14; oy++)
+                    ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 4704) : ref scratch;
+                    if (!blockedInput) ToBlock(ref x, first, count, lanes, ref scratch, 6, 28, 28, 0);
+                    ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 1176) : ref yBlock;
+                    Layer2ForwardBlock(ref xb, ref yb);
+                    if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 1176);
+                }
+            }
+
+            /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, for one block of samples (one per lane).</summary>
+            private static void Layer2ForwardBlock(ref float xb, ref float yb)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    for (int c = 0; c < 6; c++)
                     {
-                        for (int ox = 0; ox < 14; ox++)
+                        for (int oy = 0; oy < 14; oy++)
                         {
-                            int corner = (c * 28 + oy * 2) * 28 + ox * 2;
-                            float d = At(ref dz, (c * 14 + oy) * 14 + ox);
-                            ref float window = ref At(ref x, corner);
-                            float m = window;
-                            int best = 0;
-                            for (int kx = 0; kx < 2; kx++)
+                            for (int ox = 0; ox < 14; ox++)
                             {
-                                int k = kx;
-                                { float v = At(ref window, k); if (v > m) { m = v; best = k; } }
+                                ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 16);
+                                var m = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16)));
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(448)));
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(464)));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 16));
                             }
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = 28 + kx;
-                                { float v = At(ref window, k); if (v > m) { m = v; best = k; } }
-                            }
-                            At(ref dzBelow, corner + best) += d;
                         }
                     }
                 }
-                // Times f′ of the layer below (ReLU), from its output x.
-                for (int k = 0; k < 4704; k++) At(ref dzBelow, k) = (At(ref x, k) > 0f ? At(ref dzBelow, k) : 0f);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            for (int ox = 0; ox < 14; ox++)
+                            {
+                                ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 8);
+                                var m = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8)));
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(224)));
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(232)));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 8));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            for (int ox = 0; ox < 14; ox++)
+                            {
+                                ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 4);
+                                var m = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4)));
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(112)));
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(116)));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 4));
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, backward over <paramref name="count"/> samples: routes dz to each window's maximum,
+            /// times f′ of layer 1 (ReLU), into dzBelow (in blocks; the input x is in blocks too).
+            /// </summary>
+            internal static void Layer2BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)
+            {
+                int lanes = Lanes;
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
+                {
+                    ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * 1176) : ref scratch;
+                    if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref scratch, 1176, 1, 1, 0);
+                    Layer2BackwardBlock(ref Row(ref x, b, lanes * 4704), ref dzb, ref Row(ref dzBelow, b, lanes * 4704));
+                }
+            }
+
+            /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, backward for one block of samples (the first maximum of each window, per lane, takes the gradient).</summary>
+            private static void Layer2BackwardBlock(ref float xb, ref float dzb, ref float dxb)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            for (int ox = 0; ox < 14; ox++)
+                            {
+                                int corner = ((c * 28 + oy * 2) * 28 + ox * 2) * 16;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 16));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16));
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(448));
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(464));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(16));
+                                var e2 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(448));
+                                var e3 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(464));
+                            }
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            for (int ox = 0; ox < 14; ox++)
+                            {
+                                int corner = ((c * 28 + oy * 2) * 28 + ox * 2) * 8;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 8));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8));
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(224));
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(232));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(8));
+                                var e2 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(224));
+                                var e3 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(232));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            for (int ox = 0; ox < 14; ox++)
+                            {
+                                int corner = ((c * 28 + oy * 2) * 28 + ox * 2) * 4;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 4));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4));
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(112));
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(116));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(4));
+                                var e2 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(112));
+                                var e3 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(116));
+                            }
+                        }
+                    }
+                }
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>
@@ -747,56 +1968,258 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 8-float vectors: each output row of 10 is 1 vector(s) of 8 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
-                            for (int ox = 8; ox < 10; ox++)
+                        }
+                    }
+                    {
+                        const int oc0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
                             }
                         }
                     }
@@ -804,56 +2227,258 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: each output row of 10 is 1 vector(s) of 8 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector256.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr), a0);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(4)), a0);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
-                            for (int ox = 8; ox < 10; ox++)
+                        }
+                    }
+                    {
+                        const int oc0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
                             }
                         }
                     }
@@ -861,291 +2486,473 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: each output row of 10 is 2 vector(s) of 4 and a scalar tail of 2;
-                    // up to 4 vectors of outputs stay in registers while the 6×5×5 window accumulates.
-                    for (int oc = 0; oc < 16; oc++)
+                    // 4-float vectors along each output row of 10 (the last one at 6, overlapping); tiles of 3 filter(s) × 3 vector(s) in registers.
+                    for (int oc0 = 0; oc0 < 15; oc0 += 3)
                     {
-                        ref float wo = ref At(ref w, oc * 150);
-                        float bias = At(ref b, oc);
                         for (int oy = 0; oy < 10; oy++)
                         {
-                            ref float yrow = ref At(ref y, (oc * 10 + oy) * 10);
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
                             ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                const int ox = 0;
-                                var a0 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
-                                var a1 = global::System.Runtime.Intrinsics.Vector128.Create(bias);
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a1_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                var a2_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 2));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        var w0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a1);
-                                        var w1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(1)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(5)), a1);
-                                        var w2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(2)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6)), a1);
-                                        var w3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(3)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(7)), a1);
-                                        var w4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8)), a1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a1_2);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 200));
                             }
-                            for (int ox = 8; ox < 10; ox++)
+                        }
+                    }
+                    {
+                        const int oc0 = 15;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                            ref float xrow = ref At(ref xp, oy * 14);
+                            ref float wo = ref At(ref w, oc0 * 150);
                             {
-                                float s = bias;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                var a0_2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> x2;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int ic = 0; ic < 6; ic++)
                                 {
                                     for (int ky = 0; ky < 5; ky++)
                                     {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14 + ox);
+                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                         ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        s += At(ref wr, 0) * At(ref xr, 0);
-                                        s += At(ref wr, 1) * At(ref xr, 1);
-                                        s += At(ref wr, 2) * At(ref xr, 2);
-                                        s += At(ref wr, 3) * At(ref xr, 3);
-                                        s += At(ref wr, 4) * At(ref xr, 4);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
+                                        x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                     }
                                 }
-                                At(ref yrow, ox) = global::System.MathF.Max(s, 0f);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
                             }
                         }
                     }
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, backward for one sample: given dz = ∂E/∂z, adds ∂E/∂W and ∂E/∂b to g
-            /// and writes ∂E/∂z of layer 2 (f′ of its identity times the scattered Wᵀ·dz) to dzBelow.
-            /// </summary>
-            internal static void Layer3Backward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, ref float scratch)
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, forward over <paramref name="count"/> samples, block after block.</summary>
+            internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
-                ref float gw = ref At(ref g, Layer3Weights);
-                ref float gb = ref At(ref g, Layer3Bias);
-                // ∂E/∂b[o] += Σ dz[o, :, :]
-                for (int oc = 0; oc < 16; oc++)
+                int lanes = Lanes;
+                ref float xPadded = ref scratch; // [6, 14, 14] × lanes
+                ref float yBlock = ref At(ref scratch, 18816); // the output block when the output is row-major
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
-                    float sum = 0f;
-                    for (int k = 0; k < 100; k++) sum += At(ref dz, oc * 100 + k);
-                    At(ref gb, oc) += sum;
+                    ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 1176) : ref xPadded;
+                    if (!blockedInput) ToBlock(ref x, first, count, lanes, ref xPadded, 6, 14, 14, 0);
+                    ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 1600) : ref yBlock;
+                    Layer3ForwardBlock(ref p, ref xb, ref yb);
+                    if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 1600);
                 }
-                ref float xp = ref x;
-                // ∂E/∂W[o, c, u, v] += Σ_i Σ_j dz[o, i, j] · xp[c, i·S + u, j·S + v]
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // 8-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 16; oc++)
-                    {
-                        for (int ic = 0; ic < 6; ic++)
-                        {
-                            for (int ky = 0; ky < 5; ky++)
-                            {
-                                var a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                float t2 = 0f;
-                                float t3 = 0f;
-                                float t4 = 0f;
-                                for (int oy = 0; oy < 10; oy++)
-                                {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 8)
-                                    {
-                                        var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
-                                    }
-                                    for (int ox = 8; ox < 10; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        t0 += d * At(ref xr, ox + 0);
-                                        t1 += d * At(ref xr, ox + 1);
-                                        t2 += d * At(ref xr, ox + 2);
-                                        t3 += d * At(ref xr, ox + 3);
-                                        t4 += d * At(ref xr, ox + 4);
-                                    }
-                                }
-                                ref float gr = ref At(ref gw, ((oc * 6 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0) + t0;
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector256.Sum(a1) + t1;
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector256.Sum(a2) + t2;
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector256.Sum(a3) + t3;
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector256.Sum(a4) + t4;
-                            }
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 16; oc++)
-                    {
-                        for (int ic = 0; ic < 6; ic++)
-                        {
-                            for (int ky = 0; ky < 5; ky++)
-                            {
-                                var a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                float t2 = 0f;
-                                float t3 = 0f;
-                                float t4 = 0f;
-                                for (int oy = 0; oy < 10; oy++)
-                                {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 8)
-                                    {
-                                        var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
-                                    }
-                                    for (int ox = 8; ox < 10; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        t0 += d * At(ref xr, ox + 0);
-                                        t1 += d * At(ref xr, ox + 1);
-                                        t2 += d * At(ref xr, ox + 2);
-                                        t3 += d * At(ref xr, ox + 3);
-                                        t4 += d * At(ref xr, ox + 4);
-                                    }
-                                }
-                                ref float gr = ref At(ref gw, ((oc * 6 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0) + t0;
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector256.Sum(a1) + t1;
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector256.Sum(a2) + t2;
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector256.Sum(a3) + t3;
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector256.Sum(a4) + t4;
-                            }
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors: for each (o, c, u), one accumulator per kernel column v, summed along every output row.
-                    for (int oc = 0; oc < 16; oc++)
-                    {
-                        for (int ic = 0; ic < 6; ic++)
-                        {
-                            for (int ky = 0; ky < 5; ky++)
-                            {
-                                var a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                float t0 = 0f;
-                                float t1 = 0f;
-                                float t2 = 0f;
-                                float t3 = 0f;
-                                float t4 = 0f;
-                                for (int oy = 0; oy < 10; oy++)
-                                {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 4)
-                                    {
-                                        var d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox));
-                                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox)), a0);
-                                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1)), a1);
-                                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2)), a2);
-                                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3)), a3);
-                                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4)), a4);
-                                    }
-                                    for (int ox = 8; ox < 10; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        t0 += d * At(ref xr, ox + 0);
-                                        t1 += d * At(ref xr, ox + 1);
-                                        t2 += d * At(ref xr, ox + 2);
-                                        t3 += d * At(ref xr, ox + 3);
-                                        t4 += d * At(ref xr, ox + 4);
-                                    }
-                                }
-                                ref float gr = ref At(ref gw, ((oc * 6 + ic) * 5 + ky) * 5);
-                                At(ref gr, 0) += global::System.Runtime.Intrinsics.Vector128.Sum(a0) + t0;
-                                At(ref gr, 1) += global::System.Runtime.Intrinsics.Vector128.Sum(a1) + t1;
-                                At(ref gr, 2) += global::System.Runtime.Intrinsics.Vector128.Sum(a2) + t2;
-                                At(ref gr, 3) += global::System.Runtime.Intrinsics.Vector128.Sum(a3) + t3;
-                                At(ref gr, 4) += global::System.Runtime.Intrinsics.Vector128.Sum(a4) + t4;
-                            }
-                        }
-                    }
-                }
+            }
+
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>
+            private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb)
+            {
                 ref float w = ref At(ref p, Layer3Weights);
-                // ∂E/∂x: every output's dz flows back through its window, W[o]·dz[o, i, j] added onto the (padded) input positions.
-                ref float dxp = ref dzBelow;
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dxp, 1176).Clear();
+                ref float bias = ref At(ref p, Layer3Bias);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 8-float vectors: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.
-                    for (int oc = 0; oc < 16; oc++)
+                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
+                    // The 6 input channels in groups of up to 3, so that the input rows a row of tiles reads stay in L1.
+                    for (int c0 = 0; c0 < 6; c0 += 3)
                     {
-                        for (int ic = 0; ic < 6; ic++)
+                        int c1 = global::System.Math.Min(c0 + 3, 6);
+                        bool first = c0 == 0, last = c1 == 6;
+                        for (int r0 = 0; r0 < 12; r0 += 6)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            for (int oy = 0; oy < 10; oy++)
                             {
-                                ref float wr = ref At(ref w, ((oc * 6 + ic) * 5 + ky) * 5);
-                                float s0 = At(ref wr, 0);
-                                float s1 = At(ref wr, 1);
-                                float s2 = At(ref wr, 2);
-                                float s3 = At(ref wr, 3);
-                                float s4 = At(ref wr, 4);
-                                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(s0);
-                                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(s1);
-                                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(s2);
-                                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(s3);
-                                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(s4);
-                                for (int oy = 0; oy < 10; oy++)
+                                ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
+                                ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
+                                ref float wrow = ref At(ref w, r0 * 150);
+                                for (int ox = 0; ox < 10; ox += 2)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float pr = ref At(ref dxp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 8)
+                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
+                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
+                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
+                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
+                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6400));
+                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6416));
+                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8000));
+                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8016));
+                                    global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                    global::System.Runtime.Intrinsics.Vector512<float> k;
+                                    for (int c = c0; c < c1; c++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v0, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox))), ref pr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v1, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 1))), ref pr, (nuint)(ox + 1));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v2, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 2))), ref pr, (nuint)(ox + 2));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v3, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 3))), ref pr, (nuint)(ox + 3));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v4, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 4))), ref pr, (nuint)(ox + 4));
+                                        for (int ky = 0; ky < 5; ky++)
+                                        {
+                                            ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 16);
+                                            ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 600));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 750));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 601));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 751));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 602));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 752));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 603));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 753));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 604));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 754));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        }
                                     }
-                                    for (int ox = 8; ox < 10; ox++)
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_0, ref orow, (nuint)(ox * 16 + 6400));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_1, ref orow, (nuint)(ox * 16 + 6416));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_0, ref orow, (nuint)(ox * 16 + 8000));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_1, ref orow, (nuint)(ox * 16 + 8016));
+                                }
+                            }
+                        }
+                        {
+                            const int r0 = 12;
+                            for (int oy = 0; oy < 10; oy++)
+                            {
+                                ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
+                                ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
+                                ref float wrow = ref At(ref w, r0 * 150);
+                                for (int ox = 0; ox < 10; ox += 2)
+                                {
+                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
+                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
+                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
+                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
+                                    global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                    global::System.Runtime.Intrinsics.Vector512<float> k;
+                                    for (int c = c0; c < c1; c++)
                                     {
-                                        float d = At(ref dr, ox);
-                                        At(ref pr, ox + 0) += s0 * d;
-                                        At(ref pr, ox + 1) += s1 * d;
-                                        At(ref pr, ox + 2) += s2 * d;
-                                        At(ref pr, ox + 3) += s3 * d;
-                                        At(ref pr, ox + 4) += s4 * d;
+                                        for (int ky = 0; ky < 5; ky++)
+                                        {
+                                            ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 16);
+                                            ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                        }
                                     }
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
                                 }
                             }
                         }
@@ -1154,46 +2961,1121 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.
-                    for (int oc = 0; oc < 16; oc++)
+                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
+                    for (int r0 = 0; r0 < 12; r0 += 6)
+                    {
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 8);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3208));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4000));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4008));
+                            }
+                        }
+                    }
+                    {
+                        const int r0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
+                                global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                global::System.Runtime.Intrinsics.Vector256<float> k;
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 8);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
+                    for (int r0 = 0; r0 < 12; r0 += 6)
+                    {
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
+                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 4);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 600));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 750));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 601));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 751));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 602));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 752));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 603));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 753));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 604));
+                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 754));
+                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1600));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1604));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2000));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2004));
+                            }
+                        }
+                    }
+                    {
+                        const int r0 = 12;
+                        for (int oy = 0; oy < 10; oy++)
+                        {
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
+                            ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
+                            ref float wrow = ref At(ref w, r0 * 150);
+                            for (int ox = 0; ox < 10; ox += 2)
+                            {
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
+                                global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                global::System.Runtime.Intrinsics.Vector128<float> k;
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    for (int ky = 0; ky < 5; ky++)
+                                    {
+                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 4);
+                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
+                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
+                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                    }
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, backward over <paramref name="count"/> samples: adds ∂E/∂W and ∂E/∂b to g
+            /// and writes ∂E/∂z of layer 2 (f′ of its identity times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.
+            /// </summary>
+            internal static void Layer3BackwardBatch(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedInput, bool blockedOutput)
+            {
+                int lanes = Lanes;
+                ref float xPadded = ref scratch; // [6, 14, 14] × lanes
+                ref float dzBlock = ref At(ref scratch, 18816); // ∂E/∂z as a block when it arrives row-major
+                ref float dzDilated = ref At(ref scratch, 44416); // [16, 18, 18] × lanes: ∂E/∂z spread by the stride, zero-bordered
+                ref float sums = ref At(ref scratch, 127360); // [2416] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref sums, lanes * 2416).Clear();
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dzDilated, lanes * 5184).Clear();
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
+                {
+                    ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 1176) : ref xPadded;
+                    if (!blockedInput) ToBlock(ref x, first, count, lanes, ref xPadded, 6, 14, 14, 0);
+                    ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * 1600) : ref dzBlock;
+                    if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref dzBlock, 1600, 1, 1, 0);
+                    Layer3WeightGradientBlock(ref dzb, ref xb, ref sums);
+                    Dilate(ref dzb, ref dzDilated, 16, 10, 10, 1, 18, 18, 4, 4, lanes);
+                    Layer3InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * 1176));
+                }
+                // Reduce the lanes: weights then bias, contiguous in g.
+                ref float gl = ref At(ref g, Layer3Weights);
+                for (int i = 0; i < 2416; i++)
+                {
+                    ref float lane = ref At(ref sums, i * lanes);
+                    float s = 0f;
+                    for (int j = 0; j < lanes; j++) s += At(ref lane, j);
+                    At(ref gl, i) += s;
+                }
+            }
+
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: adds Σ dz[o, i, j]·xp[c, i·S + u, j·S + v] over one block to the per-lane sums of ∂E/∂W[o, c, u, v] (and Σ dz[o] to those of ∂E/∂b).</summary>
+            private static void Layer3WeightGradientBlock(ref float dzb, ref float xb, ref float sums)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 16; r0 += 2)
                     {
                         for (int ic = 0; ic < 6; ic++)
                         {
                             for (int ky = 0; ky < 5; ky++)
                             {
-                                ref float wr = ref At(ref w, ((oc * 6 + ic) * 5 + ky) * 5);
-                                float s0 = At(ref wr, 0);
-                                float s1 = At(ref wr, 1);
-                                float s2 = At(ref wr, 2);
-                                float s3 = At(ref wr, 3);
-                                float s4 = At(ref wr, 4);
-                                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(s0);
-                                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(s1);
-                                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(s2);
-                                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(s3);
-                                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(s4);
-                                for (int oy = 0; oy < 10; oy++)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float pr = ref At(ref dxp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 8)
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    for (int oy = 0; oy < 10; oy++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v0, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox))), ref pr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v1, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 1))), ref pr, (nuint)(ox + 1));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v2, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 2))), ref pr, (nuint)(ox + 2));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v3, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 3))), ref pr, (nuint)(ox + 3));
-                                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(v4, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pr, (nuint)(ox + 4))), ref pr, (nuint)(ox + 4));
+                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 16);
+                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 16);
+                                        for (int ox = 0; ox < 10; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16 + 1600));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 16));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 32));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 48));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 64));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
+                                        }
                                     }
-                                    for (int ox = 8; ox < 10; ox++)
+                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 80);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(16)) + a0_1, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(32)) + a0_2, ref sr, (nuint)(32));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(48)) + a0_3, ref sr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(64)) + a0_4, ref sr, (nuint)(64));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2400)) + a1_0, ref sr, (nuint)(2400));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2416)) + a1_1, ref sr, (nuint)(2416));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2432)) + a1_2, ref sr, (nuint)(2432));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2448)) + a1_3, ref sr, (nuint)(2448));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2464)) + a1_4, ref sr, (nuint)(2464));
+                                }
+                            }
+                        }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 16; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 1600);
+                        var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int k = 0; k < 100; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16));
+                            s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 16));
+                            s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 32));
+                            s3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 48));
+                        }
+                        ref float sb = ref At(ref sums, (2400 + oc) * 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    {
+                        for (int ic = 0; ic < 6; ic++)
+                        {
+                            for (int ky = 0; ky < 5; ky++)
+                            {
+                                {
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    for (int oy = 0; oy < 10; oy++)
                                     {
-                                        float d = At(ref dr, ox);
-                                        At(ref pr, ox + 0) += s0 * d;
-                                        At(ref pr, ox + 1) += s1 * d;
-                                        At(ref pr, ox + 2) += s2 * d;
-                                        At(ref pr, ox + 3) += s3 * d;
-                                        At(ref pr, ox + 4) += s4 * d;
+                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 8);
+                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 8);
+                                        for (int ox = 0; ox < 10; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8 + 800));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 8));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 16));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 24));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 32));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
+                                        }
                                     }
+                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 40);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(8)) + a0_1, ref sr, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(16)) + a0_2, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(24)) + a0_3, ref sr, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(32)) + a0_4, ref sr, (nuint)(32));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1200)) + a1_0, ref sr, (nuint)(1200));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1208)) + a1_1, ref sr, (nuint)(1208));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1216)) + a1_2, ref sr, (nuint)(1216));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1224)) + a1_3, ref sr, (nuint)(1224));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1232)) + a1_4, ref sr, (nuint)(1232));
+                                }
+                            }
+                        }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 16; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 800);
+                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int k = 0; k < 100; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8));
+                            s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 8));
+                            s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 16));
+                            s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 24));
+                        }
+                        ref float sb = ref At(ref sums, (2400 + oc) * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
+                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    {
+                        for (int ic = 0; ic < 6; ic++)
+                        {
+                            for (int ky = 0; ky < 5; ky++)
+                            {
+                                {
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    for (int oy = 0; oy < 10; oy++)
+                                    {
+                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 4);
+                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 4);
+                                        for (int ox = 0; ox < 10; ox++)
+                                        {
+                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4));
+                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4 + 400));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
+                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 4));
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
+                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 8));
+                                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
+                                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
+                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 12));
+                                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
+                                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
+                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 16));
+                                            a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
+                                            a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
+                                        }
+                                    }
+                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 20);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(4)) + a0_1, ref sr, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(8)) + a0_2, ref sr, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(12)) + a0_3, ref sr, (nuint)(12));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(16)) + a0_4, ref sr, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(600)) + a1_0, ref sr, (nuint)(600));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(604)) + a1_1, ref sr, (nuint)(604));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(608)) + a1_2, ref sr, (nuint)(608));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(612)) + a1_3, ref sr, (nuint)(612));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(616)) + a1_4, ref sr, (nuint)(616));
+                                }
+                            }
+                        }
+                    }
+                    // ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.
+                    for (int oc = 0; oc < 16; oc++)
+                    {
+                        ref float dr = ref At(ref dzb, oc * 400);
+                        var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int k = 0; k < 100; k += 4)
+                        {
+                            s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4));
+                            s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 4));
+                            s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 8));
+                            s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 12));
+                        }
+                        ref float sb = ref At(ref sums, (2400 + oc) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
+                    }
+                }
+            }
+
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: ∂E/∂z of layer 2 for one block, f′ (identity) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],
+            /// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>
+            private static void Layer3InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)
+            {
+                ref float w = ref At(ref p, Layer3Weights);
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) in registers.
+                    // The 16 input channels in groups of up to 4, so that the input rows a row of tiles reads stay in L1.
+                    for (int c0 = 0; c0 < 16; c0 += 4)
+                    {
+                        int c1 = global::System.Math.Min(c0 + 4, 16);
+                        bool first = c0 == 0, last = c1 == 16;
+                        {
+                            const int r0 = 0;
+                            for (int oy = 0; oy < 14; oy++)
+                            {
+                                ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 16);
+                                ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 288);
+                                ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                for (int ox = 0; ox < 14; ox += 2)
+                                {
+                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
+                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
+                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3136));
+                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3152));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6272));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6288));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 9408));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 9424));
+                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 12544));
+                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 12560));
+                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 15680));
+                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 15696));
+                                    global::System.Runtime.Intrinsics.Vector512<float> x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> x1;
+                                    global::System.Runtime.Intrinsics.Vector512<float> k;
+                                    for (int c = c0; c < c1; c++)
+                                    {
+                                        for (int ky = 0; ky < 5; ky++)
+                                        {
+                                            ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 16);
+                                            ref float wr = ref At(ref wrow, c * 150 + ky * -5);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 25));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 50));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 75));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 100));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 125));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, -1));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 24));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 49));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 74));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 99));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 124));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, -2));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 23));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 48));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 73));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 98));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 123));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, -3));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 22));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 47));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 72));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 97));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 122));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, -4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 21));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 46));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 71));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 96));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 121));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
+                                        }
+                                    }
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref orow, (nuint)(ox * 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref orow, (nuint)(ox * 16 + 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref orow, (nuint)(ox * 16 + 3136));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref orow, (nuint)(ox * 16 + 3152));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref orow, (nuint)(ox * 16 + 6272));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref orow, (nuint)(ox * 16 + 6288));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref orow, (nuint)(ox * 16 + 9408));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref orow, (nuint)(ox * 16 + 9424));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4_0, ref orow, (nuint)(ox * 16 + 12544));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4_1, ref orow, (nuint)(ox * 16 + 12560));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5_0, ref orow, (nuint)(ox * 16 + 15680));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5_1, ref orow, (nuint)(ox * 16 + 15696));
+                                }
+                            }
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) in registers.
+                    // The 16 input channels in groups of up to 6, so that the input rows a row of tiles reads stay in L1.
+                    for (int c0 = 0; c0 < 16; c0 += 6)
+                    {
+                        int c1 = global::System.Math.Min(c0 + 6, 16);
+                        bool first = c0 == 0, last = c1 == 16;
+                        {
+                            const int r0 = 0;
+                            for (int oy = 0; oy < 14; oy++)
+                            {
+                                ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 8);
+                                ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 144);
+                                ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                for (int ox = 0; ox < 14; ox += 2)
+                                {
+                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8));
+                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 8));
+                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 1568));
+                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 1576));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 3136));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 3144));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 4704));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 4712));
+                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 6272));
+                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 6280));
+                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 7840));
+                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8 + 7848));
+                                    global::System.Runtime.Intrinsics.Vector256<float> x0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> x1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> k;
+                                    for (int c = c0; c < c1; c++)
+                                    {
+                                        for (int ky = 0; ky < 5; ky++)
+                                        {
+                                            ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 8);
+                                            ref float wr = ref At(ref wrow, c * 150 + ky * -5);
+                                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
+                                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 25));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 50));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 75));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 100));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 125));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, -1));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 24));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 49));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 74));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 99));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 124));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, -2));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 23));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 48));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 73));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 98));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 123));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, -3));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 22));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 47));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 72));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 97));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 122));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, -4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 21));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 46));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 71));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 96));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 121));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
+                                        }
+                                    }
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref orow, (nuint)(ox * 8));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref orow, (nuint)(ox * 8 + 8));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref orow, (nuint)(ox * 8 + 1568));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref orow, (nuint)(ox * 8 + 1576));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref orow, (nuint)(ox * 8 + 3136));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref orow, (nuint)(ox * 8 + 3144));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref orow, (nuint)(ox * 8 + 4704));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref orow, (nuint)(ox * 8 + 4712));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4_0, ref orow, (nuint)(ox * 8 + 6272));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4_1, ref orow, (nuint)(ox * 8 + 6280));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5_0, ref orow, (nuint)(ox * 8 + 7840));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5_1, ref orow, (nuint)(ox * 8 + 7848));
                                 }
                             }
                         }
@@ -1202,46 +4084,156 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: for each (o, c, u) and output row, add W[o, c, u, v]·dz along the row, one kernel column v at a time.
-                    for (int oc = 0; oc < 16; oc++)
+                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) in registers.
+                    // The 16 input channels in groups of up to 8, so that the input rows a row of tiles reads stay in L1.
+                    for (int c0 = 0; c0 < 16; c0 += 8)
                     {
-                        for (int ic = 0; ic < 6; ic++)
+                        int c1 = global::System.Math.Min(c0 + 8, 16);
+                        bool first = c0 == 0, last = c1 == 16;
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            const int r0 = 0;
+                            for (int oy = 0; oy < 14; oy++)
                             {
-                                ref float wr = ref At(ref w, ((oc * 6 + ic) * 5 + ky) * 5);
-                                float s0 = At(ref wr, 0);
-                                float s1 = At(ref wr, 1);
-                                float s2 = At(ref wr, 2);
-                                float s3 = At(ref wr, 3);
-                                float s4 = At(ref wr, 4);
-                                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(s0);
-                                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(s1);
-                                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(s2);
-                                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(s3);
-                                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(s4);
-                                for (int oy = 0; oy < 10; oy++)
+                                ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 4);
+                                ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 72);
+                                ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                for (int ox = 0; ox < 14; ox += 2)
                                 {
-                                    ref float dr = ref At(ref dz, (oc * 10 + oy) * 10);
-                                    ref float pr = ref At(ref dxp, (ic * 14 + oy + ky) * 14);
-                                    for (int ox = 0; ox < 8; ox += 4)
+                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4));
+                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 4));
+                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 784));
+                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 788));
+                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 1568));
+                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 1572));
+                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 2352));
+                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 2356));
+                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 3136));
+                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 3140));
+                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 3920));
+                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4 + 3924));
+                                    global::System.Runtime.Intrinsics.Vector128<float> x0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> x1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> k;
+                                    for (int c = c0; c < c1; c++)
                                     {
-                                        var d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref pr, (nuint)(ox))), ref pr, (nuint)(ox));
-                                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref pr, (nuint)(ox + 1))), ref pr, (nuint)(ox + 1));
-                                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref pr, (nuint)(ox + 2))), ref pr, (nuint)(ox + 2));
-                                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref pr, (nuint)(ox + 3))), ref pr, (nuint)(ox + 3));
-                                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v4, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref pr, (nuint)(ox + 4))), ref pr, (nuint)(ox + 4));
+                                        for (int ky = 0; ky < 5; ky++)
+                                        {
+                                            ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 4);
+                                            ref float wr = ref At(ref wrow, c * 150 + ky * -5);
+                                            x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
+                                            x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 25));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 50));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 75));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 100));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 125));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                            x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, -1));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 24));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 49));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 74));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 99));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 124));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                            x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, -2));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 23));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 48));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 73));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 98));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 123));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                            x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, -3));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 22));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 47));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 72));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 97));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 122));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                            x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                            x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, -4));
+                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
+                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 21));
+                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
+                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 46));
+                                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
+                                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 71));
+                                            a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
+                                            a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 96));
+                                            a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
+                                            a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
+                                            k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 121));
+                                            a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
+                                            a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
+                                        }
                                     }
-                                    for (int ox = 8; ox < 10; ox++)
-                                    {
-                                        float d = At(ref dr, ox);
-                                        At(ref pr, ox + 0) += s0 * d;
-                                        At(ref pr, ox + 1) += s1 * d;
-                                        At(ref pr, ox + 2) += s2 * d;
-                                        At(ref pr, ox + 3) += s3 * d;
-                                        At(ref pr, ox + 4) += s4 * d;
-                                    }
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref orow, (nuint)(ox * 4));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref orow, (nuint)(ox * 4 + 4));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref orow, (nuint)(ox * 4 + 784));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref orow, (nuint)(ox * 4 + 788));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref orow, (nuint)(ox * 4 + 1568));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref orow, (nuint)(ox * 4 + 1572));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref orow, (nuint)(ox * 4 + 2352));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref orow, (nuint)(ox * 4 + 2356));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4_0, ref orow, (nuint)(ox * 4 + 3136));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4_1, ref orow, (nuint)(ox * 4 + 3140));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5_0, ref orow, (nuint)(ox * 4 + 3920));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5_1, ref orow, (nuint)(ox * 4 + 3924));
                                 }
                             }
                         }
@@ -1276,39 +4268,211 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, backward for one sample: routes dz to each window's maximum,
-            /// then multiplies by f′ of layer 3 (ReLU) into dzBelow.
-            /// </summary>
-            internal static void Layer4Backward(ref float x, ref float dz, ref float dzBelow)
+            /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, forward over <paramref name="count"/> samples, block after block.</summary>
+            internal static void Layer4ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dzBelow, 1600).Clear();
-                for (int c = 0; c < 16; c++)
+                int lanes = Lanes;
+                ref float yBlock = ref At(ref scratch, 25600);
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
-                    for (int oy = 0; oy < 5; oy++)
+                    ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 1600) : ref scratch;
+                    if (!blockedInput) ToBlock(ref x, first, count, lanes, ref scratch, 16, 10, 10, 0);
+                    ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 400) : ref yBlock;
+                    Layer4ForwardBlock(ref xb, ref yb);
+                    if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 400);
+                }
+            }
+
+            /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, for one block of samples (one per lane).</summary>
+            private static void Layer4ForwardBlock(ref float xb, ref float yb)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    for (int c = 0; c < 16; c++)
                     {
-                        for (int ox = 0; ox < 5; ox++)
+                        for (int oy = 0; oy < 5; oy++)
                         {
-                            int corner = (c * 10 + oy * 2) * 10 + ox * 2;
-                            float d = At(ref dz, (c * 5 + oy) * 5 + ox);
-                            ref float window = ref At(ref x, corner);
-                            float m = window;
-                            int best = 0;
-                            for (int kx = 0; kx < 2; kx++)
+                            for (int ox = 0; ox < 5; ox++)
                             {
-                                int k = kx;
-                                { float v = At(ref window, k); if (v > m) { m = v; best = k; } }
+                                ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 16);
+                                var m = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16)));
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(160)));
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(176)));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 16));
                             }
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = 10 + kx;
-                                { float v = At(ref window, k); if (v > m) { m = v; best = k; } }
-                            }
-                            At(ref dzBelow, corner + best) += d;
                         }
                     }
                 }
-                // Times f′ of the layer below (ReLU), from its output x.
-                for (int k = 0; k < 1600; k++) At(ref dzBelow, k) = (At(ref x, k) > 0f ? At(ref dzBelow, k) : 0f);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            for (int ox = 0; ox < 5; ox++)
+                            {
+                                ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 8);
+                                var m = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8)));
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(80)));
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(88)));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 8));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            for (int ox = 0; ox < 5; ox++)
+                            {
+                                ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 4);
+                                var m = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4)));
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(40)));
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(44)));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 4));
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, backward over <paramref name="count"/> samples: routes dz to each window's maximum,
+            /// times f′ of layer 3 (ReLU), into dzBelow (in blocks; the input x is in blocks too).
+            /// </summary>
+            internal static void Layer4BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)
+            {
+                int lanes = Lanes;
+                for (int first = 0, b = 0; first < count; first += lanes, b++)
+                {
+                    ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * 400) : ref scratch;
+                    if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref scratch, 400, 1, 1, 0);
+                    Layer4BackwardBlock(ref Row(ref x, b, lanes * 1600), ref dzb, ref Row(ref dzBelow, b, lanes * 1600));
+                }
+            }
+
+            /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, backward for one block of samples (the first maximum of each window, per lane, takes the gradient).</summary>
+            private static void Layer4BackwardBlock(ref float xb, ref float dzb, ref float dxb)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    // AVX-512 path.
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            for (int ox = 0; ox < 5; ox++)
+                            {
+                                int corner = ((c * 10 + oy * 2) * 10 + ox * 2) * 16;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 16));
+                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16));
+                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(160));
+                                var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(176));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(16));
+                                var e2 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(160));
+                                var e3 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(176));
+                            }
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // AVX2 + FMA path.
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            for (int ox = 0; ox < 5; ox++)
+                            {
+                                int corner = ((c * 10 + oy * 2) * 10 + ox * 2) * 8;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 8));
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8));
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(80));
+                                var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(88));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(8));
+                                var e2 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(80));
+                                var e3 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(88));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // portable 128-bit path.
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            for (int ox = 0; ox < 5; ox++)
+                            {
+                                int corner = ((c * 10 + oy * 2) * 10 + ox * 2) * 4;
+                                ref float window = ref At(ref xb, corner);
+                                ref float target = ref At(ref dxb, corner);
+                                var d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 4));
+                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
+                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4));
+                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(40));
+                                var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(44));
+                                var m = x0;
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x1);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x2);
+                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x3);
+                                var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
+                                taken |= e0;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target);
+                                var e1 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x1, m), taken);
+                                taken |= e1;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(4));
+                                var e2 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x2, m), taken);
+                                taken |= e2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(40));
+                                var e3 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x3, m), taken);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(44));
+                            }
+                        }
+                    }
+                }
             }
 
             /// <summary>Layer 5: dense 400 → 120, ReLU: y = f(W·x + b) for one sample.</summary>
@@ -4475,6 +7639,76 @@ namespace Models
                     for (int r = 0; r < height; r++)
                         global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref At(ref x, (c * height + r) * width), width)
                             .CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref At(ref xp, (c * paddedHeight + r + padding) * paddedWidth + padding), width));
+            }
+
+            /// <summary>Samples per block in the batch kernels of convolutions and pooling: floats per vector on the path taken.</summary>
+            private static int Lanes
+            {
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                get => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? 8 : 4;
+            }
+
+            /// <summary>
+            /// Samples first … first + lanes − 1 of a row-major batch of [channels, height, width] samples as a block (sample
+            /// first + j in lane j, zeros for samples at or past count), in the middle of a border of padding (left as it is: zero).
+            /// </summary>
+            private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)
+            {
+                int size = channels * height * width, paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
+                for (int j = 0; j < lanes; j++)
+                {
+                    bool real = first + j < count;
+                    ref float sample = ref At(ref x, real ? (first + j) * size : 0);
+                    for (int c = 0; c < channels; c++)
+                        for (int r = 0; r < height; r++)
+                        {
+                            ref float source = ref At(ref sample, (c * height + r) * width);
+                            ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + j);
+                            for (int i = 0; i < width; i++) At(ref target, i * lanes) = real ? At(ref source, i) : 0f;
+                        }
+                }
+            }
+
+            /// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>
+            private static void PadBlock(ref float block, ref float padded, int channels, int height, int width, int padding, int lanes)
+            {
+                int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
+                for (int c = 0; c < channels; c++)
+                    for (int r = 0; r < height; r++)
+                        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref At(ref block, (c * height + r) * width * lanes), width * lanes)
+                            .CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref At(ref padded, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes), width * lanes));
+            }
+
+            /// <summary>
+            /// Spreads a block of ∂E/∂z, [channels, height, width], over a zeroed [channels, dilatedHeight, dilatedWidth] block:
+            /// position (i, j) goes to (top + i·stride, left + j·stride); every other position stays zero.
+            /// </summary>
+            private static void Dilate(ref float dz, ref float dilated, int channels, int height, int width, int stride, int dilatedHeight, int dilatedWidth, int top, int left, int lanes)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int r = 0; r < height; r++)
+                    {
+                        ref float source = ref At(ref dz, (c * height + r) * width * lanes);
+                        ref float target = ref At(ref dilated, ((c * dilatedHeight + top + r * stride) * dilatedWidth + left) * lanes);
+                        if (stride == 1)
+                            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref source, width * lanes).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref target, width * lanes));
+                        else
+                            for (int i = 0; i < width; i++)
+                                for (int j = 0; j < lanes; j++) At(ref target, i * stride * lanes + j) = At(ref source, i * lanes + j);
+                    }
+                }
+            }
+
+            /// <summary>Rows first … of a row-major batch of samples of <paramref name="size"/> floats from a block (lane j → sample first + j, up to count).</summary>
+            private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)
+            {
+                int samples = global::System.Math.Min(lanes, count - first);
+                for (int j = 0; j < samples; j++)
+                {
+                    ref float row = ref At(ref y, (first + j) * size);
+                    for (int i = 0; i < size; i++) At(ref row, i) = At(ref block, i * lanes + j);
+                }
             }
 
             /// <summary>
