@@ -31,16 +31,25 @@ public class AllocationAndThreadingTests
         var ys = new float[4 * c.Reference.OutputSize];
         for (int k = 0; k < 200; k++) { net.Predict(x, y); net.PredictBatch(xs, ys); }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int k = 0; k < 1000; k++) net.Predict(x, y);
-        long predict = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, AllocatedBytes(() => { for (int k = 0; k < 1000; k++) net.Predict(x, y); }));
+        Assert.Equal(0, AllocatedBytes(() => { for (int k = 0; k < 100; k++) net.PredictBatch(xs, ys); }));
+    }
 
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int k = 0; k < 100; k++) net.PredictBatch(xs, ys);
-        long batch = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, predict);
-        Assert.Equal(0, batch);
+    /// <summary>
+    /// Bytes allocated on this thread by <paramref name="calls"/>: the least of three runs. The runtime can make a
+    /// one-off allocation on a thread while tiered compilation swaps code under a busy machine; an allocation made by
+    /// the calls themselves shows in every run.
+    /// </summary>
+    public static long AllocatedBytes(Action calls)
+    {
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && least != 0; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            calls();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
