@@ -100,7 +100,8 @@ public sealed class LeNetForwardFixture : IDisposable
 /// <summary>
 /// Training fixture for LeNet-5: one batch of 64 labelled samples for the step, and (optionally) a synthetic epoch of
 /// 60,000 samples; each peer holds its own copy of the same starting parameters. NetCompiler's step is what
-/// <see cref="Trainer{TNet}"/> does per batch: <c>ComputeGradients</c>, <see cref="Sgd.Step"/>, <c>LoadParameters</c>.
+/// <see cref="Trainer{TNet}"/> does per batch: <c>ComputeGradients</c>, then <see cref="Sgd.Step"/> on the network's own
+/// <c>Parameters</c>.
 /// </summary>
 public sealed class LeNetTrainingFixture : IDisposable
 {
@@ -112,8 +113,6 @@ public sealed class LeNetTrainingFixture : IDisposable
     {
         LeNetSpec.Check();
         Net = new LeNet5(seed);
-        Parameters = new float[LeNet5.ParameterCount];
-        Net.CopyParametersTo(Parameters);
         Gradients = new float[LeNet5.ParameterCount];
         Sgd = new Sgd(LeNet5.ParameterCount, LearningRate);
         Inputs = SyntheticData.Inputs(Batch * LeNet5.InputSize, seed + 13);
@@ -131,8 +130,8 @@ public sealed class LeNetTrainingFixture : IDisposable
     }
 
     public LeNet5 Net { get; }
-    /// <summary>NetCompiler's parameters as the trainer keeps them, loaded into <see cref="Net"/> after each step.</summary>
-    public float[] Parameters { get; }
+    /// <summary>A copy of NetCompiler's current parameters (the step updates <see cref="Net"/>'s own in place).</summary>
+    public float[] Parameters => Net.Parameters.ToArray();
     public float[] Gradients { get; }
     public Sgd Sgd { get; }
     public float[] Inputs { get; }
@@ -147,9 +146,25 @@ public sealed class LeNetTrainingFixture : IDisposable
     public float NetCompilerStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
     {
         float loss = Net.ComputeGradients(inputs, labels, Gradients);
-        Sgd.Step(Parameters, Gradients);
-        Net.LoadParameters(Parameters);
+        Sgd.Step(Net.Parameters, Gradients);   // in place: no copy in or out of the network
         return loss;
+    }
+
+    private readonly Trainer<LeNet5>?[] _trainers = new Trainer<LeNet5>?[3];
+    private Dataset? _epochData;
+
+    /// <summary>
+    /// NetCompiler through <see cref="Trainer{TNet}.Fit"/>: one epoch over the same synthetic data in order (no shuffle,
+    /// no validation), with <see cref="TrainerOptions.Threads"/> = <paramref name="threads"/>; its own network and plain
+    /// SGD at <see cref="LearningRate"/>.
+    /// </summary>
+    public double TrainerEpoch(int threads)
+    {
+        Trainer<LeNet5> trainer = _trainers[threads] ??= new Trainer<LeNet5>(new LeNet5(1),
+            new Sgd(LeNet5.ParameterCount, LearningRate),
+            new TrainerOptions { Epochs = 1, BatchSize = Batch, Shuffle = false, Threads = threads });
+        _epochData ??= new Dataset(EpochInputs ?? throw new InvalidOperationException("This fixture has no epoch data."), LeNet5.InputSize, EpochLabels!);
+        return trainer.Fit(_epochData).Last.TrainingLoss;
     }
 
     public float NetCompilerStep() => NetCompilerStep(Inputs, Labels);

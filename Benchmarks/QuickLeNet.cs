@@ -85,7 +85,7 @@ public static class QuickLeNet
             var f = Training();
             var cases = new List<Case>
             {
-                new("NetCompiler (ComputeGradients + Sgd.Step + LoadParameters)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
+                new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
                 new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
                 new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.TrainStep(f.Inputs, f.Labels, LeNetTrainingFixture.LearningRate); }),
             };
@@ -107,6 +107,8 @@ public static class QuickLeNet
             var cases = new List<Case>
             {
                 new("NetCompiler", n => { for (long i = 0; i < n; i++) f.NetCompilerEpoch(); }),
+                new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }),
+                new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true },
             };
             if (scalarEpoch) cases.Add(new("scalar C#", n => { for (long i = 0; i < n; i++) f.ScalarEpoch(); }));
 #if TORCHSHARP
