@@ -61,32 +61,17 @@ internal static class DenseEmitter
         return Activations.Apply(layer.Activation, sum);
     }
 
-    /// <summary>(a + b) + (c + d) …: the terms added pairwise, level by level.</summary>
+    /// <summary>(a + b) + (c + d) …: the terms added pairwise, level by level; the outermost sum needs no parentheses.</summary>
     private static string PairwiseSum(System.Collections.Generic.List<string> terms)
     {
-        while (terms.Count > 1)
+        while (terms.Count > 2)
         {
             var next = new System.Collections.Generic.List<string>();
             for (int k = 0; k < terms.Count; k += 2)
                 next.Add(k + 1 < terms.Count ? $"({terms[k]} + {terms[k + 1]})" : terms[k]);
             terms = next;
         }
-        // The outermost pair needs no parentheses.
-        string result = terms[0];
-        return result.Length > 1 && result[0] == '(' && result[result.Length - 1] == ')' && Balanced(result.Substring(1, result.Length - 2))
-            ? result.Substring(1, result.Length - 2)
-            : result;
-    }
-
-    private static bool Balanced(string text)
-    {
-        int depth = 0;
-        foreach (char c in text)
-        {
-            if (c == '(') depth++;
-            else if (c == ')' && --depth < 0) return false;
-        }
-        return depth == 0;
+        return terms.Count == 1 ? terms[0] : $"{terms[0]} + {terms[1]}";
     }
 
     /// <summary>True when every layer is a dense layer small enough to unroll: <see cref="EmitFusedForward"/> applies.</summary>
@@ -178,17 +163,13 @@ internal static class DenseEmitter
         w.Close();
     }
 
-    /// <summary>
-    /// The vectorised forward pass for one sample (<paramref name="xs"/> = ["x"]) or several at once: each sample has its
-    /// own accumulators, and every vector of W loaded is multiplied into all of them.
-    /// </summary>
-    internal static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa, string[]? xs = null, string[]? ys = null)
+    /// <summary>The vectorised forward pass for one sample (the batched pass has its own tiles, in <see cref="DenseBatchEmitter"/>).</summary>
+    private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {
-        xs ??= new[] { "x" };
-        ys ??= new[] { "y" };
+        var xs = new[] { "x" };
+        var ys = new[] { "y" };
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        // One sample: 4 rows (4 accumulators); two samples: 4 rows as well (8 accumulators, within 16 registers).
         int rowsPerBlock = ForwardRows;
         int blocked = outputs / rowsPerBlock * rowsPerBlock;
         w.Line($"// {isa.Width}-float vectors: each row of W is {inputs / width} full vector(s) of {width}{(full < inputs ? $" and a scalar tail of {inputs - full}" : "")};");
