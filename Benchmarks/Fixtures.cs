@@ -201,23 +201,11 @@ public sealed class TrainingFixture : IDisposable
 
     public float TensorPrimitivesEpoch() => Epoch((x, y) => Tp.TrainStep(x, y, LearningRate));
 
-    private readonly Trainer<FashionMlp>?[] _trainers = new Trainer<FashionMlp>?[3];
+    private TrainerEpochs<FashionMlp>? _trainerEpochs;
 
-    /// <summary>
-    /// NetCompiler through <see cref="Trainer{TNet}.Fit"/>: one epoch over the same synthetic data in order (no shuffle,
-    /// no validation), with <see cref="TrainerOptions.Threads"/> = <paramref name="threads"/>; its own network and plain
-    /// SGD at <see cref="LearningRate"/>. Fit gathers each batch's rows into its buffers, which the loop above does not.
-    /// </summary>
-    public double TrainerEpoch(int threads)
-    {
-        Trainer<FashionMlp> trainer = _trainers[threads] ??= new Trainer<FashionMlp>(new FashionMlp(1),
-            new Sgd(FashionMlp.ParameterCount, LearningRate),
-            new TrainerOptions { Epochs = 1, BatchSize = Batch, Shuffle = false, Threads = threads });
-        _epochData ??= new Dataset(EpochInputs ?? throw new InvalidOperationException("This fixture has no epoch data."), FashionMlp.InputSize, EpochLabels!);
-        return trainer.Fit(_epochData).Last.TrainingLoss;
-    }
-
-    private Dataset? _epochData;
+    /// <summary>NetCompiler through <see cref="Trainer{TNet}.Fit"/>: see <see cref="TrainerEpochs{TNet}"/>. Fit gathers each batch's rows into its buffers, which the loop above does not.</summary>
+    public double TrainerEpoch(int threads) =>
+        (_trainerEpochs ??= new TrainerEpochs<FashionMlp>(EpochInputs, EpochLabels, Batch, LearningRate)).Run(threads);
 
     private delegate float Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
 
@@ -261,5 +249,33 @@ public sealed class TrainingFixture : IDisposable
 #if TORCHSHARP
         Torch?.Dispose();
 #endif
+    }
+}
+
+/// <summary>
+/// One epoch through <see cref="Trainer{TNet}.Fit"/> per <see cref="Run"/>: the given synthetic data in order (no shuffle,
+/// no validation), with <see cref="TrainerOptions.Threads"/> = threads; one trainer per thread count, each with its own
+/// network (seed 1) and plain SGD, made on first use.
+/// </summary>
+public sealed class TrainerEpochs<TNet> where TNet : class, INetwork<TNet>
+{
+    private readonly Trainer<TNet>?[] _trainers = new Trainer<TNet>?[3];
+    private readonly Dataset _data;
+    private readonly int _batch;
+    private readonly float _learningRate;
+
+    public TrainerEpochs(float[]? inputs, int[]? labels, int batch, float learningRate)
+    {
+        _data = new Dataset(inputs ?? throw new InvalidOperationException("This fixture has no epoch data."), TNet.InputSize, labels!);
+        _batch = batch;
+        _learningRate = learningRate;
+    }
+
+    public double Run(int threads)
+    {
+        Trainer<TNet> trainer = _trainers[threads] ??= new Trainer<TNet>(TNet.Create(1),
+            new Sgd(TNet.ParameterCount, _learningRate),
+            new TrainerOptions { Epochs = 1, BatchSize = _batch, Shuffle = false, Threads = threads });
+        return trainer.Fit(_data).Last.TrainingLoss;
     }
 }

@@ -150,22 +150,11 @@ public sealed class LeNetTrainingFixture : IDisposable
         return loss;
     }
 
-    private readonly Trainer<LeNet5>?[] _trainers = new Trainer<LeNet5>?[3];
-    private Dataset? _epochData;
+    private TrainerEpochs<LeNet5>? _trainerEpochs;
 
-    /// <summary>
-    /// NetCompiler through <see cref="Trainer{TNet}.Fit"/>: one epoch over the same synthetic data in order (no shuffle,
-    /// no validation), with <see cref="TrainerOptions.Threads"/> = <paramref name="threads"/>; its own network and plain
-    /// SGD at <see cref="LearningRate"/>.
-    /// </summary>
-    public double TrainerEpoch(int threads)
-    {
-        Trainer<LeNet5> trainer = _trainers[threads] ??= new Trainer<LeNet5>(new LeNet5(1),
-            new Sgd(LeNet5.ParameterCount, LearningRate),
-            new TrainerOptions { Epochs = 1, BatchSize = Batch, Shuffle = false, Threads = threads });
-        _epochData ??= new Dataset(EpochInputs ?? throw new InvalidOperationException("This fixture has no epoch data."), LeNet5.InputSize, EpochLabels!);
-        return trainer.Fit(_epochData).Last.TrainingLoss;
-    }
+    /// <summary>NetCompiler through <see cref="Trainer{TNet}.Fit"/>: see <see cref="TrainerEpochs{TNet}"/>.</summary>
+    public double TrainerEpoch(int threads) =>
+        (_trainerEpochs ??= new TrainerEpochs<LeNet5>(EpochInputs, EpochLabels, Batch, LearningRate)).Run(threads);
 
     public float NetCompilerStep() => NetCompilerStep(Inputs, Labels);
 
