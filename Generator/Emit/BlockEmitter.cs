@@ -131,6 +131,7 @@ internal static class BlockEmitter
             Rows = c.Filters, OutH = c.Output.Height, OutW = c.Output.Width,
             Channels = c.Input.Channels, InH = c.PaddedHeight, InW = c.PaddedWidth, Stride = c.Stride,
             KH = c.KernelHeight, KW = c.KernelWidth, OriginY = 0, OriginX = 0,
+            RowsFrom = c.Padding, RowsTo = c.Padding + c.Input.Height,
             Input = "xb", Output = "yb", Weights = "w",
             RowStride = c.KernelSize, ChannelStride = c.KernelHeight * c.KernelWidth, KyStride = c.KernelWidth, KxStride = 1, WeightConst = 0,
             Init = (isa, r) => c.Bias ? $"{isa.Vector}.Create(At(ref bias, r0{Plus(r)}))" : $"{isa.VectorOfFloat}.Zero",
@@ -268,6 +269,8 @@ internal static class BlockEmitter
             Rows = c.Input.Channels, OutH = c.Input.Height, OutW = c.Input.Width,
             Channels = c.Filters, InH = DilatedHeight(c), InW = DilatedWidth(c), Stride = 1,
             KH = c.KernelHeight, KW = c.KernelWidth, OriginY = c.Padding, OriginX = c.Padding,
+            // Dilate puts dz's rows from row KH − 1 on; the rows around them are zero.
+            RowsFrom = c.KernelHeight - 1, RowsTo = c.KernelHeight - 1 + (c.Output.Height - 1) * c.Stride + 1,
             Input = "dzDilated", Output = "dxb", Weights = "w",
             // W[o, c, KH − 1 − u, KW − 1 − v] for row c, channel o, tap (u, v).
             RowStride = kk, ChannelStride = c.KernelSize, KyStride = -c.KernelWidth, KxStride = -1, WeightConst = kk - 1,
@@ -290,6 +293,18 @@ internal static class BlockEmitter
     private sealed class Direct
     {
         public int Rows, OutH, OutW, Channels, InH, InW, Stride, KH, KW, OriginY, OriginX;
+        /// <summary>The input rows that may hold non-zero values, [RowsFrom, RowsTo): taps reaching the others (padding) are skipped.</summary>
+        public int RowsFrom, RowsTo = int.MaxValue;
+        /// <summary>Whether some output row has taps on rows of zeros only (so its loop over kernel rows is clipped).</summary>
+        public bool Clipped
+        {
+            get
+            {
+                for (int oy = 0; oy < OutH; oy++)
+                    if (OriginY + oy * Stride < RowsFrom || OriginY + oy * Stride + KH > RowsTo) return true;
+                return false;
+            }
+        }
         public string Input = "", Output = "", Weights = "";
         /// <summary>W(row, c, u, v) = Weights[WeightConst + row·RowStride + c·ChannelStride + u·KyStride + v·KxStride].</summary>
         public int RowStride, ChannelStride, KyStride, KxStride, WeightConst;
@@ -352,6 +367,12 @@ internal static class BlockEmitter
             w.Line($"ref float orow = ref At(ref {d.Output}, (r0 * {plane} + oy * {d.OutW}) * {l});");
             w.Line($"ref float irow = ref At(ref {d.Input}, ({d.OriginY} + oy * {d.Stride}) * {d.InW * l}{Plus(d.OriginX * l)});");
             w.Line($"ref float wrow = ref At(ref {d.Weights}, r0 * {d.RowStride}{Plus(d.WeightConst)});");
+            if (d.Clipped)
+            {
+                w.Line($"// Only the kernel rows that reach input rows {d.RowsFrom}–{d.RowsTo - 1} (the others are zero padding and add nothing).");
+                w.Line($"int kyFrom = global::System.Math.Max(0, {d.RowsFrom - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
+                w.Line($"int kyTo = global::System.Math.Min({d.KH}, {d.RowsTo - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
+            }
             ForEachTile(w, d.OutW, vt, "ox", cols => EmitDirectTile(w, isa, d, rows, cols, groups > 1));
             w.Close();
         });
@@ -369,7 +390,7 @@ internal static class BlockEmitter
         for (int v = 0; v < cols; v++) w.Line($"{isa.VectorOfFloat} x{v};");
         w.Line($"{isa.VectorOfFloat} k;");
         w.Open(grouped ? "for (int c = c0; c < c1; c++)" : $"for (int c = 0; c < {d.Channels}; c++)");
-        w.Open($"for (int ky = 0; ky < {d.KH}; ky++)");
+        w.Open(d.Clipped ? "for (int ky = kyFrom; ky < kyTo; ky++)" : $"for (int ky = 0; ky < {d.KH}; ky++)");
         w.Line($"ref float xr = ref At(ref irow, ((c * {d.InH} + ky) * {d.InW} + ox * {d.Stride}) * {l});");
         w.Line($"ref float wr = ref At(ref wrow, c * {d.ChannelStride} + ky * {d.KyStride});");
         for (int kx = 0; kx < d.KW; kx++)

@@ -16,20 +16,27 @@ internal static class PoolEmitter
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
         w.Line($"/// <summary>{Title(l)}, for one sample.</summary>");
         w.Open($"internal static void Layer{l.Number}Forward(ref float x, ref float y)");
+        if (l.Kind == PoolKind.Max && l.Size == 2 && l.Stride == 2 && ow >= 2)
+        {
+            EmitForwardPairs(w, l);
+            w.Close();
+            return;
+        }
         w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
         w.Open($"for (int oy = 0; oy < {oh}; oy++)");
         w.Open($"for (int ox = 0; ox < {ow}; ox++)");
         w.Line($"ref float window = ref At(ref x, (c * {h} + oy * {l.Stride}) * {wd} + ox * {l.Stride});");
         if (l.Kind == PoolKind.Max)
         {
+            w.Line("// MathF.Max: branch-free (a branch on the data would mispredict) and NaN-propagating, like Vector.Max in the batch kernels.");
             w.Line("float m = window;");
-            EmitWindow(w, l, "{ float v = At(ref window, k); if (v > m) m = v; }");
+            EmitWindow(w, l, k => $"m = global::System.MathF.Max(m, At(ref window, {k}));");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
         }
         else
         {
-            w.Line("float s = 0f;");
-            EmitWindow(w, l, "s += At(ref window, k);");
+            w.Line("float s = window;");
+            EmitWindow(w, l, k => $"s += At(ref window, {k});");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = s * {Inverse(l)};");
         }
         w.Close();
@@ -38,14 +45,54 @@ internal static class PoolEmitter
         w.Close();
     }
 
-    /// <summary>Every position k of the window, relative to its top-left corner; the window rows are unrolled.</summary>
-    private static void EmitWindow(SourceWriter w, Pool2DLayerSpec l, string statement)
+    /// <summary>
+    /// Max pooling over 2×2 windows with stride 2 (the usual case): two outputs per step from four columns of two input
+    /// rows, in 128-bit vectors on every machine: the vertical maximum, then the maximum of each pair of neighbours (a
+    /// swap within the vector), the two results gathered into the low half and stored as one 64-bit value.
+    /// </summary>
+    private static void EmitForwardPairs(SourceWriter w, Pool2DLayerSpec l)
     {
+        const string V = "global::System.Runtime.Intrinsics.Vector128";
+        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, pairs = ow / 2 * 2;
+        w.Line("// Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours");
+        w.Line("// (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).");
+        w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
+        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+        w.Line($"ref float r0 = ref At(ref x, (c * {h} + oy * 2) * {wd});");
+        w.Line($"ref float r1 = ref At(ref r0, {wd});");
+        w.Line($"ref float yr = ref At(ref y, (c * {oh} + oy) * {ow});");
+        w.Open($"for (int ox = 0; ox < {pairs}; ox += 2)");
+        w.Line($"var v = {V}.Max({V}.LoadUnsafe(ref r0, (nuint)(2 * ox)), {V}.LoadUnsafe(ref r1, (nuint)(2 * ox)));");
+        w.Line($"var m = {V}.Max(v, {V}.Shuffle(v, {V}.Create(1, 0, 3, 2)));");
+        w.Line($"{Names.Unsafe}.WriteUnaligned(ref {Names.Unsafe}.As<float, byte>(ref At(ref yr, ox)), {V}.ToScalar({V}.AsUInt64({V}.Shuffle(m, {V}.Create(0, 2, 0, 2)))));");
+        w.Close();
+        if (pairs < ow)
+        {
+            w.Line("// The last output of the row.");
+            w.Line($"At(ref yr, {pairs}) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, {2 * pairs}), At(ref r1, {2 * pairs})), global::System.MathF.Max(At(ref r0, {2 * pairs + 1}), At(ref r1, {2 * pairs + 1})));");
+        }
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>Windows up to this size are unrolled whole (every offset a constant); larger ones keep a loop per window row.</summary>
+    private const int UnrolledWindow = 4;
+
+    /// <summary>Every position k of the window but the top-left corner (which starts the reduction), relative to that corner.</summary>
+    private static void EmitWindow(SourceWriter w, Pool2DLayerSpec l, System.Func<string, string> statement)
+    {
+        if (l.Size <= UnrolledWindow)
+        {
+            for (int ky = 0; ky < l.Size; ky++)
+                for (int kx = 0; kx < l.Size; kx++)
+                    if (ky > 0 || kx > 0) w.Line(statement((ky * l.Input.Width + kx).ToString()));
+            return;
+        }
         for (int ky = 0; ky < l.Size; ky++)
         {
-            w.Open($"for (int kx = 0; kx < {l.Size}; kx++)");
+            w.Open($"for (int kx = {(ky == 0 ? 1 : 0)}; kx < {l.Size}; kx++)");
             w.Line($"int k = {(ky == 0 ? "" : $"{ky * l.Input.Width} + ")}kx;");
-            w.Line(statement);
+            w.Line(statement("k"));
             w.Close();
         }
     }

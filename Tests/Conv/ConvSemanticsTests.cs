@@ -15,6 +15,11 @@ public partial class LayoutProbe { }
 [Network] [Input(1, 2, 3)] [Conv2D(1, 1, 2, Padding = 1, Bias = false)] [MaxPool2D(4)]
 public partial class TieProbe { }
 
+/// <summary>[1,2,6] → 2×2 max pool, stride 2 → [1,1,3] (three windows, the last one past the last whole pair) → a
+/// bias-less dense layer whose weights are set to the identity, so the outputs are the pooled values.</summary>
+[Network] [Input(1, 2, 6)] [MaxPool2D(2)] [Dense(3, Bias = false)]
+public partial class PoolProbe { }
+
 /// <summary>Semantics pinned down with hand-computed numbers: PyTorch's parameter layout and flatten order, and where
 /// max pooling sends the gradient when a window has two maxima.</summary>
 public class ConvSemanticsTests
@@ -108,5 +113,40 @@ public class ConvSemanticsTests
         float loss = net.ComputeGradients(x, new[] { 0f }, g);
         Assert.Equal(4.5f, loss);
         Assert.Equal(new[] { 3f, 6f }, g);
+    }
+
+    private static PoolProbe IdentityPoolProbe()
+    {
+        var net = new PoolProbe();
+        net.LoadParameters(new float[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 });
+        return net;
+    }
+
+    [Fact]
+    public void Max_pooling_of_one_sample_takes_each_windows_maximum()
+    {
+        // Rows [3 −1 | 0 −0 | 7 2] and [2 5 | −4 −2 | 7 −9]: the windows' maxima are 5, 0 and 7.
+        var x = new float[] { 3, -1, 0, -0f, 7, 2, 2, 5, -4, -2, 7, -9 };
+        var y = new float[3];
+        IdentityPoolProbe().Predict(x, y);
+        Assert.Equal(new[] { 5f, 0f, 7f }, y);
+    }
+
+    [Theory]
+    [InlineData(0)] [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)]
+    [InlineData(6)] [InlineData(7)] [InlineData(8)] [InlineData(9)] [InlineData(10)] [InlineData(11)]
+    public void Max_pooling_propagates_NaN_from_any_position_of_a_window_in_Predict_as_in_PredictBatch(int position)
+    {
+        // A NaN anywhere in a window makes that window's output NaN, and through the identity (0·NaN = NaN) every
+        // output: Predict (one sample) and PredictBatch (blocks of samples) must agree on it.
+        var x = new float[] { 3, -1, 0, 1, 7, 2, 2, 5, -4, -2, 7, -9 };
+        x[position] = float.NaN;
+        var net = IdentityPoolProbe();
+        var y = new float[3];
+        net.Predict(x, y);
+        Assert.All(y, v => Assert.True(float.IsNaN(v), $"Predict gave {v} with NaN at input {position}"));
+        var ys = new float[6];
+        net.PredictBatch(x.Concat(x).ToArray(), ys);
+        Assert.All(ys, v => Assert.True(float.IsNaN(v), $"PredictBatch gave {v} with NaN at input {position}"));
     }
 }

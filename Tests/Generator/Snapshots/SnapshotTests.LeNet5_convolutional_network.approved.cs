@@ -1002,6 +1002,9 @@ namespace Models
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 16);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 512);
                             ref float wrow = ref At(ref w, r0 * 25);
+                            // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
+                            int kyFrom = global::System.Math.Max(0, 2 - oy);
+                            int kyTo = global::System.Math.Min(5, 30 - oy);
                             for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
@@ -1021,7 +1024,7 @@ namespace Models
                                 global::System.Runtime.Intrinsics.Vector512<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
+                                    for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
                                         ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 16);
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
@@ -1154,6 +1157,9 @@ namespace Models
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 8);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 256);
                             ref float wrow = ref At(ref w, r0 * 25);
+                            // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
+                            int kyFrom = global::System.Math.Max(0, 2 - oy);
+                            int kyTo = global::System.Math.Min(5, 30 - oy);
                             for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
@@ -1173,7 +1179,7 @@ namespace Models
                                 global::System.Runtime.Intrinsics.Vector256<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
+                                    for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
                                         ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 8);
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
@@ -1306,6 +1312,9 @@ namespace Models
                             ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 4);
                             ref float irow = ref At(ref xb, (0 + oy * 1) * 128);
                             ref float wrow = ref At(ref w, r0 * 25);
+                            // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
+                            int kyFrom = global::System.Math.Max(0, 2 - oy);
+                            int kyTo = global::System.Math.Min(5, 30 - oy);
                             for (int ox = 0; ox < 28; ox += 2)
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
@@ -1325,7 +1334,7 @@ namespace Models
                                 global::System.Runtime.Intrinsics.Vector128<float> k;
                                 for (int c = 0; c < 1; c++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
+                                    for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
                                         ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 4);
                                         ref float wr = ref At(ref wrow, c * 25 + ky * 5);
@@ -1728,25 +1737,20 @@ namespace Models
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, for one sample.</summary>
             internal static void Layer2Forward(ref float x, ref float y)
             {
+                // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
+                // (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).
                 for (int c = 0; c < 6; c++)
                 {
                     for (int oy = 0; oy < 14; oy++)
                     {
-                        for (int ox = 0; ox < 14; ox++)
+                        ref float r0 = ref At(ref x, (c * 28 + oy * 2) * 28);
+                        ref float r1 = ref At(ref r0, 28);
+                        ref float yr = ref At(ref y, (c * 14 + oy) * 14);
+                        for (int ox = 0; ox < 14; ox += 2)
                         {
-                            ref float window = ref At(ref x, (c * 28 + oy * 2) * 28 + ox * 2);
-                            float m = window;
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = kx;
-                                { float v = At(ref window, k); if (v > m) m = v; }
-                            }
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = 28 + kx;
-                                { float v = At(ref window, k); if (v > m) m = v; }
-                            }
-                            At(ref y, (c * 14 + oy) * 14 + ox) = m;
+                            var v = global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox)));
+                            var m = global::System.Runtime.Intrinsics.Vector128.Max(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2)));
+                            global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
                         }
                     }
                 }
@@ -3781,6 +3785,9 @@ namespace Models
                                 ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 16);
                                 ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 288);
                                 ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
+                                int kyFrom = global::System.Math.Max(0, 4 - oy);
+                                int kyTo = global::System.Math.Min(5, 14 - oy);
                                 for (int ox = 0; ox < 14; ox += 2)
                                 {
                                     var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512<float>.Zero : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
@@ -3800,7 +3807,7 @@ namespace Models
                                     global::System.Runtime.Intrinsics.Vector512<float> k;
                                     for (int c = c0; c < c1; c++)
                                     {
-                                        for (int ky = 0; ky < 5; ky++)
+                                        for (int ky = kyFrom; ky < kyTo; ky++)
                                         {
                                             ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 16);
                                             ref float wr = ref At(ref wrow, c * 150 + ky * -5);
@@ -3939,6 +3946,9 @@ namespace Models
                                 ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 8);
                                 ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 144);
                                 ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
+                                int kyFrom = global::System.Math.Max(0, 4 - oy);
+                                int kyTo = global::System.Math.Min(5, 14 - oy);
                                 for (int ox = 0; ox < 14; ox += 2)
                                 {
                                     var a0_0 = first ? global::System.Runtime.Intrinsics.Vector256<float>.Zero : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref orow, (nuint)(ox * 8));
@@ -3958,7 +3968,7 @@ namespace Models
                                     global::System.Runtime.Intrinsics.Vector256<float> k;
                                     for (int c = c0; c < c1; c++)
                                     {
-                                        for (int ky = 0; ky < 5; ky++)
+                                        for (int ky = kyFrom; ky < kyTo; ky++)
                                         {
                                             ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 8);
                                             ref float wr = ref At(ref wrow, c * 150 + ky * -5);
@@ -4097,6 +4107,9 @@ namespace Models
                                 ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 4);
                                 ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 72);
                                 ref float wrow = ref At(ref w, r0 * 25 + 24);
+                                // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
+                                int kyFrom = global::System.Math.Max(0, 4 - oy);
+                                int kyTo = global::System.Math.Min(5, 14 - oy);
                                 for (int ox = 0; ox < 14; ox += 2)
                                 {
                                     var a0_0 = first ? global::System.Runtime.Intrinsics.Vector128<float>.Zero : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref orow, (nuint)(ox * 4));
@@ -4116,7 +4129,7 @@ namespace Models
                                     global::System.Runtime.Intrinsics.Vector128<float> k;
                                     for (int c = c0; c < c1; c++)
                                     {
-                                        for (int ky = 0; ky < 5; ky++)
+                                        for (int ky = kyFrom; ky < kyTo; ky++)
                                         {
                                             ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 4);
                                             ref float wr = ref At(ref wrow, c * 150 + ky * -5);
@@ -4244,26 +4257,23 @@ namespace Models
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, for one sample.</summary>
             internal static void Layer4Forward(ref float x, ref float y)
             {
+                // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
+                // (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).
                 for (int c = 0; c < 16; c++)
                 {
                     for (int oy = 0; oy < 5; oy++)
                     {
-                        for (int ox = 0; ox < 5; ox++)
+                        ref float r0 = ref At(ref x, (c * 10 + oy * 2) * 10);
+                        ref float r1 = ref At(ref r0, 10);
+                        ref float yr = ref At(ref y, (c * 5 + oy) * 5);
+                        for (int ox = 0; ox < 4; ox += 2)
                         {
-                            ref float window = ref At(ref x, (c * 10 + oy * 2) * 10 + ox * 2);
-                            float m = window;
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = kx;
-                                { float v = At(ref window, k); if (v > m) m = v; }
-                            }
-                            for (int kx = 0; kx < 2; kx++)
-                            {
-                                int k = 10 + kx;
-                                { float v = At(ref window, k); if (v > m) m = v; }
-                            }
-                            At(ref y, (c * 5 + oy) * 5 + ox) = m;
+                            var v = global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox)));
+                            var m = global::System.Runtime.Intrinsics.Vector128.Max(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2)));
+                            global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
                         }
+                        // The last output of the row.
+                        At(ref yr, 4) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, 8), At(ref r1, 8)), global::System.MathF.Max(At(ref r0, 9), At(ref r1, 9)));
                     }
                 }
             }
