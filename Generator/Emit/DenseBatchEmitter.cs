@@ -95,8 +95,17 @@ internal static class DenseBatchEmitter
     public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        w.Line($"/// <summary>{DenseEmitter.Title(layer)}: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples to g.</summary>");
-        w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch)");
+        w.Line($"/// <summary>");
+        w.Line($"/// {DenseEmitter.Title(layer)}: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples to g.");
+        if (DenseEmitter.IsUnrolled(layer))
+            w.Line("/// (<paramref name=\"accumulate\"/> is not needed: the few weights are added to sample by sample.)");
+        else
+        {
+            w.Line("/// Without <paramref name=\"accumulate\"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero");
+            w.Line("/// instead of loading g: those loads would miss the caches and stall every tile.");
+        }
+        w.Line("/// </summary>");
+        w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias)
         {
@@ -156,7 +165,7 @@ internal static class DenseBatchEmitter
             for (int r = 1; r < rows; r++) w.Line($"ref float g{r} = ref At(ref g0, {r * inputs});");
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < vectors; k++)
-                    w.Line($"var a{r}{k} = {isa.Load($"g{r}", k == 0 ? "i" : $"i + {k * width}")};");
+                    w.Line($"var a{r}{k} = accumulate ? {isa.Load($"g{r}", k == 0 ? "i" : $"i + {k * width}")} : {isa.VectorOfFloat}.Zero;");
             w.Open("for (int sample = 0; sample < batch; sample++)");
             w.Line($"ref float xs = ref At(ref x, sample * {inputs} + i);");
             w.Line($"ref float ds = ref At(ref dz, sample * {outputs} + o);");

@@ -11,8 +11,12 @@ namespace NetCompiler.Generator.Emit;
 /// </summary>
 internal static class NetworkEmitter
 {
-    /// <summary>Workspaces up to this many floats live on the stack; larger ones in a buffer per thread.</summary>
-    private const int StackLimit = 16384;
+    /// <summary>
+    /// Workspaces up to this many floats (8 KiB) live on the stack; larger ones in a buffer per thread. A stackalloc is
+    /// zeroed on every call (skipping that needs [SkipLocalsInit], which needs unsafe code enabled in the user's
+    /// project), and zeroing the 36 KiB of LeNet-5's Predict workspace cost ≈ 0.6 µs of its ≈ 21 µs.
+    /// </summary>
+    private const int StackLimit = 2048;
 
     public static string Emit(NetworkSpec spec)
     {
@@ -359,7 +363,7 @@ internal static class NetworkEmitter
                 string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
                 string dzBelow = dz == "dzA" ? "dzB" : "dzA";
                 string layerInput = k == 1 ? "x" : $"a{k - 1}";
-                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], Next(spec, spec.Layers[k - 1]), layerInput, dz, k == 1 ? null : dzBelow, "count")) w.Line(line);
+                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], Next(spec, spec.Layers[k - 1]), layerInput, dz, k == 1 ? null : dzBelow, "count", "start > 0")) w.Line(line);
             }
             w.Close();
         });

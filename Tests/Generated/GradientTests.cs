@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Xunit;
@@ -59,6 +60,39 @@ public class GradientTests
         Assert.Contains(specs, s => s.Layers.Count == 4);
         Assert.Contains(specs, s => s.Layers.Any(l => !l.Bias));
         Assert.Contains(specs, s => s.InputSize > 32 && s.Layers.Any(l => l.Units > 32));
+    }
+
+    [Theory]
+    [InlineData(nameof(Hse37Tanh))]
+    [InlineData(nameof(Sce70ReLU))]
+    [InlineData(nameof(Aligned64))]
+    [InlineData(nameof(Deep3HiddenSce))]
+    [InlineData(nameof(Tiny342Identity))]
+    public void Gradients_of_a_batch_of_several_chunks_are_the_weighted_mean_of_the_chunks(string name)
+    {
+        // Training runs a batch in chunks of 64 samples: the first chunk writes the weight gradients (its tiles start
+        // from zero), later chunks add to them. 130 samples = chunks of 64, 64 and 2; the batch's mean gradient must
+        // be (64·g[0, 64) + 64·g[64, 128) + 2·g[128, 130)) / 130 of the chunks computed alone.
+        var c = DeclaredNetworks.All[name];
+        var r = c.Reference;
+        var net = c.Create(NetworkChecks.NetworkSeed);
+        var rng = new System.Random(130);
+        const int batch = 130;
+        float[] x = NetworkChecks.RandomFloats(rng, batch * r.InputSize, -1, 1);
+        float[] t = NetworkChecks.RandomFloats(rng, batch * r.OutputSize, 0, 1);
+        var whole = new float[r.ParameterCount];
+        net.ComputeGradients(x, t, whole);
+        var expected = new double[r.ParameterCount];
+        foreach (var (start, count) in new[] { (0, 64), (64, 64), (128, 2) })
+        {
+            var part = new float[r.ParameterCount];
+            net.ComputeGradients(x.AsSpan(start * r.InputSize, count * r.InputSize), t.AsSpan(start * r.OutputSize, count * r.OutputSize), part);
+            for (int i = 0; i < part.Length; i++) expected[i] += (double)count / batch * part[i];
+        }
+        double scale = expected.Max(System.Math.Abs);
+        Assert.True(scale > 0, "all-zero gradients would prove nothing");
+        for (int i = 0; i < whole.Length; i++)
+            Assert.True(System.Math.Abs(whole[i] - expected[i]) <= 1e-5 * scale + 1e-7, $"{name}: gradient {i} is {whole[i]}, the chunks give {expected[i]}");
     }
 
     [Theory]

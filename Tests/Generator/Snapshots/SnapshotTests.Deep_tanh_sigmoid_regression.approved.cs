@@ -56,6 +56,10 @@ namespace Models.Regression
             // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
             private const int TrainingWorkspaceSize = 9984;
 
+            // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
+            [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
+            [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
+
             /// <summary>All parameters in the canonical order.</summary>
             private readonly float[] _parameters = new float[ParameterCount];
 
@@ -123,8 +127,9 @@ namespace Models.Regression
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
                 ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-                global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
-                ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+                // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+                float[] buffer = t_PredictBatchWorkspace ??= new float[PredictBatchWorkspaceSize];
+                ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
                 // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
                 for (int start = 0; start < batch; start += 64)
                 {
@@ -179,8 +184,9 @@ namespace Models.Regression
                 ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
                 float scale = 1f / batch;
                 double loss = 0;
-                global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize];
-                ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan);
+                // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+                float[] buffer = t_TrainingWorkspace ??= new float[TrainingWorkspaceSize];
+                ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
                 ref float a1 = ref ws; // outputs of layer 1, [64, 40]
                 ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 2560); // outputs of layer 2, [64, 24]
                 ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4096); // outputs of layer 3, [64, 9]
@@ -204,13 +210,13 @@ namespace Models.Regression
                         loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
                     }
                     // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count);
+                    GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count, start > 0);
                     for (int s = 0; s < count; s++) GeneratedKernels.Layer4InputGradient(ref p, ref GeneratedKernels.Row(ref a3, s, 9), ref GeneratedKernels.Row(ref dzA, s, 3), ref GeneratedKernels.Row(ref dzB, s, 9));
-                    GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count);
+                    GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count, start > 0);
                     for (int s = 0; s < count; s++) GeneratedKernels.Layer3InputGradient(ref p, ref GeneratedKernels.Row(ref a2, s, 24), ref GeneratedKernels.Row(ref dzB, s, 9), ref GeneratedKernels.Row(ref dzA, s, 24));
-                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
                     for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 40), ref GeneratedKernels.Row(ref dzA, s, 24), ref GeneratedKernels.Row(ref dzB, s, 40));
-                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
+                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
                 }
                 return (float)(loss / batch);
             }
@@ -783,8 +789,12 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 1: dense 13 → 40, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-                internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                /// <summary>
+                /// Layer 1: dense 13 → 40, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// </summary>
+                internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer1Weights);
                     ref float gb = ref At(ref g, Layer1Bias);
@@ -809,10 +819,10 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 13);
                                 ref float g2 = ref At(ref g0, 26);
                                 ref float g3 = ref At(ref g0, 39);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
@@ -859,10 +869,10 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 13);
                                 ref float g2 = ref At(ref g0, 26);
                                 ref float g3 = ref At(ref g0, 39);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
@@ -908,18 +918,18 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 13);
                                 ref float g2 = ref At(ref g0, 26);
                                 ref float g3 = ref At(ref g0, 39);
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 13 + i);
@@ -1452,8 +1462,12 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 2: dense 40 → 24, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-                internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                /// <summary>
+                /// Layer 2: dense 40 → 24, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// </summary>
+                internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer2Weights);
                     ref float gb = ref At(ref g, Layer2Bias);
@@ -1478,14 +1492,14 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 40);
                                 ref float g2 = ref At(ref g0, 80);
                                 ref float g3 = ref At(ref g0, 120);
-                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                                var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                                var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                                var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
@@ -1540,18 +1554,18 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 40);
                                 ref float g2 = ref At(ref g0, 80);
                                 ref float g3 = ref At(ref g0, 120);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                                var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
@@ -1599,14 +1613,14 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 40);
                                 ref float g2 = ref At(ref g0, 80);
                                 ref float g3 = ref At(ref g0, 120);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
@@ -1651,18 +1665,18 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 40);
                                 ref float g2 = ref At(ref g0, 80);
                                 ref float g3 = ref At(ref g0, 120);
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
@@ -1710,10 +1724,10 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 40);
                                 ref float g2 = ref At(ref g0, 80);
                                 ref float g3 = ref At(ref g0, 120);
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 40 + i);
@@ -2539,8 +2553,12 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples to g.</summary>
-                internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                /// <summary>
+                /// Layer 3: dense 24 → 9, tanh, no bias: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples to g.
+                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// </summary>
+                internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer3Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -2558,10 +2576,10 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 24);
                                 ref float g2 = ref At(ref g0, 48);
                                 ref float g3 = ref At(ref g0, 72);
-                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                                var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                                var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                                var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2584,7 +2602,7 @@ namespace Models.Regression
                             {
                                 const int o = 8;
                                 ref float g0 = ref At(ref gw, o * 24);
-                                var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2621,18 +2639,18 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 24);
                                 ref float g2 = ref At(ref g0, 48);
                                 ref float g3 = ref At(ref g0, 72);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                                var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                                var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                                var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                                var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2673,9 +2691,9 @@ namespace Models.Regression
                             {
                                 const int o = 8;
                                 ref float g0 = ref At(ref gw, o * 24);
-                                var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2708,18 +2726,18 @@ namespace Models.Regression
                                 ref float g1 = ref At(ref g0, 24);
                                 ref float g2 = ref At(ref g0, 48);
                                 ref float g3 = ref At(ref g0, 72);
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                                var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                                var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                                var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                                var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                                var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                                var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                                var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                                var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                                var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2760,9 +2778,9 @@ namespace Models.Regression
                             {
                                 const int o = 8;
                                 ref float g0 = ref At(ref gw, o * 24);
-                                var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                                var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                                var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
+                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 for (int sample = 0; sample < batch; sample++)
                                 {
                                     ref float xs = ref At(ref x, sample * 24 + i);
@@ -2904,8 +2922,11 @@ namespace Models.Regression
                     for (int sample = 0; sample < batch; sample++) Layer4Forward(ref p, ref At(ref x, sample * 9), ref At(ref y, sample * 3));
                 }
 
-                /// <summary>Layer 4: dense 9 → 3, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-                internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch)
+                /// <summary>
+                /// Layer 4: dense 9 → 3, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+                /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+                /// </summary>
+                internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer4Weights);
                     ref float gb = ref At(ref g, Layer4Bias);

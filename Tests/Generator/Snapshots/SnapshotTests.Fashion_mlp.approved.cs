@@ -50,6 +50,7 @@ namespace Models
         private const int TrainingWorkspaceSize = 25216;
 
         // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
+        [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
         [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
 
         /// <summary>All parameters in the canonical order.</summary>
@@ -116,8 +117,9 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+            float[] buffer = t_PredictBatchWorkspace ??= new float[PredictBatchWorkspaceSize];
+            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
             for (int start = 0; start < batch; start += 64)
             {
@@ -200,9 +202,9 @@ namespace Models
                     loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 128), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 128));
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
             }
             return (float)(loss / batch);
         }
@@ -661,8 +663,12 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 1: dense 784 → 128, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 1: dense 784 → 128, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// </summary>
+            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
@@ -686,18 +692,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
-                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -745,10 +751,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -784,18 +790,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -843,14 +849,14 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -895,18 +901,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -954,10 +960,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 784);
                             ref float g2 = ref At(ref g0, 1568);
                             ref float g3 = ref At(ref g0, 2352);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 784 + i);
@@ -1667,8 +1673,12 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 2: dense 128 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 2: dense 128 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// </summary>
+            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
@@ -1692,18 +1702,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
-                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1745,12 +1755,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1784,14 +1794,14 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1824,10 +1834,10 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1862,18 +1872,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1915,12 +1925,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1954,10 +1964,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -1981,8 +1991,8 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -2012,18 +2022,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -2065,12 +2075,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -2104,14 +2114,14 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             ref float g2 = ref At(ref g0, 256);
                             ref float g3 = ref At(ref g0, 384);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);
@@ -2144,10 +2154,10 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 128);
                             ref float g1 = ref At(ref g0, 128);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 128 + i);

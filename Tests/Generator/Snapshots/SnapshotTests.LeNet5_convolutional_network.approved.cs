@@ -61,6 +61,7 @@ namespace Models
         private const int TrainingWorkspaceSize = 1325248;
 
         // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
+        [global::System.ThreadStatic] private static float[]? t_PredictWorkspace;
         [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
         [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
 
@@ -166,8 +167,9 @@ namespace Models
         private void PredictOne(ref float x, ref float y)
         {
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
+            float[] buffer = t_PredictWorkspace ??= new float[PredictWorkspaceSize];
+            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
             ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8084);
             ref float h1 = ref h;
             GeneratedKernels.Layer1Forward(ref p, ref x, ref h1, ref scratch);
@@ -252,11 +254,11 @@ namespace Models
                     loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count);
+                GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer7InputGradient(ref p, ref GeneratedKernels.Row(ref a6, s, 84), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 84));
-                GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count);
+                GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
-                GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count);
+                GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
                 GeneratedKernels.Layer4BackwardBatch(ref a3, ref dzB, ref dzA, count, ref scratch, false);
                 GeneratedKernels.Layer3BackwardBatch(ref p, ref g, ref a2, ref dzA, ref dzB, count, ref scratch, true, true);
@@ -4928,8 +4930,12 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 5: dense 400 → 120, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer5WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 5: dense 400 → 120, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// </summary>
+            internal static void Layer5WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer5Weights);
                 ref float gb = ref At(ref g, Layer5Bias);
@@ -4953,18 +4959,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
-                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5012,10 +5018,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5051,18 +5057,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5110,14 +5116,14 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5162,18 +5168,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5221,10 +5227,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 400 + i);
@@ -5837,8 +5843,12 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 6: dense 120 → 84, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer6WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 6: dense 120 → 84, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// </summary>
+            internal static void Layer6WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer6Weights);
                 ref float gb = ref At(ref g, Layer6Bias);
@@ -5862,18 +5872,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 120);
                             ref float g2 = ref At(ref g0, 240);
                             ref float g3 = ref At(ref g0, 360);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
-                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
@@ -5921,10 +5931,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 120);
                             ref float g2 = ref At(ref g0, 240);
                             ref float g3 = ref At(ref g0, 360);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
@@ -5970,18 +5980,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 120);
                             ref float g2 = ref At(ref g0, 240);
                             ref float g3 = ref At(ref g0, 360);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
@@ -6035,18 +6045,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 120);
                             ref float g2 = ref At(ref g0, 240);
                             ref float g3 = ref At(ref g0, 360);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 120 + i);
@@ -7041,8 +7051,12 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 7: dense 84 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer7WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 7: dense 84 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
+            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// </summary>
+            internal static void Layer7WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer7Weights);
                 ref float gb = ref At(ref g, Layer7Bias);
@@ -7066,18 +7080,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
-                            var a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7119,12 +7133,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7158,14 +7172,14 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7198,10 +7212,10 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
-                            var a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7246,18 +7260,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a22 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8));
-                            var a32 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7299,12 +7313,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7338,10 +7352,10 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
-                            var a20 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i));
-                            var a30 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7365,8 +7379,8 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
-                            var a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i));
-                            var a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7406,18 +7420,18 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
-                            var a20 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i));
-                            var a21 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4));
-                            var a22 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8));
-                            var a30 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i));
-                            var a31 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4));
-                            var a32 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);
@@ -7459,12 +7473,12 @@ namespace Models
                             const int o = 8;
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
-                            var a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i));
-                            var a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4));
-                            var a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8));
-                            var a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i));
-                            var a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4));
-                            var a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8));
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 84 + i);

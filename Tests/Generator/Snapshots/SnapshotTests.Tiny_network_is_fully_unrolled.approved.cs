@@ -175,9 +175,9 @@ namespace Models
                     loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count);
+                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 2), ref GeneratedKernels.Row(ref dzA, s, 1), ref GeneratedKernels.Row(ref dzB, s, 2));
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count);
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
             }
             return (float)(loss / batch);
         }
@@ -213,8 +213,11 @@ namespace Models
                 for (int sample = 0; sample < batch; sample++) Layer1Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 2));
             }
 
-            /// <summary>Layer 1: dense 2 → 2, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 1: dense 2 → 2, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+            /// </summary>
+            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
@@ -259,8 +262,11 @@ namespace Models
                 for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 1));
             }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.</summary>
-            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch)
+            /// <summary>
+            /// Layer 2: dense 2 → 1, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
+            /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+            /// </summary>
+            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
