@@ -59,8 +59,8 @@ internal static class BlockEmitter
     public static string[] ForwardCalls(Conv2DLayerSpec c, LayerSpec? next, string input, string output, string count)
         => new[] { $"{Names.Kernels}.Layer{c.Number}ForwardBatch(ref p, ref {input}, ref {output}, {count}, ref scratch, {Flags(c, next)});" };
 
-    public static string[] BackwardCalls(Conv2DLayerSpec c, LayerSpec? next, string input, string dz, string? dzBelow, string count)
-        => new[] { $"{Names.Kernels}.Layer{c.Number}BackwardBatch(ref p, ref g, ref {input}, ref {dz}{(dzBelow is null ? "" : $", ref {dzBelow}")}, {count}, ref scratch, {Flags(c, next)});" };
+    public static string[] BackwardCalls(Conv2DLayerSpec c, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate)
+        => new[] { $"{Names.Kernels}.Layer{c.Number}BackwardBatch(ref p, ref g, ref {input}, ref {dz}{(dzBelow is null ? "" : $", ref {dzBelow}")}, {count}, ref scratch, {Flags(c, next)}, {accumulate});" };
 
     // ---------------------------------------------------------------- conv forward
 
@@ -152,10 +152,10 @@ internal static class BlockEmitter
         bool dx = below is not null;
         int padded = c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
         int dh = DilatedHeight(c), dw = DilatedWidth(c);
-        w.Line($"/// <summary>{Title(c)}, backward over <paramref name=\"count\"/> samples: adds ∂E/∂W and ∂E/∂b to g{(dx ? "" : ".")}");
+        w.Line($"/// <summary>{Title(c)}, backward over <paramref name=\"count\"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name=\"accumulate\"/>, written over it without){(dx ? "" : ".")}");
         if (dx) w.Line($"/// and writes ∂E/∂z of layer {c.Number - 1} (f′ of its {Activations.Describe(below!.Value)} times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.");
         w.Line("/// </summary>");
-        w.Open($"internal static void Layer{c.Number}BackwardBatch(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")}, int count, ref float scratch, bool blockedInput, bool blockedOutput)");
+        w.Open($"internal static void Layer{c.Number}BackwardBatch(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")}, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)");
         w.Line("int lanes = Lanes;");
         int offset = 0;
         w.Line($"ref float xPadded = ref scratch; // [{c.Input.Channels}, {c.PaddedHeight}, {c.PaddedWidth}] × lanes");
@@ -179,13 +179,13 @@ internal static class BlockEmitter
             w.Line($"Layer{c.Number}InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * {c.InputSize}));");
         }
         w.Close();
-        w.Line("// Reduce the lanes: weights then bias, contiguous in g.");
+        w.Line("// Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).");
         w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
         w.Open($"for (int i = 0; i < {c.ParameterCount}; i++)");
         w.Line("ref float lane = ref At(ref sums, i * lanes);");
         w.Line("float s = 0f;");
         w.Line("for (int j = 0; j < lanes; j++) s += At(ref lane, j);");
-        w.Line("At(ref gl, i) += s;");
+        w.Line("At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;");
         w.Close();
         w.Close();
     }

@@ -96,20 +96,17 @@ internal static class DenseBatchEmitter
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>");
-        w.Line($"/// {DenseEmitter.Title(layer)}: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples to g.");
-        if (DenseEmitter.IsUnrolled(layer))
-            w.Line("/// (<paramref name=\"accumulate\"/> is not needed: the few weights are added to sample by sample.)");
-        else
-        {
-            w.Line("/// Without <paramref name=\"accumulate\"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero");
-            w.Line("/// instead of loading g: those loads would miss the caches and stall every tile.");
-        }
+        w.Line($"/// {DenseEmitter.Title(layer)}: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples,");
+        w.Line("/// added to g with <paramref name=\"accumulate\"/>, written over it without (a batch's first chunk: g is not cleared beforehand).");
+        if (!DenseEmitter.IsUnrolled(layer))
+            w.Line("/// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.");
         w.Line("/// </summary>");
         w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias)
         {
             w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
+            w.Line($"if (!accumulate) {Names.MemoryMarshal}.CreateSpan(ref gb, {outputs}).Clear();");
             w.Line("// ∂E/∂b += Σ_s dz[s]");
             w.Open("for (int sample = 0; sample < batch; sample++)");
             w.Line($"ref float d = ref At(ref dz, sample * {outputs});");
@@ -118,6 +115,7 @@ internal static class DenseBatchEmitter
         }
         if (DenseEmitter.IsUnrolled(layer))
         {
+            w.Line($"if (!accumulate) {Names.MemoryMarshal}.CreateSpan(ref gw, {layer.WeightCount}).Clear();");
             w.Line($"// Fully unrolled ({layer.WeightCount} weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].");
             w.Open("for (int sample = 0; sample < batch; sample++)");
             w.Line($"ref float xs = ref At(ref x, sample * {inputs});");
@@ -201,7 +199,7 @@ internal static class DenseBatchEmitter
             w.Open($"for (int o = 0; o < {outputs}; o++)");
             w.Line("float t = 0f;");
             w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + o) * At(ref x, sample * {inputs} + i);");
-            w.Line($"At(ref gw, o * {inputs} + i) += t;");
+            w.Line($"At(ref gw, o * {inputs} + i) = accumulate ? At(ref gw, o * {inputs} + i) + t : t;");
             w.Close();
             w.Close();
         }

@@ -109,7 +109,7 @@ internal static class LayerEmitter
                 if (dzBelow is not null) lines.Add($"for (int s = 0; s < {count}; s++) {kernel}InputGradient(ref p, {x}, {d}{below});");
                 return lines.ToArray();
             case Conv2DLayerSpec c:
-                return BlockEmitter.BackwardCalls(c, next, input, dz, dzBelow, count);
+                return BlockEmitter.BackwardCalls(c, next, input, dz, dzBelow, count, accumulate);
             case Pool2DLayerSpec l:
                 return dzBelow is null ? System.Array.Empty<string>() : PoolEmitter.BackwardCalls(l, next, input, dz, dzBelow, count);
             default:

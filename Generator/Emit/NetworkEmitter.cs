@@ -315,11 +315,11 @@ internal static class NetworkEmitter
         int layerCount = spec.Layers.Count;
         w.Line("/// <summary>");
         w.Line($"/// Forward and backward pass over chunks of up to {BatchChunk} samples, layer after layer: the gradient of the mean");
-        w.Line("/// loss accumulates straight into <paramref name=\"gradients\"/> (∂E/∂z at the output is scaled by 1/batch).");
+        w.Line("/// loss goes straight into <paramref name=\"gradients\"/> (∂E/∂z at the output is scaled by 1/batch): on the first chunk");
+        w.Line("/// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.");
         w.Line("/// Arguments are already checked.");
         w.Line("/// </summary>");
         w.Open($"private float ComputeGradientsCore({Names.ReadOnlySpan} inputs, int batch, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
-        w.Line("gradients.Clear();");
         w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
         w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
         w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");

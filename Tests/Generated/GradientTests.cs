@@ -81,11 +81,13 @@ public class GradientTests
         float[] x = NetworkChecks.RandomFloats(rng, batch * r.InputSize, -1, 1);
         float[] t = NetworkChecks.RandomFloats(rng, batch * r.OutputSize, 0, 1);
         var whole = new float[r.ParameterCount];
+        Array.Fill(whole, float.NaN); // nothing clears the span: the first chunk must write every element
         net.ComputeGradients(x, t, whole);
         var expected = new double[r.ParameterCount];
         foreach (var (start, count) in new[] { (0, 64), (64, 64), (128, 2) })
         {
             var part = new float[r.ParameterCount];
+            Array.Fill(part, float.NaN);
             net.ComputeGradients(x.AsSpan(start * r.InputSize, count * r.InputSize), t.AsSpan(start * r.OutputSize, count * r.OutputSize), part);
             for (int i = 0; i < part.Length; i++) expected[i] += (double)count / batch * part[i];
         }

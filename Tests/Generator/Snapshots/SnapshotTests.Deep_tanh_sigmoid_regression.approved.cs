@@ -172,12 +172,12 @@ namespace Models.Regression
 
             /// <summary>
             /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
-            /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+            /// loss goes straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch): on the first chunk
+            /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
             /// Arguments are already checked.
             /// </summary>
             private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
             {
-                gradients.Clear();
                 ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
                 ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
@@ -790,14 +790,15 @@ namespace Models.Regression
                 }
 
                 /// <summary>
-                /// Layer 1: dense 13 → 40, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// Layer 1: dense 13 → 40, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
                 internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer1Weights);
                     ref float gb = ref At(ref g, Layer1Bias);
+                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 40).Clear();
                     // ∂E/∂b += Σ_s dz[s]
                     for (int sample = 0; sample < batch; sample++)
                     {
@@ -850,7 +851,7 @@ namespace Models.Regression
                             {
                                 float t = 0f;
                                 for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) += t;
+                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
                             }
                         }
                     }
@@ -900,7 +901,7 @@ namespace Models.Regression
                             {
                                 float t = 0f;
                                 for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) += t;
+                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
                             }
                         }
                     }
@@ -975,7 +976,7 @@ namespace Models.Regression
                             {
                                 float t = 0f;
                                 for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) += t;
+                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
                             }
                         }
                     }
@@ -1463,14 +1464,15 @@ namespace Models.Regression
                 }
 
                 /// <summary>
-                /// Layer 2: dense 40 → 24, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// Layer 2: dense 40 → 24, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
                 internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer2Weights);
                     ref float gb = ref At(ref g, Layer2Bias);
+                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 24).Clear();
                     // ∂E/∂b += Σ_s dz[s]
                     for (int sample = 0; sample < batch; sample++)
                     {
@@ -1536,7 +1538,7 @@ namespace Models.Regression
                             {
                                 float t = 0f;
                                 for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + o) * At(ref x, sample * 40 + i);
-                                At(ref gw, o * 40 + i) += t;
+                                At(ref gw, o * 40 + i) = accumulate ? At(ref gw, o * 40 + i) + t : t;
                             }
                         }
                     }
@@ -2554,9 +2556,9 @@ namespace Models.Regression
                 }
 
                 /// <summary>
-                /// Layer 3: dense 24 → 9, tanh, no bias: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples to g.
-                /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-                /// instead of loading g: those loads would miss the caches and stall every tile.
+                /// Layer 3: dense 24 → 9, tanh, no bias: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples,
+                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
                 internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
@@ -2621,7 +2623,7 @@ namespace Models.Regression
                             {
                                 float t = 0f;
                                 for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 9 + o) * At(ref x, sample * 24 + i);
-                                At(ref gw, o * 24 + i) += t;
+                                At(ref gw, o * 24 + i) = accumulate ? At(ref gw, o * 24 + i) + t : t;
                             }
                         }
                     }
@@ -2923,19 +2925,21 @@ namespace Models.Regression
                 }
 
                 /// <summary>
-                /// Layer 4: dense 9 → 3, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-                /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+                /// Layer 4: dense 9 → 3, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
                 /// </summary>
                 internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer4Weights);
                     ref float gb = ref At(ref g, Layer4Bias);
+                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 3).Clear();
                     // ∂E/∂b += Σ_s dz[s]
                     for (int sample = 0; sample < batch; sample++)
                     {
                         ref float d = ref At(ref dz, sample * 3);
                         for (int o = 0; o < 3; o++) At(ref gb, o) += At(ref d, o);
                     }
+                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 27).Clear();
                     // Fully unrolled (27 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
                     for (int sample = 0; sample < batch; sample++)
                     {

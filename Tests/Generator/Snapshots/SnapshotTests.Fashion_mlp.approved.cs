@@ -168,12 +168,12 @@ namespace Models
 
         /// <summary>
         /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
-        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// loss goes straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch): on the first chunk
+        /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            gradients.Clear();
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
@@ -664,14 +664,15 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 1: dense 784 → 128, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
             internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 128).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
@@ -1674,14 +1675,15 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 2: dense 128 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// Layer 2: dense 128 → 10, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
             internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 10).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {

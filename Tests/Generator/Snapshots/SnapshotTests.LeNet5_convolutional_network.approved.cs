@@ -209,12 +209,12 @@ namespace Models
 
         /// <summary>
         /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
-        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// loss goes straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch): on the first chunk
+        /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            gradients.Clear();
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
@@ -261,9 +261,9 @@ namespace Models
                 GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count, start > 0);
                 for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
                 GeneratedKernels.Layer4BackwardBatch(ref a3, ref dzB, ref dzA, count, ref scratch, false);
-                GeneratedKernels.Layer3BackwardBatch(ref p, ref g, ref a2, ref dzA, ref dzB, count, ref scratch, true, true);
+                GeneratedKernels.Layer3BackwardBatch(ref p, ref g, ref a2, ref dzA, ref dzB, count, ref scratch, true, true, start > 0);
                 GeneratedKernels.Layer2BackwardBatch(ref a1, ref dzB, ref dzA, count, ref scratch, true);
-                GeneratedKernels.Layer1BackwardBatch(ref p, ref g, ref x, ref dzA, count, ref scratch, false, true);
+                GeneratedKernels.Layer1BackwardBatch(ref p, ref g, ref x, ref dzA, count, ref scratch, false, true, start > 0);
             }
             return (float)(loss / batch);
         }
@@ -1460,9 +1460,9 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, backward over <paramref name="count"/> samples: adds ∂E/∂W and ∂E/∂b to g.
+            /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, backward over <paramref name="count"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name="accumulate"/>, written over it without).
             /// </summary>
-            internal static void Layer1BackwardBatch(ref float p, ref float g, ref float x, ref float dz, int count, ref float scratch, bool blockedInput, bool blockedOutput)
+            internal static void Layer1BackwardBatch(ref float p, ref float g, ref float x, ref float dz, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)
             {
                 int lanes = Lanes;
                 ref float xPadded = ref scratch; // [1, 32, 32] × lanes
@@ -1480,14 +1480,14 @@ namespace Models
                     if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref dzBlock, 4704, 1, 1, 0);
                     Layer1WeightGradientBlock(ref dzb, ref xb, ref sums);
                 }
-                // Reduce the lanes: weights then bias, contiguous in g.
+                // Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).
                 ref float gl = ref At(ref g, Layer1Weights);
                 for (int i = 0; i < 156; i++)
                 {
                     ref float lane = ref At(ref sums, i * lanes);
                     float s = 0f;
                     for (int j = 0; j < lanes; j++) s += At(ref lane, j);
-                    At(ref gl, i) += s;
+                    At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;
                 }
             }
 
@@ -3488,10 +3488,10 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, backward over <paramref name="count"/> samples: adds ∂E/∂W and ∂E/∂b to g
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, backward over <paramref name="count"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name="accumulate"/>, written over it without)
             /// and writes ∂E/∂z of layer 2 (f′ of its identity times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.
             /// </summary>
-            internal static void Layer3BackwardBatch(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedInput, bool blockedOutput)
+            internal static void Layer3BackwardBatch(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)
             {
                 int lanes = Lanes;
                 ref float xPadded = ref scratch; // [6, 14, 14] × lanes
@@ -3510,14 +3510,14 @@ namespace Models
                     Dilate(ref dzb, ref dzDilated, 16, 10, 10, 1, 18, 18, 4, 4, lanes);
                     Layer3InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * 1176));
                 }
-                // Reduce the lanes: weights then bias, contiguous in g.
+                // Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).
                 ref float gl = ref At(ref g, Layer3Weights);
                 for (int i = 0; i < 2416; i++)
                 {
                     ref float lane = ref At(ref sums, i * lanes);
                     float s = 0f;
                     for (int j = 0; j < lanes; j++) s += At(ref lane, j);
-                    At(ref gl, i) += s;
+                    At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;
                 }
             }
 
@@ -4931,14 +4931,15 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 5: dense 400 → 120, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// Layer 5: dense 400 → 120, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
             internal static void Layer5WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer5Weights);
                 ref float gb = ref At(ref g, Layer5Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 120).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
@@ -5844,14 +5845,15 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 6: dense 120 → 84, ReLU: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// Layer 6: dense 120 → 84, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
             internal static void Layer6WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer6Weights);
                 ref float gb = ref At(ref g, Layer6Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 84).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
@@ -5962,7 +5964,7 @@ namespace Models
                         {
                             float t = 0f;
                             for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o) * At(ref x, sample * 120 + i);
-                            At(ref gw, o * 120 + i) += t;
+                            At(ref gw, o * 120 + i) = accumulate ? At(ref gw, o * 120 + i) + t : t;
                         }
                     }
                 }
@@ -7052,14 +7054,15 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 7: dense 84 → 10, identity: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// Without <paramref name="accumulate"/> (the batch's first chunk, g all zeros) the tiles of ∂E/∂W start from zero
-            /// instead of loading g: those loads would miss the caches and stall every tile.
+            /// Layer 7: dense 84 → 10, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
             internal static void Layer7WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer7Weights);
                 ref float gb = ref At(ref g, Layer7Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 10).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
@@ -7242,7 +7245,7 @@ namespace Models
                         {
                             float t = 0f;
                             for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o) * At(ref x, sample * 84 + i);
-                            At(ref gw, o * 84 + i) += t;
+                            At(ref gw, o * 84 + i) = accumulate ? At(ref gw, o * 84 + i) + t : t;
                         }
                     }
                 }
@@ -7402,7 +7405,7 @@ namespace Models
                         {
                             float t = 0f;
                             for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o) * At(ref x, sample * 84 + i);
-                            At(ref gw, o * 84 + i) += t;
+                            At(ref gw, o * 84 + i) = accumulate ? At(ref gw, o * 84 + i) + t : t;
                         }
                     }
                 }

@@ -142,12 +142,12 @@ namespace Models
 
         /// <summary>
         /// Forward and backward pass over chunks of up to 64 samples, layer after layer: the gradient of the mean
-        /// loss accumulates straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch).
+        /// loss goes straight into <paramref name="gradients"/> (∂E/∂z at the output is scaled by 1/batch): on the first chunk
+        /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            gradients.Clear();
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
@@ -214,19 +214,21 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 1: dense 2 → 2, tanh: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+            /// Layer 1: dense 2 → 2, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// </summary>
             internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 2).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
                     ref float d = ref At(ref dz, sample * 2);
                     for (int o = 0; o < 2; o++) At(ref gb, o) += At(ref d, o);
                 }
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 4).Clear();
                 // Fully unrolled (4 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
                 for (int sample = 0; sample < batch; sample++)
                 {
@@ -263,19 +265,21 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 2: dense 2 → 1, logistic: adds ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples to g.
-            /// (<paramref name="accumulate"/> is not needed: the few weights are added to sample by sample.)
+            /// Layer 2: dense 2 → 1, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// </summary>
             internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 1).Clear();
                 // ∂E/∂b += Σ_s dz[s]
                 for (int sample = 0; sample < batch; sample++)
                 {
                     ref float d = ref At(ref dz, sample * 1);
                     for (int o = 0; o < 1; o++) At(ref gb, o) += At(ref d, o);
                 }
+                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 2).Clear();
                 // Fully unrolled (2 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
                 for (int sample = 0; sample < batch; sample++)
                 {
