@@ -16,7 +16,7 @@ internal static class DenseEmitter
     private const int ForwardRows = 4;
 
     /// <summary>Input vectors handled together in the backward kernel.</summary>
-    private const int BackwardVectors = 4;
+    private const int BackwardVectors = 3;
 
     public static bool IsUnrolled(DenseLayerSpec layer) => layer.WeightCount <= UnrollLimit;
 
@@ -249,20 +249,28 @@ internal static class DenseEmitter
     // ---------------------------------------------------------------- backward
 
     /// <summary>
-    /// Emits the per-sample input-gradient kernel: ∂E/∂z of the layer below = f′(x)·Wᵀ·dz, where x is this layer's
-    /// input, the output of the layer below, whose activation is <paramref name="below"/>. (The first layer needs none;
-    /// the weight gradient is a batched kernel, <see cref="DenseBatchEmitter"/>.)
+    /// Emits the batched input-gradient kernel: ∂E/∂z of the layer below = f′(x)·Wᵀ·dz for every sample, where x is this
+    /// layer's input, the output of the layer below, whose activation is <paramref name="below"/>. (The first layer needs
+    /// none; the weight gradient is <see cref="DenseBatchEmitter"/>'s.)
     /// </summary>
     public static void EmitInputGradient(SourceWriter w, DenseLayerSpec layer, ActivationKind below)
     {
-        int n = layer.Number;
-        w.Line($"/// <summary>{Title(layer)}, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer {n - 1} =");
-        w.Line($"/// f′ (its {Activations.Describe(below)}) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.");
+        int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
+        w.Line($"/// <summary>{Title(layer)}, backward over <paramref name=\"batch\"/> samples stored row-major: given dz = ∂E/∂z,");
+        w.Line($"/// writes ∂E/∂z of layer {n - 1} = f′ (its {Activations.Describe(below)}) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.");
         w.Line("/// </summary>");
-        w.Open($"internal static void Layer{n}InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)");
+        w.Open($"internal static void Layer{n}InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
-        if (IsUnrolled(layer)) EmitInputGradientUnrolled(w, layer, below);
-        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.Fit(layer.InputSize)));
+        if (IsUnrolled(layer))
+        {
+            w.Open("for (int sample = 0; sample < batch; sample++)");
+            w.Line($"ref float xs = ref At(ref x, sample * {inputs});");
+            w.Line($"ref float ds = ref At(ref dz, sample * {outputs});");
+            w.Line($"ref float bs = ref At(ref dzBelow, sample * {inputs});");
+            EmitInputGradientUnrolled(w, layer, below);
+            w.Close();
+        }
+        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.Fit(inputs)));
         w.Close();
     }
 
@@ -270,68 +278,98 @@ internal static class DenseEmitter
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"// Fully unrolled ({layer.WeightCount} weights).");
-        for (int o = 0; o < outputs; o++) w.Line($"float dz{o} = {At("dz", o.ToString())};");
+        for (int o = 0; o < outputs; o++) w.Line($"float dz{o} = {At("ds", o.ToString())};");
         w.Line($"// ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x ({Activations.Describe(activation)})");
         for (int i = 0; i < inputs; i++)
         {
             var terms = new System.Collections.Generic.List<string>();
             for (int o = 0; o < outputs; o++) terms.Add($"{At("w", (o * inputs + i).ToString())} * dz{o}");
             string sum = outputs == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")";
-            w.Line($"{At("dzBelow", i.ToString())} = {Activations.ScalarDerivativeTimes(activation, At("x", i.ToString()), sum)};");
+            w.Line($"{At("bs", i.ToString())} = {Activations.ScalarDerivativeTimes(activation, At("xs", i.ToString()), sum)};");
         }
     }
 
+    /// <summary>Samples per register tile of the batched input gradient (3 samples × 3 vectors = 9 accumulators, 3 of W).</summary>
+    private const int BackwardSamples = 3;
+
+    /// <summary>
+    /// Wᵀ·dz for a batch: blocks of <see cref="BackwardVectors"/> vectors of inputs are the outer loop (that slice of W,
+    /// every row, stays in L1 while the whole batch passes), then tiles of <see cref="BackwardSamples"/> samples; for
+    /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Per sample and input
+    /// the sum over o runs in the same order as one sample alone would.
+    /// </summary>
     private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa)
     {
-        int inputs = layer.InputSize, width = isa.Width, step = width * BackwardVectors;
+        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width, step = width * BackwardVectors;
         int blocked = inputs / step * step;
         int full = inputs / width * width;
-        w.Line($"// {isa.Width}-float vectors: walk the inputs in blocks of {BackwardVectors}×{width}; for each block, one pass over the {layer.OutputSize} rows");
-        w.Line("// accumulates Wᵀ·dz in registers, then applies f′ of the layer below.");
+        w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {BackwardSamples} samples × the block");
+        w.Line($"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
+        void Samples(int vectors)
+        {
+            w.Line("int sample = 0;");
+            w.Open($"for (; sample + {BackwardSamples} <= batch; sample += {BackwardSamples})");
+            EmitBackwardTile(w, layer, activation, isa, BackwardSamples, vectors);
+            w.Close();
+            w.Open("for (; sample < batch; sample++)");
+            EmitBackwardTile(w, layer, activation, isa, 1, vectors);
+            w.Close();
+        }
         if (blocked > 0)
         {
             w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-            EmitBackwardColumns(w, layer, activation, isa, BackwardVectors);
+            Samples(BackwardVectors);
             w.Close();
         }
         if (full > blocked)
         {
-            w.Open($"for (int i = {blocked}; i < {full}; i += {width})");
-            EmitBackwardColumns(w, layer, activation, isa, 1);
+            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of inputs, as one block.");
+            w.Open();
+            w.Line($"const int i = {blocked};");
+            Samples((full - blocked) / width);
             w.Close();
         }
         if (inputs > full)
         {
             w.Line($"// Scalar tail: the last {inputs - full} input(s).");
+            w.Open($"for (int sample = 0; sample < batch; sample++)");
             w.Open($"for (int i = {full}; i < {inputs}; i++)");
             w.Line("float d = 0f;");
-            w.Line($"for (int o = 0; o < {layer.OutputSize}; o++) d += At(ref w, o * {inputs} + i) * At(ref dz, o);");
-            w.Line($"At(ref dzBelow, i) = {Activations.ScalarDerivativeTimes(activation, "At(ref x, i)", "d")};");
+            w.Line($"for (int o = 0; o < {outputs}; o++) d += At(ref w, o * {inputs} + i) * At(ref dz, sample * {outputs} + o);");
+            w.Line($"At(ref dzBelow, sample * {inputs} + i) = {Activations.ScalarDerivativeTimes(activation, $"At(ref x, sample * {inputs} + i)", "d")};");
+            w.Close();
             w.Close();
         }
     }
 
-    private static void EmitBackwardColumns(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int vectors)
+    private static void EmitBackwardTile(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int samples, int vectors)
     {
-        int inputs = layer.InputSize, width = isa.Width;
-        for (int k = 0; k < vectors; k++) w.Line($"var d{k} = {isa.VectorOfFloat}.Zero;");
-        w.Open($"for (int o = 0; o < {layer.OutputSize}; o++)");
-        w.Line($"var dzo = {isa.Vector}.Create(At(ref dz, o));");
+        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
+        for (int r = 0; r < samples; r++)
+            w.Line(r == 0 ? $"ref float dz0 = ref At(ref dz, sample * {outputs});" : $"ref float dz{r} = ref At(ref dz0, {r * outputs});");
+        for (int r = 0; r < samples; r++)
+            for (int k = 0; k < vectors; k++)
+                w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+        w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line($"ref float wo = ref At(ref w, o * {inputs} + i);");
-        for (int k = 0; k < vectors; k++)
-            w.Line($"d{k} = {isa.Fma(isa.Load("wo", (k * width).ToString()), "dzo", $"d{k}")};");
-        w.Close();
-        for (int k = 0; k < vectors; k++)
+        for (int k = 0; k < vectors; k++) w.Line($"var w{k} = {isa.Load("wo", (k * width).ToString())};");
+        for (int r = 0; r < samples; r++)
         {
-            string at = k == 0 ? "i" : $"i + {k * width}";
-            if (activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU)
+            w.Line($"var d{r} = {isa.Vector}.Create(At(ref dz{r}, o));");
+            for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"w{k}", $"d{r}", $"a{r}{k}")};");
+        }
+        w.Close();
+        bool derivative = activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU;
+        for (int r = 0; r < samples; r++)
+        {
+            string row = r == 0 ? "sample" : $"(sample + {r})";
+            if (derivative) w.Line($"ref float x{r} = ref At(ref x, {row} * {inputs} + i);");
+            w.Line($"ref float b{r} = ref At(ref dzBelow, {row} * {inputs} + i);");
+            for (int k = 0; k < vectors; k++)
             {
-                w.Line($"var x{k} = {isa.Load("x", at)};");
-                w.Line(isa.Store($"({Activations.VectorDerivativeTimes(isa, activation, $"x{k}", $"d{k}")})", "dzBelow", at));
-            }
-            else
-            {
-                w.Line(isa.Store($"d{k}", "dzBelow", at));
+                string at = (k * width).ToString();
+                string value = derivative ? $"({Activations.VectorDerivativeTimes(isa, activation, isa.Load($"x{r}", at), $"a{r}{k}")})" : $"a{r}{k}";
+                w.Line(isa.Store(value, $"b{r}", at));
             }
         }
     }

@@ -95,18 +95,16 @@ internal static class LayerEmitter
     /// <summary>
     /// The statements that run <paramref name="layer"/> backward over <paramref name="count"/> samples: add its
     /// parameter gradients to g and, when there is a layer below (<paramref name="dzBelow"/> not null), write that
-    /// layer's ∂E/∂z. <paramref name="accumulate"/> is false on the first chunk of a batch, when g holds zeros.
+    /// layer's ∂E/∂z. <paramref name="accumulate"/> is false on the first chunk of a batch: the kernels then write g instead of adding to it (nothing clears it beforehand).
     /// </summary>
     public static string[] BatchBackward(LayerSpec layer, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate)
     {
         string kernel = $"{Names.Kernels}.Layer{layer.Number}";
-        string x = Row(input, "s", layer.InputSize), d = Row(dz, "s", layer.OutputSize);
-        string below = dzBelow is null ? "" : ", " + Row(dzBelow, "s", layer.InputSize);
         switch (layer)
         {
             case DenseLayerSpec:
                 var lines = new System.Collections.Generic.List<string> { $"{kernel}WeightGradient(ref g, ref {input}, ref {dz}, {count}, {accumulate});" };
-                if (dzBelow is not null) lines.Add($"for (int s = 0; s < {count}; s++) {kernel}InputGradient(ref p, {x}, {d}{below});");
+                if (dzBelow is not null) lines.Add($"{kernel}InputGradient(ref p, ref {input}, ref {dz}, ref {dzBelow}, {count});");
                 return lines.ToArray();
             case Conv2DLayerSpec c:
                 return BlockEmitter.BackwardCalls(c, next, input, dz, dzBelow, count, accumulate);

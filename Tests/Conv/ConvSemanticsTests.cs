@@ -20,6 +20,11 @@ public partial class TieProbe { }
 [Network] [Input(1, 2, 6)] [MaxPool2D(2)] [Dense(3, Bias = false)]
 public partial class PoolProbe { }
 
+/// <summary>[1,3,4] → 3×3 max pool, stride 1 → [1,1,2] (two overlapping windows: the general single-sample code) →
+/// a bias-less dense layer set to the identity.</summary>
+[Network] [Input(1, 3, 4)] [MaxPool2D(3, Stride = 1)] [Dense(2, Bias = false)]
+public partial class OverlapPoolProbe { }
+
 /// <summary>Semantics pinned down with hand-computed numbers: PyTorch's parameter layout and flatten order, and where
 /// max pooling sends the gradient when a window has two maxima.</summary>
 public class ConvSemanticsTests
@@ -146,6 +151,28 @@ public class ConvSemanticsTests
         net.Predict(x, y);
         Assert.All(y, v => Assert.True(float.IsNaN(v), $"Predict gave {v} with NaN at input {position}"));
         var ys = new float[6];
+        net.PredictBatch(x.Concat(x).ToArray(), ys);
+        Assert.All(ys, v => Assert.True(float.IsNaN(v), $"PredictBatch gave {v} with NaN at input {position}"));
+    }
+
+    [Theory]
+    [InlineData(0)] [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)]
+    [InlineData(6)] [InlineData(7)] [InlineData(8)] [InlineData(9)] [InlineData(10)] [InlineData(11)]
+    public void Overlapping_max_pooling_propagates_NaN_in_Predict_as_in_PredictBatch(int position)
+    {
+        // Rows [1 7 3 −2], [0 4 9 5], [−6 2 8 3]: windows over columns 0–2 and 1–3, maxima 9 and 9. A NaN in a window
+        // makes its output NaN, and through the identity (0·NaN = NaN) both outputs; a NaN in column 0 or 3 reaches
+        // one window only but still every output.
+        var x = new float[] { 1, 7, 3, -2, 0, 4, 9, 5, -6, 2, 8, 3 };
+        var net = new OverlapPoolProbe();
+        net.LoadParameters(new float[] { 1, 0, 0, 1 });
+        var y = new float[2];
+        net.Predict(x, y);
+        Assert.Equal(new[] { 9f, 9f }, y);
+        x[position] = float.NaN;
+        net.Predict(x, y);
+        Assert.All(y, v => Assert.True(float.IsNaN(v), $"Predict gave {v} with NaN at input {position}"));
+        var ys = new float[4];
         net.PredictBatch(x.Concat(x).ToArray(), ys);
         Assert.All(ys, v => Assert.True(float.IsNaN(v), $"PredictBatch gave {v} with NaN at input {position}"));
     }

@@ -211,11 +211,11 @@ namespace Models.Regression
                     }
                     // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
                     GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count, start > 0);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer4InputGradient(ref p, ref GeneratedKernels.Row(ref a3, s, 9), ref GeneratedKernels.Row(ref dzA, s, 3), ref GeneratedKernels.Row(ref dzB, s, 9));
+                    GeneratedKernels.Layer4InputGradient(ref p, ref a3, ref dzA, ref dzB, count);
                     GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count, start > 0);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer3InputGradient(ref p, ref GeneratedKernels.Row(ref a2, s, 24), ref GeneratedKernels.Row(ref dzB, s, 9), ref GeneratedKernels.Row(ref dzA, s, 24));
+                    GeneratedKernels.Layer3InputGradient(ref p, ref a2, ref dzB, ref dzA, count);
                     GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                    for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 40), ref GeneratedKernels.Row(ref dzA, s, 24), ref GeneratedKernels.Row(ref dzB, s, 40));
+                    GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
                     GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
                 }
                 return (float)(loss / batch);
@@ -1753,119 +1753,365 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 2: dense 40 → 24, logistic, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
-                /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// <summary>Layer 2: dense 40 → 24, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+                /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
-                internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 24 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 32; i += 16)
+                        // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
+                        // The remaining 2 full vector(s) of inputs, as one block.
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int o = 0; o < 24; o++)
+                            const int i = 0;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 40 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                ref float dz1 = ref At(ref dz0, 24);
+                                ref float dz2 = ref At(ref dz0, 48);
+                                var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
+                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                            }
                         }
                         // Scalar tail: the last 8 input(s).
-                        for (int i = 32; i < 40; i++)
+                        for (int sample = 0; sample < batch; sample++)
                         {
-                            float d = 0f;
-                            for (int o = 0; o < 24; o++) d += At(ref w, o * 40 + i) * At(ref dz, o);
-                            At(ref dzBelow, i) = d * (1f - At(ref x, i) * At(ref x, i));
+                            for (int i = 32; i < 40; i++)
+                            {
+                                float d = 0f;
+                                for (int o = 0; o < 24; o++) d += At(ref w, o * 40 + i) * At(ref dz, sample * 24 + o);
+                                At(ref dzBelow, sample * 40 + i) = d * (1f - At(ref x, sample * 40 + i) * At(ref x, sample * 40 + i));
+                            }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 24 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 32; i += 32)
+                        // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
+                        for (int i = 0; i < 24; i += 24)
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var d3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int o = 0; o < 24; o++)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 40 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
-                                d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
-                                d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
-                                d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                ref float dz1 = ref At(ref dz0, 24);
+                                ref float dz2 = ref At(ref dz0, 48);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
+                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a22 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x1 * x1)), ref dzBelow, (nuint)(i + 8));
-                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d2 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x2 * x2)), ref dzBelow, (nuint)(i + 16));
-                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d3 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x3 * x3)), ref dzBelow, (nuint)(i + 24));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                            }
                         }
-                        for (int i = 32; i < 40; i += 8)
+                        // The remaining 2 full vector(s) of inputs, as one block.
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int o = 0; o < 24; o++)
+                            const int i = 24;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 40 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                ref float dz1 = ref At(ref dz0, 24);
+                                ref float dz2 = ref At(ref dz0, 48);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                            }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 24 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 32; i += 16)
+                        // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
+                        for (int i = 0; i < 36; i += 12)
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int o = 0; o < 24; o++)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 40 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                                d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                                d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                                d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                ref float dz1 = ref At(ref dz0, 24);
+                                ref float dz2 = ref At(ref dz0, 48);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a22 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x1 * x1)), ref dzBelow, (nuint)(i + 4));
-                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x2 * x2)), ref dzBelow, (nuint)(i + 8));
-                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x3 * x3)), ref dzBelow, (nuint)(i + 12));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                            }
                         }
-                        for (int i = 32; i < 40; i += 4)
+                        // The remaining 1 full vector(s) of inputs, as one block.
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int o = 0; o < 24; o++)
+                            const int i = 36;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 40 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                ref float dz1 = ref At(ref dz0, 24);
+                                ref float dz2 = ref At(ref dz0, 48);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
+                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0 * x0)), ref dzBelow, (nuint)(i));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 24);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 24; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 40 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                }
+                                ref float x0 = ref At(ref x, sample * 40 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                            }
                         }
                     }
                 }
@@ -2803,95 +3049,239 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 2 =
-                /// f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+                /// writes ∂E/∂z of layer 2 = f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
-                internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 9 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 16; i += 16)
+                        // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
+                        // The remaining 1 full vector(s) of inputs, as one block.
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int o = 0; o < 9; o++)
+                            const int i = 0;
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 24 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                ref float dz1 = ref At(ref dz0, 9);
+                                ref float dz2 = ref At(ref dz0, 18);
+                                var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0))), ref b0);
+                                ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a10 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1) * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1))), ref b1);
+                                ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a20 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2) * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2))), ref b2);
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - x0)), ref dzBelow, (nuint)(i));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector512<float>.One - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0))), ref b0);
+                            }
                         }
                         // Scalar tail: the last 8 input(s).
-                        for (int i = 16; i < 24; i++)
+                        for (int sample = 0; sample < batch; sample++)
                         {
-                            float d = 0f;
-                            for (int o = 0; o < 9; o++) d += At(ref w, o * 24 + i) * At(ref dz, o);
-                            At(ref dzBelow, i) = d * At(ref x, i) * (1f - At(ref x, i));
+                            for (int i = 16; i < 24; i++)
+                            {
+                                float d = 0f;
+                                for (int o = 0; o < 9; o++) d += At(ref w, o * 24 + i) * At(ref dz, sample * 9 + o);
+                                At(ref dzBelow, sample * 24 + i) = d * At(ref x, sample * 24 + i) * (1f - At(ref x, sample * 24 + i));
+                            }
                         }
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 9 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 24; i += 8)
+                        // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
+                        for (int i = 0; i < 24; i += 24)
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int o = 0; o < 9; o++)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 24 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                ref float dz1 = ref At(ref dz0, 9);
+                                ref float dz2 = ref At(ref dz0, 18);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                                ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
+                                ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a22 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - x0)), ref dzBelow, (nuint)(i));
+                            for (; sample < batch; sample++)
+                            {
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                            }
                         }
                     }
                     else
                     {
                         // portable 128-bit path.
-                        // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 9 rows
-                        // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                        for (int i = 0; i < 16; i += 16)
+                        // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                        // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
+                        for (int i = 0; i < 24; i += 12)
                         {
-                            var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int o = 0; o < 9; o++)
+                            int sample = 0;
+                            for (; sample + 3 <= batch; sample += 3)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 24 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                                d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                                d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                                d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                ref float dz1 = ref At(ref dz0, 9);
+                                ref float dz2 = ref At(ref dz0, 18);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                                ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
+                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a11 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                                ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
+                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a21 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a22 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0)), ref dzBelow, (nuint)(i));
-                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d1 * x1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x1)), ref dzBelow, (nuint)(i + 4));
-                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d2 * x2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x2)), ref dzBelow, (nuint)(i + 8));
-                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d3 * x3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x3)), ref dzBelow, (nuint)(i + 12));
-                        }
-                        for (int i = 16; i < 24; i += 4)
-                        {
-                            var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int o = 0; o < 9; o++)
+                            for (; sample < batch; sample++)
                             {
-                                var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                                ref float wo = ref At(ref w, o * 24 + i);
-                                d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
+                                ref float dz0 = ref At(ref dz, sample * 9);
+                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 9; o++)
+                                {
+                                    ref float wo = ref At(ref w, o * 24 + i);
+                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                }
+                                ref float x0 = ref At(ref x, sample * 24 + i);
+                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
                             }
-                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d0 * x0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - x0)), ref dzBelow, (nuint)(i));
                         }
                     }
                 }
@@ -2987,26 +3377,32 @@ namespace Models.Regression
                     }
                 }
 
-                /// <summary>Layer 4: dense 9 → 3, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 3 =
-                /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+                /// <summary>Layer 4: dense 9 → 3, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+                /// writes ∂E/∂z of layer 3 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
-                internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+                internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer4Weights);
-                    // Fully unrolled (27 weights).
-                    float dz0 = dz;
-                    float dz1 = At(ref dz, 1);
-                    float dz2 = At(ref dz, 2);
-                    // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                    dzBelow = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - x * x);
-                    At(ref dzBelow, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - At(ref x, 1) * At(ref x, 1));
-                    At(ref dzBelow, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - At(ref x, 2) * At(ref x, 2));
-                    At(ref dzBelow, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - At(ref x, 3) * At(ref x, 3));
-                    At(ref dzBelow, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - At(ref x, 4) * At(ref x, 4));
-                    At(ref dzBelow, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - At(ref x, 5) * At(ref x, 5));
-                    At(ref dzBelow, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref x, 6) * At(ref x, 6));
-                    At(ref dzBelow, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref x, 7) * At(ref x, 7));
-                    At(ref dzBelow, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref x, 8) * At(ref x, 8));
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 9);
+                        ref float ds = ref At(ref dz, sample * 3);
+                        ref float bs = ref At(ref dzBelow, sample * 9);
+                        // Fully unrolled (27 weights).
+                        float dz0 = ds;
+                        float dz1 = At(ref ds, 1);
+                        float dz2 = At(ref ds, 2);
+                        // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
+                        bs = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - xs * xs);
+                        At(ref bs, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - At(ref xs, 1) * At(ref xs, 1));
+                        At(ref bs, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - At(ref xs, 2) * At(ref xs, 2));
+                        At(ref bs, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - At(ref xs, 3) * At(ref xs, 3));
+                        At(ref bs, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - At(ref xs, 4) * At(ref xs, 4));
+                        At(ref bs, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - At(ref xs, 5) * At(ref xs, 5));
+                        At(ref bs, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref xs, 6) * At(ref xs, 6));
+                        At(ref bs, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref xs, 7) * At(ref xs, 7));
+                        At(ref bs, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref xs, 8) * At(ref xs, 8));
+                    }
                 }
 
                 /// <summary>

@@ -203,7 +203,7 @@ namespace Models
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
                 GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 128), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 128));
+                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
                 GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
             }
             return (float)(loss / batch);
@@ -2182,100 +2182,431 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 2: dense 128 → 10, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
-            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// <summary>Layer 2: dense 128 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+            /// writes ∂E/∂z of layer 1 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
-            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 128; i += 64)
+                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 96; i += 48)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 128 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        }
+                    }
+                    // The remaining 2 full vector(s) of inputs, as one block.
+                    {
+                        const int i = 96;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                        }
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                        }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 128; i += 32)
+                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 120; i += 24)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 128 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        }
+                    }
+                    // The remaining 1 full vector(s) of inputs, as one block.
+                    {
+                        const int i = 120;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
+                        }
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                        }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 128; i += 16)
+                    // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 120; i += 12)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 128 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(8));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(8));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        }
+                    }
+                    // The remaining 2 full vector(s) of inputs, as one block.
+                    {
+                        const int i = 120;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
+                        }
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 128 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                        }
                     }
                 }
             }

@@ -255,11 +255,11 @@ namespace Models
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
                 GeneratedKernels.Layer7WeightGradient(ref g, ref a6, ref dzA, count, start > 0);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer7InputGradient(ref p, ref GeneratedKernels.Row(ref a6, s, 84), ref GeneratedKernels.Row(ref dzA, s, 10), ref GeneratedKernels.Row(ref dzB, s, 84));
+                GeneratedKernels.Layer7InputGradient(ref p, ref a6, ref dzA, ref dzB, count);
                 GeneratedKernels.Layer6WeightGradient(ref g, ref a5, ref dzB, count, start > 0);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer6InputGradient(ref p, ref GeneratedKernels.Row(ref a5, s, 120), ref GeneratedKernels.Row(ref dzB, s, 84), ref GeneratedKernels.Row(ref dzA, s, 120));
+                GeneratedKernels.Layer6InputGradient(ref p, ref a5, ref dzB, ref dzA, count);
                 GeneratedKernels.Layer5WeightGradient(ref g, ref a4, ref dzA, count, start > 0);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer5InputGradient(ref p, ref GeneratedKernels.Row(ref a4, s, 400), ref GeneratedKernels.Row(ref dzA, s, 120), ref GeneratedKernels.Row(ref dzB, s, 400));
+                GeneratedKernels.Layer5InputGradient(ref p, ref a4, ref dzA, ref dzB, count);
                 GeneratedKernels.Layer4BackwardBatch(ref a3, ref dzB, ref dzA, count, ref scratch, false);
                 GeneratedKernels.Layer3BackwardBatch(ref p, ref g, ref a2, ref dzA, ref dzB, count, ref scratch, true, true, start > 0);
                 GeneratedKernels.Layer2BackwardBatch(ref a1, ref dzB, ref dzA, count, ref scratch, true);
@@ -5255,110 +5255,393 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 5: dense 400 → 120, ReLU, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 4 =
-            /// f′ (its identity) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// <summary>Layer 5: dense 400 → 120, ReLU, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+            /// writes ∂E/∂z of layer 4 = f′ (its identity) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
-            internal static void Layer5InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            internal static void Layer5InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer5Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 120 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 384; i += 64)
+                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 120 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 384; i += 48)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 120; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 400 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref b0, (nuint)(32));
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref b1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref b1, (nuint)(32));
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref b2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref b2, (nuint)(32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 48));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref b0, (nuint)(32));
+                        }
                     }
-                    for (int i = 384; i < 400; i += 16)
+                    // The remaining 1 full vector(s) of inputs, as one block.
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 120; o++)
+                        const int i = 384;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 400 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref b1);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref b2);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
+                        }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 120 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 384; i += 32)
+                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 120 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 384; i += 24)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 120; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 400 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref b0, (nuint)(16));
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref b1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref b1, (nuint)(16));
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref b2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref b2, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 24));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref b0, (nuint)(16));
+                        }
                     }
-                    for (int i = 384; i < 400; i += 8)
+                    // The remaining 2 full vector(s) of inputs, as one block.
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 120; o++)
+                        const int i = 384;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 400 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref b1, (nuint)(8));
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref b2, (nuint)(8));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
+                        }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 120 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 400; i += 16)
+                    // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 120 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 396; i += 12)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 120; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 400 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref b0, (nuint)(8));
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref b1);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref b1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref b1, (nuint)(8));
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref b2);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref b2, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref b2, (nuint)(8));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d0, ref dzBelow, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d1, ref dzBelow, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d2, ref dzBelow, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d3, ref dzBelow, (nuint)(i + 12));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref b0, (nuint)(8));
+                        }
+                    }
+                    // The remaining 1 full vector(s) of inputs, as one block.
+                    {
+                        const int i = 396;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            ref float dz1 = ref At(ref dz0, 120);
+                            ref float dz2 = ref At(ref dz0, 240);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref b1);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref b2);
+                        }
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 120);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 120; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 400 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            }
+                            ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
+                        }
                     }
                 }
             }
@@ -6100,143 +6383,315 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 6: dense 120 → 84, ReLU, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 5 =
-            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// <summary>Layer 6: dense 120 → 84, ReLU, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+            /// writes ∂E/∂z of layer 5 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
-            internal static void Layer6InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            internal static void Layer6InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer6Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 84 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 64; i += 64)
+                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 96; i += 48)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            ref float dz1 = ref At(ref dz0, 84);
+                            ref float dz2 = ref At(ref dz0, 168);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
+                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        }
                     }
-                    for (int i = 64; i < 112; i += 16)
+                    // The remaining 1 full vector(s) of inputs, as one block.
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        const int i = 96;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            ref float dz1 = ref At(ref dz0, 84);
+                            ref float dz2 = ref At(ref dz0, 168);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                        }
                     }
                     // Scalar tail: the last 8 input(s).
-                    for (int i = 112; i < 120; i++)
+                    for (int sample = 0; sample < batch; sample++)
                     {
-                        float d = 0f;
-                        for (int o = 0; o < 84; o++) d += At(ref w, o * 120 + i) * At(ref dz, o);
-                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
+                        for (int i = 112; i < 120; i++)
+                        {
+                            float d = 0f;
+                            for (int o = 0; o < 84; o++) d += At(ref w, o * 120 + i) * At(ref dz, sample * 84 + o);
+                            At(ref dzBelow, sample * 120 + i) = (At(ref x, sample * 120 + i) > 0f ? d : 0f);
+                        }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 84 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 96; i += 32)
+                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 120; i += 24)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            ref float dz1 = ref At(ref dz0, 84);
+                            ref float dz2 = ref At(ref dz0, 168);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
-                    }
-                    for (int i = 96; i < 120; i += 8)
-                    {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        for (; sample < batch; sample++)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 84 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 112; i += 16)
+                    // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 120; i += 12)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            ref float dz1 = ref At(ref dz0, 84);
+                            ref float dz2 = ref At(ref dz0, 168);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
+                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(8));
+                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(8));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
-                    }
-                    for (int i = 112; i < 120; i += 4)
-                    {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 84; o++)
+                        for (; sample < batch; sample++)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 120 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 84);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 84; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 120 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 120 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }
             }
@@ -7509,150 +7964,388 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 7: dense 84 → 10, identity, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 6 =
-            /// f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// <summary>Layer 7: dense 84 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+            /// writes ∂E/∂z of layer 6 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
-            internal static void Layer7InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            internal static void Layer7InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer7Weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: walk the inputs in blocks of 4×16; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 64; i += 64)
+                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 48; i += 48)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(48)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                            ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
+                            ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 32));
-                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i + 48));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        }
                     }
-                    for (int i = 64; i < 80; i += 16)
+                    // The remaining 2 full vector(s) of inputs, as one block.
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        const int i = 48;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref dzBelow, (nuint)(i));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                        }
                     }
                     // Scalar tail: the last 4 input(s).
-                    for (int i = 80; i < 84; i++)
+                    for (int sample = 0; sample < batch; sample++)
                     {
-                        float d = 0f;
-                        for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, o);
-                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
+                        for (int i = 80; i < 84; i++)
+                        {
+                            float d = 0f;
+                            for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, sample * 10 + o);
+                            At(ref dzBelow, sample * 84 + i) = (At(ref x, sample * 84 + i) > 0f ? d : 0f);
+                        }
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors: walk the inputs in blocks of 4×8; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 64; i += 32)
+                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 72; i += 24)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(24)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 16));
-                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i + 24));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i + 24));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        }
                     }
-                    for (int i = 64; i < 80; i += 8)
+                    // The remaining 1 full vector(s) of inputs, as one block.
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        const int i = 72;
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref dzBelow, (nuint)(i));
+                        for (; sample < batch; sample++)
+                        {
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                        }
                     }
                     // Scalar tail: the last 4 input(s).
-                    for (int i = 80; i < 84; i++)
+                    for (int sample = 0; sample < batch; sample++)
                     {
-                        float d = 0f;
-                        for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, o);
-                        At(ref dzBelow, i) = (At(ref x, i) > 0f ? d : 0f);
+                        for (int i = 80; i < 84; i++)
+                        {
+                            float d = 0f;
+                            for (int o = 0; o < 10; o++) d += At(ref w, o * 84 + i) * At(ref dz, sample * 10 + o);
+                            At(ref dzBelow, sample * 84 + i) = (At(ref x, sample * 84 + i) > 0f ? d : 0f);
+                        }
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 4-float vectors: walk the inputs in blocks of 4×4; for each block, one pass over the 10 rows
-                    // accumulates Wᵀ·dz in registers, then applies f′ of the layer below.
-                    for (int i = 0; i < 80; i += 16)
+                    // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                    for (int i = 0; i < 84; i += 12)
                     {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var d3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        int sample = 0;
+                        for (; sample + 3 <= batch; sample += 3)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
-                            d1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4)), dzo, d1);
-                            d2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8)), dzo, d2);
-                            d3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(12)), dzo, d3);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            ref float dz1 = ref At(ref dz0, 10);
+                            ref float dz2 = ref At(ref dz0, 20);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
+                            ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(8));
+                            ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(8));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
-                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d1, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 4));
-                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d2, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 8));
-                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i + 12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d3, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i + 12));
-                    }
-                    for (int i = 80; i < 84; i += 4)
-                    {
-                        var d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int o = 0; o < 10; o++)
+                        for (; sample < batch; sample++)
                         {
-                            var dzo = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz, o));
-                            ref float wo = ref At(ref w, o * 84 + i);
-                            d0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo), dzo, d0);
+                            ref float dz0 = ref At(ref dz, sample * 10);
+                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int o = 0; o < 10; o++)
+                            {
+                                ref float wo = ref At(ref w, o * 84 + i);
+                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
+                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            }
+                            ref float x0 = ref At(ref x, sample * 84 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
                         }
-                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d0, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref dzBelow, (nuint)(i));
                     }
                 }
             }

@@ -176,7 +176,7 @@ namespace Models
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
                 GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                for (int s = 0; s < count; s++) GeneratedKernels.Layer2InputGradient(ref p, ref GeneratedKernels.Row(ref a1, s, 2), ref GeneratedKernels.Row(ref dzA, s, 1), ref GeneratedKernels.Row(ref dzB, s, 2));
+                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
                 GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
             }
             return (float)(loss / batch);
@@ -293,17 +293,23 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic, backward for one sample: given dz = ∂E/∂z, writes ∂E/∂z of layer 1 =
-            /// f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+            /// <summary>Layer 2: dense 2 → 1, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+            /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
-            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow)
+            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
-                // Fully unrolled (2 weights).
-                float dz0 = dz;
-                // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                dzBelow = w * dz0 * (1f - x * x);
-                At(ref dzBelow, 1) = At(ref w, 1) * dz0 * (1f - At(ref x, 1) * At(ref x, 1));
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    ref float xs = ref At(ref x, sample * 2);
+                    ref float ds = ref At(ref dz, sample * 1);
+                    ref float bs = ref At(ref dzBelow, sample * 2);
+                    // Fully unrolled (2 weights).
+                    float dz0 = ds;
+                    // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
+                    bs = w * dz0 * (1f - xs * xs);
+                    At(ref bs, 1) = At(ref w, 1) * dz0 * (1f - At(ref xs, 1) * At(ref xs, 1));
+                }
             }
 
             /// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>
