@@ -311,7 +311,7 @@ internal static class BlockEmitter
             return skipped;
         }
         /// <summary>Whether some output row has taps on rows of zeros only (so its loop over kernel rows is clipped).</summary>
-        public bool Clipped
+        public bool RowsClipped
         {
             get
             {
@@ -382,7 +382,7 @@ internal static class BlockEmitter
             w.Line($"ref float orow = ref At(ref {d.Output}, (r0 * {plane} + oy * {d.OutW}) * {l});");
             w.Line($"ref float irow = ref At(ref {d.Input}, ({d.OriginY} + oy * {d.Stride}) * {d.InW * l}{Plus(d.OriginX * l)});");
             w.Line($"ref float wrow = ref At(ref {d.Weights}, r0 * {d.RowStride}{Plus(d.WeightConst)});");
-            if (d.Clipped)
+            if (d.RowsClipped)
             {
                 w.Line($"// Only the kernel rows that reach input rows {d.RowsFrom}–{d.RowsTo - 1} (the others are zero padding and add nothing).");
                 w.Line($"int kyFrom = global::System.Math.Max(0, {d.RowsFrom - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
@@ -431,7 +431,7 @@ internal static class BlockEmitter
             w.Line($"int kxTo = global::System.Math.Min({d.KW}, {d.ColsTo - d.OriginX} - {S("ox")});");
         }
         w.Open(grouped ? "for (int c = c0; c < c1; c++)" : $"for (int c = 0; c < {d.Channels}; c++)");
-        w.Open(d.Clipped ? "for (int ky = kyFrom; ky < kyTo; ky++)" : $"for (int ky = 0; ky < {d.KH}; ky++)");
+        w.Open(d.RowsClipped ? "for (int ky = kyFrom; ky < kyTo; ky++)" : $"for (int ky = 0; ky < {d.KH}; ky++)");
         w.Line($"ref float xr = ref At(ref irow, ((c * {d.InH} + ky) * {d.InW} + ox * {d.Stride}) * {l});");
         w.Line($"ref float wr = ref At(ref wrow, c * {d.ChannelStride} + ky * {d.KyStride});");
         for (int kx = 0; kx < d.KW; kx++)

@@ -13,9 +13,6 @@ internal static class LayerEmitter
     /// <summary>Floats of scratch the batch kernels (PredictBatch, training) of <paramref name="layer"/> need.</summary>
     public static int BatchScratch(LayerSpec layer) => BlockEmitter.BatchScratch(layer);
 
-    /// <summary>Whether the batch kernels take a scratch reference: convolutions and pooling work on blocks of samples.</summary>
-    public static bool TakesBatchScratch(LayerSpec layer) => layer is Conv2DLayerSpec or Pool2DLayerSpec;
-
     /// <summary>The shape of the weight tensor, as a comment, e.g. <c>[6, 1, 5, 5]</c>.</summary>
     public static string WeightShape(LayerSpec layer) => layer switch
     {
@@ -95,7 +92,8 @@ internal static class LayerEmitter
     /// <summary>
     /// The statements that run <paramref name="layer"/> backward over <paramref name="count"/> samples: add its
     /// parameter gradients to g and, when there is a layer below (<paramref name="dzBelow"/> not null), write that
-    /// layer's ∂E/∂z. <paramref name="accumulate"/> is false on the first chunk of a batch: the kernels then write g instead of adding to it (nothing clears it beforehand).
+    /// layer's ∂E/∂z. <paramref name="accumulate"/> is false on the first chunk of a batch: the kernels then write g
+    /// instead of adding to it (nothing clears it beforehand).
     /// </summary>
     public static string[] BatchBackward(LayerSpec layer, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate)
     {

@@ -219,7 +219,7 @@ internal static class NetworkEmitter
             w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
             if (HasBlocks(spec))
-                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - spec.Layers.Max(LayerEmitter.BatchScratch))};");
+                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxScratch(spec))};");
             string input = "xs";
             int offset = 0;
             foreach (var layer in spec.Layers)
@@ -419,8 +419,8 @@ internal static class NetworkEmitter
     /// <summary>Convolution kernels take a scratch reference (empty when they have no padding).</summary>
     private static bool HasConvolution(NetworkSpec spec) => spec.Layers.Any(l => l is Conv2DLayerSpec);
 
-    /// <summary>The batch kernels of convolutions and pooling take a scratch reference (blocks of samples).</summary>
-    private static bool HasBlocks(NetworkSpec spec) => spec.Layers.Any(LayerEmitter.TakesBatchScratch);
+    /// <summary>The batch kernels of convolutions and pooling take a scratch reference (blocks of samples): they are the ones that need scratch.</summary>
+    private static bool HasBlocks(NetworkSpec spec) => MaxScratch(spec) > 0;
 
     /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
     private static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
@@ -434,7 +434,7 @@ internal static class NetworkEmitter
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)
-        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.BatchScratch);
+        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxScratch(spec);
 
     /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)
