@@ -133,10 +133,34 @@ internal static class DenseBatchEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// Columns [0, <paramref name="full"/>) of a row, in blocks of <paramref name="vectors"/> vectors of
+    /// <paramref name="width"/> floats: a loop over the whole blocks in <c>i</c>, then the remaining vectors as one block
+    /// with a constant <c>i</c>; <paramref name="body"/> gets the block's number of vectors.
+    /// </summary>
+    internal static void ForEachVectorBlock(SourceWriter w, int full, int width, int vectors, string what, System.Action<int> body)
+    {
+        int step = width * vectors, blocked = full / step * step;
+        if (blocked > 0)
+        {
+            w.Open($"for (int i = 0; i < {blocked}; i += {step})");
+            body(vectors);
+            w.Close();
+        }
+        if (full > blocked)
+        {
+            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of {what}, as one block.");
+            w.Open();
+            w.Line($"const int i = {blocked};");
+            body((full - blocked) / width);
+            w.Close();
+        }
+    }
+
     private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
-        int step = width * GradientVectors, blocked = inputs / step * step, full = inputs / width * width;
+        int full = inputs / width * width;
         int blockedRows = outputs / GradientRows * GradientRows, restRows = outputs - blockedRows;
         w.Line($"// {width}-float vectors: a tile of {GradientRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
         w.Line("// batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:");
@@ -178,20 +202,7 @@ internal static class DenseBatchEmitter
                 for (int k = 0; k < vectors; k++)
                     w.Line(isa.Store($"a{r}{k}", $"g{r}", k == 0 ? "i" : $"i + {k * width}"));
         }
-        if (blocked > 0)
-        {
-            w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-            Rows(GradientVectors);
-            w.Close();
-        }
-        if (full > blocked)
-        {
-            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of columns, as one block.");
-            w.Open();
-            w.Line($"const int i = {blocked};");
-            Rows((full - blocked) / width);
-            w.Close();
-        }
+        ForEachVectorBlock(w, full, width, GradientVectors, "columns", Rows);
         if (full < inputs)
         {
             w.Line($"// Scalar tail: the last {inputs - full} column(s).");

@@ -300,8 +300,7 @@ internal static class DenseEmitter
     /// </summary>
     private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa)
     {
-        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width, step = width * BackwardVectors;
-        int blocked = inputs / step * step;
+        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
         w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {BackwardSamples} samples × the block");
         w.Line($"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
@@ -315,20 +314,7 @@ internal static class DenseEmitter
             EmitBackwardTile(w, layer, activation, isa, 1, vectors);
             w.Close();
         }
-        if (blocked > 0)
-        {
-            w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-            Samples(BackwardVectors);
-            w.Close();
-        }
-        if (full > blocked)
-        {
-            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of inputs, as one block.");
-            w.Open();
-            w.Line($"const int i = {blocked};");
-            Samples((full - blocked) / width);
-            w.Close();
-        }
+        DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
         if (inputs > full)
         {
             w.Line($"// Scalar tail: the last {inputs - full} input(s).");
