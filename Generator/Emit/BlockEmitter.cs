@@ -215,13 +215,16 @@ internal static class BlockEmitter
                     w.Open($"for (int oy = 0; oy < {oh}; oy++)");
                     w.Line($"ref float dr = ref At(ref dzb, (r0 * {plane} + oy * {ow}) * {l});");
                     w.Line($"ref float xr = ref At(ref xb, ((ic * {c.PaddedHeight} + oy * {c.Stride} + ky) * {c.PaddedWidth} + {g0}) * {l});");
+                    // dr and xr step along the row, so every load is a constant offset from them (no index arithmetic per load).
                     w.Open($"for (int ox = 0; ox < {ow}; ox++)");
-                    for (int r = 0; r < tile; r++) w.Line($"var d{r} = {isa.Load("dr", $"ox * {l}{Plus(r * plane * l)}")};");
+                    for (int r = 0; r < tile; r++) w.Line($"var d{r} = {isa.Load("dr", (r * plane * l).ToString())};");
                     for (int j = 0; j < gn; j++)
                     {
-                        w.Line($"var x{j} = {isa.Load("xr", $"ox * {c.Stride * l}{Plus(j * l)}")};");
+                        w.Line($"var x{j} = {isa.Load("xr", (j * l).ToString())};");
                         for (int r = 0; r < tile; r++) w.Line($"a{r}_{j} = {isa.Fma($"d{r}", $"x{j}", $"a{r}_{j}")};");
                     }
+                    w.Line($"dr = ref At(ref dr, {l});");
+                    w.Line($"xr = ref At(ref xr, {c.Stride * l});");
                     w.Close();
                     w.Close();
                     w.Line($"ref float sr = ref At(ref sums, ((r0 * {c.Input.Channels} + ic) * {c.KernelHeight} + ky) * {c.KernelWidth * l}{Plus(g0 * l)});");

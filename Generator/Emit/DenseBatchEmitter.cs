@@ -103,18 +103,18 @@ internal static class DenseBatchEmitter
         w.Line("/// </summary>");
         w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
-        if (layer.Bias)
-        {
-            w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
-            w.Line($"if (!accumulate) {Names.MemoryMarshal}.CreateSpan(ref gb, {outputs}).Clear();");
-            w.Line("// ∂E/∂b += Σ_s dz[s]");
-            w.Open("for (int sample = 0; sample < batch; sample++)");
-            w.Line($"ref float d = ref At(ref dz, sample * {outputs});");
-            w.Line($"for (int o = 0; o < {outputs}; o++) At(ref gb, o) += At(ref d, o);");
-            w.Close();
-        }
+        if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
         if (DenseEmitter.IsUnrolled(layer))
         {
+            if (layer.Bias)
+            {
+                w.Line($"if (!accumulate) {Names.MemoryMarshal}.CreateSpan(ref gb, {outputs}).Clear();");
+                w.Line("// ∂E/∂b += Σ_s dz[s]");
+                w.Open("for (int sample = 0; sample < batch; sample++)");
+                w.Line($"ref float d = ref At(ref dz, sample * {outputs});");
+                w.Line($"for (int o = 0; o < {outputs}; o++) At(ref gb, o) += At(ref d, o);");
+                w.Close();
+            }
             w.Line($"if (!accumulate) {Names.MemoryMarshal}.CreateSpan(ref gw, {layer.WeightCount}).Clear();");
             w.Line($"// Fully unrolled ({layer.WeightCount} weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].");
             w.Open("for (int sample = 0; sample < batch; sample++)");
@@ -129,21 +129,62 @@ internal static class DenseBatchEmitter
             w.Close();
             return;
         }
-        Isa.EmitBranches(w, isa => EmitWeightGradientVector(w, layer, isa.Fit(inputs)));
+        Isa.EmitBranches(w, isa =>
+        {
+            if (layer.Bias) EmitBiasGradientVector(w, outputs, isa.Fit(outputs));
+            EmitWeightGradientVector(w, layer, isa.Fit(inputs));
+        });
         w.Close();
+    }
+
+    /// <summary>Vectors of outputs this many at a time: independent sums, so the adds do not wait on each other.</summary>
+    private const int BiasVectors = 4;
+
+    /// <summary>∂E/∂b = Σ_s dz[s] (added to gb with accumulate), a few vectors of outputs at a time, then a scalar tail.</summary>
+    private static void EmitBiasGradientVector(SourceWriter w, int outputs, Isa isa)
+    {
+        int width = isa.Width, full = outputs / width * width;
+        w.Line($"// ∂E/∂b = Σ_s dz[s]: {BiasVectors} vectors of outputs at a time, the batch added into them in registers.");
+        ForEachVectorBlock(w, full, width, BiasVectors, "outputs", vectors =>
+        {
+            string Offset(int k) => k == 0 ? "i" : $"i + {k * width}";
+            for (int k = 0; k < vectors; k++)
+                w.Line($"var b{k} = accumulate ? {isa.Load("gb", Offset(k))} : {isa.VectorOfFloat}.Zero;");
+            w.Line("ref float ds = ref At(ref dz, i);");
+            w.Open("for (int sample = 0; sample < batch; sample++)");
+            for (int k = 0; k < vectors; k++) w.Line($"b{k} += {isa.Load("ds", (k * width).ToString())};");
+            w.Line($"ds = ref At(ref ds, {outputs});");
+            w.Close();
+            for (int k = 0; k < vectors; k++) w.Line(isa.Store($"b{k}", "gb", Offset(k)));
+        });
+        if (full < outputs)
+        {
+            w.Open($"for (int o = {full}; o < {outputs}; o++)");
+            w.Line("float t = accumulate ? At(ref gb, o) : 0f;");
+            w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + o);");
+            w.Line("At(ref gb, o) = t;");
+            w.Close();
+        }
     }
 
     /// <summary>
     /// Columns [0, <paramref name="full"/>) of a row, in blocks of <paramref name="vectors"/> vectors of
-    /// <paramref name="width"/> floats: a loop over the whole blocks in <c>i</c>, then the remaining vectors as one block
-    /// with a constant <c>i</c>; <paramref name="body"/> gets the block's number of vectors.
+    /// <paramref name="width"/> floats: a loop over the whole blocks in <c>i</c> (a constant <c>i</c> when there is one), then
+    /// the remaining vectors as one block with a constant <c>i</c>; <paramref name="body"/> gets the block's number of vectors.
     /// </summary>
     internal static void ForEachVectorBlock(SourceWriter w, int full, int width, int vectors, string what, System.Action<int> body)
     {
         int step = width * vectors, blocked = full / step * step;
-        if (blocked > 0)
+        if (blocked > step)
         {
             w.Open($"for (int i = 0; i < {blocked}; i += {step})");
+            body(vectors);
+            w.Close();
+        }
+        else if (blocked > 0)
+        {
+            w.Open();
+            w.Line("const int i = 0;");
             body(vectors);
             w.Close();
         }
@@ -188,15 +229,18 @@ internal static class DenseBatchEmitter
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < vectors; k++)
                     w.Line($"var a{r}{k} = accumulate ? {isa.Load($"g{r}", k == 0 ? "i" : $"i + {k * width}")} : {isa.VectorOfFloat}.Zero;");
+            // xs and ds step from sample to sample, so the loads are constant offsets from them.
+            w.Line($"ref float xs = ref At(ref x, i);");
+            w.Line($"ref float ds = ref At(ref dz, o);");
             w.Open("for (int sample = 0; sample < batch; sample++)");
-            w.Line($"ref float xs = ref At(ref x, sample * {inputs} + i);");
-            w.Line($"ref float ds = ref At(ref dz, sample * {outputs} + o);");
             for (int k = 0; k < vectors; k++) w.Line($"var x{k} = {isa.Load("xs", (k * width).ToString())};");
             for (int r = 0; r < rows; r++)
             {
                 w.Line($"var d{r} = {isa.Vector}.Create(At(ref ds, {r}));");
                 for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"d{r}", $"x{k}", $"a{r}{k}")};");
             }
+            w.Line($"xs = ref At(ref xs, {inputs});");
+            w.Line($"ds = ref At(ref ds, {outputs});");
             w.Close();
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < vectors; k++)

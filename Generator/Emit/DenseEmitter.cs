@@ -201,7 +201,8 @@ internal static class DenseEmitter
         {
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < xs.Length; k++) w.Line($"var {Acc("s", r, k)} = {isa.VectorOfFloat}.Zero;");
-            w.Open($"for (int i = 0; i < {full}; i += {width})");
+            // A native-sized index: the loads use it as it is, without a sign extension each.
+            w.Open($"for (nuint i = 0; i < {full}; i += {width})");
             for (int k = 0; k < xs.Length; k++) w.Line($"var {(xs.Length == 1 ? "xi" : $"x{(char)('a' + k)}i")} = {isa.Load(xs[k], "i")};");
             for (int r = 0; r < rows; r++)
             {
@@ -332,18 +333,20 @@ internal static class DenseEmitter
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         for (int r = 0; r < samples; r++)
-            w.Line(r == 0 ? $"ref float dz0 = ref At(ref dz, sample * {outputs});" : $"ref float dz{r} = ref At(ref dz0, {r * outputs});");
-        for (int r = 0; r < samples; r++)
             for (int k = 0; k < vectors; k++)
                 w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+        // wo walks down W's rows and dzo along the samples' dz, so every load is a constant offset from them.
+        w.Line($"ref float wo = ref At(ref w, i);");
+        w.Line($"ref float dzo = ref At(ref dz, sample * {outputs});");
         w.Open($"for (int o = 0; o < {outputs}; o++)");
-        w.Line($"ref float wo = ref At(ref w, o * {inputs} + i);");
         for (int k = 0; k < vectors; k++) w.Line($"var w{k} = {isa.Load("wo", (k * width).ToString())};");
         for (int r = 0; r < samples; r++)
         {
-            w.Line($"var d{r} = {isa.Vector}.Create(At(ref dz{r}, o));");
+            w.Line($"var d{r} = {isa.Vector}.Create(At(ref dzo, {r * outputs}));");
             for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"w{k}", $"d{r}", $"a{r}{k}")};");
         }
+        w.Line($"wo = ref At(ref wo, {inputs});");
+        w.Line("dzo = ref At(ref dzo, 1);");
         w.Close();
         bool derivative = activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU;
         for (int r = 0; r < samples; r++)

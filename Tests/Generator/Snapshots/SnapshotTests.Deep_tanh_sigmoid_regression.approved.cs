@@ -252,7 +252,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 8; i += 8)
+                            for (nuint i = 0; i < 8; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -293,7 +293,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 8; i += 8)
+                            for (nuint i = 0; i < 8; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -334,7 +334,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 12; i += 4)
+                            for (nuint i = 0; i < 12; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -398,7 +398,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 8; i += 8)
+                                for (nuint i = 0; i < 8; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -480,7 +480,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 8; i += 8)
+                                for (nuint i = 0; i < 8; i += 8)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -538,7 +538,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 8; i += 8)
+                                for (nuint i = 0; i < 8; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -620,7 +620,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 8; i += 8)
+                                for (nuint i = 0; i < 8; i += 8)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -678,7 +678,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 12; i += 4)
+                                for (nuint i = 0; i < 12; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -760,7 +760,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 12; i += 4)
+                                for (nuint i = 0; i < 12; i += 4)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -798,16 +798,31 @@ namespace Models.Regression
                 {
                     ref float gw = ref At(ref g, Layer1Weights);
                     ref float gb = ref At(ref g, Layer1Bias);
-                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 40).Clear();
-                    // ∂E/∂b += Σ_s dz[s]
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        ref float d = ref At(ref dz, sample * 40);
-                        for (int o = 0; o < 40; o++) At(ref gb, o) += At(ref d, o);
-                    }
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        // The remaining 2 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 0;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
+                                ds = ref At(ref ds, 40);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                        }
+                        for (int o = 32; o < 40; o++)
+                        {
+                            float t = accumulate ? At(ref gb, o) : 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o);
+                            At(ref gb, o) = t;
+                        }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -824,10 +839,10 @@ namespace Models.Regression
                                 var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 13 + i);
-                                    ref float ds = ref At(ref dz, sample * 40 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
@@ -837,6 +852,8 @@ namespace Models.Regression
                                     a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
                                     var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                    xs = ref At(ref xs, 13);
+                                    ds = ref At(ref ds, 40);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -858,6 +875,39 @@ namespace Models.Regression
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        {
+                            const int i = 0;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                                b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                                b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                                ds = ref At(ref ds, 40);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                        }
+                        // The remaining 1 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 32;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                                ds = ref At(ref ds, 40);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -874,10 +924,10 @@ namespace Models.Regression
                                 var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 13 + i);
-                                    ref float ds = ref At(ref dz, sample * 40 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
@@ -887,6 +937,8 @@ namespace Models.Regression
                                     a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
                                     var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                    xs = ref At(ref xs, 13);
+                                    ds = ref At(ref ds, 40);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -908,11 +960,47 @@ namespace Models.Regression
                     else
                     {
                         // portable 128-bit path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        for (int i = 0; i < 32; i += 16)
+                        {
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                                b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
+                                b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                                ds = ref At(ref ds, 40);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                        }
+                        // The remaining 2 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 32;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                                ds = ref At(ref ds, 40);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        }
                         // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        for (int i = 0; i < 12; i += 12)
                         {
+                            const int i = 0;
                             for (int o = 0; o < 40; o += 4)
                             {
                                 ref float g0 = ref At(ref gw, o * 13);
@@ -931,10 +1019,10 @@ namespace Models.Regression
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 13 + i);
-                                    ref float ds = ref At(ref dz, sample * 40 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -954,6 +1042,8 @@ namespace Models.Regression
                                     a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                     a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                    xs = ref At(ref xs, 13);
+                                    ds = ref At(ref ds, 40);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -1002,7 +1092,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 32; i += 16)
+                            for (nuint i = 0; i < 32; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1043,7 +1133,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 40; i += 8)
+                            for (nuint i = 0; i < 40; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1076,7 +1166,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 40; i += 4)
+                            for (nuint i = 0; i < 40; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1132,7 +1222,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 32; i += 16)
+                                for (nuint i = 0; i < 32; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -1214,7 +1304,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 32; i += 16)
+                                for (nuint i = 0; i < 32; i += 16)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1272,7 +1362,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 40; i += 8)
+                                for (nuint i = 0; i < 40; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -1332,7 +1422,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 40; i += 8)
+                                for (nuint i = 0; i < 40; i += 8)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1382,7 +1472,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 40; i += 4)
+                                for (nuint i = 0; i < 40; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -1442,7 +1532,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 40; i += 4)
+                                for (nuint i = 0; i < 40; i += 4)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1472,16 +1562,28 @@ namespace Models.Regression
                 {
                     ref float gw = ref At(ref g, Layer2Weights);
                     ref float gb = ref At(ref g, Layer2Bias);
-                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 24).Clear();
-                    // ∂E/∂b += Σ_s dz[s]
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        ref float d = ref At(ref dz, sample * 24);
-                        for (int o = 0; o < 24; o++) At(ref gb, o) += At(ref d, o);
-                    }
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        // The remaining 1 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 0;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                                ds = ref At(ref ds, 24);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        }
+                        for (int o = 16; o < 24; o++)
+                        {
+                            float t = accumulate ? At(ref gb, o) : 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + o);
+                            At(ref gb, o) = t;
+                        }
                         // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -1502,10 +1604,10 @@ namespace Models.Regression
                                 var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 40 + i);
-                                    ref float ds = ref At(ref dz, sample * 24 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                     var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
@@ -1520,6 +1622,8 @@ namespace Models.Regression
                                     var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                    xs = ref At(ref xs, 40);
+                                    ds = ref At(ref ds, 24);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -1545,11 +1649,30 @@ namespace Models.Regression
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        // The remaining 3 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 0;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                                b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                                ds = ref At(ref ds, 24);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                        }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        for (int i = 0; i < 24; i += 24)
                         {
+                            const int i = 0;
                             for (int o = 0; o < 24; o += 4)
                             {
                                 ref float g0 = ref At(ref gw, o * 40);
@@ -1568,10 +1691,10 @@ namespace Models.Regression
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 40 + i);
-                                    ref float ds = ref At(ref dz, sample * 24 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                     var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -1591,6 +1714,8 @@ namespace Models.Regression
                                     a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                     a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                    xs = ref At(ref xs, 40);
+                                    ds = ref At(ref ds, 24);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -1623,10 +1748,10 @@ namespace Models.Regression
                                 var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 40 + i);
-                                    ref float ds = ref At(ref dz, sample * 24 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                     var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
@@ -1641,6 +1766,8 @@ namespace Models.Regression
                                     var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                    xs = ref At(ref xs, 40);
+                                    ds = ref At(ref ds, 24);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -1656,6 +1783,42 @@ namespace Models.Regression
                     else
                     {
                         // portable 128-bit path.
+                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        {
+                            const int i = 0;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                                b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
+                                b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                                ds = ref At(ref ds, 24);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                        }
+                        // The remaining 2 full vector(s) of outputs, as one block.
+                        {
+                            const int i = 16;
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, i);
+                            for (int sample = 0; sample < batch; sample++)
+                            {
+                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                                ds = ref At(ref ds, 24);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        }
                         // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -1679,10 +1842,10 @@ namespace Models.Regression
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 40 + i);
-                                    ref float ds = ref At(ref dz, sample * 24 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -1702,6 +1865,8 @@ namespace Models.Regression
                                     a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                     a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                    xs = ref At(ref xs, 40);
+                                    ds = ref At(ref ds, 24);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -1730,10 +1895,10 @@ namespace Models.Regression
                                 var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 40 + i);
-                                    ref float ds = ref At(ref dz, sample * 24 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                     var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
@@ -1743,6 +1908,8 @@ namespace Models.Regression
                                     a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
                                     var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                    xs = ref At(ref xs, 40);
+                                    ds = ref At(ref ds, 24);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -1770,29 +1937,29 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
-                                ref float dz1 = ref At(ref dz0, 24);
-                                ref float dz2 = ref At(ref dz0, 48);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 24));
                                     a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 48));
                                     a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1809,17 +1976,19 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1843,14 +2012,11 @@ namespace Models.Regression
                         // AVX2 + FMA path.
                         // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                         // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
-                        for (int i = 0; i < 24; i += 24)
                         {
+                            const int i = 0;
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
-                                ref float dz1 = ref At(ref dz0, 24);
-                                ref float dz2 = ref At(ref dz0, 48);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1860,24 +2026,27 @@ namespace Models.Regression
                                 var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                     var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 24));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 48));
                                     a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                     a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1897,20 +2066,22 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                     var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1925,29 +2096,29 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
-                                ref float dz1 = ref At(ref dz0, 24);
-                                ref float dz2 = ref At(ref dz0, 48);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 24));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 48));
                                     a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1964,17 +2135,19 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -1993,9 +2166,6 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
-                                ref float dz1 = ref At(ref dz0, 24);
-                                ref float dz2 = ref At(ref dz0, 48);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -2005,24 +2175,27 @@ namespace Models.Regression
                                 var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                     var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 24));
                                     a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 48));
                                     a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                     a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -2042,20 +2215,22 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                     var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -2070,22 +2245,22 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
-                                ref float dz1 = ref At(ref dz0, 24);
-                                ref float dz2 = ref At(ref dz0, 48);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 24));
                                     a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 48));
                                     a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -2099,14 +2274,16 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 24);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 24);
                                 for (int o = 0; o < 24; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 40 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                    wo = ref At(ref wo, 40);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 40 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 40 + i);
@@ -2135,7 +2312,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 16; i += 16)
+                            for (nuint i = 0; i < 16; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2165,7 +2342,7 @@ namespace Models.Regression
                         {
                             ref float w0 = ref At(ref w, o * 24);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 16; i += 16)
+                            for (nuint i = 0; i < 16; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2194,7 +2371,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 24; i += 8)
+                            for (nuint i = 0; i < 24; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2216,7 +2393,7 @@ namespace Models.Regression
                         {
                             ref float w0 = ref At(ref w, o * 24);
                             var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 24; i += 8)
+                            for (nuint i = 0; i < 24; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2240,7 +2417,7 @@ namespace Models.Regression
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 24; i += 4)
+                            for (nuint i = 0; i < 24; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2262,7 +2439,7 @@ namespace Models.Regression
                         {
                             ref float w0 = ref At(ref w, o * 24);
                             var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 24; i += 4)
+                            for (nuint i = 0; i < 24; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2308,7 +2485,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 16; i += 16)
+                                for (nuint i = 0; i < 16; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -2390,7 +2567,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 16; i += 16)
+                                for (nuint i = 0; i < 16; i += 16)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2432,7 +2609,7 @@ namespace Models.Regression
                                 var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 16; i += 16)
+                                for (nuint i = 0; i < 16; i += 16)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -2466,7 +2643,7 @@ namespace Models.Regression
                                 ref float ys = ref At(ref y, sample * 9);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                for (int i = 0; i < 16; i += 16)
+                                for (nuint i = 0; i < 16; i += 16)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2512,7 +2689,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 24; i += 8)
+                                for (nuint i = 0; i < 24; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -2572,7 +2749,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 24; i += 8)
+                                for (nuint i = 0; i < 24; i += 8)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2606,7 +2783,7 @@ namespace Models.Regression
                                 var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 24; i += 8)
+                                for (nuint i = 0; i < 24; i += 8)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -2630,7 +2807,7 @@ namespace Models.Regression
                                 ref float ys = ref At(ref y, sample * 9);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (int i = 0; i < 24; i += 8)
+                                for (nuint i = 0; i < 24; i += 8)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2671,7 +2848,7 @@ namespace Models.Regression
                                 var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 24; i += 4)
+                                for (nuint i = 0; i < 24; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -2731,7 +2908,7 @@ namespace Models.Regression
                                 var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 24; i += 4)
+                                for (nuint i = 0; i < 24; i += 4)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2765,7 +2942,7 @@ namespace Models.Regression
                                 var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 24; i += 4)
+                                for (nuint i = 0; i < 24; i += 4)
                                 {
                                     var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                     var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -2789,7 +2966,7 @@ namespace Models.Regression
                                 ref float ys = ref At(ref y, sample * 9);
                                 ref float w0 = ref At(ref w, o * 24);
                                 var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (int i = 0; i < 24; i += 4)
+                                for (nuint i = 0; i < 24; i += 4)
                                 {
                                     var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                     s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -2828,10 +3005,10 @@ namespace Models.Regression
                                 var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                     var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
@@ -2841,6 +3018,8 @@ namespace Models.Regression
                                     a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
                                     var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                     a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -2851,13 +3030,15 @@ namespace Models.Regression
                                 const int o = 8;
                                 ref float g0 = ref At(ref gw, o * 24);
                                 var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                     var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             }
@@ -2879,8 +3060,8 @@ namespace Models.Regression
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                         // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        for (int i = 0; i < 24; i += 24)
                         {
+                            const int i = 0;
                             for (int o = 0; o < 8; o += 4)
                             {
                                 ref float g0 = ref At(ref gw, o * 24);
@@ -2899,10 +3080,10 @@ namespace Models.Regression
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                     var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -2922,6 +3103,8 @@ namespace Models.Regression
                                     a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                     a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -2942,10 +3125,10 @@ namespace Models.Regression
                                 var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                     var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -2953,6 +3136,8 @@ namespace Models.Regression
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -2986,10 +3171,10 @@ namespace Models.Regression
                                 var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -3009,6 +3194,8 @@ namespace Models.Regression
                                     a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                     a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                     a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -3029,10 +3216,10 @@ namespace Models.Regression
                                 var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float xs = ref At(ref x, i);
+                                ref float ds = ref At(ref dz, o);
                                 for (int sample = 0; sample < batch; sample++)
                                 {
-                                    ref float xs = ref At(ref x, sample * 24 + i);
-                                    ref float ds = ref At(ref dz, sample * 9 + o);
                                     var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                     var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                     var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -3040,6 +3227,8 @@ namespace Models.Regression
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
+                                    xs = ref At(ref xs, 24);
+                                    ds = ref At(ref ds, 9);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -3066,22 +3255,22 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
-                                ref float dz1 = ref At(ref dz0, 9);
-                                ref float dz2 = ref At(ref dz0, 18);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 9));
                                     a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 18));
                                     a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);
@@ -3095,14 +3284,16 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
                                 var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);
@@ -3125,14 +3316,11 @@ namespace Models.Regression
                         // AVX2 + FMA path.
                         // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                         // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
-                        for (int i = 0; i < 24; i += 24)
                         {
+                            const int i = 0;
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
-                                ref float dz1 = ref At(ref dz0, 9);
-                                ref float dz2 = ref At(ref dz0, 18);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -3142,24 +3330,27 @@ namespace Models.Regression
                                 var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                     var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 9));
                                     a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 18));
                                     a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                     a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);
@@ -3179,20 +3370,22 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
                                 var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                     var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);
@@ -3212,9 +3405,6 @@ namespace Models.Regression
                             int sample = 0;
                             for (; sample + 3 <= batch; sample += 3)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
-                                ref float dz1 = ref At(ref dz0, 9);
-                                ref float dz2 = ref At(ref dz0, 18);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -3224,24 +3414,27 @@ namespace Models.Regression
                                 var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                     var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 9));
                                     a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                     a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                     a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 18));
                                     a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                     a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                     a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);
@@ -3261,20 +3454,22 @@ namespace Models.Regression
                             }
                             for (; sample < batch; sample++)
                             {
-                                ref float dz0 = ref At(ref dz, sample * 9);
                                 var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                ref float wo = ref At(ref w, i);
+                                ref float dzo = ref At(ref dz, sample * 9);
                                 for (int o = 0; o < 9; o++)
                                 {
-                                    ref float wo = ref At(ref w, o * 24 + i);
                                     var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                     var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                     var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                     a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                     a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                     a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                    wo = ref At(ref wo, 24);
+                                    dzo = ref At(ref dzo, 1);
                                 }
                                 ref float x0 = ref At(ref x, sample * 24 + i);
                                 ref float b0 = ref At(ref dzBelow, sample * 24 + i);

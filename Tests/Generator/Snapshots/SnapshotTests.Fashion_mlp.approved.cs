@@ -240,7 +240,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 784; i += 16)
+                        for (nuint i = 0; i < 784; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -273,7 +273,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 784; i += 8)
+                        for (nuint i = 0; i < 784; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -306,7 +306,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 784; i += 4)
+                        for (nuint i = 0; i < 784; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -362,7 +362,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 784; i += 16)
+                            for (nuint i = 0; i < 784; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -422,7 +422,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 784; i += 16)
+                            for (nuint i = 0; i < 784; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -472,7 +472,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 784; i += 8)
+                            for (nuint i = 0; i < 784; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -532,7 +532,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 784; i += 8)
+                            for (nuint i = 0; i < 784; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -582,7 +582,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 784; i += 4)
+                            for (nuint i = 0; i < 784; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -642,7 +642,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 784; i += 4)
+                            for (nuint i = 0; i < 784; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -672,16 +672,30 @@ namespace Models
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 128).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 128);
-                    for (int o = 0; o < 128; o++) At(ref gb, o) += At(ref d, o);
-                }
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 128; i += 64)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
+                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
+                            b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                    }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -705,10 +719,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -728,6 +742,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -756,10 +772,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
@@ -769,6 +785,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -780,6 +798,27 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 128; i += 32)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                            b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                    }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -803,10 +842,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -826,6 +865,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -858,10 +899,10 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
@@ -876,6 +917,8 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -891,6 +934,27 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 128; i += 16)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
+                            b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                    }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -914,10 +978,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -937,6 +1001,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -965,10 +1031,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 784 + i);
-                                ref float ds = ref At(ref dz, sample * 128 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
@@ -978,6 +1044,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                xs = ref At(ref xs, 784);
+                                ds = ref At(ref ds, 128);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -1008,7 +1076,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 128; i += 16)
+                        for (nuint i = 0; i < 128; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1030,7 +1098,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 128);
                         var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 128; i += 16)
+                        for (nuint i = 0; i < 128; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1054,7 +1122,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 128; i += 8)
+                        for (nuint i = 0; i < 128; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1076,7 +1144,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 128);
                         var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 128; i += 8)
+                        for (nuint i = 0; i < 128; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1100,7 +1168,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 128; i += 4)
+                        for (nuint i = 0; i < 128; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1122,7 +1190,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 128);
                         var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 128; i += 4)
+                        for (nuint i = 0; i < 128; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1169,7 +1237,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 128; i += 16)
+                            for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -1229,7 +1297,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 128; i += 16)
+                            for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1267,7 +1335,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 128; i += 16)
+                            for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -1303,7 +1371,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 128; i += 16)
+                            for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1347,7 +1415,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 128; i += 8)
+                            for (nuint i = 0; i < 128; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -1407,7 +1475,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 128; i += 8)
+                            for (nuint i = 0; i < 128; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1445,7 +1513,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 128; i += 8)
+                            for (nuint i = 0; i < 128; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -1481,7 +1549,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 128; i += 8)
+                            for (nuint i = 0; i < 128; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1525,7 +1593,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 128; i += 4)
+                            for (nuint i = 0; i < 128; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -1585,7 +1653,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 128; i += 4)
+                            for (nuint i = 0; i < 128; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1623,7 +1691,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 128; i += 4)
+                            for (nuint i = 0; i < 128; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -1659,7 +1727,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 128; i += 4)
+                            for (nuint i = 0; i < 128; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -1683,16 +1751,28 @@ namespace Models
             {
                 ref float gw = ref At(ref g, Layer2Weights);
                 ref float gb = ref At(ref g, Layer2Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 10).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 10);
-                    for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref d, o);
-                }
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -1716,10 +1796,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -1739,6 +1819,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -1763,10 +1845,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -1778,6 +1860,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -1804,10 +1888,10 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
@@ -1822,6 +1906,8 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -1840,10 +1926,10 @@ namespace Models
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
@@ -1852,6 +1938,8 @@ namespace Models
                                 var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -1863,6 +1951,25 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -1886,10 +1993,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -1909,6 +2016,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -1933,10 +2042,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -1948,6 +2057,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -1970,10 +2081,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
@@ -1983,6 +2094,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -1995,15 +2108,17 @@ namespace Models
                             ref float g1 = ref At(ref g0, 128);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
                                 var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -2013,6 +2128,28 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 2 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -2036,10 +2173,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -2059,6 +2196,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -2083,10 +2222,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -2098,6 +2237,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -2124,10 +2265,10 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
@@ -2142,6 +2283,8 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -2160,10 +2303,10 @@ namespace Models
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 128 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
@@ -2172,6 +2315,8 @@ namespace Models
                                 var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
+                                xs = ref At(ref xs, 128);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -2198,9 +2343,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2210,24 +2352,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2247,20 +2392,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2275,29 +2422,29 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2314,17 +2461,19 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2343,9 +2492,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -2355,24 +2501,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2392,20 +2541,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2420,22 +2571,22 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2449,14 +2600,16 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2474,9 +2627,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -2486,24 +2636,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2523,20 +2676,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2551,29 +2706,29 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);
@@ -2590,17 +2745,19 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 128 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 128 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 128 + i);

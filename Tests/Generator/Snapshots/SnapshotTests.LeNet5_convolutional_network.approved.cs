@@ -1521,23 +1521,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 16);
                                         for (int ox = 0; ox < 28; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16 + 12544));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(12544));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 16));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 32));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 48));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 64));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 16);
+                                            xr = ref At(ref xr, 16);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 80);
@@ -1601,23 +1603,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 8);
                                         for (int ox = 0; ox < 28; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8 + 6272));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(6272));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 8));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 16));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 24));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 32));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 8);
+                                            xr = ref At(ref xr, 8);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 40);
@@ -1681,23 +1685,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 4);
                                         for (int ox = 0; ox < 28; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4 + 3136));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(3136));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 4));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 8));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 12));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 16));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 4);
+                                            xr = ref At(ref xr, 4);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 20);
@@ -3551,23 +3557,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 16);
                                         for (int ox = 0; ox < 10; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(ox * 16 + 1600));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(1600));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 16));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 32));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 48));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(ox * 16 + 64));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 16);
+                                            xr = ref At(ref xr, 16);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 80);
@@ -3631,23 +3639,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 8);
                                         for (int ox = 0; ox < 10; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(ox * 8 + 800));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(800));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 8));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 16));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 24));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(ox * 8 + 32));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 8);
+                                            xr = ref At(ref xr, 8);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 40);
@@ -3711,23 +3721,25 @@ namespace Models
                                         ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 4);
                                         for (int ox = 0; ox < 10; ox++)
                                         {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4));
-                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(ox * 4 + 400));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4));
+                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr);
+                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(400));
+                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                             a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
                                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 4));
+                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
                                             a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
                                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 8));
+                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
                                             a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
                                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 12));
+                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
                                             a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
                                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(ox * 4 + 16));
+                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
                                             a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
                                             a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
+                                            dr = ref At(ref dr, 4);
+                                            xr = ref At(ref xr, 4);
                                         }
                                     }
                                     ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 20);
@@ -4561,7 +4573,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 400; i += 16)
+                        for (nuint i = 0; i < 400; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4594,7 +4606,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 400; i += 8)
+                        for (nuint i = 0; i < 400; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4627,7 +4639,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 400; i += 4)
+                        for (nuint i = 0; i < 400; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4683,7 +4695,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 400; i += 16)
+                            for (nuint i = 0; i < 400; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -4743,7 +4755,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 400; i += 16)
+                            for (nuint i = 0; i < 400; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4793,7 +4805,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 400; i += 8)
+                            for (nuint i = 0; i < 400; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -4853,7 +4865,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 400; i += 8)
+                            for (nuint i = 0; i < 400; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4903,7 +4915,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 400; i += 4)
+                            for (nuint i = 0; i < 400; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -4963,7 +4975,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 400; i += 4)
+                            for (nuint i = 0; i < 400; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -4993,16 +5005,54 @@ namespace Models
             {
                 ref float gw = ref At(ref g, Layer5Weights);
                 ref float gb = ref At(ref g, Layer5Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 120).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 120);
-                    for (int o = 0; o < 120; o++) At(ref gb, o) += At(ref d, o);
-                }
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
+                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
+                            b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                    }
+                    // The remaining 3 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 64;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
+                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
+                    }
+                    for (int o = 112; o < 120; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 120 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -5026,10 +5076,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -5049,6 +5099,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -5077,10 +5129,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
@@ -5090,6 +5142,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -5101,6 +5155,45 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 96; i += 32)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                            b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                    }
+                    // The remaining 3 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 96;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                    }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -5124,10 +5217,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -5147,6 +5240,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -5179,10 +5274,10 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
@@ -5197,6 +5292,8 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -5212,6 +5309,42 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 112; i += 16)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
+                            b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                    }
+                    // The remaining 2 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 112;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            ds = ref At(ref ds, 120);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                    }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -5235,10 +5368,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -5258,6 +5391,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -5286,10 +5421,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 400 + i);
-                                ref float ds = ref At(ref dz, sample * 120 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
@@ -5299,6 +5434,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
+                                xs = ref At(ref xs, 400);
+                                ds = ref At(ref ds, 120);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -5325,9 +5462,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -5337,24 +5471,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
@@ -5371,20 +5508,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
@@ -5398,22 +5537,22 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
@@ -5424,14 +5563,16 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref b0);
@@ -5448,9 +5589,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5460,24 +5598,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
@@ -5494,20 +5635,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
@@ -5521,29 +5664,29 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
@@ -5557,17 +5700,19 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref b0);
@@ -5585,9 +5730,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -5597,24 +5739,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
@@ -5631,20 +5776,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
@@ -5658,22 +5805,22 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
-                            ref float dz1 = ref At(ref dz0, 120);
-                            ref float dz2 = ref At(ref dz0, 240);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 120));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 240));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
@@ -5684,14 +5831,16 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 120);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 120);
                             for (int o = 0; o < 120; o++)
                             {
-                                ref float wo = ref At(ref w, o * 400 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
+                                wo = ref At(ref wo, 400);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref b0);
@@ -5720,7 +5869,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 112; i += 16)
+                        for (nuint i = 0; i < 112; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -5761,7 +5910,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 120; i += 8)
+                        for (nuint i = 0; i < 120; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -5794,7 +5943,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 120; i += 4)
+                        for (nuint i = 0; i < 120; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -5850,7 +5999,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 112; i += 16)
+                            for (nuint i = 0; i < 112; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -5932,7 +6081,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 112; i += 16)
+                            for (nuint i = 0; i < 112; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -5990,7 +6139,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 120; i += 8)
+                            for (nuint i = 0; i < 120; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -6050,7 +6199,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 120; i += 8)
+                            for (nuint i = 0; i < 120; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6100,7 +6249,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 120; i += 4)
+                            for (nuint i = 0; i < 120; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -6160,7 +6309,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 120; i += 4)
+                            for (nuint i = 0; i < 120; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6190,16 +6339,48 @@ namespace Models
             {
                 ref float gw = ref At(ref g, Layer6Weights);
                 ref float gb = ref At(ref g, Layer6Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 84).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 84);
-                    for (int o = 0; o < 84; o++) At(ref gb, o) += At(ref d, o);
-                }
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
+                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
+                            b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                    }
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 64;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
+                    for (int o = 80; o < 84; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -6223,10 +6404,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -6246,6 +6427,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 120);
+                                ds = ref At(ref ds, 84);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -6274,10 +6457,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
@@ -6287,6 +6470,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                xs = ref At(ref xs, 120);
+                                ds = ref At(ref ds, 84);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -6308,6 +6493,48 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 64; i += 32)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
+                            b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                    }
+                    // The remaining 2 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 64;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                    }
+                    for (int o = 80; o < 84; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -6331,10 +6558,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -6354,6 +6581,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 120);
+                                ds = ref At(ref ds, 84);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -6373,6 +6602,39 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    for (int i = 0; i < 80; i += 16)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
+                            b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                    }
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 80;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 84);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -6396,10 +6658,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 120 + i);
-                                ref float ds = ref At(ref dz, sample * 84 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -6419,6 +6681,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                xs = ref At(ref xs, 120);
+                                ds = ref At(ref ds, 84);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -6453,9 +6717,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
-                            ref float dz1 = ref At(ref dz0, 84);
-                            ref float dz2 = ref At(ref dz0, 168);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -6465,24 +6726,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 84));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 168));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6502,20 +6766,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6530,22 +6796,22 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
-                            ref float dz1 = ref At(ref dz0, 84);
-                            ref float dz2 = ref At(ref dz0, 168);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 84));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 168));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6559,14 +6825,16 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6594,9 +6862,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
-                            ref float dz1 = ref At(ref dz0, 84);
-                            ref float dz2 = ref At(ref dz0, 168);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6606,24 +6871,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 84));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 168));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6643,20 +6911,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6676,9 +6946,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
-                            ref float dz1 = ref At(ref dz0, 84);
-                            ref float dz2 = ref At(ref dz0, 168);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -6688,24 +6955,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 84));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 168));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6725,20 +6995,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 84);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                ref float wo = ref At(ref w, o * 120 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                wo = ref At(ref wo, 120);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
@@ -6770,7 +7042,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 80; i += 16)
+                        for (nuint i = 0; i < 80; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6800,7 +7072,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 84);
                         var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 80; i += 16)
+                        for (nuint i = 0; i < 80; i += 16)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6829,7 +7101,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 80; i += 8)
+                        for (nuint i = 0; i < 80; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6859,7 +7131,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 84);
                         var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 80; i += 8)
+                        for (nuint i = 0; i < 80; i += 8)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6888,7 +7160,7 @@ namespace Models
                         var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 84; i += 4)
+                        for (nuint i = 0; i < 84; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6910,7 +7182,7 @@ namespace Models
                     {
                         ref float w0 = ref At(ref w, o * 84);
                         var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 84; i += 4)
+                        for (nuint i = 0; i < 84; i += 4)
                         {
                             var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
                             s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -6957,7 +7229,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 80; i += 16)
+                            for (nuint i = 0; i < 80; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -7039,7 +7311,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 80; i += 16)
+                            for (nuint i = 0; i < 80; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7085,7 +7357,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 80; i += 16)
+                            for (nuint i = 0; i < 80; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
@@ -7135,7 +7407,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 84);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (int i = 0; i < 80; i += 16)
+                            for (nuint i = 0; i < 80; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7185,7 +7457,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 80; i += 8)
+                            for (nuint i = 0; i < 80; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -7267,7 +7539,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 80; i += 8)
+                            for (nuint i = 0; i < 80; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7313,7 +7585,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 80; i += 8)
+                            for (nuint i = 0; i < 80; i += 8)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
@@ -7363,7 +7635,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 84);
                             var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (int i = 0; i < 80; i += 8)
+                            for (nuint i = 0; i < 80; i += 8)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7413,7 +7685,7 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 84; i += 4)
+                            for (nuint i = 0; i < 84; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -7473,7 +7745,7 @@ namespace Models
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 84; i += 4)
+                            for (nuint i = 0; i < 84; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7511,7 +7783,7 @@ namespace Models
                             var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 84; i += 4)
+                            for (nuint i = 0; i < 84; i += 4)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
                                 var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
@@ -7547,7 +7819,7 @@ namespace Models
                             ref float w1 = ref At(ref w0, 84);
                             var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (int i = 0; i < 84; i += 4)
+                            for (nuint i = 0; i < 84; i += 4)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
                                 s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
@@ -7571,21 +7843,33 @@ namespace Models
             {
                 ref float gw = ref At(ref g, Layer7Weights);
                 ref float gb = ref At(ref g, Layer7Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 10).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 10);
-                    for (int o = 0; o < 10; o++) At(ref gb, o) += At(ref d, o);
-                }
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 48; i += 48)
                     {
+                        const int i = 0;
                         for (int o = 0; o < 8; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 84);
@@ -7604,10 +7888,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -7627,6 +7911,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -7651,10 +7937,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
@@ -7666,6 +7952,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -7692,10 +7980,10 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
@@ -7710,6 +7998,8 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -7728,10 +8018,10 @@ namespace Models
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
                                 var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
@@ -7740,6 +8030,8 @@ namespace Models
                                 var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
@@ -7761,6 +8053,25 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 1 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -7784,10 +8095,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -7807,6 +8118,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -7831,10 +8144,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
@@ -7846,6 +8159,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
@@ -7868,10 +8183,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
@@ -7881,6 +8196,8 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -7893,15 +8210,17 @@ namespace Models
                             ref float g1 = ref At(ref g0, 84);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
                                 var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
                                 var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
@@ -7921,6 +8240,28 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
+                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // The remaining 2 full vector(s) of outputs, as one block.
+                    {
+                        const int i = 0;
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, i);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
+                            ds = ref At(ref ds, 10);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                    }
+                    for (int o = 8; o < 10; o++)
+                    {
+                        float t = accumulate ? At(ref gb, o) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
+                        At(ref gb, o) = t;
+                    }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
@@ -7944,10 +8285,10 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -7967,6 +8308,8 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -7991,10 +8334,10 @@ namespace Models
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float xs = ref At(ref x, i);
+                            ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                ref float xs = ref At(ref x, sample * 84 + i);
-                                ref float ds = ref At(ref dz, sample * 10 + o);
                                 var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
                                 var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
@@ -8006,6 +8349,8 @@ namespace Models
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
+                                xs = ref At(ref xs, 84);
+                                ds = ref At(ref ds, 10);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
@@ -8029,14 +8374,11 @@ namespace Models
                     // AVX-512 path.
                     // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
                     // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 48; i += 48)
                     {
+                        const int i = 0;
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -8046,24 +8388,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8083,20 +8428,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
                                 var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8111,29 +8458,29 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8150,17 +8497,19 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8189,9 +8538,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -8201,24 +8547,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8238,20 +8587,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
                                 var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8266,22 +8617,22 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8295,14 +8646,16 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8330,9 +8683,6 @@ namespace Models
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
-                            ref float dz1 = ref At(ref dz0, 10);
-                            ref float dz2 = ref At(ref dz0, 20);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -8342,24 +8692,27 @@ namespace Models
                             var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz1, o));
+                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 10));
                                 a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
                                 a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
                                 a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz2, o));
+                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 20));
                                 a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
                                 a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
                                 a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
@@ -8379,20 +8732,22 @@ namespace Models
                         }
                         for (; sample < batch; sample++)
                         {
-                            ref float dz0 = ref At(ref dz, sample * 10);
                             var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                             var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
                             for (int o = 0; o < 10; o++)
                             {
-                                ref float wo = ref At(ref w, o * 84 + i);
                                 var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
                                 var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
                                 var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dz0, o));
+                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
                                 a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
                                 a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
                                 a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
+                                wo = ref At(ref wo, 84);
+                                dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 84 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 84 + i);
