@@ -505,7 +505,26 @@ internal static class BlockEmitter
         w.Line("/// first + j in lane j, zeros for samples at or past count), in the middle of a border of padding (left as it is: zero).");
         w.Line("/// </summary>");
         w.Open("private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)");
-        w.Line("int size = channels * height * width, paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
+        w.Line("int size = channels * height * width;");
+        w.Line("// Without padding a sample is one contiguous row in the block as in the batch.");
+        w.Line("if (padding == 0) (channels, height, width) = (1, 1, size);");
+        w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
+        w.Open($"if ({Avx}.IsSupported && lanes % 8 == 0 && count - first >= lanes && width >= 8)");
+        w.Line("// Whole blocks: 8 × 8 transposes of eight samples' rows, eight positions at a time (a row's last eight overlap the");
+        w.Line("// group before them where the width is not a multiple of eight).");
+        w.Open("for (int g = 0; g < lanes; g += 8)");
+        w.Line("ref float samples = ref At(ref x, (first + g) * size);");
+        w.Line("for (int c = 0; c < channels; c++)");
+        w.Line("    for (int r = 0; r < height; r++)");
+        w.Line("    {");
+        w.Line("        ref float source = ref At(ref samples, (c * height + r) * width);");
+        w.Line("        ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + g);");
+        w.Line("        for (int i = 0; i < width - 8; i += 8) Transpose8(ref At(ref source, i), size, ref At(ref target, i * lanes), lanes);");
+        w.Line("        Transpose8(ref At(ref source, width - 8), size, ref At(ref target, (width - 8) * lanes), lanes);");
+        w.Line("    }");
+        w.Close();
+        w.Line("return;");
+        w.Close();
         w.Open("for (int j = 0; j < lanes; j++)");
         w.Line("bool real = first + j < count;");
         w.Line("ref float sample = ref At(ref x, real ? (first + j) * size : 0);");
@@ -517,6 +536,31 @@ internal static class BlockEmitter
         w.Line("        for (int i = 0; i < width; i++) At(ref target, i * lanes) = real ? At(ref source, i) : 0f;");
         w.Line("    }");
         w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Eight rows of eight floats, <paramref name=\"from\"/> floats apart, written as eight columns <paramref name=\"to\"/> floats apart:");
+        w.Line("/// target[k·to + j] = source[j·from + k] (unpack pairs, shuffle quadruples, swap 128-bit halves).");
+        w.Line("/// </summary>");
+        w.Line(Names.Inline);
+        w.Open("private static void Transpose8(ref float source, int from, ref float target, int to)");
+        w.Line($"nuint f = (nuint)from, t = (nuint)to;");
+        for (int k = 0; k < 8; k++) w.Line($"var r{k} = {V256}.LoadUnsafe(ref source{(k == 0 ? "" : k == 1 ? ", f" : $", {k} * f")});");
+        for (int k = 0; k < 8; k += 2)
+        {
+            w.Line($"var t{k} = {Avx}.UnpackLow(r{k}, r{k + 1});");
+            w.Line($"var t{k + 1} = {Avx}.UnpackHigh(r{k}, r{k + 1});");
+        }
+        for (int h = 0; h < 2; h++)
+        {
+            int a = 4 * h;
+            w.Line($"var u{a} = {Avx}.Shuffle(t{a}, t{a + 2}, 0x44);");
+            w.Line($"var u{a + 1} = {Avx}.Shuffle(t{a}, t{a + 2}, 0xEE);");
+            w.Line($"var u{a + 2} = {Avx}.Shuffle(t{a + 1}, t{a + 3}, 0x44);");
+            w.Line($"var u{a + 3} = {Avx}.Shuffle(t{a + 1}, t{a + 3}, 0xEE);");
+        }
+        for (int k = 0; k < 8; k++)
+            w.Line($"{V256}.StoreUnsafe({Avx}.Permute2x128(u{k % 4}, u{k % 4 + 4}, {(k < 4 ? "0x20" : "0x31")}), ref target{(k == 0 ? "" : k == 1 ? ", t" : $", {k} * t")});");
         w.Close();
         w.Line();
         w.Line("/// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>");
@@ -549,10 +593,22 @@ internal static class BlockEmitter
         w.Line("/// <summary>Rows first … of a row-major batch of samples of <paramref name=\"size\"/> floats from a block (lane j → sample first + j, up to count).</summary>");
         w.Open("private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)");
         w.Line("int samples = global::System.Math.Min(lanes, count - first);");
+        w.Open($"if ({Avx}.IsSupported && lanes % 8 == 0 && samples == lanes && size >= 8)");
+        w.Line("// Whole blocks: 8 × 8 transposes, eight positions of eight lanes at a time (the last eight may overlap).");
+        w.Open("for (int g = 0; g < lanes; g += 8)");
+        w.Line("ref float rows = ref At(ref y, (first + g) * size);");
+        w.Line("for (int i = 0; i < size - 8; i += 8) Transpose8(ref At(ref block, i * lanes + g), lanes, ref At(ref rows, i), size);");
+        w.Line("Transpose8(ref At(ref block, (size - 8) * lanes + g), lanes, ref At(ref rows, size - 8), size);");
+        w.Close();
+        w.Line("return;");
+        w.Close();
         w.Open("for (int j = 0; j < samples; j++)");
         w.Line("ref float row = ref At(ref y, (first + j) * size);");
         w.Line("for (int i = 0; i < size; i++) At(ref row, i) = At(ref block, i * lanes + j);");
         w.Close();
         w.Close();
     }
+
+    private const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
+    private const string V256 = "global::System.Runtime.Intrinsics.Vector256";
 }

@@ -8783,7 +8783,28 @@ namespace Models
             /// </summary>
             private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)
             {
-                int size = channels * height * width, paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
+                int size = channels * height * width;
+                // Without padding a sample is one contiguous row in the block as in the batch.
+                if (padding == 0) (channels, height, width) = (1, 1, size);
+                int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
+                if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported && lanes % 8 == 0 && count - first >= lanes && width >= 8)
+                {
+                    // Whole blocks: 8 × 8 transposes of eight samples' rows, eight positions at a time (a row's last eight overlap the
+                    // group before them where the width is not a multiple of eight).
+                    for (int g = 0; g < lanes; g += 8)
+                    {
+                        ref float samples = ref At(ref x, (first + g) * size);
+                        for (int c = 0; c < channels; c++)
+                            for (int r = 0; r < height; r++)
+                            {
+                                ref float source = ref At(ref samples, (c * height + r) * width);
+                                ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + g);
+                                for (int i = 0; i < width - 8; i += 8) Transpose8(ref At(ref source, i), size, ref At(ref target, i * lanes), lanes);
+                                Transpose8(ref At(ref source, width - 8), size, ref At(ref target, (width - 8) * lanes), lanes);
+                            }
+                    }
+                    return;
+                }
                 for (int j = 0; j < lanes; j++)
                 {
                     bool real = first + j < count;
@@ -8796,6 +8817,48 @@ namespace Models
                             for (int i = 0; i < width; i++) At(ref target, i * lanes) = real ? At(ref source, i) : 0f;
                         }
                 }
+            }
+
+            /// <summary>
+            /// Eight rows of eight floats, <paramref name="from"/> floats apart, written as eight columns <paramref name="to"/> floats apart:
+            /// target[k·to + j] = source[j·from + k] (unpack pairs, shuffle quadruples, swap 128-bit halves).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Transpose8(ref float source, int from, ref float target, int to)
+            {
+                nuint f = (nuint)from, t = (nuint)to;
+                var r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source);
+                var r1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, f);
+                var r2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 2 * f);
+                var r3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 3 * f);
+                var r4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 4 * f);
+                var r5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 5 * f);
+                var r6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 6 * f);
+                var r7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref source, 7 * f);
+                var t0 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(r0, r1);
+                var t1 = global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r0, r1);
+                var t2 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(r2, r3);
+                var t3 = global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r2, r3);
+                var t4 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(r4, r5);
+                var t5 = global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r4, r5);
+                var t6 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(r6, r7);
+                var t7 = global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r6, r7);
+                var u0 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44);
+                var u1 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44);
+                var u3 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0x44);
+                var u5 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0x44);
+                var u7 = global::System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0xEE);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x20), ref target);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x20), ref target, t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x20), ref target, 2 * t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x20), ref target, 3 * t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x31), ref target, 4 * t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x31), ref target, 5 * t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x31), ref target, 6 * t);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x31), ref target, 7 * t);
             }
 
             /// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>
@@ -8833,6 +8896,17 @@ namespace Models
             private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)
             {
                 int samples = global::System.Math.Min(lanes, count - first);
+                if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported && lanes % 8 == 0 && samples == lanes && size >= 8)
+                {
+                    // Whole blocks: 8 × 8 transposes, eight positions of eight lanes at a time (the last eight may overlap).
+                    for (int g = 0; g < lanes; g += 8)
+                    {
+                        ref float rows = ref At(ref y, (first + g) * size);
+                        for (int i = 0; i < size - 8; i += 8) Transpose8(ref At(ref block, i * lanes + g), lanes, ref At(ref rows, i), size);
+                        Transpose8(ref At(ref block, (size - 8) * lanes + g), lanes, ref At(ref rows, size - 8), size);
+                    }
+                    return;
+                }
                 for (int j = 0; j < samples; j++)
                 {
                     ref float row = ref At(ref y, (first + j) * size);
