@@ -162,6 +162,13 @@ internal static class NetworkEmitter
         w.Line(Names.Inline);
         w.Line($"private static ref float At(ref float r, int i) => ref {Names.Unsafe}.Add(ref r, i);");
         w.Line();
+        w.Line("/// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>");
+        w.Line(Names.Inline);
+        w.Open("internal static ref float Aligned(ref float r)");
+        w.Line($"nint address = {Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref r);");
+        w.Line($"return ref {Names.Unsafe}.Add(ref r, (int)((-address & 63) >> 2));");
+        w.Close();
+        w.Line();
         w.Line("/// <summary>Row <paramref name=\"index\"/> of a row-major matrix with rows of <paramref name=\"width\"/> floats.</summary>");
         w.Line(Names.Inline);
         w.Line($"internal static ref float Row(ref float first, int index, int width) => ref {Names.Unsafe}.Add(ref first, index * width);");
@@ -387,16 +394,24 @@ internal static class NetworkEmitter
         }
         if (size <= StackLimit)
         {
-            w.Line($"global::System.Span<float> {name}Span = stackalloc float[{sizeConstant}];");
-            w.Line($"ref float {name} = ref {Names.MemoryMarshal}.GetReference({name}Span);");
+            w.Line($"global::System.Span<float> {name}Span = stackalloc float[{sizeConstant} + {AlignmentSlack}];");
+            w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetReference({name}Span));");
             body();
             return;
         }
-        w.Line("// Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.");
-        w.Line($"float[] buffer = {ThreadBuffer(sizeConstant)} ??= new float[{sizeConstant}];");
-        w.Line($"ref float {name} = ref {Names.MemoryMarshal}.GetArrayDataReference(buffer);");
+        w.Line("// Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;");
+        w.Line("// pinned, so that its 64-byte-aligned start stays aligned.");
+        w.Line($"float[] buffer = {ThreadBuffer(sizeConstant)} ??= global::System.GC.AllocateArray<float>({sizeConstant} + {AlignmentSlack}, pinned: true);");
+        w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
         body();
     }
+
+    /// <summary>
+    /// Floats added to every workspace so that it can start on a 64-byte boundary: the batch kernels' vectors then never
+    /// straddle two cache lines (a load that does costs two; the convolutions' ∂E/∂W block, two vector loads per FMA pair,
+    /// ran 8–20% slower on buffers 8 or 16 bytes off the boundary, as a .NET array is).
+    /// </summary>
+    private const int AlignmentSlack = 16;
 
     private static string ThreadBuffer(string sizeConstant) => "t_" + sizeConstant.Replace("Size", "");
 

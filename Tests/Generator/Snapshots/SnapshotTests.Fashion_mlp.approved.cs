@@ -117,9 +117,10 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
-            float[] buffer = t_PredictBatchWorkspace ??= new float[PredictBatchWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
+            // pinned, so that its 64-byte-aligned start stays aligned.
+            float[] buffer = t_PredictBatchWorkspace ??= global::System.GC.AllocateArray<float>(PredictBatchWorkspaceSize + 16, pinned: true);
+            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
             for (int start = 0; start < batch; start += 64)
             {
@@ -138,8 +139,8 @@ namespace Models
         private void PredictOne(ref float x, ref float y)
         {
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
+            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             ref float h1 = ref h;
             GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
             GeneratedKernels.Layer2Forward(ref p, ref h1, ref y);
@@ -180,9 +181,10 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing.
-            float[] buffer = t_TrainingWorkspace ??= new float[TrainingWorkspaceSize];
-            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
+            // pinned, so that its 64-byte-aligned start stays aligned.
+            float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
+            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             ref float a1 = ref ws; // outputs of layer 1, [64, 128]
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10]
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
@@ -215,6 +217,14 @@ namespace Models
             /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
+
+            /// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            internal static ref float Aligned(ref float r)
+            {
+                nint address = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref r);
+                return ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, (int)((-address & 63) >> 2));
+            }
 
             /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

@@ -111,8 +111,8 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize];
-            ref float h = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan);
+            global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize + 16];
+            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
             for (int start = 0; start < batch; start += 64)
             {
@@ -154,8 +154,8 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize];
-            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan);
+            global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize + 16];
+            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan));
             ref float a1 = ref ws; // outputs of layer 1, [64, 2]
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 128); // outputs of layer 2, [64, 1]
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 192); // ∂E/∂z, alternating between two buffers on the way down
@@ -188,6 +188,14 @@ namespace Models
             /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
+
+            /// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            internal static ref float Aligned(ref float r)
+            {
+                nint address = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref r);
+                return ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, (int)((-address & 63) >> 2));
+            }
 
             /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
