@@ -132,6 +132,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly TrainerOptions _options;
     private readonly float[] _gradients;
     private readonly float[] _batchInputs;
+    private readonly int _inputsStart;   // the first float of _batchInputs on a 64-byte boundary (the array is pinned)
     private readonly float[] _batchTargets;
     private readonly int[] _batchLabels;
     private readonly float[] _outputs;
@@ -181,7 +182,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             throw new ArgumentOutOfRangeException(nameof(options), options.Threads,
                 $"options.Threads must be in [1, options.BatchSize = {options.BatchSize}]: each thread takes a slice of at least one sample of a batch.");
         long inputFloats = (long)options.BatchSize * TNet.InputSize, outputFloats = (long)options.BatchSize * TNet.OutputSize;
-        if (inputFloats > Array.MaxLength || outputFloats > Array.MaxLength)
+        if (inputFloats > Array.MaxLength - 16 || outputFloats > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "options.BatchSize is too large for the network's input or output size.");
 
         _net = net;
@@ -189,7 +190,10 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _optimizer = optimizer;
         _options = options;
         _gradients = new float[TNet.ParameterCount];
-        _batchInputs = new float[inputFloats];
+        // The generated kernels load the inputs as vectors: from a 64-byte boundary, rows of a multiple of 16 floats never
+        // straddle cache lines.
+        _batchInputs = GC.AllocateArray<float>((int)inputFloats + 16, pinned: true);
+        _inputsStart = AlignedStart(_batchInputs);
         _batchTargets = new float[outputFloats];
         _batchLabels = new int[options.BatchSize];
         _outputs = new float[outputFloats];
@@ -407,7 +411,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private float SliceGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
     {
         int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
-        Span<float> inputs = _batchInputs.AsSpan(offset * inputSize, n * inputSize);
+        Span<float> inputs = _batchInputs.AsSpan(_inputsStart + offset * inputSize, n * inputSize);
         float[] features = data.Features;
         for (int i = 0; i < n; i++)
             features.AsSpan(indices[i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize, inputSize));
@@ -535,6 +539,14 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 _evalCorrect[t] = Score(_net, data, _threadOutputs[t], size, begin, end, _evalLosses.AsSpan(0, data.Count), ref unused);
                 break;
         }
+    }
+
+    /// <summary>Index of the first element of a pinned array that lies on a 64-byte boundary (0 … 15).</summary>
+    private static int AlignedStart(float[] pinned)
+    {
+        nint address = System.Runtime.CompilerServices.Unsafe.ByteOffset(
+            ref System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(pinned));
+        return (int)((-address & 63) >> 2);
     }
 
     /// <summary>Starts the helper threads that <see cref="StepSliced"/> then uses (Fit does this; tests may too).</summary>
