@@ -18,6 +18,7 @@ namespace NetCompiler.Benchmarks;
 /// <c>dotnet run -c Release --project Benchmarks -- --filter *</c>: the BenchmarkDotNet suites (any BenchmarkSwitcher arguments;
 /// add <c>--inprocess</c> to run them in this process, which torchsharp.sh does).
 /// <c>dotnet run -c Release --project Benchmarks -- --build-time [--dotnet-build]</c>: what generating and compiling a network costs.
+/// <c>dotnet run -c Release --project Benchmarks -- --compare OLD.dll self [--network FashionMlp]</c>: two builds side by side (<see cref="Compare"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,7 @@ public static class Program
         Console.WriteLine();
         if (args.Contains("--quick")) return Quick.Run(args);
         if (args.Contains("--build-time")) return BuildTime.Run(args);
+        if (args.Contains("--compare")) return Compare.Run(args);
 
         IConfig config = DefaultConfig.Instance;
         if (args.Contains("--inprocess"))

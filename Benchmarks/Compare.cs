@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Runtime.Loader;
+
+namespace NetCompiler.Benchmarks;
+
+/// <summary>
+/// <c>--compare OLD.dll [NEW.dll …] [--network LeNet5|FashionMlp] [--rounds N]</c>: the same network from two or more builds of
+/// this assembly (e.g. the previous commit's, built into another directory, and this one: <c>self</c>), timed in one process
+/// in alternating rounds. This machine's speed drifts by 10–50% over seconds (other tenants share its cores), which
+/// swamps a change of a few percent between two runs of the quick mode; within one round every build sees the same
+/// machine, so the median of the per-round ratios is a fair comparison even when the medians of the times are not.
+/// </summary>
+/// <remarks>
+/// Each build is loaded into its own <see cref="AssemblyLoadContext"/> and shares this process's NetCompiler.Runtime, so the
+/// builds must agree on the runtime's API. Workloads: a training step (<c>ComputeGradients</c> on 64 samples),
+/// <c>PredictBatch</c> of 64 and <c>Predict</c> of one sample.
+/// </remarks>
+public static class Compare
+{
+    public static int Run(string[] args)
+    {
+        int at = Array.IndexOf(args, "--compare");
+        var builds = args.Skip(at + 1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        if (builds.Count == 0)
+        {
+            Console.Error.WriteLine("--compare needs the paths of NetCompiler.Benchmarks.dll builds (or 'self' for this one).");
+            return 2;
+        }
+        string network = Option(args, "--network") ?? "LeNet5";
+        int rounds = int.TryParse(Option(args, "--rounds"), out int r) && r > 0 ? r : 101;
+        if (network is not ("LeNet5" or "FashionMlp"))
+        {
+            Console.Error.WriteLine($"--network must be LeNet5 or FashionMlp, not '{network}'.");
+            return 2;
+        }
+        var nets = new List<IClassifier>();
+        foreach (string build in builds)
+        {
+            if (build != "self" && !File.Exists(build))
+            {
+                Console.Error.WriteLine($"No such build: '{build}'.");
+                return 2;
+            }
+            nets.Add(Load(build, network));
+        }
+
+        const int batch = 64;
+        float[] x = SyntheticData.Inputs(batch * 784, 3);
+        int[] labels = SyntheticData.Labels(batch, 10, 4);
+        var outputs = new float[batch * 10];
+        var gradients = nets.Select(n => new float[n.Parameters.Length]).ToArray();
+        var workloads = new (string Name, int Reps, Action<int> Call)[]
+        {
+            ("training step, 64 samples", network == "LeNet5" ? 5 : 20, k => nets[k].ComputeGradients(x, labels, gradients[k])),
+            ("PredictBatch, 64 samples", network == "LeNet5" ? 10 : 40, k => nets[k].PredictBatch(x, outputs)),
+            ("Predict, 1 sample", network == "LeNet5" ? 500 : 2000, k => nets[k].Predict(x.AsSpan(0, 784), outputs.AsSpan(0, 10))),
+        };
+        Console.WriteLine($"{network}: {builds.Count} builds, {rounds} alternating rounds per workload; ratio = time ÷ the first build's in the same round");
+        foreach (var (name, reps, call) in workloads)
+        {
+            var warm = Stopwatch.StartNew();   // past tiered compilation's delays and on-stack replacement
+            while (warm.ElapsedMilliseconds < 3000)
+                for (int k = 0; k < nets.Count; k++) call(k);
+            var times = nets.Select(_ => new double[rounds]).ToArray();
+            for (int round = 0; round < rounds; round++)
+                for (int k = 0; k < nets.Count; k++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    for (int i = 0; i < reps; i++) call(k);
+                    times[k][round] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / reps;
+                }
+            Console.WriteLine();
+            Console.WriteLine($"{name}");
+            Console.WriteLine("| build | min | median | ratio: median (q1, q3) |");
+            Console.WriteLine("| --- | ---: | ---: | --- |");
+            for (int k = 0; k < nets.Count; k++)
+            {
+                double[] sorted = times[k].Order().ToArray();
+                double[] ratios = Enumerable.Range(0, rounds).Select(i => times[k][i] / times[0][i]).Order().ToArray();
+                Console.WriteLine($"| {builds[k]} | {sorted[0]:F2} µs | {sorted[rounds / 2]:F2} µs | {ratios[rounds / 2]:F3} ({ratios[rounds / 4]:F3}, {ratios[3 * rounds / 4]:F3}) |");
+            }
+        }
+        return 0;
+    }
+
+    private static IClassifier Load(string build, string network)
+    {
+        System.Reflection.Assembly assembly;
+        if (build == "self") assembly = typeof(Compare).Assembly;
+        else
+        {
+            string path = Path.GetFullPath(build);
+            var context = new AssemblyLoadContext(path);
+            // Everything but the build itself (the runtime, BCL) comes from this process, so interfaces are the same types.
+            context.Resolving += (_, name) => AssemblyLoadContext.Default.LoadFromAssemblyName(name);
+            assembly = context.LoadFromAssemblyPath(path);
+        }
+        Type type = assembly.GetType($"NetCompiler.Benchmarks.{network}")
+            ?? throw new InvalidOperationException($"{build} has no NetCompiler.Benchmarks.{network}.");
+        return (IClassifier)Activator.CreateInstance(type, 1)!;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
