@@ -216,6 +216,11 @@ internal static class DenseEmitter
                     w.Line($"{Acc("s", r, k)} = {isa.Fma($"w{r}i", $"x{(char)('a' + k)}i", Acc("s", r, k))};");
             }
             w.Close();
+            if (rows == 4 && full == inputs && isa != Isa.Portable)
+            {
+                EmitFourRowEpilogue(w, layer, isa, xs.Length, ys, Acc);
+                return;
+            }
             for (int r = 0; r < rows; r++)
                 for (int k = 0; k < xs.Length; k++) w.Line($"float {Acc("z", r, k)} = {isa.Vector}.Sum({Acc("s", r, k)});");
         }
@@ -245,6 +250,37 @@ internal static class DenseEmitter
                 string z = layer.Bias ? $"{Acc("z", r, k)} + At(ref b, {index})" : Acc("z", r, k);
                 w.Line($"At(ref {ys[k]}, {index}) = {Activations.Apply(layer.Activation, z)};");
             }
+    }
+
+    /// <summary>
+    /// The epilogue of four rows without a scalar tail, per sample: the four accumulators folded into one Vector128 of the
+    /// four dot products by horizontal adds (AVX; the 512-bit path first adds its halves), then bias, f and one store of
+    /// four outputs, instead of four horizontal sums and four scalar epilogues.
+    /// </summary>
+    private static void EmitFourRowEpilogue(SourceWriter w, DenseLayerSpec layer, Isa isa, int samples, string[] ys, System.Func<string, int, int, string> acc)
+    {
+        const string Avx = "global::System.Runtime.Intrinsics.X86.Avx", V128 = "global::System.Runtime.Intrinsics.Vector128", V256 = "global::System.Runtime.Intrinsics.Vector256";
+        w.Line(isa == Isa.Avx512
+            ? "// The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store."
+            : "// The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.");
+        for (int k = 0; k < samples; k++)
+        {
+            string suffix = samples == 1 ? "" : ((char)('a' + k)).ToString(), h = "h" + suffix, z = "z" + suffix;
+            if (isa == Isa.Avx512)
+                for (int r = 0; r < 4; r++)
+                    w.Line($"var q{r}{suffix} = {isa.Vector}.GetLower({acc("s", r, k)}) + {isa.Vector}.GetUpper({acc("s", r, k)});");
+            string Folded(int r) => isa == Isa.Avx512 ? $"q{r}{suffix}" : acc("s", r, k);
+            w.Line($"var {h} = {Avx}.HorizontalAdd({Avx}.HorizontalAdd({Folded(0)}, {Folded(1)}), {Avx}.HorizontalAdd({Folded(2)}, {Folded(3)}));");
+            w.Line($"var {z} = {V256}.GetLower({h}) + {V256}.GetUpper({h}){(layer.Bias ? $" + {V128}.LoadUnsafe(ref b, (nuint)o)" : "")};");
+            if (layer.Activation == ActivationKind.ReLU) w.Line($"{z} = {V128}.Max({z}, {V128}<float>.Zero);");
+            w.Line($"{V128}.StoreUnsafe({z}, ref {ys[k]}, (nuint)o);");
+            if (layer.Activation is ActivationKind.Tanh or ActivationKind.Sigmoid)
+                for (int r = 0; r < 4; r++)
+                {
+                    string index = r == 0 ? "o" : $"o + {r}";
+                    w.Line($"At(ref {ys[k]}, {index}) = {Activations.Apply(layer.Activation, $"At(ref {ys[k]}, {index})")};");
+                }
+        }
     }
 
     // ---------------------------------------------------------------- backward

@@ -1151,14 +1151,14 @@ namespace Models.Regression
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                            At(ref y, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
-                            At(ref y, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
-                            At(ref y, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
-                            At(ref y, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
+                            At(ref y, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o))));
+                            At(ref y, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 1))));
+                            At(ref y, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 2))));
+                            At(ref y, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 3))));
                         }
                     }
                     else
@@ -1394,30 +1394,28 @@ namespace Models.Regression
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                     s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
-                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
-                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
-                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
-                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
-                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
-                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
-                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
-                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
-                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(z0c + At(ref b, o))));
-                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1c + At(ref b, o + 1))));
-                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
-                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 3))));
+                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 3))));
+                                var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
+                                var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o))));
+                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 1))));
+                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 2))));
+                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 3))));
                             }
                             // The last samples, one at a time.
                             for (; sample < batch; sample++)
@@ -1440,14 +1438,14 @@ namespace Models.Regression
                                     s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                     s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                                 }
-                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
-                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
-                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
-                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                                var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o))));
+                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 1))));
+                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 2))));
+                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 3))));
                             }
                         }
                     }
@@ -2389,14 +2387,14 @@ namespace Models.Regression
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                            At(ref y, o) = global::System.MathF.Tanh(z0);
-                            At(ref y, o + 1) = global::System.MathF.Tanh(z1);
-                            At(ref y, o + 2) = global::System.MathF.Tanh(z2);
-                            At(ref y, o + 3) = global::System.MathF.Tanh(z3);
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
+                            At(ref y, o) = global::System.MathF.Tanh(At(ref y, o));
+                            At(ref y, o + 1) = global::System.MathF.Tanh(At(ref y, o + 1));
+                            At(ref y, o + 2) = global::System.MathF.Tanh(At(ref y, o + 2));
+                            At(ref y, o + 3) = global::System.MathF.Tanh(At(ref y, o + 3));
                         }
                         // The last 1 row(s), one at a time.
                         for (int o = 8; o < 9; o++)
@@ -2721,30 +2719,28 @@ namespace Models.Regression
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                     s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
-                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c);
-                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
-                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                                At(ref ya, o) = global::System.MathF.Tanh(At(ref ya, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(At(ref ya, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(At(ref ya, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(At(ref ya, o + 3));
+                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                                At(ref yb, o) = global::System.MathF.Tanh(At(ref yb, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(At(ref yb, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(At(ref yb, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(At(ref yb, o + 3));
+                                var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
+                                var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                                At(ref yc, o) = global::System.MathF.Tanh(At(ref yc, o));
+                                At(ref yc, o + 1) = global::System.MathF.Tanh(At(ref yc, o + 1));
+                                At(ref yc, o + 2) = global::System.MathF.Tanh(At(ref yc, o + 2));
+                                At(ref yc, o + 3) = global::System.MathF.Tanh(At(ref yc, o + 3));
                             }
                             // The last samples, one at a time.
                             for (; sample < batch; sample++)
@@ -2767,14 +2763,14 @@ namespace Models.Regression
                                     s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                     s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                                 }
-                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                                At(ref ys, o) = global::System.MathF.Tanh(z0);
-                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1);
-                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2);
-                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3);
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                                var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                                At(ref ys, o) = global::System.MathF.Tanh(At(ref ys, o));
+                                At(ref ys, o + 1) = global::System.MathF.Tanh(At(ref ys, o + 1));
+                                At(ref ys, o + 2) = global::System.MathF.Tanh(At(ref ys, o + 2));
+                                At(ref ys, o + 3) = global::System.MathF.Tanh(At(ref ys, o + 3));
                             }
                         }
                         // The last 1 row(s) of W, as one block.

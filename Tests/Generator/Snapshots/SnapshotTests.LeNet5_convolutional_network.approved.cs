@@ -4592,14 +4592,15 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
+                        var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
+                        var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
+                        var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
+                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
+                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
@@ -4625,14 +4626,11 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
                 else
@@ -4728,30 +4726,31 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
+                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
+                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
+                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
+                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
+                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
+                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            var q0c = global::System.Runtime.Intrinsics.Vector512.GetLower(s0c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0c);
+                            var q1c = global::System.Runtime.Intrinsics.Vector512.GetLower(s1c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1c);
+                            var q2c = global::System.Runtime.Intrinsics.Vector512.GetLower(s2c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2c);
+                            var q3c = global::System.Runtime.Intrinsics.Vector512.GetLower(s3c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3c);
+                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
+                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -4774,14 +4773,15 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
+                            var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
+                            var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
+                            var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
                 }
@@ -4838,30 +4838,19 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
+                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -4884,14 +4873,11 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
                 }
@@ -5929,14 +5915,11 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
                 else
@@ -6172,30 +6155,19 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
+                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -6218,14 +6190,11 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
                 }
