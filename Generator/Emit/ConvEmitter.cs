@@ -16,7 +16,32 @@ internal static class ConvEmitter
 
     public static int PaddedSize(Conv2DLayerSpec c) => c.Padding == 0 ? 0 : c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
 
-    public static int ForwardScratch(Conv2DLayerSpec c) => PaddedSize(c);
+    public static int ForwardScratch(Conv2DLayerSpec c)
+        => Isa.All.Any(isa => LanesTile(c, isa) is not null) ? LanesStagingOffset(c) + c.OutputSize : PaddedSize(c);
+
+    /// <summary>Where the transposed weights of the filters-in-lanes kernel start in the scratch (after the padded input).</summary>
+    private static int LanesWeightsOffset(Conv2DLayerSpec c) => RoundUp16(PaddedSize(c));
+
+    /// <summary>Where its [positions, filters] staging of the outputs starts.</summary>
+    private static int LanesStagingOffset(Conv2DLayerSpec c) => RoundUp16(LanesWeightsOffset(c) + c.WeightCount);
+
+    private static int RoundUp16(int n) => (n + 15) / 16 * 16;
+
+    /// <summary>
+    /// Positions per tile when the filters-in-lanes form applies on this path, else null: stride 1, whole vectors of
+    /// filters (one or two), output rows that do not fill whole vectors (where the row-vector form computes lanes it throws
+    /// away), and at least eight taps and eight positions for the 8 × 8 transposes; the tile is the widest divisor of
+    /// the row width that keeps at most 12 accumulators.
+    /// </summary>
+    private static int? LanesTile(Conv2DLayerSpec c, Isa isa)
+    {
+        if (isa == Isa.Portable || c.Stride != 1 || c.Filters % isa.Width != 0) return null;
+        int vectors = c.Filters / isa.Width, ow = c.Output.Width;
+        if (vectors > 2 || ow % isa.Fit(ow).Width == 0 || c.KernelSize < 8 || c.Output.Height * ow < 8) return null;
+        for (int p = System.Math.Min(ow, 12 / vectors); p >= 2; p--)
+            if (ow % p == 0) return p;
+        return null;
+    }
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}, stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}";
@@ -34,7 +59,8 @@ internal static class ConvEmitter
             Isa.EmitBranches(w, isa =>
             {
                 var fit = isa.Fit(c.Output.Width);
-                if (c.Output.Width >= fit.Width) EmitForwardTiled(w, c, fit);
+                if (LanesTile(c, isa) is int tile) EmitForwardFiltersInLanes(w, c, isa, tile);
+                else if (c.Output.Width >= fit.Width) EmitForwardTiled(w, c, fit);
                 else EmitForwardVector(w, c, fit);
             });
         else EmitForwardScalar(w, c);
@@ -105,6 +131,62 @@ internal static class ConvEmitter
             }
             w.Close();
         });
+    }
+
+    /// <summary>
+    /// Filters in vector lanes, for small feature maps whose rows do not fill vectors (LeNet-5's conv2: 10-wide rows, 16
+    /// filters): the weights are transposed to [taps, filters] (8 × 8 transposes), a tile of <paramref name="tile"/>
+    /// positions of a row × all filters accumulates in registers (per tap: the filters' weights loaded once, each input
+    /// value broadcast once), the sums go to a [positions, filters] staging buffer and are transposed into y at the end.
+    /// Every lane does useful work, where the row-vector form computes and discards the lanes past the row's end.
+    /// </summary>
+    private static void EmitForwardFiltersInLanes(SourceWriter w, Conv2DLayerSpec c, Isa isa, int tile)
+    {
+        int filters = c.Filters, width = isa.Width, vectors = filters / width, taps = c.KernelSize;
+        int oh = c.Output.Height, ow = c.Output.Width, plane = oh * ow;
+        w.Line($"// Filters in lanes: {vectors} vector(s) of {width} filters × {tile} positions of a row per tile (the {ow}-wide rows would leave lanes idle).");
+        w.Line($"ref float wt = ref At(ref scratch, {LanesWeightsOffset(c)}); // W as [{taps} taps, {filters} filters]");
+        w.Line($"ref float staging = ref At(ref scratch, {LanesStagingOffset(c)}); // outputs as [{plane} positions, {filters} filters]");
+        w.Open($"for (int g = 0; g < {filters}; g += 8)");
+        w.Line($"for (int t = 0; t < {taps - 8}; t += 8) Transpose8(ref At(ref w, g * {taps} + t), {taps}, ref At(ref wt, t * {filters} + g), {filters});");
+        w.Line($"Transpose8(ref At(ref w, g * {taps} + {taps - 8}), {taps}, ref At(ref wt, {(taps - 8) * filters} + g), {filters});");
+        w.Close();
+        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+        if (tile == ow)
+        {
+            w.Open();
+            w.Line("const int ox0 = 0;");
+        }
+        else w.Open($"for (int ox0 = 0; ox0 < {ow}; ox0 += {tile})");
+        for (int j = 0; j < tile; j++)
+            for (int f = 0; f < vectors; f++)
+                w.Line($"var a{j}_{f} = {(c.Bias ? isa.Load("b", (f * width).ToString()) : $"{isa.VectorOfFloat}.Zero")};");
+        w.Open($"for (int ic = 0; ic < {c.Input.Channels}; ic++)");
+        w.Open($"for (int ky = 0; ky < {c.KernelHeight}; ky++)");
+        w.Line($"ref float xr = ref At(ref xp, (ic * {c.PaddedHeight} + oy + ky) * {c.PaddedWidth} + ox0);");
+        w.Line($"ref float wr = ref At(ref wt, (ic * {c.KernelHeight} + ky) * {c.KernelWidth * filters});");
+        for (int kx = 0; kx < c.KernelWidth; kx++)
+        {
+            for (int f = 0; f < vectors; f++) w.Line($"var k{f}_{kx} = {isa.Load("wr", (kx * filters + f * width).ToString())};");
+            for (int j = 0; j < tile; j++)
+            {
+                w.Line($"var x{j}_{kx} = {isa.Vector}.Create(At(ref xr, {j + kx}));");
+                for (int f = 0; f < vectors; f++) w.Line($"a{j}_{f} = {isa.Fma($"k{f}_{kx}", $"x{j}_{kx}", $"a{j}_{f}")};");
+            }
+        }
+        w.Close();
+        w.Close();
+        w.Line($"ref float so = ref At(ref staging, (oy * {ow} + ox0) * {filters});");
+        for (int j = 0; j < tile; j++)
+            for (int f = 0; f < vectors; f++)
+                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{j}_{f}"), "so", (j * filters + f * width).ToString()));
+        w.Close();
+        w.Close();
+        w.Line($"// [positions, filters] → y as [filters, positions].");
+        w.Open($"for (int g = 0; g < {filters}; g += 8)");
+        w.Line($"for (int q = 0; q < {plane - 8}; q += 8) Transpose8(ref At(ref staging, q * {filters} + g), {filters}, ref At(ref y, g * {plane} + q), {plane});");
+        w.Line($"Transpose8(ref At(ref staging, {(plane - 8) * filters} + g), {filters}, ref At(ref y, g * {plane} + {plane - 8}), {plane});");
+        w.Close();
     }
 
     private static void EmitTiledBody(SourceWriter w, Conv2DLayerSpec c, Isa isa, int rows, string[] starts)

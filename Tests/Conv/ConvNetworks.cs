@@ -95,6 +95,11 @@ public partial class PoolDefaultStride { }
 [Dense(3)]
 public partial class MiniLeNet { }
 
+// Whole vectors of filters over rows that do not fill a vector: Predict runs the filters-in-lanes form (7 × 7 outputs of 8
+// filters, tanh applied after the sums; then 5 × 5 outputs of 16 filters without bias, ReLU in the vectors).
+[Network(Loss = Loss.HalfSquaredError)] [Input(3, 9, 9)] [Conv2D(8, 3, Tanh)] [Conv2D(16, 3, ReLU, Bias = false)] [Dense(2)]
+public partial class ConvFiltersInLanes { }
+
 // Workspaces above the generator's stack limit (16,384 floats) in Predict as well: the conv output alone is 17,280.
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 24, 24)] [Conv2D(30, 3, Tanh, Padding = 1)] [MaxPool2D(4)] [Dense(3)]
 public partial class PooledWorkspaceConv { }
@@ -176,6 +181,7 @@ public static class ConvNetworks
         ConvCase.Of<PoolDefaultStride>(R(new[] { 2, 6, 8 }, Hse, Conv2D(2, 3, Tanh, padding: 1), MaxPool(2), AvgPool(3))),
         ConvCase.Of<MiniLeNet>(R(new[] { 1, 12, 12 }, Sce,
             Conv2D(3, 3, ReLU, padding: 2), MaxPool(2), Conv2D(4, 3, ReLU), MaxPool(2), Dense(10, ReLU), Dense(3))),
+        ConvCase.Of<ConvFiltersInLanes>(R(new[] { 3, 9, 9 }, Hse, Conv2D(8, 3, Tanh), Conv2D(16, 3, ReLU, bias: false), Dense(2))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

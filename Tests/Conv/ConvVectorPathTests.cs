@@ -35,6 +35,9 @@ public class ConvVectorPathTests
         ("Exact16", R(new[] { 3, 6, 16 }, Loss.SoftmaxCrossEntropy, Conv2D(4, 3, Identity, padding: 1, bias: false), Conv2D(2, 3, ReLU, padding: 2), Dense(3))),
         // ow 10 (narrower than 16: 8-wide vectors + 2 tail on the 512 path), then ow 7 (4-wide + 3 tail).
         ("Narrow10", R(new[] { 1, 9, 13 }, Loss.HalfSquaredError, Conv2D(2, 4, 6, Tanh, padding: 1), Conv2D(2, 3, 4, ReLU), Dense(2))),
+        // Filters in lanes: 8 filters over 7-wide rows (the 256-bit path; tanh after the sums), then 16 filters without
+        // bias over 5-wide rows (two 256-bit vectors of filters, or one 512-bit).
+        ("FiltersInLanes", R(new[] { 3, 9, 9 }, Loss.HalfSquaredError, Conv2D(8, 3, Tanh), Conv2D(16, 3, ReLU, bias: false), Dense(2))),
         // The conv is the output layer, ow 20 (16 + 4).
         ("OutputConv20", R(new[] { 2, 4, 20 }, Loss.HalfSquaredError, Conv2D(2, 3, Sigmoid, padding: 1))),
     };

@@ -54,7 +54,7 @@ namespace Models
         private const int Layer7Bias = 61696; // [10]
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
-        private const int PredictWorkspaceSize = 9108;
+        private const int PredictWorkspaceSize = 12084;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
         private const int PredictBatchWorkspaceSize = 722496;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
@@ -1991,519 +1991,297 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
-                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
+                    // Filters in lanes: 1 vector(s) of 16 filters × 10 positions of a row per tile (the 10-wide rows would leave lanes idle).
+                    ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
+                    ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
+                    for (int g = 0; g < 16; g += 8)
                     {
-                        for (int oy = 0; oy < 10; oy++)
+                        for (int t = 0; t < 142; t += 8) Transpose8(ref At(ref w, g * 150 + t), 150, ref At(ref wt, t * 16 + g), 16);
+                        Transpose8(ref At(ref w, g * 150 + 142), 150, ref At(ref wt, 2272 + g), 16);
+                    }
+                    for (int oy = 0; oy < 10; oy++)
+                    {
                         {
-                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
-                            ref float xrow = ref At(ref xp, oy * 14);
-                            ref float wo = ref At(ref w, oc0 * 150);
+                            const int ox0 = 0;
+                            var a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a8_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            var a9_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                            for (int ic = 0; ic < 6; ic++)
                             {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
-                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
-                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
-                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int ic = 0; ic < 6; ic++)
+                                for (int ky = 0; ky < 5; ky++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    }
+                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14 + ox0);
+                                    ref float wr = ref At(ref wt, (ic * 5 + ky) * 80);
+                                    var k0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr);
+                                    var x0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 0));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
+                                    var x1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 1));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x1_0, a1_0);
+                                    var x2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x2_0, a2_0);
+                                    var x3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x3_0, a3_0);
+                                    var x4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x4_0, a4_0);
+                                    var x5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
+                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x5_0, a5_0);
+                                    var x6_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
+                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x6_0, a6_0);
+                                    var x7_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
+                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x7_0, a7_0);
+                                    var x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
+                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x8_0, a8_0);
+                                    var x9_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
+                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x9_0, a9_0);
+                                    var k0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(16));
+                                    var x0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 1));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_1, a0_0);
+                                    var x1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x1_1, a1_0);
+                                    var x2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x2_1, a2_0);
+                                    var x3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x3_1, a3_0);
+                                    var x4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x4_1, a4_0);
+                                    var x5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
+                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x5_1, a5_0);
+                                    var x6_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
+                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x6_1, a6_0);
+                                    var x7_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
+                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x7_1, a7_0);
+                                    var x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
+                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x8_1, a8_0);
+                                    var x9_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
+                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x9_1, a9_0);
+                                    var k0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(32));
+                                    var x0_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x0_2, a0_0);
+                                    var x1_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x1_2, a1_0);
+                                    var x2_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x2_2, a2_0);
+                                    var x3_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x3_2, a3_0);
+                                    var x4_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x4_2, a4_0);
+                                    var x5_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
+                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x5_2, a5_0);
+                                    var x6_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
+                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x6_2, a6_0);
+                                    var x7_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
+                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x7_2, a7_0);
+                                    var x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
+                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x8_2, a8_0);
+                                    var x9_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
+                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x9_2, a9_0);
+                                    var k0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(48));
+                                    var x0_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x0_3, a0_0);
+                                    var x1_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x1_3, a1_0);
+                                    var x2_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x2_3, a2_0);
+                                    var x3_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x3_3, a3_0);
+                                    var x4_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x4_3, a4_0);
+                                    var x5_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
+                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x5_3, a5_0);
+                                    var x6_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
+                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x6_3, a6_0);
+                                    var x7_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
+                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x7_3, a7_0);
+                                    var x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
+                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x8_3, a8_0);
+                                    var x9_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
+                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x9_3, a9_0);
+                                    var k0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(64));
+                                    var x0_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x0_4, a0_0);
+                                    var x1_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x1_4, a1_0);
+                                    var x2_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x2_4, a2_0);
+                                    var x3_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x3_4, a3_0);
+                                    var x4_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x4_4, a4_0);
+                                    var x5_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
+                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x5_4, a5_0);
+                                    var x6_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
+                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x6_4, a6_0);
+                                    var x7_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
+                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x7_4, a7_0);
+                                    var x8_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
+                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x8_4, a8_0);
+                                    var x9_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 13));
+                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x9_4, a9_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
+                            ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a6_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a7_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a8_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(128));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a9_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(144));
                         }
                     }
+                    // [positions, filters] → y as [filters, positions].
+                    for (int g = 0; g < 16; g += 8)
                     {
-                        const int oc0 = 12;
-                        for (int oy = 0; oy < 10; oy++)
-                        {
-                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
-                            ref float xrow = ref At(ref xp, oy * 14);
-                            ref float wo = ref At(ref w, oc0 * 150);
-                            {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int ic = 0; ic < 6; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                    }
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
-                            }
-                        }
+                        for (int q = 0; q < 92; q += 8) Transpose8(ref At(ref staging, q * 16 + g), 16, ref At(ref y, g * 100 + q), 100);
+                        Transpose8(ref At(ref staging, 1472 + g), 16, ref At(ref y, g * 100 + 92), 100);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 8-float vectors along each output row of 10 (the last one at 2, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
-                    for (int oc0 = 0; oc0 < 12; oc0 += 6)
+                    // Filters in lanes: 2 vector(s) of 8 filters × 5 positions of a row per tile (the 10-wide rows would leave lanes idle).
+                    ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
+                    ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
+                    for (int g = 0; g < 16; g += 8)
                     {
-                        for (int oy = 0; oy < 10; oy++)
+                        for (int t = 0; t < 142; t += 8) Transpose8(ref At(ref w, g * 150 + t), 150, ref At(ref wt, t * 16 + g), 16);
+                        Transpose8(ref At(ref w, g * 150 + 142), 150, ref At(ref wt, 2272 + g), 16);
+                    }
+                    for (int oy = 0; oy < 10; oy++)
+                    {
+                        for (int ox0 = 0; ox0 < 10; ox0 += 5)
                         {
-                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
-                            ref float xrow = ref At(ref xp, oy * 14);
-                            ref float wo = ref At(ref w, oc0 * 150);
+                            var a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                            var a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                            var a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                            var a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                            var a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                            var a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                            var a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                            var a3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                            var a4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                            var a4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                            for (int ic = 0; ic < 6; ic++)
                             {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
-                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 4));
-                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
-                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 5));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int ic = 0; ic < 6; ic++)
+                                for (int ky = 0; ky < 5; ky++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    }
+                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14 + ox0);
+                                    ref float wr = ref At(ref wt, (ic * 5 + ky) * 80);
+                                    var k0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr);
+                                    var k1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(8));
+                                    var x0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x0_0, a0_1);
+                                    var x1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 1));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x1_0, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_0, a1_1);
+                                    var x2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x2_0, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x2_0, a2_1);
+                                    var x3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x3_0, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x3_0, a3_1);
+                                    var x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x4_0, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x4_0, a4_1);
+                                    var k0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(16));
+                                    var k1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(24));
+                                    var x0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 1));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_1, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x0_1, a0_1);
+                                    var x1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x1_1, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_1, a1_1);
+                                    var x2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x2_1, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x2_1, a2_1);
+                                    var x3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x3_1, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x3_1, a3_1);
+                                    var x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x4_1, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x4_1, a4_1);
+                                    var k0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(32));
+                                    var k1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(40));
+                                    var x0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x0_2, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x0_2, a0_1);
+                                    var x1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x1_2, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x1_2, a1_1);
+                                    var x2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x2_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x2_2, a2_1);
+                                    var x3_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x3_2, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x3_2, a3_1);
+                                    var x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x4_2, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x4_2, a4_1);
+                                    var k0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(48));
+                                    var k1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(56));
+                                    var x0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x0_3, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x0_3, a0_1);
+                                    var x1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x1_3, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x1_3, a1_1);
+                                    var x2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x2_3, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x2_3, a2_1);
+                                    var x3_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x3_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x3_3, a3_1);
+                                    var x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 7));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x4_3, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x4_3, a4_1);
+                                    var k0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(64));
+                                    var k1_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(72));
+                                    var x0_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x0_4, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x0_4, a0_1);
+                                    var x1_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x1_4, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x1_4, a1_1);
+                                    var x2_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x2_4, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x2_4, a2_1);
+                                    var x3_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 7));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x3_4, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x3_4, a3_1);
+                                    var x4_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 8));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x4_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x4_4, a4_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 500));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 500));
                             }
+                            ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(72));
                         }
                     }
+                    // [positions, filters] → y as [filters, positions].
+                    for (int g = 0; g < 16; g += 8)
                     {
-                        const int oc0 = 12;
-                        for (int oy = 0; oy < 10; oy++)
-                        {
-                            ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
-                            ref float xrow = ref At(ref xp, oy * 14);
-                            ref float wo = ref At(ref w, oc0 * 150);
-                            {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 3));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int ic = 0; ic < 6; ic++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
-                                        ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 1));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 2));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 3));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(2 + 4));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                    }
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 100));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(0 + 300));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(2 + 300));
-                            }
-                        }
+                        for (int q = 0; q < 92; q += 8) Transpose8(ref At(ref staging, q * 16 + g), 16, ref At(ref y, g * 100 + q), 100);
+                        Transpose8(ref At(ref staging, 1472 + g), 16, ref At(ref y, g * 100 + 92), 100);
                     }
                 }
                 else
