@@ -30,8 +30,13 @@ public static class Compare
             Console.Error.WriteLine("--compare needs the paths of NetCompiler.Benchmarks.dll builds (or 'self' for this one).");
             return 2;
         }
-        string network = Option(args, "--network") ?? "LeNet5";
-        int rounds = int.TryParse(Option(args, "--rounds"), out int r) && r > 0 ? r : 101;
+        string network = Quick.StringOption(args, "--network") ?? "LeNet5";
+        int rounds = Quick.IntOption(args, "--rounds", 101);
+        if (rounds < 1)
+        {
+            Console.Error.WriteLine($"--rounds must be positive, not {rounds}.");
+            return 2;
+        }
         if (network is not ("LeNet5" or "FashionMlp"))
         {
             Console.Error.WriteLine($"--network must be LeNet5 or FashionMlp, not '{network}'.");
@@ -102,11 +107,5 @@ public static class Compare
         Type type = assembly.GetType($"NetCompiler.Benchmarks.{network}")
             ?? throw new InvalidOperationException($"{build} has no NetCompiler.Benchmarks.{network}.");
         return (IClassifier)Activator.CreateInstance(type, 1)!;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -341,13 +341,13 @@ public static class Quick
         }
     }
 
-    private static int IntOption(string[] args, string name, int fallback)
+    internal static int IntOption(string[] args, string name, int fallback)
     {
         string? v = StringOption(args, name);
         return v is null ? fallback : int.Parse(v, CultureInfo.InvariantCulture);
     }
 
-    private static string? StringOption(string[] args, string name)
+    internal static string? StringOption(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

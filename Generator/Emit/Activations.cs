@@ -16,6 +16,13 @@ internal static class Activations
         _ => throw new System.ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>Whether f has a vector form (<see cref="VectorApply"/>); tanh and the logistic are applied to stored sums afterwards.</summary>
+    public static bool HasVectorForm(ActivationKind kind) => kind is ActivationKind.Identity or ActivationKind.ReLU;
+
+    /// <summary>f(v) for a vector expression v where f has a vector form; v itself (the sums) otherwise.</summary>
+    public static string VectorApply(Isa isa, ActivationKind kind, string v)
+        => kind == ActivationKind.ReLU ? $"{isa.Vector}.Max({v}, {isa.VectorOfFloat}.Zero)" : v;
+
     /// <summary>f′(z)·d for scalars, given y = f(z) (ReLU: d where y &gt; 0; tanh: d·(1 − y²); logistic: d·y·(1 − y)).</summary>
     public static string ScalarDerivativeTimes(ActivationKind kind, string y, string d) => kind switch
     {

@@ -461,9 +461,9 @@ internal static class BlockEmitter
     /// <summary>
     /// Tiles of <paramref name="step"/> over [0, <paramref name="total"/>) in variable <paramref name="index"/>: a loop
     /// over the whole tiles (or a constant when there is one), then one shorter tile; <paramref name="body"/> gets the
-    /// tile's size.
+    /// tile's size; <paramref name="restComment"/>, given the shorter tile's size, comments it.
     /// </summary>
-    internal static void ForEachTile(SourceWriter w, int total, int step, string index, Action<int> body)
+    internal static void ForEachTile(SourceWriter w, int total, int step, string index, Action<int> body, Func<int, string>? restComment = null)
     {
         int whole = total / step * step;
         if (whole > 0)
@@ -479,6 +479,7 @@ internal static class BlockEmitter
         }
         if (total > whole)
         {
+            if (restComment is not null) w.Line(restComment(total - whole));
             w.Open();
             w.Line($"const int {index} = {whole};");
             body(total - whole);
@@ -609,6 +610,6 @@ internal static class BlockEmitter
         w.Close();
     }
 
-    private const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
-    private const string V256 = "global::System.Runtime.Intrinsics.Vector256";
+    private const string Avx = Names.Avx;
+    private static readonly string V256 = Isa.Avx2.Vector;
 }

@@ -83,18 +83,13 @@ internal static class ConvEmitter
     /// <summary>Activations without a vector form (tanh, logistic) run once over the stored sums.</summary>
     private static void EmitScalarActivationPass(SourceWriter w, Conv2DLayerSpec c)
     {
-        if (VectorActivation(c.Activation)) return;
+        if (Activations.HasVectorForm(c.Activation)) return;
         w.Line($"// Apply f ({Activations.Describe(c.Activation)}) to the {c.OutputSize} sums.");
         w.Line($"for (int k = 0; k < {c.OutputSize}; k++) At(ref y, k) = {Activations.Apply(c.Activation, "At(ref y, k)")};");
     }
 
-    private static bool VectorActivation(ActivationKind kind) => kind is ActivationKind.Identity or ActivationKind.ReLU;
-
-    private static string VectorApply(Isa isa, ActivationKind kind, string v)
-        => kind == ActivationKind.ReLU ? $"{isa.Vector}.Max({v}, {isa.VectorOfFloat}.Zero)" : v;
-
     private static string ScalarApply(ActivationKind kind, string v)
-        => VectorActivation(kind) ? Activations.Apply(kind, v) : v;
+        => Activations.HasVectorForm(kind) ? Activations.Apply(kind, v) : v;
 
     /// <summary>
     /// Rows at least one vector wide: tiles of R filters × V vectors of outputs in registers (the last vector of a row
@@ -179,7 +174,7 @@ internal static class ConvEmitter
         w.Line($"ref float so = ref At(ref staging, (oy * {ow} + ox0) * {filters});");
         for (int j = 0; j < tile; j++)
             for (int f = 0; f < vectors; f++)
-                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{j}_{f}"), "so", (j * filters + f * width).ToString()));
+                w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, $"a{j}_{f}"), "so", (j * filters + f * width).ToString()));
         w.Close();
         w.Close();
         w.Line($"// [positions, filters] → y as [filters, positions].");
@@ -214,7 +209,7 @@ internal static class ConvEmitter
         w.Close();
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < starts.Length; j++)
-                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{r}_{j}"), "yrow", r == 0 ? starts[j] : $"{starts[j]} + {r * plane}"));
+                w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, $"a{r}_{j}"), "yrow", r == 0 ? starts[j] : $"{starts[j]} + {r * plane}"));
     }
 
     private static void EmitForwardVector(SourceWriter w, Conv2DLayerSpec c, Isa isa)
@@ -245,7 +240,7 @@ internal static class ConvEmitter
             w.Close();
             w.Close();
             for (int j = 0; j < vectors; j++)
-                w.Line(isa.Store(VectorApply(isa, c.Activation, $"a{j}"), "yrow", Plus(start, j * width)));
+                w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, $"a{j}"), "yrow", Plus(start, j * width)));
         });
         if (full < ow)
         {

@@ -173,30 +173,8 @@ internal static class DenseBatchEmitter
     /// the remaining vectors as one block with a constant <c>i</c>; <paramref name="body"/> gets the block's number of vectors.
     /// </summary>
     internal static void ForEachVectorBlock(SourceWriter w, int full, int width, int vectors, string what, System.Action<int> body)
-    {
-        int step = width * vectors, blocked = full / step * step;
-        if (blocked > step)
-        {
-            w.Open($"for (int i = 0; i < {blocked}; i += {step})");
-            body(vectors);
-            w.Close();
-        }
-        else if (blocked > 0)
-        {
-            w.Open();
-            w.Line("const int i = 0;");
-            body(vectors);
-            w.Close();
-        }
-        if (full > blocked)
-        {
-            w.Line($"// The remaining {(full - blocked) / width} full vector(s) of {what}, as one block.");
-            w.Open();
-            w.Line($"const int i = {blocked};");
-            body((full - blocked) / width);
-            w.Close();
-        }
-    }
+        => BlockEmitter.ForEachTile(w, full, width * vectors, "i", floats => body(floats / width),
+            rest => $"// The remaining {rest / width} full vector(s) of {what}, as one block.");
 
     private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {

@@ -259,7 +259,7 @@ internal static class DenseEmitter
     /// </summary>
     private static void EmitFourRowEpilogue(SourceWriter w, DenseLayerSpec layer, Isa isa, int samples, string[] ys, System.Func<string, int, int, string> acc)
     {
-        const string Avx = "global::System.Runtime.Intrinsics.X86.Avx", V128 = "global::System.Runtime.Intrinsics.Vector128", V256 = "global::System.Runtime.Intrinsics.Vector256";
+        string Avx = Names.Avx, V128 = Isa.Portable.Vector, V256 = Isa.Avx2.Vector;
         w.Line(isa == Isa.Avx512
             ? "// The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store."
             : "// The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.");
@@ -272,7 +272,7 @@ internal static class DenseEmitter
             string Folded(int r) => isa == Isa.Avx512 ? $"q{r}{suffix}" : acc("s", r, k);
             w.Line($"var {h} = {Avx}.HorizontalAdd({Avx}.HorizontalAdd({Folded(0)}, {Folded(1)}), {Avx}.HorizontalAdd({Folded(2)}, {Folded(3)}));");
             w.Line($"var {z} = {V256}.GetLower({h}) + {V256}.GetUpper({h}){(layer.Bias ? $" + {V128}.LoadUnsafe(ref b, (nuint)o)" : "")};");
-            if (layer.Activation == ActivationKind.ReLU) w.Line($"{z} = {V128}.Max({z}, {V128}<float>.Zero);");
+            if (layer.Activation == ActivationKind.ReLU) w.Line($"{z} = {Activations.VectorApply(Isa.Portable, layer.Activation, z)};");
             w.Line($"{V128}.StoreUnsafe({z}, ref {ys[k]}, (nuint)o);");
             if (layer.Activation is ActivationKind.Tanh or ActivationKind.Sigmoid)
                 for (int r = 0; r < 4; r++)

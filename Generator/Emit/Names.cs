@@ -8,6 +8,7 @@ internal static class Names
     public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
     public const string Span = "global::System.Span<float>";
     public const string MathF = "global::System.MathF";
+    public const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
     public const string ArgumentException = "global::System.ArgumentException";
     public const string ArgumentOutOfRangeException = "global::System.ArgumentOutOfRangeException";
     public const string Initializer = "global::NetCompiler.ParameterInitializer";
