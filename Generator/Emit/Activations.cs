@@ -10,7 +10,7 @@ internal static class Activations
     public static string Apply(ActivationKind kind, string z) => kind switch
     {
         ActivationKind.Identity => z,
-        ActivationKind.ReLU => $"{Names.MathF}.Max({z}, 0f)",
+        ActivationKind.ReLU => $"float.MaxNative(0f, {z})",
         ActivationKind.Tanh => $"{Names.MathF}.Tanh({z})",
         ActivationKind.Sigmoid => $"1f / (1f + {Names.MathF}.Exp(-({z})))",
         _ => throw new System.ArgumentOutOfRangeException(nameof(kind)),
@@ -20,8 +20,14 @@ internal static class Activations
     public static bool HasVectorForm(ActivationKind kind) => kind is ActivationKind.Identity or ActivationKind.ReLU;
 
     /// <summary>f(v) for a vector expression v where f has a vector form; v itself (the sums) otherwise.</summary>
+    /// <remarks>
+    /// ReLU is <c>MaxNative(0, v)</c>, one <c>vmaxps</c> (<c>Vector.Max</c>'s IEEE maximum is seven instructions here):
+    /// it returns its second operand when either is NaN (x86; Arm returns NaN), so a NaN sum stays NaN, as with
+    /// <c>MathF.Max</c>; −0 stays −0 (<c>MathF.Max</c> gives +0: equal values). The scalar form is the same
+    /// expression, so every path and tail gives the same bits.
+    /// </remarks>
     public static string VectorApply(Isa isa, ActivationKind kind, string v)
-        => kind == ActivationKind.ReLU ? $"{isa.Vector}.Max({v}, {isa.VectorOfFloat}.Zero)" : v;
+        => kind == ActivationKind.ReLU ? $"{isa.Vector}.MaxNative({isa.VectorOfFloat}.Zero, {v})" : v;
 
     /// <summary>f′(z)·d for scalars, given y = f(z) (ReLU: d where y &gt; 0; tanh: d·(1 − y²); logistic: d·y·(1 − y)).</summary>
     public static string ScalarDerivativeTimes(ActivationKind kind, string y, string d) => kind switch

@@ -136,7 +136,7 @@ internal static class BlockEmitter
             Input = "xb", Output = "yb", Weights = "w",
             RowStride = c.KernelSize, ChannelStride = c.KernelHeight * c.KernelWidth, KyStride = c.KernelWidth, KxStride = 1, WeightConst = 0,
             Init = (isa, r) => c.Bias ? $"{isa.Vector}.Create(At(ref bias, r0{Plus(r)}))" : $"{isa.VectorOfFloat}.Zero",
-            Epilogue = (isa, r, v, acc) => c.Activation == ActivationKind.ReLU ? $"{isa.Vector}.Max({acc}, {isa.VectorOfFloat}.Zero)" : acc,
+            Epilogue = (isa, r, v, acc) => Activations.VectorApply(isa, c.Activation, acc),
         };
         Isa.EmitBranches(w, isa =>
         {

@@ -156,7 +156,7 @@ internal static class DenseEmitter
             string z = $"{Avx}.Permute2x128(u{n}_0, u{n}_1, 0x20) + {Avx}.Permute2x128(u{n}_0, u{n}_1, 0x31)";
             if (dense.Bias) z += $" + {V}.LoadUnsafe(ref At(ref p, Layer{n}Bias))";
             w.Line($"var z{n} = {z};");
-            string value = dense.Activation == ActivationKind.ReLU ? $"{V}.Max(z{n}, {V}<float>.Zero)" : $"z{n}";
+            string value = Activations.VectorApply(Isa.Avx2, dense.Activation, $"z{n}");
             w.Line(last ? $"{V}.StoreUnsafe({value}, ref y);" : $"var v{n} = {value};");
         }
         w.Line("return;");

@@ -62,6 +62,16 @@ internal sealed class Isa
     /// <summary>a·b + c.</summary>
     public string Fma(string a, string b, string c) => $"{Vector}.{FmaMethod}({a}, {b}, {c})";
 
+    /// <summary>
+    /// max(a, b), NaN when either is NaN (like <c>MathF.Max</c>), in three instructions on x86 (<c>vmaxps</c>, a NaN
+    /// test of a, a blend) where <c>Vector.Max</c>, which also orders −0 below +0, takes eleven. <c>MaxNative</c> returns b
+    /// when either is NaN on x86 (NaN on Arm), so only a NaN in a needs the blend. Ties of −0 and +0 may give either
+    /// zero; they compare equal, which is all the pooling's backward pass asks. <paramref name="a"/> is read twice:
+    /// pass a variable.
+    /// </summary>
+    public string MaxPropagatingNaN(string a, string b)
+        => $"{Vector}.ConditionalSelect({Vector}.IsNaN({a}), {a}, {Vector}.MaxNative({a}, {b}))";
+
     public string Load(string reference, string offset) => offset == "0"
         ? $"{Vector}.LoadUnsafe(ref {reference})"
         : $"{Vector}.LoadUnsafe(ref {reference}, (nuint)({offset}))";

@@ -28,7 +28,7 @@ internal static class PoolEmitter
         w.Line($"ref float window = ref At(ref x, (c * {h} + oy * {l.Stride}) * {wd} + ox * {l.Stride});");
         if (l.Kind == PoolKind.Max)
         {
-            w.Line("// MathF.Max: branch-free (a branch on the data would mispredict) and NaN-propagating, like Vector.Max in the batch kernels.");
+            w.Line("// MathF.Max: branch-free (a branch on the data would mispredict) and NaN-propagating, like the vector kernels.");
             w.Line("float m = window;");
             EmitWindow(w, l, k => $"m = global::System.MathF.Max(m, At(ref window, {k}));");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
@@ -55,15 +55,16 @@ internal static class PoolEmitter
         const string V = "global::System.Runtime.Intrinsics.Vector128";
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, pairs = ow / 2 * 2;
         w.Line("// Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours");
-        w.Line("// (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).");
+        w.Line("// (NaN when any of the four is NaN, like MathF.Max and the batch kernels).");
         w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
         w.Open($"for (int oy = 0; oy < {oh}; oy++)");
         w.Line($"ref float r0 = ref At(ref x, (c * {h} + oy * 2) * {wd});");
         w.Line($"ref float r1 = ref At(ref r0, {wd});");
         w.Line($"ref float yr = ref At(ref y, (c * {oh} + oy) * {ow});");
         w.Open($"for (int ox = 0; ox < {pairs}; ox += 2)");
-        w.Line($"var v = {V}.Max({V}.LoadUnsafe(ref r0, (nuint)(2 * ox)), {V}.LoadUnsafe(ref r1, (nuint)(2 * ox)));");
-        w.Line($"var m = {V}.Max(v, {V}.Shuffle(v, {V}.Create(1, 0, 3, 2)));");
+        w.Line($"var a = {V}.LoadUnsafe(ref r0, (nuint)(2 * ox));");
+        w.Line($"var v = {Isa.Portable.MaxPropagatingNaN("a", $"{V}.LoadUnsafe(ref r1, (nuint)(2 * ox))")};");
+        w.Line($"var m = {Isa.Portable.MaxPropagatingNaN("v", $"{V}.Shuffle(v, {V}.Create(1, 0, 3, 2))")};");
         w.Line($"{Names.Unsafe}.WriteUnaligned(ref {Names.Unsafe}.As<float, byte>(ref At(ref yr, ox)), {V}.ToScalar({V}.AsUInt64({V}.Shuffle(m, {V}.Create(0, 2, 0, 2)))));");
         w.Close();
         if (pairs < ow)
@@ -160,7 +161,7 @@ internal static class PoolEmitter
                 {
                     if (ky == 0 && kx == 0) continue;
                     string at = ((ky * wd + kx) * n).ToString();
-                    w.Line(l.Kind == PoolKind.Max ? $"m = {isa.Vector}.Max(m, {isa.Load("window", at)});" : $"m += {isa.Load("window", at)};");
+                    w.Line(l.Kind == PoolKind.Max ? $"m = {isa.MaxPropagatingNaN("m", isa.Load("window", at))};" : $"m += {isa.Load("window", at)};");
                 }
             string value = l.Kind == PoolKind.Max ? "m" : $"m * {Inverse(l)}";
             w.Line(isa.Store(value, "yb", $"((c * {oh} + oy) * {ow} + ox) * {n}"));
@@ -201,7 +202,7 @@ internal static class PoolEmitter
             if (l.Kind == PoolKind.Max)
             {
                 w.Line("var m = x0;");
-                for (int i = 1; i <= last; i++) w.Line($"m = {isa.Vector}.Max(m, x{i});");
+                for (int i = 1; i <= last; i++) w.Line($"m = {isa.MaxPropagatingNaN("m", $"x{i}")};");
                 if (last > 0) w.Line($"var taken = {isa.VectorOfFloat}.Zero;");
             }
             else w.Line($"d *= {Inverse(l)};");

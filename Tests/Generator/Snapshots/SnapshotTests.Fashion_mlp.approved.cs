@@ -265,7 +265,7 @@ namespace Models
                         var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
@@ -295,7 +295,7 @@ namespace Models
                         // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
@@ -326,10 +326,10 @@ namespace Models
                         float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                         float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                         float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                     }
                 }
             }
@@ -399,7 +399,7 @@ namespace Models
                             var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
                             var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
                             var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
@@ -407,7 +407,7 @@ namespace Models
                             var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                             var q0c = global::System.Runtime.Intrinsics.Vector512.GetLower(s0c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0c);
                             var q1c = global::System.Runtime.Intrinsics.Vector512.GetLower(s1c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1c);
@@ -415,7 +415,7 @@ namespace Models
                             var q3c = global::System.Runtime.Intrinsics.Vector512.GetLower(s3c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3c);
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
@@ -446,7 +446,7 @@ namespace Models
                             var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
@@ -507,15 +507,15 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
@@ -542,7 +542,7 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
@@ -612,18 +612,18 @@ namespace Models
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
                             float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
+                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
+                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
+                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -650,10 +650,10 @@ namespace Models
                             float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                             float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                             float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                         }
                     }
                 }

@@ -433,18 +433,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 784));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 784));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 1568));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 1568));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 2352));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 2352));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3136));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3136));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(0 + 3920));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref yrow, (nuint)(12 + 3920));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1), ref yrow, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0), ref yrow, (nuint)(0 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1), ref yrow, (nuint)(12 + 784));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0), ref yrow, (nuint)(0 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1), ref yrow, (nuint)(12 + 1568));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0), ref yrow, (nuint)(0 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1), ref yrow, (nuint)(12 + 2352));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0), ref yrow, (nuint)(0 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_1), ref yrow, (nuint)(12 + 3136));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0), ref yrow, (nuint)(0 + 3920));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_1), ref yrow, (nuint)(12 + 3920));
                             }
                         }
                     }
@@ -585,18 +585,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 2352));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 2352));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3136));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3136));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 3920));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(ox + 8 + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref yrow, (nuint)(ox + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref yrow, (nuint)(ox + 8 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref yrow, (nuint)(ox + 8 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref yrow, (nuint)(ox + 8 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref yrow, (nuint)(ox + 8 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_0), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_1), ref yrow, (nuint)(ox + 8 + 3920));
                             }
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref b, oc0 + 0));
@@ -722,18 +722,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 784));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 1568));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 2352));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 2352));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3136));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3136));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(16 + 3920));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref yrow, (nuint)(20 + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref yrow, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref yrow, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref yrow, (nuint)(16 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref yrow, (nuint)(20 + 784));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref yrow, (nuint)(16 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref yrow, (nuint)(20 + 1568));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref yrow, (nuint)(16 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref yrow, (nuint)(20 + 2352));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref yrow, (nuint)(16 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref yrow, (nuint)(20 + 3136));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_0), ref yrow, (nuint)(16 + 3920));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_1), ref yrow, (nuint)(20 + 3920));
                             }
                         }
                     }
@@ -874,18 +874,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 2352));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 2352));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3136));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3136));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 3920));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(ox + 4 + 3920));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref yrow, (nuint)(ox));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref yrow, (nuint)(ox + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref yrow, (nuint)(ox + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref yrow, (nuint)(ox + 4 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref yrow, (nuint)(ox + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref yrow, (nuint)(ox + 4 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref yrow, (nuint)(ox + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref yrow, (nuint)(ox + 4 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_0), ref yrow, (nuint)(ox + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_1), ref yrow, (nuint)(ox + 4 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_0), ref yrow, (nuint)(ox + 3920));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_1), ref yrow, (nuint)(ox + 4 + 3920));
                             }
                             {
                                 var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref b, oc0 + 0));
@@ -969,12 +969,12 @@ namespace Models
                                         a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 784));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 1568));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 2352));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3136));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(24 + 3920));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref yrow, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref yrow, (nuint)(24 + 784));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref yrow, (nuint)(24 + 1568));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref yrow, (nuint)(24 + 2352));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_0), ref yrow, (nuint)(24 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_0), ref yrow, (nuint)(24 + 3920));
                             }
                         }
                     }
@@ -1143,18 +1143,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12544));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 12560));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25088));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 25104));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37632));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 37648));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50176));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 50192));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62720));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref orow, (nuint)(ox * 16 + 62736));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0), ref orow, (nuint)(ox * 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1), ref orow, (nuint)(ox * 16 + 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0), ref orow, (nuint)(ox * 16 + 12544));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1), ref orow, (nuint)(ox * 16 + 12560));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0), ref orow, (nuint)(ox * 16 + 25088));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1), ref orow, (nuint)(ox * 16 + 25104));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0), ref orow, (nuint)(ox * 16 + 37632));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1), ref orow, (nuint)(ox * 16 + 37648));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0), ref orow, (nuint)(ox * 16 + 50176));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_1), ref orow, (nuint)(ox * 16 + 50192));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0), ref orow, (nuint)(ox * 16 + 62720));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_1), ref orow, (nuint)(ox * 16 + 62736));
                             }
                         }
                     }
@@ -1298,18 +1298,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6272));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 6280));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12544));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 12552));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18816));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 18824));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25088));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 25096));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31360));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 31368));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref orow, (nuint)(ox * 8 + 6272));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref orow, (nuint)(ox * 8 + 6280));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref orow, (nuint)(ox * 8 + 12544));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref orow, (nuint)(ox * 8 + 12552));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref orow, (nuint)(ox * 8 + 18816));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref orow, (nuint)(ox * 8 + 18824));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref orow, (nuint)(ox * 8 + 25088));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref orow, (nuint)(ox * 8 + 25096));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_0), ref orow, (nuint)(ox * 8 + 31360));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_1), ref orow, (nuint)(ox * 8 + 31368));
                             }
                         }
                     }
@@ -1453,18 +1453,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3136));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 3140));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6272));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 6276));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9408));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 9412));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12544));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 12548));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15680));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 15684));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref orow, (nuint)(ox * 4 + 3136));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref orow, (nuint)(ox * 4 + 3140));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref orow, (nuint)(ox * 4 + 6272));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref orow, (nuint)(ox * 4 + 6276));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref orow, (nuint)(ox * 4 + 9408));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref orow, (nuint)(ox * 4 + 9412));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_0), ref orow, (nuint)(ox * 4 + 12544));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_1), ref orow, (nuint)(ox * 4 + 12548));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_0), ref orow, (nuint)(ox * 4 + 15680));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_1), ref orow, (nuint)(ox * 4 + 15684));
                             }
                         }
                     }
@@ -1757,7 +1757,7 @@ namespace Models
             internal static void Layer2Forward(ref float x, ref float y)
             {
                 // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                // (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).
+                // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
                 for (int c = 0; c < 6; c++)
                 {
                     for (int oy = 0; oy < 14; oy++)
@@ -1767,8 +1767,9 @@ namespace Models
                         ref float yr = ref At(ref y, (c * 14 + oy) * 14);
                         for (int ox = 0; ox < 14; ox += 2)
                         {
-                            var v = global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox)));
-                            var m = global::System.Runtime.Intrinsics.Vector128.Max(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2)));
+                            var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                            var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                            var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
                             global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
                         }
                     }
@@ -1804,9 +1805,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 16);
                                 var m = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16)));
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(448)));
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(464)));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16))));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(448))));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(464))));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 16));
                             }
                         }
@@ -1823,9 +1824,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 8);
                                 var m = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8)));
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(224)));
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(232)));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8))));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(224))));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(232))));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 8));
                             }
                         }
@@ -1842,9 +1843,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 4);
                                 var m = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4)));
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(112)));
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(116)));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4))));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(112))));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(116))));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 4));
                             }
                         }
@@ -1887,9 +1888,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(448));
                                 var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(464));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
                                 taken |= e0;
@@ -1924,9 +1925,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(224));
                                 var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(232));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
                                 taken |= e0;
@@ -1961,9 +1962,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(112));
                                 var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(116));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
                                 taken |= e0;
@@ -2127,16 +2128,16 @@ namespace Models
                                 }
                             }
                             ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a6_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a7_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(112));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a8_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(128));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(a9_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref so, (nuint)(144));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0), ref so);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0), ref so, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0), ref so, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0), ref so, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0), ref so, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0), ref so, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a6_0), ref so, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a7_0), ref so, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a8_0), ref so, (nuint)(128));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a9_0), ref so, (nuint)(144));
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
@@ -2265,16 +2266,16 @@ namespace Models
                                 }
                             }
                             ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref so, (nuint)(72));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref so);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref so, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref so, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref so, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref so, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref so, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref so, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref so, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref so, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref so, (nuint)(72));
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
@@ -2392,15 +2393,15 @@ namespace Models
                                         a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a2_2);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 100));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 100));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 100));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(0 + 200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4 + 200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_2), ref yrow, (nuint)(6));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref yrow, (nuint)(0 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref yrow, (nuint)(4 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_2), ref yrow, (nuint)(6 + 100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref yrow, (nuint)(0 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref yrow, (nuint)(4 + 200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_2), ref yrow, (nuint)(6 + 200));
                             }
                         }
                     }
@@ -2462,9 +2463,9 @@ namespace Models
                                         a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, k, a0_2);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref yrow, (nuint)(6));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref yrow);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref yrow, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_2), ref yrow, (nuint)(6));
                             }
                         }
                     }
@@ -2633,18 +2634,18 @@ namespace Models
                                             a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
                                         }
                                     }
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_0, ref orow, (nuint)(ox * 16 + 6400));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a4_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a4_1, ref orow, (nuint)(ox * 16 + 6416));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_0, ref orow, (nuint)(ox * 16 + 8000));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a5_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a5_1, ref orow, (nuint)(ox * 16 + 8016));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0) : a0_0, ref orow, (nuint)(ox * 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1) : a0_1, ref orow, (nuint)(ox * 16 + 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0) : a4_0, ref orow, (nuint)(ox * 16 + 6400));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_1) : a4_1, ref orow, (nuint)(ox * 16 + 6416));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0) : a5_0, ref orow, (nuint)(ox * 16 + 8000));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_1) : a5_1, ref orow, (nuint)(ox * 16 + 8016));
                                 }
                             }
                         }
@@ -2746,14 +2747,14 @@ namespace Models
                                             a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
                                         }
                                     }
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_0, ref orow, (nuint)(ox * 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a0_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a1_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a2_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_0, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.Max(a3_1, global::System.Runtime.Intrinsics.Vector512<float>.Zero) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0) : a0_0, ref orow, (nuint)(ox * 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1) : a0_1, ref orow, (nuint)(ox * 16 + 16));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
                                 }
                             }
                         }
@@ -2895,18 +2896,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a4_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 3208));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4000));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a5_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 4008));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref orow, (nuint)(ox * 8 + 800));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref orow, (nuint)(ox * 8 + 808));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref orow, (nuint)(ox * 8 + 2408));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref orow, (nuint)(ox * 8 + 3200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref orow, (nuint)(ox * 8 + 3208));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_0), ref orow, (nuint)(ox * 8 + 4000));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_1), ref orow, (nuint)(ox * 8 + 4008));
                             }
                         }
                     }
@@ -3008,14 +3009,14 @@ namespace Models
                                         a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 800));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a1_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1600));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a2_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 1608));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(a3_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref orow, (nuint)(ox * 8 + 2408));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref orow, (nuint)(ox * 8 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref orow, (nuint)(ox * 8 + 800));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref orow, (nuint)(ox * 8 + 808));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref orow, (nuint)(ox * 8 + 1600));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref orow, (nuint)(ox * 8 + 1608));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref orow, (nuint)(ox * 8 + 2400));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref orow, (nuint)(ox * 8 + 2408));
                             }
                         }
                     }
@@ -3156,18 +3157,18 @@ namespace Models
                                         a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1600));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a4_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1604));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2000));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a5_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 2004));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref orow, (nuint)(ox * 4 + 400));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref orow, (nuint)(ox * 4 + 404));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref orow, (nuint)(ox * 4 + 1204));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_0), ref orow, (nuint)(ox * 4 + 1600));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_1), ref orow, (nuint)(ox * 4 + 1604));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_0), ref orow, (nuint)(ox * 4 + 2000));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_1), ref orow, (nuint)(ox * 4 + 2004));
                             }
                         }
                     }
@@ -3269,14 +3270,14 @@ namespace Models
                                         a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
                                     }
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 400));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a1_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 800));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a2_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 804));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(a3_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref orow, (nuint)(ox * 4 + 1204));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref orow, (nuint)(ox * 4 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref orow, (nuint)(ox * 4 + 400));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref orow, (nuint)(ox * 4 + 404));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref orow, (nuint)(ox * 4 + 800));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref orow, (nuint)(ox * 4 + 804));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref orow, (nuint)(ox * 4 + 1200));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref orow, (nuint)(ox * 4 + 1204));
                             }
                         }
                     }
@@ -4115,7 +4116,7 @@ namespace Models
             internal static void Layer4Forward(ref float x, ref float y)
             {
                 // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                // (Vector128.Max, NaN-propagating like Vector.Max in the batch kernels).
+                // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
                 for (int c = 0; c < 16; c++)
                 {
                     for (int oy = 0; oy < 5; oy++)
@@ -4125,8 +4126,9 @@ namespace Models
                         ref float yr = ref At(ref y, (c * 5 + oy) * 5);
                         for (int ox = 0; ox < 4; ox += 2)
                         {
-                            var v = global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox)));
-                            var m = global::System.Runtime.Intrinsics.Vector128.Max(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2)));
+                            var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                            var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                            var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
                             global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
                         }
                         // The last output of the row.
@@ -4164,9 +4166,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 16);
                                 var m = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16)));
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(160)));
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(176)));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(16))));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(160))));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(176))));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 16));
                             }
                         }
@@ -4183,9 +4185,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 8);
                                 var m = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8)));
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(80)));
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(88)));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(8))));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(80))));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(88))));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 8));
                             }
                         }
@@ -4202,9 +4204,9 @@ namespace Models
                             {
                                 ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 4);
                                 var m = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4)));
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(40)));
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(44)));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(4))));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(40))));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(44))));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 4));
                             }
                         }
@@ -4247,9 +4249,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(160));
                                 var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref window, (nuint)(176));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector512.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
                                 taken |= e0;
@@ -4284,9 +4286,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(80));
                                 var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref window, (nuint)(88));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector256.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
                                 taken |= e0;
@@ -4321,9 +4323,9 @@ namespace Models
                                 var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(40));
                                 var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref window, (nuint)(44));
                                 var m = x0;
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x1);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x2);
-                                m = global::System.Runtime.Intrinsics.Vector128.Max(m, x3);
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x1));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x2));
+                                m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                 var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
                                 taken |= e0;
@@ -4377,7 +4379,7 @@ namespace Models
                         var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
@@ -4407,7 +4409,7 @@ namespace Models
                         // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
@@ -4438,10 +4440,10 @@ namespace Models
                         float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                         float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                         float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                     }
                 }
             }
@@ -4511,7 +4513,7 @@ namespace Models
                             var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
                             var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
                             var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
@@ -4519,7 +4521,7 @@ namespace Models
                             var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                             var q0c = global::System.Runtime.Intrinsics.Vector512.GetLower(s0c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0c);
                             var q1c = global::System.Runtime.Intrinsics.Vector512.GetLower(s1c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1c);
@@ -4527,7 +4529,7 @@ namespace Models
                             var q3c = global::System.Runtime.Intrinsics.Vector512.GetLower(s3c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3c);
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
@@ -4558,7 +4560,7 @@ namespace Models
                             var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
@@ -4619,15 +4621,15 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
@@ -4654,7 +4656,7 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
@@ -4724,18 +4726,18 @@ namespace Models
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
                             float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
+                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
+                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
+                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -4762,10 +4764,10 @@ namespace Models
                             float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                             float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                             float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                         }
                     }
                 }
@@ -5664,10 +5666,10 @@ namespace Models
                             z2 += At(ref w2, i) * xi;
                             z3 += At(ref w3, i) * xi;
                         }
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
@@ -5696,7 +5698,7 @@ namespace Models
                         // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
@@ -5727,10 +5729,10 @@ namespace Models
                         float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                         float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                         float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                        At(ref y, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                        At(ref y, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                        At(ref y, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                        At(ref y, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                     }
                 }
             }
@@ -5827,18 +5829,18 @@ namespace Models
                                 z3b += w3i * xbi;
                                 z3c += w3i * xci;
                             }
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
+                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
+                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
+                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -5873,10 +5875,10 @@ namespace Models
                                 z2 += At(ref w2, i) * xi;
                                 z3 += At(ref w3, i) * xi;
                             }
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                         }
                     }
                 }
@@ -5936,15 +5938,15 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.Max(za, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.Max(zb, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.Max(zc, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         // The last samples, one at a time.
@@ -5971,7 +5973,7 @@ namespace Models
                             // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.Max(z, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
@@ -6041,18 +6043,18 @@ namespace Models
                             float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
                             float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
                             float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                            At(ref ya, o) = global::System.MathF.Max(z0a + At(ref b, o), 0f);
-                            At(ref ya, o + 1) = global::System.MathF.Max(z1a + At(ref b, o + 1), 0f);
-                            At(ref ya, o + 2) = global::System.MathF.Max(z2a + At(ref b, o + 2), 0f);
-                            At(ref ya, o + 3) = global::System.MathF.Max(z3a + At(ref b, o + 3), 0f);
-                            At(ref yb, o) = global::System.MathF.Max(z0b + At(ref b, o), 0f);
-                            At(ref yb, o + 1) = global::System.MathF.Max(z1b + At(ref b, o + 1), 0f);
-                            At(ref yb, o + 2) = global::System.MathF.Max(z2b + At(ref b, o + 2), 0f);
-                            At(ref yb, o + 3) = global::System.MathF.Max(z3b + At(ref b, o + 3), 0f);
-                            At(ref yc, o) = global::System.MathF.Max(z0c + At(ref b, o), 0f);
-                            At(ref yc, o + 1) = global::System.MathF.Max(z1c + At(ref b, o + 1), 0f);
-                            At(ref yc, o + 2) = global::System.MathF.Max(z2c + At(ref b, o + 2), 0f);
-                            At(ref yc, o + 3) = global::System.MathF.Max(z3c + At(ref b, o + 3), 0f);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
+                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
+                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
+                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
                         // The last samples, one at a time.
                         for (; sample < batch; sample++)
@@ -6079,10 +6081,10 @@ namespace Models
                             float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
                             float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
                             float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref ys, o) = global::System.MathF.Max(z0 + At(ref b, o), 0f);
-                            At(ref ys, o + 1) = global::System.MathF.Max(z1 + At(ref b, o + 1), 0f);
-                            At(ref ys, o + 2) = global::System.MathF.Max(z2 + At(ref b, o + 2), 0f);
-                            At(ref ys, o + 3) = global::System.MathF.Max(z3 + At(ref b, o + 3), 0f);
+                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
                         }
                     }
                 }
