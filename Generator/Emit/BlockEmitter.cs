@@ -495,7 +495,7 @@ internal static class BlockEmitter
     public static void EmitHelpers(SourceWriter w)
     {
         w.Line("/// <summary>Samples per block in the batch kernels of convolutions and pooling: floats per vector on the path taken.</summary>");
-        w.Line("private static int Lanes");
+        w.Line("internal static int Lanes");
         w.Line("{");
         w.Line($"    {Names.Inline}");
         w.Line($"    get => {Isa.Avx512.Condition} ? {Isa.Avx512.Width} : {Isa.Avx2.Condition} ? {Isa.Avx2.Width} : {Isa.Portable.Width};");

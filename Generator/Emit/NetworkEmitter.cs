@@ -227,20 +227,14 @@ internal static class NetworkEmitter
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
             if (HasBlocks(spec))
                 w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxScratch(spec))};");
-            string input = "xs";
             int offset = 0;
             foreach (var layer in spec.Layers)
             {
-                bool last = layer.Index == spec.Layers.Count - 1;
-                string output = last ? "ys" : $"h{layer.Number}";
-                if (!last)
-                {
-                    w.Line($"ref float {output} = ref {Offset("h", offset)};");
-                    offset += BatchChunk * layer.OutputSize;
-                }
-                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output, "count")) w.Line(line);
-                input = output;
+                if (layer.Index == spec.Layers.Count - 1) break;
+                w.Line($"ref float h{layer.Number} = ref {Offset("h", offset)};");
+                offset += BatchChunk * layer.OutputSize;
             }
+            EmitBatchForward(w, spec, "xs", layer => layer.Index == spec.Layers.Count - 1 ? "ys" : $"h{layer.Number}");
             if (classifier)
             {
                 w.Line("// Logits → class probabilities.");
@@ -348,12 +342,7 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
             w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
-            string input = "x";
-            foreach (var layer in spec.Layers)
-            {
-                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, $"a{layer.Number}", "count")) w.Line(line);
-                input = $"a{layer.Number}";
-            }
+            EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
             string top = $"a{layerCount}";
             w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
             w.Open("for (int s = 0; s < count; s++)");
@@ -438,6 +427,39 @@ internal static class NetworkEmitter
     private static bool HasBlocks(NetworkSpec spec) => MaxScratch(spec) > 0;
 
     /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
+    /// <summary>
+    /// The forward calls of every layer over <c>count</c> samples from <paramref name="input"/>, each layer writing
+    /// <paramref name="output"/>(layer). Two or more convolution and pooling layers at the bottom run block by block
+    /// (one sample per vector lane): each block goes through all of them before the next starts, so a layer reads what
+    /// the one below has just written from L2 (LeNet-5's first convolution writes 150 KB per block of 8 samples, 1.2 MB
+    /// per chunk of 64). A block of samples starts at the same offset, first · size, in blocked and in row-major
+    /// buffers, and each batch kernel sets up its own scratch on every call, so the kernels are called on one block at a time.
+    /// </summary>
+    private static void EmitBatchForward(SourceWriter w, NetworkSpec spec, string input, System.Func<LayerSpec, string> output)
+    {
+        int spatial = spec.Layers.TakeWhile(l => l is Conv2DLayerSpec or Pool2DLayerSpec).Count();
+        var layers = spec.Layers.AsEnumerable();
+        if (spatial >= 2)
+        {
+            w.Line($"// Layers 1–{spatial} block by block: a block's outputs are still in L2 when the next layer reads them.");
+            w.Open($"for (int first = 0; first < count; first += {Names.Kernels}.Lanes)");
+            w.Line($"int n = global::System.Math.Min({Names.Kernels}.Lanes, count - first);");
+            foreach (var layer in spec.Layers.Take(spatial))
+            {
+                string Block(string m, int size) => $"{Names.Kernels}.Row(ref {m}, first, {size})";
+                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), Block(input, layer.InputSize), Block(output(layer), layer.OutputSize), "n")) w.Line(line);
+                input = output(layer);
+            }
+            w.Close();
+            layers = layers.Skip(spatial);
+        }
+        foreach (var layer in layers)
+        {
+            foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output(layer), "count")) w.Line(line);
+            input = output(layer);
+        }
+    }
+
     private static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
 
     private static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);

@@ -138,10 +138,10 @@ namespace Models.Regression
                     ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
                     ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
                     ref float h1 = ref h;
-                    GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
                     ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2560);
-                    GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
                     ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                    GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
                     GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
                     GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
                 }

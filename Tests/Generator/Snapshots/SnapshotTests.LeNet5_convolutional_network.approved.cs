@@ -147,16 +147,21 @@ namespace Models
                 ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
                 ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 517376);
                 ref float h1 = ref h;
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, ref scratch, false, true);
                 ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 301056);
-                GeneratedKernels.Layer2ForwardBatch(ref h1, ref h2, count, ref scratch, true, true);
                 ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 376320);
-                GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count, ref scratch, true, true);
                 ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 478720);
-                GeneratedKernels.Layer4ForwardBatch(ref h3, ref h4, count, ref scratch, true, false);
                 ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 504320);
-                GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
                 ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 512000);
+                // Layers 1–4 block by block: a block's outputs are still in L2 when the next layer reads them.
+                for (int first = 0; first < count; first += GeneratedKernels.Lanes)
+                {
+                    int n = global::System.Math.Min(GeneratedKernels.Lanes, count - first);
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref GeneratedKernels.Row(ref xs, first, 784), ref GeneratedKernels.Row(ref h1, first, 4704), n, ref scratch, false, true);
+                    GeneratedKernels.Layer2ForwardBatch(ref GeneratedKernels.Row(ref h1, first, 4704), ref GeneratedKernels.Row(ref h2, first, 1176), n, ref scratch, true, true);
+                    GeneratedKernels.Layer3ForwardBatch(ref p, ref GeneratedKernels.Row(ref h2, first, 1176), ref GeneratedKernels.Row(ref h3, first, 1600), n, ref scratch, true, true);
+                    GeneratedKernels.Layer4ForwardBatch(ref GeneratedKernels.Row(ref h3, first, 1600), ref GeneratedKernels.Row(ref h4, first, 400), n, ref scratch, true, false);
+                }
+                GeneratedKernels.Layer5ForwardBatch(ref p, ref h4, ref h5, count);
                 GeneratedKernels.Layer6ForwardBatch(ref p, ref h5, ref h6, count);
                 GeneratedKernels.Layer7ForwardBatch(ref p, ref h6, ref ys, count);
                 // Logits → class probabilities.
@@ -242,10 +247,15 @@ namespace Models
                 int count = global::System.Math.Min(64, batch - start);
                 ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, ref scratch, false, true);
-                GeneratedKernels.Layer2ForwardBatch(ref a1, ref a2, count, ref scratch, true, true);
-                GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count, ref scratch, true, true);
-                GeneratedKernels.Layer4ForwardBatch(ref a3, ref a4, count, ref scratch, true, false);
+                // Layers 1–4 block by block: a block's outputs are still in L2 when the next layer reads them.
+                for (int first = 0; first < count; first += GeneratedKernels.Lanes)
+                {
+                    int n = global::System.Math.Min(GeneratedKernels.Lanes, count - first);
+                    GeneratedKernels.Layer1ForwardBatch(ref p, ref GeneratedKernels.Row(ref x, first, 784), ref GeneratedKernels.Row(ref a1, first, 4704), n, ref scratch, false, true);
+                    GeneratedKernels.Layer2ForwardBatch(ref GeneratedKernels.Row(ref a1, first, 4704), ref GeneratedKernels.Row(ref a2, first, 1176), n, ref scratch, true, true);
+                    GeneratedKernels.Layer3ForwardBatch(ref p, ref GeneratedKernels.Row(ref a2, first, 1176), ref GeneratedKernels.Row(ref a3, first, 1600), n, ref scratch, true, true);
+                    GeneratedKernels.Layer4ForwardBatch(ref GeneratedKernels.Row(ref a3, first, 1600), ref GeneratedKernels.Row(ref a4, first, 400), n, ref scratch, true, false);
+                }
                 GeneratedKernels.Layer5ForwardBatch(ref p, ref a4, ref a5, count);
                 GeneratedKernels.Layer6ForwardBatch(ref p, ref a5, ref a6, count);
                 GeneratedKernels.Layer7ForwardBatch(ref p, ref a6, ref a7, count);
@@ -8531,7 +8541,7 @@ namespace Models
             }
 
             /// <summary>Samples per block in the batch kernels of convolutions and pooling: floats per vector on the path taken.</summary>
-            private static int Lanes
+            internal static int Lanes
             {
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 get => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? 8 : 4;
