@@ -204,6 +204,11 @@ internal static class PoolEmitter
                 w.Line("var m = x0;");
                 for (int i = 1; i <= last; i++) w.Line($"m = {isa.MaxPropagatingNaN("m", $"x{i}")};");
                 if (last > 0) w.Line($"var taken = {isa.VectorOfFloat}.Zero;");
+                if (tiles && below == ActivationKind.ReLU)
+                {
+                    // ReLU′ at the one position that takes d is 1 exactly when the maximum is above 0: one test per window.
+                    w.Line($"d = {Activations.VectorDerivativeTimes(isa, below, "m", "d")};");
+                }
             }
             else w.Line($"d *= {Inverse(l)};");
             k = 0;
@@ -218,7 +223,7 @@ internal static class PoolEmitter
                         if (k < last) w.Line($"taken |= e{k};");
                         value = $"(d & e{k})";
                     }
-                    if (tiles) w.Line(isa.Store(Activations.VectorDerivativeTimes(isa, below, $"x{k}", value), "target", at));
+                    if (tiles) w.Line(isa.Store(l.Kind == PoolKind.Max && below == ActivationKind.ReLU ? value : Activations.VectorDerivativeTimes(isa, below, $"x{k}", value), "target", at));
                     else w.Line(isa.Store($"{isa.Load("target", at)} + {value}", "target", at));
                 }
             w.Close();

@@ -1902,17 +1902,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(m, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e1), ref target, (nuint)(16));
                                 var e2 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(448));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e2), ref target, (nuint)(448));
                                 var e3 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(464));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e3), ref target, (nuint)(464));
                             }
                         }
                     }
@@ -1939,17 +1940,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(m, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e1), ref target, (nuint)(8));
                                 var e2 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(224));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e2), ref target, (nuint)(224));
                                 var e3 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(232));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e3), ref target, (nuint)(232));
                             }
                         }
                     }
@@ -1976,17 +1978,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(m, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e1), ref target, (nuint)(4));
                                 var e2 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(112));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e2), ref target, (nuint)(112));
                                 var e3 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(116));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e3), ref target, (nuint)(116));
                             }
                         }
                     }
@@ -4263,17 +4266,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector512.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(m, global::System.Runtime.Intrinsics.Vector512<float>.Zero), d, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector512.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e1), ref target, (nuint)(16));
                                 var e2 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(160));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e2), ref target, (nuint)(160));
                                 var e3 = global::System.Runtime.Intrinsics.Vector512.AndNot(global::System.Runtime.Intrinsics.Vector512.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), ref target, (nuint)(176));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((d & e3), ref target, (nuint)(176));
                             }
                         }
                     }
@@ -4300,17 +4304,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector256.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(m, global::System.Runtime.Intrinsics.Vector256<float>.Zero), d, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector256.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e1), ref target, (nuint)(8));
                                 var e2 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(80));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e2), ref target, (nuint)(80));
                                 var e3 = global::System.Runtime.Intrinsics.Vector256.AndNot(global::System.Runtime.Intrinsics.Vector256.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref target, (nuint)(88));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((d & e3), ref target, (nuint)(88));
                             }
                         }
                     }
@@ -4337,17 +4342,18 @@ namespace Models
                                 m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x2));
                                 m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(m), m, global::System.Runtime.Intrinsics.Vector128.MaxNative(m, x3));
                                 var taken = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(m, global::System.Runtime.Intrinsics.Vector128<float>.Zero), d, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                                 var e0 = global::System.Runtime.Intrinsics.Vector128.Equals(x0, m);
                                 taken |= e0;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e0), ref target);
                                 var e1 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x1, m), taken);
                                 taken |= e1;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e1), ref target, (nuint)(4));
                                 var e2 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x2, m), taken);
                                 taken |= e2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e2), ref target, (nuint)(40));
                                 var e3 = global::System.Runtime.Intrinsics.Vector128.AndNot(global::System.Runtime.Intrinsics.Vector128.Equals(x3, m), taken);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(x3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), (d & e3), global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref target, (nuint)(44));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((d & e3), ref target, (nuint)(44));
                             }
                         }
                     }
