@@ -142,10 +142,7 @@ internal static class ConvEmitter
         w.Line($"// Filters in lanes: {vectors} vector(s) of {width} filters × {tile} positions of a row per tile (the {ow}-wide rows would leave lanes idle).");
         w.Line($"ref float wt = ref At(ref scratch, {LanesWeightsOffset(c)}); // W as [{taps} taps, {filters} filters]");
         w.Line($"ref float staging = ref At(ref scratch, {LanesStagingOffset(c)}); // outputs as [{plane} positions, {filters} filters]");
-        w.Open($"for (int g = 0; g < {filters}; g += 8)");
-        w.Line($"for (int t = 0; t < {taps - 8}; t += 8) Transpose8(ref At(ref w, g * {taps} + t), {taps}, ref At(ref wt, t * {filters} + g), {filters});");
-        w.Line($"Transpose8(ref At(ref w, g * {taps} + {taps - 8}), {taps}, ref At(ref wt, {(taps - 8) * filters} + g), {filters});");
-        w.Close();
+        w.Line($"for (int g = 0; g < {filters}; g += 8) Transpose8xN(ref At(ref w, g * {taps}), {taps}, ref At(ref wt, g), {filters}, {taps});");
         w.Open($"for (int oy = 0; oy < {oh}; oy++)");
         if (tile == ow)
         {
@@ -178,10 +175,7 @@ internal static class ConvEmitter
         w.Close();
         w.Close();
         w.Line($"// [positions, filters] → y as [filters, positions].");
-        w.Open($"for (int g = 0; g < {filters}; g += 8)");
-        w.Line($"for (int q = 0; q < {plane - 8}; q += 8) Transpose8(ref At(ref staging, q * {filters} + g), {filters}, ref At(ref y, g * {plane} + q), {plane});");
-        w.Line($"Transpose8(ref At(ref staging, {(plane - 8) * filters} + g), {filters}, ref At(ref y, g * {plane} + {plane - 8}), {plane});");
-        w.Close();
+        w.Line($"for (int g = 0; g < {filters}; g += 8) TransposeNx8(ref At(ref staging, g), {filters}, ref At(ref y, g * {plane}), {plane}, {plane});");
     }
 
     private static void EmitTiledBody(SourceWriter w, Conv2DLayerSpec c, Isa isa, int rows, string[] starts)

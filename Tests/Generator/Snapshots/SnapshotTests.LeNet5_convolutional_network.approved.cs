@@ -2008,11 +2008,7 @@ namespace Models
                     // Filters in lanes: 1 vector(s) of 16 filters × 10 positions of a row per tile (the 10-wide rows would leave lanes idle).
                     ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
                     ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
-                    for (int g = 0; g < 16; g += 8)
-                    {
-                        for (int t = 0; t < 142; t += 8) Transpose8(ref At(ref w, g * 150 + t), 150, ref At(ref wt, t * 16 + g), 16);
-                        Transpose8(ref At(ref w, g * 150 + 142), 150, ref At(ref wt, 2272 + g), 16);
-                    }
+                    for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
                     for (int oy = 0; oy < 10; oy++)
                     {
                         {
@@ -2154,11 +2150,7 @@ namespace Models
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
-                    for (int g = 0; g < 16; g += 8)
-                    {
-                        for (int q = 0; q < 92; q += 8) Transpose8(ref At(ref staging, q * 16 + g), 16, ref At(ref y, g * 100 + q), 100);
-                        Transpose8(ref At(ref staging, 1472 + g), 16, ref At(ref y, g * 100 + 92), 100);
-                    }
+                    for (int g = 0; g < 16; g += 8) TransposeNx8(ref At(ref staging, g), 16, ref At(ref y, g * 100), 100, 100);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
@@ -2166,11 +2158,7 @@ namespace Models
                     // Filters in lanes: 2 vector(s) of 8 filters × 5 positions of a row per tile (the 10-wide rows would leave lanes idle).
                     ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
                     ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
-                    for (int g = 0; g < 16; g += 8)
-                    {
-                        for (int t = 0; t < 142; t += 8) Transpose8(ref At(ref w, g * 150 + t), 150, ref At(ref wt, t * 16 + g), 16);
-                        Transpose8(ref At(ref w, g * 150 + 142), 150, ref At(ref wt, 2272 + g), 16);
-                    }
+                    for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
                     for (int oy = 0; oy < 10; oy++)
                     {
                         for (int ox0 = 0; ox0 < 10; ox0 += 5)
@@ -2292,11 +2280,7 @@ namespace Models
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
-                    for (int g = 0; g < 16; g += 8)
-                    {
-                        for (int q = 0; q < 92; q += 8) Transpose8(ref At(ref staging, q * 16 + g), 16, ref At(ref y, g * 100 + q), 100);
-                        Transpose8(ref At(ref staging, 1472 + g), 16, ref At(ref y, g * 100 + 92), 100);
-                    }
+                    for (int g = 0; g < 16; g += 8) TransposeNx8(ref At(ref staging, g), 16, ref At(ref y, g * 100), 100, 100);
                 }
                 else
                 {
@@ -8575,8 +8559,7 @@ namespace Models
                             {
                                 ref float source = ref At(ref samples, (c * height + r) * width);
                                 ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + g);
-                                for (int i = 0; i < width - 8; i += 8) Transpose8(ref At(ref source, i), size, ref At(ref target, i * lanes), lanes);
-                                Transpose8(ref At(ref source, width - 8), size, ref At(ref target, (width - 8) * lanes), lanes);
+                                Transpose8xN(ref source, size, ref target, lanes, width);
                             }
                     }
                     return;
@@ -8637,6 +8620,24 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x31), ref target, 7 * t);
             }
 
+            /// <summary>
+            /// Eight rows of n ≥ 8 floats, <paramref name="from"/> floats apart, written as n rows of eight floats, <paramref name="to"/>
+            /// floats apart: target[k·to + j] = source[j·from + k], by 8 × 8 transposes along the rows, the last one overlapping
+            /// the one before it when n is not a multiple of eight (it writes the same values again).
+            /// </summary>
+            private static void Transpose8xN(ref float source, int from, ref float target, int to, int n)
+            {
+                for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k), from, ref At(ref target, k * to), to);
+                Transpose8(ref At(ref source, n - 8), from, ref At(ref target, (n - 8) * to), to);
+            }
+
+            /// <summary>The other way round: n ≥ 8 rows of eight floats written as eight rows of n floats, target[j·to + k] = source[k·from + j].</summary>
+            private static void TransposeNx8(ref float source, int from, ref float target, int to, int n)
+            {
+                for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k * from), from, ref At(ref target, k), to);
+                Transpose8(ref At(ref source, (n - 8) * from), from, ref At(ref target, n - 8), to);
+            }
+
             /// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>
             private static void PadBlock(ref float block, ref float padded, int channels, int height, int width, int padding, int lanes)
             {
@@ -8677,9 +8678,7 @@ namespace Models
                     // Whole blocks: 8 × 8 transposes, eight positions of eight lanes at a time (the last eight may overlap).
                     for (int g = 0; g < lanes; g += 8)
                     {
-                        ref float rows = ref At(ref y, (first + g) * size);
-                        for (int i = 0; i < size - 8; i += 8) Transpose8(ref At(ref block, i * lanes + g), lanes, ref At(ref rows, i), size);
-                        Transpose8(ref At(ref block, (size - 8) * lanes + g), lanes, ref At(ref rows, size - 8), size);
+                        TransposeNx8(ref At(ref block, g), lanes, ref At(ref y, (first + g) * size), size, size);
                     }
                     return;
                 }
