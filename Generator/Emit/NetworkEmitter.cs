@@ -426,7 +426,6 @@ internal static class NetworkEmitter
     /// <summary>The batch kernels of convolutions and pooling take a scratch reference (blocks of samples): they are the ones that need scratch.</summary>
     private static bool HasBlocks(NetworkSpec spec) => MaxScratch(spec) > 0;
 
-    /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
     /// <summary>
     /// The forward calls of every layer over <c>count</c> samples from <paramref name="input"/>, each layer writing
     /// <paramref name="output"/>(layer). Two or more convolution and pooling layers at the bottom run block by block
@@ -460,6 +459,7 @@ internal static class NetworkEmitter
         }
     }
 
+    /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
     private static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
 
     private static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);
