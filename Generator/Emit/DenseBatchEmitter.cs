@@ -49,13 +49,11 @@ internal static class DenseBatchEmitter
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         int blocked = outputs / TileRows * TileRows, rest = outputs - blocked;
         w.Line($"// {isa.Width}-float vectors; register tiles of {TileRows} rows of W × {TileSamples} samples (12 dot products in flight).");
-        void Samples(int rows)
+        void Tile(int rows, int samples)
         {
-            w.Line("int sample = 0;");
-            w.Open($"for (; sample + {TileSamples} <= batch; sample += {TileSamples})");
-            var xs = new string[TileSamples];
-            var ys = new string[TileSamples];
-            for (int k = 0; k < TileSamples; k++)
+            var xs = new string[samples];
+            var ys = new string[samples];
+            for (int k = 0; k < samples; k++)
             {
                 xs[k] = "x" + (char)('a' + k);
                 ys[k] = "y" + (char)('a' + k);
@@ -63,13 +61,25 @@ internal static class DenseBatchEmitter
                     ? $"ref float xa = ref At(ref x, sample * {inputs});"
                     : $"ref float {xs[k]} = ref At(ref xa, {k * inputs});");
             }
-            for (int k = 0; k < TileSamples; k++)
+            for (int k = 0; k < samples; k++)
                 w.Line(k == 0
                     ? $"ref float ya = ref At(ref y, sample * {outputs});"
                     : $"ref float {ys[k]} = ref At(ref ya, {k * outputs});");
             DenseEmitter.EmitForwardRows(w, layer, isa, rows, xs, ys);
+        }
+        void Samples(int rows)
+        {
+            w.Line("int sample = 0;");
+            w.Line($"// Tiles of {TileSamples} samples, then of 2: one sample alone keeps only {rows} dot products in flight, too few to");
+            w.Line("// cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.");
+            w.Line($"int tiled = batch % {TileSamples} == 1 && batch > {TileSamples} ? batch - 4 : batch;");
+            w.Open($"for (; sample + {TileSamples} <= tiled; sample += {TileSamples})");
+            Tile(rows, TileSamples);
             w.Close();
-            w.Line("// The last samples, one at a time.");
+            w.Open("for (; sample + 2 <= batch; sample += 2)");
+            Tile(rows, 2);
+            w.Close();
+            w.Line("// A batch of one.");
             w.Open("for (; sample < batch; sample++)");
             w.Line($"ref float xs = ref At(ref x, sample * {inputs});");
             w.Line($"ref float ys = ref At(ref y, sample * {outputs});");

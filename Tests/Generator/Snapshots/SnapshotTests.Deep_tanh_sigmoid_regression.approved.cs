@@ -384,7 +384,10 @@ namespace Models.Regression
                         for (int o = 0; o < 40; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 13);
                                 ref float xb = ref At(ref xa, 13);
@@ -477,7 +480,76 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (nuint i = 0; i < 8; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 13);
@@ -524,7 +596,10 @@ namespace Models.Regression
                         for (int o = 0; o < 40; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 13);
                                 ref float xb = ref At(ref xa, 13);
@@ -617,7 +692,76 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (nuint i = 0; i < 8; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                                for (int i = 8; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 13);
@@ -664,7 +808,10 @@ namespace Models.Regression
                         for (int o = 0; o < 40; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 13);
                                 ref float xb = ref At(ref xa, 13);
@@ -757,7 +904,76 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 13);
+                                ref float xb = ref At(ref xa, 13);
+                                ref float ya = ref At(ref y, sample * 40);
+                                ref float yb = ref At(ref ya, 40);
+                                ref float w0 = ref At(ref w, o * 13);
+                                ref float w1 = ref At(ref w0, 13);
+                                ref float w2 = ref At(ref w0, 26);
+                                ref float w3 = ref At(ref w0, 39);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (nuint i = 0; i < 12; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                for (int i = 12; i < 13; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 13);
@@ -1208,7 +1424,10 @@ namespace Models.Regression
                         for (int o = 0; o < 24; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 40);
                                 ref float xb = ref At(ref xa, 40);
@@ -1301,7 +1520,76 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
                                 At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (nuint i = 0; i < 32; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                for (int i = 32; i < 40; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 40);
@@ -1348,7 +1636,10 @@ namespace Models.Regression
                         for (int o = 0; o < 24; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 40);
                                 ref float xb = ref At(ref xa, 40);
@@ -1417,7 +1708,58 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 2))));
                                 At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 3))));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (nuint i = 0; i < 40; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 3))));
+                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 3))));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 40);
@@ -1456,7 +1798,10 @@ namespace Models.Regression
                         for (int o = 0; o < 24; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 40);
                                 ref float xb = ref At(ref xa, 40);
@@ -1527,7 +1872,59 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
                                 At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 40);
+                                ref float xb = ref At(ref xa, 40);
+                                ref float ya = ref At(ref y, sample * 24);
+                                ref float yb = ref At(ref ya, 24);
+                                ref float w0 = ref At(ref w, o * 40);
+                                ref float w1 = ref At(ref w0, 40);
+                                ref float w2 = ref At(ref w0, 80);
+                                ref float w3 = ref At(ref w0, 120);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (nuint i = 0; i < 40; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
+                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
+                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
+                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
+                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
+                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
+                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
+                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 40);
@@ -2469,7 +2866,10 @@ namespace Models.Regression
                         for (int o = 0; o < 8; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2562,7 +2962,76 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (nuint i = 0; i < 16; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                    float w1i = At(ref w1, i);
+                                    z1a += w1i * xai;
+                                    z1b += w1i * xbi;
+                                    float w2i = At(ref w2, i);
+                                    z2a += w2i * xai;
+                                    z2b += w2i * xbi;
+                                    float w3i = At(ref w3, i);
+                                    z3a += w3i * xai;
+                                    z3b += w3i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);
@@ -2605,7 +3074,10 @@ namespace Models.Regression
                         {
                             const int o = 8;
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2644,7 +3116,37 @@ namespace Models.Regression
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
                                 At(ref yc, o) = global::System.MathF.Tanh(z0c);
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (nuint i = 0; i < 16; i += 16)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                                for (int i = 16; i < 24; i++)
+                                {
+                                    float xai = At(ref xa, i);
+                                    float xbi = At(ref xb, i);
+                                    float w0i = At(ref w0, i);
+                                    z0a += w0i * xai;
+                                    z0b += w0i * xbi;
+                                }
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);
@@ -2673,7 +3175,10 @@ namespace Models.Regression
                         for (int o = 0; o < 8; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2742,7 +3247,58 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(At(ref yc, o + 2));
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(At(ref yc, o + 3));
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (nuint i = 0; i < 24; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                }
+                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                                At(ref ya, o) = global::System.MathF.Tanh(At(ref ya, o));
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(At(ref ya, o + 1));
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(At(ref ya, o + 2));
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(At(ref ya, o + 3));
+                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                                At(ref yb, o) = global::System.MathF.Tanh(At(ref yb, o));
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(At(ref yb, o + 1));
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(At(ref yb, o + 2));
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(At(ref yb, o + 3));
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);
@@ -2777,7 +3333,10 @@ namespace Models.Regression
                         {
                             const int o = 8;
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2806,7 +3365,29 @@ namespace Models.Regression
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
                                 At(ref yc, o) = global::System.MathF.Tanh(z0c);
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (nuint i = 0; i < 24; i += 8)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);
@@ -2830,7 +3411,10 @@ namespace Models.Regression
                         for (int o = 0; o < 8; o += 4)
                         {
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2901,7 +3485,59 @@ namespace Models.Regression
                                 At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
                                 At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                ref float w1 = ref At(ref w0, 24);
+                                ref float w2 = ref At(ref w0, 48);
+                                ref float w3 = ref At(ref w0, 72);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (nuint i = 0; i < 24; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
+                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
+                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
+                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
+                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);
@@ -2936,7 +3572,10 @@ namespace Models.Regression
                         {
                             const int o = 8;
                             int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
+                            // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
+                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                            for (; sample + 3 <= tiled; sample += 3)
                             {
                                 ref float xa = ref At(ref x, sample * 24);
                                 ref float xb = ref At(ref xa, 24);
@@ -2965,7 +3604,29 @@ namespace Models.Regression
                                 At(ref yb, o) = global::System.MathF.Tanh(z0b);
                                 At(ref yc, o) = global::System.MathF.Tanh(z0c);
                             }
-                            // The last samples, one at a time.
+                            for (; sample + 2 <= batch; sample += 2)
+                            {
+                                ref float xa = ref At(ref x, sample * 24);
+                                ref float xb = ref At(ref xa, 24);
+                                ref float ya = ref At(ref y, sample * 9);
+                                ref float yb = ref At(ref ya, 9);
+                                ref float w0 = ref At(ref w, o * 24);
+                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (nuint i = 0; i < 24; i += 4)
+                                {
+                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                }
+                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
+                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
+                            }
+                            // A batch of one.
                             for (; sample < batch; sample++)
                             {
                                 ref float xs = ref At(ref x, sample * 24);

@@ -346,7 +346,10 @@ namespace Models
                     for (int o = 0; o < 128; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 784);
                             ref float xb = ref At(ref xa, 784);
@@ -418,7 +421,60 @@ namespace Models
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 784);
+                            ref float xb = ref At(ref xa, 784);
+                            ref float ya = ref At(ref y, sample * 128);
+                            ref float yb = ref At(ref ya, 128);
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 784; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
+                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
+                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
+                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
+                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
+                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
+                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 784);
@@ -458,7 +514,10 @@ namespace Models
                     for (int o = 0; o < 128; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 784);
                             ref float xb = ref At(ref xa, 784);
@@ -518,7 +577,52 @@ namespace Models
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 784);
+                            ref float xb = ref At(ref xa, 784);
+                            ref float ya = ref At(ref y, sample * 128);
+                            ref float yb = ref At(ref ya, 128);
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 784; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 784);
@@ -554,7 +658,10 @@ namespace Models
                     for (int o = 0; o < 128; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 784);
                             ref float xb = ref At(ref xa, 784);
@@ -625,7 +732,59 @@ namespace Models
                             At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
                             At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 784);
+                            ref float xb = ref At(ref xa, 784);
+                            ref float ya = ref At(ref y, sample * 128);
+                            ref float yb = ref At(ref ya, 128);
+                            ref float w0 = ref At(ref w, o * 784);
+                            ref float w1 = ref At(ref w0, 784);
+                            ref float w2 = ref At(ref w0, 1568);
+                            ref float w3 = ref At(ref w0, 2352);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 784; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 784);
@@ -1205,7 +1364,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1274,7 +1436,58 @@ namespace Models
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
+                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
+                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
+                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
+                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
+                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
+                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);
@@ -1309,7 +1522,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1352,7 +1568,39 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);
@@ -1381,7 +1629,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1438,7 +1689,50 @@ namespace Models
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);
@@ -1469,7 +1763,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1512,7 +1809,39 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);
@@ -1541,7 +1870,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1612,7 +1944,59 @@ namespace Models
                             At(ref yc, o + 2) = z2c + At(ref b, o + 2);
                             At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            ref float w2 = ref At(ref w0, 256);
+                            ref float w3 = ref At(ref w0, 384);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);
@@ -1647,7 +2031,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 128);
                             ref float xb = ref At(ref xa, 128);
@@ -1690,7 +2077,39 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 128);
+                            ref float xb = ref At(ref xa, 128);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 128);
+                            ref float w1 = ref At(ref w0, 128);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 128; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 128);

@@ -4460,7 +4460,10 @@ namespace Models
                     for (int o = 0; o < 120; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 400);
                             ref float xb = ref At(ref xa, 400);
@@ -4532,7 +4535,60 @@ namespace Models
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 400; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
+                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
+                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
+                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
+                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
+                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
+                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 400);
@@ -4572,7 +4628,10 @@ namespace Models
                     for (int o = 0; o < 120; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 400);
                             ref float xb = ref At(ref xa, 400);
@@ -4632,7 +4691,52 @@ namespace Models
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 400; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 400);
@@ -4668,7 +4772,10 @@ namespace Models
                     for (int o = 0; o < 120; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 400);
                             ref float xb = ref At(ref xa, 400);
@@ -4739,7 +4846,59 @@ namespace Models
                             At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
                             At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 400);
+                            ref float xb = ref At(ref xa, 400);
+                            ref float ya = ref At(ref y, sample * 120);
+                            ref float yb = ref At(ref ya, 120);
+                            ref float w0 = ref At(ref w, o * 400);
+                            ref float w1 = ref At(ref w0, 400);
+                            ref float w2 = ref At(ref w0, 800);
+                            ref float w3 = ref At(ref w0, 1200);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 400; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 400);
@@ -5749,7 +5908,10 @@ namespace Models
                     for (int o = 0; o < 84; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 120);
                             ref float xb = ref At(ref xa, 120);
@@ -5842,7 +6004,76 @@ namespace Models
                             At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
                             At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 112; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            for (int i = 112; i < 120; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 120);
@@ -5889,7 +6120,10 @@ namespace Models
                     for (int o = 0; o < 84; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 120);
                             ref float xb = ref At(ref xa, 120);
@@ -5949,7 +6183,52 @@ namespace Models
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 120; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 120);
@@ -5985,7 +6264,10 @@ namespace Models
                     for (int o = 0; o < 84; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 120);
                             ref float xb = ref At(ref xa, 120);
@@ -6056,7 +6338,59 @@ namespace Models
                             At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
                             At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 120);
+                            ref float xb = ref At(ref xa, 120);
+                            ref float ya = ref At(ref y, sample * 84);
+                            ref float yb = ref At(ref ya, 84);
+                            ref float w0 = ref At(ref w, o * 120);
+                            ref float w1 = ref At(ref w0, 120);
+                            ref float w2 = ref At(ref w0, 240);
+                            ref float w3 = ref At(ref w0, 360);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 120; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 120);
@@ -6965,7 +7299,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7058,7 +7395,76 @@ namespace Models
                             At(ref yc, o + 2) = z2c + At(ref b, o + 2);
                             At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 80; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
@@ -7101,7 +7507,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7158,7 +7567,50 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            for (nuint i = 0; i < 80; i += 16)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
@@ -7193,7 +7645,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7286,7 +7741,76 @@ namespace Models
                             At(ref yc, o + 2) = z2c + At(ref b, o + 2);
                             At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 80; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                                float w2i = At(ref w2, i);
+                                z2a += w2i * xai;
+                                z2b += w2i * xbi;
+                                float w3i = At(ref w3, i);
+                                z3a += w3i * xai;
+                                z3b += w3i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
@@ -7329,7 +7853,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7386,7 +7913,50 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 80; i += 8)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
+                            for (int i = 80; i < 84; i++)
+                            {
+                                float xai = At(ref xa, i);
+                                float xbi = At(ref xb, i);
+                                float w0i = At(ref w0, i);
+                                z0a += w0i * xai;
+                                z0b += w0i * xbi;
+                                float w1i = At(ref w1, i);
+                                z1a += w1i * xai;
+                                z1b += w1i * xbi;
+                            }
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
@@ -7421,7 +7991,10 @@ namespace Models
                     for (int o = 0; o < 8; o += 4)
                     {
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7492,7 +8065,59 @@ namespace Models
                             At(ref yc, o + 2) = z2c + At(ref b, o + 2);
                             At(ref yc, o + 3) = z3c + At(ref b, o + 3);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            ref float w2 = ref At(ref w0, 168);
+                            ref float w3 = ref At(ref w0, 252);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 84; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
+                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
+                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
+                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
@@ -7527,7 +8152,10 @@ namespace Models
                     {
                         const int o = 8;
                         int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                        for (; sample + 3 <= tiled; sample += 3)
                         {
                             ref float xa = ref At(ref x, sample * 84);
                             ref float xb = ref At(ref xa, 84);
@@ -7570,7 +8198,39 @@ namespace Models
                             At(ref yc, o) = z0c + At(ref b, o);
                             At(ref yc, o + 1) = z1c + At(ref b, o + 1);
                         }
-                        // The last samples, one at a time.
+                        for (; sample + 2 <= batch; sample += 2)
+                        {
+                            ref float xa = ref At(ref x, sample * 84);
+                            ref float xb = ref At(ref xa, 84);
+                            ref float ya = ref At(ref y, sample * 10);
+                            ref float yb = ref At(ref ya, 10);
+                            ref float w0 = ref At(ref w, o * 84);
+                            ref float w1 = ref At(ref w0, 84);
+                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (nuint i = 0; i < 84; i += 4)
+                            {
+                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            }
+                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
+                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
+                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
+                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
+                            At(ref ya, o) = z0a + At(ref b, o);
+                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                            At(ref yb, o) = z0b + At(ref b, o);
+                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        }
+                        // A batch of one.
                         for (; sample < batch; sample++)
                         {
                             ref float xs = ref At(ref x, sample * 84);
