@@ -47,10 +47,64 @@ internal static class PoolEmitter
 
     /// <summary>
     /// Max pooling over 2×2 windows with stride 2 (the usual case): two outputs per step from four columns of two input
-    /// rows, in 128-bit vectors on every machine: the vertical maximum, then the maximum of each pair of neighbours (a
-    /// swap within the vector), the two results gathered into the low half and stored as one 64-bit value.
+    /// rows in 128-bit vectors (four from eight in 256-bit vectors where those are accelerated and a row has at least four
+    /// outputs): the vertical maximum, then the maximum of each pair of neighbours (a swap within the vector), the
+    /// results gathered into the low half and stored together.
     /// </summary>
     private static void EmitForwardPairs(SourceWriter w, Pool2DLayerSpec l)
+    {
+        if (l.Output.Width >= 4)
+        {
+            w.Open($"if ({Isa.Avx2.Vector}.IsHardwareAccelerated)");
+            EmitForwardQuads(w, l);
+            w.Close();
+            w.Open("else");
+            EmitForwardPairsBody(w, l);
+            w.Close();
+            return;
+        }
+        EmitForwardPairsBody(w, l);
+    }
+
+    /// <summary>
+    /// The same with 256-bit vectors: four outputs per step from eight columns; the pairs' maxima (lanes 0, 2, 4, 6)
+    /// gathered into the low half by one permute and stored as a 128-bit value. Rows whose width is not a multiple of
+    /// four end with a step that overlaps the one before it (it writes the same values again).
+    /// </summary>
+    private static void EmitForwardQuads(SourceWriter w, Pool2DLayerSpec l)
+    {
+        var isa = Isa.Avx2;
+        string V = isa.Vector, V128 = Isa.Portable.Vector;
+        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, quads = ow / 4 * 4;
+        void Step(string o)
+        {
+            w.Line($"var a = {isa.Load("r0", $"2 * {o}")};");
+            w.Line($"var v = {isa.MaxPropagatingNaN("a", isa.Load("r1", $"2 * {o}"))};");
+            w.Line($"var m = {isa.MaxPropagatingNaN("v", $"{V}.Shuffle(v, {V}.Create(1, 0, 3, 2, 5, 4, 7, 6))")};");
+            w.Line($"{V128}.StoreUnsafe({V}.GetLower({V}.Shuffle(m, {V}.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)({o}));");
+        }
+        w.Line("// Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours");
+        w.Line("// (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).");
+        w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
+        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+        w.Line($"ref float r0 = ref At(ref x, (c * {h} + oy * 2) * {wd});");
+        w.Line($"ref float r1 = ref At(ref r0, {wd});");
+        w.Line($"ref float yr = ref At(ref y, (c * {oh} + oy) * {ow});");
+        w.Open($"for (int ox = 0; ox < {quads}; ox += 4)");
+        Step("ox");
+        w.Close();
+        if (quads < ow)
+        {
+            w.Line($"// Outputs {ow - 4}–{ow - 1}, overlapping the step before.");
+            w.Open();
+            Step((ow - 4).ToString());
+            w.Close();
+        }
+        w.Close();
+        w.Close();
+    }
+
+    private static void EmitForwardPairsBody(SourceWriter w, Pool2DLayerSpec l)
     {
         const string V = "global::System.Runtime.Intrinsics.Vector128";
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, pairs = ow / 2 * 2;

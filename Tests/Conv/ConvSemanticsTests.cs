@@ -20,6 +20,11 @@ public partial class TieProbe { }
 [Network] [Input(1, 2, 6)] [MaxPool2D(2)] [Dense(3, Bias = false)]
 public partial class PoolProbe { }
 
+/// <summary>[1,2,10] → 2×2 max pool, stride 2 → [1,1,5] (with 256-bit vectors: one step of four outputs and a last step
+/// overlapping it) → a bias-less dense layer set to the identity.</summary>
+[Network] [Input(1, 2, 10)] [MaxPool2D(2)] [Dense(5, Bias = false)]
+public partial class WidePoolProbe { }
+
 /// <summary>[1,3,4] → 3×3 max pool, stride 1 → [1,1,2] (two overlapping windows: the general single-sample code) →
 /// a bias-less dense layer set to the identity.</summary>
 [Network] [Input(1, 3, 4)] [MaxPool2D(3, Stride = 1)] [Dense(2, Bias = false)]
@@ -158,6 +163,36 @@ public class ConvSemanticsTests
         var ys = new float[2 * TNet.OutputSize];
         net.PredictBatch(x.Concat(x).ToArray(), ys);
         Assert.All(ys, v => Assert.True(float.IsNaN(v), $"PredictBatch gave {v} with NaN at input {position}"));
+    }
+
+    private static WidePoolProbe IdentityWidePoolProbe()
+    {
+        var net = new WidePoolProbe();
+        var identity = new float[25];
+        for (int i = 0; i < 5; i++) identity[i * 6] = 1;
+        net.LoadParameters(identity);
+        return net;
+    }
+
+    [Fact]
+    public void Max_pooling_of_one_sample_in_steps_of_four_takes_each_windows_maximum()
+    {
+        // Rows [3 −1 | 0 −0 | 7 2 | 8 8 | −5 −6] and [2 5 | −4 −2 | 7 −9 | 1 9 | −7 −5]: maxima 5, 0, 7, 9, −5.
+        var x = new float[] { 3, -1, 0, -0f, 7, 2, 8, 8, -5, -6, 2, 5, -4, -2, 7, -9, 1, 9, -7, -5 };
+        var y = new float[5];
+        IdentityWidePoolProbe().Predict(x, y);
+        Assert.Equal(new[] { 5f, 0f, 7f, 9f, -5f }, y);
+    }
+
+    [Theory]
+    [InlineData(0)] [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(6)]
+    [InlineData(7)] [InlineData(8)] [InlineData(9)] [InlineData(10)] [InlineData(11)] [InlineData(12)] [InlineData(13)]
+    [InlineData(14)] [InlineData(15)] [InlineData(16)] [InlineData(17)] [InlineData(18)] [InlineData(19)]
+    public void Max_pooling_in_steps_of_four_propagates_NaN_from_any_position(int position)
+    {
+        var x = new float[] { 3, -1, 0, 1, 7, 2, 8, 8, -5, -6, 2, 5, -4, -2, 7, -9, 1, 9, -7, -5 };
+        x[position] = float.NaN;
+        AssertAllOutputsNaN(IdentityWidePoolProbe(), x, position);
     }
 
     [Theory]

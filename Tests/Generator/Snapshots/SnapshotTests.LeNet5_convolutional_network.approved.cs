@@ -1766,21 +1766,52 @@ namespace Models
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, for one sample.</summary>
             internal static void Layer2Forward(ref float x, ref float y)
             {
-                // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
-                for (int c = 0; c < 6; c++)
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    for (int oy = 0; oy < 14; oy++)
+                    // Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours
+                    // (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).
+                    for (int c = 0; c < 6; c++)
                     {
-                        ref float r0 = ref At(ref x, (c * 28 + oy * 2) * 28);
-                        ref float r1 = ref At(ref r0, 28);
-                        ref float yr = ref At(ref y, (c * 14 + oy) * 14);
-                        for (int ox = 0; ox < 14; ox += 2)
+                        for (int oy = 0; oy < 14; oy++)
                         {
-                            var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
-                            var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
-                            var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
-                            global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
+                            ref float r0 = ref At(ref x, (c * 28 + oy * 2) * 28);
+                            ref float r1 = ref At(ref r0, 28);
+                            ref float yr = ref At(ref y, (c * 14 + oy) * 14);
+                            for (int ox = 0; ox < 12; ox += 4)
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                                var v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector256.MaxNative(a, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                                var m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector256.MaxNative(v, global::System.Runtime.Intrinsics.Vector256.Shuffle(v, global::System.Runtime.Intrinsics.Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector256.Shuffle(m, global::System.Runtime.Intrinsics.Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(ox));
+                            }
+                            // Outputs 10–13, overlapping the step before.
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, (nuint)(2 * 10));
+                                var v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector256.MaxNative(a, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, (nuint)(2 * 10))));
+                                var m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector256.MaxNative(v, global::System.Runtime.Intrinsics.Vector256.Shuffle(v, global::System.Runtime.Intrinsics.Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector256.Shuffle(m, global::System.Runtime.Intrinsics.Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(10));
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
+                    // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int oy = 0; oy < 14; oy++)
+                        {
+                            ref float r0 = ref At(ref x, (c * 28 + oy * 2) * 28);
+                            ref float r1 = ref At(ref r0, 28);
+                            ref float yr = ref At(ref y, (c * 14 + oy) * 14);
+                            for (int ox = 0; ox < 14; ox += 2)
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                                var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                                var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
+                                global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
+                            }
                         }
                     }
                 }
@@ -4112,24 +4143,55 @@ namespace Models
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, for one sample.</summary>
             internal static void Layer4Forward(ref float x, ref float y)
             {
-                // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
-                for (int c = 0; c < 16; c++)
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    for (int oy = 0; oy < 5; oy++)
+                    // Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours
+                    // (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).
+                    for (int c = 0; c < 16; c++)
                     {
-                        ref float r0 = ref At(ref x, (c * 10 + oy * 2) * 10);
-                        ref float r1 = ref At(ref r0, 10);
-                        ref float yr = ref At(ref y, (c * 5 + oy) * 5);
-                        for (int ox = 0; ox < 4; ox += 2)
+                        for (int oy = 0; oy < 5; oy++)
                         {
-                            var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
-                            var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
-                            var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
-                            global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
+                            ref float r0 = ref At(ref x, (c * 10 + oy * 2) * 10);
+                            ref float r1 = ref At(ref r0, 10);
+                            ref float yr = ref At(ref y, (c * 5 + oy) * 5);
+                            for (int ox = 0; ox < 4; ox += 4)
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                                var v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector256.MaxNative(a, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                                var m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector256.MaxNative(v, global::System.Runtime.Intrinsics.Vector256.Shuffle(v, global::System.Runtime.Intrinsics.Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector256.Shuffle(m, global::System.Runtime.Intrinsics.Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(ox));
+                            }
+                            // Outputs 1–4, overlapping the step before.
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, (nuint)(2 * 1));
+                                var v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector256.MaxNative(a, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, (nuint)(2 * 1))));
+                                var m = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector256.MaxNative(v, global::System.Runtime.Intrinsics.Vector256.Shuffle(v, global::System.Runtime.Intrinsics.Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector256.Shuffle(m, global::System.Runtime.Intrinsics.Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(1));
+                            }
                         }
-                        // The last output of the row.
-                        At(ref yr, 4) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, 8), At(ref r1, 8)), global::System.MathF.Max(At(ref r0, 9), At(ref r1, 9)));
+                    }
+                }
+                else
+                {
+                    // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
+                    // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
+                    for (int c = 0; c < 16; c++)
+                    {
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            ref float r0 = ref At(ref x, (c * 10 + oy * 2) * 10);
+                            ref float r1 = ref At(ref r0, 10);
+                            ref float yr = ref At(ref y, (c * 5 + oy) * 5);
+                            for (int ox = 0; ox < 4; ox += 2)
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * ox));
+                                var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                                var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
+                                global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
+                            }
+                            // The last output of the row.
+                            At(ref yr, 4) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, 8), At(ref r1, 8)), global::System.MathF.Max(At(ref r0, 9), At(ref r1, 9)));
+                        }
                     }
                 }
             }
