@@ -1,3 +1,4 @@
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -46,85 +47,64 @@ internal static class PoolEmitter
     }
 
     /// <summary>
-    /// Max pooling over 2×2 windows with stride 2 (the usual case): two outputs per step from four columns of two input
-    /// rows in 128-bit vectors (four from eight in 256-bit vectors where those are accelerated and a row has at least four
-    /// outputs): the vertical maximum, then the maximum of each pair of neighbours (a swap within the vector), the
-    /// results gathered into the low half and stored together.
+    /// Max pooling over 2×2 windows with stride 2 (the usual case), in steps of <c>width / 2</c> outputs from <c>width</c>
+    /// columns of two input rows: 256-bit vectors (four outputs) where those are accelerated and a row has at least four
+    /// outputs, else 128-bit vectors (two outputs) on every machine.
     /// </summary>
     private static void EmitForwardPairs(SourceWriter w, Pool2DLayerSpec l)
     {
-        if (l.Output.Width >= 4)
+        if (l.Output.Width >= Isa.Avx2.Width / 2)
         {
             w.Open($"if ({Isa.Avx2.Vector}.IsHardwareAccelerated)");
-            EmitForwardQuads(w, l);
+            EmitForwardSteps(w, l, Isa.Avx2);
             w.Close();
             w.Open("else");
-            EmitForwardPairsBody(w, l);
+            EmitForwardSteps(w, l, Isa.Portable);
             w.Close();
             return;
         }
-        EmitForwardPairsBody(w, l);
+        EmitForwardSteps(w, l, Isa.Portable);
     }
 
     /// <summary>
-    /// The same with 256-bit vectors: four outputs per step from eight columns; the pairs' maxima (lanes 0, 2, 4, 6)
-    /// gathered into the low half by one permute and stored as a 128-bit value. Rows whose width is not a multiple of
-    /// four end with a step that overlaps the one before it (it writes the same values again).
+    /// One step: the vertical maximum of the two rows, then the maximum of each pair of neighbours (a swap within the
+    /// vector), the pairs' maxima (even lanes) gathered into the low half and stored together (128-bit vectors: as one
+    /// 64-bit value). A row whose width is not a multiple of the step ends with a step that overlaps the one before it
+    /// (it writes the same values again).
     /// </summary>
-    private static void EmitForwardQuads(SourceWriter w, Pool2DLayerSpec l)
+    private static void EmitForwardSteps(SourceWriter w, Pool2DLayerSpec l, Isa isa)
     {
-        var isa = Isa.Avx2;
         string V = isa.Vector, V128 = Isa.Portable.Vector;
-        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, quads = ow / 4 * 4;
+        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
+        int step = isa.Width / 2, whole = ow / step * step;
+        string swap = string.Join(", ", Enumerable.Range(0, isa.Width).Select(k => k ^ 1));
+        string even = string.Join(", ", Enumerable.Range(0, isa.Width).Select(k => 2 * k % isa.Width));
         void Step(string o)
         {
             w.Line($"var a = {isa.Load("r0", $"2 * {o}")};");
             w.Line($"var v = {isa.MaxPropagatingNaN("a", isa.Load("r1", $"2 * {o}"))};");
-            w.Line($"var m = {isa.MaxPropagatingNaN("v", $"{V}.Shuffle(v, {V}.Create(1, 0, 3, 2, 5, 4, 7, 6))")};");
-            w.Line($"{V128}.StoreUnsafe({V}.GetLower({V}.Shuffle(m, {V}.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)({o}));");
+            w.Line($"var m = {isa.MaxPropagatingNaN("v", $"{V}.Shuffle(v, {V}.Create({swap}))")};");
+            string gathered = $"{V}.Shuffle(m, {V}.Create({even}))";
+            w.Line(isa == Isa.Portable
+                ? $"{Names.Unsafe}.WriteUnaligned(ref {Names.Unsafe}.As<float, byte>(ref At(ref yr, {o})), {V}.ToScalar({V}.AsUInt64({gathered})));"
+                : $"{V128}.StoreUnsafe({V}.GetLower({gathered}), ref yr, (nuint)({o}));");
         }
-        w.Line("// Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours");
-        w.Line("// (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).");
+        w.Line($"// {step} outputs per step: the maximum of rows 2·oy and 2·oy + 1 over {isa.Width} columns, then of each pair of neighbours");
+        w.Line($"// (NaN when any of the {isa.Width} is NaN, like MathF.Max and the batch kernels).");
         w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
         w.Open($"for (int oy = 0; oy < {oh}; oy++)");
         w.Line($"ref float r0 = ref At(ref x, (c * {h} + oy * 2) * {wd});");
         w.Line($"ref float r1 = ref At(ref r0, {wd});");
         w.Line($"ref float yr = ref At(ref y, (c * {oh} + oy) * {ow});");
-        w.Open($"for (int ox = 0; ox < {quads}; ox += 4)");
+        w.Open($"for (int ox = 0; ox < {whole}; ox += {step})");
         Step("ox");
         w.Close();
-        if (quads < ow)
+        if (whole < ow)
         {
-            w.Line($"// Outputs {ow - 4}–{ow - 1}, overlapping the step before.");
+            w.Line($"// Outputs {ow - step}–{ow - 1}, overlapping the step before.");
             w.Open();
-            Step((ow - 4).ToString());
+            Step((ow - step).ToString());
             w.Close();
-        }
-        w.Close();
-        w.Close();
-    }
-
-    private static void EmitForwardPairsBody(SourceWriter w, Pool2DLayerSpec l)
-    {
-        const string V = "global::System.Runtime.Intrinsics.Vector128";
-        int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width, pairs = ow / 2 * 2;
-        w.Line("// Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours");
-        w.Line("// (NaN when any of the four is NaN, like MathF.Max and the batch kernels).");
-        w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
-        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
-        w.Line($"ref float r0 = ref At(ref x, (c * {h} + oy * 2) * {wd});");
-        w.Line($"ref float r1 = ref At(ref r0, {wd});");
-        w.Line($"ref float yr = ref At(ref y, (c * {oh} + oy) * {ow});");
-        w.Open($"for (int ox = 0; ox < {pairs}; ox += 2)");
-        w.Line($"var a = {V}.LoadUnsafe(ref r0, (nuint)(2 * ox));");
-        w.Line($"var v = {Isa.Portable.MaxPropagatingNaN("a", $"{V}.LoadUnsafe(ref r1, (nuint)(2 * ox))")};");
-        w.Line($"var m = {Isa.Portable.MaxPropagatingNaN("v", $"{V}.Shuffle(v, {V}.Create(1, 0, 3, 2))")};");
-        w.Line($"{Names.Unsafe}.WriteUnaligned(ref {Names.Unsafe}.As<float, byte>(ref At(ref yr, ox)), {V}.ToScalar({V}.AsUInt64({V}.Shuffle(m, {V}.Create(0, 2, 0, 2)))));");
-        w.Close();
-        if (pairs < ow)
-        {
-            w.Line("// The last output of the row.");
-            w.Line($"At(ref yr, {pairs}) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, {2 * pairs}), At(ref r1, {2 * pairs})), global::System.MathF.Max(At(ref r0, {2 * pairs + 1}), At(ref r1, {2 * pairs + 1})));");
         }
         w.Close();
         w.Close();

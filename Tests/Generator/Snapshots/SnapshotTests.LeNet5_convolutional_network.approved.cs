@@ -1768,8 +1768,8 @@ namespace Models
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    // Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours
-                    // (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).
+                    // 4 outputs per step: the maximum of rows 2·oy and 2·oy + 1 over 8 columns, then of each pair of neighbours
+                    // (NaN when any of the 8 is NaN, like MathF.Max and the batch kernels).
                     for (int c = 0; c < 6; c++)
                     {
                         for (int oy = 0; oy < 14; oy++)
@@ -1796,8 +1796,8 @@ namespace Models
                 }
                 else
                 {
-                    // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                    // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
+                    // 2 outputs per step: the maximum of rows 2·oy and 2·oy + 1 over 4 columns, then of each pair of neighbours
+                    // (NaN when any of the 4 is NaN, like MathF.Max and the batch kernels).
                     for (int c = 0; c < 6; c++)
                     {
                         for (int oy = 0; oy < 14; oy++)
@@ -4145,8 +4145,8 @@ namespace Models
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    // Four outputs per step: the maximum of rows 2·oy and 2·oy + 1 over eight columns, then of each pair of neighbours
-                    // (NaN when any of the eight is NaN, like MathF.Max and the batch kernels).
+                    // 4 outputs per step: the maximum of rows 2·oy and 2·oy + 1 over 8 columns, then of each pair of neighbours
+                    // (NaN when any of the 8 is NaN, like MathF.Max and the batch kernels).
                     for (int c = 0; c < 16; c++)
                     {
                         for (int oy = 0; oy < 5; oy++)
@@ -4173,8 +4173,8 @@ namespace Models
                 }
                 else
                 {
-                    // Two outputs per step: the maximum of rows 2·oy and 2·oy + 1 over four columns, then of each pair of neighbours
-                    // (NaN when any of the four is NaN, like MathF.Max and the batch kernels).
+                    // 2 outputs per step: the maximum of rows 2·oy and 2·oy + 1 over 4 columns, then of each pair of neighbours
+                    // (NaN when any of the 4 is NaN, like MathF.Max and the batch kernels).
                     for (int c = 0; c < 16; c++)
                     {
                         for (int oy = 0; oy < 5; oy++)
@@ -4189,8 +4189,13 @@ namespace Models
                                 var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
                                 global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, ox)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
                             }
-                            // The last output of the row.
-                            At(ref yr, 4) = global::System.MathF.Max(global::System.MathF.Max(At(ref r0, 8), At(ref r1, 8)), global::System.MathF.Max(At(ref r0, 9), At(ref r1, 9)));
+                            // Outputs 3–4, overlapping the step before.
+                            {
+                                var a = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r0, (nuint)(2 * 3));
+                                var v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(a), a, global::System.Runtime.Intrinsics.Vector128.MaxNative(a, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref r1, (nuint)(2 * 3))));
+                                var m = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.IsNaN(v), v, global::System.Runtime.Intrinsics.Vector128.MaxNative(v, global::System.Runtime.Intrinsics.Vector128.Shuffle(v, global::System.Runtime.Intrinsics.Vector128.Create(1, 0, 3, 2))));
+                                global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref At(ref yr, 3)), global::System.Runtime.Intrinsics.Vector128.ToScalar(global::System.Runtime.Intrinsics.Vector128.AsUInt64(global::System.Runtime.Intrinsics.Vector128.Shuffle(m, global::System.Runtime.Intrinsics.Vector128.Create(0, 2, 0, 2)))));
+                            }
                         }
                     }
                 }
