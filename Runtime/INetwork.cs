@@ -77,3 +77,42 @@ public interface INetwork<TSelf> : INetwork where TSelf : class, INetwork<TSelf>
     /// <summary>A new network with weights initialised deterministically from <paramref name="seed"/>.</summary>
     static abstract TSelf Create(int seed);
 }
+
+/// <summary>
+/// A generated network whose training step can be cut into parts that run at once on different threads (model
+/// parallelism): each part computes a range of the first layer's rows, forward and ∂E/∂W, for the whole batch, and
+/// repeats the small layers above. The generator implements it for networks of dense layers whose first layer holds at
+/// least three quarters of the weights; <see cref="Trainer{TNet}"/> uses it when <see cref="TrainerOptions.Threads"/>
+/// &gt; 1. Every gradient entry is computed by the same kernel over the same samples in the same order as
+/// <see cref="INetwork.ComputeGradients"/> computes it, so the parts together write the same bits.
+/// </summary>
+public interface IPartitionedTraining
+{
+    /// <summary>Floats of the workspace the parts of one step share (the first layer's outputs, plus alignment slack).</summary>
+    int SharedWorkspaceSize { get; }
+
+    /// <summary>The largest number of parts (each takes at least 16 of the first layer's rows).</summary>
+    int MaxParts { get; }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of <see cref="INetwork.ComputeGradients"/>: the
+    /// <paramref name="parts"/> calls must run at the same time, one per thread, with the same arguments (one
+    /// <paramref name="shared"/> span of at least <see cref="SharedWorkspaceSize"/> floats, one
+    /// <paramref name="barrier"/> for <paramref name="parts"/> participants, one <paramref name="gradients"/> span), and
+    /// meet at the barrier twice per 64 samples. Part p writes exactly the gradient entries in the ranges
+    /// <see cref="OwnedRanges"/>(p, parts) lists, and reads parameters of other parts' ranges only before its last
+    /// barrier, so each part may update its own parameters as soon as its call returns. Returns the mean loss (every
+    /// part the same). <paramref name="labels"/> (one per sample) or <paramref name="targets"/> (<c>OutputSize</c> per
+    /// sample) is empty, as in the two overloads of <c>ComputeGradients</c>. Arguments are checked before the first
+    /// barrier, the same way in every part, so either every part throws or none does.
+    /// </summary>
+    float ComputeGradientsPart(int part, int parts, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        Span<float> gradients, Span<float> shared, SpinBarrier barrier);
+
+    /// <summary>
+    /// Writes to <paramref name="starts"/> and <paramref name="lengths"/> (room for 3 each) the ranges of parameters
+    /// whose gradient part <paramref name="part"/> of <paramref name="parts"/> writes, and returns how many there are.
+    /// The ranges of all parts cover every parameter once.
+    /// </summary>
+    int OwnedRanges(int part, int parts, Span<int> starts, Span<int> lengths);
+}

@@ -95,6 +95,13 @@ public sealed record TrainerOptions
     /// the batches one thread would (with the same result, bit for bit). Training results are deterministic for a given
     /// seed and thread count, but equal to those of one thread only up to float rounding: the per-sample contributions
     /// are summed in a different order. Memory: T − 1 more gradient buffers of <c>ParameterCount</c> floats.
+    /// <para>
+    /// Networks that implement <see cref="IPartitionedTraining"/> (dense networks whose first layer holds most of the
+    /// weights), with T no more than its <see cref="IPartitionedTraining.MaxParts"/>, are trained by parts instead:
+    /// during Fit, thread t gathers slice t of the batch, then computes the first layer's t-th range of rows (forward and
+    /// gradient) for the whole batch and repeats the small layers above, and updates the parameters its part owns. No
+    /// extra gradient buffer, no reduction, and the result is bit-identical to one thread's.
+    /// </para>
     /// </summary>
     public int Threads { get; init; } = 1;
 
@@ -154,7 +161,19 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private double[] _evalLosses = [];
     private Dataset? _evalData;
 
-    private enum Phase { Gradients, Update, Evaluate }
+    // Training by parts (a network that implements IPartitionedTraining, Threads ≤ its MaxParts): thread t gathers
+    // slice t of the batch, then computes part t of the step and updates the parameters that part owns.
+    private readonly IPartitionedTraining? _partitioned;
+    private readonly float[] _shared = [];
+    private readonly SpinBarrier? _barrier;
+    private readonly int[][] _ownedStarts = [], _ownedLengths = [];
+    private readonly int[] _ownedCount = [];
+    private readonly float[][] _oneBuffer = [];
+    private readonly float[] _unitWeight = [1f];
+    private float _partLoss;
+    private int _batchCount;
+
+    private enum Phase { Gradients, Update, Evaluate, Parts }
     private WorkerGroup? _workers;
 
     /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
@@ -199,11 +218,28 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _outputs = new float[outputFloats];
 
         _threads = options.Threads;
+        if (_threads > 1 && net is IPartitionedTraining partitioned && _threads <= partitioned.MaxParts)
+        {
+            _partitioned = partitioned;
+            _shared = GC.AllocateArray<float>(partitioned.SharedWorkspaceSize, pinned: true);   // aligned inside by the network
+            _barrier = new SpinBarrier(_threads);
+            _ownedStarts = new int[_threads][];
+            _ownedLengths = new int[_threads][];
+            _ownedCount = new int[_threads];
+            for (int t = 0; t < _threads; t++)
+            {
+                _ownedStarts[t] = new int[3];
+                _ownedLengths[t] = new int[3];
+                _ownedCount[t] = partitioned.OwnedRanges(t, _threads, _ownedStarts[t], _ownedLengths[t]);
+            }
+            _oneBuffer = [_gradients];
+        }
         if (_threads > 1)
         {
             _sliceGradients = new float[_threads][];
             _sliceGradients[0] = _gradients;
-            for (int t = 1; t < _threads; t++) _sliceGradients[t] = new float[TNet.ParameterCount];
+            if (_partitioned is null)
+                for (int t = 1; t < _threads; t++) _sliceGradients[t] = new float[TNet.ParameterCount];
             _stepIndices = new int[options.BatchSize];
             _sliceStart = new int[_threads];
             _sliceCount = new int[_threads];
@@ -397,7 +433,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
     private float StepCore(Dataset data, ReadOnlySpan<int> indices)
     {
-        if (_threads > 1) return StepSliced(data, indices);
+        if (_partitioned is not null && _workers is not null) return StepParts(data, indices);
+        // Without helper threads (Step outside Fit), a partitioned network's step is the one-thread step: same bits.
+        if (_threads > 1 && _partitioned is null) return StepSliced(data, indices);
         float loss = SliceGradients(data, indices, 0, _gradients);
         _optimizer.Step(_net.Parameters, _gradients);   // in place: the network's own parameters
         return loss;
@@ -409,6 +447,24 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// distinct offsets touch distinct parts of the buffers, so they may run on different threads.
     /// </summary>
     private float SliceGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
+    {
+        bool labelled = Gather(data, indices, offset);
+        int n = indices.Length;
+        ReadOnlySpan<float> inputs = BatchInputs(offset, n);
+        if (labelled) return _classifier!.ComputeGradients(inputs, _batchLabels.AsSpan(offset, n), gradients);
+        return _net.ComputeGradients(inputs, _batchTargets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), gradients);
+    }
+
+    /// <summary>Samples [offset, offset + n) of the batch buffers' inputs.</summary>
+    private ReadOnlySpan<float> BatchInputs(int offset, int n) => _batchInputs.AsSpan(_inputsStart + offset * TNet.InputSize, n * TNet.InputSize);
+
+    /// <summary>
+    /// Copies the samples at <paramref name="indices"/> into the batch buffers from sample <paramref name="offset"/> on:
+    /// the inputs, and the labels (returns true: a classifier learning from labels) or the targets (false; one-hot
+    /// vectors built from labels when the network is not a classifier). Slices with distinct offsets touch distinct
+    /// parts of the buffers, so they may be gathered on different threads.
+    /// </summary>
+    private bool Gather(Dataset data, ReadOnlySpan<int> indices, int offset)
     {
         int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
         Span<float> inputs = _batchInputs.AsSpan(_inputsStart + offset * inputSize, n * inputSize);
@@ -422,7 +478,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             {
                 Span<int> batchLabels = _batchLabels.AsSpan(offset, n);
                 for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
-                return _classifier.ComputeGradients(inputs, batchLabels, gradients);
+                return true;
             }
             Span<float> oneHot = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
             if (outputSize == 1)
@@ -434,14 +490,55 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 oneHot.Clear();
                 for (int i = 0; i < n; i++) oneHot[i * outputSize + labels[indices[i]]] = 1f;
             }
-            return _net.ComputeGradients(inputs, oneHot, gradients);
+            return false;
         }
 
         Span<float> targets = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
         float[] allTargets = data.Targets!;
         for (int i = 0; i < n; i++)
             allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
-        return _net.ComputeGradients(inputs, targets, gradients);
+        return false;
+    }
+
+    /// <summary>
+    /// The step of a partitioned network on the helper threads: thread t gathers slice t of the batch, then (after a
+    /// barrier) computes part t of the gradient and updates the parameters part t owns. The parts write the bits the
+    /// one-thread step writes, so the result is the one-thread result.
+    /// </summary>
+    private float StepParts(Dataset data, ReadOnlySpan<int> indices)
+    {
+        CutIntoSlices(indices);
+        _batchCount = indices.Length;
+        _stepData = data;
+        try
+        {
+            _phase = Phase.Parts;
+            RunOnAllThreads();
+        }
+        finally
+        {
+            _stepData = null;
+        }
+        _optimizer.CountStep();
+        return _partLoss;
+    }
+
+    /// <summary>Thread t's share of <see cref="StepParts"/>.</summary>
+    private void WorkPart(int t)
+    {
+        int count = _sliceCount[t], first = _sliceStart[t], n = _batchCount;
+        bool labelled = count > 0
+            ? Gather(_stepData!, _stepIndices.AsSpan(first, count), first)
+            : _classifier is not null && _stepData!.Labels is not null;
+        _barrier!.SignalAndWait();   // every slice gathered
+        ReadOnlySpan<float> inputs = BatchInputs(0, n);
+        float loss = labelled
+            ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, _shared, _barrier)
+            : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, _shared, _barrier);
+        if (t == 0) _partLoss = loss;
+        // The parameters this part owns: no other part reads them any more in this step.
+        for (int r = 0; r < _ownedCount[t]; r++)
+            _optimizer.StepRange(_net.Parameters, _oneBuffer, _unitWeight, 1, _ownedStarts[t][r], _ownedLengths[t][r]);
     }
 
     /// <summary>
@@ -452,16 +549,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private float StepSliced(Dataset data, ReadOnlySpan<int> indices)
     {
         int n = indices.Length, threads = _threads;
-        indices.CopyTo(_stepIndices);
-        int size = n / threads, extra = n % threads, first = 0;
-        for (int t = 0; t < threads; t++)
-        {
-            int count = size + (t < extra ? 1 : 0);
-            _sliceStart[t] = first;
-            _sliceCount[t] = count;
-            _sliceWeights[t] = (float)count / n;
-            first += count;
-        }
+        CutIntoSlices(indices);
         _activeSlices = Math.Min(n, threads);   // the non-empty slices are the first ones
         _stepData = data;
         try
@@ -480,6 +568,22 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         double loss = 0;
         for (int t = 0; t < _activeSlices; t++) loss += (double)_sliceCount[t] / n * _sliceLosses[t];
         return (float)loss;
+    }
+
+    /// <summary>Copies the batch's indices and cuts them into <c>Threads</c> contiguous slices (the first n mod T one longer).</summary>
+    private void CutIntoSlices(ReadOnlySpan<int> indices)
+    {
+        int n = indices.Length, threads = _threads;
+        indices.CopyTo(_stepIndices);
+        int size = n / threads, extra = n % threads, first = 0;
+        for (int t = 0; t < threads; t++)
+        {
+            int count = size + (t < extra ? 1 : 0);
+            _sliceStart[t] = first;
+            _sliceCount[t] = count;
+            _sliceWeights[t] = (float)count / n;
+            first += count;
+        }
     }
 
     private void RunOnAllThreads()
@@ -530,6 +634,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             case Phase.Update:
                 _optimizer.StepRange(_net.Parameters, _sliceGradients, _sliceWeights, _activeSlices, _rangeStart[t], _rangeLength[t]);
                 break;
+            case Phase.Parts:
+                WorkPart(t);
+                break;
             default:
                 Dataset data = _evalData!;
                 int size = _options.BatchSize, batches = (data.Count + size - 1) / size;
@@ -565,6 +672,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _workers?.Dispose();
         _workers = null;
     }
+
+    /// <summary>Whether steps with helper threads run by parts (<see cref="IPartitionedTraining"/>) rather than by slices of the batch.</summary>
+    internal bool TrainsByParts => _partitioned is not null;
 
     /// <summary>The helper threads started last (for tests: they must be stopped when Fit returns).</summary>
     internal WorkerGroup? LastWorkers { get; private set; }

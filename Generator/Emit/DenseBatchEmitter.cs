@@ -15,11 +15,17 @@ internal static class DenseBatchEmitter
     /// <summary>Vectors of each row accumulated together (each x load serves every row).</summary>
     private const int GradientVectors = 3;
 
-    public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer)
+    /// <summary>
+    /// The batched forward kernel; with <paramref name="rowRange"/> (the first layer of a network trained by parts, see
+    /// <see cref="NetworkEmitter"/>) it takes the range [rowFrom, rowTo) of outputs to compute, cut at multiples of
+    /// <see cref="TileRows"/> (the last range ends at the layer's width): the same tiles, so each output gets the same bits
+    /// as from the whole range.
+    /// </summary>
+    public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer, bool rowRange = false)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        w.Line($"/// <summary>{DenseEmitter.Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major.</summary>");
-        w.Open($"internal static void Layer{n}ForwardBatch(ref float p, ref float x, ref float y, int batch)");
+        w.Line($"/// <summary>{DenseEmitter.Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major{(rowRange ? RangeNote : "")}.</summary>");
+        w.Open($"internal static void Layer{n}ForwardBatch(ref float p, ref float x, ref float y, int batch{(rowRange ? ", int rowFrom, int rowTo" : "")})");
         if (DenseEmitter.IsUnrolled(layer))
         {
             w.Line("// A small layer: its unrolled single-sample kernel, sample after sample.");
@@ -29,9 +35,18 @@ internal static class DenseBatchEmitter
         }
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.Fit(inputs)));
+        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.Fit(inputs), rowRange));
         w.Close();
     }
+
+    /// <summary>The documentation of a kernel that takes a range of rows.</summary>
+    private const string RangeNote = ", outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width)";
+
+    /// <summary>The loop over the blocks of <paramref name="tile"/> rows below <paramref name="blocked"/>, over all of them or the range's.</summary>
+    private static string RowLoop(int blocked, int tile, bool rowRange)
+        => rowRange
+            ? $"for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, {blocked}); o < oEnd; o += {tile})"
+            : $"for (int o = 0; o < {blocked}; o += {tile})";
 
     /// <summary>Output rows per register tile of the batched forward pass.</summary>
     private const int TileRows = 4;
@@ -44,7 +59,7 @@ internal static class DenseBatchEmitter
     /// rows of W (which stay in L1 while the whole batch passes), the inner loop takes <see cref="TileSamples"/> samples at a
     /// time; each step of the dot product loads 4 vectors of W and 3 of x for 12 fused multiply-adds.
     /// </summary>
-    private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
+    private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         int blocked = outputs / TileRows * TileRows, rest = outputs - blocked;
@@ -88,30 +103,31 @@ internal static class DenseBatchEmitter
         }
         if (blocked > 0)
         {
-            w.Open($"for (int o = 0; o < {blocked}; o += {TileRows})");
+            w.Open(RowLoop(blocked, TileRows, rowRange));
             Samples(TileRows);
             w.Close();
         }
         if (rest > 0)
         {
-            w.Line($"// The last {rest} row(s) of W, as one block.");
-            w.Open();
+            w.Line($"// The last {rest} row(s) of W, as one block{(rowRange ? ", in the range that ends the layer" : "")}.");
+            w.Open(rowRange ? $"if (rowTo == {outputs})" : null);
             w.Line($"const int o = {blocked};");
             Samples(rest);
             w.Close();
         }
     }
 
-    public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer)
+    /// <summary>The weight-gradient kernel; with <paramref name="rowRange"/>, for a range of rows only (see <see cref="EmitForwardBatch"/>).</summary>
+    public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer, bool rowRange = false)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>");
-        w.Line($"/// {DenseEmitter.Title(layer)}: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples,");
+        w.Line($"/// {DenseEmitter.Title(layer)}: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples{(rowRange ? RangeNote : "")},");
         w.Line("/// added to g with <paramref name=\"accumulate\"/>, written over it without (a batch's first chunk: g is not cleared beforehand).");
         if (!DenseEmitter.IsUnrolled(layer))
             w.Line("/// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.");
         w.Line("/// </summary>");
-        w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)");
+        w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate{(rowRange ? ", int rowFrom, int rowTo" : "")})");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
         if (DenseEmitter.IsUnrolled(layer))
@@ -141,8 +157,9 @@ internal static class DenseBatchEmitter
         }
         Isa.EmitBranches(w, isa =>
         {
-            if (layer.Bias) EmitBiasGradientVector(w, outputs, isa.Fit(outputs));
-            EmitWeightGradientVector(w, layer, isa.Fit(inputs));
+            if (layer.Bias && rowRange) EmitBiasGradientRange(w, outputs, isa.Fit(outputs));
+            else if (layer.Bias) EmitBiasGradientVector(w, outputs, isa.Fit(outputs));
+            EmitWeightGradientVector(w, layer, isa.Fit(inputs), rowRange);
         });
         w.Close();
     }
@@ -178,6 +195,36 @@ internal static class DenseBatchEmitter
     }
 
     /// <summary>
+    /// ∂E/∂b = Σ_s dz[s] for outputs rowFrom … rowTo − 1: <see cref="BiasVectors"/> vectors at a time, then one, then
+    /// scalars. Each output is summed over the samples in order, as in <see cref="EmitBiasGradientVector"/>, so a range
+    /// gets the same bits as the whole layer.
+    /// </summary>
+    private static void EmitBiasGradientRange(SourceWriter w, int outputs, Isa isa)
+    {
+        int width = isa.Width;
+        w.Line($"// ∂E/∂b = Σ_s dz[s] over this range of outputs: {BiasVectors} vectors at a time, then one, then single outputs.");
+        w.Line("int ob = rowFrom;");
+        foreach (int vectors in new[] { BiasVectors, 1 })
+        {
+            w.Open($"for (; ob + {vectors * width} <= rowTo; ob += {vectors * width})");
+            for (int k = 0; k < vectors; k++)
+                w.Line($"var b{k} = accumulate ? {isa.Load("gb", k == 0 ? "ob" : $"ob + {k * width}")} : {isa.VectorOfFloat}.Zero;");
+            w.Line("ref float ds = ref At(ref dz, ob);");
+            w.Open("for (int sample = 0; sample < batch; sample++)");
+            for (int k = 0; k < vectors; k++) w.Line($"b{k} += {isa.Load("ds", (k * width).ToString())};");
+            w.Line($"ds = ref At(ref ds, {outputs});");
+            w.Close();
+            for (int k = 0; k < vectors; k++) w.Line(isa.Store($"b{k}", "gb", k == 0 ? "ob" : $"ob + {k * width}"));
+            w.Close();
+        }
+        w.Open("for (; ob < rowTo; ob++)");
+        w.Line("float t = accumulate ? At(ref gb, ob) : 0f;");
+        w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + ob);");
+        w.Line("At(ref gb, ob) = t;");
+        w.Close();
+    }
+
+    /// <summary>
     /// Columns [0, <paramref name="full"/>) of a row, in blocks of <paramref name="vectors"/> vectors of
     /// <paramref name="width"/> floats: a loop over the whole blocks in <c>i</c> (a constant <c>i</c> when there is one), then
     /// the remaining vectors as one block with a constant <c>i</c>; <paramref name="body"/> gets the block's number of vectors.
@@ -186,7 +233,7 @@ internal static class DenseBatchEmitter
         => BlockEmitter.ForEachTile(w, full, width * vectors, "i", floats => body(floats / width),
             rest => $"// The remaining {rest / width} full vector(s) of {what}, as one block.");
 
-    private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
+    private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
@@ -198,13 +245,13 @@ internal static class DenseBatchEmitter
         {
             if (blockedRows > 0)
             {
-                w.Open($"for (int o = 0; o < {blockedRows}; o += {GradientRows})");
+                w.Open(RowLoop(blockedRows, GradientRows, rowRange));
                 Tile(GradientRows, vectors);
                 w.Close();
             }
             if (restRows > 0)
             {
-                w.Open();
+                w.Open(rowRange ? $"if (rowTo == {outputs})" : null);
                 w.Line($"const int o = {blockedRows};");
                 Tile(restRows, vectors);
                 w.Close();
@@ -239,7 +286,7 @@ internal static class DenseBatchEmitter
         {
             w.Line($"// Scalar tail: the last {inputs - full} column(s).");
             w.Open($"for (int i = {full}; i < {inputs}; i++)");
-            w.Open($"for (int o = 0; o < {outputs}; o++)");
+            w.Open(rowRange ? "for (int o = rowFrom; o < rowTo; o++)" : $"for (int o = 0; o < {outputs}; o++)");
             w.Line("float t = 0f;");
             w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + o) * At(ref x, sample * {inputs} + i);");
             w.Line($"At(ref gw, o * {inputs} + i) = accumulate ? At(ref gw, o * {inputs} + i) + t : t;");

@@ -31,16 +31,17 @@ internal static class LayerEmitter
         _ => layer.Describe(),
     };
 
-    public static void EmitKernels(SourceWriter w, LayerSpec layer, ActivationKind? below)
+    /// <summary>The kernels of <paramref name="layer"/>; <paramref name="rowRange"/>: its batch kernels take a range of rows (a dense layer trained by parts).</summary>
+    public static void EmitKernels(SourceWriter w, LayerSpec layer, ActivationKind? below, bool rowRange = false)
     {
         switch (layer)
         {
             case DenseLayerSpec d:
                 DenseEmitter.EmitForward(w, d);
                 w.Line();
-                DenseBatchEmitter.EmitForwardBatch(w, d);
+                DenseBatchEmitter.EmitForwardBatch(w, d, rowRange);
                 w.Line();
-                DenseBatchEmitter.EmitWeightGradient(w, d);
+                DenseBatchEmitter.EmitWeightGradient(w, d, rowRange);
                 if (below is { } belowActivation)
                 {
                     w.Line();
@@ -74,15 +75,17 @@ internal static class LayerEmitter
     /// <summary>
     /// The statements that run <paramref name="layer"/> forward over <paramref name="count"/> samples, row-major except
     /// between two convolution or pooling layers, where they stay in blocks (<see cref="BlockEmitter"/>);
-    /// <paramref name="next"/> is the layer above, if any.
+    /// <paramref name="next"/> is the layer above, if any; <paramref name="rows"/>, the row-range arguments of a dense
+    /// kernel that takes them.
     /// </summary>
-    public static string[] BatchForward(LayerSpec layer, LayerSpec? next, string input, string output, string count)
+    public static string[] BatchForward(LayerSpec layer, LayerSpec? next, string input, string output, string count, string? rows = null)
     {
+        string range = rows is null ? "" : ", " + rows;
         string kernel = $"{Names.Kernels}.Layer{layer.Number}";
         string x = Row(input, "s", layer.InputSize), y = Row(output, "s", layer.OutputSize);
         return layer switch
         {
-            DenseLayerSpec => new[] { $"{kernel}ForwardBatch(ref p, ref {input}, ref {output}, {count});" },
+            DenseLayerSpec => new[] { $"{kernel}ForwardBatch(ref p, ref {input}, ref {output}, {count}{range});" },
             Conv2DLayerSpec c => BlockEmitter.ForwardCalls(c, next, input, output, count),
             Pool2DLayerSpec l => PoolEmitter.ForwardCalls(l, next, input, output, count),
             _ => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward({x}, {y});" },
@@ -93,15 +96,16 @@ internal static class LayerEmitter
     /// The statements that run <paramref name="layer"/> backward over <paramref name="count"/> samples: add its
     /// parameter gradients to g and, when there is a layer below (<paramref name="dzBelow"/> not null), write that
     /// layer's ∂E/∂z. <paramref name="accumulate"/> is false on the first chunk of a batch: the kernels then write g
-    /// instead of adding to it (nothing clears it beforehand).
+    /// instead of adding to it (nothing clears it beforehand). <paramref name="rows"/>: as in <see cref="BatchForward"/>.
     /// </summary>
-    public static string[] BatchBackward(LayerSpec layer, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate)
+    public static string[] BatchBackward(LayerSpec layer, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate, string? rows = null)
     {
+        string range = rows is null ? "" : ", " + rows;
         string kernel = $"{Names.Kernels}.Layer{layer.Number}";
         switch (layer)
         {
             case DenseLayerSpec:
-                var lines = new System.Collections.Generic.List<string> { $"{kernel}WeightGradient(ref g, ref {input}, ref {dz}, {count}, {accumulate});" };
+                var lines = new System.Collections.Generic.List<string> { $"{kernel}WeightGradient(ref g, ref {input}, ref {dz}, {count}, {accumulate}{range});" };
                 if (dzBelow is not null) lines.Add($"{kernel}InputGradient(ref p, ref {input}, ref {dz}, ref {dzBelow}, {count});");
                 return lines.ToArray();
             case Conv2DLayerSpec c:

@@ -15,6 +15,7 @@ internal static class Names
     public const string Loss = "global::NetCompiler.Loss";
     public const string INetwork = "global::NetCompiler.INetwork";
     public const string IClassifier = "global::NetCompiler.IClassifier";
+    public const string IPartitionedTraining = "global::NetCompiler.IPartitionedTraining";
     public const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
     /// <summary>The nested class holding the layer kernels.</summary>

@@ -61,7 +61,8 @@ internal static class NetworkEmitter
         w.Line("/// </code>");
         w.Line("/// </remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"NetCompiler.Generator\", \"1.0.0\")]");
-        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.IClassifier : "")}");
+        var split = SplitLayer(spec);
+        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.IClassifier : "")}{(split is null ? "" : ", " + Names.IPartitionedTraining)}");
 
         // ---- sizes and layout
         w.Line("/// <summary>Floats per input sample.</summary>");
@@ -154,6 +155,7 @@ internal static class NetworkEmitter
 
         EmitPredict(w, spec, hidden);
         EmitTraining(w, spec);
+        if (split is not null) EmitPartitionedTraining(w, spec, split);
 
         // ---- kernels
         w.Line("/// <summary>The layer kernels: every size a constant, every branch on the instruction set a JIT-time constant.</summary>");
@@ -174,7 +176,7 @@ internal static class NetworkEmitter
         w.Line($"internal static ref float Row(ref float first, int index, int width) => ref {Names.Unsafe}.Add(ref first, index * width);");
         w.Line();
         foreach (var layer in spec.Layers)
-            LayerEmitter.EmitKernels(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation);
+            LayerEmitter.EmitKernels(w, layer, layer.Index == 0 ? null : spec.Layers[layer.Index - 1].Activation, rowRange: layer == split);
         if (DenseEmitter.CanFuse(spec))
         {
             DenseEmitter.EmitFusedForward(w, spec);
@@ -359,8 +361,162 @@ internal static class NetworkEmitter
                 string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
                 string dzBelow = dz == "dzA" ? "dzB" : "dzA";
                 string layerInput = k == 1 ? "x" : $"a{k - 1}";
-                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], Next(spec, spec.Layers[k - 1]), layerInput, dz, k == 1 ? null : dzBelow, "count", "start > 0")) w.Line(line);
+                foreach (var line in LayerEmitter.BatchBackward(spec.Layers[k - 1], Next(spec, spec.Layers[k - 1]), layerInput, dz, k == 1 ? null : dzBelow, "count", "start > 0", AllRows(spec, spec.Layers[k - 1]))) w.Line(line);
             }
+            w.Close();
+        });
+        w.Line("return (float)(loss / batch);");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>Layer 1's rows are cut into parts at multiples of this: a part's outputs fill whole 64-byte lines of a row of a1.</summary>
+    private const int SplitQuantum = 16;
+
+    /// <summary>
+    /// The layer a training step can be split by, across threads, or null: the first layer, when the network is two or
+    /// more dense layers (the loss then reads a part's own copy of the top layer), the first is not unrolled, is wide enough for two parts of <see cref="SplitQuantum"/> rows, and
+    /// holds at least three quarters of the weights (so of the multiply-adds). Each part then computes its own rows
+    /// of that layer, forward and ∂E/∂W, for the whole batch, and every part repeats the small layers above: no
+    /// gradient buffer per thread, no reduction, each thread's rows of W stay in its own caches.
+    /// </summary>
+    internal static DenseLayerSpec? SplitLayer(NetworkSpec spec)
+    {
+        if (spec.Layers[0] is not DenseLayerSpec first || DenseEmitter.IsUnrolled(first)) return null;
+        if (spec.Layers.Count < 2 || first.OutputSize < 2 * SplitQuantum || spec.Layers.Any(l => l is not DenseLayerSpec)) return null;
+        long weights = spec.Layers.Sum(l => (long)l.WeightCount);
+        return 4L * first.WeightCount >= 3 * weights ? first : null;
+    }
+
+    /// <summary>The row-range arguments for the whole of <paramref name="layer"/> when its kernels take a range, else null.</summary>
+    private static string? AllRows(NetworkSpec spec, LayerSpec layer) => layer == SplitLayer(spec) ? $"0, {layer.OutputSize}" : null;
+
+    /// <summary>
+    /// <c>IPartitionedTraining</c>: one training step cut by the rows of layer 1 (<see cref="SplitLayer"/>) into parts
+    /// that run at once on different threads and meet at a barrier twice per chunk of samples.
+    /// </summary>
+    private static void EmitPartitionedTraining(SourceWriter w, NetworkSpec spec, DenseLayerSpec split)
+    {
+        bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
+        int rows = split.OutputSize, quanta = rows / SplitQuantum, layerCount = spec.Layers.Count;
+        int sharedSize = BatchChunk * rows;
+        int above = split.ParameterOffset + split.ParameterCount;
+        const string iface = Names.IPartitionedTraining;
+        w.Line($"// Training by parts (IPartitionedTraining): layer 1's {rows} rows cut into parts at multiples of {SplitQuantum}; the shared");
+        w.Line($"// workspace holds layer 1's outputs for a chunk of {BatchChunk} samples, which every part reads.");
+        w.Line($"private const int SharedWorkspaceSize = {sharedSize};");
+        w.Line();
+        w.Line($"int {iface}.SharedWorkspaceSize => SharedWorkspaceSize + {AlignmentSlack};");
+        w.Line();
+        w.Line($"int {iface}.MaxParts => {quanta};");
+        w.Line();
+        w.Line($"/// <summary>Rows [from, to) of layer 1 that part <paramref name=\"part\"/> of <paramref name=\"parts\"/> computes: whole groups of {SplitQuantum}, the last part up to {rows}.</summary>");
+        w.Open("private static (int From, int To) PartRows(int part, int parts)");
+        w.Line($"if (parts < 1 || parts > {quanta}) throw new {Names.ArgumentOutOfRangeException}(nameof(parts), parts, \"parts must be in [1, {quanta}]: each part takes at least {SplitQuantum} of layer 1's {rows} rows.\");");
+        w.Line($"if ((uint)part >= (uint)parts) throw new {Names.ArgumentOutOfRangeException}(nameof(part), part, \"part must be in [0, parts).\");");
+        w.Line($"return (part * {quanta} / parts * {SplitQuantum}, part == parts - 1 ? {rows} : (part + 1) * {quanta} / parts * {SplitQuantum});");
+        w.Close();
+        w.Line();
+        w.Line($"/// <inheritdoc cref=\"{iface}.OwnedRanges\"/>");
+        w.Open($"int {iface}.OwnedRanges(int part, int parts, global::System.Span<int> starts, global::System.Span<int> lengths)");
+        w.Line("var (from, to) = PartRows(part, parts);");
+        w.Line("if (starts.Length < 3 || lengths.Length < 3) throw new " + Names.ArgumentException + "(\"starts and lengths must hold 3 ranges.\");");
+        w.Line("// This part's rows of layer 1's weights, then of its bias; part 0 also owns every layer above.");
+        w.Line($"starts[0] = Layer1Weights + from * {split.InputSize};");
+        w.Line($"lengths[0] = (to - from) * {split.InputSize};");
+        int n = 1;
+        if (split.HasBias)
+        {
+            w.Line("starts[1] = Layer1Bias + from;");
+            w.Line("lengths[1] = to - from;");
+            n = 2;
+        }
+        if (above < spec.ParameterCount)
+        {
+            w.Line("if (part != 0) return " + n + ";");
+            w.Line($"starts[{n}] = {above};");
+            w.Line($"lengths[{n}] = ParameterCount - {above};");
+            n++;
+        }
+        w.Line($"return {n};");
+        w.Close();
+        w.Line();
+
+        w.Line($"/// <inheritdoc cref=\"{iface}.ComputeGradientsPart\"/>");
+        w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients, {Names.Span} shared, global::NetCompiler.SpinBarrier barrier)");
+        w.Line("var (rowFrom, rowTo) = PartRows(part, parts);");
+        w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        if (classifier)
+        {
+            w.Open("if (labels.IsEmpty)");
+            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Close();
+            w.Open("else");
+            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
+            w.Close();
+        }
+        else
+        {
+            w.Line($"if (!labels.IsEmpty) throw new {Names.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
+            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+        }
+        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        w.Line($"if (shared.Length < SharedWorkspaceSize + {AlignmentSlack}) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize + {AlignmentSlack}}} floats (SharedWorkspaceSize).\", nameof(shared));");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
+        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
+        w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
+        w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
+        w.Line("float scale = 1f / batch;");
+        w.Line("double loss = 0;");
+        w.Line($"ref float a1 = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetReference(shared)); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
+        EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
+        {
+            int offset = BatchChunk * split.OutputSize;
+            foreach (var layer in spec.Layers.Skip(1))
+            {
+                w.Line($"ref float a{layer.Number} = ref {Offset("ws", offset)}; // outputs of layer {layer.Number}, [{BatchChunk}, {layer.OutputSize}], this part's copy");
+                offset += BatchChunk * layer.OutputSize;
+            }
+            w.Line($"ref float dzA = ref {Offset("ws", offset)}; // ∂E/∂z, alternating between two buffers on the way down");
+            w.Line($"ref float dzB = ref {Offset("ws", offset + BatchChunk * spec.MaxWidth)};");
+            w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
+            w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
+            w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
+            w.Line("// This part's rows of layer 1, for every sample of the chunk, into the shared outputs; then wait for the other parts' rows.");
+            foreach (var line in LayerEmitter.BatchForward(split, Next(spec, split), "x", "a1", "count", "rowFrom, rowTo")) w.Line(line);
+            w.Line("barrier.SignalAndWait();");
+            w.Line("// The layers above, on every part (they hold at most a quarter of the weights): forward, loss, and backward down");
+            w.Line("// to ∂E/∂z of layer 1. Part 0 alone writes their parameter gradients.");
+            string input = "a1";
+            foreach (var layer in spec.Layers.Skip(1))
+            {
+                foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, $"a{layer.Number}", "count")) w.Line(line);
+                input = $"a{layer.Number}";
+            }
+            w.Open("for (int s = 0; s < count; s++)");
+            w.Line($"ref float z = ref {Names.Kernels}.Row(ref a{layerCount}, s, OutputSize);");
+            w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
+            if (classifier)
+                w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
+            else
+                w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
+            w.Close();
+            string dzLayer1 = "dzA";
+            for (int k = layerCount; k >= 2; k--)
+            {
+                string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
+                string dzBelow = dz == "dzA" ? "dzB" : "dzA";
+                w.Line($"if (part == 0) {Names.Kernels}.Layer{k}WeightGradient(ref g, ref a{k - 1}, ref {dz}, count, start > 0);");
+                w.Line($"{Names.Kernels}.Layer{k}InputGradient(ref p, ref a{k - 1}, ref {dz}, ref {dzBelow}, count);");
+                dzLayer1 = dzBelow;
+            }
+            w.Line("// Every part has read the shared outputs and the upper layers' weights: the next chunk may overwrite the one,");
+            w.Line("// and part 0 may update the other once this returns.");
+            w.Line("barrier.SignalAndWait();");
+            w.Line("// ∂E/∂W and ∂E/∂b of this part's rows of layer 1.");
+            foreach (var line in LayerEmitter.BatchBackward(split, Next(spec, split), "x", dzLayer1, null, "count", "start > 0", "rowFrom, rowTo")) w.Line(line);
             w.Close();
         });
         w.Line("return (float)(loss / batch);");
@@ -454,7 +610,7 @@ internal static class NetworkEmitter
         }
         foreach (var layer in layers)
         {
-            foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output(layer), "count")) w.Line(line);
+            foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output(layer), "count", AllRows(spec, layer))) w.Line(line);
             input = output(layer);
         }
     }

@@ -19,7 +19,7 @@ namespace Models
     /// </code>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("NetCompiler.Generator", "1.0.0")]
-    partial class FashionMlp : global::NetCompiler.INetwork<global::Models.FashionMlp>, global::NetCompiler.IClassifier
+    partial class FashionMlp : global::NetCompiler.INetwork<global::Models.FashionMlp>, global::NetCompiler.IClassifier, global::NetCompiler.IPartitionedTraining
     {
         /// <summary>Floats per input sample.</summary>
         public const int InputSize = 784;
@@ -128,7 +128,7 @@ namespace Models
                 ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
                 ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
                 ref float h1 = ref h;
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, 0, 128);
                 GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
                 // Logits → class probabilities.
                 for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
@@ -194,7 +194,7 @@ namespace Models
                 int count = global::System.Math.Min(64, batch - start);
                 ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, 0, 128);
                 GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
                 // Loss of each sample and ∂E/∂z at the output, in one pass.
                 for (int s = 0; s < count; s++)
@@ -206,7 +206,97 @@ namespace Models
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
                 GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
                 GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, 0, 128);
+            }
+            return (float)(loss / batch);
+        }
+
+        // Training by parts (IPartitionedTraining): layer 1's 128 rows cut into parts at multiples of 16; the shared
+        // workspace holds layer 1's outputs for a chunk of 64 samples, which every part reads.
+        private const int SharedWorkspaceSize = 8192;
+
+        int global::NetCompiler.IPartitionedTraining.SharedWorkspaceSize => SharedWorkspaceSize + 16;
+
+        int global::NetCompiler.IPartitionedTraining.MaxParts => 8;
+
+        /// <summary>Rows [from, to) of layer 1 that part <paramref name="part"/> of <paramref name="parts"/> computes: whole groups of 16, the last part up to 128.</summary>
+        private static (int From, int To) PartRows(int part, int parts)
+        {
+            if (parts < 1 || parts > 8) throw new global::System.ArgumentOutOfRangeException(nameof(parts), parts, "parts must be in [1, 8]: each part takes at least 16 of layer 1's 128 rows.");
+            if ((uint)part >= (uint)parts) throw new global::System.ArgumentOutOfRangeException(nameof(part), part, "part must be in [0, parts).");
+            return (part * 8 / parts * 16, part == parts - 1 ? 128 : (part + 1) * 8 / parts * 16);
+        }
+
+        /// <inheritdoc cref="global::NetCompiler.IPartitionedTraining.OwnedRanges"/>
+        int global::NetCompiler.IPartitionedTraining.OwnedRanges(int part, int parts, global::System.Span<int> starts, global::System.Span<int> lengths)
+        {
+            var (from, to) = PartRows(part, parts);
+            if (starts.Length < 3 || lengths.Length < 3) throw new global::System.ArgumentException("starts and lengths must hold 3 ranges.");
+            // This part's rows of layer 1's weights, then of its bias; part 0 also owns every layer above.
+            starts[0] = Layer1Weights + from * 784;
+            lengths[0] = (to - from) * 784;
+            starts[1] = Layer1Bias + from;
+            lengths[1] = to - from;
+            if (part != 0) return 2;
+            starts[2] = 100480;
+            lengths[2] = ParameterCount - 100480;
+            return 3;
+        }
+
+        /// <inheritdoc cref="global::NetCompiler.IPartitionedTraining.ComputeGradientsPart"/>
+        float global::NetCompiler.IPartitionedTraining.ComputeGradientsPart(int part, int parts, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, global::System.Span<float> shared, global::NetCompiler.SpinBarrier barrier)
+        {
+            var (rowFrom, rowTo) = PartRows(part, parts);
+            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+            if (labels.IsEmpty)
+            {
+                GeneratedKernels.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
+            }
+            else
+            {
+                GeneratedKernels.CheckLength(labels.Length, batch, nameof(labels));
+                GeneratedKernels.CheckLabels(labels, OutputSize, nameof(labels));
+            }
+            GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+            if (shared.Length < SharedWorkspaceSize + 16) throw new global::System.ArgumentException($"shared must hold at least {SharedWorkspaceSize + 16} floats (SharedWorkspaceSize).", nameof(shared));
+            global::System.ArgumentNullException.ThrowIfNull(barrier);
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            float scale = 1f / batch;
+            double loss = 0;
+            ref float a1 = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shared)); // outputs of layer 1, every part's rows, [64, 128]
+            // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
+            // pinned, so that its 64-byte-aligned start stays aligned.
+            float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
+            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10], this part's copy
+            ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
+            ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17024);
+            for (int start = 0; start < batch; start += 64)
+            {
+                int count = global::System.Math.Min(64, batch - start);
+                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                // This part's rows of layer 1, for every sample of the chunk, into the shared outputs; then wait for the other parts' rows.
+                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, rowFrom, rowTo);
+                barrier.SignalAndWait();
+                // The layers above, on every part (they hold at most a quarter of the weights): forward, loss, and backward down
+                // to ∂E/∂z of layer 1. Part 0 alone writes their parameter gradients.
+                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                for (int s = 0; s < count; s++)
+                {
+                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
+                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
+                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
+                }
+                if (part == 0) GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
+                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
+                // Every part has read the shared outputs and the upper layers' weights: the next chunk may overwrite the one,
+                // and part 0 may update the other once this returns.
+                barrier.SignalAndWait();
+                // ∂E/∂W and ∂E/∂b of this part's rows of layer 1.
+                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, rowFrom, rowTo);
             }
             return (float)(loss / batch);
         }
@@ -334,8 +424,8 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
+            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width).</summary>
+            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch, int rowFrom, int rowTo)
             {
                 ref float w = ref At(ref p, Layer1Weights);
                 ref float b = ref At(ref p, Layer1Bias);
@@ -343,7 +433,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 128; o += 4)
+                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                     {
                         int sample = 0;
                         // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
@@ -511,7 +601,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 128; o += 4)
+                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                     {
                         int sample = 0;
                         // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
@@ -655,7 +745,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 128; o += 4)
+                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                     {
                         int sample = 0;
                         // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
@@ -819,25 +909,26 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width),
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
-            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
                 ref float gb = ref At(ref g, Layer1Bias);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 128; i += 64)
+                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    int ob = rowFrom;
+                    for (; ob + 64 <= rowTo; ob += 64)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
@@ -846,17 +937,34 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
                             ds = ref At(ref ds, 128);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
+                    }
+                    for (; ob + 16 <= rowTo; ob += 16)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    }
+                    for (; ob < rowTo; ob++)
+                    {
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
                     for (int i = 0; i < 768; i += 48)
                     {
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);
@@ -917,7 +1025,7 @@ namespace Models
                     // The remaining 1 full vector(s) of columns, as one block.
                     {
                         const int i = 768;
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);
@@ -953,14 +1061,15 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 128; i += 32)
+                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    int ob = rowFrom;
+                    for (; ob + 32 <= rowTo; ob += 32)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
@@ -969,17 +1078,34 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
                             ds = ref At(ref ds, 128);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
+                    }
+                    for (; ob + 8 <= rowTo; ob += 8)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    }
+                    for (; ob < rowTo; ob++)
+                    {
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
                     for (int i = 0; i < 768; i += 24)
                     {
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);
@@ -1040,7 +1166,7 @@ namespace Models
                     // The remaining 2 full vector(s) of columns, as one block.
                     {
                         const int i = 768;
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);
@@ -1089,14 +1215,15 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 128; i += 16)
+                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    int ob = rowFrom;
+                    for (; ob + 16 <= rowTo; ob += 16)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
@@ -1105,17 +1232,34 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
                             ds = ref At(ref ds, 128);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
+                    }
+                    for (; ob + 4 <= rowTo; ob += 4)
+                    {
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
+                            ds = ref At(ref ds, 128);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    }
+                    for (; ob < rowTo; ob++)
+                    {
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
                     for (int i = 0; i < 780; i += 12)
                     {
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);
@@ -1176,7 +1320,7 @@ namespace Models
                     // The remaining 1 full vector(s) of columns, as one block.
                     {
                         const int i = 780;
-                        for (int o = 0; o < 128; o += 4)
+                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
                         {
                             ref float g0 = ref At(ref gw, o * 784);
                             ref float g1 = ref At(ref g0, 784);

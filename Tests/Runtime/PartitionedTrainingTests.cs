@@ -1,0 +1,245 @@
+using System;
+using System.Linq;
+using System.Threading;
+using NetCompiler.Samples.FashionMnist;
+using NetCompiler.Tests.Generated;
+using Xunit;
+
+namespace NetCompiler.Tests.Runtime;
+
+/// <summary>
+/// Training by parts (<see cref="IPartitionedTraining"/>): which generated networks offer it, the parts' gradient against
+/// <see cref="INetwork.ComputeGradients"/>, the ranges each part owns, argument errors, <see cref="SpinBarrier"/>, and
+/// <see cref="Trainer{TNet}"/> with several threads landing on exactly the parameters of one thread.
+/// </summary>
+public class PartitionedTrainingTests
+{
+    private static float[] RandomFloats(Random rng, int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+
+    private static Dataset Labelled(int count, int features, int classes, int seed)
+    {
+        var rng = new Random(seed);
+        return new Dataset(RandomFloats(rng, count * features), features, Enumerable.Range(0, count).Select(_ => rng.Next(classes)).ToArray());
+    }
+
+    private static Dataset Targets(int count, int features, int outputs, int seed)
+    {
+        var rng = new Random(seed);
+        return new Dataset(RandomFloats(rng, count * features), features, RandomFloats(rng, count * outputs), outputs);
+    }
+
+    private static int Bits(float x) => BitConverter.SingleToInt32Bits(x);
+
+    // ---- which networks
+
+    /// <summary>
+    /// The rule (generator): two or more dense layers, the first not unrolled (more than 64 weights), at least 32 wide
+    /// (two parts of 16 rows), holding at least 3/4 of the weights. Worked by hand: FashionMlp 100,352 of 101,632
+    /// weights; Hse37Tanh 37·33 = 1,221 of 1,452 (84%); Aligned64 2,048 of 2,560 (80%). Not: Sce70Tanh (20 wide),
+    /// Deep3HiddenHse (2,310 of 3,354 = 69%), InitProbe (30,000 of 51,600 = 58%), Tiny888Hse (unrolled), SingleSigmoid
+    /// (one layer), LeNet-5 (convolutions).
+    /// </summary>
+    [Fact]
+    public void TheGeneratorOffersPartsExactlyWhereTheFirstDenseLayerDominates()
+    {
+        static bool Offers<T>() => typeof(IPartitionedTraining).IsAssignableFrom(typeof(T));
+        Assert.True(Offers<FashionMlp>());
+        Assert.True(Offers<Hse37Tanh>());
+        Assert.True(Offers<Aligned64>());
+        Assert.False(Offers<Sce70Tanh>());
+        Assert.False(Offers<Deep3HiddenHse>());
+        Assert.False(Offers<InitProbe>());
+        Assert.False(Offers<Tiny888Hse>());
+        Assert.False(Offers<SingleSigmoid>());
+        Assert.False(Offers<Conv.LeNet5>());
+        Assert.Equal(8, ((IPartitionedTraining)new FashionMlp(1)).MaxParts);   // 128 rows / 16
+        Assert.Equal(2, ((IPartitionedTraining)new Hse37Tanh(1)).MaxParts);    // 33 rows: 16 + 17
+    }
+
+    // ---- the parts' gradients
+
+    /// <summary>
+    /// Runs the parts of one gradient on threads of their own, each writing into its own buffer filled with NaN (so
+    /// what a part leaves alone stays NaN): inside the ranges OwnedRanges gives the part, its buffer must hold exactly
+    /// the bits ComputeGradients writes; outside them, NaN. Batches of 1, 37, 64 and 150 samples (one, two and three
+    /// chunks of 64). Measured: passes for every part count up to MaxParts (capped at 5); a part that skips its last row
+    /// block, or writes a neighbour's row, fails.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(FashionMlp), 1)]
+    [InlineData(nameof(FashionMlp), 64)]
+    [InlineData(nameof(FashionMlp), 150)]
+    [InlineData(nameof(Hse37Tanh), 1)]
+    [InlineData(nameof(Hse37Tanh), 37)]
+    [InlineData(nameof(Hse37Tanh), 150)]
+    [InlineData(nameof(Aligned64), 70)]
+    public void Parts_WriteExactlyTheirOwnRanges_WithTheBitsOfComputeGradients(string name, int batch)
+    {
+        INetwork net = name switch
+        {
+            nameof(FashionMlp) => new FashionMlp(5),
+            nameof(Hse37Tanh) => new Hse37Tanh(5),
+            _ => new Aligned64(5),
+        };
+        var parted = (IPartitionedTraining)net;
+        int inputSize = net is FashionMlp ? FashionMlp.InputSize : net is Hse37Tanh ? Hse37Tanh.InputSize : Aligned64.InputSize;
+        int outputSize = net is FashionMlp ? FashionMlp.OutputSize : net is Hse37Tanh ? Hse37Tanh.OutputSize : Aligned64.OutputSize;
+        int count = net.Parameters.Length;
+        Dataset data = net is FashionMlp ? Labelled(batch, inputSize, outputSize, batch) : Targets(batch, inputSize, outputSize, batch);
+
+        var expected = new float[count];
+        float expectedLoss = data.Labels is { } labels0
+            ? ((IClassifier)net).ComputeGradients(data.Features, labels0, expected)
+            : net.ComputeGradients(data.Features, data.Targets, expected);
+
+        for (int parts = 1; parts <= Math.Min(parted.MaxParts, 5); parts++)
+        {
+            var buffers = Enumerable.Range(0, parts).Select(_ => Enumerable.Repeat(float.NaN, count).ToArray()).ToArray();
+            var losses = new float[parts];
+            var shared = new float[parted.SharedWorkspaceSize];
+            var barrier = new SpinBarrier(parts);
+            int p0 = parts;
+            var threads = Enumerable.Range(0, parts).Select(part => new Thread(() =>
+            {
+                losses[part] = data.Labels is { } labels
+                    ? parted.ComputeGradientsPart(part, p0, data.Features, default, labels, buffers[part], shared, barrier)
+                    : parted.ComputeGradientsPart(part, p0, data.Features, data.Targets, default, buffers[part], shared, barrier);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+
+            var owner = new int[count];
+            Array.Fill(owner, -1);
+            for (int part = 0; part < parts; part++)
+            {
+                Assert.Equal(Bits(expectedLoss), Bits(losses[part]));
+                var starts = new int[3];
+                var lengths = new int[3];
+                int ranges = parted.OwnedRanges(part, parts, starts, lengths);
+                for (int r = 0; r < ranges; r++)
+                    for (int i = starts[r]; i < starts[r] + lengths[r]; i++)
+                    {
+                        Assert.True(owner[i] < 0, $"parameter {i} is owned by parts {owner[i]} and {part} of {parts}");
+                        owner[i] = part;
+                    }
+                for (int i = 0; i < count; i++)
+                {
+                    if (owner[i] == part)
+                        Assert.True(Bits(expected[i]) == Bits(buffers[part][i]), $"{parts} parts: part {part}, gradient {i}: {buffers[part][i]} instead of {expected[i]}");
+                    else
+                        Assert.True(float.IsNaN(buffers[part][i]), $"{parts} parts: part {part} wrote gradient {i}, owned by part {owner[i]}");
+                }
+            }
+            Assert.DoesNotContain(-1, owner); // every parameter has an owner
+        }
+    }
+
+    [Fact]
+    public void BadPartArguments_AreRejected_NamingTheArgument()
+    {
+        var parted = (IPartitionedTraining)new FashionMlp(1);
+        var x = new float[FashionMlp.InputSize];
+        var g = new float[FashionMlp.ParameterCount];
+        var shared = new float[parted.SharedWorkspaceSize];
+        var barrier = new SpinBarrier(1);
+        int[] label = [3];
+        var e = Assert.Throws<ArgumentOutOfRangeException>("parts", () => parted.ComputeGradientsPart(0, 9, x, default, label, g, shared, barrier));
+        Assert.Contains("parts must be in [1, 8]", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>("parts", () => parted.ComputeGradientsPart(0, 0, x, default, label, g, shared, barrier));
+        Assert.Throws<ArgumentOutOfRangeException>("part", () => parted.ComputeGradientsPart(2, 2, x, default, label, g, shared, barrier));
+        Assert.Throws<ArgumentOutOfRangeException>("part", () => parted.OwnedRanges(-1, 2, new int[3], new int[3]));
+        var small = Assert.Throws<ArgumentException>("shared", () => parted.ComputeGradientsPart(0, 1, x, default, label, g, new float[parted.SharedWorkspaceSize - 1], barrier));
+        Assert.Contains($"at least {parted.SharedWorkspaceSize}", small.Message);
+        Assert.Throws<ArgumentOutOfRangeException>("labels", () => parted.ComputeGradientsPart(0, 1, x, default, [10], g, shared, barrier));
+        Assert.Throws<ArgumentException>("gradients", () => parted.ComputeGradientsPart(0, 1, x, default, label, new float[5], shared, barrier));
+        Assert.Throws<ArgumentNullException>("barrier", () => parted.ComputeGradientsPart(0, 1, x, default, label, g, shared, null!));
+        var hse = (IPartitionedTraining)new Hse37Tanh(1);
+        Assert.Throws<ArgumentException>("labels", () => hse.ComputeGradientsPart(0, 1, new float[37], new float[7], [1], new float[Hse37Tanh.ParameterCount], new float[hse.SharedWorkspaceSize], barrier));
+    }
+
+    // ---- the barrier
+
+    /// <summary>
+    /// Three threads, 20,000 rounds: each publishes its round, meets the others, and then every thread must see every
+    /// other at that round or later. A barrier that lets a thread through early (tried: returning at once) fails at once.
+    /// </summary>
+    [Fact]
+    public void SpinBarrier_HoldsEveryThreadUntilAllArrive_RoundAfterRound()
+    {
+        const int threads = 3, rounds = 20_000;
+        var barrier = new SpinBarrier(threads);
+        var round = new int[threads * 16]; // a cache line per thread
+        var early = new int[threads];
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            for (int r = 1; r <= rounds; r++)
+            {
+                Volatile.Write(ref round[t * 16], r);
+                barrier.SignalAndWait();
+                for (int u = 0; u < threads; u++)
+                    if (Volatile.Read(ref round[u * 16]) < r) early[t]++;
+                barrier.SignalAndWait(); // no one publishes r + 1 before everyone has looked
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        Assert.Equal(new int[threads], early);
+        Assert.Equal(threads, barrier.Participants);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpinBarrier(0));
+    }
+
+    // ---- the trainer
+
+    /// <summary>
+    /// Fit with 2, 3 and 8 threads trains by parts and must land on the bits one thread lands on: parameters and every
+    /// epoch's training loss, with plain SGD, momentum, Nesterov and weight decay, shuffled, in batches of 64, 100 (a
+    /// chunk of 64 and one of 36), 10 and 7 (300 samples: the last batch of an epoch is short for 64, 100 and 7; with 8
+    /// threads, a batch of 10 is cut into slices of 2 and 1 for the gathering). Hse37Tanh learns from targets and has
+    /// 33 rows (parts of 16 and 17, the last taking the odd row block).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(FashionMlp), 2, 64, 0f, false, 0f)]
+    [InlineData(nameof(FashionMlp), 3, 100, 0.9f, false, 0f)]
+    [InlineData(nameof(FashionMlp), 8, 10, 0.9f, true, 1e-3f)]
+    [InlineData(nameof(Hse37Tanh), 2, 64, 0.9f, false, 1e-3f)]
+    [InlineData(nameof(Hse37Tanh), 2, 100, 0f, false, 0f)]
+    [InlineData(nameof(Aligned64), 2, 7, 0.5f, true, 0f)]
+    public void FitByParts_LandsOnTheBitsOfOneThread(string name, int threads, int batch, float momentum, bool nesterov, float decay)
+    {
+        switch (name)
+        {
+            case nameof(FashionMlp): Compare<FashionMlp>(Labelled(300, 784, 10, 21)); break;
+            case nameof(Hse37Tanh): Compare<Hse37Tanh>(Targets(300, 37, 7, 22)); break;
+            default: Compare<Aligned64>(Targets(300, 64, 16, 23)); break;
+        }
+
+        void Compare<T>(Dataset data) where T : class, INetwork<T>
+        {
+            (float[] Parameters, TrainingResult Result) Train(int t)
+            {
+                T net = T.Create(9);
+                var trainer = new Trainer<T>(net, new Sgd(T.ParameterCount, 0.05f, momentum, decay, nesterov),
+                    new TrainerOptions { Epochs = 2, BatchSize = batch, Threads = t, Seed = 4 });
+                Assert.Equal(t > 1, trainer.TrainsByParts);
+                TrainingResult result = trainer.Fit(data);
+                if (t > 1) Assert.True(trainer.LastWorkers!.IsStopped);
+                return (net.Parameters.ToArray(), result);
+            }
+            var one = Train(1);
+            var many = Train(threads);
+            int differing = Enumerable.Range(0, one.Parameters.Length).Count(i => Bits(one.Parameters[i]) != Bits(many.Parameters[i]));
+            Assert.True(differing == 0, $"{differing} of {one.Parameters.Length} parameters differ from one thread's");
+            Assert.Equal(one.Result.Epochs.Select(e => e.TrainingLoss), many.Result.Epochs.Select(e => e.TrainingLoss));
+            Assert.NotEqual(T.Create(9).Parameters.ToArray(), many.Parameters); // it did train
+        }
+    }
+
+    /// <summary>More threads than parts (Hse37Tanh has 2): the trainer slices the batch instead, as for any network.</summary>
+    [Fact]
+    public void MoreThreadsThanParts_FallsBackToSlicesOfTheBatch()
+    {
+        var trainer = new Trainer<Hse37Tanh>(new Hse37Tanh(1), new Sgd(Hse37Tanh.ParameterCount, 0.05f), new TrainerOptions { Epochs = 1, BatchSize = 16, Threads = 3 });
+        Assert.False(trainer.TrainsByParts);
+        Assert.True(double.IsFinite(trainer.Fit(Targets(50, 37, 7, 3)).Last.TrainingLoss));
+    }
+}
