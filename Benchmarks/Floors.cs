@@ -121,6 +121,37 @@ public static unsafe class Floors
         return new Measured(fma256, fma512, l2Bandwidth, memoryBandwidth);
     }
 
+    /// <summary>
+    /// <see cref="Fma256"/> on two threads at once, timed by the wall clock from a common start to the later finish:
+    /// (best, median) over <paramref name="repetitions"/> runs of the two threads' GFLOP/s together. What two-thread
+    /// training can hope for on this machine: two free cores give twice <see cref="Measured.Fma256GFlops"/>; vCPUs
+    /// whose host is shared give less, and it varies from run to run.
+    /// </summary>
+    public static (double Best, double Median) TwoThreadFma256(int repetitions = 15)
+    {
+        const long iterations = 10_000_000;
+        Fma256(1000);
+        var rates = new double[repetitions];
+        for (int r = 0; r < repetitions; r++)
+        {
+            using var go = new System.Threading.ManualResetEventSlim();
+            var threads = new System.Threading.Thread[2];
+            for (int t = 0; t < 2; t++)
+            {
+                threads[t] = new System.Threading.Thread(() => { go.Wait(); Fma256(iterations); });
+                threads[t].Start();
+            }
+            System.Threading.Thread.Sleep(5); // both waiting
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            go.Set();
+            foreach (var t in threads) t.Join();
+            double ns = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+            rates[r] = 2.0 * Fma256Flops(iterations) / ns;
+        }
+        Array.Sort(rates);
+        return (rates[^1], rates[repetitions / 2]);
+    }
+
     /// <summary>The best over <paramref name="repetitions"/> runs of <paramref name="work"/> units per nanosecond of thread CPU time (GFLOP/s or GB/s).</summary>
     private static double Best(int repetitions, Func<float> run, double work)
     {

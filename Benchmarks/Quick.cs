@@ -66,6 +66,9 @@ public static class Quick
         Console.WriteLine($"  FMA peak: {floors.Fma256GFlops:F1} GFLOP/s (Vector256)" +
                           (floors.Fma512GFlops is { } f512 ? $", {f512:F1} GFLOP/s (Vector512)" : ", Vector512: not accelerated here"));
         Console.WriteLine($"  read bandwidth: L2 ({Floors.L2Bytes / 1024} KiB) {floors.L2GBps:F1} GB/s, memory ({Floors.MemoryBytes >> 20} MiB) {floors.MemoryGBps:F1} GB/s");
+        var (twoBest, twoMedian) = Floors.TwoThreadFma256();
+        string twoThreads = $"FMA on two threads at once (wall clock, 15 runs): best {twoBest:F1}, median {twoMedian:F1} GFLOP/s (2 × one core = {2 * floors.Fma256GFlops:F1})";
+        Console.WriteLine("  " + twoThreads);
         Console.WriteLine();
 
         var results = new List<(Workload Workload, Result[] Medians)>();
@@ -92,6 +95,8 @@ public static class Quick
         {
             using var writer = new StreamWriter(markdown);
             writer.WriteLine(Program.MachineSummary(floors));
+            writer.WriteLine();
+            writer.WriteLine(twoThreads + ".");
             writer.WriteLine();
             foreach (var (w, medians) in results) { Print(writer, w, medians, floors); writer.WriteLine(); }
             Console.WriteLine($"Markdown written to {markdown}");
