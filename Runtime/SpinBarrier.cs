@@ -7,13 +7,15 @@ namespace NetCompiler;
 /// A barrier for a fixed number of threads that meet often and briefly (the parts of one training step, see
 /// <see cref="IPartitionedTraining"/>): <see cref="SignalAndWait"/> spins, yielding the core after a few rounds so that
 /// a descheduled partner can run, and never blocks on a kernel object. Allocation-free. Reusable: a thread may call
-/// <see cref="SignalAndWait"/> again as soon as it returns.
+/// <see cref="SignalAndWait"/> again as soon as it returns. A thread that fails calls <see cref="Break"/>, so that the
+/// others stop waiting for it (they throw) instead of spinning for ever.
 /// </summary>
 public sealed class SpinBarrier
 {
     private readonly int _participants;
     private int _remaining;
     private long _generation;
+    private volatile bool _broken;
 
     /// <summary>A barrier for <paramref name="participants"/> threads.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="participants"/> is not positive.</exception>
@@ -27,9 +29,17 @@ public sealed class SpinBarrier
     /// <summary>The number of threads that meet at this barrier.</summary>
     public int Participants => _participants;
 
+    /// <summary>Whether <see cref="Break"/> has been called: the barrier is then of no further use.</summary>
+    public bool IsBroken => _broken;
+
+    /// <summary>Breaks the barrier: every thread waiting at it, and every later call, throws. For a participant that fails.</summary>
+    public void Break() => _broken = true;
+
     /// <summary>Waits until all <see cref="Participants"/> threads have called this method (in the current round).</summary>
+    /// <exception cref="InvalidOperationException">The barrier is broken (<see cref="Break"/>), before or while waiting.</exception>
     public void SignalAndWait()
     {
+        if (_broken) throw BrokenError();
         // Read the round before arriving: the last thread to arrive resets the count, then starts the next round,
         // so a thread that leaves and arrives again at once counts towards the next round.
         long generation = Volatile.Read(ref _generation);
@@ -40,6 +50,13 @@ public sealed class SpinBarrier
             return;
         }
         var spinner = new SpinWait();
-        while (Volatile.Read(ref _generation) == generation) spinner.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _generation) == generation)
+        {
+            if (_broken) throw BrokenError();
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
     }
+
+    private static InvalidOperationException BrokenError()
+        => new("Another participant broke this SpinBarrier (it failed); the threads meeting here cannot go on.");
 }

@@ -165,7 +165,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     // slice t of the batch, then computes part t of the step and updates the parameters that part owns.
     private readonly IPartitionedTraining? _partitioned;
     private readonly float[] _shared = [];
-    private readonly SpinBarrier? _barrier;
+    private SpinBarrier? _barrier;   // replaced after a part fails and breaks it
     private readonly int[][] _ownedStarts = [], _ownedLengths = [];
     private readonly int[] _ownedCount = [];
     private readonly float[][] _oneBuffer = [];
@@ -507,6 +507,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// </summary>
     private float StepParts(Dataset data, ReadOnlySpan<int> indices)
     {
+        if (_barrier!.IsBroken) _barrier = new SpinBarrier(_threads);   // a part failed in an earlier step
         CutIntoSlices(indices);
         _batchCount = indices.Length;
         _stepData = data;
@@ -523,18 +524,41 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         return _partLoss;
     }
 
-    /// <summary>Thread t's share of <see cref="StepParts"/>.</summary>
+    /// <summary>
+    /// Thread t's share of <see cref="StepParts"/>. A part that fails breaks the barrier, so the others stop waiting
+    /// for it and return; its exception is the one Fit reports. Every part updates its parameters only after its last
+    /// barrier, which it passes only once every part has got there, so a part that fails before that leaves the
+    /// parameters of the last completed step (generated networks check their arguments before the first barrier).
+    /// </summary>
     private void WorkPart(int t)
+    {
+        SpinBarrier barrier = _barrier!;
+        try
+        {
+            WorkPartCore(t, barrier);
+        }
+        catch (Exception) when (barrier.IsBroken)
+        {
+            // Another part failed first and broke the barrier: that part's exception surfaces from Fit.
+        }
+        catch (Exception)
+        {
+            barrier.Break();
+            throw;
+        }
+    }
+
+    private void WorkPartCore(int t, SpinBarrier barrier)
     {
         int count = _sliceCount[t], first = _sliceStart[t], n = _batchCount;
         bool labelled = count > 0
             ? Gather(_stepData!, _stepIndices.AsSpan(first, count), first)
             : _classifier is not null && _stepData!.Labels is not null;
-        _barrier!.SignalAndWait();   // every slice gathered
+        barrier.SignalAndWait();   // every slice gathered
         ReadOnlySpan<float> inputs = BatchInputs(0, n);
         float loss = labelled
-            ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, _shared, _barrier)
-            : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, _shared, _barrier);
+            ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, _shared, barrier)
+            : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, _shared, barrier);
         if (t == 0) _partLoss = loss;
         // The parameters this part owns: no other part reads them any more in this step.
         for (int r = 0; r < _ownedCount[t]; r++)

@@ -159,6 +159,23 @@ public class PartitionedTrainingTests
 
     // ---- the barrier
 
+    /// <summary>A broken barrier throws at once, for a thread already waiting and for later calls.</summary>
+    [Fact]
+    public void SpinBarrier_Broken_ReleasesWaitersWithAnException()
+    {
+        var barrier = new SpinBarrier(2);
+        Exception? seen = null;
+        var waiter = new Thread(() => { try { barrier.SignalAndWait(); } catch (Exception e) { seen = e; } });
+        waiter.Start();
+        Thread.Sleep(50);
+        Assert.False(barrier.IsBroken);
+        barrier.Break();
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(30)));
+        Assert.IsType<InvalidOperationException>(seen);
+        Assert.True(barrier.IsBroken);
+        Assert.Throws<InvalidOperationException>(barrier.SignalAndWait);
+    }
+
     /// <summary>
     /// Three threads, 20,000 rounds: each publishes its round, meets the others, and then every thread must see every
     /// other at that round or later. A barrier that lets a thread through early (tried: returning at once) fails at once.
@@ -231,6 +248,82 @@ public class PartitionedTrainingTests
             Assert.True(differing == 0, $"{differing} of {one.Parameters.Length} parameters differ from one thread's");
             Assert.Equal(one.Result.Epochs.Select(e => e.TrainingLoss), many.Result.Epochs.Select(e => e.TrainingLoss));
             Assert.NotEqual(T.Create(9).Parameters.ToArray(), many.Parameters); // it did train
+        }
+    }
+
+    /// <summary>
+    /// A part that throws (here part 1, on a poisoned sample, before its barrier) breaks the barrier: part 0 stops
+    /// waiting, Fit reports part 1's exception with its own stack (within seconds, not a hang), the parameters are those
+    /// of the last completed step, the helpers are stopped, and the trainer trains again afterwards. Without the break,
+    /// part 0 spins at the barrier for ever (tried: the test times out).
+    /// </summary>
+    [Fact]
+    public async System.Threading.Tasks.Task APartThatFails_BreaksTheBarrier_AndFitReportsItsException()
+    {
+        var net = new FaultyParts(1);
+        var trainer = new Trainer<FaultyParts>(net, new Sgd(1, 0.1f), new TrainerOptions { Epochs = 1, BatchSize = 4, Threads = 2, Shuffle = false });
+        Assert.True(trainer.TrainsByParts);
+        var x = new float[8];
+        x[6] = FaultyParts.Poison; // the second batch, in part 1's slice
+        var fit = System.Threading.Tasks.Task.Run(() => trainer.Fit(new Dataset(x, 1, new float[8], 1)));
+        bool ended = await System.Threading.Tasks.Task.WhenAny(fit, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60))) == fit;
+        Assert.True(ended, "Fit hangs: a part waits for one that failed");
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => fit);
+        Assert.Equal(FaultyParts.Message, e.Message);
+        Assert.Contains(nameof(FaultyParts.ComputeGradientsPart), e.StackTrace);
+        Assert.Equal(0.9, net.Parameters[0], 1e-6); // the first step (gradient 1) completed, the second did not
+        Assert.True(trainer.LastWorkers!.IsStopped);
+
+        trainer.Fit(new Dataset(new float[8], 1, new float[8], 1)); // a fresh barrier: two more steps
+        Assert.Equal(0.7, net.Parameters[0], 1e-6);
+    }
+
+    /// <summary>One parameter with gradient 1; two parts that meet at the barrier twice; part 1 throws on <see cref="Poison"/>.</summary>
+    private sealed class FaultyParts(int seed) : INetwork<FaultyParts>, IPartitionedTraining
+    {
+        public const float Poison = 13f;
+        public const string Message = "poisoned sample in part 1";
+        private readonly float[] _w = [seed];
+
+        public static int InputSize => 1;
+        public static int OutputSize => 1;
+        public static int ParameterCount => 1;
+        public static Loss Loss => Loss.HalfSquaredError;
+        public static string Architecture => "FaultyParts";
+        public static ulong ArchitectureHash => 2;
+        public static FaultyParts Create(int seed) => new(seed);
+
+        public Span<float> Parameters => _w;
+        public void Predict(ReadOnlySpan<float> input, Span<float> output) => output[0] = _w[0] * input[0];
+        public void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs) { for (int i = 0; i < inputs.Length; i++) outputs[i] = _w[0] * inputs[i]; }
+        public void CopyParametersTo(Span<float> destination) => destination[0] = _w[0];
+        public void LoadParameters(ReadOnlySpan<float> source) => _w[0] = source[0];
+
+        public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients)
+        {
+            gradients[0] = 1f;
+            return 0f;
+        }
+
+        public int SharedWorkspaceSize => 1;
+        public int MaxParts => 2;
+
+        public float ComputeGradientsPart(int part, int parts, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+            Span<float> gradients, Span<float> shared, SpinBarrier barrier)
+        {
+            if (part == 1 && inputs.Contains(Poison)) throw new InvalidOperationException(Message);
+            barrier.SignalAndWait();
+            if (part == 0) gradients[0] = 1f;
+            barrier.SignalAndWait();
+            return 0f;
+        }
+
+        public int OwnedRanges(int part, int parts, Span<int> starts, Span<int> lengths)
+        {
+            if (part != 0) return 0;
+            starts[0] = 0;
+            lengths[0] = 1;
+            return 1;
         }
     }
 
