@@ -36,7 +36,7 @@ public sealed record FashionMnistOptions
     /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
     public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
 
-    /// <summary>Threads per training step (<see cref="TrainerOptions.Threads"/>): each batch is split between them.</summary>
+    /// <summary>Threads per training step (<see cref="TrainerOptions.Threads"/>): each batch's work is split between them.</summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>Where to save the trained model (a NetCompiler model file); null to not save it.</summary>
@@ -61,8 +61,9 @@ public sealed record FashionMnistOptions
           --lr X         initial learning rate, cosine-decayed over the run (default 0.05)
           --momentum X   SGD momentum (default 0.9)
           --seed N       seed of the initial weights and the shuffles (default 42)
-          --threads N    threads per training step, each taking a slice of every batch (default 1;
-                         deterministic for a given seed and N, within float rounding of N = 1)
+          --threads N    threads per training step (default 1); up to 8, each computes a range of the
+                         first layer's rows for the whole batch and the result is that of N = 1; more
+                         take slices of every batch (same within float rounding)
           --save PATH    save the trained model to PATH
           -h, --help     show this help
 

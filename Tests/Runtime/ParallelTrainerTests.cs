@@ -378,10 +378,16 @@ public class ParallelTrainerTests
 
     // ---- the sample
 
+    /// <summary>
+    /// The Fashion MLP trains by parts (<see cref="IPartitionedTraining"/>), so the sample's embedded run with two threads
+    /// ends at exactly the accuracy of one thread (measured: 0.8600 both; the data-parallel scheme landed within 0.01).
+    /// </summary>
     [Fact]
-    public void FashionSample_WithTwoThreads_ReachesTheDocumentedAccuracy()
+    public void FashionSample_WithTwoThreads_EndsAtExactlyTheAccuracyOfOneThread()
     {
-        double accuracy = FashionMnistSample.Run(new FashionMnistOptions { Embedded = true, Threads = 2 });
-        Assert.InRange(accuracy, 0.8600 - 0.01, 0.8600 + 0.01);
+        double two = FashionMnistSample.Run(new FashionMnistOptions { Embedded = true, Threads = 2 });
+        double one = FashionMnistSample.Run(new FashionMnistOptions { Embedded = true, Threads = 1 });
+        Assert.Equal(one, two);
+        Assert.InRange(two, 0.8600 - 0.01, 0.8600 + 0.01);
     }
 }
