@@ -323,12 +323,7 @@ internal static class NetworkEmitter
         w.Line("/// Arguments are already checked.");
         w.Line("/// </summary>");
         w.Open($"private float ComputeGradientsCore({Names.ReadOnlySpan} inputs, int batch, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
-        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
-        w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
-        w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
-        w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
-        w.Line("float scale = 1f / batch;");
-        w.Line("double loss = 0;");
+        EmitStepLocals(w);
         EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
         {
             int offset = 0;
@@ -345,16 +340,8 @@ internal static class NetworkEmitter
             w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
             w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
             EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
-            string top = $"a{layerCount}";
             w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
-            w.Open("for (int s = 0; s < count; s++)");
-            w.Line($"ref float z = ref {Names.Kernels}.Row(ref {top}, s, OutputSize);");
-            w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
-            if (classifier)
-                w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
-            else
-                w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
-            w.Close();
+            EmitLossLoop(w, spec);
             w.Line("// Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.");
             for (int k = layerCount; k >= 1; k--)
             {
@@ -464,12 +451,7 @@ internal static class NetworkEmitter
         w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
         w.Line($"if (shared.Length < SharedWorkspaceSize + {AlignmentSlack}) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize + {AlignmentSlack}}} floats (SharedWorkspaceSize).\", nameof(shared));");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
-        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
-        w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
-        w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
-        w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
-        w.Line("float scale = 1f / batch;");
-        w.Line("double loss = 0;");
+        EmitStepLocals(w);
         w.Line($"ref float a1 = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetReference(shared)); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
         EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
         {
@@ -495,14 +477,7 @@ internal static class NetworkEmitter
                 foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, $"a{layer.Number}", "count")) w.Line(line);
                 input = $"a{layer.Number}";
             }
-            w.Open("for (int s = 0; s < count; s++)");
-            w.Line($"ref float z = ref {Names.Kernels}.Row(ref a{layerCount}, s, OutputSize);");
-            w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
-            if (classifier)
-                w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
-            else
-                w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
-            w.Close();
+            EmitLossLoop(w, spec);
             string dzLayer1 = "dzA";
             for (int k = layerCount; k >= 2; k--)
             {
@@ -522,6 +497,30 @@ internal static class NetworkEmitter
         w.Line("return (float)(loss / batch);");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The locals every training step starts with: the parameters, gradients, inputs and targets, 1/batch and the loss sum.</summary>
+    private static void EmitStepLocals(SourceWriter w)
+    {
+        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
+        w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
+        w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
+        w.Line("float scale = 1f / batch;");
+        w.Line("double loss = 0;");
+    }
+
+    /// <summary>Each sample's loss added to <c>loss</c>, and ∂E/∂z of the top layer (scaled by 1/batch) into dzA.</summary>
+    private static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
+    {
+        w.Open("for (int s = 0; s < count; s++)");
+        w.Line($"ref float z = ref {Names.Kernels}.Row(ref a{spec.Layers.Count}, s, OutputSize);");
+        w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
+        if (spec.Loss == LossKind.SoftmaxCrossEntropy)
+            w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
+        else
+            w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
+        w.Close();
     }
 
     /// <summary>

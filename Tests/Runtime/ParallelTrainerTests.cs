@@ -348,11 +348,10 @@ public class ParallelTrainerTests
     /// One input, one output, one parameter; ComputeGradients returns a gradient of 1 (mean over the slice) unless an
     /// input equals <see cref="Poison"/>, when it throws.
     /// </summary>
-    private sealed class Faulty(int seed) : INetwork<Faulty>
+    private sealed class Faulty(int seed) : OneWeightNetwork(seed), INetwork<Faulty>
     {
         public const float Poison = 13f;
         public const string Message = "poisoned sample";
-        private readonly float[] _w = [seed];
 
         public static int InputSize => 1;
         public static int OutputSize => 1;
@@ -361,12 +360,6 @@ public class ParallelTrainerTests
         public static string Architecture => "Faulty";
         public static ulong ArchitectureHash => 1;
         public static Faulty Create(int seed) => new(seed);
-
-        public Span<float> Parameters => _w;
-        public void Predict(ReadOnlySpan<float> input, Span<float> output) => output[0] = _w[0] * input[0];
-        public void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs) { for (int i = 0; i < inputs.Length; i++) outputs[i] = _w[0] * inputs[i]; }
-        public void CopyParametersTo(Span<float> destination) => destination[0] = _w[0];
-        public void LoadParameters(ReadOnlySpan<float> source) => _w[0] = source[0];
 
         public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients)
         {

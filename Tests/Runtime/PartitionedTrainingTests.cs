@@ -279,11 +279,10 @@ public class PartitionedTrainingTests
     }
 
     /// <summary>One parameter with gradient 1; two parts that meet at the barrier twice; part 1 throws on <see cref="Poison"/>.</summary>
-    private sealed class FaultyParts(int seed) : INetwork<FaultyParts>, IPartitionedTraining
+    private sealed class FaultyParts(int seed) : OneWeightNetwork(seed), INetwork<FaultyParts>, IPartitionedTraining
     {
         public const float Poison = 13f;
         public const string Message = "poisoned sample in part 1";
-        private readonly float[] _w = [seed];
 
         public static int InputSize => 1;
         public static int OutputSize => 1;
@@ -292,12 +291,6 @@ public class PartitionedTrainingTests
         public static string Architecture => "FaultyParts";
         public static ulong ArchitectureHash => 2;
         public static FaultyParts Create(int seed) => new(seed);
-
-        public Span<float> Parameters => _w;
-        public void Predict(ReadOnlySpan<float> input, Span<float> output) => output[0] = _w[0] * input[0];
-        public void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs) { for (int i = 0; i < inputs.Length; i++) outputs[i] = _w[0] * inputs[i]; }
-        public void CopyParametersTo(Span<float> destination) => destination[0] = _w[0];
-        public void LoadParameters(ReadOnlySpan<float> source) => _w[0] = source[0];
 
         public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients)
         {

@@ -231,3 +231,18 @@ public static class ToyData
         return new Dataset(x, 2, labels);
     }
 }
+
+/// <summary>
+/// A hand-written network of one weight w with y = w·x, for trainer tests that need a network to misbehave on purpose:
+/// the instance members every such network shares. Gradients are left to the subclass.
+/// </summary>
+public abstract class OneWeightNetwork(int seed)
+{
+    private readonly float[] _w = [seed];
+
+    public Span<float> Parameters => _w;
+    public void Predict(ReadOnlySpan<float> input, Span<float> output) => output[0] = _w[0] * input[0];
+    public void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs) { for (int i = 0; i < inputs.Length; i++) outputs[i] = _w[0] * inputs[i]; }
+    public void CopyParametersTo(Span<float> destination) => destination[0] = _w[0];
+    public void LoadParameters(ReadOnlySpan<float> source) => _w[0] = source[0];
+}
