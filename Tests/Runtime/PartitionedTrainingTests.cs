@@ -159,13 +159,38 @@ public class PartitionedTrainingTests
 
     // ---- the barrier
 
+    /// <summary>
+    /// A partner 20 ms late: the waiting thread has stopped spinning (after 50 µs) and blocked, and the late arrival must
+    /// wake it, ten rounds in a row. Without the wake-up the waiter sleeps for ever (tried: the test times out).
+    /// </summary>
+    [Fact]
+    public void SpinBarrier_WakesAThreadThatHasBlocked()
+    {
+        var barrier = new SpinBarrier(2);
+        var passed = new int[2];
+        // Both participants on background threads of their own: if a wake-up is lost, they block for ever and the
+        // test thread reports it after the timeout instead of blocking with them.
+        var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            for (int r = 0; r < 10; r++)
+            {
+                if (t == 1) Thread.Sleep(20);
+                barrier.SignalAndWait();
+                passed[t]++;
+            }
+        }) { IsBackground = true }).ToList();
+        threads.ForEach(th => th.Start());
+        Assert.True(threads.All(th => th.Join(TimeSpan.FromSeconds(30))), "a blocked waiter was not woken");
+        Assert.Equal(new[] { 10, 10 }, passed);
+    }
+
     /// <summary>A broken barrier throws at once, for a thread already waiting and for later calls.</summary>
     [Fact]
     public void SpinBarrier_Broken_ReleasesWaitersWithAnException()
     {
         var barrier = new SpinBarrier(2);
         Exception? seen = null;
-        var waiter = new Thread(() => { try { barrier.SignalAndWait(); } catch (Exception e) { seen = e; } });
+        var waiter = new Thread(() => { try { barrier.SignalAndWait(); } catch (Exception e) { seen = e; } }) { IsBackground = true };
         waiter.Start();
         Thread.Sleep(50);
         Assert.False(barrier.IsBroken);
