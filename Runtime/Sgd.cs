@@ -99,14 +99,27 @@ public sealed class Sgd
         if (gradients.Length != ParameterCount)
             throw new ArgumentException($"Expected {ParameterCount} gradients, got {gradients.Length}.", nameof(gradients));
 
+        StepRange(parameters, gradients, 0, ParameterCount);
+        StepCount++;
+    }
+
+    /// <summary>
+    /// The update of <see cref="Step"/> for the parameters in <c>[start, start + length)</c> only, from one gradient buffer
+    /// of <see cref="ParameterCount"/> floats. Does not count a step (see <see cref="CountStep"/>). Ranges that do not
+    /// overlap may be updated from different threads at once.
+    /// </summary>
+    internal void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
+    {
+        Span<float> p = parameters.Slice(start, length);
+        ReadOnlySpan<float> g = gradients.Slice(start, length);
+        Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
         float lr = _learningRate, wd = WeightDecay, mu = Momentum;
         if (mu == 0f)
-            StepPlain(parameters, gradients, lr, wd);
+            StepPlain(p, g, lr, wd);
         else if (Nesterov)
-            StepNesterov(parameters, gradients, _velocity, lr, wd, mu);
+            StepNesterov(p, g, v, lr, wd, mu);
         else
-            StepMomentum(parameters, gradients, _velocity, lr, wd, mu);
-        StepCount++;
+            StepMomentum(p, g, v, lr, wd, mu);
     }
 
     /// <summary>
@@ -118,13 +131,11 @@ public sealed class Sgd
     /// </summary>
     internal void StepRange(Span<float> parameters, float[][] gradients, float[] weights, int count, int start, int length)
     {
-        Span<float> p = parameters.Slice(start, length);
-        Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
-        float lr = _learningRate, wd = WeightDecay, mu = Momentum;
-        ReadOnlySpan<float> g0 = gradients[0].AsSpan(start, length);
         if (count == 2)
         {
-            StepPair(p, v, g0, weights[0], gradients[1].AsSpan(start, length), weights[1], lr, wd, mu, Nesterov);
+            Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
+            StepPair(parameters.Slice(start, length), v, gradients[0].AsSpan(start, length), weights[0],
+                gradients[1].AsSpan(start, length), weights[1], _learningRate, WeightDecay, Momentum, Nesterov);
             return;
         }
         if (count > 2)
@@ -138,12 +149,7 @@ public sealed class Sgd
         {
             throw new ArgumentException("A single gradient buffer must have weight 1.", nameof(weights));
         }
-        if (mu == 0f)
-            StepPlain(p, g0, lr, wd);
-        else if (Nesterov)
-            StepNesterov(p, g0, v, lr, wd, mu);
-        else
-            StepMomentum(p, g0, v, lr, wd, mu);
+        StepRange(parameters, gradients[0], start, length);
     }
 
     private static void Scale(Span<float> x, float w)
@@ -163,7 +169,7 @@ public sealed class Sgd
         for (int i = sv.Length * Vector<float>.Count; i < sum.Length; i++) sum[i] += w * x[i];
     }
 
-    /// <summary>Counts one step made of <see cref="StepRange"/> calls.</summary>
+    /// <summary>Counts one step made of <c>StepRange</c> calls (either overload).</summary>
     internal void CountStep() => StepCount++;
 
     /// <summary>

@@ -168,8 +168,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private SpinBarrier? _barrier;   // replaced after a part fails and breaks it
     private readonly int[][] _ownedStarts = [], _ownedLengths = [];
     private readonly int[] _ownedCount = [];
-    private readonly float[][] _oneBuffer = [];
-    private readonly float[] _unitWeight = [1f];
     private float _partLoss;
     private int _batchCount;
 
@@ -232,7 +230,6 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 _ownedLengths[t] = new int[3];
                 _ownedCount[t] = partitioned.OwnedRanges(t, _threads, _ownedStarts[t], _ownedLengths[t]);
             }
-            _oneBuffer = [_gradients];
         }
         if (_threads > 1)
         {
@@ -448,23 +445,26 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// </summary>
     private float SliceGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
     {
-        bool labelled = Gather(data, indices, offset);
+        Gather(data, indices, offset);
         int n = indices.Length;
         ReadOnlySpan<float> inputs = BatchInputs(offset, n);
-        if (labelled) return _classifier!.ComputeGradients(inputs, _batchLabels.AsSpan(offset, n), gradients);
+        if (LearnsFromLabels(data)) return _classifier!.ComputeGradients(inputs, _batchLabels.AsSpan(offset, n), gradients);
         return _net.ComputeGradients(inputs, _batchTargets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), gradients);
     }
 
     /// <summary>Samples [offset, offset + n) of the batch buffers' inputs.</summary>
     private ReadOnlySpan<float> BatchInputs(int offset, int n) => _batchInputs.AsSpan(_inputsStart + offset * TNet.InputSize, n * TNet.InputSize);
 
+    /// <summary>Whether the network learns from <paramref name="data"/>'s labels (a classifier, labelled data) rather than from targets.</summary>
+    private bool LearnsFromLabels(Dataset data) => _classifier is not null && data.Labels is not null;
+
     /// <summary>
     /// Copies the samples at <paramref name="indices"/> into the batch buffers from sample <paramref name="offset"/> on:
-    /// the inputs, and the labels (returns true: a classifier learning from labels) or the targets (false; one-hot
-    /// vectors built from labels when the network is not a classifier). Slices with distinct offsets touch distinct
-    /// parts of the buffers, so they may be gathered on different threads.
+    /// the inputs, and the labels (<see cref="LearnsFromLabels"/>) or the targets (one-hot vectors built from labels when
+    /// the network is not a classifier). Slices with distinct offsets touch distinct parts of the buffers, so they may
+    /// be gathered on different threads.
     /// </summary>
-    private bool Gather(Dataset data, ReadOnlySpan<int> indices, int offset)
+    private void Gather(Dataset data, ReadOnlySpan<int> indices, int offset)
     {
         int n = indices.Length, inputSize = TNet.InputSize, outputSize = TNet.OutputSize;
         Span<float> inputs = _batchInputs.AsSpan(_inputsStart + offset * inputSize, n * inputSize);
@@ -474,11 +474,11 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
 
         if (data.Labels is { } labels)
         {
-            if (_classifier is not null)
+            if (LearnsFromLabels(data))
             {
                 Span<int> batchLabels = _batchLabels.AsSpan(offset, n);
                 for (int i = 0; i < n; i++) batchLabels[i] = labels[indices[i]];
-                return true;
+                return;
             }
             Span<float> oneHot = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
             if (outputSize == 1)
@@ -490,14 +490,13 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                 oneHot.Clear();
                 for (int i = 0; i < n; i++) oneHot[i * outputSize + labels[indices[i]]] = 1f;
             }
-            return false;
+            return;
         }
 
         Span<float> targets = _batchTargets.AsSpan(offset * outputSize, n * outputSize);
         float[] allTargets = data.Targets!;
         for (int i = 0; i < n; i++)
             allTargets.AsSpan(indices[i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize, outputSize));
-        return false;
     }
 
     /// <summary>
@@ -551,18 +550,17 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private void WorkPartCore(int t, SpinBarrier barrier)
     {
         int count = _sliceCount[t], first = _sliceStart[t], n = _batchCount;
-        bool labelled = count > 0
-            ? Gather(_stepData!, _stepIndices.AsSpan(first, count), first)
-            : _classifier is not null && _stepData!.Labels is not null;
+        Dataset data = _stepData!;
+        if (count > 0) Gather(data, _stepIndices.AsSpan(first, count), first);
         barrier.SignalAndWait();   // every slice gathered
         ReadOnlySpan<float> inputs = BatchInputs(0, n);
-        float loss = labelled
+        float loss = LearnsFromLabels(data)
             ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, _shared, barrier)
             : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, _shared, barrier);
         if (t == 0) _partLoss = loss;
         // The parameters this part owns: no other part reads them any more in this step.
         for (int r = 0; r < _ownedCount[t]; r++)
-            _optimizer.StepRange(_net.Parameters, _oneBuffer, _unitWeight, 1, _ownedStarts[t][r], _ownedLengths[t][r]);
+            _optimizer.StepRange(_net.Parameters, _gradients, _ownedStarts[t][r], _ownedLengths[t][r]);
     }
 
     /// <summary>
