@@ -157,8 +157,7 @@ internal static class DenseBatchEmitter
         }
         Isa.EmitBranches(w, isa =>
         {
-            if (layer.Bias && rowRange) EmitBiasGradientRange(w, outputs, isa.Fit(outputs));
-            else if (layer.Bias) EmitBiasGradientVector(w, outputs, isa.Fit(outputs));
+            if (layer.Bias) EmitBiasGradient(w, outputs, isa.Fit(outputs), rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
             EmitWeightGradientVector(w, layer, isa.Fit(inputs), rowRange);
         });
         w.Close();
@@ -167,46 +166,23 @@ internal static class DenseBatchEmitter
     /// <summary>Vectors of outputs this many at a time: independent sums, so the adds do not wait on each other.</summary>
     private const int BiasVectors = 4;
 
-    /// <summary>∂E/∂b = Σ_s dz[s] (added to gb with accumulate), a few vectors of outputs at a time, then a scalar tail.</summary>
-    private static void EmitBiasGradientVector(SourceWriter w, int outputs, Isa isa)
-    {
-        int width = isa.Width, full = outputs / width * width;
-        w.Line($"// ∂E/∂b = Σ_s dz[s]: {BiasVectors} vectors of outputs at a time, the batch added into them in registers.");
-        ForEachVectorBlock(w, full, width, BiasVectors, "outputs", vectors =>
-        {
-            string Offset(int k) => k == 0 ? "i" : $"i + {k * width}";
-            for (int k = 0; k < vectors; k++)
-                w.Line($"var b{k} = accumulate ? {isa.Load("gb", Offset(k))} : {isa.VectorOfFloat}.Zero;");
-            w.Line("ref float ds = ref At(ref dz, i);");
-            w.Open("for (int sample = 0; sample < batch; sample++)");
-            for (int k = 0; k < vectors; k++) w.Line($"b{k} += {isa.Load("ds", (k * width).ToString())};");
-            w.Line($"ds = ref At(ref ds, {outputs});");
-            w.Close();
-            for (int k = 0; k < vectors; k++) w.Line(isa.Store($"b{k}", "gb", Offset(k)));
-        });
-        if (full < outputs)
-        {
-            w.Open($"for (int o = {full}; o < {outputs}; o++)");
-            w.Line("float t = accumulate ? At(ref gb, o) : 0f;");
-            w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + o);");
-            w.Line("At(ref gb, o) = t;");
-            w.Close();
-        }
-    }
-
     /// <summary>
-    /// ∂E/∂b = Σ_s dz[s] for outputs rowFrom … rowTo − 1: <see cref="BiasVectors"/> vectors at a time, then one, then
-    /// scalars. Each output is summed over the samples in order, as in <see cref="EmitBiasGradientVector"/>, so a range
-    /// gets the same bits as the whole layer.
+    /// ∂E/∂b = Σ_s dz[s] (added to gb with accumulate) for outputs <paramref name="from"/> … <paramref name="to"/> − 1
+    /// (the whole layer, or a kernel's row range): <see cref="BiasVectors"/> vectors at a time, then one, then scalars.
+    /// Each output is summed over the samples in order whichever way it is reached, so a range gets the same bits as
+    /// the whole layer.
     /// </summary>
-    private static void EmitBiasGradientRange(SourceWriter w, int outputs, Isa isa)
+    private static void EmitBiasGradient(SourceWriter w, int outputs, Isa isa, string from, string to)
     {
         int width = isa.Width;
-        w.Line($"// ∂E/∂b = Σ_s dz[s] over this range of outputs: {BiasVectors} vectors at a time, then one, then single outputs.");
-        w.Line("int ob = rowFrom;");
+        w.Line($"// ∂E/∂b = Σ_s dz[s], summed in registers: {BiasVectors} vectors of outputs at a time, then one, then single outputs.");
+        // With constant bounds (the whole layer), the loops that cannot run are left out.
+        int? whole = from == "0" && int.TryParse(to, out int n) ? n : null;
+        w.Line($"int ob = {from};");
         foreach (int vectors in new[] { BiasVectors, 1 })
         {
-            w.Open($"for (; ob + {vectors * width} <= rowTo; ob += {vectors * width})");
+            if (whole < vectors * width || (vectors == 1 && whole % (BiasVectors * width) == 0)) continue;
+            w.Open($"for (; ob + {vectors * width} <= {to}; ob += {vectors * width})");
             for (int k = 0; k < vectors; k++)
                 w.Line($"var b{k} = accumulate ? {isa.Load("gb", k == 0 ? "ob" : $"ob + {k * width}")} : {isa.VectorOfFloat}.Zero;");
             w.Line("ref float ds = ref At(ref dz, ob);");
@@ -217,7 +193,8 @@ internal static class DenseBatchEmitter
             for (int k = 0; k < vectors; k++) w.Line(isa.Store($"b{k}", "gb", k == 0 ? "ob" : $"ob + {k * width}"));
             w.Close();
         }
-        w.Open("for (; ob < rowTo; ob++)");
+        if (whole % width == 0) return;
+        w.Open($"for (; ob < {to}; ob++)");
         w.Line("float t = accumulate ? At(ref gb, ob) : 0f;");
         w.Line($"for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * {outputs} + ob);");
         w.Line("At(ref gb, ob) = t;");

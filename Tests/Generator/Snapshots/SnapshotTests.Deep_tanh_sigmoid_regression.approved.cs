@@ -1027,27 +1027,24 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                        // The remaining 2 full vector(s) of outputs, as one block.
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 16 <= 40; ob += 16)
                         {
-                            const int i = 0;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
                                 ds = ref At(ref ds, 40);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
-                        for (int o = 32; o < 40; o++)
+                        for (; ob < 40; ob++)
                         {
-                            float t = accumulate ? At(ref gb, o) : 0f;
-                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o);
-                            At(ref gb, o) = t;
+                            float t = accumulate ? At(ref gb, ob) : 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + ob);
+                            At(ref gb, ob) = t;
                         }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -1101,14 +1098,15 @@ namespace Models.Regression
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 32 <= 40; ob += 32)
                         {
-                            const int i = 0;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
@@ -1117,22 +1115,21 @@ namespace Models.Regression
                                 b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
                                 ds = ref At(ref ds, 40);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                         }
-                        // The remaining 1 full vector(s) of outputs, as one block.
+                        for (; ob + 8 <= 40; ob += 8)
                         {
-                            const int i = 32;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
                                 ds = ref At(ref ds, 40);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -1186,14 +1183,15 @@ namespace Models.Regression
                     else
                     {
                         // portable 128-bit path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                        for (int i = 0; i < 32; i += 16)
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 16 <= 40; ob += 16)
                         {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
@@ -1202,25 +1200,21 @@ namespace Models.Regression
                                 b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
                                 ds = ref At(ref ds, 40);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                         }
-                        // The remaining 2 full vector(s) of outputs, as one block.
+                        for (; ob + 4 <= 40; ob += 4)
                         {
-                            const int i = 32;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
                                 ds = ref At(ref ds, 40);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
                         // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -1970,24 +1964,24 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
                         // AVX-512 path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                        // The remaining 1 full vector(s) of outputs, as one block.
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 16 <= 24; ob += 16)
                         {
-                            const int i = 0;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
                                 ds = ref At(ref ds, 24);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
-                        for (int o = 16; o < 24; o++)
+                        for (; ob < 24; ob++)
                         {
-                            float t = accumulate ? At(ref gb, o) : 0f;
-                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + o);
-                            At(ref gb, o) = t;
+                            float t = accumulate ? At(ref gb, ob) : 0f;
+                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + ob);
+                            At(ref gb, ob) = t;
                         }
                         // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -2054,24 +2048,18 @@ namespace Models.Regression
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                     {
                         // AVX2 + FMA path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                        // The remaining 3 full vector(s) of outputs, as one block.
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 8 <= 24; ob += 8)
                         {
-                            const int i = 0;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                                b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
                                 ds = ref At(ref ds, 24);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
                         // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -2188,14 +2176,15 @@ namespace Models.Regression
                     else
                     {
                         // portable 128-bit path.
-                        // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                        int ob = 0;
+                        for (; ob + 16 <= 24; ob += 16)
                         {
-                            const int i = 0;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
@@ -2204,25 +2193,21 @@ namespace Models.Regression
                                 b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
                                 ds = ref At(ref ds, 24);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                         }
-                        // The remaining 2 full vector(s) of outputs, as one block.
+                        for (; ob + 4 <= 24; ob += 4)
                         {
-                            const int i = 16;
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, i);
+                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            ref float ds = ref At(ref dz, ob);
                             for (int sample = 0; sample < batch; sample++)
                             {
                                 b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
                                 ds = ref At(ref ds, 24);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                         }
                         // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                         // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:

@@ -920,7 +920,7 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
                     int ob = rowFrom;
                     for (; ob + 64 <= rowTo; ob += 64)
                     {
@@ -1061,7 +1061,7 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
                     int ob = rowFrom;
                     for (; ob + 32 <= rowTo; ob += 32)
                     {
@@ -1215,7 +1215,7 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s] over this range of outputs: 4 vectors at a time, then one, then single outputs.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
                     int ob = rowFrom;
                     for (; ob + 16 <= rowTo; ob += 16)
                     {
@@ -2289,24 +2289,24 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 8 <= 10; ob += 8)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -2486,24 +2486,24 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 8 <= 10; ob += 8)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -2663,27 +2663,24 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 2 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 4 <= 10; ob += 4)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:

@@ -5011,14 +5011,15 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 64 <= 120; ob += 64)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
@@ -5027,34 +5028,27 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
                     }
-                    // The remaining 3 full vector(s) of outputs, as one block.
+                    for (; ob + 16 <= 120; ob += 16)
                     {
-                        const int i = 64;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
-                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 112; o < 120; o++)
+                    for (; ob < 120; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 120 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 120 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -5158,14 +5152,15 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 96; i += 32)
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 32 <= 120; ob += 32)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
@@ -5174,28 +5169,21 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                     }
-                    // The remaining 3 full vector(s) of outputs, as one block.
+                    for (; ob + 8 <= 120; ob += 8)
                     {
-                        const int i = 96;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -5312,14 +5300,15 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 112; i += 16)
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 16 <= 120; ob += 16)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
@@ -5328,25 +5317,21 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                     }
-                    // The remaining 2 full vector(s) of outputs, as one block.
+                    for (; ob + 4 <= 120; ob += 4)
                     {
-                        const int i = 112;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
                             ds = ref At(ref ds, 120);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -6503,14 +6488,15 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 64 <= 84; ob += 64)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
@@ -6519,28 +6505,27 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(i + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(i + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
                     }
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    for (; ob + 16 <= 84; ob += 16)
                     {
-                        const int i = 64;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 80; o < 84; o++)
+                    for (; ob < 84; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -6654,14 +6639,15 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 64; i += 32)
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 32 <= 84; ob += 32)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
@@ -6670,31 +6656,27 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(i + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(i + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                     }
-                    // The remaining 2 full vector(s) of outputs, as one block.
+                    for (; ob + 8 <= 84; ob += 8)
                     {
-                        const int i = 64;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(i + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 80; o < 84; o++)
+                    for (; ob < 84; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -6763,14 +6745,15 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    for (int i = 0; i < 80; i += 16)
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 16 <= 84; ob += 16)
                     {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
@@ -6779,22 +6762,21 @@ namespace Models
                             b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(i + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(i + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                     }
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    for (; ob + 4 <= 84; ob += 4)
                     {
-                        const int i = 80;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 84);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -8333,24 +8315,24 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 8 <= 10; ob += 8)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -8540,24 +8522,24 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 1 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 8 <= 10; ob += 8)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -8727,27 +8709,24 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s]: 4 vectors of outputs at a time, the batch added into them in registers.
-                    // The remaining 2 full vector(s) of outputs, as one block.
+                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                    int ob = 0;
+                    for (; ob + 4 <= 10; ob += 4)
                     {
-                        const int i = 0;
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, i);
+                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        ref float ds = ref At(ref dz, ob);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
                             ds = ref At(ref ds, 10);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(i + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
                     }
-                    for (int o = 8; o < 10; o++)
+                    for (; ob < 10; ob++)
                     {
-                        float t = accumulate ? At(ref gb, o) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + o);
-                        At(ref gb, o) = t;
+                        float t = accumulate ? At(ref gb, ob) : 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                        At(ref gb, ob) = t;
                     }
                     // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
