@@ -88,7 +88,11 @@ public interface INetwork<TSelf> : INetwork where TSelf : class, INetwork<TSelf>
 /// </summary>
 public interface IPartitionedTraining
 {
-    /// <summary>Floats of the workspace the parts of one step share (the first layer's outputs, plus alignment slack).</summary>
+    /// <summary>
+    /// Floats of the workspace the parts of one step share (the first layer's outputs). The parts use the span from
+    /// where it starts, so any span works; one that starts on a 64-byte boundary of pinned memory is fastest (whole cache
+    /// lines per part; <see cref="Trainer{TNet}"/> passes one).
+    /// </summary>
     int SharedWorkspaceSize { get; }
 
     /// <summary>The largest number of parts (each takes at least 16 of the first layer's rows).</summary>

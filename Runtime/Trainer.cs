@@ -165,6 +165,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     // slice t of the batch, then computes part t of the step and updates the parameters that part owns.
     private readonly IPartitionedTraining? _partitioned;
     private readonly float[] _shared = [];
+    private readonly int _sharedStart;   // the first float of _shared on a 64-byte boundary (the array is pinned)
     private SpinBarrier? _barrier;   // replaced after a part fails and breaks it
     private readonly int[][] _ownedStarts = [], _ownedLengths = [];
     private readonly int[] _ownedCount = [];
@@ -219,7 +220,8 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         if (_threads > 1 && net is IPartitionedTraining partitioned && _threads <= partitioned.MaxParts)
         {
             _partitioned = partitioned;
-            _shared = GC.AllocateArray<float>(partitioned.SharedWorkspaceSize, pinned: true);   // aligned inside by the network
+            _shared = GC.AllocateArray<float>(partitioned.SharedWorkspaceSize + 16, pinned: true);
+            _sharedStart = AlignedStart(_shared);
             _barrier = new SpinBarrier(_threads);
             _ownedStarts = new int[_threads][];
             _ownedLengths = new int[_threads][];
@@ -452,6 +454,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         return _net.ComputeGradients(inputs, _batchTargets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), gradients);
     }
 
+    /// <summary>The parts' shared workspace, from a 64-byte boundary.</summary>
+    private Span<float> Shared => _shared.AsSpan(_sharedStart, _partitioned!.SharedWorkspaceSize);
+
     /// <summary>Samples [offset, offset + n) of the batch buffers' inputs.</summary>
     private ReadOnlySpan<float> BatchInputs(int offset, int n) => _batchInputs.AsSpan(_inputsStart + offset * TNet.InputSize, n * TNet.InputSize);
 
@@ -555,8 +560,8 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         barrier.SignalAndWait();   // every slice gathered
         ReadOnlySpan<float> inputs = BatchInputs(0, n);
         float loss = LearnsFromLabels(data)
-            ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, _shared, barrier)
-            : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, _shared, barrier);
+            ? _partitioned!.ComputeGradientsPart(t, _threads, inputs, default, _batchLabels.AsSpan(0, n), _gradients, Shared, barrier)
+            : _partitioned!.ComputeGradientsPart(t, _threads, inputs, _batchTargets.AsSpan(0, n * TNet.OutputSize), default, _gradients, Shared, barrier);
         if (t == 0) _partLoss = loss;
         // The parameters this part owns: no other part reads them any more in this step.
         for (int r = 0; r < _ownedCount[t]; r++)

@@ -393,7 +393,7 @@ internal static class NetworkEmitter
         w.Line($"// workspace holds layer 1's outputs for a chunk of {BatchChunk} samples, which every part reads.");
         w.Line($"private const int SharedWorkspaceSize = {sharedSize};");
         w.Line();
-        w.Line($"int {iface}.SharedWorkspaceSize => SharedWorkspaceSize + {AlignmentSlack};");
+        w.Line($"int {iface}.SharedWorkspaceSize => SharedWorkspaceSize;");
         w.Line();
         w.Line($"int {iface}.MaxParts => {quanta};");
         w.Line();
@@ -449,10 +449,12 @@ internal static class NetworkEmitter
             w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
         }
         w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-        w.Line($"if (shared.Length < SharedWorkspaceSize + {AlignmentSlack}) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize + {AlignmentSlack}}} floats (SharedWorkspaceSize).\", nameof(shared));");
+        w.Line($"if (shared.Length < SharedWorkspaceSize) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize}} floats (SharedWorkspaceSize).\", nameof(shared));");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
         EmitStepLocals(w);
-        w.Line($"ref float a1 = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetReference(shared)); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
+        w.Line("// Used from where it starts: every part must agree on where a1 is, and aligning it here would read the address,");
+        w.Line("// which moves if the GC moves an unpinned array between two parts' calls (the caller aligns it, as the trainer does).");
+        w.Line($"ref float a1 = ref {Names.MemoryMarshal}.GetReference(shared); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
         EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
         {
             int offset = BatchChunk * split.OutputSize;

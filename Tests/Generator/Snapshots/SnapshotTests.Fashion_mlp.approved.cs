@@ -215,7 +215,7 @@ namespace Models
         // workspace holds layer 1's outputs for a chunk of 64 samples, which every part reads.
         private const int SharedWorkspaceSize = 8192;
 
-        int global::NetCompiler.IPartitionedTraining.SharedWorkspaceSize => SharedWorkspaceSize + 16;
+        int global::NetCompiler.IPartitionedTraining.SharedWorkspaceSize => SharedWorkspaceSize;
 
         int global::NetCompiler.IPartitionedTraining.MaxParts => 8;
 
@@ -258,7 +258,7 @@ namespace Models
                 GeneratedKernels.CheckLabels(labels, OutputSize, nameof(labels));
             }
             GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
-            if (shared.Length < SharedWorkspaceSize + 16) throw new global::System.ArgumentException($"shared must hold at least {SharedWorkspaceSize + 16} floats (SharedWorkspaceSize).", nameof(shared));
+            if (shared.Length < SharedWorkspaceSize) throw new global::System.ArgumentException($"shared must hold at least {SharedWorkspaceSize} floats (SharedWorkspaceSize).", nameof(shared));
             global::System.ArgumentNullException.ThrowIfNull(barrier);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
@@ -266,7 +266,9 @@ namespace Models
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             float scale = 1f / batch;
             double loss = 0;
-            ref float a1 = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shared)); // outputs of layer 1, every part's rows, [64, 128]
+            // Used from where it starts: every part must agree on where a1 is, and aligning it here would read the address,
+            // which moves if the GC moves an unpinned array between two parts' calls (the caller aligns it, as the trainer does).
+            ref float a1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shared); // outputs of layer 1, every part's rows, [64, 128]
             // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
