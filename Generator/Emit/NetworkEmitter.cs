@@ -99,8 +99,16 @@ internal static class NetworkEmitter
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
         EmitThreadBuffers(w, spec);
-        w.Line("/// <summary>All parameters in the canonical order.</summary>");
-        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        w.Line("/// <summary>");
+        w.Line("/// All parameters in the canonical order, from <see cref=\"_start\"/> on. The array is pinned, so it never moves, and");
+        w.Line("/// <see cref=\"_start\"/> (0–15, set by the constructor) puts the largest layer's weights on a 64-byte boundary: where");
+        w.Line("/// their rows are a multiple of 16 floats long, every row starts a cache line and no vector load straddles two.");
+        w.Line("/// </summary>");
+        w.Line("private readonly float[] _parameters = global::System.GC.AllocateArray<float>(ParameterCount + 15, pinned: true);");
+        w.Line("private readonly int _start;");
+        w.Line();
+        w.Line("/// <summary>The first parameter (see <see cref=\"_parameters\"/>).</summary>");
+        w.Line($"private ref float FirstParameter => ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), _start);");
         w.Line();
 
         // ---- construction
@@ -108,7 +116,16 @@ internal static class NetworkEmitter
         w.Line($"public {spec.TypeName}() : this({Names.Initializer}.DefaultSeed) {{ }}");
         w.Line();
         w.Line("/// <summary>Creates the network with weights initialised deterministically from <paramref name=\"seed\"/>.</summary>");
-        w.Line($"public {spec.TypeName}(int seed) => InitializeParameters(seed);");
+        w.Open($"public {spec.TypeName}(int seed)");
+        var widest = spec.Layers.Where(l => l.WeightCount > 0).OrderByDescending(l => l.WeightCount).ThenBy(l => l.Index).FirstOrDefault();
+        string anchor = widest is null ? "0" : $"Layer{widest.Number}Weights";
+        w.Line(widest is null
+            ? "// The parameters start on a 64-byte boundary."
+            : $"// The parameters start where layer {widest.Number}'s weights, the largest of the layers', fall on a 64-byte boundary.");
+        w.Line($"nint anchor = {Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), {anchor}));");
+        w.Line("_start = (int)((-anchor & 63) >> 2);");
+        w.Line("InitializeParameters(seed);");
+        w.Close();
         w.Line();
         w.Line($"static int global::NetCompiler.INetwork<{self}>.InputSize => InputSize;");
         w.Line($"static int global::NetCompiler.INetwork<{self}>.OutputSize => OutputSize;");
@@ -125,13 +142,13 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
-            string weights = $"new {Names.Span}(_parameters, Layer{layer.Number}Weights, {layer.WeightCount})";
+            string weights = $"new {Names.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
                 w.Line($"{Names.Initializer}.HeNormal({weights}, fanIn: {fanIn}, seed, layer: {layer.Index});");
             else
                 w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
-            if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
+            if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
         w.Close();
         w.Line();
@@ -140,17 +157,17 @@ internal static class NetworkEmitter
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.CopyParametersTo\"/>");
         w.Open($"public void CopyParametersTo({Names.Span} destination)");
         w.Line($"{Names.Kernels}.CheckLength(destination.Length, ParameterCount, nameof(destination));");
-        w.Line($"new {Names.ReadOnlySpan}(_parameters).CopyTo(destination);");
+        w.Line($"new {Names.ReadOnlySpan}(_parameters, _start, ParameterCount).CopyTo(destination);");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.LoadParameters\"/>");
         w.Open($"public void LoadParameters({Names.ReadOnlySpan} source)");
         w.Line($"{Names.Kernels}.CheckLength(source.Length, ParameterCount, nameof(source));");
-        w.Line("source.CopyTo(_parameters);");
+        w.Line("source.CopyTo(Parameters);");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Parameters\"/>");
-        w.Line($"public {Names.Span} Parameters => _parameters;");
+        w.Line($"public {Names.Span} Parameters => new {Names.Span}(_parameters, _start, ParameterCount);");
         w.Line();
 
         EmitPredict(w, spec, hidden);
@@ -218,7 +235,7 @@ internal static class NetworkEmitter
         w.Line($"{Names.Kernels}.CheckNoOverlap(inputs, outputs, nameof(outputs));");
         w.Line($"ref float x = ref {Names.MemoryMarshal}.GetReference(inputs);");
         w.Line($"ref float y = ref {Names.MemoryMarshal}.GetReference(outputs);");
-        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        w.Line("ref float p = ref FirstParameter;");
         int chunkHidden = PredictBatchWorkspace(spec);
         EmitWorkspace(w, chunkHidden, "PredictBatchWorkspaceSize", "h", () =>
         {
@@ -250,7 +267,7 @@ internal static class NetworkEmitter
         {
             w.Line("/// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>");
             w.Open("private void PredictOne(ref float x, ref float y)");
-            w.Line($"{Names.Kernels}.ForwardFused(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), ref x, ref y);");
+            w.Line($"{Names.Kernels}.ForwardFused(ref FirstParameter, ref x, ref y);");
             if (classifier)
             {
                 w.Line("// Logits → class probabilities.");
@@ -262,7 +279,7 @@ internal static class NetworkEmitter
         }
         w.Line("/// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>");
         w.Open("private void PredictOne(ref float x, ref float y)");
-        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        w.Line("ref float p = ref FirstParameter;");
         EmitWorkspace(w, hidden, "PredictWorkspaceSize", "h", () =>
         {
             var inputs = "x";
@@ -504,7 +521,7 @@ internal static class NetworkEmitter
     /// <summary>The locals every training step starts with: the parameters, gradients, inputs and targets, 1/batch and the loss sum.</summary>
     private static void EmitStepLocals(SourceWriter w)
     {
-        w.Line($"ref float p = ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters);");
+        w.Line("ref float p = ref FirstParameter;");
         w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
         w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
         w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");

@@ -68,6 +68,19 @@ public class LeNetTests
     public void Predict_matches_reference() => ConvChecks.PredictCheck(LeNet, dataSeed: 61);
 
     [Fact]
+    public void The_400_to_120_layers_weights_start_on_a_cache_line()
+    {
+        var r = LeNet.Reference;
+        int layer = Enumerable.Range(0, r.Layers.Count).MaxBy(r.WeightCount);
+        Assert.Equal(48000, r.WeightCount(layer));   // 400 × 120, the largest layer
+        for (int seed = 0; seed < 3; seed++)
+        {
+            INetwork net = LeNet.Create(seed);
+            Assert.Equal(0, Generated.ParametersSpanTests.AddressOf(net.Parameters, r.WeightOffset(layer)) % 64);
+        }
+    }
+
+    [Fact]
     public void Predict_and_ComputeGradients_do_not_allocate_once_warm()
     {
         var r = LeNet.Reference;

@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using NetCompiler.Tests.Infrastructure;
 using Xunit;
 
 namespace NetCompiler.Tests.Generated;
@@ -37,4 +39,28 @@ public class ParametersSpanTests
         net.CopyParametersTo(copy);
         Assert.Equal(changed, copy);
     }
+
+    [Theory]
+    [MemberData(nameof(DeclaredNetworks.Names), MemberType = typeof(DeclaredNetworks))]
+    public void The_largest_layers_weights_start_on_a_cache_line_and_stay_there(string name)
+    {
+        NetCase c = DeclaredNetworks.All[name];
+        ReferenceNetwork r = c.Reference;
+        int largest = 0;
+        for (int l = 1; l < r.Layers.Count; l++)
+            if (r.FanIn(l) * r.Layers[l].Units > r.FanIn(largest) * r.Layers[largest].Units) largest = l;
+        int first = r.WeightIndex(largest, 0, 0);
+
+        for (int i = 0; i < 3; i++)
+        {
+            INetwork net = c.Create(i);
+            Assert.Equal(0, AddressOf(net.Parameters, first) % 64);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            Assert.Equal(0, AddressOf(net.Parameters, first) % 64);
+        }
+    }
+
+    /// <summary>The address of element <paramref name="index"/> of <paramref name="span"/>, as a number.</summary>
+    internal static long AddressOf(Span<float> span, int index) =>
+        Unsafe.ByteOffset(ref Unsafe.NullRef<float>(), ref span[index]);
 }

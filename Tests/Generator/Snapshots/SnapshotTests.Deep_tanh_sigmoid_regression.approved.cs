@@ -60,14 +60,28 @@ namespace Models.Regression
             [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
             [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
 
-            /// <summary>All parameters in the canonical order.</summary>
-            private readonly float[] _parameters = new float[ParameterCount];
+            /// <summary>
+            /// All parameters in the canonical order, from <see cref="_start"/> on. The array is pinned, so it never moves, and
+            /// <see cref="_start"/> (0–15, set by the constructor) puts the largest layer's weights on a 64-byte boundary: where
+            /// their rows are a multiple of 16 floats long, every row starts a cache line and no vector load straddles two.
+            /// </summary>
+            private readonly float[] _parameters = global::System.GC.AllocateArray<float>(ParameterCount + 15, pinned: true);
+            private readonly int _start;
+
+            /// <summary>The first parameter (see <see cref="_parameters"/>).</summary>
+            private ref float FirstParameter => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), _start);
 
             /// <summary>Creates the network with weights initialised from <see cref="global::NetCompiler.ParameterInitializer.DefaultSeed"/>.</summary>
             public DeepRegression() : this(global::NetCompiler.ParameterInitializer.DefaultSeed) { }
 
             /// <summary>Creates the network with weights initialised deterministically from <paramref name="seed"/>.</summary>
-            public DeepRegression(int seed) => InitializeParameters(seed);
+            public DeepRegression(int seed)
+            {
+                // The parameters start where layer 2's weights, the largest of the layers', fall on a 64-byte boundary.
+                nint anchor = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer2Weights));
+                _start = (int)((-anchor & 63) >> 2);
+                InitializeParameters(seed);
+            }
 
             static int global::NetCompiler.INetwork<global::Models.Regression.Holder.DeepRegression>.InputSize => InputSize;
             static int global::NetCompiler.INetwork<global::Models.Regression.Holder.DeepRegression>.OutputSize => OutputSize;
@@ -83,31 +97,31 @@ namespace Models.Regression
             /// </summary>
             public void InitializeParameters(int seed)
             {
-                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer1Weights, 520), fanIn: 13, fanOut: 40, seed, layer: 0);
-                new global::System.Span<float>(_parameters, Layer1Bias, 40).Clear();
-                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer2Weights, 960), fanIn: 40, fanOut: 24, seed, layer: 1);
-                new global::System.Span<float>(_parameters, Layer2Bias, 24).Clear();
-                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer3Weights, 216), fanIn: 24, fanOut: 9, seed, layer: 2);
-                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer4Weights, 27), fanIn: 9, fanOut: 3, seed, layer: 3);
-                new global::System.Span<float>(_parameters, Layer4Bias, 3).Clear();
+                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer1Weights, 520), fanIn: 13, fanOut: 40, seed, layer: 0);
+                new global::System.Span<float>(_parameters, _start + Layer1Bias, 40).Clear();
+                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer2Weights, 960), fanIn: 40, fanOut: 24, seed, layer: 1);
+                new global::System.Span<float>(_parameters, _start + Layer2Bias, 24).Clear();
+                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer3Weights, 216), fanIn: 24, fanOut: 9, seed, layer: 2);
+                global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer4Weights, 27), fanIn: 9, fanOut: 3, seed, layer: 3);
+                new global::System.Span<float>(_parameters, _start + Layer4Bias, 3).Clear();
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
             public void CopyParametersTo(global::System.Span<float> destination)
             {
                 GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
-                new global::System.ReadOnlySpan<float>(_parameters).CopyTo(destination);
+                new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
             public void LoadParameters(global::System.ReadOnlySpan<float> source)
             {
                 GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
-                source.CopyTo(_parameters);
+                source.CopyTo(Parameters);
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
             public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
@@ -126,7 +140,7 @@ namespace Models.Regression
                 GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-                ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float p = ref FirstParameter;
                 // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
                 // pinned, so that its 64-byte-aligned start stays aligned.
                 float[] buffer = t_PredictBatchWorkspace ??= global::System.GC.AllocateArray<float>(PredictBatchWorkspaceSize + 16, pinned: true);
@@ -150,7 +164,7 @@ namespace Models.Regression
             /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
             private void PredictOne(ref float x, ref float y)
             {
-                ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float p = ref FirstParameter;
                 global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
                 ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
                 ref float h1 = ref h;
@@ -179,7 +193,7 @@ namespace Models.Regression
             /// </summary>
             private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
             {
-                ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float p = ref FirstParameter;
                 ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
                 ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);

@@ -53,14 +53,28 @@ namespace Models
         [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
         [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
 
-        /// <summary>All parameters in the canonical order.</summary>
-        private readonly float[] _parameters = new float[ParameterCount];
+        /// <summary>
+        /// All parameters in the canonical order, from <see cref="_start"/> on. The array is pinned, so it never moves, and
+        /// <see cref="_start"/> (0–15, set by the constructor) puts the largest layer's weights on a 64-byte boundary: where
+        /// their rows are a multiple of 16 floats long, every row starts a cache line and no vector load straddles two.
+        /// </summary>
+        private readonly float[] _parameters = global::System.GC.AllocateArray<float>(ParameterCount + 15, pinned: true);
+        private readonly int _start;
+
+        /// <summary>The first parameter (see <see cref="_parameters"/>).</summary>
+        private ref float FirstParameter => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), _start);
 
         /// <summary>Creates the network with weights initialised from <see cref="global::NetCompiler.ParameterInitializer.DefaultSeed"/>.</summary>
         public FashionMlp() : this(global::NetCompiler.ParameterInitializer.DefaultSeed) { }
 
         /// <summary>Creates the network with weights initialised deterministically from <paramref name="seed"/>.</summary>
-        public FashionMlp(int seed) => InitializeParameters(seed);
+        public FashionMlp(int seed)
+        {
+            // The parameters start where layer 1's weights, the largest of the layers', fall on a 64-byte boundary.
+            nint anchor = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights));
+            _start = (int)((-anchor & 63) >> 2);
+            InitializeParameters(seed);
+        }
 
         static int global::NetCompiler.INetwork<global::Models.FashionMlp>.InputSize => InputSize;
         static int global::NetCompiler.INetwork<global::Models.FashionMlp>.OutputSize => OutputSize;
@@ -76,28 +90,28 @@ namespace Models
         /// </summary>
         public void InitializeParameters(int seed)
         {
-            global::NetCompiler.ParameterInitializer.HeNormal(new global::System.Span<float>(_parameters, Layer1Weights, 100352), fanIn: 784, seed, layer: 0);
-            new global::System.Span<float>(_parameters, Layer1Bias, 128).Clear();
-            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer2Weights, 1280), fanIn: 128, fanOut: 10, seed, layer: 1);
-            new global::System.Span<float>(_parameters, Layer2Bias, 10).Clear();
+            global::NetCompiler.ParameterInitializer.HeNormal(new global::System.Span<float>(_parameters, _start + Layer1Weights, 100352), fanIn: 784, seed, layer: 0);
+            new global::System.Span<float>(_parameters, _start + Layer1Bias, 128).Clear();
+            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer2Weights, 1280), fanIn: 128, fanOut: 10, seed, layer: 1);
+            new global::System.Span<float>(_parameters, _start + Layer2Bias, 10).Clear();
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
         public void CopyParametersTo(global::System.Span<float> destination)
         {
             GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
-            new global::System.ReadOnlySpan<float>(_parameters).CopyTo(destination);
+            new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
         public void LoadParameters(global::System.ReadOnlySpan<float> source)
         {
             GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
-            source.CopyTo(_parameters);
+            source.CopyTo(Parameters);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
@@ -116,7 +130,7 @@ namespace Models
             GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_PredictBatchWorkspace ??= global::System.GC.AllocateArray<float>(PredictBatchWorkspaceSize + 16, pinned: true);
@@ -138,7 +152,7 @@ namespace Models
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
         private void PredictOne(ref float x, ref float y)
         {
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
             ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             ref float h1 = ref h;
@@ -175,7 +189,7 @@ namespace Models
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
@@ -260,7 +274,7 @@ namespace Models
             GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
             if (shared.Length < SharedWorkspaceSize) throw new global::System.ArgumentException($"shared must hold at least {SharedWorkspaceSize} floats (SharedWorkspaceSize).", nameof(shared));
             global::System.ArgumentNullException.ThrowIfNull(barrier);
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);

@@ -47,14 +47,28 @@ namespace Models
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 448;
 
-        /// <summary>All parameters in the canonical order.</summary>
-        private readonly float[] _parameters = new float[ParameterCount];
+        /// <summary>
+        /// All parameters in the canonical order, from <see cref="_start"/> on. The array is pinned, so it never moves, and
+        /// <see cref="_start"/> (0–15, set by the constructor) puts the largest layer's weights on a 64-byte boundary: where
+        /// their rows are a multiple of 16 floats long, every row starts a cache line and no vector load straddles two.
+        /// </summary>
+        private readonly float[] _parameters = global::System.GC.AllocateArray<float>(ParameterCount + 15, pinned: true);
+        private readonly int _start;
+
+        /// <summary>The first parameter (see <see cref="_parameters"/>).</summary>
+        private ref float FirstParameter => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), _start);
 
         /// <summary>Creates the network with weights initialised from <see cref="global::NetCompiler.ParameterInitializer.DefaultSeed"/>.</summary>
         public Tiny() : this(global::NetCompiler.ParameterInitializer.DefaultSeed) { }
 
         /// <summary>Creates the network with weights initialised deterministically from <paramref name="seed"/>.</summary>
-        public Tiny(int seed) => InitializeParameters(seed);
+        public Tiny(int seed)
+        {
+            // The parameters start where layer 1's weights, the largest of the layers', fall on a 64-byte boundary.
+            nint anchor = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights));
+            _start = (int)((-anchor & 63) >> 2);
+            InitializeParameters(seed);
+        }
 
         static int global::NetCompiler.INetwork<global::Models.Tiny>.InputSize => InputSize;
         static int global::NetCompiler.INetwork<global::Models.Tiny>.OutputSize => OutputSize;
@@ -70,28 +84,28 @@ namespace Models
         /// </summary>
         public void InitializeParameters(int seed)
         {
-            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer1Weights, 4), fanIn: 2, fanOut: 2, seed, layer: 0);
-            new global::System.Span<float>(_parameters, Layer1Bias, 2).Clear();
-            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, Layer2Weights, 2), fanIn: 2, fanOut: 1, seed, layer: 1);
-            new global::System.Span<float>(_parameters, Layer2Bias, 1).Clear();
+            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer1Weights, 4), fanIn: 2, fanOut: 2, seed, layer: 0);
+            new global::System.Span<float>(_parameters, _start + Layer1Bias, 2).Clear();
+            global::NetCompiler.ParameterInitializer.GlorotUniform(new global::System.Span<float>(_parameters, _start + Layer2Weights, 2), fanIn: 2, fanOut: 1, seed, layer: 1);
+            new global::System.Span<float>(_parameters, _start + Layer2Bias, 1).Clear();
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
         public void CopyParametersTo(global::System.Span<float> destination)
         {
             GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
-            new global::System.ReadOnlySpan<float>(_parameters).CopyTo(destination);
+            new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
         public void LoadParameters(global::System.ReadOnlySpan<float> source)
         {
             GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
-            source.CopyTo(_parameters);
+            source.CopyTo(Parameters);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Parameters"/>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
@@ -110,7 +124,7 @@ namespace Models
             GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize + 16];
             ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
@@ -128,7 +142,7 @@ namespace Models
         /// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>
         private void PredictOne(ref float x, ref float y)
         {
-            GeneratedKernels.ForwardFused(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref x, ref y);
+            GeneratedKernels.ForwardFused(ref FirstParameter, ref x, ref y);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
@@ -148,7 +162,7 @@ namespace Models
         /// </summary>
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float p = ref FirstParameter;
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float t0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
