@@ -108,19 +108,8 @@ public sealed class Sgd
     /// of <see cref="ParameterCount"/> floats. Does not count a step (see <see cref="CountStep"/>). Ranges that do not
     /// overlap may be updated from different threads at once.
     /// </summary>
-    internal void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
-    {
-        Span<float> p = parameters.Slice(start, length);
-        ReadOnlySpan<float> g = gradients.Slice(start, length);
-        Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
-        float lr = _learningRate, wd = WeightDecay, mu = Momentum;
-        if (mu == 0f)
-            StepPlain(p, g, lr, wd);
-        else if (Nesterov)
-            StepNesterov(p, g, v, lr, wd, mu);
-        else
-            StepMomentum(p, g, v, lr, wd, mu);
-    }
+    internal void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length) =>
+        Update(parameters.Slice(start, length), VelocityRange(start, length), new OneBuffer(gradients.Slice(start, length)));
 
     /// <summary>
     /// The update of <see cref="Step"/> for the parameters in <c>[start, start + length)</c> only, with the gradient
@@ -133,9 +122,9 @@ public sealed class Sgd
     {
         if (count == 2)
         {
-            Span<float> v = _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
-            StepPair(parameters.Slice(start, length), v, gradients[0].AsSpan(start, length), weights[0],
-                gradients[1].AsSpan(start, length), weights[1], _learningRate, WeightDecay, Momentum, Nesterov);
+            // One pass: reads both gradient buffers, the parameters and the velocity once (no separate reduction pass).
+            Update(parameters.Slice(start, length), VelocityRange(start, length),
+                new WeightedPair(gradients[0].AsSpan(start, length), weights[0], gradients[1].AsSpan(start, length), weights[1]));
             return;
         }
         if (count > 2)
@@ -151,6 +140,8 @@ public sealed class Sgd
         }
         StepRange(parameters, gradients[0], start, length);
     }
+
+    private Span<float> VelocityRange(int start, int length) => _velocity.Length == 0 ? default : _velocity.AsSpan(start, length);
 
     private static void Scale(Span<float> x, float w)
     {
@@ -172,118 +163,90 @@ public sealed class Sgd
     /// <summary>Counts one step made of <c>StepRange</c> calls (either overload).</summary>
     internal void CountStep() => StepCount++;
 
-    /// <summary>
-    /// One pass of the update with g = wa·ga + wb·gb: reads both gradient buffers, the parameters and the velocity once,
-    /// writes the parameters and the velocity once (no separate reduction pass).
-    /// </summary>
-    private static void StepPair(Span<float> p, Span<float> v, ReadOnlySpan<float> ga, float wa, ReadOnlySpan<float> gb, float wb,
-        float lr, float wd, float mu, bool nesterov)
+    /// <summary>Where <see cref="Update{TGradient}"/> reads the gradient: element i of the range, as a vector or a float.</summary>
+    private interface IGradient
     {
+        /// <summary>The gradient's vector <paramref name="i"/> (elements i·Count … i·Count + Count − 1).</summary>
+        Vector<float> Vector(int i);
+
+        /// <summary>The gradient's element <paramref name="i"/> (for the tail after the last whole vector).</summary>
+        float Scalar(int i);
+    }
+
+    /// <summary>The gradient is one buffer.</summary>
+    private readonly ref struct OneBuffer(ReadOnlySpan<float> g) : IGradient
+    {
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly ReadOnlySpan<Vector<float>> _gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+        public Vector<float> Vector(int i) => _gv[i];
+        public float Scalar(int i) => _g[i];
+    }
+
+    /// <summary>The gradient is wa·ga + wb·gb: two threads' slices of a batch, reduced as they are read.</summary>
+    private readonly ref struct WeightedPair(ReadOnlySpan<float> ga, float wa, ReadOnlySpan<float> gb, float wb) : IGradient
+    {
+        private readonly ReadOnlySpan<float> _ga = ga, _gb = gb;
+        private readonly ReadOnlySpan<Vector<float>> _gav = MemoryMarshal.Cast<float, Vector<float>>(ga), _gbv = MemoryMarshal.Cast<float, Vector<float>>(gb);
+        private readonly float _wa = wa, _wb = wb;
+        private readonly Vector<float> _vwa = new(wa), _vwb = new(wb);
+        public Vector<float> Vector(int i) => _vwa * _gav[i] + _vwb * _gbv[i];
+        public float Scalar(int i) => _wa * _ga[i] + _wb * _gb[i];
+    }
+
+    /// <summary>
+    /// The update rules of <see cref="Step"/>, the one place they are written: p, v and the gradient g are the same range.
+    /// Vectors, then a scalar tail; every operation a separate multiply or add (the JIT does not contract them into FMAs),
+    /// so the vector and scalar forms give the same bits.
+    /// </summary>
+    private void Update<TGradient>(Span<float> p, Span<float> v, TGradient g) where TGradient : IGradient, allows ref struct
+    {
+        float lr = _learningRate, wd = WeightDecay, mu = Momentum;
         Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-        ReadOnlySpan<Vector<float>> av = MemoryMarshal.Cast<float, Vector<float>>(ga);
-        ReadOnlySpan<Vector<float>> bv = MemoryMarshal.Cast<float, Vector<float>>(gb);
-        var vwa = new Vector<float>(wa);
-        var vwb = new Vector<float>(wb);
         var vlr = new Vector<float>(lr);
         var vwd = new Vector<float>(wd);
-        var vmu = new Vector<float>(mu);
         int tail = pv.Length * Vector<float>.Count;
         if (mu == 0f)
         {
+            // p −= lr · (g + wd · p)
             for (int i = 0; i < pv.Length; i++)
-                pv[i] -= vlr * ((vwa * av[i] + vwb * bv[i]) + vwd * pv[i]);
+                pv[i] -= vlr * (g.Vector(i) + vwd * pv[i]);
             for (int i = tail; i < p.Length; i++)
-                p[i] -= lr * ((wa * ga[i] + wb * gb[i]) + wd * p[i]);
+                p[i] -= lr * (g.Scalar(i) + wd * p[i]);
             return;
         }
         Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        if (nesterov)
+        var vmu = new Vector<float>(mu);
+        if (Nesterov)
         {
+            // grad = g + wd · p; v = mu · v + grad; p −= lr · (grad + mu · v)
             for (int i = 0; i < pv.Length; i++)
             {
-                Vector<float> grad = (vwa * av[i] + vwb * bv[i]) + vwd * pv[i];
+                Vector<float> grad = g.Vector(i) + vwd * pv[i];
                 Vector<float> vel = vmu * vv[i] + grad;
                 vv[i] = vel;
                 pv[i] -= vlr * (grad + vmu * vel);
             }
             for (int i = tail; i < p.Length; i++)
             {
-                float grad = (wa * ga[i] + wb * gb[i]) + wd * p[i];
+                float grad = g.Scalar(i) + wd * p[i];
                 float vel = mu * v[i] + grad;
                 v[i] = vel;
                 p[i] -= lr * (grad + mu * vel);
             }
             return;
         }
+        // v = mu · v + (g + wd · p); p −= lr · v
         for (int i = 0; i < pv.Length; i++)
         {
-            Vector<float> vel = vmu * vv[i] + ((vwa * av[i] + vwb * bv[i]) + vwd * pv[i]);
+            Vector<float> vel = vmu * vv[i] + (g.Vector(i) + vwd * pv[i]);
             vv[i] = vel;
             pv[i] -= vlr * vel;
         }
         for (int i = tail; i < p.Length; i++)
         {
-            float vel = mu * v[i] + ((wa * ga[i] + wb * gb[i]) + wd * p[i]);
+            float vel = mu * v[i] + (g.Scalar(i) + wd * p[i]);
             v[i] = vel;
             p[i] -= lr * vel;
-        }
-    }
-
-    private static void StepPlain(Span<float> p, ReadOnlySpan<float> g, float lr, float wd)
-    {
-        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vlr = new Vector<float>(lr);
-        var vwd = new Vector<float>(wd);
-        for (int i = 0; i < pv.Length; i++)
-            pv[i] -= vlr * (gv[i] + vwd * pv[i]);
-        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
-            p[i] -= lr * (g[i] + wd * p[i]);
-    }
-
-    private static void StepMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> v, float lr, float wd, float mu)
-    {
-        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-        Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        var vlr = new Vector<float>(lr);
-        var vwd = new Vector<float>(wd);
-        var vmu = new Vector<float>(mu);
-        for (int i = 0; i < pv.Length; i++)
-        {
-            Vector<float> vel = vmu * vv[i] + (gv[i] + vwd * pv[i]);
-            vv[i] = vel;
-            pv[i] -= vlr * vel;
-        }
-        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
-        {
-            float vel = mu * v[i] + (g[i] + wd * p[i]);
-            v[i] = vel;
-            p[i] -= lr * vel;
-        }
-    }
-
-    private static void StepNesterov(Span<float> p, ReadOnlySpan<float> g, Span<float> v, float lr, float wd, float mu)
-    {
-        Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-        ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-        Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        var vlr = new Vector<float>(lr);
-        var vwd = new Vector<float>(wd);
-        var vmu = new Vector<float>(mu);
-        for (int i = 0; i < pv.Length; i++)
-        {
-            Vector<float> grad = gv[i] + vwd * pv[i];
-            Vector<float> vel = vmu * vv[i] + grad;
-            vv[i] = vel;
-            pv[i] -= vlr * (grad + vmu * vel);
-        }
-        for (int i = pv.Length * Vector<float>.Count; i < p.Length; i++)
-        {
-            float grad = g[i] + wd * p[i];
-            float vel = mu * v[i] + grad;
-            v[i] = vel;
-            p[i] -= lr * (grad + mu * vel);
         }
     }
 

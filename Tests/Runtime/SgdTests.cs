@@ -89,6 +89,55 @@ public class SgdTests
         }
     }
 
+    /// <summary>
+    /// The two-buffer update (two threads' slices of a batch, weighted and reduced as they are read, by ranges) must give
+    /// the bits of <see cref="Sgd.Step"/> on the reduced gradient wa·ga + wb·gb computed beforehand, for every rule, on
+    /// lengths with vector tails, over several steps (so the velocity is compared too), and a split into two ranges
+    /// must not change them. Step itself is checked against the double reference above.
+    /// </summary>
+    [Theory]
+    [InlineData(0f, 0f, false)]
+    [InlineData(0f, 0.05f, false)]
+    [InlineData(0.9f, 0f, false)]
+    [InlineData(0.8f, 0.01f, false)]
+    [InlineData(0.9f, 0.01f, true)]
+    public void TwoBufferStepRange_GivesTheBitsOfStepOnTheReducedGradient(float momentum, float weightDecay, bool nesterov)
+    {
+        foreach (int n in new[] { 1, 7, 37, 1029 })
+        {
+            var whole = new Sgd(n, 0.05f, momentum, weightDecay, nesterov);
+            var pair = new Sgd(n, 0.05f, momentum, weightDecay, nesterov);
+            var rng = new SplitMix64(n, 2);
+            var p = new float[n];
+            for (int i = 0; i < n; i++) p[i] = (float)(rng.NextDouble() * 4 - 2);
+            var q = (float[])p.Clone();
+            float[] weights = [0.625f, 0.375f];
+            for (int step = 0; step < 4; step++)
+            {
+                float[][] g = [new float[n], new float[n]];
+                var reduced = new float[n];
+                for (int i = 0; i < n; i++)
+                {
+                    g[0][i] = (float)(rng.NextDouble() * 2 - 1);
+                    g[1][i] = (float)(rng.NextDouble() * 2 - 1);
+                    reduced[i] = weights[0] * g[0][i] + weights[1] * g[1][i];
+                }
+                whole.Step(p, reduced);
+                int cut = n / 2 & ~15;
+                pair.StepRange(q, g, weights, 2, 0, cut);
+                pair.StepRange(q, g, weights, 2, cut, n - cut);
+                pair.CountStep();
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(p[i]) == BitConverter.SingleToInt32Bits(q[i]), $"n={n} step={step} i={i}: {q[i]} instead of {p[i]}");
+                    if (momentum > 0)
+                        Assert.True(BitConverter.SingleToInt32Bits(whole.Velocity[i]) == BitConverter.SingleToInt32Bits(pair.Velocity[i]), $"n={n} step={step} velocity {i}");
+                }
+            }
+            Assert.Equal(whole.StepCount, pair.StepCount);
+        }
+    }
+
     [Fact]
     public void LearningRate_IsSettable_AndUsedByTheNextStep()
     {
