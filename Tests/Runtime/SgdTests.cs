@@ -55,12 +55,18 @@ public class SgdTests
         AssertClose(0.9025f, p[0]);
     }
 
+    /// <summary>The update rules: momentum, weight decay, Nesterov (plain SGD, with decay, heavy ball, both, Nesterov).</summary>
+    public static TheoryData<float, float, bool> Rules => new()
+    {
+        { 0f, 0f, false },
+        { 0f, 0.05f, false },
+        { 0.9f, 0f, false },
+        { 0.8f, 0.01f, false },
+        { 0.9f, 0.01f, true },
+    };
+
     [Theory]
-    [InlineData(0f, 0f, false)]
-    [InlineData(0f, 0.05f, false)]
-    [InlineData(0.9f, 0f, false)]
-    [InlineData(0.8f, 0.01f, false)]
-    [InlineData(0.9f, 0.01f, true)]
+    [MemberData(nameof(Rules))]
     public void VectorisedStep_MatchesScalarDoubleReference_OnOddLengths(float momentum, float weightDecay, bool nesterov)
     {
         foreach (int n in new[] { 1, 7, 37, 100, 1029 })
@@ -96,11 +102,7 @@ public class SgdTests
     /// must not change them. Step itself is checked against the double reference above.
     /// </summary>
     [Theory]
-    [InlineData(0f, 0f, false)]
-    [InlineData(0f, 0.05f, false)]
-    [InlineData(0.9f, 0f, false)]
-    [InlineData(0.8f, 0.01f, false)]
-    [InlineData(0.9f, 0.01f, true)]
+    [MemberData(nameof(Rules))]
     public void TwoBufferStepRange_GivesTheBitsOfStepOnTheReducedGradient(float momentum, float weightDecay, bool nesterov)
     {
         foreach (int n in new[] { 1, 7, 37, 1029 })
