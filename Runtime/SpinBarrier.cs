@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 
 namespace NetCompiler;
@@ -14,8 +13,6 @@ namespace NetCompiler;
 /// </summary>
 public sealed class SpinBarrier
 {
-    private static readonly long SpinTicks = Math.Max(1, Stopwatch.Frequency * WorkerGroup.SpinMicroseconds / 1_000_000);
-
     private readonly int _participants;
     private readonly object _gate = new();
     private int _remaining;
@@ -62,24 +59,14 @@ public sealed class SpinBarrier
                 lock (_gate) Monitor.PulseAll(_gate);
             return;
         }
-        long start = Stopwatch.GetTimestamp();
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _generation) == generation)
-        {
-            if (_broken) throw BrokenError();
-            if (Stopwatch.GetTimestamp() - start < SpinTicks)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-            lock (_gate)
-            {
-                // Count this sleeper before the last look (full fence), the mirror image of the last arrival's order.
-                Interlocked.Increment(ref _sleepers);
-                while (Volatile.Read(ref _generation) == generation && !_broken) Monitor.Wait(_gate);
-                Interlocked.Decrement(ref _sleepers);
-            }
-        }
+        SpinThenBlock.Wait(new RoundOver(this, generation), _gate, ref _sleepers);
+        if (Volatile.Read(ref _generation) == generation) throw BrokenError();   // woken by Break, not by the round's end
+    }
+
+    /// <summary>The round that started at <c>generation</c> is over, or the barrier is broken.</summary>
+    private readonly struct RoundOver(SpinBarrier barrier, long generation) : IWaitCondition
+    {
+        public bool IsMet => Volatile.Read(ref barrier._generation) != generation || barrier._broken;
     }
 
     private static InvalidOperationException BrokenError()

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -27,8 +26,6 @@ internal sealed class WorkerGroup : IDisposable
     /// on this loaded machine, within its noise.)
     /// </summary>
     internal const int SpinMicroseconds = 50;
-
-    private static readonly long SpinTicks = Math.Max(1, Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
 
     private readonly Action<int> _work;
     private readonly Thread[] _threads;
@@ -130,46 +127,21 @@ internal sealed class WorkerGroup : IDisposable
     /// <summary>Spins, then blocks, until <see cref="_generation"/> moves past <paramref name="seen"/>; returns the new value.</summary>
     private long WaitForJob(long seen)
     {
-        long generation;
-        long start = Stopwatch.GetTimestamp();
-        var spinner = new SpinWait();
-        while ((generation = Volatile.Read(ref _generation)) == seen)
-        {
-            if (Stopwatch.GetTimestamp() - start < SpinTicks)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-            lock (_gate)
-            {
-                // Announce the sleeper before the last look (full fence), so Run either sees it and pulses, or this
-                // thread sees the new generation: a pulse cannot be missed.
-                Interlocked.Increment(ref _sleepers);
-                while (Volatile.Read(ref _generation) == seen) Monitor.Wait(_gate);
-                Interlocked.Decrement(ref _sleepers);
-            }
-        }
-        return generation;
+        SpinThenBlock.Wait(new JobAfter(this, seen), _gate, ref _sleepers);
+        return Volatile.Read(ref _generation);   // Run cannot move it again before this helper has run the job
     }
 
-    private void WaitForHelpers()
+    private void WaitForHelpers() => SpinThenBlock.Wait(new HelpersDone(this), _gate, ref _sleepers);
+
+    /// <summary>A job after generation <c>seen</c> has been posted.</summary>
+    private readonly struct JobAfter(WorkerGroup group, long seen) : IWaitCondition
     {
-        if (Volatile.Read(ref _pending) == 0) return;
-        long start = Stopwatch.GetTimestamp();
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0)
-        {
-            if (Stopwatch.GetTimestamp() - start < SpinTicks)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-            lock (_gate)
-            {
-                Interlocked.Increment(ref _sleepers);
-                while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_gate);
-                Interlocked.Decrement(ref _sleepers);
-            }
-        }
+        public bool IsMet => Volatile.Read(ref group._generation) != seen;
+    }
+
+    /// <summary>Every helper has finished the current job.</summary>
+    private readonly struct HelpersDone(WorkerGroup group) : IWaitCondition
+    {
+        public bool IsMet => Volatile.Read(ref group._pending) == 0;
     }
 }
