@@ -122,8 +122,8 @@ internal static class NetworkEmitter
         w.Line(widest is null
             ? "// The parameters start on a 64-byte boundary."
             : $"// The parameters start where layer {widest.Number}'s weights, the largest of the layers', fall on a 64-byte boundary.");
-        w.Line($"nint anchor = {Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), {anchor}));");
-        w.Line("_start = (int)((-anchor & 63) >> 2);");
+        w.Line($"ref float anchor = ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), {anchor});");
+        w.Line($"_start = (int)({Names.Unsafe}.ByteOffset(ref anchor, ref {Names.Kernels}.Aligned(ref anchor)) / sizeof(float));");
         w.Line("InitializeParameters(seed);");
         w.Close();
         w.Line();

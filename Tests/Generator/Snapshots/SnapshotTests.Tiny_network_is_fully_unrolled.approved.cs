@@ -65,8 +65,8 @@ namespace Models
         public Tiny(int seed)
         {
             // The parameters start where layer 1's weights, the largest of the layers', fall on a 64-byte boundary.
-            nint anchor = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights));
-            _start = (int)((-anchor & 63) >> 2);
+            ref float anchor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights);
+            _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref GeneratedKernels.Aligned(ref anchor)) / sizeof(float));
             InitializeParameters(seed);
         }
 
