@@ -47,8 +47,9 @@ internal static class BlockEmitter
     /// <summary>Floats of scratch the batch kernels of <paramref name="layer"/> need (for the widest blocks).</summary>
     public static int BatchScratch(LayerSpec layer) => layer switch
     {
-        // padded input block, output (or ∂E/∂z) block, dilated ∂E/∂z block, per-lane gradient sums
-        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize + DilatedBlock(c) + MaxLanes * c.ParameterCount,
+        // padded input block, output (or ∂E/∂z) block, then the backward pass's dilated ∂E/∂z block and per-lane
+        // gradient sums, or the forward pass's Winograd transforms (the two passes never run at once)
+        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize + Math.Max(DilatedBlock(c) + MaxLanes * c.ParameterCount, WinogradEmitter.Scratch(c)),
         // input block, output (or ∂E/∂z) block
         Pool2DLayerSpec p => MaxLanes * (p.InputSize + p.OutputSize),
         _ => 0,
@@ -71,7 +72,13 @@ internal static class BlockEmitter
     {
         EmitConvForwardBatch(w, c);
         w.Line();
-        EmitConvForwardBlock(w, c);
+        if (WinogradEmitter.Applies(c))
+        {
+            WinogradEmitter.EmitWeightTransform(w, c);
+            w.Line();
+            WinogradEmitter.EmitForwardBlock(w, c);
+        }
+        else EmitConvForwardBlock(w, c);
         w.Line();
         EmitConvBackwardBatch(w, c, below);
         w.Line();
@@ -109,10 +116,16 @@ internal static class BlockEmitter
         w.Line($"ref float xPadded = ref scratch; // [{c.Input.Channels}, {c.PaddedHeight}, {c.PaddedWidth}] × lanes");
         w.Line($"ref float yBlock = ref At(ref scratch, {PaddedBlock(c)}); // the output block when the output is row-major");
         if (c.Padding > 0) w.Line($"{Names.MemoryMarshal}.CreateSpan(ref xPadded, lanes * {padded}).Clear(); // the zero border, never written after");
+        bool winograd = WinogradEmitter.Applies(c);
+        if (winograd)
+        {
+            w.Line($"ref float wino = ref At(ref scratch, {PaddedBlock(c) + MaxLanes * c.OutputSize}); // the Winograd transforms: weights, then a block's input rows and products");
+            w.Line($"Layer{c.Number}WinogradWeights(ref p, ref wino);");
+        }
         w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
         EmitInputBlock(w, c);
         w.Line($"ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * {c.OutputSize}) : ref yBlock;");
-        w.Line($"Layer{c.Number}ForwardBlock(ref p, ref xb, ref yb);");
+        w.Line($"Layer{c.Number}ForwardBlock(ref p, ref xb, ref yb{(winograd ? ", ref wino" : "")});");
         if (c.Activation is not (ActivationKind.Identity or ActivationKind.ReLU))
             w.Line($"for (int k = 0; k < lanes * {c.OutputSize}; k++) At(ref yb, k) = {Activations.Apply(c.Activation, "At(ref yb, k)")};");
         w.Line($"if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, {c.OutputSize});");

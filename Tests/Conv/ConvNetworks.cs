@@ -104,6 +104,17 @@ public partial class ConvFiltersInLanes { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 24, 24)] [Conv2D(30, 3, Tanh, Padding = 1)] [MaxPool2D(4)] [Dense(3)]
 public partial class PooledWorkspaceConv { }
 
+// The batch forward by Winograd's F(2, 5) along the rows (5-wide kernels, stride 1, even output width, channels ×
+// kernel rows ≥ 15): a 3 × 5 kernel over 5 channels, padding 2, tanh (applied after the sums), no bias: [5,6,14] →
+// [3,8,14], 7 pairs of columns (a tile of 5 and one of 2) and 3 filters (a pair and one).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5, 6, 14)] [Conv2D(3, 3, 5, Tanh, Padding = 2, Bias = false)] [Dense(3)]
+public partial class WinogradTanhNoBias { }
+
+// F(2, 5) on blocked input (after max pooling, padded again in blocks), identity with bias, blocked output (into
+// average pooling): [2,12,20] → conv 3×3 [4,12,20] → max 2 [4,6,10] → conv 5×5 padding 2 [5,6,10] → average 2 [5,3,5].
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 12, 20)] [Conv2D(4, 3, ReLU, Padding = 1)] [MaxPool2D(2)] [Conv2D(5, 5, Padding = 2)] [AvgPool2D(2)] [Dense(3)]
+public partial class WinogradBetweenPools { }
+
 // LeNet-5 (61,706 parameters).
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
@@ -182,6 +193,9 @@ public static class ConvNetworks
         ConvCase.Of<MiniLeNet>(R(new[] { 1, 12, 12 }, Sce,
             Conv2D(3, 3, ReLU, padding: 2), MaxPool(2), Conv2D(4, 3, ReLU), MaxPool(2), Dense(10, ReLU), Dense(3))),
         ConvCase.Of<ConvFiltersInLanes>(R(new[] { 3, 9, 9 }, Hse, Conv2D(8, 3, Tanh), Conv2D(16, 3, ReLU, bias: false), Dense(2))),
+        ConvCase.Of<WinogradTanhNoBias>(R(new[] { 5, 6, 14 }, Sce, Conv2D(3, 3, 5, Tanh, padding: 2, bias: false), Dense(3))),
+        ConvCase.Of<WinogradBetweenPools>(R(new[] { 2, 12, 20 }, Sce,
+            Conv2D(4, 3, ReLU, padding: 1), MaxPool(2), Conv2D(5, 5, Identity, padding: 2), AvgPool(2), Dense(3))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

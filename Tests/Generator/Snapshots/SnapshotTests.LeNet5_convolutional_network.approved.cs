@@ -2520,284 +2520,225 @@ namespace Models
                 int lanes = Lanes;
                 ref float xPadded = ref scratch; // [6, 14, 14] × lanes
                 ref float yBlock = ref At(ref scratch, 18816); // the output block when the output is row-major
+                ref float wino = ref At(ref scratch, 44416); // the Winograd transforms: weights, then a block's input rows and products
+                Layer3WinogradWeights(ref p, ref wino);
                 for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
                     ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 1176) : ref xPadded;
                     if (!blockedInput) ToBlock(ref x, first, count, lanes, ref xPadded, 6, 14, 14, 0);
                     ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 1600) : ref yBlock;
-                    Layer3ForwardBlock(ref p, ref xb, ref yb);
+                    Layer3ForwardBlock(ref p, ref xb, ref yb, ref wino);
                     if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 1600);
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>
-            private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb)
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: the kernel rows transformed for F(2, 5), U[ξ, o, c, u] = Σ_v G[ξ, v]·W[o, c, u, v] (G: points 0, 1, −1, 2, −2, ∞).</summary>
+            private static void Layer3WinogradWeights(ref float p, ref float u)
             {
                 ref float w = ref At(ref p, Layer3Weights);
+                // Kernel row k = (o·6 + c)·5 + u: its five taps are W[5k … 5k + 4]; U[ξ] rows are 480 floats apart.
+                for (int k = 0; k < 480; k++)
+                {
+                    ref float g = ref At(ref w, 5 * k);
+                    float g0 = g, g1 = At(ref g, 1), g2 = At(ref g, 2), g3 = At(ref g, 3), g4 = At(ref g, 4);
+                    float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;
+                    At(ref u, k) = g0 / 4f;
+                    At(ref u, 480 + k) = -(even + odd) / 6f;
+                    At(ref u, 960 + k) = -(even - odd) / 6f;
+                    At(ref u, 1440 + k) = (even4 + odd4) / 24f;
+                    At(ref u, 1920 + k) = (even4 - odd4) / 24f;
+                    At(ref u, 2400 + k) = g4;
+                }
+            }
+
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows (WinogradEmitter); <paramref name="u"/> holds U, then room for V and M.</summary>
+            private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb, ref float u)
+            {
                 ref float bias = ref At(ref p, Layer3Bias);
+                ref float v = ref At(ref u, 2880); // V[c, y, ξ, t] × lanes: the input rows, transformed
+                ref float m = ref At(ref v, 40320); // M[o, t, ξ] × lanes: the transformed products of one output row
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
-                    // The 6 input channels in groups of up to 3, so that the input rows a row of tiles reads stay in L1.
-                    for (int c0 = 0; c0 < 6; c0 += 3)
+                    // Blocks of 16 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector512.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector512.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector512.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        int c1 = global::System.Math.Min(c0 + 3, 6);
-                        bool first = c0 == 0, last = c1 == 6;
-                        for (int r0 = 0; r0 < 12; r0 += 6)
+                        ref float xr = ref At(ref xb, row * 224);
+                        ref float vr = ref At(ref v, row * 480);
+                        for (int t = 0; t < 5; t++)
                         {
-                            for (int oy = 0; oy < 10; oy++)
+                            ref float d = ref At(ref xr, t * 32);
+                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(16));
+                            var d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(32));
+                            var d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(48));
+                            var d4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(64));
+                            var d5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(80));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 16);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s43 - four * s12, ref o, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(160));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(240));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m42 - two * m31, ref o, (nuint)(320));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(400));
+                        }
+                    }
+                    for (int oy = 0; oy < 10; oy++)
+                    {
+                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        for (int xi = 0; xi < 6; xi++)
+                        {
+                            for (int r0 = 0; r0 < 16; r0 += 2)
                             {
-                                ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
-                                ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
-                                ref float wrow = ref At(ref w, r0 * 150);
-                                for (int ox = 0; ox < 10; ox += 2)
                                 {
-                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
-                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
-                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
-                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
-                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
-                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
-                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
-                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
-                                    var a4_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6400));
-                                    var a4_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 4)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 6416));
-                                    var a5_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8000));
-                                    var a5_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 5)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 8016));
-                                    global::System.Runtime.Intrinsics.Vector512<float> x0;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x1;
-                                    global::System.Runtime.Intrinsics.Vector512<float> k;
-                                    for (int c = c0; c < c1; c++)
+                                    const int t0 = 0;
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                    ref float ur = ref At(ref u, xi * 480 + r0 * 30);
+                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 16);
+                                    for (int c = 0; c < 6; c++)
                                     {
-                                        for (int ky = 0; ky < 5; ky++)
-                                        {
-                                            ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 16);
-                                            ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 600));
-                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
-                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 750));
-                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
-                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 601));
-                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
-                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 751));
-                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
-                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 602));
-                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
-                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 752));
-                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
-                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 603));
-                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
-                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 753));
-                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
-                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 604));
-                                            a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a4_0);
-                                            a4_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a4_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 754));
-                                            a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a5_0);
-                                            a5_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                        }
+                                        ref float v0 = ref At(ref vc, (c * 14 + 0) * 480);
+                                        var k0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 0));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 30));
+                                        var x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_0, a1_0);
+                                        var x0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0, (nuint)(16));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_1, a1_1);
+                                        var x0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0, (nuint)(32));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_2, a1_2);
+                                        var x0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0, (nuint)(48));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_3, a1_3);
+                                        var x0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0, (nuint)(64));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_4, a1_4);
+                                        ref float v1 = ref At(ref vc, (c * 14 + 1) * 480);
+                                        var k1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 1));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 31));
+                                        var x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_0, a1_0);
+                                        var x1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1, (nuint)(16));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_1, a1_1);
+                                        var x1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1, (nuint)(32));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_2, a1_2);
+                                        var x1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1, (nuint)(48));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_3, a1_3);
+                                        var x1_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1, (nuint)(64));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_4, a1_4);
+                                        ref float v2 = ref At(ref vc, (c * 14 + 2) * 480);
+                                        var k2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 2));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 32));
+                                        var x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_0, a1_0);
+                                        var x2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2, (nuint)(16));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_1, a1_1);
+                                        var x2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2, (nuint)(32));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_2, a1_2);
+                                        var x2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2, (nuint)(48));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_3, a1_3);
+                                        var x2_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2, (nuint)(64));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_4, a1_4);
+                                        ref float v3 = ref At(ref vc, (c * 14 + 3) * 480);
+                                        var k3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 3));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 33));
+                                        var x3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_0, a1_0);
+                                        var x3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3, (nuint)(16));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_1, a1_1);
+                                        var x3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3, (nuint)(32));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_2, a1_2);
+                                        var x3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3, (nuint)(48));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_3, a1_3);
+                                        var x3_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3, (nuint)(64));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_4, a1_4);
+                                        ref float v4 = ref At(ref vc, (c * 14 + 4) * 480);
+                                        var k4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 4));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 34));
+                                        var x4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_0, a1_0);
+                                        var x4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4, (nuint)(16));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_1, a1_1);
+                                        var x4_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4, (nuint)(32));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_2, a1_2);
+                                        var x4_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4, (nuint)(48));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_3, a1_3);
+                                        var x4_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4, (nuint)(64));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_4, a1_4);
                                     }
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0) : a0_0, ref orow, (nuint)(ox * 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0) : a4_0, ref orow, (nuint)(ox * 16 + 6400));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_1) : a4_1, ref orow, (nuint)(ox * 16 + 6416));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0) : a5_0, ref orow, (nuint)(ox * 16 + 8000));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_1) : a5_1, ref orow, (nuint)(ox * 16 + 8016));
+                                    ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 16);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref mr);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref mr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref mr, (nuint)(192));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref mr, (nuint)(288));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref mr, (nuint)(384));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref mr, (nuint)(480));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref mr, (nuint)(576));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref mr, (nuint)(672));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref mr, (nuint)(768));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_4, ref mr, (nuint)(864));
                                 }
                             }
                         }
+                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
+                        for (int o = 0; o < 16; o++)
                         {
-                            const int r0 = 12;
-                            for (int oy = 0; oy < 10; oy++)
+                            var b = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, o));
+                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 16);
+                            for (int t = 0; t < 5; t++)
                             {
-                                ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
-                                ref float irow = ref At(ref xb, (0 + oy * 1) * 224);
-                                ref float wrow = ref At(ref w, r0 * 150);
-                                for (int ox = 0; ox < 10; ox += 2)
-                                {
-                                    var a0_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16));
-                                    var a0_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 16));
-                                    var a1_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1600));
-                                    var a1_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 1)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 1616));
-                                    var a2_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3200));
-                                    var a2_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 2)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 3216));
-                                    var a3_0 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4800));
-                                    var a3_1 = first ? global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0 + 3)) : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref orow, (nuint)(ox * 16 + 4816));
-                                    global::System.Runtime.Intrinsics.Vector512<float> x0;
-                                    global::System.Runtime.Intrinsics.Vector512<float> x1;
-                                    global::System.Runtime.Intrinsics.Vector512<float> k;
-                                    for (int c = c0; c < c1; c++)
-                                    {
-                                        for (int ky = 0; ky < 5; ky++)
-                                        {
-                                            ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 16);
-                                            ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 0));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 150));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 300));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 450));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 1));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 151));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 301));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 451));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 2));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 152));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 302));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 452));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 3));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 153));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 303));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 453));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                            x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 4));
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a0_0);
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a0_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 154));
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a1_0);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a1_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 304));
-                                            a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a2_0);
-                                            a2_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a2_1);
-                                            k = global::System.Runtime.Intrinsics.Vector512.Create(At(ref wr, 454));
-                                            a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x0, k, a3_0);
-                                            a3_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(x1, k, a3_1);
-                                        }
-                                    }
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0) : a0_0, ref orow, (nuint)(ox * 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_1) : a0_1, ref orow, (nuint)(ox * 16 + 16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0) : a1_0, ref orow, (nuint)(ox * 16 + 1600));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_1) : a1_1, ref orow, (nuint)(ox * 16 + 1616));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0) : a2_0, ref orow, (nuint)(ox * 16 + 3200));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_1) : a2_1, ref orow, (nuint)(ox * 16 + 3216));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0) : a3_0, ref orow, (nuint)(ox * 16 + 4800));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last ? global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_1) : a3_1, ref orow, (nuint)(ox * 16 + 4816));
-                                }
+                                ref float mt = ref At(ref m, (o * 5 + t) * 96);
+                                var m0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt);
+                                var m1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(16));
+                                var m2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(32));
+                                var m3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(48));
+                                var m4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(64));
+                                var m5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(80));
+                                var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = b + (global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y0), ref orow, (nuint)(t * 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y1), ref orow, (nuint)(t * 32 + 16));
                             }
                         }
                     }
@@ -2805,260 +2746,185 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 12; r0 += 6)
+                    // Blocks of 8 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        for (int oy = 0; oy < 10; oy++)
+                        ref float xr = ref At(ref xb, row * 112);
+                        ref float vr = ref At(ref v, row * 240);
+                        for (int t = 0; t < 5; t++)
                         {
-                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
-                            ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
-                            ref float wrow = ref At(ref w, r0 * 150);
-                            for (int ox = 0; ox < 10; ox += 2)
-                            {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
-                                var a4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
-                                var a4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 4));
-                                var a5_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
-                                var a5_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 5));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int c = 0; c < 6; c++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 8);
-                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 600));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 750));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 601));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 751));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 602));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 752));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 603));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 753));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 604));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 754));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    }
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref orow, (nuint)(ox * 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref orow, (nuint)(ox * 8 + 800));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref orow, (nuint)(ox * 8 + 1600));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref orow, (nuint)(ox * 8 + 1608));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref orow, (nuint)(ox * 8 + 2400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref orow, (nuint)(ox * 8 + 2408));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref orow, (nuint)(ox * 8 + 3200));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref orow, (nuint)(ox * 8 + 3208));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_0), ref orow, (nuint)(ox * 8 + 4000));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a5_1), ref orow, (nuint)(ox * 8 + 4008));
-                            }
+                            ref float d = ref At(ref xr, t * 16);
+                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(8));
+                            var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(16));
+                            var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(24));
+                            var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(32));
+                            var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(40));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 8);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(120));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(160));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(200));
                         }
                     }
+                    for (int oy = 0; oy < 10; oy++)
                     {
-                        const int r0 = 12;
-                        for (int oy = 0; oy < 10; oy++)
+                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        for (int xi = 0; xi < 6; xi++)
                         {
-                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
-                            ref float irow = ref At(ref xb, (0 + oy * 1) * 112);
-                            ref float wrow = ref At(ref w, r0 * 150);
-                            for (int ox = 0; ox < 10; ox += 2)
+                            for (int r0 = 0; r0 < 16; r0 += 2)
                             {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0 + 3));
-                                global::System.Runtime.Intrinsics.Vector256<float> x0;
-                                global::System.Runtime.Intrinsics.Vector256<float> x1;
-                                global::System.Runtime.Intrinsics.Vector256<float> k;
-                                for (int c = 0; c < 6; c++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
+                                    const int t0 = 0;
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                    ref float ur = ref At(ref u, xi * 480 + r0 * 30);
+                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 8);
+                                    for (int c = 0; c < 6; c++)
                                     {
-                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 8);
-                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector256.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x1, k, a3_1);
+                                        ref float v0 = ref At(ref vc, (c * 14 + 0) * 240);
+                                        var k0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 0));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 30));
+                                        var x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_0, a1_0);
+                                        var x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0, (nuint)(8));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_1, a1_1);
+                                        var x0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0, (nuint)(16));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_2, a1_2);
+                                        var x0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0, (nuint)(24));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_3, a1_3);
+                                        var x0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0, (nuint)(32));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_4, a1_4);
+                                        ref float v1 = ref At(ref vc, (c * 14 + 1) * 240);
+                                        var k1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 1));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 31));
+                                        var x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_0, a1_0);
+                                        var x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1, (nuint)(8));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_1, a1_1);
+                                        var x1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1, (nuint)(16));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_2, a1_2);
+                                        var x1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1, (nuint)(24));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_3, a1_3);
+                                        var x1_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1, (nuint)(32));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_4, a1_4);
+                                        ref float v2 = ref At(ref vc, (c * 14 + 2) * 240);
+                                        var k2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 2));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 32));
+                                        var x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_0, a1_0);
+                                        var x2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2, (nuint)(8));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_1, a1_1);
+                                        var x2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2, (nuint)(16));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_2, a1_2);
+                                        var x2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2, (nuint)(24));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_3, a1_3);
+                                        var x2_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2, (nuint)(32));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_4, a1_4);
+                                        ref float v3 = ref At(ref vc, (c * 14 + 3) * 240);
+                                        var k3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 3));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 33));
+                                        var x3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_0, a1_0);
+                                        var x3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3, (nuint)(8));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_1, a1_1);
+                                        var x3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3, (nuint)(16));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_2, a1_2);
+                                        var x3_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3, (nuint)(24));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_3, a1_3);
+                                        var x3_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3, (nuint)(32));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_4, a1_4);
+                                        ref float v4 = ref At(ref vc, (c * 14 + 4) * 240);
+                                        var k4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 4));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 34));
+                                        var x4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_0, a1_0);
+                                        var x4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4, (nuint)(8));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_1, a1_1);
+                                        var x4_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4, (nuint)(16));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_2, a1_2);
+                                        var x4_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4, (nuint)(24));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_3, a1_3);
+                                        var x4_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4, (nuint)(32));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_4, a1_4);
                                     }
+                                    ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 8);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref mr);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref mr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref mr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref mr, (nuint)(144));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_4, ref mr, (nuint)(192));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref mr, (nuint)(240));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref mr, (nuint)(288));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref mr, (nuint)(336));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref mr, (nuint)(384));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_4, ref mr, (nuint)(432));
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref orow, (nuint)(ox * 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref orow, (nuint)(ox * 8 + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref orow, (nuint)(ox * 8 + 800));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref orow, (nuint)(ox * 8 + 808));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref orow, (nuint)(ox * 8 + 1600));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref orow, (nuint)(ox * 8 + 1608));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref orow, (nuint)(ox * 8 + 2400));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref orow, (nuint)(ox * 8 + 2408));
+                            }
+                        }
+                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
+                        for (int o = 0; o < 16; o++)
+                        {
+                            var b = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, o));
+                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 8);
+                            for (int t = 0; t < 5; t++)
+                            {
+                                ref float mt = ref At(ref m, (o * 5 + t) * 48);
+                                var m0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt);
+                                var m1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(8));
+                                var m2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(16));
+                                var m3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(24));
+                                var m4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(32));
+                                var m5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(40));
+                                var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = b + (global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0), ref orow, (nuint)(t * 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1), ref orow, (nuint)(t * 16 + 8));
                             }
                         }
                     }
@@ -3066,260 +2932,185 @@ namespace Models
                 else
                 {
                     // portable 128-bit path.
-                    // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 6×5×5 window accumulates.
-                    for (int r0 = 0; r0 < 12; r0 += 6)
+                    // Blocks of 4 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector128.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector128.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector128.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        for (int oy = 0; oy < 10; oy++)
+                        ref float xr = ref At(ref xb, row * 56);
+                        ref float vr = ref At(ref v, row * 120);
+                        for (int t = 0; t < 5; t++)
                         {
-                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
-                            ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
-                            ref float wrow = ref At(ref w, r0 * 150);
-                            for (int ox = 0; ox < 10; ox += 2)
-                            {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
-                                var a4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
-                                var a4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 4));
-                                var a5_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
-                                var a5_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 5));
-                                global::System.Runtime.Intrinsics.Vector128<float> x0;
-                                global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> k;
-                                for (int c = 0; c < 6; c++)
-                                {
-                                    for (int ky = 0; ky < 5; ky++)
-                                    {
-                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 4);
-                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 600));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 750));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 601));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 751));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 602));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 752));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 603));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 753));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 604));
-                                        a4_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a4_0);
-                                        a4_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a4_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 754));
-                                        a5_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                        a5_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                    }
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref orow, (nuint)(ox * 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref orow, (nuint)(ox * 4 + 400));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref orow, (nuint)(ox * 4 + 800));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref orow, (nuint)(ox * 4 + 804));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref orow, (nuint)(ox * 4 + 1200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref orow, (nuint)(ox * 4 + 1204));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_0), ref orow, (nuint)(ox * 4 + 1600));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a4_1), ref orow, (nuint)(ox * 4 + 1604));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_0), ref orow, (nuint)(ox * 4 + 2000));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a5_1), ref orow, (nuint)(ox * 4 + 2004));
-                            }
+                            ref float d = ref At(ref xr, t * 8);
+                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(4));
+                            var d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(8));
+                            var d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(12));
+                            var d4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(16));
+                            var d5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(20));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s43 - four * s12, ref o, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, m12, m43), ref o, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(two, m31, m42), ref o, (nuint)(60));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m42 - two * m31, ref o, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, (nuint)(100));
                         }
                     }
+                    for (int oy = 0; oy < 10; oy++)
                     {
-                        const int r0 = 12;
-                        for (int oy = 0; oy < 10; oy++)
+                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        for (int xi = 0; xi < 6; xi++)
                         {
-                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
-                            ref float irow = ref At(ref xb, (0 + oy * 1) * 56);
-                            ref float wrow = ref At(ref w, r0 * 150);
-                            for (int ox = 0; ox < 10; ox += 2)
+                            for (int r0 = 0; r0 < 16; r0 += 2)
                             {
-                                var a0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
-                                var a1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 1));
-                                var a2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 2));
-                                var a3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
-                                var a3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0 + 3));
-                                global::System.Runtime.Intrinsics.Vector128<float> x0;
-                                global::System.Runtime.Intrinsics.Vector128<float> x1;
-                                global::System.Runtime.Intrinsics.Vector128<float> k;
-                                for (int c = 0; c < 6; c++)
                                 {
-                                    for (int ky = 0; ky < 5; ky++)
+                                    const int t0 = 0;
+                                    var a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                    ref float ur = ref At(ref u, xi * 480 + r0 * 30);
+                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 4);
+                                    for (int c = 0; c < 6; c++)
                                     {
-                                        ref float xr = ref At(ref irow, ((c * 14 + ky) * 14 + ox * 1) * 4);
-                                        ref float wr = ref At(ref wrow, c * 25 + ky * 5);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 0));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 150));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 300));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 450));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 1));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 151));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 301));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 451));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 2));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 152));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 302));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 452));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 3));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 153));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 303));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 453));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
-                                        x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                        x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 4));
-                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a0_0);
-                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a0_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 154));
-                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a1_0);
-                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a1_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 304));
-                                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a2_0);
-                                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a2_1);
-                                        k = global::System.Runtime.Intrinsics.Vector128.Create(At(ref wr, 454));
-                                        a3_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, k, a3_0);
-                                        a3_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, k, a3_1);
+                                        ref float v0 = ref At(ref vc, (c * 14 + 0) * 120);
+                                        var k0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 0));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 30));
+                                        var x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_0, a1_0);
+                                        var x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0, (nuint)(4));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_1, a1_1);
+                                        var x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0, (nuint)(8));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_2, a1_2);
+                                        var x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0, (nuint)(12));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_3, a1_3);
+                                        var x0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0, (nuint)(16));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_4, a1_4);
+                                        ref float v1 = ref At(ref vc, (c * 14 + 1) * 120);
+                                        var k1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 1));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 31));
+                                        var x1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_0, a1_0);
+                                        var x1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1, (nuint)(4));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_1, a1_1);
+                                        var x1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1, (nuint)(8));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_2, a1_2);
+                                        var x1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1, (nuint)(12));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_3, a1_3);
+                                        var x1_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1, (nuint)(16));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_4, a1_4);
+                                        ref float v2 = ref At(ref vc, (c * 14 + 2) * 120);
+                                        var k2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 2));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 32));
+                                        var x2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_0, a1_0);
+                                        var x2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2, (nuint)(4));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_1, a1_1);
+                                        var x2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2, (nuint)(8));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_2, a1_2);
+                                        var x2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2, (nuint)(12));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_3, a1_3);
+                                        var x2_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2, (nuint)(16));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_4, a1_4);
+                                        ref float v3 = ref At(ref vc, (c * 14 + 3) * 120);
+                                        var k3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 3));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 33));
+                                        var x3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_0, a1_0);
+                                        var x3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3, (nuint)(4));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_1, a1_1);
+                                        var x3_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3, (nuint)(8));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_2, a1_2);
+                                        var x3_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3, (nuint)(12));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_3, a1_3);
+                                        var x3_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3, (nuint)(16));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_4, a1_4);
+                                        ref float v4 = ref At(ref vc, (c * 14 + 4) * 120);
+                                        var k4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 4));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 34));
+                                        var x4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_0, a1_0);
+                                        var x4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4, (nuint)(4));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_1, a1_1);
+                                        var x4_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4, (nuint)(8));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_2, a1_2);
+                                        var x4_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4, (nuint)(12));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_3, a1_3);
+                                        var x4_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4, (nuint)(16));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_4, a1_4);
                                     }
+                                    ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 4);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref mr);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref mr, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref mr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref mr, (nuint)(72));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_4, ref mr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref mr, (nuint)(120));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref mr, (nuint)(144));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref mr, (nuint)(168));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref mr, (nuint)(192));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_4, ref mr, (nuint)(216));
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_0), ref orow, (nuint)(ox * 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a0_1), ref orow, (nuint)(ox * 4 + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_0), ref orow, (nuint)(ox * 4 + 400));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1_1), ref orow, (nuint)(ox * 4 + 404));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_0), ref orow, (nuint)(ox * 4 + 800));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a2_1), ref orow, (nuint)(ox * 4 + 804));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_0), ref orow, (nuint)(ox * 4 + 1200));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, a3_1), ref orow, (nuint)(ox * 4 + 1204));
+                            }
+                        }
+                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
+                        for (int o = 0; o < 16; o++)
+                        {
+                            var b = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, o));
+                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 4);
+                            for (int t = 0; t < 5; t++)
+                            {
+                                ref float mt = ref At(ref m, (o * 5 + t) * 24);
+                                var m0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt);
+                                var m1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(4));
+                                var m2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(8));
+                                var m3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(12));
+                                var m4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(16));
+                                var m5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(20));
+                                var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = b + (global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y0), ref orow, (nuint)(t * 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y1), ref orow, (nuint)(t * 8 + 4));
                             }
                         }
                     }
