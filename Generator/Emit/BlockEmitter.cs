@@ -49,7 +49,8 @@ internal static class BlockEmitter
     {
         // padded input block, output (or ∂E/∂z) block, then the backward pass's dilated ∂E/∂z block and per-lane
         // gradient sums, or the forward pass's Winograd transforms (the two passes never run at once)
-        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize + Math.Max(DilatedBlock(c) + MaxLanes * c.ParameterCount, WinogradEmitter.Scratch(c)),
+        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize
+            + Math.Max(DilatedBlock(c) + MaxLanes * WinogradEmitter.GradientSums(c) + WinogradEmitter.BackwardScratch(c), WinogradEmitter.Scratch(c)),
         // input block, output (or ∂E/∂z) block
         Pool2DLayerSpec p => MaxLanes * (p.InputSize + p.OutputSize),
         _ => 0,
@@ -82,7 +83,8 @@ internal static class BlockEmitter
         w.Line();
         EmitConvBackwardBatch(w, c, below);
         w.Line();
-        EmitWeightGradientBlock(w, c);
+        if (WinogradEmitter.AppliesToWeightGradient(c)) WinogradEmitter.EmitWeightGradientBlock(w, c);
+        else EmitWeightGradientBlock(w, c);
         if (below is { } activation)
         {
             w.Line();
@@ -178,21 +180,32 @@ internal static class BlockEmitter
         offset += MaxLanes * c.OutputSize;
         w.Line($"ref float dzDilated = ref At(ref scratch, {offset}); // [{c.Filters}, {dh}, {dw}] × lanes: ∂E/∂z spread by the stride, zero-bordered");
         offset += DilatedBlock(c);
-        w.Line($"ref float sums = ref At(ref scratch, {offset}); // [{c.ParameterCount}] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b");
-        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref sums, lanes * {c.ParameterCount}).Clear();");
+        bool winograd = WinogradEmitter.AppliesToWeightGradient(c);
+        int sums = WinogradEmitter.GradientSums(c);
+        w.Line(winograd
+            ? $"ref float sums = ref At(ref scratch, {offset}); // [{sums}] × lanes: per-lane sums of the F(5, 2) products M[o, c, u, ξ], then of ∂E/∂b"
+            : $"ref float sums = ref At(ref scratch, {offset}); // [{sums}] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b");
+        if (winograd) w.Line($"ref float wino = ref At(ref sums, {MaxLanes * sums}); // a block's transformed input rows and ∂E/∂z pairs");
+        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref sums, lanes * {sums}).Clear();");
         if (c.Padding > 0) w.Line($"{Names.MemoryMarshal}.CreateSpan(ref xPadded, lanes * {padded}).Clear();");
         if (dx) w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dzDilated, lanes * {c.Filters * dh * dw}).Clear();");
         w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
         EmitInputBlock(w, c);
         w.Line($"ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * {c.OutputSize}) : ref dzBlock;");
         w.Line($"if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref dzBlock, {c.OutputSize}, 1, 1, 0);");
-        w.Line($"Layer{c.Number}WeightGradientBlock(ref dzb, ref xb, ref sums);");
+        w.Line($"Layer{c.Number}WeightGradientBlock(ref dzb, ref xb, ref sums{(winograd ? ", ref wino" : "")});");
         if (dx)
         {
             w.Line($"Dilate(ref dzb, ref dzDilated, {c.Filters}, {c.Output.Height}, {c.Output.Width}, {c.Stride}, {dh}, {dw}, {c.KernelHeight - 1}, {c.KernelWidth - 1}, lanes);");
             w.Line($"Layer{c.Number}InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * {c.InputSize}));");
         }
         w.Close();
+        if (winograd)
+        {
+            WinogradEmitter.EmitGradientReduction(w, c);
+            w.Close();
+            return;
+        }
         w.Line("// Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).");
         w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
         w.Open($"for (int i = 0; i < {c.ParameterCount}; i++)");
@@ -252,25 +265,29 @@ internal static class BlockEmitter
                 w.Close();
                 w.Close();
             });
-            if (c.Bias)
-            {
-                w.Line($"// ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.");
-                w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
-                w.Line($"ref float dr = ref At(ref dzb, oc * {plane * l});");
-                for (int k = 0; k < 4; k++) w.Line($"var s{k} = {isa.VectorOfFloat}.Zero;");
-                int whole = plane / 4 * 4;
-                if (whole > 0)
-                {
-                    w.Open($"for (int k = 0; k < {whole}; k += 4)");
-                    for (int k = 0; k < 4; k++) w.Line($"s{k} += {isa.Load("dr", $"k * {l}{Plus(k * l)}")};");
-                    w.Close();
-                }
-                for (int k = whole; k < plane; k++) w.Line($"s{k - whole} += {isa.Load("dr", (k * l).ToString())};");
-                w.Line($"ref float sb = ref At(ref sums, ({c.WeightCount} + oc) * {l});");
-                w.Line(isa.Store($"{isa.Load("sb", "0")} + ((s0 + s1) + (s2 + s3))", "sb", "0"));
-                w.Close();
-            }
+            if (c.Bias) EmitBiasSums(w, isa, c, c.WeightCount);
         });
+        w.Close();
+    }
+
+    /// <summary>Adds ∂E/∂b[o] = Σ dz[o, :, :] over one block to the per-lane sums from float <paramref name="offset"/> (× lanes) of <c>sums</c>.</summary>
+    internal static void EmitBiasSums(SourceWriter w, Isa isa, Conv2DLayerSpec c, int offset)
+    {
+        int l = isa.Width, plane = c.Output.Height * c.Output.Width;
+        w.Line($"// ∂E/∂b[o]: Σ dz[o, :, :], four sums in flight.");
+        w.Open($"for (int oc = 0; oc < {c.Filters}; oc++)");
+        w.Line($"ref float dr = ref At(ref dzb, oc * {plane * l});");
+        for (int k = 0; k < 4; k++) w.Line($"var s{k} = {isa.VectorOfFloat}.Zero;");
+        int whole = plane / 4 * 4;
+        if (whole > 0)
+        {
+            w.Open($"for (int k = 0; k < {whole}; k += 4)");
+            for (int k = 0; k < 4; k++) w.Line($"s{k} += {isa.Load("dr", $"k * {l}{Plus(k * l)}")};");
+            w.Close();
+        }
+        for (int k = whole; k < plane; k++) w.Line($"s{k - whole} += {isa.Load("dr", (k * l).ToString())};");
+        w.Line($"ref float sb = ref At(ref sums, ({offset} + oc) * {l});");
+        w.Line(isa.Store($"{isa.Load("sb", "0")} + ((s0 + s1) + (s2 + s3))", "sb", "0"));
         w.Close();
     }
 

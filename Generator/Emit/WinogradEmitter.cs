@@ -93,32 +93,7 @@ internal static class WinogradEmitter
             int l = isa.Width;
             string V = isa.VectorOfFloat;
             w.Line($"// Blocks of {l} samples.");
-            w.Line($"// V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: {ch} × {inH} rows × {tiles} pieces.");
-            w.Line($"var four = {isa.Vector}.Create(4f);");
-            w.Line($"var five = {isa.Vector}.Create(5f);");
-            w.Line($"var two = {isa.Vector}.Create(2f);");
-            w.Open($"for (int row = 0; row < {ch * inH}; row++)");
-            w.Line($"ref float xr = ref At(ref xb, row * {inW * l});");
-            w.Line($"ref float vr = ref At(ref v, row * {Points * tiles * l});");
-            w.Open($"for (int t = 0; t < {tiles}; t++)");
-            w.Line($"ref float d = ref At(ref xr, t * {2 * l});");
-            for (int k = 0; k < Points; k++) w.Line($"var d{k} = {isa.Load("d", (k * l).ToString())};");
-            w.Line("var s12 = d1 + d2;");
-            w.Line("var m12 = d1 - d2;");
-            w.Line("var s43 = d4 + d3;");
-            w.Line("var m43 = d4 - d3;");
-            w.Line("var m42 = d4 - d2;");
-            w.Line("var m31 = d3 - d1;");
-            w.Line("ref float o = ref At(ref vr, t * " + l + ");");
-            // Bᵀ rows: [4 0 −5 0 1 0], [0 −4 −4 1 1 0], [0 4 −4 −1 1 0], [0 −2 −1 2 1 0], [0 2 −1 −2 1 0], [0 4 0 −5 0 1].
-            w.Line(isa.Store($"{isa.Fma("four", "d0", "d4")} - five * d2", "o", "0"));
-            w.Line(isa.Store("s43 - four * s12", "o", (tiles * l).ToString()));
-            w.Line(isa.Store(isa.Fma("four", "m12", "m43"), "o", (2 * tiles * l).ToString()));
-            w.Line(isa.Store(isa.Fma("two", "m31", "m42"), "o", (3 * tiles * l).ToString()));
-            w.Line(isa.Store("m42 - two * m31", "o", (4 * tiles * l).ToString()));
-            w.Line(isa.Store($"{isa.Fma("four", "d1", "d5")} - five * d3", "o", (5 * tiles * l).ToString()));
-            w.Close();
-            w.Close();
+            EmitRowTransform(w, isa, ch, inH, inW, tiles, "xb", "v");
             w.Open($"for (int oy = 0; oy < {oh}; oy++)");
             w.Line($"// M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: {rt} filter(s) × {tt} piece(s) of sums in registers.");
             w.Open($"for (int xi = 0; xi < {Points}; xi++)");
@@ -163,4 +138,177 @@ internal static class WinogradEmitter
         });
         w.Close();
     }
+
+    /// <summary>
+    /// V[c, y, ξ, t] = Σ_k Bᵀ[ξ, k]·x[c, y, 2t + k] for every row of a block of [channels, height, width] (every piece of
+    /// six columns, two apart), as statements of the ISA branch being written.
+    /// </summary>
+    private static void EmitRowTransform(SourceWriter w, Isa isa, int channels, int height, int width, int tiles, string input, string output, bool pointMajor = false)
+    {
+        int l = isa.Width;
+        // V[c, y, ξ, t] (the forward pass: a row's six transforms together) or V[ξ, c, y, t] (∂E/∂W: one point's rows together).
+        int rowStride = pointMajor ? tiles : Points * tiles, pointStride = pointMajor ? channels * height * tiles : tiles;
+        w.Line($"// V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: {channels} × {height} rows × {tiles} pieces.");
+        w.Line($"var four = {isa.Vector}.Create(4f);");
+        w.Line($"var five = {isa.Vector}.Create(5f);");
+        w.Line($"var two = {isa.Vector}.Create(2f);");
+        w.Open($"for (int row = 0; row < {channels * height}; row++)");
+        w.Line($"ref float xr = ref At(ref {input}, row * {width * l});");
+        w.Line($"ref float vr = ref At(ref {output}, row * {rowStride * l});");
+        w.Open($"for (int t = 0; t < {tiles}; t++)");
+        w.Line($"ref float d = ref At(ref xr, t * {2 * l});");
+        for (int k = 0; k < Points; k++) w.Line($"var d{k} = {isa.Load("d", (k * l).ToString())};");
+        w.Line("var s12 = d1 + d2;");
+        w.Line("var m12 = d1 - d2;");
+        w.Line("var s43 = d4 + d3;");
+        w.Line("var m43 = d4 - d3;");
+        w.Line("var m42 = d4 - d2;");
+        w.Line("var m31 = d3 - d1;");
+        w.Line($"ref float o = ref At(ref vr, t * {l});");
+        // Bᵀ rows: [4 0 −5 0 1 0], [0 −4 −4 1 1 0], [0 4 −4 −1 1 0], [0 −2 −1 2 1 0], [0 2 −1 −2 1 0], [0 4 0 −5 0 1].
+        w.Line(isa.Store($"{isa.Fma("four", "d0", "d4")} - five * d2", "o", "0"));
+        w.Line(isa.Store("s43 - four * s12", "o", (pointStride * l).ToString()));
+        w.Line(isa.Store(isa.Fma("four", "m12", "m43"), "o", (2 * pointStride * l).ToString()));
+        w.Line(isa.Store(isa.Fma("two", "m31", "m42"), "o", (3 * pointStride * l).ToString()));
+        w.Line(isa.Store("m42 - two * m31", "o", (4 * pointStride * l).ToString()));
+        w.Line(isa.Store($"{isa.Fma("four", "d1", "d5")} - five * d3", "o", (5 * pointStride * l).ToString()));
+        w.Close();
+        w.Close();
+    }
+
+    // ---------------------------------------------------------------- ∂E/∂W by F(5, 2)
+
+    /// <summary>
+    /// Whether the batch ∂E/∂W of <paramref name="c"/> uses F(5, 2): stride 1, 5-wide kernels, an even output width.
+    /// The five taps of a kernel row are the outputs: ∂W[v] = Σ_pairs Σ_k dz[2t + k]·x[2t + k + v] for k = 0, 1 is a
+    /// correlation of a 6-column piece of x with a pair of dz, 6 products for 10, with the same points and Bᵀ as the
+    /// forward pass; the transformed products are summed over every output position of every block (long sums in
+    /// registers, then per-lane sums), and Aᵀ is applied once per call, after the lanes are reduced.
+    /// </summary>
+    public static bool AppliesToWeightGradient(Conv2DLayerSpec c) => Applies(c);
+
+    /// <summary>Floats (per lane) of the backward pass's gradient sums: M[o, c, u, ξ] then ∂E/∂b with F(5, 2), else ∂E/∂W then ∂E/∂b.</summary>
+    public static int GradientSums(Conv2DLayerSpec c)
+        => AppliesToWeightGradient(c) ? c.Filters * c.Input.Channels * c.KernelHeight * Points + (c.Bias ? c.Filters : 0) : c.ParameterCount;
+
+    private static int ProductSums(Conv2DLayerSpec c) => c.Filters * c.Input.Channels * c.KernelHeight * Points;
+
+    /// <summary>Floats of scratch the F(5, 2) weight gradient adds past the sums: V and D of one block.</summary>
+    public static int BackwardScratch(Conv2DLayerSpec c)
+        => AppliesToWeightGradient(c) ? InputSize(c) + BlockEmitter.MaxLanes * c.Filters * c.Output.Height * Points * Tiles(c) : 0;
+
+    /// <summary>
+    /// Adds, for one block, M[o, c, u, ξ] = Σ_oy Σ_t D[o, oy, ξ, t]·V[c, oy + u, ξ, t] to the per-lane sums, where
+    /// D = G·(dz[o, oy, 2t], dz[o, oy, 2t + 1]) and V = Bᵀ·x[c, y, 2t … 2t + 5]; and Σ dz[o] to those of ∂E/∂b.
+    /// </summary>
+    public static void EmitWeightGradientBlock(SourceWriter w, Conv2DLayerSpec c)
+    {
+        int ch = c.Input.Channels, inH = c.PaddedHeight, inW = c.PaddedWidth, kh = c.KernelHeight;
+        int oh = c.Output.Height, ow = c.Output.Width, tiles = Tiles(c), rows = c.Filters;
+        int rt = Math.Min(2, rows), ut = Math.Min(kh, 5);
+        int dPoint = rows * oh * tiles, vPoint = ch * inH * tiles; // floats (÷ lanes) per point ξ of D and of V
+        w.Line($"/// <summary>{Title(c)}: adds the F(5, 2) products of one block, M[o, c, u, ξ] = Σ_oy Σ_t D[ξ, o, oy, t]·V[ξ, c, oy + u, t], to the per-lane sums{(c.Bias ? " (and Σ dz[o] to those of ∂E/∂b)" : "")} ({nameof(WinogradEmitter)}).</summary>");
+        w.Open($"private static void Layer{c.Number}WeightGradientBlock(ref float dzb, ref float xb, ref float sums, ref float wino)");
+        w.Line($"ref float v = ref wino; // V[ξ, c, y, t] × lanes: the input rows, transformed");
+        w.Line($"ref float dt = ref At(ref wino, {InputSize(c)}); // D[ξ, o, oy, t] × lanes: pairs of ∂E/∂z, transformed");
+        Isa.EmitBranches(w, isa =>
+        {
+            int l = isa.Width;
+            string V = isa.VectorOfFloat;
+            w.Line($"// Blocks of {l} samples.");
+            EmitRowTransform(w, isa, ch, inH, inW, tiles, "xb", "v", pointMajor: true);
+            w.Line($"// D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.");
+            w.Line($"var sixth = {isa.Vector}.Create(1f / 6f);");
+            w.Line($"var twentyFourth = {isa.Vector}.Create(1f / 24f);");
+            w.Open($"for (int row = 0; row < {rows * oh}; row++)");
+            w.Line($"ref float zr = ref At(ref dzb, row * {ow * l});");
+            w.Line($"ref float dr = ref At(ref dt, row * {tiles * l});");
+            w.Open($"for (int t = 0; t < {tiles}; t++)");
+            w.Line($"var z0 = {isa.Load("zr", $"t * {2 * l}")};");
+            w.Line($"var z1 = {isa.Load("zr", $"t * {2 * l} + {l}")};");
+            w.Line($"ref float o = ref At(ref dr, t * {l});");
+            w.Line(isa.Store("z0 * 0.25f", "o", "0"));
+            w.Line(isa.Store("-(z0 + z1) * sixth", "o", (dPoint * l).ToString()));
+            w.Line(isa.Store("(z1 - z0) * sixth", "o", (2 * dPoint * l).ToString()));
+            w.Line(isa.Store($"{isa.Fma("two", "z1", "z0")} * twentyFourth", "o", (3 * dPoint * l).ToString()));
+            w.Line(isa.Store("(z0 - two * z1) * twentyFourth", "o", (4 * dPoint * l).ToString()));
+            w.Line(isa.Store("z1", "o", (5 * dPoint * l).ToString()));
+            w.Close();
+            w.Close();
+            w.Line($"// M: {rt} filter(s) × {ut} kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk");
+            w.Line($"// the block's {oh} × {tiles} (output row, pair) in step, one run of {oh * tiles} vectors each. Per point, the filters'");
+            w.Line("// D stays in L1 across the channels, and the point's V across the filters.");
+            w.Open($"for (int xi = 0; xi < {Points}; xi++)");
+            BlockEmitter.ForEachTile(w, rows, rt, "r0", tr =>
+            {
+                w.Open($"for (int c = 0; c < {ch}; c++)");
+                BlockEmitter.ForEachTile(w, kh, ut, "u0", tu =>
+                {
+                    for (int r = 0; r < tr; r++)
+                        for (int u = 0; u < tu; u++) w.Line($"var a{r}_{u} = {V}.Zero;");
+                    w.Line($"ref float dr = ref At(ref dt, (xi * {dPoint} + r0 * {oh * tiles}) * {l});");
+                    w.Line($"ref float vr = ref At(ref v, (xi * {vPoint} + (c * {inH} + u0) * {tiles}) * {l});");
+                    // dr and vr step along the run, so every load is a constant offset from them.
+                    w.Open($"for (int j = 0; j < {oh * tiles}; j++)");
+                    for (int r = 0; r < tr; r++) w.Line($"var d{r} = {isa.Load("dr", (r * oh * tiles * l).ToString())};");
+                    for (int u = 0; u < tu; u++)
+                    {
+                        w.Line($"var x{u} = {isa.Load("vr", (u * tiles * l).ToString())};");
+                        for (int r = 0; r < tr; r++) w.Line($"a{r}_{u} = {isa.Fma($"d{r}", $"x{u}", $"a{r}_{u}")};");
+                    }
+                    w.Line($"dr = ref At(ref dr, {l});");
+                    w.Line($"vr = ref At(ref vr, {l});");
+                    w.Close();
+                    w.Line($"ref float sr = ref At(ref sums, (((r0 * {ch} + c) * {kh} + u0) * {Points} + xi) * {l});");
+                    for (int r = 0; r < tr; r++)
+                        for (int u = 0; u < tu; u++)
+                        {
+                            string at = ((r * ch * kh + u) * Points * l).ToString();
+                            w.Line(isa.Store($"{isa.Load("sr", at)} + a{r}_{u}", "sr", at));
+                        }
+                });
+                w.Close();
+            });
+            w.Close();
+            if (c.Bias) BlockEmitter.EmitBiasSums(w, isa, c, ProductSums(c));
+        });
+        w.Close();
+    }
+
+    /// <summary>
+    /// The end of the backward batch kernel: reduces the lanes of M and applies Aᵀ (rows [1 1 1 1 1 0], [0 1 −1 2 −2 0],
+    /// [0 1 1 4 4 0], [0 1 −1 8 −8 0], [0 1 1 16 16 1]) to get ∂E/∂W[o, c, u, 0 … 4]; then ∂E/∂b's lanes.
+    /// </summary>
+    public static void EmitGradientReduction(SourceWriter w, Conv2DLayerSpec c)
+    {
+        int rows = c.Filters * c.Input.Channels * c.KernelHeight;
+        w.Line("// Reduce the lanes of M, then ∂E/∂W = Aᵀ·M for each kernel row; then ∂E/∂b (added to g, or written over it on a batch's first chunk).");
+        w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
+        w.Line($"global::System.Span<float> s = stackalloc float[{Points}];");
+        w.Open($"for (int k = 0; k < {rows}; k++)");
+        w.Open($"for (int xi = 0; xi < {Points}; xi++)");
+        w.Line($"ref float lane = ref At(ref sums, (k * {Points} + xi) * lanes);");
+        w.Line("float sum = 0f;");
+        w.Line("for (int j = 0; j < lanes; j++) sum += At(ref lane, j);");
+        w.Line("s[xi] = sum;");
+        w.Close();
+        w.Line("float p12 = s[1] + s[2], m12 = s[1] - s[2], p34 = s[3] + s[4], m34 = s[3] - s[4];");
+        w.Line("ref float gk = ref At(ref gl, 5 * k);");
+        w.Line("float w0 = s[0] + p12 + p34, w1 = m12 + 2f * m34, w2 = p12 + 4f * p34, w3 = m12 + 8f * m34, w4 = p12 + 16f * p34 + s[5];");
+        w.Line("if (accumulate) { gk += w0; At(ref gk, 1) += w1; At(ref gk, 2) += w2; At(ref gk, 3) += w3; At(ref gk, 4) += w4; }");
+        w.Line("else { gk = w0; At(ref gk, 1) = w1; At(ref gk, 2) = w2; At(ref gk, 3) = w3; At(ref gk, 4) = w4; }");
+        w.Close();
+        if (c.Bias)
+        {
+            w.Open($"for (int o = 0; o < {c.Filters}; o++)");
+            w.Line($"ref float lane = ref At(ref sums, ({ProductSums(c)} + o) * lanes);");
+            w.Line("float sum = 0f;");
+            w.Line("for (int j = 0; j < lanes; j++) sum += At(ref lane, j);");
+            w.Line($"ref float gb = ref At(ref gl, {c.WeightCount} + o);");
+            w.Line("gb = accumulate ? gb + sum : sum;");
+            w.Close();
+        }
+    }
+
+    private static string Plus(int offset) => offset == 0 ? "" : offset > 0 ? $" + {offset}" : $" - {-offset}";
 }

@@ -115,6 +115,11 @@ public partial class WinogradTanhNoBias { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2, 12, 20)] [Conv2D(4, 3, ReLU, Padding = 1)] [MaxPool2D(2)] [Conv2D(5, 5, Padding = 2)] [AvgPool2D(2)] [Dense(3)]
 public partial class WinogradBetweenPools { }
 
+// F(2, 5) and F(5, 2) with a 7 × 5 kernel (kernel rows in a tile of 5 and one of 2 in ∂E/∂W), padding 1, ReLU:
+// [3,9,12] → [2,5,10].
+[Network(Loss = Loss.HalfSquaredError)] [Input(3, 9, 12)] [Conv2D(2, 7, 5, ReLU, Padding = 1)] [Dense(2)]
+public partial class WinogradTallKernel { }
+
 // LeNet-5 (61,706 parameters).
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
@@ -196,6 +201,7 @@ public static class ConvNetworks
         ConvCase.Of<WinogradTanhNoBias>(R(new[] { 5, 6, 14 }, Sce, Conv2D(3, 3, 5, Tanh, padding: 2, bias: false), Dense(3))),
         ConvCase.Of<WinogradBetweenPools>(R(new[] { 2, 12, 20 }, Sce,
             Conv2D(4, 3, ReLU, padding: 1), MaxPool(2), Conv2D(5, 5, Identity, padding: 2), AvgPool(2), Dense(3))),
+        ConvCase.Of<WinogradTallKernel>(R(new[] { 3, 9, 12 }, Hse, Conv2D(2, 7, 5, ReLU, padding: 1), Dense(2))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

@@ -56,9 +56,9 @@ namespace Models
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 12084;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
-        private const int PredictBatchWorkspaceSize = 722496;
+        private const int PredictBatchWorkspaceSize = 808192;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-        private const int TrainingWorkspaceSize = 1325248;
+        private const int TrainingWorkspaceSize = 1410944;
 
         // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
         [global::System.ThreadStatic] private static float[]? t_PredictWorkspace;
@@ -3126,8 +3126,9 @@ namespace Models
                 ref float xPadded = ref scratch; // [6, 14, 14] × lanes
                 ref float dzBlock = ref At(ref scratch, 18816); // ∂E/∂z as a block when it arrives row-major
                 ref float dzDilated = ref At(ref scratch, 44416); // [16, 18, 18] × lanes: ∂E/∂z spread by the stride, zero-bordered
-                ref float sums = ref At(ref scratch, 127360); // [2416] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref sums, lanes * 2416).Clear();
+                ref float sums = ref At(ref scratch, 127360); // [2896] × lanes: per-lane sums of the F(5, 2) products M[o, c, u, ξ], then of ∂E/∂b
+                ref float wino = ref At(ref sums, 46336); // a block's transformed input rows and ∂E/∂z pairs
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref sums, lanes * 2896).Clear();
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dzDilated, lanes * 5184).Clear();
                 for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
@@ -3135,35 +3136,110 @@ namespace Models
                     if (!blockedInput) ToBlock(ref x, first, count, lanes, ref xPadded, 6, 14, 14, 0);
                     ref float dzb = ref blockedOutput ? ref Row(ref dz, b, lanes * 1600) : ref dzBlock;
                     if (!blockedOutput) ToBlock(ref dz, first, count, lanes, ref dzBlock, 1600, 1, 1, 0);
-                    Layer3WeightGradientBlock(ref dzb, ref xb, ref sums);
+                    Layer3WeightGradientBlock(ref dzb, ref xb, ref sums, ref wino);
                     Dilate(ref dzb, ref dzDilated, 16, 10, 10, 1, 18, 18, 4, 4, lanes);
                     Layer3InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * 1176));
                 }
-                // Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).
+                // Reduce the lanes of M, then ∂E/∂W = Aᵀ·M for each kernel row; then ∂E/∂b (added to g, or written over it on a batch's first chunk).
                 ref float gl = ref At(ref g, Layer3Weights);
-                for (int i = 0; i < 2416; i++)
+                global::System.Span<float> s = stackalloc float[6];
+                for (int k = 0; k < 480; k++)
                 {
-                    ref float lane = ref At(ref sums, i * lanes);
-                    float s = 0f;
-                    for (int j = 0; j < lanes; j++) s += At(ref lane, j);
-                    At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;
+                    for (int xi = 0; xi < 6; xi++)
+                    {
+                        ref float lane = ref At(ref sums, (k * 6 + xi) * lanes);
+                        float sum = 0f;
+                        for (int j = 0; j < lanes; j++) sum += At(ref lane, j);
+                        s[xi] = sum;
+                    }
+                    float p12 = s[1] + s[2], m12 = s[1] - s[2], p34 = s[3] + s[4], m34 = s[3] - s[4];
+                    ref float gk = ref At(ref gl, 5 * k);
+                    float w0 = s[0] + p12 + p34, w1 = m12 + 2f * m34, w2 = p12 + 4f * p34, w3 = m12 + 8f * m34, w4 = p12 + 16f * p34 + s[5];
+                    if (accumulate) { gk += w0; At(ref gk, 1) += w1; At(ref gk, 2) += w2; At(ref gk, 3) += w3; At(ref gk, 4) += w4; }
+                    else { gk = w0; At(ref gk, 1) = w1; At(ref gk, 2) = w2; At(ref gk, 3) = w3; At(ref gk, 4) = w4; }
+                }
+                for (int o = 0; o < 16; o++)
+                {
+                    ref float lane = ref At(ref sums, (2880 + o) * lanes);
+                    float sum = 0f;
+                    for (int j = 0; j < lanes; j++) sum += At(ref lane, j);
+                    ref float gb = ref At(ref gl, 2400 + o);
+                    gb = accumulate ? gb + sum : sum;
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: adds Σ dz[o, i, j]·xp[c, i·S + u, j·S + v] over one block to the per-lane sums of ∂E/∂W[o, c, u, v] (and Σ dz[o] to those of ∂E/∂b).</summary>
-            private static void Layer3WeightGradientBlock(ref float dzb, ref float xb, ref float sums)
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: adds the F(5, 2) products of one block, M[o, c, u, ξ] = Σ_oy Σ_t D[ξ, o, oy, t]·V[ξ, c, oy + u, t], to the per-lane sums (and Σ dz[o] to those of ∂E/∂b) (WinogradEmitter).</summary>
+            private static void Layer3WeightGradientBlock(ref float dzb, ref float xb, ref float sums, ref float wino)
             {
+                ref float v = ref wino; // V[ξ, c, y, t] × lanes: the input rows, transformed
+                ref float dt = ref At(ref wino, 40320); // D[ξ, o, oy, t] × lanes: pairs of ∂E/∂z, transformed
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
-                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    // Blocks of 16 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector512.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector512.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector512.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        for (int ic = 0; ic < 6; ic++)
+                        ref float xr = ref At(ref xb, row * 224);
+                        ref float vr = ref At(ref v, row * 80);
+                        for (int t = 0; t < 5; t++)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            ref float d = ref At(ref xr, t * 32);
+                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(16));
+                            var d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(32));
+                            var d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(48));
+                            var d4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(64));
+                            var d5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref d, (nuint)(80));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 16);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s43 - four * s12, ref o, (nuint)(6720));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(13440));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(20160));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(m42 - two * m31, ref o, (nuint)(26880));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(33600));
+                        }
+                    }
+                    // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
+                    var sixth = global::System.Runtime.Intrinsics.Vector512.Create(1f / 6f);
+                    var twentyFourth = global::System.Runtime.Intrinsics.Vector512.Create(1f / 24f);
+                    for (int row = 0; row < 160; row++)
+                    {
+                        ref float zr = ref At(ref dzb, row * 160);
+                        ref float dr = ref At(ref dt, row * 80);
+                        for (int t = 0; t < 5; t++)
+                        {
+                            var z0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zr, (nuint)(t * 32));
+                            var z1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zr, (nuint)(t * 32 + 16));
+                            ref float o = ref At(ref dr, t * 16);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z0 * 0.25f, ref o);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(12800));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(25600));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, (nuint)(38400));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(51200));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z1, ref o, (nuint)(64000));
+                        }
+                    }
+                    // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
+                    // the block's 10 × 5 (output row, pair) in step, one run of 50 vectors each. Per point, the filters'
+                    // D stays in L1 across the channels, and the point's V across the filters.
+                    for (int xi = 0; xi < 6; xi++)
+                    {
+                        for (int r0 = 0; r0 < 16; r0 += 2)
+                        {
+                            for (int c = 0; c < 6; c++)
                             {
                                 {
+                                    const int u0 = 0;
                                     var a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -3174,44 +3250,41 @@ namespace Models
                                     var a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                                    for (int oy = 0; oy < 10; oy++)
+                                    ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 16);
+                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 16);
+                                    for (int j = 0; j < 50; j++)
                                     {
-                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 16);
-                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 16);
-                                        for (int ox = 0; ox < 10; ox++)
-                                        {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr);
-                                            var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(1600));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
-                                            dr = ref At(ref dr, 16);
-                                            xr = ref At(ref xr, 16);
-                                        }
+                                        var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr);
+                                        var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(800));
+                                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
+                                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(80));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
+                                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(160));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
+                                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(240));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
+                                        var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(320));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
+                                        dr = ref At(ref dr, 16);
+                                        vr = ref At(ref vr, 16);
                                     }
-                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 80);
+                                    ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 16);
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(16)) + a0_1, ref sr, (nuint)(16));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(32)) + a0_2, ref sr, (nuint)(32));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(48)) + a0_3, ref sr, (nuint)(48));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(64)) + a0_4, ref sr, (nuint)(64));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2400)) + a1_0, ref sr, (nuint)(2400));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2416)) + a1_1, ref sr, (nuint)(2416));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2432)) + a1_2, ref sr, (nuint)(2432));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2448)) + a1_3, ref sr, (nuint)(2448));
-                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2464)) + a1_4, ref sr, (nuint)(2464));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(96)) + a0_1, ref sr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(192)) + a0_2, ref sr, (nuint)(192));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(288)) + a0_3, ref sr, (nuint)(288));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(384)) + a0_4, ref sr, (nuint)(384));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2880)) + a1_0, ref sr, (nuint)(2880));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(2976)) + a1_1, ref sr, (nuint)(2976));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(3072)) + a1_2, ref sr, (nuint)(3072));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(3168)) + a1_3, ref sr, (nuint)(3168));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)(3264)) + a1_4, ref sr, (nuint)(3264));
                                 }
                             }
                         }
@@ -3231,21 +3304,77 @@ namespace Models
                             s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 32));
                             s3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(k * 16 + 48));
                         }
-                        ref float sb = ref At(ref sums, (2400 + oc) * 16);
+                        ref float sb = ref At(ref sums, (2880 + oc) * 16);
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
-                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    // Blocks of 8 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        for (int ic = 0; ic < 6; ic++)
+                        ref float xr = ref At(ref xb, row * 112);
+                        ref float vr = ref At(ref v, row * 40);
+                        for (int t = 0; t < 5; t++)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            ref float d = ref At(ref xr, t * 16);
+                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(8));
+                            var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(16));
+                            var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(24));
+                            var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(32));
+                            var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(40));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 8);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(3360));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(6720));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(10080));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(13440));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(16800));
+                        }
+                    }
+                    // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
+                    var sixth = global::System.Runtime.Intrinsics.Vector256.Create(1f / 6f);
+                    var twentyFourth = global::System.Runtime.Intrinsics.Vector256.Create(1f / 24f);
+                    for (int row = 0; row < 160; row++)
+                    {
+                        ref float zr = ref At(ref dzb, row * 80);
+                        ref float dr = ref At(ref dt, row * 40);
+                        for (int t = 0; t < 5; t++)
+                        {
+                            var z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref zr, (nuint)(t * 16));
+                            var z1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref zr, (nuint)(t * 16 + 8));
+                            ref float o = ref At(ref dr, t * 8);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z0 * 0.25f, ref o);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(6400));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(12800));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, (nuint)(19200));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(25600));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z1, ref o, (nuint)(32000));
+                        }
+                    }
+                    // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
+                    // the block's 10 × 5 (output row, pair) in step, one run of 50 vectors each. Per point, the filters'
+                    // D stays in L1 across the channels, and the point's V across the filters.
+                    for (int xi = 0; xi < 6; xi++)
+                    {
+                        for (int r0 = 0; r0 < 16; r0 += 2)
+                        {
+                            for (int c = 0; c < 6; c++)
                             {
                                 {
+                                    const int u0 = 0;
                                     var a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -3256,44 +3385,41 @@ namespace Models
                                     var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                    for (int oy = 0; oy < 10; oy++)
+                                    ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 8);
+                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 8);
+                                    for (int j = 0; j < 50; j++)
                                     {
-                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 8);
-                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 8);
-                                        for (int ox = 0; ox < 10; ox++)
-                                        {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr);
-                                            var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(800));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
-                                            dr = ref At(ref dr, 8);
-                                            xr = ref At(ref xr, 8);
-                                        }
+                                        var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr);
+                                        var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(400));
+                                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
+                                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(40));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
+                                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(80));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
+                                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(120));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
+                                        var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(160));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
+                                        dr = ref At(ref dr, 8);
+                                        vr = ref At(ref vr, 8);
                                     }
-                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 40);
+                                    ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 8);
                                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(8)) + a0_1, ref sr, (nuint)(8));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(16)) + a0_2, ref sr, (nuint)(16));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(24)) + a0_3, ref sr, (nuint)(24));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(32)) + a0_4, ref sr, (nuint)(32));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1200)) + a1_0, ref sr, (nuint)(1200));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1208)) + a1_1, ref sr, (nuint)(1208));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1216)) + a1_2, ref sr, (nuint)(1216));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1224)) + a1_3, ref sr, (nuint)(1224));
-                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1232)) + a1_4, ref sr, (nuint)(1232));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(48)) + a0_1, ref sr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(96)) + a0_2, ref sr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(144)) + a0_3, ref sr, (nuint)(144));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(192)) + a0_4, ref sr, (nuint)(192));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1440)) + a1_0, ref sr, (nuint)(1440));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1488)) + a1_1, ref sr, (nuint)(1488));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1536)) + a1_2, ref sr, (nuint)(1536));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1584)) + a1_3, ref sr, (nuint)(1584));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)(1632)) + a1_4, ref sr, (nuint)(1632));
                                 }
                             }
                         }
@@ -3313,21 +3439,77 @@ namespace Models
                             s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 16));
                             s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(k * 8 + 24));
                         }
-                        ref float sb = ref At(ref sums, (2400 + oc) * 8);
+                        ref float sb = ref At(ref sums, (2880 + oc) * 8);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
                     }
                 }
                 else
                 {
                     // portable 128-bit path.
-                    // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
-                    for (int r0 = 0; r0 < 16; r0 += 2)
+                    // Blocks of 4 samples.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    var four = global::System.Runtime.Intrinsics.Vector128.Create(4f);
+                    var five = global::System.Runtime.Intrinsics.Vector128.Create(5f);
+                    var two = global::System.Runtime.Intrinsics.Vector128.Create(2f);
+                    for (int row = 0; row < 84; row++)
                     {
-                        for (int ic = 0; ic < 6; ic++)
+                        ref float xr = ref At(ref xb, row * 56);
+                        ref float vr = ref At(ref v, row * 20);
+                        for (int t = 0; t < 5; t++)
                         {
-                            for (int ky = 0; ky < 5; ky++)
+                            ref float d = ref At(ref xr, t * 8);
+                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d);
+                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(4));
+                            var d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(8));
+                            var d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(12));
+                            var d4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(16));
+                            var d5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref d, (nuint)(20));
+                            var s12 = d1 + d2;
+                            var m12 = d1 - d2;
+                            var s43 = d4 + d3;
+                            var m43 = d4 - d3;
+                            var m42 = d4 - d2;
+                            var m31 = d3 - d1;
+                            ref float o = ref At(ref vr, t * 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, d0, d4) - five * d2, ref o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s43 - four * s12, ref o, (nuint)(1680));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, m12, m43), ref o, (nuint)(3360));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(two, m31, m42), ref o, (nuint)(5040));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(m42 - two * m31, ref o, (nuint)(6720));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, (nuint)(8400));
+                        }
+                    }
+                    // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
+                    var sixth = global::System.Runtime.Intrinsics.Vector128.Create(1f / 6f);
+                    var twentyFourth = global::System.Runtime.Intrinsics.Vector128.Create(1f / 24f);
+                    for (int row = 0; row < 160; row++)
+                    {
+                        ref float zr = ref At(ref dzb, row * 40);
+                        ref float dr = ref At(ref dt, row * 20);
+                        for (int t = 0; t < 5; t++)
+                        {
+                            var z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zr, (nuint)(t * 8));
+                            var z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zr, (nuint)(t * 8 + 4));
+                            ref float o = ref At(ref dr, t * 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z0 * 0.25f, ref o);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(3200));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(6400));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(two, z1, z0) * twentyFourth, ref o, (nuint)(9600));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(12800));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z1, ref o, (nuint)(16000));
+                        }
+                    }
+                    // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
+                    // the block's 10 × 5 (output row, pair) in step, one run of 50 vectors each. Per point, the filters'
+                    // D stays in L1 across the channels, and the point's V across the filters.
+                    for (int xi = 0; xi < 6; xi++)
+                    {
+                        for (int r0 = 0; r0 < 16; r0 += 2)
+                        {
+                            for (int c = 0; c < 6; c++)
                             {
                                 {
+                                    const int u0 = 0;
                                     var a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -3338,44 +3520,41 @@ namespace Models
                                     var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                    for (int oy = 0; oy < 10; oy++)
+                                    ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 4);
+                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 4);
+                                    for (int j = 0; j < 50; j++)
                                     {
-                                        ref float dr = ref At(ref dzb, (r0 * 100 + oy * 10) * 4);
-                                        ref float xr = ref At(ref xb, ((ic * 14 + oy * 1 + ky) * 14 + 0) * 4);
-                                        for (int ox = 0; ox < 10; ox++)
-                                        {
-                                            var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr);
-                                            var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(400));
-                                            var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
-                                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
-                                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                            var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
-                                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                            var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
-                                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                            var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
-                                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                            var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                            a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
-                                            a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
-                                            dr = ref At(ref dr, 4);
-                                            xr = ref At(ref xr, 4);
-                                        }
+                                        var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr);
+                                        var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(200));
+                                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr);
+                                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
+                                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
+                                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(20));
+                                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
+                                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
+                                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(40));
+                                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
+                                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
+                                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(60));
+                                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
+                                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
+                                        var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(80));
+                                        a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
+                                        a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
+                                        dr = ref At(ref dr, 4);
+                                        vr = ref At(ref vr, 4);
                                     }
-                                    ref float sr = ref At(ref sums, ((r0 * 6 + ic) * 5 + ky) * 20);
+                                    ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 4);
                                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(4)) + a0_1, ref sr, (nuint)(4));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(8)) + a0_2, ref sr, (nuint)(8));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(12)) + a0_3, ref sr, (nuint)(12));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(16)) + a0_4, ref sr, (nuint)(16));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(600)) + a1_0, ref sr, (nuint)(600));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(604)) + a1_1, ref sr, (nuint)(604));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(608)) + a1_2, ref sr, (nuint)(608));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(612)) + a1_3, ref sr, (nuint)(612));
-                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(616)) + a1_4, ref sr, (nuint)(616));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(24)) + a0_1, ref sr, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(48)) + a0_2, ref sr, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(72)) + a0_3, ref sr, (nuint)(72));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(96)) + a0_4, ref sr, (nuint)(96));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(720)) + a1_0, ref sr, (nuint)(720));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(744)) + a1_1, ref sr, (nuint)(744));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(768)) + a1_2, ref sr, (nuint)(768));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(792)) + a1_3, ref sr, (nuint)(792));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)(816)) + a1_4, ref sr, (nuint)(816));
                                 }
                             }
                         }
@@ -3395,7 +3574,7 @@ namespace Models
                             s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 8));
                             s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(k * 4 + 12));
                         }
-                        ref float sb = ref At(ref sums, (2400 + oc) * 4);
+                        ref float sb = ref At(ref sums, (2880 + oc) * 4);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sb) + ((s0 + s1) + (s2 + s3)), ref sb);
                     }
                 }
