@@ -73,12 +73,7 @@ internal static class BlockEmitter
     {
         EmitConvForwardBatch(w, c);
         w.Line();
-        if (WinogradEmitter.Applies(c))
-        {
-            WinogradEmitter.EmitWeightTransform(w, c);
-            w.Line();
-            WinogradEmitter.EmitForwardBlock(w, c);
-        }
+        if (WinogradEmitter.Applies(c)) WinogradEmitter.EmitForward(w, c);
         else EmitConvForwardBlock(w, c);
         w.Line();
         EmitConvBackwardBatch(w, c, below);
@@ -121,13 +116,14 @@ internal static class BlockEmitter
         bool winograd = WinogradEmitter.Applies(c);
         if (winograd)
         {
-            w.Line($"ref float wino = ref At(ref scratch, {PaddedBlock(c) + MaxLanes * c.OutputSize}); // the Winograd transforms: weights, then a block's input rows and products");
+            w.Line($"ref float wino = ref At(ref scratch, {PaddedBlock(c) + MaxLanes * c.OutputSize}); // F(2, 5): the transformed weights (U) for the call");
+            w.Line($"ref float winoWork = ref At(ref wino, {WinogradEmitter.ForwardScratch(c).Weights}); // a block's transformed input rows (V) and products (M)");
             w.Line($"Layer{c.Number}WinogradWeights(ref p, ref wino);");
         }
         w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
         EmitInputBlock(w, c);
         w.Line($"ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * {c.OutputSize}) : ref yBlock;");
-        w.Line($"Layer{c.Number}ForwardBlock(ref p, ref xb, ref yb{(winograd ? ", ref wino" : "")});");
+        w.Line($"Layer{c.Number}ForwardBlock(ref p, ref xb, ref yb{(winograd ? ", ref wino, ref winoWork" : "")});");
         if (c.Activation is not (ActivationKind.Identity or ActivationKind.ReLU))
             w.Line($"for (int k = 0; k < lanes * {c.OutputSize}; k++) At(ref yb, k) = {Activations.Apply(c.Activation, "At(ref yb, k)")};");
         w.Line($"if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, {c.OutputSize});");
@@ -135,24 +131,27 @@ internal static class BlockEmitter
         w.Close();
     }
 
+    /// <summary>The forward pass of a convolution as a block correlation: y[o] = f(b + Σ W[o, c, u, v]·xp[c, i·S + u, j·S + v]).</summary>
+    internal static Direct ForwardShape(Conv2DLayerSpec c) => new()
+    {
+        Rows = c.Filters, OutH = c.Output.Height, OutW = c.Output.Width,
+        Channels = c.Input.Channels, InH = c.PaddedHeight, InW = c.PaddedWidth, Stride = c.Stride,
+        KH = c.KernelHeight, KW = c.KernelWidth, OriginY = 0, OriginX = 0,
+        RowsFrom = c.Padding, RowsTo = c.Padding + c.Input.Height,
+        ColsFrom = c.Padding, ColsTo = c.Padding + c.Input.Width,
+        Input = "xb", Output = "yb", Weights = "w",
+        RowStride = c.KernelSize, ChannelStride = c.KernelHeight * c.KernelWidth, KyStride = c.KernelWidth, KxStride = 1, WeightConst = 0,
+        Init = (isa, r) => c.Bias ? $"{isa.Vector}.Create(At(ref bias, r0{Plus(r)}))" : $"{isa.VectorOfFloat}.Zero",
+        Epilogue = (isa, r, v, acc) => Activations.VectorApply(isa, c.Activation, acc),
+    };
+
     private static void EmitConvForwardBlock(SourceWriter w, Conv2DLayerSpec c)
     {
         w.Line($"/// <summary>{Title(c)}: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>");
         w.Open($"private static void Layer{c.Number}ForwardBlock(ref float p, ref float xb, ref float yb)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float bias = ref At(ref p, Layer{c.Number}Bias);");
-        var d = new Direct
-        {
-            Rows = c.Filters, OutH = c.Output.Height, OutW = c.Output.Width,
-            Channels = c.Input.Channels, InH = c.PaddedHeight, InW = c.PaddedWidth, Stride = c.Stride,
-            KH = c.KernelHeight, KW = c.KernelWidth, OriginY = 0, OriginX = 0,
-            RowsFrom = c.Padding, RowsTo = c.Padding + c.Input.Height,
-            ColsFrom = c.Padding, ColsTo = c.Padding + c.Input.Width,
-            Input = "xb", Output = "yb", Weights = "w",
-            RowStride = c.KernelSize, ChannelStride = c.KernelHeight * c.KernelWidth, KyStride = c.KernelWidth, KxStride = 1, WeightConst = 0,
-            Init = (isa, r) => c.Bias ? $"{isa.Vector}.Create(At(ref bias, r0{Plus(r)}))" : $"{isa.VectorOfFloat}.Zero",
-            Epilogue = (isa, r, v, acc) => Activations.VectorApply(isa, c.Activation, acc),
-        };
+        var d = ForwardShape(c);
         Isa.EmitBranches(w, isa =>
         {
             w.Line($"// Blocks of {isa.Width} samples; a tile of {Describe(d)} stays in registers while the {c.Input.Channels}×{c.KernelHeight}×{c.KernelWidth} window accumulates.");
@@ -291,14 +290,15 @@ internal static class BlockEmitter
         w.Close();
     }
 
-    private static void EmitInputGradientBlock(SourceWriter w, Conv2DLayerSpec c, ActivationKind below)
+    /// <summary>
+    /// ∂E/∂x of a convolution as a block correlation: f′ of the layer below times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],
+    /// a correlation of the dilated, zero-bordered dz with the flipped kernels (row c, channel o, tap (u, v) reads
+    /// W[o, c, KH − 1 − u, KW − 1 − v]).
+    /// </summary>
+    internal static Direct InputGradientShape(Conv2DLayerSpec c, ActivationKind below)
     {
         int kk = c.KernelHeight * c.KernelWidth;
-        w.Line($"/// <summary>{Title(c)}: ∂E/∂z of layer {c.Number - 1} for one block, f′ ({Activations.Describe(below)}) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],");
-        w.Line("/// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>");
-        w.Open($"private static void Layer{c.Number}InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)");
-        w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
-        var d = new Direct
+        return new Direct
         {
             Rows = c.Input.Channels, OutH = c.Input.Height, OutW = c.Input.Width,
             Channels = c.Filters, InH = DilatedHeight(c), InW = DilatedWidth(c), Stride = 1,
@@ -307,13 +307,21 @@ internal static class BlockEmitter
             RowsFrom = c.KernelHeight - 1, RowsTo = c.KernelHeight - 1 + (c.Output.Height - 1) * c.Stride + 1,
             ColsFrom = c.KernelWidth - 1, ColsTo = c.KernelWidth - 1 + (c.Output.Width - 1) * c.Stride + 1,
             Input = "dzDilated", Output = "dxb", Weights = "w",
-            // W[o, c, KH − 1 − u, KW − 1 − v] for row c, channel o, tap (u, v).
             RowStride = kk, ChannelStride = c.KernelSize, KyStride = -c.KernelWidth, KxStride = -1, WeightConst = kk - 1,
             Init = (isa, r) => $"{isa.VectorOfFloat}.Zero",
             Epilogue = (isa, r, v, acc) => below == ActivationKind.Identity ? acc
                 : Activations.VectorDerivativeTimes(isa, below,
                     isa.Load("xb", $"(((r0{Plus(r)}) * {c.PaddedHeight} + oy + {c.Padding}) * {c.PaddedWidth} + ox + {v + c.Padding}) * {isa.Width}"), acc),
         };
+    }
+
+    private static void EmitInputGradientBlock(SourceWriter w, Conv2DLayerSpec c, ActivationKind below)
+    {
+        w.Line($"/// <summary>{Title(c)}: ∂E/∂z of layer {c.Number - 1} for one block, f′ ({Activations.Describe(below)}) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],");
+        w.Line("/// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>");
+        w.Open($"private static void Layer{c.Number}InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)");
+        w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
+        var d = InputGradientShape(c, below);
         Isa.EmitBranches(w, isa =>
         {
             w.Line($"// Blocks of {isa.Width} samples; a tile of {Describe(d)} in registers.");
@@ -325,7 +333,7 @@ internal static class BlockEmitter
     // ---------------------------------------------------------------- the direct convolution
 
     /// <summary>A direct convolution over blocks: out[row, oy, ox] = epilogue(init + Σ_c Σ_u Σ_v W(row, c, u, v)·in[c, OriginY + oy·S + u, OriginX + ox·S + v]).</summary>
-    private sealed class Direct
+    internal sealed class Direct
     {
         public int Rows, OutH, OutW, Channels, InH, InW, Stride, KH, KW, OriginY, OriginX;
         /// <summary>The input rows that may hold non-zero values, [RowsFrom, RowsTo): taps reaching the others (padding) are skipped.</summary>

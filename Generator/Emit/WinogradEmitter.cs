@@ -29,73 +29,116 @@ internal static class WinogradEmitter
     private const int Points = 6;
 
     /// <summary>
-    /// Whether the forward batch kernel of <paramref name="c"/> uses F(2, 5): 5-wide kernels, stride 1, an even output
-    /// width, and at least 15 products per output along channels × kernel rows (LeNet-5's conv2: 6 × 5), so that its
-    /// dot products are as long as a direct tile's. Conv1 of LeNet-5 (one input channel) stays direct.
+    /// Whether a block convolution uses F(2, 5) along its rows: 5-wide kernels, stride 1, an even output width, and at
+    /// least 15 products per output along channels × kernel rows (LeNet-5's conv2: 6 × 5), so that its dot products are
+    /// as long as a direct tile's. Conv1 of LeNet-5 (one input channel) stays direct. ∂E/∂x stays direct: by F(2, 5) it
+    /// measured 1.016× the step (docs/experiments/winograd-dx), as its pieces of six columns span the zero border of
+    /// the dilated ∂E/∂z that the direct kernel skips.
     /// </summary>
-    public static bool Applies(Conv2DLayerSpec c)
-        => c.Stride == 1 && c.KernelWidth == 5 && c.Output.Width % 2 == 0 && c.Input.Channels * c.KernelHeight >= 15;
+    private static bool Fits(BlockEmitter.Direct d) => d.Stride == 1 && d.KW == 5 && d.OutW % 2 == 0 && d.Channels * d.KH >= 15;
+
+    /// <summary>Whether the forward batch kernel of <paramref name="c"/> (and its ∂E/∂W) uses Winograd.</summary>
+    public static bool Applies(Conv2DLayerSpec c) => Fits(BlockEmitter.ForwardShape(c));
 
     private static int Tiles(Conv2DLayerSpec c) => c.Output.Width / 2;
 
     private static int Round16(int n) => (n + 15) / 16 * 16;
 
-    /// <summary>Floats of U, the transformed weights.</summary>
-    public static int WeightsSize(Conv2DLayerSpec c) => Round16(Points * c.Filters * c.Input.Channels * c.KernelHeight);
+    /// <summary>The input rows a block kernel reads that may be non-zero, [first, end): the others are padding, skipped.</summary>
+    private static (int First, int End) LiveRows(BlockEmitter.Direct d) => (Math.Max(0, d.RowsFrom), Math.Min(d.InH, d.RowsTo));
+
+    /// <summary>Floats of U, the transformed weights of a block convolution.</summary>
+    private static int WeightsSize(BlockEmitter.Direct d) => Round16(Points * d.Rows * d.Channels * d.KH);
+
+    /// <summary>Floats of V (the live input rows of one block, transformed) and M (one output row's products), widest lanes.</summary>
+    private static int WorkSize(BlockEmitter.Direct d)
+    {
+        var (first, end) = LiveRows(d);
+        return BlockEmitter.MaxLanes * Points * (d.OutW / 2) * (d.Channels * (end - first) + d.Rows);
+    }
 
     private static int InputSize(Conv2DLayerSpec c) => BlockEmitter.MaxLanes * c.Input.Channels * c.PaddedHeight * Points * Tiles(c);
 
-    private static int ProductsSize(Conv2DLayerSpec c) => BlockEmitter.MaxLanes * c.Filters * Tiles(c) * Points;
-
-    /// <summary>Floats of scratch past the padded input and output blocks: U, V (one block) and M (one output row).</summary>
-    public static int Scratch(Conv2DLayerSpec c) => Applies(c) ? WeightsSize(c) + InputSize(c) + ProductsSize(c) : 0;
+    /// <summary>Floats of scratch the forward pass adds past the padded input and output blocks: U, then V and M.</summary>
+    public static int Scratch(Conv2DLayerSpec c)
+    {
+        var d = BlockEmitter.ForwardShape(c);
+        return Fits(d) ? WeightsSize(d) + WorkSize(d) : 0;
+    }
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}";
 
-    /// <summary>U[ξ, o, c, u] = Σ_v G[ξ, v]·W[o, c, u, v], written to the start of <c>wino</c>.</summary>
-    public static void EmitWeightTransform(SourceWriter w, Conv2DLayerSpec c)
+    /// <summary>The forward pass: U of W, written by <c>Layer{n}WinogradWeights</c> once per call, then the block kernel.</summary>
+    public static void EmitForward(SourceWriter w, Conv2DLayerSpec c)
     {
-        int rows = c.Filters * c.Input.Channels * c.KernelHeight;
-        w.Line($"/// <summary>{Title(c)}: the kernel rows transformed for F(2, 5), U[ξ, o, c, u] = Σ_v G[ξ, v]·W[o, c, u, v] (G: points 0, 1, −1, 2, −2, ∞).</summary>");
-        w.Open($"private static void Layer{c.Number}WinogradWeights(ref float p, ref float u)");
+        var d = BlockEmitter.ForwardShape(c);
+        EmitWeightTransform(w, c, d, $"Layer{c.Number}WinogradWeights", "W[row, c, u, v]");
+        w.Line();
+        w.Line($"/// <summary>{Title(c)}: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows ({nameof(WinogradEmitter)}); <paramref name=\"u\"/> holds U, <paramref name=\"work\"/> has room for V and M.</summary>");
+        w.Open($"private static void Layer{c.Number}ForwardBlock(ref float p, ref float xb, ref float yb, ref float u, ref float work)");
+        if (c.Bias) w.Line($"ref float bias = ref At(ref p, Layer{c.Number}Bias);");
+        EmitBlock(w, d);
+        w.Close();
+    }
+
+    /// <summary>U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v) for the weights as the block convolution <paramref name="d"/> reads them.</summary>
+    private static void EmitWeightTransform(SourceWriter w, Conv2DLayerSpec c, BlockEmitter.Direct d, string name, string what)
+    {
+        int kernelRows = d.Rows * d.Channels * d.KH;
+        w.Line($"/// <summary>{Title(c)}: the kernel rows transformed for F(2, 5), U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v), W(row, c, u, v) = {what} (G: points 0, 1, −1, 2, −2, ∞).</summary>");
+        w.Open($"private static void {name}(ref float p, ref float u)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
-        w.Line($"// Kernel row k = (o·{c.Input.Channels} + c)·{c.KernelHeight} + u: its five taps are W[5k … 5k + 4]; U[ξ] rows are {rows} floats apart.");
-        w.Open($"for (int k = 0; k < {rows}; k++)");
-        w.Line("ref float g = ref At(ref w, 5 * k);");
-        w.Line("float g0 = g, g1 = At(ref g, 1), g2 = At(ref g, 2), g3 = At(ref g, 3), g4 = At(ref g, 4);");
+        w.Line($"// U[ξ] holds {kernelRows} kernel rows, k = (row·{d.Channels} + c)·{d.KH} + u; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6,");
+        w.Line("// [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1].");
+        w.Open($"for (int row = 0, k = 0; row < {d.Rows}; row++)");
+        w.Open($"for (int c = 0; c < {d.Channels}; c++)");
+        w.Open($"for (int ky = 0; ky < {d.KH}; ky++, k++)");
+        w.Line($"ref float g = ref At(ref w, {Sum((d.WeightConst, ""), (d.RowStride, "row"), (d.ChannelStride, "c"), (d.KyStride, "ky"))});");
+        string Tap(int v) => v == 0 ? "g" : $"At(ref g, {v * d.KxStride})";
+        w.Line($"float g0 = {Tap(0)}, g1 = {Tap(1)}, g2 = {Tap(2)}, g3 = {Tap(3)}, g4 = {Tap(4)};");
         w.Line("float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;");
         w.Line("At(ref u, k) = g0 / 4f;");
-        w.Line($"At(ref u, {rows} + k) = -(even + odd) / 6f;");
-        w.Line($"At(ref u, {2 * rows} + k) = -(even - odd) / 6f;");
-        w.Line($"At(ref u, {3 * rows} + k) = (even4 + odd4) / 24f;");
-        w.Line($"At(ref u, {4 * rows} + k) = (even4 - odd4) / 24f;");
-        w.Line($"At(ref u, {5 * rows} + k) = g4;");
+        w.Line($"At(ref u, {kernelRows} + k) = -(even + odd) / 6f;");
+        w.Line($"At(ref u, {2 * kernelRows} + k) = -(even - odd) / 6f;");
+        w.Line($"At(ref u, {3 * kernelRows} + k) = (even4 + odd4) / 24f;");
+        w.Line($"At(ref u, {4 * kernelRows} + k) = (even4 - odd4) / 24f;");
+        w.Line($"At(ref u, {5 * kernelRows} + k) = g4;");
+        w.Close();
+        w.Close();
         w.Close();
         w.Close();
     }
 
-    /// <summary>The forward block kernel: y = f(b + W ⊛ x) for one block, by F(2, 5) along the rows.</summary>
-    public static void EmitForwardBlock(SourceWriter w, Conv2DLayerSpec c)
+    /// <summary>
+    /// The body of a block kernel computing the correlation <paramref name="d"/> by F(2, 5) along the rows: V of the
+    /// live input rows, then per output row M = Σ_c Σ_u U·V (clipped to the live rows) and y = epilogue(init + Aᵀ·M).
+    /// </summary>
+    private static void EmitBlock(SourceWriter w, BlockEmitter.Direct d)
     {
-        int ch = c.Input.Channels, inH = c.PaddedHeight, inW = c.PaddedWidth, kh = c.KernelHeight;
-        int oh = c.Output.Height, ow = c.Output.Width, tiles = Tiles(c), rows = c.Filters;
-        int plane = oh * ow;
-        int uRow = rows * ch * kh; // floats between U[ξ] and U[ξ + 1]
+        int ch = d.Channels, kh = d.KH, oh = d.OutH, ow = d.OutW, tiles = ow / 2, rows = d.Rows;
+        var (first, end) = LiveRows(d);
+        int live = end - first;
+        int plane = oh * ow, uRow = rows * ch * kh; // floats between U[ξ] and U[ξ + 1]
         int rt = Math.Min(2, rows), tt = Math.Min(tiles, rt == 1 ? 8 : 5);
-        w.Line($"/// <summary>{Title(c)}: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows ({nameof(WinogradEmitter)}); <paramref name=\"u\"/> holds U, then room for V and M.</summary>");
-        w.Open($"private static void Layer{c.Number}ForwardBlock(ref float p, ref float xb, ref float yb, ref float u)");
-        if (c.Bias) w.Line($"ref float bias = ref At(ref p, Layer{c.Number}Bias);");
-        w.Line($"ref float v = ref At(ref u, {WeightsSize(c)}); // V[c, y, ξ, t] × lanes: the input rows, transformed");
-        w.Line($"ref float m = ref At(ref v, {InputSize(c)}); // M[o, t, ξ] × lanes: the transformed products of one output row");
+        bool clipped = d.RowsClipped;
+        w.Line($"ref float v = ref work; // V[c, y, ξ, t] × lanes: input rows {first}–{end - 1} of each channel, transformed");
+        w.Line($"ref float m = ref At(ref work, {BlockEmitter.MaxLanes * ch * live * Points * tiles}); // M[row, t, ξ] × lanes: the transformed products of one output row");
         Isa.EmitBranches(w, isa =>
         {
             int l = isa.Width;
             string V = isa.VectorOfFloat;
+            int vRow = Points * tiles * l; // floats per row of V
             w.Line($"// Blocks of {l} samples.");
-            EmitRowTransform(w, isa, ch, inH, inW, tiles, "xb", "v");
+            EmitRowTransform(w, isa, ch, d.InH, first, live, d.InW, d.OriginX, tiles, d.Input, "v");
             w.Open($"for (int oy = 0; oy < {oh}; oy++)");
-            w.Line($"// M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: {rt} filter(s) × {tt} piece(s) of sums in registers.");
+            if (clipped)
+            {
+                w.Line($"// Only the kernel rows that reach input rows {first}–{end - 1} (the others are zero padding and add nothing).");
+                w.Line($"int kyFrom = global::System.Math.Max(0, {first - d.OriginY} - oy);");
+                w.Line($"int kyTo = global::System.Math.Min({kh}, {end - d.OriginY} - oy);");
+            }
+            w.Line($"// M[row, t, ξ] = Σ_c Σ_u U[ξ, row, c, u]·V[c, {(d.OriginY == 0 ? "" : $"{d.OriginY} + ")}oy + u, ξ, t]: {rt} row(s) × {tt} piece(s) of sums in registers.");
             w.Open($"for (int xi = 0; xi < {Points}; xi++)");
             BlockEmitter.ForEachTile(w, rows, rt, "r0", tr =>
                 BlockEmitter.ForEachTile(w, tiles, tt, "t0", tn =>
@@ -103,57 +146,86 @@ internal static class WinogradEmitter
                     for (int r = 0; r < tr; r++)
                         for (int t = 0; t < tn; t++) w.Line($"var a{r}_{t} = {V}.Zero;");
                     w.Line($"ref float ur = ref At(ref u, xi * {uRow} + r0 * {ch * kh});");
-                    w.Line($"ref float vc = ref At(ref v, ((oy * {Points} + xi) * {tiles} + t0) * {l});");
-                    w.Open($"for (int c = 0; c < {ch}; c++)");
-                    for (int ky = 0; ky < kh; ky++)
+                    w.Line($"ref float vc = ref At(ref v, ({(d.OriginY == first ? "oy" : $"(oy{Plus(d.OriginY - first)})")} * {Points * tiles} + xi * {tiles} + t0) * {l});");
+                    if (clipped)
                     {
-                        w.Line($"ref float v{ky} = ref At(ref vc, (c * {inH} + {ky}) * {Points * tiles * l});");
-                        for (int r = 0; r < tr; r++) w.Line($"var k{ky}_{r} = {isa.Vector}.Create(At(ref ur, c * {kh} + {r * ch * kh + ky}));");
+                        // Kernel rows outside (their bounds change with oy), channels inside: a loop of fixed length whose
+                        // loads are constant offsets from vk and uk, which step one channel at a time.
+                        w.Open("for (int ky = kyFrom; ky < kyTo; ky++)");
+                        w.Line($"ref float vk = ref At(ref vc, ky * {vRow});");
+                        w.Line("ref float uk = ref At(ref ur, ky);");
+                        w.Open($"for (int c = 0; c < {ch}; c++)");
+                        for (int r = 0; r < tr; r++) w.Line($"var kk_{r} = {isa.Vector}.Create(At(ref uk, {r * ch * kh}));");
                         for (int t = 0; t < tn; t++)
                         {
-                            w.Line($"var x{ky}_{t} = {isa.Load($"v{ky}", (t * l).ToString())};");
-                            for (int r = 0; r < tr; r++) w.Line($"a{r}_{t} = {isa.Fma($"k{ky}_{r}", $"x{ky}_{t}", $"a{r}_{t}")};");
+                            w.Line($"var xk_{t} = {isa.Load("vk", (t * l).ToString())};");
+                            for (int r = 0; r < tr; r++) w.Line($"a{r}_{t} = {isa.Fma($"kk_{r}", $"xk_{t}", $"a{r}_{t}")};");
                         }
+                        w.Line($"vk = ref At(ref vk, {live * vRow});");
+                        w.Line($"uk = ref At(ref uk, {kh});");
+                        w.Close();
+                        w.Close();
                     }
-                    w.Close();
+                    else
+                    {
+                        w.Open($"for (int c = 0; c < {ch}; c++)");
+                        for (int ky = 0; ky < kh; ky++)
+                            EmitProducts(w, isa, tr, tn, ky.ToString(), $"(c * {live} + {ky}) * {vRow}", $"c * {kh} + {ky}", ch * kh, l);
+                        w.Close();
+                    }
                     w.Line($"ref float mr = ref At(ref m, ((r0 * {tiles} + t0) * {Points} + xi) * {l});");
                     for (int r = 0; r < tr; r++)
                         for (int t = 0; t < tn; t++) w.Line(isa.Store($"a{r}_{t}", "mr", ((r * tiles + t) * Points * l).ToString()));
                 }));
             w.Close();
-            w.Line("// y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.");
-            w.Open($"for (int o = 0; o < {rows}; o++)");
-            w.Line($"var b = {(c.Bias ? $"{isa.Vector}.Create(At(ref bias, o))" : $"{V}.Zero")};");
-            w.Line($"ref float orow = ref At(ref yb, (o * {plane} + oy * {ow}) * {l});");
-            w.Open($"for (int t = 0; t < {tiles}; t++)");
-            w.Line($"ref float mt = ref At(ref m, (o * {tiles} + t) * {Points * l});");
+            w.Line("// y[row, oy, 2t] = Σ_ξ<5 M[ξ] and y[row, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), from the initial value, then the epilogue.");
+            w.Open($"for (int r0 = 0; r0 < {rows}; r0++)");
+            w.Line($"var b = {d.Init(isa, 0)};");
+            w.Line($"ref float orow = ref At(ref {d.Output}, (r0 * {plane} + oy * {ow}) * {l});");
+            w.Open($"for (int t = 0, ox = 0; t < {tiles}; t++, ox += 2)");
+            w.Line($"ref float mt = ref At(ref m, (r0 * {tiles} + t) * {Points * l});");
             for (int k = 0; k < Points; k++) w.Line($"var m{k} = {isa.Load("mt", (k * l).ToString())};");
             w.Line($"var y0 = b + (m0 + (m1 + m2) + (m3 + m4));");
             w.Line($"var y1 = b + ({isa.Fma("two", "m3 - m4", "m1 - m2")} + m5);");
-            w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, "y0"), "orow", $"t * {2 * l}"));
-            w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, "y1"), "orow", $"t * {2 * l} + {l}"));
+            w.Line(isa.Store(d.Epilogue(isa, 0, 0, "y0"), "orow", $"ox * {l}"));
+            w.Line(isa.Store(d.Epilogue(isa, 0, 1, "y1"), "orow", $"ox * {l} + {l}"));
             w.Close();
             w.Close();
             w.Close();
         });
-        w.Close();
+    }
+
+    /// <summary>One (channel, kernel row) step of the products: the rows' U broadcast, the pieces' V loaded, tr × tn FMAs.</summary>
+    private static void EmitProducts(SourceWriter w, Isa isa, int tr, int tn, string s, string vOffset, string uOffset, int uStride, int l)
+    {
+        w.Line($"ref float v{s} = ref At(ref vc, {vOffset});");
+        for (int r = 0; r < tr; r++) w.Line($"var k{s}_{r} = {isa.Vector}.Create(At(ref ur, {uOffset}{Plus(r * uStride)}));");
+        for (int t = 0; t < tn; t++)
+        {
+            w.Line($"var x{s}_{t} = {isa.Load($"v{s}", (t * l).ToString())};");
+            for (int r = 0; r < tr; r++) w.Line($"a{r}_{t} = {isa.Fma($"k{s}_{r}", $"x{s}_{t}", $"a{r}_{t}")};");
+        }
     }
 
     /// <summary>
     /// V[c, y, ξ, t] = Σ_k Bᵀ[ξ, k]·x[c, y, 2t + k] for every row of a block of [channels, height, width] (every piece of
     /// six columns, two apart), as statements of the ISA branch being written.
     /// </summary>
-    private static void EmitRowTransform(SourceWriter w, Isa isa, int channels, int height, int width, int tiles, string input, string output, bool pointMajor = false)
+    private static void EmitRowTransform(SourceWriter w, Isa isa, int channels, int height, int first, int live, int width, int originX, int tiles, string input, string output, bool pointMajor = false)
     {
         int l = isa.Width;
-        // V[c, y, ξ, t] (the forward pass: a row's six transforms together) or V[ξ, c, y, t] (∂E/∂W: one point's rows together).
-        int rowStride = pointMajor ? tiles : Points * tiles, pointStride = pointMajor ? channels * height * tiles : tiles;
-        w.Line($"// V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: {channels} × {height} rows × {tiles} pieces.");
+        // V[c, y, ξ, t] (a row's six transforms together) or V[ξ, c, y, t] (∂E/∂W: one point's rows together), for the
+        // live rows first … first + live − 1 of each channel.
+        int rowStride = pointMajor ? tiles : Points * tiles, pointStride = pointMajor ? channels * live * tiles : tiles;
+        string x0 = originX == 0 ? "" : $"{originX} + ";
+        w.Line($"// V = Bᵀ·d for every piece d of six input columns ({x0}2t … {x0}2t + 5) of rows {first}–{first + live - 1} of the {channels} channel(s): {tiles} pieces a row.");
         w.Line($"var four = {isa.Vector}.Create(4f);");
         w.Line($"var five = {isa.Vector}.Create(5f);");
         w.Line($"var two = {isa.Vector}.Create(2f);");
-        w.Open($"for (int row = 0; row < {channels * height}; row++)");
-        w.Line($"ref float xr = ref At(ref {input}, row * {width * l});");
+        w.Open($"for (int row = 0; row < {channels * live}; row++)");
+        w.Line(live == height
+            ? $"ref float xr = ref At(ref {input}, row * {width * l}{Plus(originX * l)});"
+            : $"ref float xr = ref At(ref {input}, ((row / {live}) * {height} + row % {live} + {first}) * {width * l}{Plus(originX * l)});");
         w.Line($"ref float vr = ref At(ref {output}, row * {rowStride * l});");
         w.Open($"for (int t = 0; t < {tiles}; t++)");
         w.Line($"ref float d = ref At(ref xr, t * {2 * l});");
@@ -193,9 +265,16 @@ internal static class WinogradEmitter
 
     private static int ProductSums(Conv2DLayerSpec c) => c.Filters * c.Input.Channels * c.KernelHeight * Points;
 
-    /// <summary>Floats of scratch the F(5, 2) weight gradient adds past the sums: V and D of one block.</summary>
+    /// <summary>Floats of scratch the F(5, 2) weight gradient needs for one block past its sums: V and D.</summary>
     public static int BackwardScratch(Conv2DLayerSpec c)
         => AppliesToWeightGradient(c) ? InputSize(c) + BlockEmitter.MaxLanes * c.Filters * c.Output.Height * Points * Tiles(c) : 0;
+
+    /// <summary>Floats of the forward pass's U and of its work area (V and M), when it is by F(2, 5).</summary>
+    public static (int Weights, int Work) ForwardScratch(Conv2DLayerSpec c)
+    {
+        var d = BlockEmitter.ForwardShape(c);
+        return Fits(d) ? (WeightsSize(d), WorkSize(d)) : (0, 0);
+    }
 
     /// <summary>
     /// Adds, for one block, M[o, c, u, ξ] = Σ_oy Σ_t D[o, oy, ξ, t]·V[c, oy + u, ξ, t] to the per-lane sums, where
@@ -216,7 +295,7 @@ internal static class WinogradEmitter
             int l = isa.Width;
             string V = isa.VectorOfFloat;
             w.Line($"// Blocks of {l} samples.");
-            EmitRowTransform(w, isa, ch, inH, inW, tiles, "xb", "v", pointMajor: true);
+            EmitRowTransform(w, isa, ch, inH, 0, inH, inW, 0, tiles, "xb", "v", pointMajor: true);
             w.Line($"// D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.");
             w.Line($"var sixth = {isa.Vector}.Create(1f / 6f);");
             w.Line($"var twentyFourth = {isa.Vector}.Create(1f / 24f);");
@@ -308,6 +387,19 @@ internal static class WinogradEmitter
             w.Line("gb = accumulate ? gb + sum : sum;");
             w.Close();
         }
+    }
+
+    /// <summary>Σ coefficient·variable (a constant where the variable is empty) as C#, zero terms left out: "row * 150 + c * 25 + ky * 5".</summary>
+    private static string Sum(params (int Coefficient, string Variable)[] terms)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (k, v) in terms)
+        {
+            if (k == 0) continue;
+            string term = v.Length == 0 ? Math.Abs(k).ToString() : Math.Abs(k) == 1 ? v : $"{v} * {Math.Abs(k)}";
+            text.Append(text.Length == 0 ? (k < 0 ? "-" : "") : k < 0 ? " - " : " + ").Append(term);
+        }
+        return text.Length == 0 ? "0" : text.ToString();
     }
 
     private static string Plus(int offset) => offset == 0 ? "" : offset > 0 ? $" + {offset}" : $" - {-offset}";

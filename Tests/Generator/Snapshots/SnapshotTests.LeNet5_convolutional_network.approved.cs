@@ -2520,48 +2520,56 @@ namespace Models
                 int lanes = Lanes;
                 ref float xPadded = ref scratch; // [6, 14, 14] × lanes
                 ref float yBlock = ref At(ref scratch, 18816); // the output block when the output is row-major
-                ref float wino = ref At(ref scratch, 44416); // the Winograd transforms: weights, then a block's input rows and products
+                ref float wino = ref At(ref scratch, 44416); // F(2, 5): the transformed weights (U) for the call
+                ref float winoWork = ref At(ref wino, 2880); // a block's transformed input rows (V) and products (M)
                 Layer3WinogradWeights(ref p, ref wino);
                 for (int first = 0, b = 0; first < count; first += lanes, b++)
                 {
                     ref float xb = ref blockedInput ? ref Row(ref x, b, lanes * 1176) : ref xPadded;
                     if (!blockedInput) ToBlock(ref x, first, count, lanes, ref xPadded, 6, 14, 14, 0);
                     ref float yb = ref blockedOutput ? ref Row(ref y, b, lanes * 1600) : ref yBlock;
-                    Layer3ForwardBlock(ref p, ref xb, ref yb, ref wino);
+                    Layer3ForwardBlock(ref p, ref xb, ref yb, ref wino, ref winoWork);
                     if (!blockedOutput) FromBlock(ref yBlock, first, count, lanes, ref y, 1600);
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: the kernel rows transformed for F(2, 5), U[ξ, o, c, u] = Σ_v G[ξ, v]·W[o, c, u, v] (G: points 0, 1, −1, 2, −2, ∞).</summary>
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: the kernel rows transformed for F(2, 5), U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v), W(row, c, u, v) = W[row, c, u, v] (G: points 0, 1, −1, 2, −2, ∞).</summary>
             private static void Layer3WinogradWeights(ref float p, ref float u)
             {
                 ref float w = ref At(ref p, Layer3Weights);
-                // Kernel row k = (o·6 + c)·5 + u: its five taps are W[5k … 5k + 4]; U[ξ] rows are 480 floats apart.
-                for (int k = 0; k < 480; k++)
+                // U[ξ] holds 480 kernel rows, k = (row·6 + c)·5 + u; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6,
+                // [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1].
+                for (int row = 0, k = 0; row < 16; row++)
                 {
-                    ref float g = ref At(ref w, 5 * k);
-                    float g0 = g, g1 = At(ref g, 1), g2 = At(ref g, 2), g3 = At(ref g, 3), g4 = At(ref g, 4);
-                    float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;
-                    At(ref u, k) = g0 / 4f;
-                    At(ref u, 480 + k) = -(even + odd) / 6f;
-                    At(ref u, 960 + k) = -(even - odd) / 6f;
-                    At(ref u, 1440 + k) = (even4 + odd4) / 24f;
-                    At(ref u, 1920 + k) = (even4 - odd4) / 24f;
-                    At(ref u, 2400 + k) = g4;
+                    for (int c = 0; c < 6; c++)
+                    {
+                        for (int ky = 0; ky < 5; ky++, k++)
+                        {
+                            ref float g = ref At(ref w, row * 150 + c * 25 + ky * 5);
+                            float g0 = g, g1 = At(ref g, 1), g2 = At(ref g, 2), g3 = At(ref g, 3), g4 = At(ref g, 4);
+                            float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;
+                            At(ref u, k) = g0 / 4f;
+                            At(ref u, 480 + k) = -(even + odd) / 6f;
+                            At(ref u, 960 + k) = -(even - odd) / 6f;
+                            At(ref u, 1440 + k) = (even4 + odd4) / 24f;
+                            At(ref u, 1920 + k) = (even4 - odd4) / 24f;
+                            At(ref u, 2400 + k) = g4;
+                        }
+                    }
                 }
             }
 
-            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows (WinogradEmitter); <paramref name="u"/> holds U, then room for V and M.</summary>
-            private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb, ref float u)
+            /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows (WinogradEmitter); <paramref name="u"/> holds U, <paramref name="work"/> has room for V and M.</summary>
+            private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb, ref float u, ref float work)
             {
                 ref float bias = ref At(ref p, Layer3Bias);
-                ref float v = ref At(ref u, 2880); // V[c, y, ξ, t] × lanes: the input rows, transformed
-                ref float m = ref At(ref v, 40320); // M[o, t, ξ] × lanes: the transformed products of one output row
+                ref float v = ref work; // V[c, y, ξ, t] × lanes: input rows 0–13 of each channel, transformed
+                ref float m = ref At(ref work, 40320); // M[row, t, ξ] × lanes: the transformed products of one output row
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
                     // Blocks of 16 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector512.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector512.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector512.Create(2f);
@@ -2595,7 +2603,7 @@ namespace Models
                     }
                     for (int oy = 0; oy < 10; oy++)
                     {
-                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        // M[row, t, ξ] = Σ_c Σ_u U[ξ, row, c, u]·V[c, oy + u, ξ, t]: 2 row(s) × 5 piece(s) of sums in registers.
                         for (int xi = 0; xi < 6; xi++)
                         {
                             for (int r0 = 0; r0 < 16; r0 += 2)
@@ -2613,12 +2621,12 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 16);
+                                    ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 16);
                                     for (int c = 0; c < 6; c++)
                                     {
                                         ref float v0 = ref At(ref vc, (c * 14 + 0) * 480);
                                         var k0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 0));
-                                        var k0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 30));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 0 + 30));
                                         var x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v0);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_0, a1_0);
@@ -2636,7 +2644,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_4, a1_4);
                                         ref float v1 = ref At(ref vc, (c * 14 + 1) * 480);
                                         var k1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 1));
-                                        var k1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 31));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 1 + 30));
                                         var x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v1);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_0, a1_0);
@@ -2654,7 +2662,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_1, x1_4, a1_4);
                                         ref float v2 = ref At(ref vc, (c * 14 + 2) * 480);
                                         var k2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 2));
-                                        var k2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 32));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 2 + 30));
                                         var x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v2);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_0, a1_0);
@@ -2672,7 +2680,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_1, x2_4, a1_4);
                                         ref float v3 = ref At(ref vc, (c * 14 + 3) * 480);
                                         var k3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 3));
-                                        var k3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 33));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 3 + 30));
                                         var x3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v3);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_0, a1_0);
@@ -2690,7 +2698,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_1, x3_4, a1_4);
                                         ref float v4 = ref At(ref vc, (c * 14 + 4) * 480);
                                         var k4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 4));
-                                        var k4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 34));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ur, c * 5 + 4 + 30));
                                         var x4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref v4);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_1, x4_0, a1_0);
@@ -2721,14 +2729,14 @@ namespace Models
                                 }
                             }
                         }
-                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
-                        for (int o = 0; o < 16; o++)
+                        // y[row, oy, 2t] = Σ_ξ<5 M[ξ] and y[row, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), from the initial value, then the epilogue.
+                        for (int r0 = 0; r0 < 16; r0++)
                         {
-                            var b = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, o));
-                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 16);
-                            for (int t = 0; t < 5; t++)
+                            var b = global::System.Runtime.Intrinsics.Vector512.Create(At(ref bias, r0));
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 16);
+                            for (int t = 0, ox = 0; t < 5; t++, ox += 2)
                             {
-                                ref float mt = ref At(ref m, (o * 5 + t) * 96);
+                                ref float mt = ref At(ref m, (r0 * 5 + t) * 96);
                                 var m0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt);
                                 var m1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(16));
                                 var m2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(32));
@@ -2737,8 +2745,8 @@ namespace Models
                                 var m5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(80));
                                 var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                                 var y1 = b + (global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y0), ref orow, (nuint)(t * 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y1), ref orow, (nuint)(t * 32 + 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y0), ref orow, (nuint)(ox * 16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y1), ref orow, (nuint)(ox * 16 + 16));
                             }
                         }
                     }
@@ -2747,7 +2755,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // Blocks of 8 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
@@ -2781,7 +2789,7 @@ namespace Models
                     }
                     for (int oy = 0; oy < 10; oy++)
                     {
-                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        // M[row, t, ξ] = Σ_c Σ_u U[ξ, row, c, u]·V[c, oy + u, ξ, t]: 2 row(s) × 5 piece(s) of sums in registers.
                         for (int xi = 0; xi < 6; xi++)
                         {
                             for (int r0 = 0; r0 < 16; r0 += 2)
@@ -2799,12 +2807,12 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 8);
+                                    ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 8);
                                     for (int c = 0; c < 6; c++)
                                     {
                                         ref float v0 = ref At(ref vc, (c * 14 + 0) * 240);
                                         var k0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 0));
-                                        var k0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 30));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 0 + 30));
                                         var x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v0);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_0, a1_0);
@@ -2822,7 +2830,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_4, a1_4);
                                         ref float v1 = ref At(ref vc, (c * 14 + 1) * 240);
                                         var k1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 1));
-                                        var k1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 31));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 1 + 30));
                                         var x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v1);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_0, a1_0);
@@ -2840,7 +2848,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_4, a1_4);
                                         ref float v2 = ref At(ref vc, (c * 14 + 2) * 240);
                                         var k2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 2));
-                                        var k2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 32));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 2 + 30));
                                         var x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v2);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_0, a1_0);
@@ -2858,7 +2866,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_4, a1_4);
                                         ref float v3 = ref At(ref vc, (c * 14 + 3) * 240);
                                         var k3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 3));
-                                        var k3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 33));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 3 + 30));
                                         var x3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v3);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_0, a1_0);
@@ -2876,7 +2884,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_4, a1_4);
                                         ref float v4 = ref At(ref vc, (c * 14 + 4) * 240);
                                         var k4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 4));
-                                        var k4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 34));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ur, c * 5 + 4 + 30));
                                         var x4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref v4);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_0, a1_0);
@@ -2907,14 +2915,14 @@ namespace Models
                                 }
                             }
                         }
-                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
-                        for (int o = 0; o < 16; o++)
+                        // y[row, oy, 2t] = Σ_ξ<5 M[ξ] and y[row, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), from the initial value, then the epilogue.
+                        for (int r0 = 0; r0 < 16; r0++)
                         {
-                            var b = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, o));
-                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 8);
-                            for (int t = 0; t < 5; t++)
+                            var b = global::System.Runtime.Intrinsics.Vector256.Create(At(ref bias, r0));
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 8);
+                            for (int t = 0, ox = 0; t < 5; t++, ox += 2)
                             {
-                                ref float mt = ref At(ref m, (o * 5 + t) * 48);
+                                ref float mt = ref At(ref m, (r0 * 5 + t) * 48);
                                 var m0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt);
                                 var m1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(8));
                                 var m2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(16));
@@ -2923,8 +2931,8 @@ namespace Models
                                 var m5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(40));
                                 var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                                 var y1 = b + (global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0), ref orow, (nuint)(t * 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1), ref orow, (nuint)(t * 16 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0), ref orow, (nuint)(ox * 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1), ref orow, (nuint)(ox * 8 + 8));
                             }
                         }
                     }
@@ -2933,7 +2941,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // Blocks of 4 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector128.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector128.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector128.Create(2f);
@@ -2967,7 +2975,7 @@ namespace Models
                     }
                     for (int oy = 0; oy < 10; oy++)
                     {
-                        // M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t]: 2 filter(s) × 5 piece(s) of sums in registers.
+                        // M[row, t, ξ] = Σ_c Σ_u U[ξ, row, c, u]·V[c, oy + u, ξ, t]: 2 row(s) × 5 piece(s) of sums in registers.
                         for (int xi = 0; xi < 6; xi++)
                         {
                             for (int r0 = 0; r0 < 16; r0 += 2)
@@ -2985,12 +2993,12 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                    ref float vc = ref At(ref v, ((oy * 6 + xi) * 5 + t0) * 4);
+                                    ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 4);
                                     for (int c = 0; c < 6; c++)
                                     {
                                         ref float v0 = ref At(ref vc, (c * 14 + 0) * 120);
                                         var k0_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 0));
-                                        var k0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 30));
+                                        var k0_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 0 + 30));
                                         var x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v0);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_0, x0_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_0, a1_0);
@@ -3008,7 +3016,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k0_1, x0_4, a1_4);
                                         ref float v1 = ref At(ref vc, (c * 14 + 1) * 120);
                                         var k1_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 1));
-                                        var k1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 31));
+                                        var k1_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 1 + 30));
                                         var x1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v1);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_0, x1_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_0, a1_0);
@@ -3026,7 +3034,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k1_1, x1_4, a1_4);
                                         ref float v2 = ref At(ref vc, (c * 14 + 2) * 120);
                                         var k2_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 2));
-                                        var k2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 32));
+                                        var k2_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 2 + 30));
                                         var x2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v2);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_0, x2_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_0, a1_0);
@@ -3044,7 +3052,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k2_1, x2_4, a1_4);
                                         ref float v3 = ref At(ref vc, (c * 14 + 3) * 120);
                                         var k3_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 3));
-                                        var k3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 33));
+                                        var k3_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 3 + 30));
                                         var x3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v3);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_0, x3_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_0, a1_0);
@@ -3062,7 +3070,7 @@ namespace Models
                                         a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k3_1, x3_4, a1_4);
                                         ref float v4 = ref At(ref vc, (c * 14 + 4) * 120);
                                         var k4_0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 4));
-                                        var k4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 34));
+                                        var k4_1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ur, c * 5 + 4 + 30));
                                         var x4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref v4);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_0, x4_0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(k4_1, x4_0, a1_0);
@@ -3093,14 +3101,14 @@ namespace Models
                                 }
                             }
                         }
-                        // y[o, oy, 2t] = Σ_ξ<5 M[ξ] and y[o, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), plus the bias, then f.
-                        for (int o = 0; o < 16; o++)
+                        // y[row, oy, 2t] = Σ_ξ<5 M[ξ] and y[row, oy, 2t + 1] = M1 − M2 + 2·(M3 − M4) + M5 (Aᵀ), from the initial value, then the epilogue.
+                        for (int r0 = 0; r0 < 16; r0++)
                         {
-                            var b = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, o));
-                            ref float orow = ref At(ref yb, (o * 100 + oy * 10) * 4);
-                            for (int t = 0; t < 5; t++)
+                            var b = global::System.Runtime.Intrinsics.Vector128.Create(At(ref bias, r0));
+                            ref float orow = ref At(ref yb, (r0 * 100 + oy * 10) * 4);
+                            for (int t = 0, ox = 0; t < 5; t++, ox += 2)
                             {
-                                ref float mt = ref At(ref m, (o * 5 + t) * 24);
+                                ref float mt = ref At(ref m, (r0 * 5 + t) * 24);
                                 var m0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt);
                                 var m1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(4));
                                 var m2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(8));
@@ -3109,8 +3117,8 @@ namespace Models
                                 var m5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mt, (nuint)(20));
                                 var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                                 var y1 = b + (global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(two, m3 - m4, m1 - m2) + m5);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y0), ref orow, (nuint)(t * 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y1), ref orow, (nuint)(t * 8 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y0), ref orow, (nuint)(ox * 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, y1), ref orow, (nuint)(ox * 4 + 4));
                             }
                         }
                     }
@@ -3177,7 +3185,7 @@ namespace Models
                 {
                     // AVX-512 path.
                     // Blocks of 16 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector512.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector512.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector512.Create(2f);
@@ -3312,7 +3320,7 @@ namespace Models
                 {
                     // AVX2 + FMA path.
                     // Blocks of 8 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
@@ -3447,7 +3455,7 @@ namespace Models
                 {
                     // portable 128-bit path.
                     // Blocks of 4 samples.
-                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of every row: 6 × 14 rows × 5 pieces.
+                    // V = Bᵀ·d for every piece d of six input columns (2t … 2t + 5) of rows 0–13 of the 6 channel(s): 5 pieces a row.
                     var four = global::System.Runtime.Intrinsics.Vector128.Create(4f);
                     var five = global::System.Runtime.Intrinsics.Vector128.Create(5f);
                     var two = global::System.Runtime.Intrinsics.Vector128.Create(2f);
