@@ -4,9 +4,9 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>
-/// The forward pass of a batch convolution of 5-wide kernels, stride 1, by Winograd's minimal filtering F(2, 5) along
-/// the rows and directly down the columns. Two neighbouring outputs of a row, y[j] = Σ_v W[v]·x[j + v] for j = 0, 1,
-/// take 6 products instead of 10:
+/// The forward pass and the weight gradient of batch convolutions of 5-wide kernels, stride 1, by Winograd's minimal
+/// filtering along the rows (F(2, 5) forward, F(5, 2) for ∂E/∂W, below) and directly down the columns. Forward: two
+/// neighbouring outputs of a row, y[j] = Σ_v W[v]·x[j + v] for j = 0, 1, take 6 products instead of 10:
 /// <code>
 ///   y = Aᵀ [(G·w) ⊙ (Bᵀ·d)],  d = x[0 … 5],  w = W[0 … 4]
 /// </code>
@@ -16,8 +16,8 @@ namespace NetCompiler.Generator.Emit;
 /// products is a register-tiled dot product as in the direct kernel, with 0.6 of its multiply-adds. The transforms:
 /// <list type="bullet">
 /// <item>the weights, U[ξ, o, c, u] = Σ_v G[ξ, v]·W[o, c, u, v], once per call (the weights change between training steps);</item>
-/// <item>the input, V[c, y, ξ, t] = Σ_k Bᵀ[ξ, k]·x[c, y, 2t + k], once per block (every input row of every channel, cut
-///   into pieces of six columns two apart);</item>
+/// <item>the input, V[c, y, ξ, t] = Σ_k Bᵀ[ξ, k]·x[c, y, 2t + k], once per block (every live input row of every channel,
+///   cut into pieces of six columns two apart; rows of padding are skipped, as are the kernel rows reaching them);</item>
 /// <item>the output, y[o, oy, 2t + j] = Σ_ξ Aᵀ[j, ξ]·M[o, t, ξ], M[o, t, ξ] = Σ_c Σ_u U[ξ, o, c, u]·V[c, oy + u, ξ, t].</item>
 /// </list>
 /// The result differs from the direct sum by rounding only (the transforms' constants are small integers, and 1/4,
