@@ -242,12 +242,7 @@ internal static class BlockEmitter
                     w.Line($"ref float xr = ref At(ref xb, ((ic * {c.PaddedHeight} + oy * {c.Stride} + ky) * {c.PaddedWidth} + {g0}) * {l});");
                     // dr and xr step along the row, so every load is a constant offset from them (no index arithmetic per load).
                     w.Open($"for (int ox = 0; ox < {ow}; ox++)");
-                    for (int r = 0; r < tile; r++) w.Line($"var d{r} = {isa.Load("dr", (r * plane * l).ToString())};");
-                    for (int j = 0; j < gn; j++)
-                    {
-                        w.Line($"var x{j} = {isa.Load("xr", (j * l).ToString())};");
-                        for (int r = 0; r < tile; r++) w.Line($"a{r}_{j} = {isa.Fma($"d{r}", $"x{j}", $"a{r}_{j}")};");
-                    }
+                    EmitOuterProduct(w, isa, tile, gn, plane * l, l);
                     w.Line($"dr = ref At(ref dr, {l});");
                     w.Line($"xr = ref At(ref xr, {c.Stride * l});");
                     w.Close();
@@ -267,6 +262,20 @@ internal static class BlockEmitter
             if (c.Bias) EmitBiasSums(w, isa, c, c.WeightCount);
         });
         w.Close();
+    }
+
+    /// <summary>
+    /// One step of a weight gradient's outer product: a[r, j] += d[r]·x[j] for <paramref name="rows"/> vectors of ∂E/∂z
+    /// at <c>dr</c> + r·<paramref name="dStride"/> and <paramref name="cols"/> of (transformed) input at <c>xr</c> + j·<paramref name="xStride"/>.
+    /// </summary>
+    internal static void EmitOuterProduct(SourceWriter w, Isa isa, int rows, int cols, int dStride, int xStride)
+    {
+        for (int r = 0; r < rows; r++) w.Line($"var d{r} = {isa.Load("dr", (r * dStride).ToString())};");
+        for (int j = 0; j < cols; j++)
+        {
+            w.Line($"var x{j} = {isa.Load("xr", (j * xStride).ToString())};");
+            for (int r = 0; r < rows; r++) w.Line($"a{r}_{j} = {isa.Fma($"d{r}", $"x{j}", $"a{r}_{j}")};");
+        }
     }
 
     /// <summary>Adds ∂E/∂b[o] = Σ dz[o, :, :] over one block to the per-lane sums from float <paramref name="offset"/> (× lanes) of <c>sums</c>.</summary>

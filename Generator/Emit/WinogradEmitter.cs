@@ -326,17 +326,12 @@ internal static class WinogradEmitter
                     for (int r = 0; r < tr; r++)
                         for (int u = 0; u < tu; u++) w.Line($"var a{r}_{u} = {V}.Zero;");
                     w.Line($"ref float dr = ref At(ref dt, (xi * {dPoint} + r0 * {oh * tiles}) * {l});");
-                    w.Line($"ref float vr = ref At(ref v, (xi * {vPoint} + (c * {inH} + u0) * {tiles}) * {l});");
-                    // dr and vr step along the run, so every load is a constant offset from them.
+                    w.Line($"ref float xr = ref At(ref v, (xi * {vPoint} + (c * {inH} + u0) * {tiles}) * {l});");
+                    // dr and xr step along the run, so every load is a constant offset from them.
                     w.Open($"for (int j = 0; j < {oh * tiles}; j++)");
-                    for (int r = 0; r < tr; r++) w.Line($"var d{r} = {isa.Load("dr", (r * oh * tiles * l).ToString())};");
-                    for (int u = 0; u < tu; u++)
-                    {
-                        w.Line($"var x{u} = {isa.Load("vr", (u * tiles * l).ToString())};");
-                        for (int r = 0; r < tr; r++) w.Line($"a{r}_{u} = {isa.Fma($"d{r}", $"x{u}", $"a{r}_{u}")};");
-                    }
+                    BlockEmitter.EmitOuterProduct(w, isa, tr, tu, oh * tiles * l, tiles * l);
                     w.Line($"dr = ref At(ref dr, {l});");
-                    w.Line($"vr = ref At(ref vr, {l});");
+                    w.Line($"xr = ref At(ref xr, {l});");
                     w.Close();
                     w.Line($"ref float sr = ref At(ref sums, (((r0 * {ch} + c) * {kh} + u0) * {Points} + xi) * {l});");
                     for (int r = 0; r < tr; r++)

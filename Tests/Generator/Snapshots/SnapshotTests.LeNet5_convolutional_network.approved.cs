@@ -3259,28 +3259,28 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                                     ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 16);
-                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 16);
+                                    ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 16);
                                     for (int j = 0; j < 50; j++)
                                     {
                                         var d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr);
                                         var d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dr, (nuint)(800));
-                                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr);
+                                        var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(80));
+                                        var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(80));
                                         a0_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a0_1);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(160));
+                                        var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(160));
                                         a0_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a0_2);
                                         a1_2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(240));
+                                        var x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(240));
                                         a0_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x3, a0_3);
                                         a1_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                        var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref vr, (nuint)(320));
+                                        var x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(320));
                                         a0_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x4, a0_4);
                                         a1_4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x4, a1_4);
                                         dr = ref At(ref dr, 16);
-                                        vr = ref At(ref vr, 16);
+                                        xr = ref At(ref xr, 16);
                                     }
                                     ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 16);
                                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
@@ -3394,28 +3394,28 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                                     ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 8);
-                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 8);
+                                    ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 8);
                                     for (int j = 0; j < 50; j++)
                                     {
                                         var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr);
                                         var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dr, (nuint)(400));
-                                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr);
+                                        var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(40));
+                                        var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(40));
                                         a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a0_1);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(80));
+                                        var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(80));
                                         a0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a0_2);
                                         a1_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(120));
+                                        var x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(120));
                                         a0_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x3, a0_3);
                                         a1_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                        var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref vr, (nuint)(160));
+                                        var x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(160));
                                         a0_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x4, a0_4);
                                         a1_4 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x4, a1_4);
                                         dr = ref At(ref dr, 8);
-                                        vr = ref At(ref vr, 8);
+                                        xr = ref At(ref xr, 8);
                                     }
                                     ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 8);
                                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
@@ -3529,28 +3529,28 @@ namespace Models
                                     var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                                     ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 4);
-                                    ref float vr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 4);
+                                    ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 4);
                                     for (int j = 0; j < 50; j++)
                                     {
                                         var d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr);
                                         var d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dr, (nuint)(200));
-                                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr);
+                                        var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr);
                                         a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a0_0);
                                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(20));
+                                        var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(20));
                                         a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a0_1);
                                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(40));
+                                        var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(40));
                                         a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a0_2);
                                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(60));
+                                        var x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(60));
                                         a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x3, a0_3);
                                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                        var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref vr, (nuint)(80));
+                                        var x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(80));
                                         a0_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x4, a0_4);
                                         a1_4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x4, a1_4);
                                         dr = ref At(ref dr, 4);
-                                        vr = ref At(ref vr, 4);
+                                        xr = ref At(ref xr, 4);
                                     }
                                     ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 4);
                                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
