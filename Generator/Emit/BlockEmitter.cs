@@ -199,20 +199,18 @@ internal static class BlockEmitter
             w.Line($"Layer{c.Number}InputGradientBlock(ref p, ref dzDilated, ref xb, ref Row(ref dzBelow, b, lanes * {c.InputSize}));");
         }
         w.Close();
-        if (winograd)
+        if (winograd) WinogradEmitter.EmitGradientReduction(w, c);
+        else
         {
-            WinogradEmitter.EmitGradientReduction(w, c);
+            w.Line("// Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).");
+            w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
+            w.Open($"for (int i = 0; i < {c.ParameterCount}; i++)");
+            w.Line("ref float lane = ref At(ref sums, i * lanes);");
+            w.Line("float s = 0f;");
+            w.Line("for (int j = 0; j < lanes; j++) s += At(ref lane, j);");
+            w.Line("At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;");
             w.Close();
-            return;
         }
-        w.Line("// Reduce the lanes: weights then bias, contiguous in g (added to it, or written over it on a batch's first chunk).");
-        w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
-        w.Open($"for (int i = 0; i < {c.ParameterCount}; i++)");
-        w.Line("ref float lane = ref At(ref sums, i * lanes);");
-        w.Line("float s = 0f;");
-        w.Line("for (int j = 0; j < lanes; j++) s += At(ref lane, j);");
-        w.Line("At(ref gl, i) = accumulate ? At(ref gl, i) + s : s;");
-        w.Close();
         w.Close();
     }
 

@@ -62,8 +62,8 @@ internal static class WinogradEmitter
     /// <summary>Floats of scratch the forward pass adds past the padded input and output blocks: U, then V and M.</summary>
     public static int Scratch(Conv2DLayerSpec c)
     {
-        var d = BlockEmitter.ForwardShape(c);
-        return Fits(d) ? WeightsSize(d) + WorkSize(d) : 0;
+        var (weights, work) = ForwardScratch(c);
+        return weights + work;
     }
 
     private static string Title(Conv2DLayerSpec c)
@@ -155,12 +155,7 @@ internal static class WinogradEmitter
                         w.Line($"ref float vk = ref At(ref vc, ky * {vRow});");
                         w.Line("ref float uk = ref At(ref ur, ky);");
                         w.Open($"for (int c = 0; c < {ch}; c++)");
-                        for (int r = 0; r < tr; r++) w.Line($"var kk_{r} = {isa.Vector}.Create(At(ref uk, {r * ch * kh}));");
-                        for (int t = 0; t < tn; t++)
-                        {
-                            w.Line($"var xk_{t} = {isa.Load("vk", (t * l).ToString())};");
-                            for (int r = 0; r < tr; r++) w.Line($"a{r}_{t} = {isa.Fma($"kk_{r}", $"xk_{t}", $"a{r}_{t}")};");
-                        }
+                        EmitProducts(w, isa, tr, tn, "k", "vk", "uk", "0", ch * kh);
                         w.Line($"vk = ref At(ref vk, {live * vRow});");
                         w.Line($"uk = ref At(ref uk, {kh});");
                         w.Close();
@@ -170,7 +165,10 @@ internal static class WinogradEmitter
                     {
                         w.Open($"for (int c = 0; c < {ch}; c++)");
                         for (int ky = 0; ky < kh; ky++)
-                            EmitProducts(w, isa, tr, tn, ky.ToString(), $"(c * {live} + {ky}) * {vRow}", $"c * {kh} + {ky}", ch * kh, l);
+                        {
+                            w.Line($"ref float v{ky} = ref At(ref vc, (c * {live} + {ky}) * {vRow});");
+                            EmitProducts(w, isa, tr, tn, ky.ToString(), $"v{ky}", "ur", $"c * {kh} + {ky}", ch * kh);
+                        }
                         w.Close();
                     }
                     w.Line($"ref float mr = ref At(ref m, ((r0 * {tiles} + t0) * {Points} + xi) * {l});");
@@ -195,14 +193,22 @@ internal static class WinogradEmitter
         });
     }
 
-    /// <summary>One (channel, kernel row) step of the products: the rows' U broadcast, the pieces' V loaded, tr × tn FMAs.</summary>
-    private static void EmitProducts(SourceWriter w, Isa isa, int tr, int tn, string s, string vOffset, string uOffset, int uStride, int l)
+    /// <summary>
+    /// One (channel, kernel row) step of the products: the tile rows' U broadcast from <paramref name="u"/> +
+    /// <paramref name="uOffset"/> + r·<paramref name="uStride"/>, the pieces' V loaded from <paramref name="v"/>, tr × tn
+    /// FMAs; <paramref name="s"/> suffixes the step's variables.
+    /// </summary>
+    private static void EmitProducts(SourceWriter w, Isa isa, int tr, int tn, string s, string v, string u, string uOffset, int uStride)
     {
-        w.Line($"ref float v{s} = ref At(ref vc, {vOffset});");
-        for (int r = 0; r < tr; r++) w.Line($"var k{s}_{r} = {isa.Vector}.Create(At(ref ur, {uOffset}{Plus(r * uStride)}));");
+        int l = isa.Width;
+        for (int r = 0; r < tr; r++)
+        {
+            string at = uOffset == "0" ? (r * uStride).ToString() : $"{uOffset}{Plus(r * uStride)}";
+            w.Line($"var k{s}_{r} = {isa.Vector}.Create(At(ref {u}, {at}));");
+        }
         for (int t = 0; t < tn; t++)
         {
-            w.Line($"var x{s}_{t} = {isa.Load($"v{s}", (t * l).ToString())};");
+            w.Line($"var x{s}_{t} = {isa.Load(v, (t * l).ToString())};");
             for (int r = 0; r < tr; r++) w.Line($"a{r}_{t} = {isa.Fma($"k{s}_{r}", $"x{s}_{t}", $"a{r}_{t}")};");
         }
     }
