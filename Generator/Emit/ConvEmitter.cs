@@ -17,13 +17,18 @@ internal static class ConvEmitter
     public static int PaddedSize(Conv2DLayerSpec c) => c.Padding == 0 ? 0 : c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
 
     public static int ForwardScratch(Conv2DLayerSpec c)
-        => Isa.All.Any(isa => LanesTile(c, isa) is not null) ? LanesStagingOffset(c) + c.OutputSize : PaddedSize(c);
+        => !Isa.All.Any(isa => LanesTile(c, isa) is not null) ? PaddedSize(c)
+            : WinogradEmitter.AppliesToSample(c) ? LanesWinogradOffset(c) + WinogradEmitter.SampleScratch(c)
+            : LanesStagingOffset(c) + c.OutputSize;
 
     /// <summary>Where the transposed weights of the filters-in-lanes kernel start in the scratch (after the padded input).</summary>
     private static int LanesWeightsOffset(Conv2DLayerSpec c) => RoundUp16(PaddedSize(c));
 
     /// <summary>Where its [positions, filters] staging of the outputs starts.</summary>
     private static int LanesStagingOffset(Conv2DLayerSpec c) => RoundUp16(LanesWeightsOffset(c) + c.WeightCount);
+
+    /// <summary>Where the F(2, 5) form's U, V and M start (<see cref="WinogradEmitter.EmitSampleRows"/>).</summary>
+    private static int LanesWinogradOffset(Conv2DLayerSpec c) => RoundUp16(LanesStagingOffset(c) + c.OutputSize);
 
     private static int RoundUp16(int n) => (n + 15) / 16 * 16;
 
@@ -139,10 +144,22 @@ internal static class ConvEmitter
     {
         int filters = c.Filters, width = isa.Width, vectors = filters / width, taps = c.KernelSize;
         int oh = c.Output.Height, ow = c.Output.Width, plane = oh * ow;
-        w.Line($"// Filters in lanes: {vectors} vector(s) of {width} filters × {tile} positions of a row per tile (the {ow}-wide rows would leave lanes idle).");
+        bool winograd = WinogradEmitter.AppliesToSample(c);
+        w.Line($"// Filters in lanes: {vectors} vector(s) of {width} filters{(winograd ? "" : $" × {tile} positions of a row per tile")} (the {ow}-wide rows would leave lanes idle).");
         w.Line($"ref float wt = ref At(ref scratch, {LanesWeightsOffset(c)}); // W as [{taps} taps, {filters} filters]");
         w.Line($"ref float staging = ref At(ref scratch, {LanesStagingOffset(c)}); // outputs as [{plane} positions, {filters} filters]");
         w.Line($"for (int g = 0; g < {filters}; g += 8) Transpose8xN(ref At(ref w, g * {taps}), {taps}, ref At(ref wt, g), {filters}, {taps});");
+        if (winograd) WinogradEmitter.EmitSampleRows(w, c, isa, LanesWinogradOffset(c));
+        else EmitLanesRows(w, c, isa, tile);
+        w.Line($"// [positions, filters] → y as [filters, positions].");
+        w.Line($"for (int g = 0; g < {filters}; g += 8) TransposeNx8(ref At(ref staging, g), {filters}, ref At(ref y, g * {plane}), {plane}, {plane});");
+    }
+
+    /// <summary>The direct sums of the filters-in-lanes kernel: tiles of positions × all filters, to the staging.</summary>
+    private static void EmitLanesRows(SourceWriter w, Conv2DLayerSpec c, Isa isa, int tile)
+    {
+        int filters = c.Filters, width = isa.Width, vectors = filters / width;
+        int oh = c.Output.Height, ow = c.Output.Width;
         w.Open($"for (int oy = 0; oy < {oh}; oy++)");
         if (tile == ow)
         {
@@ -174,8 +191,6 @@ internal static class ConvEmitter
                 w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, $"a{j}_{f}"), "so", (j * filters + f * width).ToString()));
         w.Close();
         w.Close();
-        w.Line($"// [positions, filters] → y as [filters, positions].");
-        w.Line($"for (int g = 0; g < {filters}; g += 8) TransposeNx8(ref At(ref staging, g), {filters}, ref At(ref y, g * {plane}), {plane}, {plane});");
     }
 
     private static void EmitTiledBody(SourceWriter w, Conv2DLayerSpec c, Isa isa, int rows, string[] starts)

@@ -183,14 +183,20 @@ internal static class WinogradEmitter
             w.Open($"for (int t = 0, ox = 0; t < {tiles}; t++, ox += 2)");
             w.Line($"ref float mt = ref At(ref m, (r0 * {tiles} + t) * {Points * l});");
             for (int k = 0; k < Points; k++) w.Line($"var m{k} = {isa.Load("mt", (k * l).ToString())};");
-            w.Line($"var y0 = b + (m0 + (m1 + m2) + (m3 + m4));");
-            w.Line($"var y1 = b + ({isa.Fma("two", "m3 - m4", "m1 - m2")} + m5);");
+            EmitOutputTransform(w, isa, "b");
             w.Line(isa.Store(d.Epilogue(isa, 0, 0, "y0"), "orow", $"ox * {l}"));
             w.Line(isa.Store(d.Epilogue(isa, 0, 1, "y1"), "orow", $"ox * {l} + {l}"));
             w.Close();
             w.Close();
             w.Close();
         });
+    }
+
+    /// <summary>y0 = init + Aᵀ[0]·m and y1 = init + Aᵀ[1]·m over the six points' sums m0 … m5 (Aᵀ rows [1 1 1 1 1 0], [0 1 −1 2 −2 1]); <c>two</c> in scope.</summary>
+    private static void EmitOutputTransform(SourceWriter w, Isa isa, string init)
+    {
+        w.Line($"var y0 = {init} + (m0 + (m1 + m2) + (m3 + m4));");
+        w.Line($"var y1 = {init} + ({isa.Fma("two", "m3 - m4", "m1 - m2")} + m5);");
     }
 
     /// <summary>
@@ -235,21 +241,154 @@ internal static class WinogradEmitter
         w.Line($"ref float vr = ref At(ref {output}, row * {rowStride * l});");
         w.Open($"for (int t = 0; t < {tiles}; t++)");
         w.Line($"ref float d = ref At(ref xr, t * {2 * l});");
-        for (int k = 0; k < Points; k++) w.Line($"var d{k} = {isa.Load("d", (k * l).ToString())};");
+        EmitPieceTransform(w, isa, l, pointStride * l, $"ref float o = ref At(ref vr, t * {l});");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// o[ξ·<paramref name="pointStride"/>] = Σ_k Bᵀ[ξ, k]·d[k·<paramref name="loadStride"/>] for vectors of pieces: statements
+    /// reading the six inputs from <c>d</c>, writing the six transforms to <c>o</c> (declared by <paramref name="declareOutput"/>
+    /// when not null), with <c>four</c>, <c>five</c>, <c>two</c> in scope.
+    /// </summary>
+    private static void EmitPieceTransform(SourceWriter w, Isa isa, int loadStride, int pointStride, string? declareOutput)
+    {
+        for (int k = 0; k < Points; k++) w.Line($"var d{k} = {isa.Load("d", (k * loadStride).ToString())};");
         w.Line("var s12 = d1 + d2;");
         w.Line("var m12 = d1 - d2;");
         w.Line("var s43 = d4 + d3;");
         w.Line("var m43 = d4 - d3;");
         w.Line("var m42 = d4 - d2;");
         w.Line("var m31 = d3 - d1;");
-        w.Line($"ref float o = ref At(ref vr, t * {l});");
+        if (declareOutput is not null) w.Line(declareOutput);
         // Bᵀ rows: [4 0 −5 0 1 0], [0 −4 −4 1 1 0], [0 4 −4 −1 1 0], [0 −2 −1 2 1 0], [0 2 −1 −2 1 0], [0 4 0 −5 0 1].
         w.Line(isa.Store($"{isa.Fma("four", "d0", "d4")} - five * d2", "o", "0"));
-        w.Line(isa.Store("s43 - four * s12", "o", (pointStride * l).ToString()));
-        w.Line(isa.Store(isa.Fma("four", "m12", "m43"), "o", (2 * pointStride * l).ToString()));
-        w.Line(isa.Store(isa.Fma("two", "m31", "m42"), "o", (3 * pointStride * l).ToString()));
-        w.Line(isa.Store("m42 - two * m31", "o", (4 * pointStride * l).ToString()));
-        w.Line(isa.Store($"{isa.Fma("four", "d1", "d5")} - five * d3", "o", (5 * pointStride * l).ToString()));
+        w.Line(isa.Store("s43 - four * s12", "o", pointStride.ToString()));
+        w.Line(isa.Store(isa.Fma("four", "m12", "m43"), "o", (2 * pointStride).ToString()));
+        w.Line(isa.Store(isa.Fma("two", "m31", "m42"), "o", (3 * pointStride).ToString()));
+        w.Line(isa.Store("m42 - two * m31", "o", (4 * pointStride).ToString()));
+        w.Line(isa.Store($"{isa.Fma("four", "d1", "d5")} - five * d3", "o", (5 * pointStride).ToString()));
+    }
+
+    // ---------------------------------------------------------------- one sample, filters in lanes
+
+    /// <summary>
+    /// Whether the single-sample forward pass (Predict) of <paramref name="c"/> runs by F(2, 5) when it has its filters in
+    /// the lanes: the batch kernel's condition, and rows of at least six outputs (five piece starts fill V's vectors).
+    /// </summary>
+    public static bool AppliesToSample(Conv2DLayerSpec c) => Applies(c) && c.Output.Width >= 6;
+
+    private static int SampleWeightsSize(Conv2DLayerSpec c) => Round16(Points * c.Input.Channels * c.KernelHeight * c.Filters);
+
+    private static int SampleInputSize(Conv2DLayerSpec c) => Round16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width);
+
+    /// <summary>Floats of scratch the single-sample kernel adds: U, V, and M of one output row.</summary>
+    public static int SampleScratch(Conv2DLayerSpec c) => SampleWeightsSize(c) + SampleInputSize(c) + Points * Tiles(c) * c.Filters;
+
+    /// <summary>
+    /// The middle of the filters-in-lanes kernel (<see cref="ConvEmitter"/>) by F(2, 5) along the rows: from the weights
+    /// transposed to [taps, filters] in <c>wt</c> and the (padded) input in <c>xp</c>, the outputs as [positions, filters]
+    /// in <c>staging</c>. U = G·w, filters in lanes, once per call; V = Bᵀ·x for every piece start s of every input row
+    /// (vectors of starts; the products read the even ones); per output row and point ξ the sums M = Σ_c Σ_u U·V with
+    /// the filters' vectors × pairs of outputs in registers (each V broadcast once, each U loaded once per kernel row);
+    /// then y = f(b + Aᵀ·M). <paramref name="at"/>: where U, V and M start in the scratch.
+    /// </summary>
+    public static void EmitSampleRows(SourceWriter w, Conv2DLayerSpec c, Isa isa, int at)
+    {
+        int ch = c.Input.Channels, kh = c.KernelHeight, kw = c.KernelWidth, filters = c.Filters, hp = c.PaddedHeight, wp = c.PaddedWidth;
+        int oh = c.Output.Height, ow = c.Output.Width, tiles = Tiles(c), k = ch * kh, l = isa.Width, vectors = filters / l;
+        int tp = Math.Min(tiles, 12 / vectors), vRow = Points * ow; // pairs per register tile; floats per input row of V
+        var vi = isa.Fit(ow - 1);
+        w.Line($"// By Winograd's F(2, 5) along the rows ({nameof(WinogradEmitter)}): 6 products for each pair of outputs of a row instead of 10.");
+        w.Line($"ref float u = ref At(ref scratch, {at}); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes");
+        w.Line($"ref float v = ref At(ref scratch, {at + SampleWeightsSize(c)}); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed");
+        w.Line($"ref float m = ref At(ref scratch, {at + SampleWeightsSize(c) + SampleInputSize(c)}); // M[t, ξ, o]: one output row's sums");
+        w.Line($"// U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,");
+        w.Line("// [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).");
+        w.Open($"for (int k = 0; k < {k}; k++)");
+        w.Line($"ref float g = ref At(ref wt, k * {kw * filters});");
+        w.Line($"ref float uk = ref At(ref u, k * {filters});");
+        for (int f = 0; f < vectors; f++)
+        {
+            int o = f * l;
+            w.Open();
+            for (int t = 0; t < kw; t++) w.Line($"var g{t} = {isa.Load("g", (t * filters + o).ToString())};");
+            w.Line("var even = g0 + g2 + g4;");
+            w.Line("var odd = g1 + g3;");
+            w.Line("var even4 = g0 + g2 * 4f + g4 * 16f;");
+            w.Line("var odd4 = g1 * 2f + g3 * 8f;");
+            w.Line(isa.Store("g0 * 0.25f", "uk", o.ToString()));
+            w.Line(isa.Store("(even + odd) * (-1f / 6f)", "uk", (k * filters + o).ToString()));
+            w.Line(isa.Store("(odd - even) * (1f / 6f)", "uk", (2 * k * filters + o).ToString()));
+            w.Line(isa.Store("(even4 + odd4) * (1f / 24f)", "uk", (3 * k * filters + o).ToString()));
+            w.Line(isa.Store("(even4 - odd4) * (1f / 24f)", "uk", (4 * k * filters + o).ToString()));
+            w.Line(isa.Store("g4", "uk", (5 * k * filters + o).ToString()));
+            w.Close();
+        }
+        w.Close();
+        w.Open();
+        var starts = new System.Collections.Generic.List<int>();
+        for (int s0 = 0; s0 + vi.Width <= ow - 1; s0 += vi.Width) starts.Add(s0);
+        if (starts[starts.Count - 1] + vi.Width < ow - 1) starts.Add(ow - 1 - vi.Width);
+        w.Line($"// V[c, y, ξ, s] = Σ_k Bᵀ[ξ, k]·x[c, y, s + k] for the {ow - 1} starts s of each of the {ch * hp} input rows, {vi.Width} a vector{(starts.Count * vi.Width > ow - 1 ? " (the last vector overlapping the one before)" : "")}.");
+        w.Line($"var four = {vi.Vector}.Create(4f);");
+        w.Line($"var five = {vi.Vector}.Create(5f);");
+        w.Line($"var two = {vi.Vector}.Create(2f);");
+        w.Open($"for (int row = 0; row < {ch * hp}; row++)");
+        w.Line($"ref float xr = ref At(ref xp, row * {wp});");
+        w.Line($"ref float vr = ref At(ref v, row * {vRow});");
+        foreach (int s0 in starts)
+        {
+            w.Open();
+            w.Line(s0 == 0 ? "ref float d = ref xr;" : $"ref float d = ref At(ref xr, {s0});");
+            EmitPieceTransform(w, vi, 1, ow, s0 == 0 ? "ref float o = ref vr;" : $"ref float o = ref At(ref vr, {s0});");
+            w.Close();
+        }
+        w.Close();
+        w.Close();
+        w.Open($"for (int oy = 0; oy < {oh}; oy++)");
+        w.Line($"// M[t, ξ, o] = Σ_c Σ_u U[ξ, c, u, o]·V[c, oy + u, ξ, 2t]: {vectors} vector(s) of filters × {tp} pair(s) in registers.");
+        w.Open($"for (int xi = 0; xi < {Points}; xi++)");
+        w.Line($"ref float ux = ref At(ref u, xi * {k * filters});");
+        BlockEmitter.ForEachTile(w, tiles, tp, "t0", tn =>
+        {
+            for (int t = 0; t < tn; t++)
+                for (int f = 0; f < vectors; f++) w.Line($"var a{t}_{f} = {isa.VectorOfFloat}.Zero;");
+            w.Line($"ref float vx = ref At(ref v, (oy * {Points} + xi) * {ow} + 2 * t0);");
+            w.Open($"for (int c = 0; c < {ch}; c++)");
+            w.Line($"ref float vc = ref At(ref vx, c * {hp * vRow});");
+            w.Line($"ref float uc = ref At(ref ux, c * {kh * filters});");
+            for (int ky = 0; ky < kh; ky++)
+            {
+                for (int f = 0; f < vectors; f++) w.Line($"var k{ky}_{f} = {isa.Load("uc", (ky * filters + f * l).ToString())};");
+                for (int t = 0; t < tn; t++)
+                {
+                    w.Line($"var x{ky}_{t} = {isa.Vector}.Create(At(ref vc, {ky * vRow + 2 * t}));");
+                    for (int f = 0; f < vectors; f++) w.Line($"a{t}_{f} = {isa.Fma($"k{ky}_{f}", $"x{ky}_{t}", $"a{t}_{f}")};");
+                }
+            }
+            w.Close();
+            w.Line($"ref float mt = ref At(ref m, (t0 * {Points} + xi) * {filters});");
+            for (int t = 0; t < tn; t++)
+                for (int f = 0; f < vectors; f++) w.Line(isa.Store($"a{t}_{f}", "mt", (t * Points * filters + f * l).ToString()));
+        });
+        w.Close();
+        w.Line("// y[o, oy, 2t] and y[o, oy, 2t + 1] = f(b + Aᵀ·M[t]), to the [positions, filters] staging.");
+        w.Line($"var two = {isa.Vector}.Create(2f);");
+        w.Open($"for (int t = 0; t < {tiles}; t++)");
+        w.Line($"ref float mt = ref At(ref m, t * {Points * filters});");
+        w.Line($"ref float so = ref At(ref staging, (oy * {ow} + 2 * t) * {filters});");
+        for (int f = 0; f < vectors; f++)
+        {
+            int o = f * l;
+            w.Open();
+            w.Line($"var bf = {(c.Bias ? isa.Load("b", o.ToString()) : $"{isa.VectorOfFloat}.Zero")};");
+            for (int p = 0; p < Points; p++) w.Line($"var m{p} = {isa.Load("mt", (p * filters + o).ToString())};");
+            EmitOutputTransform(w, isa, "bf");
+            w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, "y0"), "so", o.ToString()));
+            w.Line(isa.Store(Activations.VectorApply(isa, c.Activation, "y1"), "so", (filters + o).ToString()));
+            w.Close();
+        }
         w.Close();
         w.Close();
     }

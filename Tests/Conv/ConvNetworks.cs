@@ -120,6 +120,18 @@ public partial class WinogradBetweenPools { }
 [Network(Loss = Loss.HalfSquaredError)] [Input(3, 9, 12)] [Conv2D(2, 7, 5, ReLU, Padding = 1)] [Dense(2)]
 public partial class WinogradTallKernel { }
 
+// Predict by F(2, 5) with the filters in the lanes (WinogradEmitter.EmitSampleRows), where the filters fill whole
+// vectors and the rows do not: 8 filters (one AVX2 vector), tanh (applied after the sums), no bias, padding 2:
+// [3,6,26] → [8,6,26], 13 pairs of columns (a tile of 12 and one of 1), 25 piece starts a row (vectors at 0, 8, 16 and
+// an overlapping one at 17).
+[Network(Loss = Loss.HalfSquaredError)] [Input(3, 6, 26)] [Conv2D(8, 5, Tanh, Padding = 2, Bias = false)] [Dense(2)]
+public partial class WinogradSample8Tanh { }
+
+// The same with 16 filters (two AVX2 vectors, one AVX-512 vector), a 3 × 5 kernel, bias, ReLU, into max pooling:
+// [5,6,14] → [16,8,14] → [16,4,7], 7 pairs of columns (a tile of 6 and one of 1 on AVX2), 13 piece starts a row.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5, 6, 14)] [Conv2D(16, 3, 5, ReLU, Padding = 2)] [MaxPool2D(2)] [Dense(3)]
+public partial class WinogradSample16Pooled { }
+
 // LeNet-5 (61,706 parameters).
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
@@ -202,6 +214,8 @@ public static class ConvNetworks
         ConvCase.Of<WinogradBetweenPools>(R(new[] { 2, 12, 20 }, Sce,
             Conv2D(4, 3, ReLU, padding: 1), MaxPool(2), Conv2D(5, 5, Identity, padding: 2), AvgPool(2), Dense(3))),
         ConvCase.Of<WinogradTallKernel>(R(new[] { 3, 9, 12 }, Hse, Conv2D(2, 7, 5, ReLU, padding: 1), Dense(2))),
+        ConvCase.Of<WinogradSample8Tanh>(R(new[] { 3, 6, 26 }, Hse, Conv2D(8, 5, Tanh, padding: 2, bias: false), Dense(2))),
+        ConvCase.Of<WinogradSample16Pooled>(R(new[] { 5, 6, 14 }, Sce, Conv2D(16, 3, 5, ReLU, padding: 2), MaxPool(2), Dense(3))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

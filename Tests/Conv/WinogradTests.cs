@@ -1,4 +1,6 @@
+using System;
 using System.Reflection;
+using NetCompiler.Tests.Infrastructure;
 using Xunit;
 
 namespace NetCompiler.Tests.Conv;
@@ -30,5 +32,36 @@ public class WinogradTests
         Assert.Equal(winograd, kernels.GetMethod($"Layer{layer}WinogradWeights", flags) is not null);
         // The F(5, 2) weight gradient takes scratch for its transforms; the direct one does not.
         Assert.Equal(winograd ? 4 : 3, kernels.GetMethod($"Layer{layer}WeightGradientBlock", flags)!.GetParameters().Length);
+    }
+
+    /// <summary>
+    /// Which single-sample kernels (Predict) run by F(2, 5) with the filters in the lanes, on the AVX2 path (the one
+    /// this project's machine runs): read from the generated source of the same layers as the networks of
+    /// ConvNetworks.cs, whose Predict is checked against the reference there.
+    /// </summary>
+    [Theory]
+    [InlineData("[Input(1, 28, 28)] [Conv2D(6, 5, Activation.ReLU, Padding = 2)] [MaxPool2D(2)] [Conv2D(16, 5, Activation.ReLU)] [MaxPool2D(2)] [Dense(10)]", 3, true)] // LeNet-5's conv2
+    [InlineData("[Input(1, 28, 28)] [Conv2D(6, 5, Activation.ReLU, Padding = 2)] [MaxPool2D(2)] [Conv2D(16, 5, Activation.ReLU)] [MaxPool2D(2)] [Dense(10)]", 1, false)] // conv1: 6 filters
+    [InlineData("[Input(3, 6, 26)] [Conv2D(8, 5, Activation.Tanh, Padding = 2, Bias = false)] [Dense(2)]", 1, true)] // WinogradSample8Tanh
+    [InlineData("[Input(5, 6, 14)] [Conv2D(16, 3, 5, Activation.ReLU, Padding = 2)] [MaxPool2D(2)] [Dense(3)]", 1, true)] // WinogradSample16Pooled
+    [InlineData("[Input(5, 6, 14)] [Conv2D(3, 3, 5, Activation.Tanh, Padding = 2, Bias = false)] [Dense(3)]", 1, false)] // WinogradTanhNoBias: 3 filters
+    [InlineData("[Input(3, 9, 9)] [Conv2D(8, 3, Activation.Tanh)] [Conv2D(16, 3, Activation.ReLU, Bias = false)] [Dense(2)]", 2, false)] // ConvFiltersInLanes: 3 × 3
+    public void Predict_kernels_are_Winograd_where_they_apply(string layers, int layer, bool winograd)
+    {
+        var run = GeneratorHarness.Run($$"""
+            using NetCompiler;
+            namespace Models;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] {{layers}}
+            public partial class Probe { }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        string source = run.Source("Probe");
+        int start = source.IndexOf($"void Layer{layer}Forward(ref float p, ref float x, ref float y, ref float scratch)", StringComparison.Ordinal);
+        Assert.True(start >= 0);
+        int avx2 = source.IndexOf("// AVX2 + FMA path.", start, StringComparison.Ordinal);
+        int portable = source.IndexOf("// portable 128-bit path.", avx2, StringComparison.Ordinal);
+        Assert.True(avx2 > start && portable > avx2);
+        Assert.Equal(winograd, source.Substring(avx2, portable - avx2).Contains("By Winograd's F(2, 5)", StringComparison.Ordinal));
     }
 }

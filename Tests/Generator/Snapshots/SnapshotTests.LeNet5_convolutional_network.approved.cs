@@ -54,7 +54,7 @@ namespace Models
         private const int Layer7Bias = 61696; // [10]
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
-        private const int PredictWorkspaceSize = 12084;
+        private const int PredictWorkspaceSize = 20484;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
         private const int PredictBatchWorkspaceSize = 808192;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
@@ -2050,148 +2050,194 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // Filters in lanes: 1 vector(s) of 16 filters × 10 positions of a row per tile (the 10-wide rows would leave lanes idle).
+                    // Filters in lanes: 1 vector(s) of 16 filters (the 10-wide rows would leave lanes idle).
                     ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
                     ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
                     for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
+                    // By Winograd's F(2, 5) along the rows (WinogradEmitter): 6 products for each pair of outputs of a row instead of 10.
+                    ref float u = ref At(ref scratch, 4000); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes
+                    ref float v = ref At(ref scratch, 6880); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed
+                    ref float m = ref At(ref scratch, 11920); // M[t, ξ, o]: one output row's sums
+                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,
+                    // [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
+                    for (int k = 0; k < 30; k++)
+                    {
+                        ref float g = ref At(ref wt, k * 80);
+                        ref float uk = ref At(ref u, k * 16);
+                        {
+                            var g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g);
+                            var g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g, (nuint)(16));
+                            var g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g, (nuint)(32));
+                            var g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g, (nuint)(48));
+                            var g4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g, (nuint)(64));
+                            var even = g0 + g2 + g4;
+                            var odd = g1 + g3;
+                            var even4 = g0 + g2 * 4f + g4 * 16f;
+                            var odd4 = g1 * 2f + g3 * 8f;
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0 * 0.25f, ref uk);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(480));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(960));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1440));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1920));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref uk, (nuint)(2400));
+                        }
+                    }
+                    {
+                        // V[c, y, ξ, s] = Σ_k Bᵀ[ξ, k]·x[c, y, s + k] for the 9 starts s of each of the 84 input rows, 8 a vector (the last vector overlapping the one before).
+                        var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
+                        var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
+                        var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
+                        for (int row = 0; row < 84; row++)
+                        {
+                            ref float xr = ref At(ref xp, row * 14);
+                            ref float vr = ref At(ref v, row * 60);
+                            {
+                                ref float d = ref xr;
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(1));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(2));
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(3));
+                                var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(4));
+                                var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(5));
+                                var s12 = d1 + d2;
+                                var m12 = d1 - d2;
+                                var s43 = d4 + d3;
+                                var m43 = d4 - d3;
+                                var m42 = d4 - d2;
+                                var m31 = d3 - d1;
+                                ref float o = ref vr;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            }
+                            {
+                                ref float d = ref At(ref xr, 1);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(1));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(2));
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(3));
+                                var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(4));
+                                var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(5));
+                                var s12 = d1 + d2;
+                                var m12 = d1 - d2;
+                                var s43 = d4 + d3;
+                                var m43 = d4 - d3;
+                                var m42 = d4 - d2;
+                                var m31 = d3 - d1;
+                                ref float o = ref At(ref vr, 1);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            }
+                        }
+                    }
                     for (int oy = 0; oy < 10; oy++)
                     {
+                        // M[t, ξ, o] = Σ_c Σ_u U[ξ, c, u, o]·V[c, oy + u, ξ, 2t]: 1 vector(s) of filters × 5 pair(s) in registers.
+                        for (int xi = 0; xi < 6; xi++)
                         {
-                            const int ox0 = 0;
-                            var a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a8_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            var a9_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
-                            for (int ic = 0; ic < 6; ic++)
+                            ref float ux = ref At(ref u, xi * 480);
                             {
-                                for (int ky = 0; ky < 5; ky++)
+                                const int t0 = 0;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                ref float vx = ref At(ref v, (oy * 6 + xi) * 10 + 2 * t0);
+                                for (int c = 0; c < 6; c++)
                                 {
-                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14 + ox0);
-                                    ref float wr = ref At(ref wt, (ic * 5 + ky) * 80);
-                                    var k0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr);
-                                    var x0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 0));
+                                    ref float vc = ref At(ref vx, c * 840);
+                                    ref float uc = ref At(ref ux, c * 80);
+                                    var k0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref uc);
+                                    var x0_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 0));
                                     a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
-                                    var x1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 1));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x1_0, a1_0);
-                                    var x2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x2_0, a2_0);
-                                    var x3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x3_0, a3_0);
-                                    var x4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x4_0, a4_0);
-                                    var x5_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
-                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x5_0, a5_0);
-                                    var x6_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
-                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x6_0, a6_0);
-                                    var x7_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
-                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x7_0, a7_0);
-                                    var x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
-                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x8_0, a8_0);
-                                    var x9_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
-                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x9_0, a9_0);
-                                    var k0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(16));
-                                    var x0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 1));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x0_1, a0_0);
-                                    var x1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x1_1, a1_0);
-                                    var x2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x2_1, a2_0);
-                                    var x3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x3_1, a3_0);
-                                    var x4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x4_1, a4_0);
-                                    var x5_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
-                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x5_1, a5_0);
-                                    var x6_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
-                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x6_1, a6_0);
-                                    var x7_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
-                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x7_1, a7_0);
-                                    var x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
-                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x8_1, a8_0);
-                                    var x9_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
-                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_1, x9_1, a9_0);
-                                    var k0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(32));
-                                    var x0_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 2));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x0_2, a0_0);
-                                    var x1_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x1_2, a1_0);
-                                    var x2_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x2_2, a2_0);
-                                    var x3_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x3_2, a3_0);
-                                    var x4_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x4_2, a4_0);
-                                    var x5_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
-                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x5_2, a5_0);
-                                    var x6_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
-                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x6_2, a6_0);
-                                    var x7_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
-                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x7_2, a7_0);
-                                    var x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
-                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x8_2, a8_0);
-                                    var x9_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
-                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_2, x9_2, a9_0);
-                                    var k0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(48));
-                                    var x0_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 3));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x0_3, a0_0);
-                                    var x1_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x1_3, a1_0);
-                                    var x2_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x2_3, a2_0);
-                                    var x3_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x3_3, a3_0);
-                                    var x4_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x4_3, a4_0);
-                                    var x5_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
-                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x5_3, a5_0);
-                                    var x6_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
-                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x6_3, a6_0);
-                                    var x7_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
-                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x7_3, a7_0);
-                                    var x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
-                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x8_3, a8_0);
-                                    var x9_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
-                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_3, x9_3, a9_0);
-                                    var k0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(64));
-                                    var x0_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 4));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x0_4, a0_0);
-                                    var x1_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 5));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x1_4, a1_0);
-                                    var x2_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 6));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x2_4, a2_0);
-                                    var x3_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 7));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x3_4, a3_0);
-                                    var x4_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x4_4, a4_0);
-                                    var x5_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
-                                    a5_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x5_4, a5_0);
-                                    var x6_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
-                                    a6_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x6_4, a6_0);
-                                    var x7_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
-                                    a7_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x7_4, a7_0);
-                                    var x8_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
-                                    a8_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x8_4, a8_0);
-                                    var x9_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 13));
-                                    a9_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_4, x9_4, a9_0);
+                                    var x0_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 2));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_1, a1_0);
+                                    var x0_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 4));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_2, a2_0);
+                                    var x0_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 6));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_3, a3_0);
+                                    var x0_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 8));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k0_0, x0_4, a4_0);
+                                    var k1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref uc, (nuint)(16));
+                                    var x1_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 60));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_0, a0_0);
+                                    var x1_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 62));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_1, a1_0);
+                                    var x1_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 64));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_2, a2_0);
+                                    var x1_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 66));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_3, a3_0);
+                                    var x1_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 68));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k1_0, x1_4, a4_0);
+                                    var k2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref uc, (nuint)(32));
+                                    var x2_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 120));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_0, a0_0);
+                                    var x2_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 122));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_1, a1_0);
+                                    var x2_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 124));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_2, a2_0);
+                                    var x2_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 126));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_3, a3_0);
+                                    var x2_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 128));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k2_0, x2_4, a4_0);
+                                    var k3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref uc, (nuint)(48));
+                                    var x3_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 180));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_0, a0_0);
+                                    var x3_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 182));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_1, a1_0);
+                                    var x3_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 184));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_2, a2_0);
+                                    var x3_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 186));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_3, a3_0);
+                                    var x3_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 188));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k3_0, x3_4, a4_0);
+                                    var k4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref uc, (nuint)(64));
+                                    var x4_0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 240));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_0, a0_0);
+                                    var x4_1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 242));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_1, a1_0);
+                                    var x4_2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 244));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_2, a2_0);
+                                    var x4_3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 246));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_3, a3_0);
+                                    var x4_4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref vc, 248));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(k4_0, x4_4, a4_0);
                                 }
+                                ref float mt = ref At(ref m, (t0 * 6 + xi) * 16);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref mt);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref mt, (nuint)(96));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref mt, (nuint)(192));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref mt, (nuint)(288));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4_0, ref mt, (nuint)(384));
                             }
-                            ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a0_0), ref so);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1_0), ref so, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a2_0), ref so, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a3_0), ref so, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a4_0), ref so, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a5_0), ref so, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a6_0), ref so, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a7_0), ref so, (nuint)(112));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a8_0), ref so, (nuint)(128));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, a9_0), ref so, (nuint)(144));
+                        }
+                        // y[o, oy, 2t] and y[o, oy, 2t + 1] = f(b + Aᵀ·M[t]), to the [positions, filters] staging.
+                        var two = global::System.Runtime.Intrinsics.Vector512.Create(2f);
+                        for (int t = 0; t < 5; t++)
+                        {
+                            ref float mt = ref At(ref m, t * 96);
+                            ref float so = ref At(ref staging, (oy * 10 + 2 * t) * 16);
+                            {
+                                var bf = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b);
+                                var m0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt);
+                                var m1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(16));
+                                var m2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(32));
+                                var m3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(48));
+                                var m4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(64));
+                                var m5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref mt, (nuint)(80));
+                                var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = bf + (global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y0), ref so);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, y1), ref so, (nuint)(16));
+                            }
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
@@ -2200,128 +2246,264 @@ namespace Models
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
                 {
                     // AVX2 + FMA path.
-                    // Filters in lanes: 2 vector(s) of 8 filters × 5 positions of a row per tile (the 10-wide rows would leave lanes idle).
+                    // Filters in lanes: 2 vector(s) of 8 filters (the 10-wide rows would leave lanes idle).
                     ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
                     ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
                     for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
+                    // By Winograd's F(2, 5) along the rows (WinogradEmitter): 6 products for each pair of outputs of a row instead of 10.
+                    ref float u = ref At(ref scratch, 4000); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes
+                    ref float v = ref At(ref scratch, 6880); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed
+                    ref float m = ref At(ref scratch, 11920); // M[t, ξ, o]: one output row's sums
+                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,
+                    // [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
+                    for (int k = 0; k < 30; k++)
+                    {
+                        ref float g = ref At(ref wt, k * 80);
+                        ref float uk = ref At(ref u, k * 16);
+                        {
+                            var g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g);
+                            var g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(16));
+                            var g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(32));
+                            var g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(48));
+                            var g4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(64));
+                            var even = g0 + g2 + g4;
+                            var odd = g1 + g3;
+                            var even4 = g0 + g2 * 4f + g4 * 16f;
+                            var odd4 = g1 * 2f + g3 * 8f;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0 * 0.25f, ref uk);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(480));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(960));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1440));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1920));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g4, ref uk, (nuint)(2400));
+                        }
+                        {
+                            var g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(8));
+                            var g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(24));
+                            var g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(40));
+                            var g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(56));
+                            var g4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)(72));
+                            var even = g0 + g2 + g4;
+                            var odd = g1 + g3;
+                            var even4 = g0 + g2 * 4f + g4 * 16f;
+                            var odd4 = g1 * 2f + g3 * 8f;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0 * 0.25f, ref uk, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(488));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(968));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1448));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1928));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g4, ref uk, (nuint)(2408));
+                        }
+                    }
+                    {
+                        // V[c, y, ξ, s] = Σ_k Bᵀ[ξ, k]·x[c, y, s + k] for the 9 starts s of each of the 84 input rows, 8 a vector (the last vector overlapping the one before).
+                        var four = global::System.Runtime.Intrinsics.Vector256.Create(4f);
+                        var five = global::System.Runtime.Intrinsics.Vector256.Create(5f);
+                        var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
+                        for (int row = 0; row < 84; row++)
+                        {
+                            ref float xr = ref At(ref xp, row * 14);
+                            ref float vr = ref At(ref v, row * 60);
+                            {
+                                ref float d = ref xr;
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(1));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(2));
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(3));
+                                var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(4));
+                                var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(5));
+                                var s12 = d1 + d2;
+                                var m12 = d1 - d2;
+                                var s43 = d4 + d3;
+                                var m43 = d4 - d3;
+                                var m42 = d4 - d2;
+                                var m31 = d3 - d1;
+                                ref float o = ref vr;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            }
+                            {
+                                ref float d = ref At(ref xr, 1);
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(1));
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(2));
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(3));
+                                var d4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(4));
+                                var d5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, (nuint)(5));
+                                var s12 = d1 + d2;
+                                var m12 = d1 - d2;
+                                var s43 = d4 + d3;
+                                var m43 = d4 - d3;
+                                var m42 = d4 - d2;
+                                var m31 = d3 - d1;
+                                ref float o = ref At(ref vr, 1);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            }
+                        }
+                    }
                     for (int oy = 0; oy < 10; oy++)
                     {
-                        for (int ox0 = 0; ox0 < 10; ox0 += 5)
+                        // M[t, ξ, o] = Σ_c Σ_u U[ξ, c, u, o]·V[c, oy + u, ξ, 2t]: 2 vector(s) of filters × 5 pair(s) in registers.
+                        for (int xi = 0; xi < 6; xi++)
                         {
-                            var a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
-                            var a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            var a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
-                            var a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            var a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
-                            var a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            var a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
-                            var a3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            var a4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
-                            var a4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            for (int ic = 0; ic < 6; ic++)
+                            ref float ux = ref At(ref u, xi * 480);
                             {
-                                for (int ky = 0; ky < 5; ky++)
+                                const int t0 = 0;
+                                var a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a4_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                var a4_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                ref float vx = ref At(ref v, (oy * 6 + xi) * 10 + 2 * t0);
+                                for (int c = 0; c < 6; c++)
                                 {
-                                    ref float xr = ref At(ref xp, (ic * 14 + oy + ky) * 14 + ox0);
-                                    ref float wr = ref At(ref wt, (ic * 5 + ky) * 80);
-                                    var k0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr);
-                                    var k1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(8));
-                                    var x0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
+                                    ref float vc = ref At(ref vx, c * 840);
+                                    ref float uc = ref At(ref ux, c * 80);
+                                    var k0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc);
+                                    var k0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(8));
+                                    var x0_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 0));
                                     a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
-                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x0_0, a0_1);
-                                    var x1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 1));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x1_0, a1_0);
-                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_0, a1_1);
-                                    var x2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x2_0, a2_0);
-                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x2_0, a2_1);
-                                    var x3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x3_0, a3_0);
-                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x3_0, a3_1);
-                                    var x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x4_0, a4_0);
-                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x4_0, a4_1);
-                                    var k0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(16));
-                                    var k1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(24));
-                                    var x0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 1));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_1, a0_0);
-                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x0_1, a0_1);
-                                    var x1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x1_1, a1_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_0, a0_1);
+                                    var x0_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 2));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_1, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_1, a1_1);
+                                    var x0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 4));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_2, a2_1);
+                                    var x0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 6));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_3, a3_1);
+                                    var x0_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 8));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_0, x0_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x0_4, a4_1);
+                                    var k1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(16));
+                                    var k1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(24));
+                                    var x1_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 60));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_0, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_0, a0_1);
+                                    var x1_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 62));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_1, a1_0);
                                     a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_1, a1_1);
-                                    var x2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x2_1, a2_0);
-                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x2_1, a2_1);
-                                    var x3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x3_1, a3_0);
-                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x3_1, a3_1);
-                                    var x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_1, x4_1, a4_0);
-                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x4_1, a4_1);
-                                    var k0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(32));
-                                    var k1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(40));
-                                    var x0_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 2));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x0_2, a0_0);
-                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x0_2, a0_1);
-                                    var x1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x1_2, a1_0);
-                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x1_2, a1_1);
-                                    var x2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x2_2, a2_0);
-                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x2_2, a2_1);
-                                    var x3_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x3_2, a3_0);
-                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x3_2, a3_1);
-                                    var x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_2, x4_2, a4_0);
-                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_2, x4_2, a4_1);
-                                    var k0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(48));
-                                    var k1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(56));
-                                    var x0_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 3));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x0_3, a0_0);
-                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x0_3, a0_1);
-                                    var x1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x1_3, a1_0);
-                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x1_3, a1_1);
-                                    var x2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x2_3, a2_0);
-                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x2_3, a2_1);
-                                    var x3_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x3_3, a3_0);
-                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x3_3, a3_1);
-                                    var x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 7));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_3, x4_3, a4_0);
-                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_3, x4_3, a4_1);
-                                    var k0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(64));
-                                    var k1_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(72));
-                                    var x0_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 4));
-                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x0_4, a0_0);
-                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x0_4, a0_1);
-                                    var x1_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 5));
-                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x1_4, a1_0);
-                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x1_4, a1_1);
-                                    var x2_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 6));
-                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x2_4, a2_0);
-                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x2_4, a2_1);
-                                    var x3_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 7));
-                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x3_4, a3_0);
-                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x3_4, a3_1);
-                                    var x4_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 8));
-                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k0_4, x4_4, a4_0);
-                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_4, x4_4, a4_1);
+                                    var x1_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 64));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_2, a2_1);
+                                    var x1_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 66));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_3, a3_1);
+                                    var x1_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 68));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_0, x1_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k1_1, x1_4, a4_1);
+                                    var k2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(32));
+                                    var k2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(40));
+                                    var x2_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 120));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_0, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_0, a0_1);
+                                    var x2_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 122));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_1, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_1, a1_1);
+                                    var x2_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 124));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_2, a2_1);
+                                    var x2_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 126));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_3, a3_1);
+                                    var x2_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 128));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_0, x2_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k2_1, x2_4, a4_1);
+                                    var k3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(48));
+                                    var k3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(56));
+                                    var x3_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 180));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_0, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_0, a0_1);
+                                    var x3_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 182));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_1, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_1, a1_1);
+                                    var x3_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 184));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_2, a2_1);
+                                    var x3_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 186));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_3, a3_1);
+                                    var x3_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 188));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_0, x3_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k3_1, x3_4, a4_1);
+                                    var k4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(64));
+                                    var k4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref uc, (nuint)(72));
+                                    var x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 240));
+                                    a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_0, a0_0);
+                                    a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_0, a0_1);
+                                    var x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 242));
+                                    a1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_1, a1_0);
+                                    a1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_1, a1_1);
+                                    var x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 244));
+                                    a2_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_2, a2_0);
+                                    a2_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_2, a2_1);
+                                    var x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 246));
+                                    a3_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_3, a3_0);
+                                    a3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_3, a3_1);
+                                    var x4_4 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref vc, 248));
+                                    a4_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_0, x4_4, a4_0);
+                                    a4_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(k4_1, x4_4, a4_1);
                                 }
+                                ref float mt = ref At(ref m, (t0 * 6 + xi) * 16);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref mt);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref mt, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref mt, (nuint)(96));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref mt, (nuint)(104));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref mt, (nuint)(192));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref mt, (nuint)(200));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref mt, (nuint)(288));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref mt, (nuint)(296));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4_0, ref mt, (nuint)(384));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4_1, ref mt, (nuint)(392));
                             }
-                            ref float so = ref At(ref staging, (oy * 10 + ox0) * 16);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_0), ref so);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a0_1), ref so, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_0), ref so, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1_1), ref so, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_0), ref so, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2_1), ref so, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_0), ref so, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3_1), ref so, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_0), ref so, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, a4_1), ref so, (nuint)(72));
+                        }
+                        // y[o, oy, 2t] and y[o, oy, 2t + 1] = f(b + Aᵀ·M[t]), to the [positions, filters] staging.
+                        var two = global::System.Runtime.Intrinsics.Vector256.Create(2f);
+                        for (int t = 0; t < 5; t++)
+                        {
+                            ref float mt = ref At(ref m, t * 96);
+                            ref float so = ref At(ref staging, (oy * 10 + 2 * t) * 16);
+                            {
+                                var bf = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b);
+                                var m0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt);
+                                var m1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(16));
+                                var m2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(32));
+                                var m3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(48));
+                                var m4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(64));
+                                var m5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(80));
+                                var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = bf + (global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0), ref so);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1), ref so, (nuint)(16));
+                            }
+                            {
+                                var bf = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(8));
+                                var m0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(8));
+                                var m1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(24));
+                                var m2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(40));
+                                var m3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(56));
+                                var m4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(72));
+                                var m5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mt, (nuint)(88));
+                                var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
+                                var y1 = bf + (global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0), ref so, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MaxNative(global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1), ref so, (nuint)(24));
+                            }
                         }
                     }
                     // [positions, filters] → y as [filters, positions].
