@@ -44,7 +44,16 @@ internal static class BlockEmitter
 
     private static int DilatedBlock(Conv2DLayerSpec c) => MaxLanes * c.Filters * DilatedHeight(c) * DilatedWidth(c);
 
-    /// <summary>Floats of scratch the batch kernels of <paramref name="layer"/> need (for the widest blocks).</summary>
+    /// <summary>Floats of scratch the forward batch kernel of <paramref name="layer"/> needs (PredictBatch): the padded input
+    /// and output blocks and the Winograd transforms of a convolution, a pooling layer's input and output blocks.</summary>
+    public static int ForwardBatchScratch(LayerSpec layer) => layer switch
+    {
+        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize + WinogradEmitter.Scratch(c),
+        Pool2DLayerSpec => BatchScratch(layer),
+        _ => 0,
+    };
+
+    /// <summary>Floats of scratch the batch kernels of <paramref name="layer"/>, forward and backward, need (for the widest blocks).</summary>
     public static int BatchScratch(LayerSpec layer) => layer switch
     {
         // padded input block, output (or ∂E/∂z) block, then the backward pass's dilated ∂E/∂z block and per-lane

@@ -10,8 +10,11 @@ internal static class LayerEmitter
 {
     public static int ForwardScratch(LayerSpec layer) => layer is Conv2DLayerSpec c ? ConvEmitter.ForwardScratch(c) : 0;
 
-    /// <summary>Floats of scratch the batch kernels (PredictBatch, training) of <paramref name="layer"/> need.</summary>
+    /// <summary>Floats of scratch the batch kernels (training: forward and backward) of <paramref name="layer"/> need.</summary>
     public static int BatchScratch(LayerSpec layer) => BlockEmitter.BatchScratch(layer);
+
+    /// <summary>Floats of scratch its forward batch kernel (PredictBatch) needs.</summary>
+    public static int ForwardBatchScratch(LayerSpec layer) => BlockEmitter.ForwardBatchScratch(layer);
 
     /// <summary>The shape of the weight tensor, as a comment, e.g. <c>[6, 1, 5, 5]</c>.</summary>
     public static string WeightShape(LayerSpec layer) => layer switch

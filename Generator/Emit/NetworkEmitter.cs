@@ -245,7 +245,7 @@ internal static class NetworkEmitter
             w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
             if (HasBlocks(spec))
-                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxScratch(spec))};");
+                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxForwardScratch(spec))};");
             int offset = 0;
             foreach (var layer in spec.Layers)
             {
@@ -638,6 +638,9 @@ internal static class NetworkEmitter
 
     private static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);
 
+    /// <summary>The largest scratch of a forward batch kernel: PredictBatch runs no backward kernel.</summary>
+    private static int MaxForwardScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.ForwardBatchScratch);
+
     /// <summary>Hidden layer outputs, then forward scratch.</summary>
     private static int PredictWorkspace(NetworkSpec spec)
         => DenseEmitter.CanFuse(spec) ? 0 // the fused forward pass keeps every activation in locals
@@ -645,7 +648,7 @@ internal static class NetworkEmitter
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)
-        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxScratch(spec);
+        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxForwardScratch(spec);
 
     /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)

@@ -113,6 +113,63 @@ public class LeNetTests
         Assert.Equal(0, Generated.AllocationAndThreadingTests.AllocatedBytes(() => { for (int k = 0; k < 5; k++) classifier.ComputeGradients(xs, labels, g); }));
     }
 
+    /// <summary>
+    /// The per-thread workspaces (those above the stack limit) hold every write of every kernel: on a new thread, each
+    /// buffer is put in place with as many sentinel floats again past its declared size (and the 16 of alignment slack), then
+    /// Predict, PredictBatch of two chunks and ComputeGradients run; the sentinels must be intact and the buffers the
+    /// same. The sizes are the generator's sums of each kernel's scratch (forward-only for PredictBatch).
+    /// </summary>
+    [Theory]
+    [InlineData("LeNet5")]
+    [InlineData(nameof(PooledWorkspaceConv))]
+    [InlineData(nameof(WinogradSample16Pooled))]
+    [InlineData(nameof(WinogradBetweenPools))]
+    public void Per_thread_workspaces_hold_every_write(string name)
+    {
+        var c = name == "LeNet5" ? LeNet : name == nameof(PooledWorkspaceConv) ? ConvNetworks.PooledWorkspace : ConvNetworks.All[name];
+        int sentinel = 0x7FC0_5A5A; // a NaN no arithmetic produces
+        Exception? failure = null;
+        int checkedBuffers = 0;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var r = c.Reference;
+                var net = c.Create(5);
+                var buffers = new List<(string Name, float[] Buffer, int Size)>();
+                foreach (var workspace in new[] { "PredictWorkspace", "PredictBatchWorkspace", "TrainingWorkspace" })
+                {
+                    var field = c.Type.GetField("t_" + workspace, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static);
+                    if (field is null) continue; // on the stack
+                    int size = WorkspaceSize(c.Type, workspace + "Size");
+                    var buffer = GC.AllocateArray<float>(2 * size + 16, pinned: true); // an overrun shorter than size lands in the sentinels
+                    Array.Fill(buffer, BitConverter.Int32BitsToSingle(sentinel));
+                    field.SetValue(null, buffer);
+                    buffers.Add((workspace, buffer, size));
+                }
+                var rng = new Random(7);
+                const int n = 67;
+                var xs = ConvChecks.RandomFloats(rng, n * r.InputSize);
+                net.Predict(xs.AsSpan(0, r.InputSize), new float[r.OutputSize]);
+                net.PredictBatch(xs, new float[n * r.OutputSize]);
+                net.ComputeGradients(xs, ConvChecks.RandomDistributions(rng, n, r.OutputSize), new float[r.ParameterCount]);
+                foreach (var (workspace, buffer, size) in buffers)
+                {
+                    var field = c.Type.GetField("t_" + workspace, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                    Assert.Same(buffer, field.GetValue(null));
+                    for (int k = size + 16; k < buffer.Length; k++)
+                        Assert.True(BitConverter.SingleToInt32Bits(buffer[k]) == sentinel, $"{c.Name}: {workspace} written {k - size - 16} floats past its end");
+                    checkedBuffers++;
+                }
+            }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw new Xunit.Sdk.XunitException(failure.ToString());
+        Assert.True(checkedBuffers >= 2, "test premise: PredictBatch and training rent their workspaces");
+    }
+
     /// <summary>A private size constant of the generated class (the premise of the allocation tests).</summary>
     internal static int WorkspaceSize(Type type, string name)
     {

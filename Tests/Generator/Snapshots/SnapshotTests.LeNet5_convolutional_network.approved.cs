@@ -56,7 +56,7 @@ namespace Models
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 20484;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
-        private const int PredictBatchWorkspaceSize = 808192;
+        private const int PredictBatchWorkspaceSize = 612672;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 1410944;
 
