@@ -28,6 +28,9 @@ internal static class WinogradEmitter
     /// <summary>α: transformed points per pair of outputs.</summary>
     private const int Points = 6;
 
+    /// <summary>The rows of G (F(2, 5)'s weight transform), for the points 0, 1, −1, 2, −2, ∞.</summary>
+    private const string GRows = "[1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞)";
+
     /// <summary>
     /// Whether a block convolution uses F(2, 5) along its rows: 5-wide kernels, stride 1, an even output width, and at
     /// least 15 products per output along channels × kernel rows (LeNet-5's conv2: 6 × 5), so that its dot products are
@@ -89,25 +92,33 @@ internal static class WinogradEmitter
         w.Line($"/// <summary>{Title(c)}: the kernel rows transformed for F(2, 5), U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v), W(row, c, u, v) = {what} (G: points 0, 1, −1, 2, −2, ∞).</summary>");
         w.Open($"private static void {name}(ref float p, ref float u)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
-        w.Line($"// U[ξ] holds {kernelRows} kernel rows, k = (row·{d.Channels} + c)·{d.KH} + u; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6,");
-        w.Line("// [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1].");
+        w.Line($"// U[ξ] holds {kernelRows} kernel rows, k = (row·{d.Channels} + c)·{d.KH} + u.");
+        w.Line($"// G's rows: {GRows}.");
         w.Open($"for (int row = 0, k = 0; row < {d.Rows}; row++)");
         w.Open($"for (int c = 0; c < {d.Channels}; c++)");
         w.Open($"for (int ky = 0; ky < {d.KH}; ky++, k++)");
         w.Line($"ref float g = ref At(ref w, {Sum((d.WeightConst, ""), (d.RowStride, "row"), (d.ChannelStride, "c"), (d.KyStride, "ky"))});");
         string Tap(int v) => v == 0 ? "g" : $"At(ref g, {v * d.KxStride})";
         w.Line($"float g0 = {Tap(0)}, g1 = {Tap(1)}, g2 = {Tap(2)}, g3 = {Tap(3)}, g4 = {Tap(4)};");
-        w.Line("float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;");
-        w.Line("At(ref u, k) = g0 / 4f;");
-        w.Line($"At(ref u, {kernelRows} + k) = -(even + odd) / 6f;");
-        w.Line($"At(ref u, {2 * kernelRows} + k) = -(even - odd) / 6f;");
-        w.Line($"At(ref u, {3 * kernelRows} + k) = (even4 + odd4) / 24f;");
-        w.Line($"At(ref u, {4 * kernelRows} + k) = (even4 - odd4) / 24f;");
-        w.Line($"At(ref u, {5 * kernelRows} + k) = g4;");
+        EmitKernelRowTransform(w, (xi, value) => $"At(ref u, {(xi == 0 ? "" : $"{xi * kernelRows} + ")}k) = {value};");
         w.Close();
         w.Close();
         w.Close();
         w.Close();
+    }
+
+    /// <summary>
+    /// U[ξ] = Σ_v G[ξ, v]·g_v for one kernel row g0 … g4 in scope (floats, or vectors of filters), each written by
+    /// <paramref name="store"/>(ξ, value), with G's rows <see cref="GRows"/>.
+    /// </summary>
+    private static void EmitKernelRowTransform(SourceWriter w, Func<int, string, string> store)
+    {
+        w.Line("var even = g0 + g2 + g4;");
+        w.Line("var odd = g1 + g3;");
+        w.Line("var even4 = g0 + g2 * 4f + g4 * 16f;");
+        w.Line("var odd4 = g1 * 2f + g3 * 8f;");
+        string[] rows = { "g0 * 0.25f", "(even + odd) * (-1f / 6f)", "(odd - even) * (1f / 6f)", "(even4 + odd4) * (1f / 24f)", "(even4 - odd4) * (1f / 24f)", "g4" };
+        for (int xi = 0; xi < Points; xi++) w.Line(store(xi, rows[xi]));
     }
 
     /// <summary>
@@ -303,8 +314,8 @@ internal static class WinogradEmitter
         w.Line($"ref float u = ref At(ref scratch, {at}); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes");
         w.Line($"ref float v = ref At(ref scratch, {at + SampleWeightsSize(c)}); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed");
         w.Line($"ref float m = ref At(ref scratch, {at + SampleWeightsSize(c) + SampleInputSize(c)}); // M[t, ξ, o]: one output row's sums");
-        w.Line($"// U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,");
-        w.Line("// [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).");
+        w.Line("// U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v], filters in lanes.");
+        w.Line($"// G's rows: {GRows}.");
         w.Open($"for (int k = 0; k < {k}; k++)");
         w.Line($"ref float g = ref At(ref wt, k * {kw * filters});");
         w.Line($"ref float uk = ref At(ref u, k * {filters});");
@@ -313,16 +324,7 @@ internal static class WinogradEmitter
             int o = f * l;
             w.Open();
             for (int t = 0; t < kw; t++) w.Line($"var g{t} = {isa.Load("g", (t * filters + o).ToString())};");
-            w.Line("var even = g0 + g2 + g4;");
-            w.Line("var odd = g1 + g3;");
-            w.Line("var even4 = g0 + g2 * 4f + g4 * 16f;");
-            w.Line("var odd4 = g1 * 2f + g3 * 8f;");
-            w.Line(isa.Store("g0 * 0.25f", "uk", o.ToString()));
-            w.Line(isa.Store("(even + odd) * (-1f / 6f)", "uk", (k * filters + o).ToString()));
-            w.Line(isa.Store("(odd - even) * (1f / 6f)", "uk", (2 * k * filters + o).ToString()));
-            w.Line(isa.Store("(even4 + odd4) * (1f / 24f)", "uk", (3 * k * filters + o).ToString()));
-            w.Line(isa.Store("(even4 - odd4) * (1f / 24f)", "uk", (4 * k * filters + o).ToString()));
-            w.Line(isa.Store("g4", "uk", (5 * k * filters + o).ToString()));
+            EmitKernelRowTransform(w, (xi, value) => isa.Store(value, "uk", (xi * k * filters + o).ToString()));
             w.Close();
         }
         w.Close();

@@ -2058,8 +2058,8 @@ namespace Models
                     ref float u = ref At(ref scratch, 4000); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes
                     ref float v = ref At(ref scratch, 6880); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed
                     ref float m = ref At(ref scratch, 11920); // M[t, ξ, o]: one output row's sums
-                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,
-                    // [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
+                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v], filters in lanes.
+                    // G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
                     for (int k = 0; k < 30; k++)
                     {
                         ref float g = ref At(ref wt, k * 80);
@@ -2254,8 +2254,8 @@ namespace Models
                     ref float u = ref At(ref scratch, 4000); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes
                     ref float v = ref At(ref scratch, 6880); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed
                     ref float m = ref At(ref scratch, 11920); // M[t, ξ, o]: one output row's sums
-                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v]; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24,
-                    // [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
+                    // U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v], filters in lanes.
+                    // G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
                     for (int k = 0; k < 30; k++)
                     {
                         ref float g = ref At(ref wt, k * 80);
@@ -2719,8 +2719,8 @@ namespace Models
             private static void Layer3WinogradWeights(ref float p, ref float u)
             {
                 ref float w = ref At(ref p, Layer3Weights);
-                // U[ξ] holds 480 kernel rows, k = (row·6 + c)·5 + u; G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6,
-                // [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1].
+                // U[ξ] holds 480 kernel rows, k = (row·6 + c)·5 + u.
+                // G's rows: [1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞).
                 for (int row = 0, k = 0; row < 16; row++)
                 {
                     for (int c = 0; c < 6; c++)
@@ -2729,12 +2729,15 @@ namespace Models
                         {
                             ref float g = ref At(ref w, row * 150 + c * 25 + ky * 5);
                             float g0 = g, g1 = At(ref g, 1), g2 = At(ref g, 2), g3 = At(ref g, 3), g4 = At(ref g, 4);
-                            float even = g0 + g2 + g4, odd = g1 + g3, even4 = g0 + 4f * g2 + 16f * g4, odd4 = 2f * g1 + 8f * g3;
-                            At(ref u, k) = g0 / 4f;
-                            At(ref u, 480 + k) = -(even + odd) / 6f;
-                            At(ref u, 960 + k) = -(even - odd) / 6f;
-                            At(ref u, 1440 + k) = (even4 + odd4) / 24f;
-                            At(ref u, 1920 + k) = (even4 - odd4) / 24f;
+                            var even = g0 + g2 + g4;
+                            var odd = g1 + g3;
+                            var even4 = g0 + g2 * 4f + g4 * 16f;
+                            var odd4 = g1 * 2f + g3 * 8f;
+                            At(ref u, k) = g0 * 0.25f;
+                            At(ref u, 480 + k) = (even + odd) * (-1f / 6f);
+                            At(ref u, 960 + k) = (odd - even) * (1f / 6f);
+                            At(ref u, 1440 + k) = (even4 + odd4) * (1f / 24f);
+                            At(ref u, 1920 + k) = (even4 - odd4) * (1f / 24f);
                             At(ref u, 2400 + k) = g4;
                         }
                     }
