@@ -285,7 +285,8 @@ internal static class WinogradEmitter
 
     /// <summary>
     /// Whether the single-sample forward pass (Predict) of <paramref name="c"/> runs by F(2, 5) when it has its filters in
-    /// the lanes: the batch kernel's condition, and rows of at least six outputs (five piece starts fill V's vectors).
+    /// the lanes: the batch kernel's condition, and rows of at least six outputs (V is computed for the row's OW − 1 piece
+    /// starts in vectors, at least one of the narrowest, four floats).
     /// </summary>
     public static bool AppliesToSample(Conv2DLayerSpec c) => Applies(c) && c.Output.Width >= 6;
 
