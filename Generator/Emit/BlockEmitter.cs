@@ -48,18 +48,21 @@ internal static class BlockEmitter
     /// and output blocks and the Winograd transforms of a convolution, a pooling layer's input and output blocks.</summary>
     public static int ForwardBatchScratch(LayerSpec layer) => layer switch
     {
-        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize + WinogradEmitter.Scratch(c),
+        Conv2DLayerSpec c => BlockBuffers(c) + WinogradEmitter.Scratch(c),
         Pool2DLayerSpec => BatchScratch(layer),
         _ => 0,
     };
 
+    /// <summary>The padded input block and the output (or ∂E/∂z) block at the start of a convolution's scratch, both passes.</summary>
+    private static int BlockBuffers(Conv2DLayerSpec c) => PaddedBlock(c) + MaxLanes * c.OutputSize;
+
     /// <summary>Floats of scratch the batch kernels of <paramref name="layer"/>, forward and backward, need (for the widest blocks).</summary>
     public static int BatchScratch(LayerSpec layer) => layer switch
     {
-        // padded input block, output (or ∂E/∂z) block, then the backward pass's dilated ∂E/∂z block and per-lane
-        // gradient sums, or the forward pass's Winograd transforms (the two passes never run at once)
-        Conv2DLayerSpec c => PaddedBlock(c) + MaxLanes * c.OutputSize
-            + Math.Max(DilatedBlock(c) + MaxLanes * WinogradEmitter.GradientSums(c) + WinogradEmitter.BackwardScratch(c), WinogradEmitter.Scratch(c)),
+        // the forward pass's, or the block buffers then the backward pass's dilated ∂E/∂z block, per-lane gradient sums
+        // and F(5, 2) transforms (the two passes never run at once)
+        Conv2DLayerSpec c => Math.Max(ForwardBatchScratch(c),
+            BlockBuffers(c) + DilatedBlock(c) + MaxLanes * WinogradEmitter.GradientSums(c) + WinogradEmitter.BackwardScratch(c)),
         // input block, output (or ∂E/∂z) block
         Pool2DLayerSpec p => MaxLanes * (p.InputSize + p.OutputSize),
         _ => 0,
@@ -125,7 +128,7 @@ internal static class BlockEmitter
         bool winograd = WinogradEmitter.Applies(c);
         if (winograd)
         {
-            w.Line($"ref float wino = ref At(ref scratch, {PaddedBlock(c) + MaxLanes * c.OutputSize}); // F(2, 5): the transformed weights (U) for the call");
+            w.Line($"ref float wino = ref At(ref scratch, {BlockBuffers(c)}); // F(2, 5): the transformed weights (U) for the call");
             w.Line($"ref float winoWork = ref At(ref wino, {WinogradEmitter.ForwardScratch(c).Weights}); // a block's transformed input rows (V) and products (M)");
             w.Line($"Layer{c.Number}WinogradWeights(ref p, ref wino);");
         }

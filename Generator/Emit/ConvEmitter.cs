@@ -30,7 +30,7 @@ internal static class ConvEmitter
     /// <summary>Where the F(2, 5) form's U, V and M start (<see cref="WinogradEmitter.EmitSampleRows"/>).</summary>
     private static int LanesWinogradOffset(Conv2DLayerSpec c) => RoundUp16(LanesStagingOffset(c) + c.OutputSize);
 
-    private static int RoundUp16(int n) => (n + 15) / 16 * 16;
+    internal static int RoundUp16(int n) => (n + 15) / 16 * 16;
 
     /// <summary>
     /// Positions per tile when the filters-in-lanes form applies on this path, else null: stride 1, whole vectors of

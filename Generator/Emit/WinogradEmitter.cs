@@ -45,13 +45,11 @@ internal static class WinogradEmitter
 
     private static int Tiles(Conv2DLayerSpec c) => c.Output.Width / 2;
 
-    private static int Round16(int n) => (n + 15) / 16 * 16;
-
     /// <summary>The input rows a block kernel reads that may be non-zero, [first, end): the others are padding, skipped.</summary>
     private static (int First, int End) LiveRows(BlockEmitter.Direct d) => (Math.Max(0, d.RowsFrom), Math.Min(d.InH, d.RowsTo));
 
     /// <summary>Floats of U, the transformed weights of a block convolution.</summary>
-    private static int WeightsSize(BlockEmitter.Direct d) => Round16(Points * d.Rows * d.Channels * d.KH);
+    private static int WeightsSize(BlockEmitter.Direct d) => ConvEmitter.RoundUp16(Points * d.Rows * d.Channels * d.KH);
 
     /// <summary>Floats of V (the live input rows of one block, transformed) and M (one output row's products), widest lanes.</summary>
     private static int WorkSize(BlockEmitter.Direct d)
@@ -290,9 +288,10 @@ internal static class WinogradEmitter
     /// </summary>
     public static bool AppliesToSample(Conv2DLayerSpec c) => Applies(c) && c.Output.Width >= 6;
 
-    private static int SampleWeightsSize(Conv2DLayerSpec c) => Round16(Points * c.Input.Channels * c.KernelHeight * c.Filters);
+    /// <summary>U of one sample: the batch kernel's (the same kernel rows, filters in the lanes instead of broadcast).</summary>
+    private static int SampleWeightsSize(Conv2DLayerSpec c) => WeightsSize(BlockEmitter.ForwardShape(c));
 
-    private static int SampleInputSize(Conv2DLayerSpec c) => Round16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width);
+    private static int SampleInputSize(Conv2DLayerSpec c) => ConvEmitter.RoundUp16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width);
 
     /// <summary>Floats of scratch the single-sample kernel adds: U, V, and M of one output row.</summary>
     public static int SampleScratch(Conv2DLayerSpec c) => SampleWeightsSize(c) + SampleInputSize(c) + Points * Tiles(c) * c.Filters;
@@ -409,7 +408,7 @@ internal static class WinogradEmitter
 
     /// <summary>Floats (per lane) of the backward pass's gradient sums: M[o, c, u, ξ] then ∂E/∂b with F(5, 2), else ∂E/∂W then ∂E/∂b.</summary>
     public static int GradientSums(Conv2DLayerSpec c)
-        => AppliesToWeightGradient(c) ? c.Filters * c.Input.Channels * c.KernelHeight * Points + (c.Bias ? c.Filters : 0) : c.ParameterCount;
+        => AppliesToWeightGradient(c) ? ProductSums(c) + (c.Bias ? c.Filters : 0) : c.ParameterCount;
 
     private static int ProductSums(Conv2DLayerSpec c) => c.Filters * c.Input.Channels * c.KernelHeight * Points;
 
