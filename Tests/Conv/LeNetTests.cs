@@ -136,7 +136,7 @@ public class LeNetTests
             {
                 var r = c.Reference;
                 var net = c.Create(5);
-                var buffers = new List<(string Name, float[] Buffer, int Size)>();
+                var buffers = new List<(string Name, System.Reflection.FieldInfo Field, float[] Buffer, int Size)>();
                 foreach (var workspace in new[] { "PredictWorkspace", "PredictBatchWorkspace", "TrainingWorkspace" })
                 {
                     var field = c.Type.GetField("t_" + workspace, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static);
@@ -145,7 +145,7 @@ public class LeNetTests
                     var buffer = GC.AllocateArray<float>(2 * size + 16, pinned: true); // an overrun shorter than size lands in the sentinels
                     Array.Fill(buffer, BitConverter.Int32BitsToSingle(sentinel));
                     field.SetValue(null, buffer);
-                    buffers.Add((workspace, buffer, size));
+                    buffers.Add((workspace, field, buffer, size));
                 }
                 var rng = new Random(7);
                 const int n = 67;
@@ -153,9 +153,8 @@ public class LeNetTests
                 net.Predict(xs.AsSpan(0, r.InputSize), new float[r.OutputSize]);
                 net.PredictBatch(xs, new float[n * r.OutputSize]);
                 net.ComputeGradients(xs, ConvChecks.RandomDistributions(rng, n, r.OutputSize), new float[r.ParameterCount]);
-                foreach (var (workspace, buffer, size) in buffers)
+                foreach (var (workspace, field, buffer, size) in buffers)
                 {
-                    var field = c.Type.GetField("t_" + workspace, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
                     Assert.Same(buffer, field.GetValue(null));
                     for (int k = size + 16; k < buffer.Length; k++)
                         Assert.True(BitConverter.SingleToInt32Bits(buffer[k]) == sentinel, $"{c.Name}: {workspace} written {k - size - 16} floats past its end");
