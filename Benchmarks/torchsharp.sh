@@ -49,7 +49,8 @@ fi
 
 if ! command -v patchelf >/dev/null; then
   log "installing patchelf"
-  apt-get install -y -qq patchelf >/dev/null
+  # A fresh machine's package lists may be empty: update them once if the first attempt cannot find the package.
+  apt-get install -y -qq patchelf >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq patchelf >/dev/null; }
 fi
 
 # 2. Build a private copy of the sources with TorchSharp in.
