@@ -18,7 +18,7 @@ internal static class DenseBatchEmitter
     /// <summary>
     /// The batched forward kernel; with <paramref name="rowRange"/> (the first layer of a network trained by parts, see
     /// <see cref="NetworkEmitter"/>) it takes the range [rowFrom, rowTo) of outputs to compute, cut at multiples of
-    /// <see cref="TileRows"/> (the last range ends at the layer's width): the same tiles, so each output gets the same bits
+    /// <see cref="TileRows"/>, 8 or 4 (the last range ends at the layer's width): the same tiles, so each output gets the same bits
     /// as from the whole range.
     /// </summary>
     public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer, bool rowRange = false)
@@ -40,7 +40,7 @@ internal static class DenseBatchEmitter
     }
 
     /// <summary>The documentation of a kernel that takes a range of rows.</summary>
-    private const string RangeNote = ", outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width)";
+    private const string RangeNote = ", outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width)";
 
     /// <summary>The loop over the blocks of <paramref name="tile"/> rows below <paramref name="blocked"/>, over all of them or the range's.</summary>
     private static string RowLoop(int blocked, int tile, bool rowRange)
@@ -48,10 +48,16 @@ internal static class DenseBatchEmitter
             ? $"for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, {blocked}); o < oEnd; o += {tile})"
             : $"for (int o = 0; o < {blocked}; o += {tile})";
 
-    /// <summary>Output rows per register tile of the batched forward pass.</summary>
-    private const int TileRows = 4;
+    /// <summary>
+    /// Output rows per register tile of the batched forward pass: 4 with 16 vector registers (AVX2, 128-bit), 8 with
+    /// AVX-512's 32, where the 24 accumulators of 8 rows × 3 samples, the 3 vectors of x and one of W fit, and each
+    /// load of x from L2 serves twice as many rows (the whole batch's x passes once per tile of rows). Rows with a
+    /// scalar tail keep 4: the tail's scalar code for 24 dot products made the JIT stop inlining (its budget for the
+    /// method ran out), which cost LeNet-5's 120 → 84 layer half again its time.
+    /// </summary>
+    private static int TileRows(Isa isa, int inputs) => isa == Isa.Avx512 && inputs % isa.Width == 0 ? 8 : 4;
 
-    /// <summary>Samples per register tile of the batched forward pass (4 rows × 3 samples = 12 accumulators).</summary>
+    /// <summary>Samples per register tile of the batched forward pass (4 rows × 3 samples = 12 accumulators, or 24).</summary>
     private const int TileSamples = 3;
 
     /// <summary>
@@ -61,9 +67,9 @@ internal static class DenseBatchEmitter
     /// </summary>
     private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
     {
-        int inputs = layer.InputSize, outputs = layer.OutputSize;
-        int blocked = outputs / TileRows * TileRows, rest = outputs - blocked;
-        w.Line($"// {isa.Width}-float vectors; register tiles of {TileRows} rows of W × {TileSamples} samples (12 dot products in flight).");
+        int inputs = layer.InputSize, outputs = layer.OutputSize, tileRows = TileRows(isa, inputs);
+        int blocked = outputs / tileRows * tileRows, rest = outputs - blocked;
+        w.Line($"// {isa.Width}-float vectors; register tiles of {tileRows} rows of W × {TileSamples} samples ({tileRows * TileSamples} dot products in flight).");
         void Tile(int rows, int samples)
         {
             var xs = new string[samples];
@@ -103,8 +109,8 @@ internal static class DenseBatchEmitter
         }
         if (blocked > 0)
         {
-            w.Open(RowLoop(blocked, TileRows, rowRange));
-            Samples(TileRows);
+            w.Open(RowLoop(blocked, tileRows, rowRange));
+            Samples(tileRows);
             w.Close();
         }
         if (rest > 0)

@@ -197,6 +197,9 @@ internal static class DenseEmitter
         string Acc(string prefix, int r, int k) => xs.Length == 1 ? $"{prefix}{r}" : $"{prefix}{r}{(char)('a' + k)}";
         w.Line($"ref float w0 = ref At(ref w, o * {inputs});");
         for (int r = 1; r < rows; r++) w.Line($"ref float w{r} = ref At(ref w0, {r * inputs});");
+        // Rows whose sums are folded four at a time by horizontal adds (no scalar tail, vectors of 8 or 16); the others
+        // are summed one by one.
+        int grouped = full > 0 && full == inputs && isa != Isa.Portable ? rows / 4 * 4 : 0;
         if (full > 0)
         {
             for (int r = 0; r < rows; r++)
@@ -216,12 +219,9 @@ internal static class DenseEmitter
                     w.Line($"{Acc("s", r, k)} = {isa.Fma($"w{r}i", $"x{(char)('a' + k)}i", Acc("s", r, k))};");
             }
             w.Close();
-            if (rows == 4 && full == inputs && isa != Isa.Portable)
-            {
-                EmitFourRowEpilogue(w, layer, isa, xs.Length, ys, Acc);
-                return;
-            }
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < grouped; r += 4) EmitFourRowEpilogue(w, layer, isa, r, xs.Length, ys, Acc);
+            if (grouped == rows) return;
+            for (int r = grouped; r < rows; r++)
                 for (int k = 0; k < xs.Length; k++) w.Line($"float {Acc("z", r, k)} = {isa.Vector}.Sum({Acc("s", r, k)});");
         }
         else
@@ -244,7 +244,7 @@ internal static class DenseEmitter
             w.Close();
         }
         for (int k = 0; k < xs.Length; k++)
-            for (int r = 0; r < rows; r++)
+            for (int r = grouped; r < rows; r++)
             {
                 string index = r == 0 ? "o" : $"o + {r}";
                 string z = layer.Bias ? $"{Acc("z", r, k)} + At(ref b, {index})" : Acc("z", r, k);
@@ -253,29 +253,31 @@ internal static class DenseEmitter
     }
 
     /// <summary>
-    /// The epilogue of four rows without a scalar tail, per sample: the four accumulators folded into one Vector128 of the
-    /// four dot products by horizontal adds (AVX; the 512-bit path first adds its halves), then bias, f and one store of
-    /// four outputs, instead of four horizontal sums and four scalar epilogues.
+    /// The epilogue of four rows (<paramref name="first"/> … + 3 of the tile) without a scalar tail, per sample: the four
+    /// accumulators folded into one Vector128 of the four dot products by horizontal adds (AVX; the 512-bit path first
+    /// adds its halves), then bias, f and one store of four outputs, instead of four horizontal sums and four scalar
+    /// epilogues. Each row's sum takes the same steps whichever group it is in, so a row gets the same bits in any tile.
     /// </summary>
-    private static void EmitFourRowEpilogue(SourceWriter w, DenseLayerSpec layer, Isa isa, int samples, string[] ys, System.Func<string, int, int, string> acc)
+    private static void EmitFourRowEpilogue(SourceWriter w, DenseLayerSpec layer, Isa isa, int first, int samples, string[] ys, System.Func<string, int, int, string> acc)
     {
         string Avx = Names.Avx, V128 = Isa.Portable.Vector, V256 = Isa.Avx2.Vector;
+        string group = first == 0 ? "" : first.ToString(), offset = first == 0 ? "(nuint)o" : $"(nuint)(o + {first})";
         w.Line(isa == Isa.Avx512
-            ? "// The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store."
-            : "// The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.");
+            ? $"// The sums of rows {first}–{first + 3} as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store."
+            : $"// The sums of rows {first}–{first + 3} as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.");
         for (int k = 0; k < samples; k++)
         {
-            string suffix = samples == 1 ? "" : ((char)('a' + k)).ToString(), h = "h" + suffix, z = "z" + suffix;
+            string suffix = samples == 1 ? "" : ((char)('a' + k)).ToString(), h = "h" + group + suffix, z = "z" + group + suffix;
             if (isa == Isa.Avx512)
-                for (int r = 0; r < 4; r++)
+                for (int r = first; r < first + 4; r++)
                     w.Line($"var q{r}{suffix} = {isa.Vector}.GetLower({acc("s", r, k)}) + {isa.Vector}.GetUpper({acc("s", r, k)});");
-            string Folded(int r) => isa == Isa.Avx512 ? $"q{r}{suffix}" : acc("s", r, k);
+            string Folded(int r) => isa == Isa.Avx512 ? $"q{first + r}{suffix}" : acc("s", first + r, k);
             w.Line($"var {h} = {Avx}.HorizontalAdd({Avx}.HorizontalAdd({Folded(0)}, {Folded(1)}), {Avx}.HorizontalAdd({Folded(2)}, {Folded(3)}));");
-            w.Line($"var {z} = {V256}.GetLower({h}) + {V256}.GetUpper({h}){(layer.Bias ? $" + {V128}.LoadUnsafe(ref b, (nuint)o)" : "")};");
+            w.Line($"var {z} = {V256}.GetLower({h}) + {V256}.GetUpper({h}){(layer.Bias ? $" + {V128}.LoadUnsafe(ref b, {offset})" : "")};");
             if (layer.Activation == ActivationKind.ReLU) w.Line($"{z} = {Activations.VectorApply(Isa.Portable, layer.Activation, z)};");
-            w.Line($"{V128}.StoreUnsafe({z}, ref {ys[k]}, (nuint)o);");
+            w.Line($"{V128}.StoreUnsafe({z}, ref {ys[k]}, {offset});");
             if (layer.Activation is ActivationKind.Tanh or ActivationKind.Sigmoid)
-                for (int r = 0; r < 4; r++)
+                for (int r = first; r < first + 4; r++)
                 {
                     string index = r == 0 ? "o" : $"o + {r}";
                     w.Line($"At(ref {ys[k]}, {index}) = {Activations.Apply(layer.Activation, $"At(ref {ys[k]}, {index})")};");

@@ -1375,7 +1375,7 @@ namespace Models.Regression
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
@@ -1693,7 +1693,7 @@ namespace Models.Regression
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                     s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                                 var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -1751,7 +1751,7 @@ namespace Models.Regression
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                                 var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -1788,7 +1788,7 @@ namespace Models.Regression
                                     s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                     s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                                 var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
@@ -2783,7 +2783,7 @@ namespace Models.Regression
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
@@ -3223,7 +3223,7 @@ namespace Models.Regression
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                     s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                                 var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -3281,7 +3281,7 @@ namespace Models.Regression
                                     s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                     s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                                 var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -3318,7 +3318,7 @@ namespace Models.Regression
                                     s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                     s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                                 }
-                                // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                                 var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                                 var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);

@@ -364,7 +364,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                         var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                         var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -398,7 +398,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                         z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
@@ -440,7 +440,7 @@ namespace Models
                 }
             }
 
-            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width).</summary>
+            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width).</summary>
             internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch, int rowFrom, int rowTo)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -448,11 +448,11 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
+                    // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
+                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 8)
                     {
                         int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
                         // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
                         int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
                         for (; sample + 3 <= tiled; sample += 3)
@@ -467,6 +467,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 784);
                             ref float w2 = ref At(ref w0, 1568);
                             ref float w3 = ref At(ref w0, 2352);
+                            ref float w4 = ref At(ref w0, 3136);
+                            ref float w5 = ref At(ref w0, 3920);
+                            ref float w6 = ref At(ref w0, 4704);
+                            ref float w7 = ref At(ref w0, 5488);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -479,6 +483,18 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 784; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -500,8 +516,24 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                s4c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xci, s4c);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                s5c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xci, s5c);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                s6c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xci, s6c);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                                s7c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xci, s7c);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -526,6 +558,31 @@ namespace Models
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                            var q4c = global::System.Runtime.Intrinsics.Vector512.GetLower(s4c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4c);
+                            var q5c = global::System.Runtime.Intrinsics.Vector512.GetLower(s5c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5c);
+                            var q6c = global::System.Runtime.Intrinsics.Vector512.GetLower(s6c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6c);
+                            var q7c = global::System.Runtime.Intrinsics.Vector512.GetLower(s7c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7c);
+                            var h4c = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4c, q5c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6c, q7c));
+                            var z4c = global::System.Runtime.Intrinsics.Vector256.GetLower(h4c) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4c) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4c = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4c);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
                         }
                         for (; sample + 2 <= batch; sample += 2)
                         {
@@ -537,6 +594,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 784);
                             ref float w2 = ref At(ref w0, 1568);
                             ref float w3 = ref At(ref w0, 2352);
+                            ref float w4 = ref At(ref w0, 3136);
+                            ref float w5 = ref At(ref w0, 3920);
+                            ref float w6 = ref At(ref w0, 4704);
+                            ref float w7 = ref At(ref w0, 5488);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -545,6 +606,14 @@ namespace Models
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 784; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -561,8 +630,20 @@ namespace Models
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -579,6 +660,23 @@ namespace Models
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
                         }
                         // A batch of one.
                         for (; sample < batch; sample++)
@@ -589,10 +687,18 @@ namespace Models
                             ref float w1 = ref At(ref w0, 784);
                             ref float w2 = ref At(ref w0, 1568);
                             ref float w3 = ref At(ref w0, 2352);
+                            ref float w4 = ref At(ref w0, 3136);
+                            ref float w5 = ref At(ref w0, 3920);
+                            ref float w6 = ref At(ref w0, 4704);
+                            ref float w7 = ref At(ref w0, 5488);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 784; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
@@ -600,8 +706,12 @@ namespace Models
                                 s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
                                 s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                s4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
+                                s5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
+                                s6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
+                                s7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                             var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                             var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -610,6 +720,15 @@ namespace Models
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4 = global::System.Runtime.Intrinsics.Vector512.GetLower(s4) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4);
+                            var q5 = global::System.Runtime.Intrinsics.Vector512.GetLower(s5) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5);
+                            var q6 = global::System.Runtime.Intrinsics.Vector512.GetLower(s6) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6);
+                            var q7 = global::System.Runtime.Intrinsics.Vector512.GetLower(s7) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7);
+                            var h4 = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4, q5), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6, q7));
+                            var z4 = global::System.Runtime.Intrinsics.Vector256.GetLower(h4) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4 = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
                         }
                     }
                 }
@@ -669,7 +788,7 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -718,7 +837,7 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -749,7 +868,7 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
@@ -925,7 +1044,7 @@ namespace Models
             }
 
             /// <summary>
-            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 4, rowTo too or the layer's width),
+            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width),
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
@@ -1399,7 +1518,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                         var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                         var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -1445,7 +1564,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
@@ -1520,11 +1639,11 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 8; o += 4)
+                    // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
+                    for (int o = 0; o < 8; o += 8)
                     {
                         int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
                         // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
                         int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
                         for (; sample + 3 <= tiled; sample += 3)
@@ -1539,6 +1658,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             ref float w2 = ref At(ref w0, 256);
                             ref float w3 = ref At(ref w0, 384);
+                            ref float w4 = ref At(ref w0, 512);
+                            ref float w5 = ref At(ref w0, 640);
+                            ref float w6 = ref At(ref w0, 768);
+                            ref float w7 = ref At(ref w0, 896);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1551,6 +1674,18 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -1572,8 +1707,24 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                s4c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xci, s4c);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                s5c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xci, s5c);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                s6c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xci, s6c);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                                s7c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xci, s7c);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -1595,6 +1746,28 @@ namespace Models
                             var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                            var q4c = global::System.Runtime.Intrinsics.Vector512.GetLower(s4c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4c);
+                            var q5c = global::System.Runtime.Intrinsics.Vector512.GetLower(s5c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5c);
+                            var q6c = global::System.Runtime.Intrinsics.Vector512.GetLower(s6c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6c);
+                            var q7c = global::System.Runtime.Intrinsics.Vector512.GetLower(s7c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7c);
+                            var h4c = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4c, q5c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6c, q7c));
+                            var z4c = global::System.Runtime.Intrinsics.Vector256.GetLower(h4c) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4c) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
                         }
                         for (; sample + 2 <= batch; sample += 2)
                         {
@@ -1606,6 +1779,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             ref float w2 = ref At(ref w0, 256);
                             ref float w3 = ref At(ref w0, 384);
+                            ref float w4 = ref At(ref w0, 512);
+                            ref float w5 = ref At(ref w0, 640);
+                            ref float w6 = ref At(ref w0, 768);
+                            ref float w7 = ref At(ref w0, 896);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1614,6 +1791,14 @@ namespace Models
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -1630,8 +1815,20 @@ namespace Models
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -1646,6 +1843,21 @@ namespace Models
                             var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
                         }
                         // A batch of one.
                         for (; sample < batch; sample++)
@@ -1656,10 +1868,18 @@ namespace Models
                             ref float w1 = ref At(ref w0, 128);
                             ref float w2 = ref At(ref w0, 256);
                             ref float w3 = ref At(ref w0, 384);
+                            ref float w4 = ref At(ref w0, 512);
+                            ref float w5 = ref At(ref w0, 640);
+                            ref float w6 = ref At(ref w0, 768);
+                            ref float w7 = ref At(ref w0, 896);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 128; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
@@ -1667,8 +1887,12 @@ namespace Models
                                 s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
                                 s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                s4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
+                                s5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
+                                s6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
+                                s7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                             var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                             var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -1676,6 +1900,14 @@ namespace Models
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4 = global::System.Runtime.Intrinsics.Vector512.GetLower(s4) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4);
+                            var q5 = global::System.Runtime.Intrinsics.Vector512.GetLower(s5) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5);
+                            var q6 = global::System.Runtime.Intrinsics.Vector512.GetLower(s6) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6);
+                            var q7 = global::System.Runtime.Intrinsics.Vector512.GetLower(s7) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7);
+                            var h4 = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4, q5), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6, q7));
+                            var z4 = global::System.Runtime.Intrinsics.Vector256.GetLower(h4) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
                         }
                     }
                     // The last 2 row(s) of W, as one block.
@@ -1838,7 +2070,7 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -1884,7 +2116,7 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
@@ -1913,7 +2145,7 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);

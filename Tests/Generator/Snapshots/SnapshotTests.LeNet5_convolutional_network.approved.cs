@@ -4616,7 +4616,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                         var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                         var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -4650,7 +4650,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                         z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
@@ -4700,11 +4700,11 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 120; o += 4)
+                    // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
+                    for (int o = 0; o < 120; o += 8)
                     {
                         int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                        // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
                         // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
                         int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
                         for (; sample + 3 <= tiled; sample += 3)
@@ -4719,6 +4719,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
+                            ref float w4 = ref At(ref w0, 1600);
+                            ref float w5 = ref At(ref w0, 2000);
+                            ref float w6 = ref At(ref w0, 2400);
+                            ref float w7 = ref At(ref w0, 2800);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -4731,6 +4735,18 @@ namespace Models
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 400; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -4752,8 +4768,24 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                s4c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xci, s4c);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                s5c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xci, s5c);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                s6c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xci, s6c);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                                s7c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xci, s7c);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -4778,6 +4810,31 @@ namespace Models
                             var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                            var q4c = global::System.Runtime.Intrinsics.Vector512.GetLower(s4c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4c);
+                            var q5c = global::System.Runtime.Intrinsics.Vector512.GetLower(s5c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5c);
+                            var q6c = global::System.Runtime.Intrinsics.Vector512.GetLower(s6c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6c);
+                            var q7c = global::System.Runtime.Intrinsics.Vector512.GetLower(s7c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7c);
+                            var h4c = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4c, q5c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6c, q7c));
+                            var z4c = global::System.Runtime.Intrinsics.Vector256.GetLower(h4c) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4c) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4c = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4c);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
                         }
                         for (; sample + 2 <= batch; sample += 2)
                         {
@@ -4789,6 +4846,10 @@ namespace Models
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
+                            ref float w4 = ref At(ref w0, 1600);
+                            ref float w5 = ref At(ref w0, 2000);
+                            ref float w6 = ref At(ref w0, 2400);
+                            ref float w7 = ref At(ref w0, 2800);
                             var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -4797,6 +4858,14 @@ namespace Models
                             var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 400; i += 16)
                             {
                                 var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
@@ -4813,8 +4882,20 @@ namespace Models
                                 var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
                                 s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
                             var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
                             var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
@@ -4831,6 +4912,23 @@ namespace Models
                             var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
+                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
+                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
+                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
+                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
+                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
+                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
+                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
+                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
+                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
+                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
                         }
                         // A batch of one.
                         for (; sample < batch; sample++)
@@ -4841,10 +4939,18 @@ namespace Models
                             ref float w1 = ref At(ref w0, 400);
                             ref float w2 = ref At(ref w0, 800);
                             ref float w3 = ref At(ref w0, 1200);
+                            ref float w4 = ref At(ref w0, 1600);
+                            ref float w5 = ref At(ref w0, 2000);
+                            ref float w6 = ref At(ref w0, 2400);
+                            ref float w7 = ref At(ref w0, 2800);
                             var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var s7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nuint i = 0; i < 400; i += 16)
                             {
                                 var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
@@ -4852,8 +4958,12 @@ namespace Models
                                 s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
                                 s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                s4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
+                                s5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
+                                s6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
+                                s7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
                             }
-                            // The four rows' sums as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
                             var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
                             var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
@@ -4862,6 +4972,15 @@ namespace Models
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var q4 = global::System.Runtime.Intrinsics.Vector512.GetLower(s4) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4);
+                            var q5 = global::System.Runtime.Intrinsics.Vector512.GetLower(s5) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5);
+                            var q6 = global::System.Runtime.Intrinsics.Vector512.GetLower(s6) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6);
+                            var q7 = global::System.Runtime.Intrinsics.Vector512.GetLower(s7) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7);
+                            var h4 = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4, q5), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6, q7));
+                            var z4 = global::System.Runtime.Intrinsics.Vector256.GetLower(h4) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                            z4 = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
                         }
                     }
                 }
@@ -4921,7 +5040,7 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -4970,7 +5089,7 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -5001,7 +5120,7 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
@@ -6083,7 +6202,7 @@ namespace Models
                             s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                             s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                         var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                         z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
@@ -6398,7 +6517,7 @@ namespace Models
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                                 s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -6447,7 +6566,7 @@ namespace Models
                                 s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                                 s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
                             var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
@@ -6478,7 +6597,7 @@ namespace Models
                                 s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
                                 s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            // The four rows' sums as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                             var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
                             var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
                             z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
