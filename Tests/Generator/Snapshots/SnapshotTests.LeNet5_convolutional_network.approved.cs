@@ -4596,35 +4596,33 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: each row of W is 25 full vector(s) of 16;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 120; o += 4)
+                    // 16-float vectors, one row at a time: W is read as one stream; the row's 25 vectors go to 8 accumulators in turn.
+                    for (int o = 0; o < 120; o++)
                     {
-                        ref float w0 = ref At(ref w, o * 400);
-                        ref float w1 = ref At(ref w0, 400);
-                        ref float w2 = ref At(ref w0, 800);
-                        ref float w3 = ref At(ref w0, 1200);
-                        var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (nuint i = 0; i < 400; i += 16)
+                        ref float wr = ref At(ref w, o * 400);
+                        var a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var a7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (nuint i = 0; i < 384; i += 128)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i)), a0);
+                            a1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 16)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), a1);
+                            a2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 32)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32)), a2);
+                            a3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 48)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48)), a3);
+                            a4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 64)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 64)), a4);
+                            a5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 80)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 80)), a5);
+                            a6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 96)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 96)), a6);
+                            a7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 112)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 112)), a7);
                         }
-                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                        var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
-                        var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
-                        var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
-                        var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
-                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
-                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
+                        // The last 1 vector(s) of the row.
+                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(384)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(384)), a0);
+                        float z = global::System.Runtime.Intrinsics.Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
+                        At(ref y, o) = float.MaxNative(0f, z + At(ref b, o));
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
