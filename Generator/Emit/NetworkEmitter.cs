@@ -283,6 +283,12 @@ internal static class NetworkEmitter
         EmitWorkspace(w, hidden, "PredictWorkspaceSize", "h", () =>
         {
             var inputs = "x";
+            if (AlignsInput(spec))
+            {
+                w.Line("// Layer 1 reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.");
+                w.Line("ref float xa = ref AlignedInput(ref x);");
+                inputs = "xa";
+            }
             int offset = 0;
             int scratch = spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize);
             if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("h", scratch)};");
@@ -306,7 +312,23 @@ internal static class NetworkEmitter
         });
         w.Close();
         w.Line();
+        if (!AlignsInput(spec)) return;
+        w.Line("/// <summary>");
+        w.Line("/// x itself when it is on a 64-byte boundary, else a copy of its InputSize floats on one, in this thread's buffer (made");
+        w.Line("/// on its first such call and kept): for layer 1, which reads x once per row, so that no load of x spans two cache lines.");
+        w.Line("/// </summary>");
+        w.Open("private static ref float AlignedInput(ref float x)");
+        w.Line($"if (({Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref x) & 63) == 0) return ref x;");
+        w.Line($"float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + {AlignmentSlack}, pinned: true);");
+        w.Line($"ref float copy = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
+        w.Line($"{Names.MemoryMarshal}.CreateReadOnlySpan(ref x, InputSize).CopyTo({Names.MemoryMarshal}.CreateSpan(ref copy, InputSize));");
+        w.Line("return ref copy;");
+        w.Close();
+        w.Line();
     }
+
+    /// <summary>Whether <c>Predict</c> hands layer 1 a copy of an input that is not on a 64-byte boundary (<see cref="DenseEmitter.UsesAlignedInput"/>).</summary>
+    private static bool AlignsInput(NetworkSpec spec) => spec.Layers[0] is DenseLayerSpec first && DenseEmitter.UsesAlignedInput(first);
 
     private static void EmitTraining(SourceWriter w, NetworkSpec spec)
     {
@@ -587,6 +609,12 @@ internal static class NetworkEmitter
             ("PredictBatchWorkspaceSize", PredictBatchWorkspace(spec)),
             ("TrainingWorkspaceSize", TrainingWorkspace(spec)),
         }.Where(x => x.Size > StackLimit).ToList();
+        if (AlignsInput(spec))
+        {
+            w.Line("// Predict's copy of an input that is not on a 64-byte boundary, one buffer per thread (see AlignedInput).");
+            w.Line("[global::System.ThreadStatic] private static float[]? t_AlignedInput;");
+            if (large.Count == 0) w.Line();
+        }
         if (large.Count == 0) return;
         w.Line("// Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.");
         foreach (var (constant, _) in large)

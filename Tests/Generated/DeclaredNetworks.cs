@@ -73,6 +73,10 @@ public static partial class NestedHost
 // Large layers for the initialisation statistics (not used by the gradient checks).
 [Network] [Input(200)] [Dense(150, ReLU)] [Dense(100, Tanh)] [Dense(60, Sigmoid)] [Dense(10)] public partial class InitProbe { }
 
+// Rows of whole AVX-512 vectors (144 = 9 × 16: a loop of 8 and one more): the single-sample kernel takes them one row at a
+// time into 8 accumulators, and Predict hands layer 1 a copy of an input that is not on a 64-byte boundary (24 rows).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(144)] [Dense(24, ReLU)] [Dense(10)] public partial class Rows144Sce { }
+
 /// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
 public sealed class NetCase
 {
@@ -145,6 +149,7 @@ public static class DeclaredNetworks
         Of<ShortRows>(5, Loss.HalfSquaredError, L(20, Sigmoid), L(9, Tanh)),
         Of<Shaped235>(30, Loss.SoftmaxCrossEntropy, L(7, Sigmoid), L(3)),
         Of<NestedHost.Inner>(6, Loss.HalfSquaredError, L(5, ReLU), L(2, Sigmoid)),
+        Of<Rows144Sce>(144, Loss.SoftmaxCrossEntropy, L(24, ReLU), L(10)),
     }.ToDictionary(c => c.Name);
 
     public static readonly NetCase InitProbeCase =

@@ -49,6 +49,8 @@ namespace Models
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 25216;
 
+        // Predict's copy of an input that is not on a 64-byte boundary, one buffer per thread (see AlignedInput).
+        [global::System.ThreadStatic] private static float[]? t_AlignedInput;
         // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
         [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
         [global::System.ThreadStatic] private static float[]? t_TrainingWorkspace;
@@ -155,11 +157,26 @@ namespace Models
             ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
             ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
+            // Layer 1 reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.
+            ref float xa = ref AlignedInput(ref x);
             ref float h1 = ref h;
-            GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
+            GeneratedKernels.Layer1Forward(ref p, ref xa, ref h1);
             GeneratedKernels.Layer2Forward(ref p, ref h1, ref y);
             // Logits → class probabilities.
             GeneratedKernels.Softmax(ref y);
+        }
+
+        /// <summary>
+        /// x itself when it is on a 64-byte boundary, else a copy of its InputSize floats on one, in this thread's buffer (made
+        /// on its first such call and kept): for layer 1, which reads x once per row, so that no load of x spans two cache lines.
+        /// </summary>
+        private static ref float AlignedInput(ref float x)
+        {
+            if ((global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref x) & 63) == 0) return ref x;
+            float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + 16, pinned: true);
+            ref float copy = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, InputSize).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref copy, InputSize));
+            return ref copy;
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
