@@ -290,8 +290,7 @@ internal static class NetworkEmitter
                 inputs = "xa";
             }
             int offset = 0;
-            int scratch = spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize);
-            if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("h", scratch)};");
+            if (HasConvolution(spec)) w.Line($"ref float scratch = ref {Offset("h", PredictActivations(spec))};");
             foreach (var layer in spec.Layers)
             {
                 bool last = layer.Index == spec.Layers.Count - 1;
@@ -299,7 +298,7 @@ internal static class NetworkEmitter
                 if (!last)
                 {
                     w.Line($"ref float {output} = ref {Offset("h", offset)};");
-                    offset += layer.OutputSize;
+                    offset += ConvEmitter.RoundUp16(layer.OutputSize);
                 }
                 w.Line(LayerEmitter.ForwardCall(layer, inputs, output));
                 inputs = output;
@@ -672,7 +671,15 @@ internal static class NetworkEmitter
     /// <summary>Hidden layer outputs, then forward scratch.</summary>
     private static int PredictWorkspace(NetworkSpec spec)
         => DenseEmitter.CanFuse(spec) ? 0 // the fused forward pass keeps every activation in locals
-        : spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+        : PredictActivations(spec) + spec.Layers.Max(LayerEmitter.ForwardScratch);
+
+    /// <summary>
+    /// Floats of Predict's workspace before its scratch: each hidden layer's outputs, every block starting on a 64-byte
+    /// boundary (a multiple of 16 floats from the aligned start), so that the next layer's loads of them never span two
+    /// cache lines.
+    /// </summary>
+    private static int PredictActivations(NetworkSpec spec)
+        => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => ConvEmitter.RoundUp16(l.OutputSize));
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)

@@ -50,7 +50,7 @@ namespace Models.Regression
             private const int Layer4Bias = 1787; // [3]
 
             // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
-            private const int PredictWorkspaceSize = 73;
+            private const int PredictWorkspaceSize = 96;
             // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
             private const int PredictBatchWorkspaceSize = 4672;
             // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
@@ -169,9 +169,9 @@ namespace Models.Regression
                 ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
                 ref float h1 = ref h;
                 GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
-                ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 40);
+                ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 48);
                 GeneratedKernels.Layer2Forward(ref p, ref h1, ref h2);
-                ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 64);
+                ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 80);
                 GeneratedKernels.Layer3Forward(ref p, ref h2, ref h3);
                 GeneratedKernels.Layer4Forward(ref p, ref h3, ref y);
             }

@@ -54,7 +54,7 @@ namespace Models
         private const int Layer7Bias = 61696; // [10]
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
-        private const int PredictWorkspaceSize = 20484;
+        private const int PredictWorkspaceSize = 20512;
         // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
         private const int PredictBatchWorkspaceSize = 612672;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
@@ -191,18 +191,18 @@ namespace Models
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_PredictWorkspace ??= global::System.GC.AllocateArray<float>(PredictWorkspaceSize + 16, pinned: true);
             ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
-            ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8084);
+            ref float scratch = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8112);
             ref float h1 = ref h;
             GeneratedKernels.Layer1Forward(ref p, ref x, ref h1, ref scratch);
             ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4704);
             GeneratedKernels.Layer2Forward(ref h1, ref h2);
-            ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5880);
+            ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5888);
             GeneratedKernels.Layer3Forward(ref p, ref h2, ref h3, ref scratch);
-            ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7480);
+            ref float h4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7488);
             GeneratedKernels.Layer4Forward(ref h3, ref h4);
-            ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7880);
+            ref float h5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7888);
             GeneratedKernels.Layer5Forward(ref p, ref h4, ref h5);
-            ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8000);
+            ref float h6 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8016);
             GeneratedKernels.Layer6Forward(ref p, ref h5, ref h6);
             GeneratedKernels.Layer7Forward(ref p, ref h6, ref y);
             // Logits → class probabilities.
