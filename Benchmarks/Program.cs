@@ -28,6 +28,7 @@ public static class Program
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         Console.WriteLine(MachineSummary(null));
         Console.WriteLine();
+        if (args.Contains("--machine")) return 0;   // the summary alone: which instruction sets .NET uses here (.ci/run)
         if (args.Contains("--quick")) return Quick.Run(args);
         if (args.Contains("--build-time")) return BuildTime.Run(args);
         if (args.Contains("--compare")) return Compare.Run(args);

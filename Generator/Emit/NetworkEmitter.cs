@@ -285,7 +285,7 @@ internal static class NetworkEmitter
             var inputs = "x";
             if (AlignsInput(spec))
             {
-                w.Line("// Layer 1 reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.");
+                w.Line("// Layer 1's AVX-512 kernel reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.");
                 w.Line("ref float xa = ref AlignedInput(ref x);");
                 inputs = "xa";
             }
@@ -314,10 +314,12 @@ internal static class NetworkEmitter
         if (!AlignsInput(spec)) return;
         w.Line("/// <summary>");
         w.Line("/// x itself when it is on a 64-byte boundary, else a copy of its InputSize floats on one, in this thread's buffer (made");
-        w.Line("/// on its first such call and kept): for layer 1, which reads x once per row, so that no load of x spans two cache lines.");
+        w.Line("/// on its first such call and kept): for layer 1's AVX-512 kernel, which reads x once per row, so that no load of x spans");
+        w.Line("/// two cache lines. The other paths read x where it is (their kernels share each load of x between rows: the copy would");
+        w.Line("/// cost more than it saves).");
         w.Line("/// </summary>");
         w.Open("private static ref float AlignedInput(ref float x)");
-        w.Line($"if (({Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref x) & 63) == 0) return ref x;");
+        w.Line($"if (!{Isa.Avx512.Condition} || ({Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref x) & 63) == 0) return ref x;");
         w.Line($"float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + {AlignmentSlack}, pinned: true);");
         w.Line($"ref float copy = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
         w.Line($"{Names.MemoryMarshal}.CreateReadOnlySpan(ref x, InputSize).CopyTo({Names.MemoryMarshal}.CreateSpan(ref copy, InputSize));");

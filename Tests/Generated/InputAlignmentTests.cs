@@ -6,7 +6,7 @@ namespace NetCompiler.Tests.Generated;
 
 /// <summary>
 /// Where an input starts in memory must not change what <c>Predict</c> computes. The generated <c>Predict</c> of a network
-/// whose first layer is read row by row (Rows144Sce; on the AVX-512 path) copies an input that is not on a 64-byte
+/// whose first layer is read row by row (Rows144Sce, on the AVX-512 path only) copies an input that is not on a 64-byte
 /// boundary to one first; the others read it where it is. Each sample is placed at every float offset of a 64-byte line.
 /// </summary>
 public class InputAlignmentTests
@@ -75,7 +75,8 @@ public class InputAlignmentTests
         thread.Start();
         thread.Join();
         Assert.False(afterAligned, "an input on a 64-byte boundary was copied");
-        Assert.True(afterUnaligned, "an input off a 64-byte boundary was read where it is");
+        // Only the AVX-512 kernel reads layer 1's input row by row; the other paths never copy it.
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, afterUnaligned);
     }
 
     /// <summary>The index of the first float of a pinned array that is on a 64-byte boundary.</summary>

@@ -157,7 +157,7 @@ namespace Models
             ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
             ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
-            // Layer 1 reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.
+            // Layer 1's AVX-512 kernel reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.
             ref float xa = ref AlignedInput(ref x);
             ref float h1 = ref h;
             GeneratedKernels.Layer1Forward(ref p, ref xa, ref h1);
@@ -168,11 +168,13 @@ namespace Models
 
         /// <summary>
         /// x itself when it is on a 64-byte boundary, else a copy of its InputSize floats on one, in this thread's buffer (made
-        /// on its first such call and kept): for layer 1, which reads x once per row, so that no load of x spans two cache lines.
+        /// on its first such call and kept): for layer 1's AVX-512 kernel, which reads x once per row, so that no load of x spans
+        /// two cache lines. The other paths read x where it is (their kernels share each load of x between rows: the copy would
+        /// cost more than it saves).
         /// </summary>
         private static ref float AlignedInput(ref float x)
         {
-            if ((global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref x) & 63) == 0) return ref x;
+            if (!global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref x) & 63) == 0) return ref x;
             float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + 16, pinned: true);
             ref float copy = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, InputSize).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref copy, InputSize));
