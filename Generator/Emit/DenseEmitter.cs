@@ -221,15 +221,14 @@ internal static class DenseEmitter
     /// (the rows are contiguous) and each row's dot product runs in <see cref="RowAccumulators"/> accumulators, x coming
     /// from L1 again for every row. On Zen 5 the Fashion MLP's 784 → 128 layer took 2.1 µs this way against 3.0 µs for
     /// four rows sharing each load of x (four streams of W, four accumulators, or eight: no faster); a plain read of its
-    /// 401 KB of weights takes 1.9 µs (`docs/generator-notes.md`, eighth session). An input that is not on a 64-byte
-    /// boundary is first copied to one (2.45 → 2.15 µs for that layer).
+    /// 401 KB of weights takes 1.9 µs (`docs/generator-notes.md`, eighth session). As a network's first layer it gets a
+    /// copy of an input that is not on a 64-byte boundary (<see cref="UsesAlignedInput"/>; 2.45 → 2.15 µs for that layer).
     /// </summary>
     private static void EmitForwardSingleRows(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width, step = RowAccumulators * width;
         int looped = inputs / step * step, rest = (inputs - looped) / width;
         w.Line($"// {width}-float vectors, one row at a time: W is read as one stream; the row's {inputs / width} vectors go to {RowAccumulators} accumulators in turn.");
-        const string xs = "x";
         w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line($"ref float wr = ref At(ref w, o * {inputs});");
         for (int k = 0; k < RowAccumulators; k++) w.Line($"var a{k} = {isa.VectorOfFloat}.Zero;");
@@ -239,14 +238,14 @@ internal static class DenseEmitter
         for (int k = 0; k < RowAccumulators; k++)
         {
             string at = once ? (k * width).ToString() : k == 0 ? "i" : $"i + {k * width}";
-            w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load(xs, at), $"a{k}")};");
+            w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load("x", at), $"a{k}")};");
         }
         w.Close();
         if (rest > 0) w.Line($"// The last {rest} vector(s) of the row.");
         for (int k = 0; k < rest; k++)
         {
             string at = (looped + k * width).ToString();
-            w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load(xs, at), $"a{k}")};");
+            w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load("x", at), $"a{k}")};");
         }
         string Tree(int first, int count) => count == 1 ? $"a{first}" : $"({Tree(first, count / 2)} + {Tree(first + count / 2, count / 2)})";
         w.Line($"float z = {isa.Vector}.Sum{Tree(0, RowAccumulators)};");
