@@ -35,7 +35,7 @@ internal static class DenseBatchEmitter
         }
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.Fit(inputs), rowRange));
+        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.FitRows(inputs), rowRange));
         w.Close();
     }
 
@@ -164,7 +164,7 @@ internal static class DenseBatchEmitter
         Isa.EmitBranches(w, isa =>
         {
             if (layer.Bias) EmitBiasGradient(w, outputs, isa.Fit(outputs), rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
-            EmitWeightGradientVector(w, layer, isa.Fit(inputs), rowRange);
+            EmitWeightGradientVector(w, layer, isa.FitRows(inputs), rowRange);
         });
         w.Close();
     }

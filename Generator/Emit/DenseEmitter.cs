@@ -36,7 +36,7 @@ internal static class DenseEmitter
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
         if (IsUnrolled(layer)) EmitForwardUnrolled(w, layer);
-        else Isa.EmitBranches(w, isa => EmitForwardVector(w, layer, isa.Fit(layer.InputSize)));
+        else Isa.EmitBranches(w, isa => EmitForwardVector(w, layer, isa.FitRows(layer.InputSize)));
         w.Close();
     }
 
@@ -183,7 +183,7 @@ internal static class DenseEmitter
     /// load of x between four rows, the copy made the Fashion MLP's Predict 1.08× as long, so it is AVX-512's alone.
     /// </summary>
     public static bool UsesAlignedInput(DenseLayerSpec layer)
-        => !IsUnrolled(layer) && SingleRows(layer, Isa.Avx512.Fit(layer.InputSize)) && layer.OutputSize >= 16;
+        => !IsUnrolled(layer) && SingleRows(layer, Isa.Avx512.FitRows(layer.InputSize)) && layer.OutputSize >= 16;
 
     /// <summary>The vectorised forward pass for one sample (the batched pass has its own tiles, in <see cref="DenseBatchEmitter"/>).</summary>
     private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
@@ -373,7 +373,7 @@ internal static class DenseEmitter
             EmitInputGradientUnrolled(w, layer, below);
             w.Close();
         }
-        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.Fit(inputs)));
+        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.FitRows(inputs)));
         w.Close();
     }
 

@@ -6139,7 +6139,7 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: each row of W is 7 full vector(s) of 16 and a scalar tail of 8;
+                    // 8-float vectors: each row of W is 15 full vector(s) of 8;
                     // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 84; o += 4)
                     {
@@ -6147,34 +6147,23 @@ namespace Models
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (nuint i = 0; i < 112; i += 16)
+                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (nuint i = 0; i < 120; i += 8)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
+                            s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                            s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                            s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                         }
-                        float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
-                        for (int i = 112; i < 120; i++)
-                        {
-                            float xi = At(ref x, i);
-                            z0 += At(ref w0, i) * xi;
-                            z1 += At(ref w1, i) * xi;
-                            z2 += At(ref w2, i) * xi;
-                            z3 += At(ref w3, i) * xi;
-                        }
-                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
-                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
-                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
-                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
                     }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
@@ -6250,7 +6239,7 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
                     for (int o = 0; o < 84; o += 4)
                     {
                         int sample = 0;
@@ -6269,86 +6258,53 @@ namespace Models
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 112; i += 16)
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 120; i += 8)
                             {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                             }
-                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector512.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector512.Sum(s3c);
-                            for (int i = 112; i < 120; i++)
-                            {
-                                float xai = At(ref xa, i);
-                                float xbi = At(ref xb, i);
-                                float xci = At(ref xc, i);
-                                float w0i = At(ref w0, i);
-                                z0a += w0i * xai;
-                                z0b += w0i * xbi;
-                                z0c += w0i * xci;
-                                float w1i = At(ref w1, i);
-                                z1a += w1i * xai;
-                                z1b += w1i * xbi;
-                                z1c += w1i * xci;
-                                float w2i = At(ref w2, i);
-                                z2a += w2i * xai;
-                                z2b += w2i * xbi;
-                                z2c += w2i * xci;
-                                float w3i = At(ref w3, i);
-                                z3a += w3i * xai;
-                                z3b += w3i * xbi;
-                                z3c += w3i * xci;
-                            }
-                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
-                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
-                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
-                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
-                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
-                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
-                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
-                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
-                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
-                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
-                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
-                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
+                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
                         }
                         for (; sample + 2 <= batch; sample += 2)
                         {
@@ -6360,64 +6316,40 @@ namespace Models
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 112; i += 16)
+                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 120; i += 8)
                             {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
+                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
+                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             }
-                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
-                            float z2a = global::System.Runtime.Intrinsics.Vector512.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector512.Sum(s2b);
-                            float z3a = global::System.Runtime.Intrinsics.Vector512.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector512.Sum(s3b);
-                            for (int i = 112; i < 120; i++)
-                            {
-                                float xai = At(ref xa, i);
-                                float xbi = At(ref xb, i);
-                                float w0i = At(ref w0, i);
-                                z0a += w0i * xai;
-                                z0b += w0i * xbi;
-                                float w1i = At(ref w1, i);
-                                z1a += w1i * xai;
-                                z1b += w1i * xbi;
-                                float w2i = At(ref w2, i);
-                                z2a += w2i * xai;
-                                z2b += w2i * xbi;
-                                float w3i = At(ref w3, i);
-                                z3a += w3i * xai;
-                                z3b += w3i * xbi;
-                            }
-                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
-                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
-                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
-                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
-                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
-                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
-                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
-                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
+                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
+                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
                         }
                         // A batch of one.
                         for (; sample < batch; sample++)
@@ -6428,34 +6360,23 @@ namespace Models
                             ref float w1 = ref At(ref w0, 120);
                             ref float w2 = ref At(ref w0, 240);
                             ref float w3 = ref At(ref w0, 360);
-                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 112; i += 16)
+                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (nuint i = 0; i < 120; i += 8)
                             {
-                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
+                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
+                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
                             }
-                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector512.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector512.Sum(s3);
-                            for (int i = 112; i < 120; i++)
-                            {
-                                float xi = At(ref xs, i);
-                                z0 += At(ref w0, i) * xi;
-                                z1 += At(ref w1, i) * xi;
-                                z2 += At(ref w2, i) * xi;
-                                z3 += At(ref w3, i) * xi;
-                            }
-                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
-                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
-                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
-                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
+                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
+                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
+                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
                         }
                     }
                 }
@@ -6821,10 +6742,10 @@ namespace Models
                         for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + ob);
                         At(ref gb, ob) = t;
                     }
-                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 96; i += 48)
+                    for (int i = 0; i < 120; i += 24)
                     {
                         for (int o = 0; o < 84; o += 4)
                         {
@@ -6832,101 +6753,56 @@ namespace Models
                             ref float g1 = ref At(ref g0, 120);
                             ref float g2 = ref At(ref g0, 240);
                             ref float g3 = ref At(ref g0, 360);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             ref float xs = ref At(ref x, i);
                             ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
                             {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
+                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
+                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
+                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
                                 xs = ref At(ref xs, 120);
                                 ds = ref At(ref ds, 84);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of columns, as one block.
-                    {
-                        const int i = 96;
-                        for (int o = 0; o < 84; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 120);
-                            ref float g1 = ref At(ref g0, 120);
-                            ref float g2 = ref At(ref g0, 240);
-                            ref float g3 = ref At(ref g0, 360);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                xs = ref At(ref xs, 120);
-                                ds = ref At(ref ds, 84);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        }
-                    }
-                    // Scalar tail: the last 8 column(s).
-                    for (int i = 112; i < 120; i++)
-                    {
-                        for (int o = 0; o < 84; o++)
-                        {
-                            float t = 0f;
-                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 84 + o) * At(ref x, sample * 120 + i);
-                            At(ref gw, o * 120 + i) = accumulate ? At(ref gw, o * 120 + i) + t : t;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                         }
                     }
                 }
@@ -7147,145 +7023,84 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                     // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 96; i += 48)
+                    for (int i = 0; i < 120; i += 24)
                     {
                         int sample = 0;
                         for (; sample + 3 <= batch; sample += 3)
                         {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             ref float wo = ref At(ref w, i);
                             ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 84));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 168));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 84));
+                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 168));
+                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
                                 wo = ref At(ref wo, 120);
                                 dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
                             ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
                             ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
                             ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
                             ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
                         }
                         for (; sample < batch; sample++)
                         {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             ref float wo = ref At(ref w, i);
                             ref float dzo = ref At(ref dz, sample * 84);
                             for (int o = 0; o < 84; o++)
                             {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
+                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
                                 wo = ref At(ref wo, 120);
                                 dzo = ref At(ref dzo, 1);
                             }
                             ref float x0 = ref At(ref x, sample * 120 + i);
                             ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of inputs, as one block.
-                    {
-                        const int i = 96;
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 84);
-                            for (int o = 0; o < 84; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 84));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 168));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                wo = ref At(ref wo, 120);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 120 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 84);
-                            for (int o = 0; o < 84; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                wo = ref At(ref wo, 120);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 120 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                        }
-                    }
-                    // Scalar tail: the last 8 input(s).
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        for (int i = 112; i < 120; i++)
-                        {
-                            float d = 0f;
-                            for (int o = 0; o < 84; o++) d += At(ref w, o * 120 + i) * At(ref dz, sample * 84 + o);
-                            At(ref dzBelow, sample * 120 + i) = (At(ref x, sample * 120 + i) > 0f ? d : 0f);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
                         }
                     }
                 }
