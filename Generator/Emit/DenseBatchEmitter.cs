@@ -35,7 +35,7 @@ internal static class DenseBatchEmitter
         }
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        Isa.EmitBranches(w, isa => EmitForwardBatchVector(w, layer, isa.FitRows(inputs), rowRange));
+        Isa.EmitBranches(w, isa => isa.FitRows(inputs), fit => EmitForwardBatchVector(w, layer, fit, rowRange));
         w.Close();
     }
 
@@ -161,10 +161,10 @@ internal static class DenseBatchEmitter
             w.Close();
             return;
         }
-        Isa.EmitBranches(w, isa =>
+        Isa.EmitBranches(w, isa => (Bias: isa.Fit(outputs), Rows: isa.FitRows(inputs)), fit =>
         {
-            if (layer.Bias) EmitBiasGradient(w, outputs, isa.Fit(outputs), rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
-            EmitWeightGradientVector(w, layer, isa.FitRows(inputs), rowRange);
+            if (layer.Bias) EmitBiasGradient(w, outputs, fit.Bias, rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
+            EmitWeightGradientVector(w, layer, fit.Rows, rowRange);
         });
         w.Close();
     }

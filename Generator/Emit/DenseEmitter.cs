@@ -36,7 +36,7 @@ internal static class DenseEmitter
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
         if (IsUnrolled(layer)) EmitForwardUnrolled(w, layer);
-        else Isa.EmitBranches(w, isa => EmitForwardVector(w, layer, isa.FitRows(layer.InputSize)));
+        else Isa.EmitBranches(w, isa => isa.FitRows(layer.InputSize), fit => EmitForwardVector(w, layer, fit));
         w.Close();
     }
 
@@ -373,7 +373,7 @@ internal static class DenseEmitter
             EmitInputGradientUnrolled(w, layer, below);
             w.Close();
         }
-        else Isa.EmitBranches(w, isa => EmitInputGradientVector(w, layer, below, isa.FitRows(inputs)));
+        else Isa.EmitBranches(w, isa => isa.FitRows(inputs), fit => EmitInputGradientVector(w, layer, below, fit));
         w.Close();
     }
 

@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>
@@ -95,6 +97,43 @@ internal sealed class Isa
     /// One branch per instruction set, the widest first; the JIT keeps only the one the machine runs. Each branch
     /// starts with a comment naming its path; <paramref name="body"/> writes the kernel for that path.
     /// </summary>
+    /// <summary>
+    /// As <see cref="EmitBranches(SourceWriter, System.Action{Isa})"/> for a kernel whose code depends only on
+    /// <paramref name="select"/> of the path (say, the vectors that fit its rows): paths that select the same emit one
+    /// branch, under their conditions joined by ||, instead of the same code twice; one branch for all of them, none.
+    /// </summary>
+    public static void EmitBranches<T>(SourceWriter w, System.Func<Isa, T> select, System.Action<T> body)
+    {
+        var comparer = System.Collections.Generic.EqualityComparer<T>.Default;
+        for (int k = 0; k < All.Length;)
+        {
+            T chosen = select(All[k]);
+            int end = k + 1;
+            while (end < All.Length && comparer.Equals(select(All[end]), chosen)) end++;
+            var group = All.Skip(k).Take(end - k).ToList();
+            string names = string.Join(" and ", group.Select(i => i.Name));
+            if (k == 0 && end == All.Length)
+            {
+                w.Open();
+                w.Line($"// Every path ({names}): the same code.");
+            }
+            else if (group[group.Count - 1].Condition is null)
+                w.Open("else");
+            else
+            {
+                string condition = group.Count == 1
+                    ? group[0].Condition!
+                    : string.Join(" || ", group.Select(i => i.Condition!.Contains("&&") ? $"({i.Condition})" : i.Condition));
+                w.Open(k == 0 ? $"if ({condition})" : $"else if ({condition})");
+            }
+            if (!(k == 0 && end == All.Length))
+                w.Line(group.Count == 1 ? $"// {group[0].Name} path." : $"// {names} paths: the same code.");
+            body(chosen);
+            w.Close();
+            k = end;
+        }
+    }
+
     public static void EmitBranches(SourceWriter w, System.Action<Isa> body)
     {
         for (int k = 0; k < All.Length; k++)

@@ -6136,39 +6136,9 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer6Weights);
                 ref float b = ref At(ref p, Layer6Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
                 {
-                    // AVX-512 path.
-                    // 8-float vectors: each row of W is 15 full vector(s) of 8;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 84; o += 4)
-                    {
-                        ref float w0 = ref At(ref w, o * 120);
-                        ref float w1 = ref At(ref w0, 120);
-                        ref float w2 = ref At(ref w0, 240);
-                        ref float w3 = ref At(ref w0, 360);
-                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (nuint i = 0; i < 120; i += 8)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                        }
-                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
+                    // AVX-512 and AVX2 + FMA paths: the same code.
                     // 8-float vectors: each row of W is 15 full vector(s) of 8;
                     // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                     for (int o = 0; o < 84; o += 4)
@@ -6236,153 +6206,9 @@ namespace Models
             {
                 ref float w = ref At(ref p, Layer6Weights);
                 ref float b = ref At(ref p, Layer6Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
                 {
-                    // AVX-512 path.
-                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 84; o += 4)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 120);
-                            ref float xb = ref At(ref xa, 120);
-                            ref float xc = ref At(ref xa, 240);
-                            ref float ya = ref At(ref y, sample * 84);
-                            ref float yb = ref At(ref ya, 84);
-                            ref float yc = ref At(ref ya, 168);
-                            ref float w0 = ref At(ref w, o * 120);
-                            ref float w1 = ref At(ref w0, 120);
-                            ref float w2 = ref At(ref w0, 240);
-                            ref float w3 = ref At(ref w0, 360);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 120; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
-                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 120);
-                            ref float xb = ref At(ref xa, 120);
-                            ref float ya = ref At(ref y, sample * 84);
-                            ref float yb = ref At(ref ya, 84);
-                            ref float w0 = ref At(ref w, o * 120);
-                            ref float w1 = ref At(ref w0, 120);
-                            ref float w2 = ref At(ref w0, 240);
-                            ref float w3 = ref At(ref w0, 360);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 120; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 120);
-                            ref float ys = ref At(ref y, sample * 84);
-                            ref float w0 = ref At(ref w, o * 120);
-                            ref float w1 = ref At(ref w0, 120);
-                            ref float w2 = ref At(ref w0, 240);
-                            ref float w3 = ref At(ref w0, 360);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 120; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
+                    // AVX-512 and AVX2 + FMA paths: the same code.
                     // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
                     for (int o = 0; o < 84; o += 4)
                     {
@@ -7020,93 +6846,9 @@ namespace Models
             internal static void Layer6InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer6Weights);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
                 {
-                    // AVX-512 path.
-                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
-                    // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 120; i += 24)
-                    {
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 84);
-                            for (int o = 0; o < 84; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 84));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 168));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
-                                wo = ref At(ref wo, 120);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 120 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
-                            ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
-                            ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 84);
-                            for (int o = 0; o < 84; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                wo = ref At(ref wo, 120);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 120 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 120 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
+                    // AVX-512 and AVX2 + FMA paths: the same code.
                     // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                     // accumulate Wᵀ·dz over the 84 rows of W in registers, then apply f′ of the layer below.
                     for (int i = 0; i < 120; i += 24)
