@@ -121,6 +121,24 @@ public class GeneratedCodeTests
         foreach (var (name, offset) in offsets) Assert.True(offset % 16 == 0, $"{name} starts {offset} floats into the workspace, off a 64-byte boundary");
     }
 
+    /// <summary>
+    /// Instruction-set paths that would emit the same code share one branch: rows of 5 floats take 128-bit vectors on
+    /// every path, so layer 1's forward kernel has no branch at all; rows of 120 floats take 8-float vectors on the
+    /// AVX-512 and AVX2 paths, which share one branch.
+    /// </summary>
+    [Fact]
+    public void Paths_that_emit_the_same_code_share_one_branch()
+    {
+        string text = GeneratorHarness.Run("using NetCompiler; namespace M; [Network] [Input(5)] [Dense(20)] [Dense(120, Activation.ReLU)] [Dense(3)] public partial class Net { }").AllGeneratedText;
+        string layer1 = Slice(text, "internal static void Layer1Forward(", "/// <summary>");
+        Assert.Contains("// Every path (AVX-512 and AVX2 + FMA and portable 128-bit): the same code.", layer1);
+        Assert.DoesNotContain("IsHardwareAccelerated", layer1);
+        string layer3 = Slice(text, "internal static void Layer3Forward(", "/// <summary>");
+        Assert.Contains("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))", layer3);
+        Assert.Contains("// AVX-512 and AVX2 + FMA paths: the same code.", layer3);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(layer3, @"IsHardwareAccelerated \|\|"));
+    }
+
     private static string Slice(string text, string start, string end)
     {
         int i = text.IndexOf(start, StringComparison.Ordinal);
