@@ -97,6 +97,8 @@ internal sealed class Isa
     /// One branch per instruction set, the widest first; the JIT keeps only the one the machine runs. Each branch
     /// starts with a comment naming its path; <paramref name="body"/> writes the kernel for that path.
     /// </summary>
+    public static void EmitBranches(SourceWriter w, System.Action<Isa> body) => EmitBranches(w, isa => isa, body);
+
     /// <summary>
     /// As <see cref="EmitBranches(SourceWriter, System.Action{Isa})"/> for a kernel whose code depends only on
     /// <paramref name="select"/> of the path (say, the vectors that fit its rows): paths that select the same emit one
@@ -112,7 +114,8 @@ internal sealed class Isa
             while (end < All.Length && comparer.Equals(select(All[end]), chosen)) end++;
             var group = All.Skip(k).Take(end - k).ToList();
             string names = string.Join(" and ", group.Select(i => i.Name));
-            if (k == 0 && end == All.Length)
+            bool every = k == 0 && end == All.Length;
+            if (every)
             {
                 w.Open();
                 w.Line($"// Every path ({names}): the same code.");
@@ -126,23 +129,11 @@ internal sealed class Isa
                     : string.Join(" || ", group.Select(i => i.Condition!.Contains("&&") ? $"({i.Condition})" : i.Condition));
                 w.Open(k == 0 ? $"if ({condition})" : $"else if ({condition})");
             }
-            if (!(k == 0 && end == All.Length))
+            if (!every)
                 w.Line(group.Count == 1 ? $"// {group[0].Name} path." : $"// {names} paths: the same code.");
             body(chosen);
             w.Close();
             k = end;
-        }
-    }
-
-    public static void EmitBranches(SourceWriter w, System.Action<Isa> body)
-    {
-        for (int k = 0; k < All.Length; k++)
-        {
-            var isa = All[k];
-            w.Open(k == 0 ? $"if ({isa.Condition})" : isa.Condition is null ? "else" : $"else if ({isa.Condition})");
-            w.Line($"// {isa.Name} path.");
-            body(isa);
-            w.Close();
         }
     }
 }
