@@ -319,9 +319,8 @@ internal static class NetworkEmitter
         w.Line("/// cost more than it saves).");
         w.Line("/// </summary>");
         w.Open("private static ref float AlignedInput(ref float x)");
-        w.Line($"if (!{Isa.Avx512.Condition} || ({Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref x) & 63) == 0) return ref x;");
-        w.Line($"float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + {AlignmentSlack}, pinned: true);");
-        w.Line($"ref float copy = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
+        w.Line($"if (!{Isa.Avx512.Condition} || {Names.Unsafe}.AreSame(ref x, ref {Names.Kernels}.Aligned(ref x))) return ref x;");
+        EmitThreadBufferStart(w, "t_AlignedInput", "InputSize", "copy");
         w.Line($"{Names.MemoryMarshal}.CreateReadOnlySpan(ref x, InputSize).CopyTo({Names.MemoryMarshal}.CreateSpan(ref copy, InputSize));");
         w.Line("return ref copy;");
         w.Close();
@@ -587,9 +586,18 @@ internal static class NetworkEmitter
         }
         w.Line("// Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;");
         w.Line("// pinned, so that its 64-byte-aligned start stays aligned.");
-        w.Line($"float[] buffer = {ThreadBuffer(sizeConstant)} ??= global::System.GC.AllocateArray<float>({sizeConstant} + {AlignmentSlack}, pinned: true);");
-        w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
+        EmitThreadBufferStart(w, ThreadBuffer(sizeConstant), sizeConstant, name);
         body();
+    }
+
+    /// <summary>
+    /// <c>ref float {name}</c> at the 64-byte-aligned start of the calling thread's buffer <paramref name="field"/> of
+    /// <paramref name="size"/> floats, made (pinned, with <see cref="AlignmentSlack"/>) on its first use and kept.
+    /// </summary>
+    private static void EmitThreadBufferStart(SourceWriter w, string field, string size, string name)
+    {
+        w.Line($"float[] buffer = {field} ??= global::System.GC.AllocateArray<float>({size} + {AlignmentSlack}, pinned: true);");
+        w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
     }
 
     /// <summary>

@@ -174,7 +174,7 @@ namespace Models
         /// </summary>
         private static ref float AlignedInput(ref float x)
         {
-            if (!global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref x) & 63) == 0) return ref x;
+            if (!global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.CompilerServices.Unsafe.AreSame(ref x, ref GeneratedKernels.Aligned(ref x))) return ref x;
             float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + 16, pinned: true);
             ref float copy = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, InputSize).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref copy, InputSize));
