@@ -93,7 +93,9 @@ internal static class NetworkEmitter
             w.Line("// Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).");
             w.Line($"private const int PredictWorkspaceSize = {hidden};");
         }
-        w.Line($"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
+        w.Line(LaneEmitter.Applies(spec)
+            ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging."
+            : $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
         w.Line($"private const int PredictBatchWorkspaceSize = {PredictBatchWorkspace(spec)};");
         w.Line($"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
@@ -199,6 +201,7 @@ internal static class NetworkEmitter
             DenseEmitter.EmitFusedForward(w, spec);
             w.Line();
         }
+        if (LaneEmitter.Applies(spec)) LaneEmitter.EmitKernels(w, spec, classifier);
         if (spec.Layers.OfType<Conv2DLayerSpec>().Any(c => c.Padding > 0))
         {
             ConvEmitter.EmitPadHelper(w);
@@ -244,6 +247,15 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
+            bool lanes = LaneEmitter.Applies(spec);
+            if (lanes)
+            {
+                w.Open($"if ({LaneEmitter.Condition("count")})");
+                LaneEmitter.EmitChunk(w, spec, Offset, classifier);
+                w.Close();
+                w.Open("else");
+                w.Line($"// Dot products, sample by sample (rows of W against rows of x).");
+            }
             if (HasBlocks(spec))
                 w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxForwardScratch(spec))};");
             int offset = 0;
@@ -259,6 +271,7 @@ internal static class NetworkEmitter
                 w.Line("// Logits → class probabilities.");
                 w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Kernels}.Row(ref ys, s, OutputSize));");
             }
+            if (lanes) w.Close();
             w.Close();
         });
         w.Close();
@@ -693,14 +706,16 @@ internal static class NetworkEmitter
 
     /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)
-        => BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxForwardScratch(spec);
+        => System.Math.Max(
+            BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxForwardScratch(spec),
+            LaneEmitter.Applies(spec) ? LaneEmitter.Workspace(spec) : 0);
 
     /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
     private static int TrainingWorkspace(NetworkSpec spec)
         => BatchChunk * (spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth) + MaxScratch(spec);
 
     /// <summary>Samples that go through the layers together in PredictBatch and training.</summary>
-    private const int BatchChunk = 64;
+    internal const int BatchChunk = 64;
 
     private static string Offset(string reference, int offset)
         => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";

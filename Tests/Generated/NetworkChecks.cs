@@ -254,7 +254,11 @@ public static class NetworkChecks
 
     public const int PerLayerLimit = 200;
 
-    /// <summary>Predict and PredictBatch against the reference on random inputs.</summary>
+    /// <summary>
+    /// Predict (7 samples) and PredictBatch against the reference on random inputs. PredictBatch's sizes cover a lone
+    /// sample, its dense tiles' sample tails (3, 7), and on AVX-512 its lane path: chunks of 49 and 64 samples, and a
+    /// batch of 130 = 64 + 64 + 2 whose last chunk takes the dot-product kernels.
+    /// </summary>
     public static void PredictCheck(NetCase c, int dataSeed, double inputScale = 1, double rtol = 1e-4, double atol = 1e-5)
     {
         ReferenceNetwork r = c.Reference;
@@ -263,20 +267,20 @@ public static class NetworkChecks
         float[] pf = RandomiseBiases(net, r, rng);
         double[] p = ToDouble(pf);
 
-        const int batch = 7;
+        const int batch = 130, single = 7;
         float[] x = RandomFloats(rng, batch * r.InputSize, -inputScale, inputScale);
         var expected = new double[batch][];
         for (int s = 0; s < batch; s++) expected[s] = r.Predict(p, ToDouble(x.AsSpan(s * r.InputSize, r.InputSize)));
 
         var y = new float[r.OutputSize];
-        for (int s = 0; s < batch; s++)
+        for (int s = 0; s < single; s++)
         {
             Array.Fill(y, float.NaN);
             net.Predict(x.AsSpan(s * r.InputSize, r.InputSize), y);
             AssertClose(expected[s], y, rtol, atol, $"{c.Name} ({r}) Predict, sample {s}");
         }
 
-        foreach (int n in new[] { 1, 3, batch })
+        foreach (int n in new[] { 1, 3, single, 49, 64, batch })
         {
             var ys = new float[n * r.OutputSize];
             Array.Fill(ys, float.NaN);

@@ -51,8 +51,8 @@ namespace Models.Regression
 
             // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
             private const int PredictWorkspaceSize = 96;
-            // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.
-            private const int PredictBatchWorkspaceSize = 4672;
+            // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging.
+            private const int PredictBatchWorkspaceSize = 5904;
             // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
             private const int TrainingWorkspaceSize = 9984;
 
@@ -151,13 +151,34 @@ namespace Models.Regression
                     int count = global::System.Math.Min(64, batch - start);
                     ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
                     ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
-                    ref float h1 = ref h;
-                    ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2560);
-                    ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
-                    GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
-                    GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
-                    GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
-                    GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
+                    {
+                        // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
+                        // samples (no horizontal sums), the outputs transposed back.
+                        ref float lanes0 = ref h;
+                        ref float lanes1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 832);
+                        ref float lanes2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3392);
+                        ref float lanes3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4928);
+                        ref float lanes4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5504);
+                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5696);
+                        GeneratedKernels.InputToLanes(ref xs, ref lanes0, ref staging, count);
+                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanes0, ref lanes1);
+                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanes1, ref lanes2);
+                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanes2, ref lanes3);
+                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanes3, ref lanes4);
+                        GeneratedKernels.LanesToOutput(ref lanes4, ref ys, count);
+                    }
+                    else
+                    {
+                        // Dot products, sample by sample (rows of W against rows of x).
+                        ref float h1 = ref h;
+                        ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2560);
+                        ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
+                        GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                        GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
+                        GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
+                        GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
+                    }
                 }
             }
 
@@ -3223,6 +3244,365 @@ namespace Models.Regression
                         At(ref bs, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref xs, 6) * At(ref xs, 6));
                         At(ref bs, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref xs, 7) * At(ref xs, 7));
                         At(ref bs, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref xs, 8) * At(ref xs, 8));
+                    }
+                }
+
+                /// <summary>The first pairs of floats of each 128-bit quarter of a and b, interleaved (vunpcklpd).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector512<float> PairsLow(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
+
+                /// <summary>The second pairs of floats of each 128-bit quarter of a and b, interleaved (vunpckhpd).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector512<float> PairsHigh(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
+
+                /// <summary>
+                /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
+                /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.
+                /// </summary>
+                internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)
+                {
+                    var r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 0);
+                    var r1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, sourceStride);
+                    var r2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 2 * sourceStride);
+                    var r3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 3 * sourceStride);
+                    var r4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 4 * sourceStride);
+                    var r5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 5 * sourceStride);
+                    var r6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 6 * sourceStride);
+                    var r7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 7 * sourceStride);
+                    var r8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 8 * sourceStride);
+                    var r9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 9 * sourceStride);
+                    var ra = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 10 * sourceStride);
+                    var rb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 11 * sourceStride);
+                    var rc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 12 * sourceStride);
+                    var rd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 13 * sourceStride);
+                    var re = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 14 * sourceStride);
+                    var rf = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 15 * sourceStride);
+                    // Floats of rows 2j and 2j + 1 interleaved, within each 128-bit quarter.
+                    var t0 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r0, r1); var t1 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r0, r1);
+                    var t2 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r2, r3); var t3 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r2, r3);
+                    var t4 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r4, r5); var t5 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r4, r5);
+                    var t6 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r6, r7); var t7 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r6, r7);
+                    var t8 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r8, r9); var t9 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r8, r9);
+                    var ta = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(ra, rb); var tb = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(ra, rb);
+                    var tc = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(rc, rd); var td = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(rc, rd);
+                    var te = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(re, rf); var tf = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(re, rf);
+                    // Pairs of floats of rows 4g … 4g + 3 interleaved: each quarter now holds one column of four rows.
+                    var u0 = PairsLow(t0, t2); var u1 = PairsHigh(t0, t2);
+                    var u2 = PairsLow(t1, t3); var u3 = PairsHigh(t1, t3);
+                    var u4 = PairsLow(t4, t6); var u5 = PairsHigh(t4, t6);
+                    var u6 = PairsLow(t5, t7); var u7 = PairsHigh(t5, t7);
+                    var u8 = PairsLow(t8, ta); var u9 = PairsHigh(t8, ta);
+                    var ua = PairsLow(t9, tb); var ub = PairsHigh(t9, tb);
+                    var uc = PairsLow(tc, te); var ud = PairsHigh(tc, te);
+                    var ue = PairsLow(td, tf); var uf = PairsHigh(td, tf);
+                    // Quarters of row quads 0 and 1, 2 and 3 combined: each vector holds two quarters' columns of eight rows.
+                    var v0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0x88); var v4 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0xDD);
+                    var v1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0x88); var v5 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0xDD);
+                    var v2 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0x88); var v6 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0xDD);
+                    var v3 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0x88); var v7 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0xDD);
+                    var v8 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0x88); var vc = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0xDD);
+                    var v9 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0x88); var vd = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0xDD);
+                    var va = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0x88); var ve = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0xDD);
+                    var vb = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0x88); var vf = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0xDD);
+                    // Rows 0–7 and 8–15 combined: column k of all 16 rows, stored as row k of the target.
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0x88), ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0xDD), ref target, 8 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0x88), ref target, targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0xDD), ref target, 9 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0x88), ref target, 2 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0xDD), ref target, 10 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0x88), ref target, 3 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0xDD), ref target, 11 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0x88), ref target, 4 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0xDD), ref target, 12 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0x88), ref target, 5 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0xDD), ref target, 13 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0x88), ref target, 6 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0xDD), ref target, 14 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0x88), ref target, 7 * targetStride);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0xDD), ref target, 15 * targetStride);
+                }
+
+                /// <summary>
+                /// <paramref name="count"/> (≤ 64) samples of 13 floats at <paramref name="x"/>, row-major, into <paramref name="lanes"/>: 13 rows of
+                /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
+                /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
+                /// </summary>
+                internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
+                {
+                    for (int s = 0; s < 64; s += 16)
+                    {
+                        int n = count - s;
+                        ref float rows = ref staging;
+                        if (n >= 16) rows = ref At(ref x, s * 13);
+                        else
+                        {
+                            // A last group of n < 16 samples: copied to staging, its other rows zero.
+                            if (n > 0) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref At(ref x, s * 13), n * 13).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref staging, n * 13));
+                            else n = 0;
+                            global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref At(ref staging, n * 13), (16 - n) * 13).Clear();
+                        }
+                        // Inputs 0–12, one at a time.
+                        for (int i = 0; i < 13; i++)
+                        {
+                            for (int k = 0; k < 16; k++) At(ref lanes, i * 64 + s + k) = At(ref rows, k * 13 + i);
+                        }
+                    }
+                }
+
+                /// <summary>
+                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (3 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+                /// 3 floats, row-major.
+                /// </summary>
+                internal static void LanesToOutput(ref float lanes, ref float y, int count)
+                {
+                    int s = 0;
+                    // One float at a time (fewer than 16 outputs).
+                    for (; s < count; s++) for (int o = 0; o < 3; o++) At(ref y, s * 3 + o) = At(ref lanes, o * 64 + s);
+                }
+
+                /// <summary>Layer 1: dense 13 → 40, tanh, samples in lanes: x is [13][64], y is [40][64].</summary>
+                internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
+                {
+                    ref float w = ref At(ref p, Layer1Weights);
+                    ref float b = ref At(ref p, Layer1Bias);
+                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+                    for (int o = 0; o < 40; o += 4)
+                    {
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                        for (nuint i = 0; i < 13; i++)
+                        {
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
+                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
+                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
+                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
+                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
+                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
+                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                        }
+                        // Bias added; tanh applied to the stored sums, one at a time.
+                        ref float y0 = ref At(ref y, o * 64);
+                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
+                        ref float y1 = ref At(ref y, (o + 1) * 64);
+                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                        for (int k = 0; k < 64; k++) At(ref y1, k) = global::System.MathF.Tanh(At(ref y1, k));
+                        ref float y2 = ref At(ref y, (o + 2) * 64);
+                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                        for (int k = 0; k < 64; k++) At(ref y2, k) = global::System.MathF.Tanh(At(ref y2, k));
+                        ref float y3 = ref At(ref y, (o + 3) * 64);
+                        var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a + b3, ref y3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
+                        for (int k = 0; k < 64; k++) At(ref y3, k) = global::System.MathF.Tanh(At(ref y3, k));
+                    }
+                }
+
+                /// <summary>Layer 2: dense 40 → 24, logistic, samples in lanes: x is [40][64], y is [24][64].</summary>
+                internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
+                {
+                    ref float w = ref At(ref p, Layer2Weights);
+                    ref float b = ref At(ref p, Layer2Bias);
+                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                        for (nuint i = 0; i < 40; i++)
+                        {
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
+                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
+                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
+                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
+                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
+                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
+                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                        }
+                        // Bias added; logistic applied to the stored sums, one at a time.
+                        ref float y0 = ref At(ref y, o * 64);
+                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                        for (int k = 0; k < 64; k++) At(ref y0, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y0, k))));
+                        ref float y1 = ref At(ref y, (o + 1) * 64);
+                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                        for (int k = 0; k < 64; k++) At(ref y1, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y1, k))));
+                        ref float y2 = ref At(ref y, (o + 2) * 64);
+                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                        for (int k = 0; k < 64; k++) At(ref y2, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y2, k))));
+                        ref float y3 = ref At(ref y, (o + 3) * 64);
+                        var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a + b3, ref y3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
+                        for (int k = 0; k < 64; k++) At(ref y3, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y3, k))));
+                    }
+                }
+
+                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, samples in lanes: x is [24][64], y is [9][64].</summary>
+                internal static void Layer3ForwardLanes(ref float p, ref float x, ref float y)
+                {
+                    ref float w = ref At(ref p, Layer3Weights);
+                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                        for (nuint i = 0; i < 24; i++)
+                        {
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
+                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
+                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
+                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
+                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
+                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
+                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                        }
+                        // tanh applied to the stored sums, one at a time.
+                        ref float y0 = ref At(ref y, o * 64);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a, ref y0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b, ref y0, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c, ref y0, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d, ref y0, 48);
+                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
+                        ref float y1 = ref At(ref y, (o + 1) * 64);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a, ref y1);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b, ref y1, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c, ref y1, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d, ref y1, 48);
+                        for (int k = 0; k < 64; k++) At(ref y1, k) = global::System.MathF.Tanh(At(ref y1, k));
+                        ref float y2 = ref At(ref y, (o + 2) * 64);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a, ref y2);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b, ref y2, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c, ref y2, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d, ref y2, 48);
+                        for (int k = 0; k < 64; k++) At(ref y2, k) = global::System.MathF.Tanh(At(ref y2, k));
+                        ref float y3 = ref At(ref y, (o + 3) * 64);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a, ref y3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b, ref y3, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c, ref y3, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d, ref y3, 48);
+                        for (int k = 0; k < 64; k++) At(ref y3, k) = global::System.MathF.Tanh(At(ref y3, k));
+                    }
+                    // The last 1 row(s).
+                    {
+                        const int o = 8;
+                        ref float w0 = ref At(ref w, o * 24);
+                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                        for (nuint i = 0; i < 24; i++)
+                        {
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
+                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
+                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
+                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                        }
+                        // tanh applied to the stored sums, one at a time.
+                        ref float y0 = ref At(ref y, o * 64);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a, ref y0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b, ref y0, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c, ref y0, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d, ref y0, 48);
+                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
+                    }
+                }
+
+                /// <summary>Layer 4: dense 9 → 3, identity, samples in lanes: x is [9][64], y is [3][64].</summary>
+                internal static void Layer4ForwardLanes(ref float p, ref float x, ref float y)
+                {
+                    ref float w = ref At(ref p, Layer4Weights);
+                    ref float b = ref At(ref p, Layer4Bias);
+                    // The last 3 row(s).
+                    {
+                        const int o = 0;
+                        ref float w0 = ref At(ref w, o * 9);
+                        ref float w1 = ref At(ref w0, 9);
+                        ref float w2 = ref At(ref w0, 18);
+                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                        for (nuint i = 0; i < 9; i++)
+                        {
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
+                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
+                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
+                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
+                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
+                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                        }
+                        // Bias and identity on whole vectors of samples.
+                        ref float y0 = ref At(ref y, o * 64);
+                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                        ref float y1 = ref At(ref y, (o + 1) * 64);
+                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                        ref float y2 = ref At(ref y, (o + 2) * 64);
+                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
                     }
                 }
 
