@@ -11,7 +11,8 @@ public class GradientTests
 {
     public static IEnumerable<object[]> DeclaredGradientCases() =>
         from c in DeclaredNetworks.All.Values
-        from batch in new[] { 1, 5 }
+        // 12 = one tile of 8 samples (the input gradient's on AVX-512), one of 3 and one alone
+        from batch in new[] { 1, 5, 12 }
         from labels in c.Reference.Loss == Loss.SoftmaxCrossEntropy ? new[] { false, true } : new[] { false }
         select new object[] { c.Name, batch, labels };
 

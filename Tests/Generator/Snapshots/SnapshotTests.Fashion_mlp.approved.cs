@@ -3135,11 +3135,120 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
                     // AVX-512 path.
-                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 3 samples × the block
+                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 8 samples × the block
                     // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
                     for (int i = 0; i < 96; i += 48)
                     {
                         int sample = 0;
+                        for (; sample + 8 <= batch; sample += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a41 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a42 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a51 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a52 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a61 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a62 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a71 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a72 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
+                            for (int o = 0; o < 10; o++)
+                            {
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 30));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d3, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d3, a31);
+                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d3, a32);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 40));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d4, a40);
+                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d4, a41);
+                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d4, a42);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 50));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d5, a50);
+                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d5, a51);
+                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d5, a52);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 60));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d6, a60);
+                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d6, a61);
+                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d6, a62);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 70));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d7, a70);
+                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d7, a71);
+                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d7, a72);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
+                            ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
+                            ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a30, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a31, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a32, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(32));
+                            ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
+                            ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a40, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a41, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a42, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(32));
+                            ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
+                            ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a50, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a51, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a52, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(32));
+                            ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
+                            ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a60, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a61, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a62, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(32));
+                            ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
+                            ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a70, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a71, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a72, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(32));
+                        }
                         for (; sample + 3 <= batch; sample += 3)
                         {
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -3219,6 +3328,90 @@ namespace Models
                     {
                         const int i = 96;
                         int sample = 0;
+                        for (; sample + 8 <= batch; sample += 8)
+                        {
+                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a41 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a51 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a61 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a71 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            ref float wo = ref At(ref w, i);
+                            ref float dzo = ref At(ref dz, sample * 10);
+                            for (int o = 0; o < 10; o++)
+                            {
+                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
+                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
+                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
+                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
+                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
+                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
+                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
+                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
+                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
+                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
+                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
+                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 30));
+                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d3, a30);
+                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d3, a31);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 40));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d4, a40);
+                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d4, a41);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 50));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d5, a50);
+                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d5, a51);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 60));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d6, a60);
+                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d6, a61);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 70));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d7, a70);
+                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d7, a71);
+                                wo = ref At(ref wo, 128);
+                                dzo = ref At(ref dzo, 1);
+                            }
+                            ref float x0 = ref At(ref x, sample * 128 + i);
+                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
+                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
+                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
+                            ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
+                            ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a30, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a31, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(16));
+                            ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
+                            ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a40, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a41, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(16));
+                            ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
+                            ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a50, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a51, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(16));
+                            ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
+                            ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a60, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a61, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(16));
+                            ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
+                            ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a70, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a71, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(16));
+                        }
                         for (; sample + 3 <= batch; sample += 3)
                         {
                             var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
