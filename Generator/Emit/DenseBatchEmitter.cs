@@ -12,6 +12,15 @@ internal static class DenseBatchEmitter
     /// <summary>Rows of ∂E/∂W accumulated together (each dz[s, o] broadcast once per sample).</summary>
     private const int GradientRows = 4;
 
+    /// <summary>
+    /// Rows of ∂E/∂W per register tile on <paramref name="isa"/>: <see cref="GradientRows"/>, or 8 on AVX-512 (8 × 3
+    /// vectors = 24 accumulators, 3 of x and a broadcast in its 32 registers), so that each load of x serves 8 rows:
+    /// when rows of x are a multiple of 4 KB apart (1,024 inputs) the batch's slice of x maps to a few L1 sets and
+    /// comes from L2 again for every tile. Parts of a layer trained by parts start at multiples of 16 rows, so no tile
+    /// crosses one.
+    /// </summary>
+    private static int GradientTileRows(Isa isa) => isa == Isa.Avx512 ? 8 : GradientRows;
+
     /// <summary>Vectors of each row accumulated together (each x load serves every row).</summary>
     private const int GradientVectors = 3;
 
@@ -220,16 +229,17 @@ internal static class DenseBatchEmitter
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        int blockedRows = outputs / GradientRows * GradientRows, restRows = outputs - blockedRows;
-        w.Line($"// {width}-float vectors: a tile of {GradientRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
+        int tileRows = GradientTileRows(isa);
+        int blockedRows = outputs / tileRows * tileRows, restRows = outputs - blockedRows;
+        w.Line($"// {width}-float vectors: a tile of {tileRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
         w.Line("// batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:");
         w.Line("// the batch's slice of x for one block stays in L1 while every row block uses it.");
         void Rows(int vectors)
         {
             if (blockedRows > 0)
             {
-                w.Open(RowLoop(blockedRows, GradientRows, rowRange));
-                Tile(GradientRows, vectors);
+                w.Open(RowLoop(blockedRows, tileRows, rowRange));
+                Tile(tileRows, vectors);
                 w.Close();
             }
             if (restRows > 0)

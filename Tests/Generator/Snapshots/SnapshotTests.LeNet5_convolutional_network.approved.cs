@@ -5344,17 +5344,21 @@ namespace Models
                         for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 120 + ob);
                         At(ref gb, ob) = t;
                     }
-                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
                     for (int i = 0; i < 384; i += 48)
                     {
-                        for (int o = 0; o < 120; o += 4)
+                        for (int o = 0; o < 120; o += 8)
                         {
                             ref float g0 = ref At(ref gw, o * 400);
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
+                            ref float g4 = ref At(ref g0, 1600);
+                            ref float g5 = ref At(ref g0, 2000);
+                            ref float g6 = ref At(ref g0, 2400);
+                            ref float g7 = ref At(ref g0, 2800);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -5367,6 +5371,18 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a42 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a52 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a62 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a72 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             ref float xs = ref At(ref x, i);
                             ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
@@ -5390,6 +5406,22 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
+                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
+                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x2, a42);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
+                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
+                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x2, a52);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
+                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
+                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x2, a62);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
+                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
+                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x2, a72);
                                 xs = ref At(ref xs, 400);
                                 ds = ref At(ref ds, 120);
                             }
@@ -5405,21 +5437,41 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
                         }
                     }
                     // The remaining 1 full vector(s) of columns, as one block.
                     {
                         const int i = 384;
-                        for (int o = 0; o < 120; o += 4)
+                        for (int o = 0; o < 120; o += 8)
                         {
                             ref float g0 = ref At(ref gw, o * 400);
                             ref float g1 = ref At(ref g0, 400);
                             ref float g2 = ref At(ref g0, 800);
                             ref float g3 = ref At(ref g0, 1200);
+                            ref float g4 = ref At(ref g0, 1600);
+                            ref float g5 = ref At(ref g0, 2000);
+                            ref float g6 = ref At(ref g0, 2400);
+                            ref float g7 = ref At(ref g0, 2800);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             ref float xs = ref At(ref x, i);
                             ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
@@ -5433,6 +5485,14 @@ namespace Models
                                 a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
                                 xs = ref At(ref xs, 400);
                                 ds = ref At(ref ds, 120);
                             }
@@ -5440,6 +5500,10 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
                         }
                     }
                 }
@@ -8337,17 +8401,21 @@ namespace Models
                         for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
                         At(ref gb, ob) = t;
                     }
-                    // 16-float vectors: a tile of 4 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                    // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
                     // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                     // the batch's slice of x for one block stays in L1 while every row block uses it.
                     {
                         const int i = 0;
-                        for (int o = 0; o < 8; o += 4)
+                        for (int o = 0; o < 8; o += 8)
                         {
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
+                            ref float g4 = ref At(ref g0, 336);
+                            ref float g5 = ref At(ref g0, 420);
+                            ref float g6 = ref At(ref g0, 504);
+                            ref float g7 = ref At(ref g0, 588);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -8360,6 +8428,18 @@ namespace Models
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a42 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a52 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a62 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a72 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             ref float xs = ref At(ref x, i);
                             ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
@@ -8383,6 +8463,22 @@ namespace Models
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
                                 a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
+                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
+                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x2, a42);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
+                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
+                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x2, a52);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
+                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
+                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x2, a62);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
+                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
+                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x2, a72);
                                 xs = ref At(ref xs, 84);
                                 ds = ref At(ref ds, 10);
                             }
@@ -8398,6 +8494,18 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
                         }
                         {
                             const int o = 8;
@@ -8438,12 +8546,16 @@ namespace Models
                     // The remaining 2 full vector(s) of columns, as one block.
                     {
                         const int i = 48;
-                        for (int o = 0; o < 8; o += 4)
+                        for (int o = 0; o < 8; o += 8)
                         {
                             ref float g0 = ref At(ref gw, o * 84);
                             ref float g1 = ref At(ref g0, 84);
                             ref float g2 = ref At(ref g0, 168);
                             ref float g3 = ref At(ref g0, 252);
+                            ref float g4 = ref At(ref g0, 336);
+                            ref float g5 = ref At(ref g0, 420);
+                            ref float g6 = ref At(ref g0, 504);
+                            ref float g7 = ref At(ref g0, 588);
                             var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -8452,6 +8564,14 @@ namespace Models
                             var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             ref float xs = ref At(ref x, i);
                             ref float ds = ref At(ref dz, o);
                             for (int sample = 0; sample < batch; sample++)
@@ -8470,6 +8590,18 @@ namespace Models
                                 var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
                                 a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
                                 a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
+                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
+                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
+                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
+                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
+                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
+                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
+                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
+                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
+                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
+                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
+                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
+                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
                                 xs = ref At(ref xs, 84);
                                 ds = ref At(ref ds, 10);
                             }
@@ -8481,6 +8613,14 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
                         }
                         {
                             const int o = 8;
