@@ -69,12 +69,17 @@ public sealed class MlpSpec
     public static readonly MlpSpec Tiny888 = new("8-8-8 (ReLU, identity)", softmax: false,
         new DenseLayer(8, 8, Activation.ReLU), new DenseLayer(8, 8, Activation.Identity));
 
+    public static readonly MlpSpec Wide1024 = new("MLP 1024 → 4 × 1024 ReLU → 1024", softmax: true,
+        new DenseLayer(1024, 1024, Activation.ReLU), new DenseLayer(1024, 1024, Activation.ReLU), new DenseLayer(1024, 1024, Activation.ReLU),
+        new DenseLayer(1024, 1024, Activation.ReLU), new DenseLayer(1024, 1024, Activation.Identity));
+
     /// <summary>The spec of a generated network type, checked against what the generator says about it.</summary>
     public static MlpSpec For<TNet>() where TNet : class, INetwork<TNet>
     {
         MlpSpec spec = typeof(TNet) == typeof(FashionMlp) ? Fashion
             : typeof(TNet) == typeof(NetCompiler.Benchmarks.Tiny221) ? Tiny221
             : typeof(TNet) == typeof(NetCompiler.Benchmarks.Tiny888) ? Tiny888
+            : typeof(TNet) == typeof(NetCompiler.Benchmarks.Wide1024) ? Wide1024
             : throw new ArgumentException($"No spec for {typeof(TNet).Name}.");
         if (spec.ParameterCount != TNet.ParameterCount || spec.InputSize != TNet.InputSize || spec.OutputSize != TNet.OutputSize
             || spec.Softmax != (TNet.Loss == Loss.SoftmaxCrossEntropy))

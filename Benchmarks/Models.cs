@@ -7,6 +7,16 @@ namespace NetCompiler.Benchmarks;
 [Dense(10)]
 public partial class FashionMlp { }
 
+/// <summary>A medium-sized dense net: 1,024 inputs → 4 × 1,024 ReLU → 1,024 logits, softmax cross-entropy (5.2 M parameters, 21 MB).</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(1024)]
+[Dense(1024, Activation.ReLU)]
+[Dense(1024, Activation.ReLU)]
+[Dense(1024, Activation.ReLU)]
+[Dense(1024, Activation.ReLU)]
+[Dense(1024)]
+public partial class Wide1024 { }
+
 /// <summary>The paper's Fig. 1a network: 2 → 2 tanh → 1 logistic.</summary>
 [Network(Loss = Loss.HalfSquaredError)]
 [Input(2)]

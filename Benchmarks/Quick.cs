@@ -226,6 +226,27 @@ public static class Quick
 
         yield return ("d1", () => Tiny<Tiny221>("d1", rounds, targetMs, disposables));
         yield return ("d2", () => Tiny<Tiny888>("d2", rounds, targetMs, disposables));
+
+        // A medium network, where the weights (21 MB) live in L3 and memory: PredictBatch of 64 samples.
+        yield return ("w", () =>
+        {
+            var f = new ForwardFixture<Wide1024>(batch: 64);
+            disposables.Add(f);
+            f.SelfCheck();
+            var net = f.Net;
+            var cases = new List<Case>
+            {
+                new("NetCompiler", n => { for (long i = 0; i < n; i++) net.PredictBatch(f.Inputs, f.Outputs); }),
+                new("ORT IOBinding", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunBound(); }),
+                new("ORT Run (pre-allocated OrtValues)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPreallocated(); }),
+                new("TensorPrimitives (Dot per neuron)", n => { for (long i = 0; i < n; i++) f.Tp.PredictBatch(f.Inputs, f.Outputs); }),
+            };
+#if TORCHSHARP
+            if (f.Torch is { } t) cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.PredictBatch(f.Outputs); }));
+#endif
+            return new Workload("w", "MLP 1024 → 4 × 1024 ReLU → 1024, batch of 64 (throughput; time per batch)", 64 * f.Spec.ForwardFlops,
+                f.Spec.ParameterBytes + 4L * f.Inputs.Length, 0, cases, rounds, targetMs);
+        });
     }
 
     private static Workload Tiny<TNet>(string key, int rounds, double targetMs, List<IDisposable> disposables) where TNet : class, INetwork<TNet>
