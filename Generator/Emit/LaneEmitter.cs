@@ -76,7 +76,7 @@ internal static class LaneEmitter
         w.Line($"{Names.Kernels}.LanesToOutput(ref lanes{spec.Layers.Count}, ref ys, count);");
     }
 
-    /// <summary>The lane kernels: the 16 × 16 transposition, the two transpositions of a chunk, one forward kernel per layer.</summary>
+    /// <summary>The lane kernels: a classifier's softmax, the 16 × 16 transposition, the two transpositions of a chunk, one forward kernel per layer.</summary>
     public static void EmitKernels(SourceWriter w, NetworkSpec spec, bool softmax)
     {
         if (softmax)
