@@ -141,25 +141,7 @@ public static class Quick
                 fashion.ParameterBytes + 4L * fashion.InputSize, 0, cases, rounds, targetMs);
         });
 
-        yield return ("b", () =>
-        {
-            var f = Fashion();
-            var cases = new List<Case>
-            {
-                new("NetCompiler", n => { for (long i = 0; i < n; i++) f.Net.PredictBatch(f.Inputs, f.Outputs); }),
-                new("ORT IOBinding", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunBound(); }),
-                new("ORT Run (pre-allocated OrtValues)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPreallocated(); }),
-                new("ORT Run (plain, NamedOnnxValue)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPlain(); }),
-                new("TensorPrimitives (Dot per neuron)", n => { for (long i = 0; i < n; i++) f.Tp.PredictBatch(f.Inputs, f.Outputs); }),
-                new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.PredictBatch(f.Inputs, f.Outputs); }),
-            };
-#if TORCHSHARP
-            if (f.Torch is { } t) cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.PredictBatch(f.Outputs); }));
-#endif
-            if (f.Packed is { } pk) cases.Add(new(PackedName, n => { for (long i = 0; i < n; i++) pk.PredictBatch(f.Inputs, f.Outputs); }));
-            return new Workload("b", "Fashion MLP, batch of 64 (throughput; time per batch)", 64 * fashion.ForwardFlops,
-                fashion.ParameterBytes + 4L * f.Inputs.Length, 0, cases, rounds, targetMs);
-        });
+        yield return ("b", () => BatchWorkload("b", "Fashion MLP, batch of 64 (throughput; time per batch)", Fashion(), allPeers: true, rounds, targetMs));
 
         TrainingFixture? tf = null;
         TrainingFixture Training()
@@ -227,26 +209,39 @@ public static class Quick
         yield return ("d1", () => Tiny<Tiny221>("d1", rounds, targetMs, disposables));
         yield return ("d2", () => Tiny<Tiny888>("d2", rounds, targetMs, disposables));
 
-        // A medium network, where the weights (21 MB) live in L3 and memory: PredictBatch of 64 samples.
+        // A medium network, where the weights (21 MB) live in L3 and memory: PredictBatch of 64 samples. Without the
+        // scalar peer (a third of a second a call), the plain Run and the packed prototype.
         yield return ("w", () =>
         {
             var f = new ForwardFixture<Wide1024>(batch: 64);
             disposables.Add(f);
             f.SelfCheck();
-            var net = f.Net;
-            var cases = new List<Case>
-            {
-                new("NetCompiler", n => { for (long i = 0; i < n; i++) net.PredictBatch(f.Inputs, f.Outputs); }),
-                new("ORT IOBinding", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunBound(); }),
-                new("ORT Run (pre-allocated OrtValues)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPreallocated(); }),
-                new("TensorPrimitives (Dot per neuron)", n => { for (long i = 0; i < n; i++) f.Tp.PredictBatch(f.Inputs, f.Outputs); }),
-            };
-#if TORCHSHARP
-            if (f.Torch is { } t) cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.PredictBatch(f.Outputs); }));
-#endif
-            return new Workload("w", "MLP 1024 → 4 × 1024 ReLU → 1024, batch of 64 (throughput; time per batch)", 64 * f.Spec.ForwardFlops,
-                f.Spec.ParameterBytes + 4L * f.Inputs.Length, 0, cases, rounds, targetMs);
+            return BatchWorkload("w", "MLP 1024 → 4 × 1024 ReLU → 1024, batch of 64 (throughput; time per batch)", f, allPeers: false, rounds, targetMs);
         });
+    }
+
+    /// <summary>
+    /// PredictBatch of the fixture's batch against ORT (IOBinding, pre-allocated Run), TensorPrimitives and TorchSharp;
+    /// with <paramref name="allPeers"/> also ORT's plain Run, the scalar peer and the packed prototype.
+    /// </summary>
+    private static Workload BatchWorkload<TNet>(string key, string name, ForwardFixture<TNet> f, bool allPeers, int rounds, double targetMs)
+        where TNet : class, INetwork<TNet>
+    {
+        TNet net = f.Net;
+        var cases = new List<Case>
+        {
+            new("NetCompiler", n => { for (long i = 0; i < n; i++) net.PredictBatch(f.Inputs, f.Outputs); }),
+            new("ORT IOBinding", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunBound(); }),
+            new("ORT Run (pre-allocated OrtValues)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPreallocated(); }),
+        };
+        if (allPeers) cases.Add(new("ORT Run (plain, NamedOnnxValue)", n => { for (long i = 0; i < n; i++) f.OrtBatch.RunPlain(); }));
+        cases.Add(new("TensorPrimitives (Dot per neuron)", n => { for (long i = 0; i < n; i++) f.Tp.PredictBatch(f.Inputs, f.Outputs); }));
+        if (allPeers) cases.Add(new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.PredictBatch(f.Inputs, f.Outputs); }));
+#if TORCHSHARP
+        if (f.Torch is { } t) cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.PredictBatch(f.Outputs); }));
+#endif
+        if (allPeers && f.Packed is { } pk) cases.Add(new(PackedName, n => { for (long i = 0; i < n; i++) pk.PredictBatch(f.Inputs, f.Outputs); }));
+        return new Workload(key, name, f.Batch * f.Spec.ForwardFlops, f.Spec.ParameterBytes + 4L * f.Inputs.Length, 0, cases, rounds, targetMs);
     }
 
     private static Workload Tiny<TNet>(string key, int rounds, double targetMs, List<IDisposable> disposables) where TNet : class, INetwork<TNet>
