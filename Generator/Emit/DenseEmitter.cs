@@ -405,7 +405,8 @@ internal static class DenseEmitter
 
     /// <summary>
     /// Wᵀ·dz for a batch: blocks of <see cref="BackwardVectors"/> vectors of inputs are the outer loop (that slice of W,
-    /// every row, stays in L1 while the whole batch passes), then tiles of <see cref="BackwardSamples"/> samples; for
+    /// every row, stays in L1 while the whole batch passes, or L2 for wide layers), then tiles of
+    /// <see cref="BackwardTileSamples"/> samples (then of <see cref="BackwardSamples"/>, then single samples); for
     /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Per sample and input
     /// the sum over o runs in the same order as one sample alone would.
     /// </summary>
@@ -413,9 +414,9 @@ internal static class DenseEmitter
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {BackwardTileSamples(isa)} samples × the block");
-        w.Line($"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
         int tile = BackwardTileSamples(isa);
+        w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {tile} samples × the block");
+        w.Line($"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
         void Samples(int vectors)
         {
             w.Line("int sample = 0;");

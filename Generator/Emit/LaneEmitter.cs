@@ -48,23 +48,24 @@ internal static class LaneEmitter
     /// Floats of the lane path's workspace: the transposed input, every layer's outputs (each [width][64]), and 16
     /// rows of staging for the chunk's last, partial group of 16 samples.
     /// </summary>
-    public static int Workspace(NetworkSpec spec)
-        => Samples * (spec.InputSize + spec.Layers.Sum(l => l.OutputSize)) + 16 * spec.InputSize;
+    public static int Workspace(NetworkSpec spec) => StagingOffset(spec) + 16 * spec.InputSize;
+
+    /// <summary>Where the staging rows start: after the transposed input and every layer's outputs.</summary>
+    private static int StagingOffset(NetworkSpec spec) => Samples * (spec.InputSize + spec.Layers.Sum(l => l.OutputSize));
 
     /// <summary>The calls of the lane path for one chunk (<c>xs</c>, <c>count</c> samples, into <c>ys</c>), with its workspace at <c>h</c>.</summary>
     public static void EmitChunk(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, bool softmax)
     {
         w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
         w.Line("// samples (no horizontal sums), the outputs transposed back.");
-        int at = 0;
-        w.Line($"ref float lanes0 = ref {offset("h", at)};");
-        at += Samples * spec.InputSize;
+        w.Line($"ref float lanes0 = ref {offset("h", 0)};");
+        int at = Samples * spec.InputSize;
         foreach (var layer in spec.Layers)
         {
             w.Line($"ref float lanes{layer.Number} = ref {offset("h", at)};");
             at += Samples * layer.OutputSize;
         }
-        w.Line($"ref float staging = ref {offset("h", at)};");
+        w.Line($"ref float staging = ref {offset("h", StagingOffset(spec))};");
         w.Line($"{Names.Kernels}.InputToLanes(ref xs, ref lanes0, ref staging, count);");
         foreach (var layer in spec.Layers)
             w.Line($"{Names.Kernels}.Layer{layer.Number}ForwardLanes(ref p, ref lanes{layer.Index}, ref lanes{layer.Number});");

@@ -704,7 +704,10 @@ internal static class NetworkEmitter
     private static int PredictActivations(NetworkSpec spec)
         => spec.Layers.Take(spec.Layers.Count - 1).Sum(l => ConvEmitter.RoundUp16(l.OutputSize));
 
-    /// <summary>For a chunk of samples: the hidden layers' outputs, then forward scratch.</summary>
+    /// <summary>
+    /// For a chunk of samples: the hidden layers' outputs, then forward scratch; or, if larger, the lane path's
+    /// workspace (<see cref="LaneEmitter.Workspace"/>), which uses the same buffer.
+    /// </summary>
     private static int PredictBatchWorkspace(NetworkSpec spec)
         => System.Math.Max(
             BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxForwardScratch(spec),
