@@ -136,41 +136,49 @@ public sealed class ForwardFixture<TNet> : IDisposable where TNet : class, INetw
     }
 }
 
-/// <summary>
-/// Training fixture for the Fashion MLP: one batch of 64 labelled samples for the step, and a synthetic epoch of
-/// 60,000 samples, each peer holding its own copy of the same starting parameters. NetCompiler's step is what
-/// <see cref="Trainer{TNet}"/> does per batch: <c>ComputeGradients</c>, then <see cref="Sgd.Step"/> on the network's own
-/// <c>Parameters</c>.
-/// </summary>
-public sealed class TrainingFixture : IDisposable
+/// <summary>The batch, epoch and learning rate of every dense training workload.</summary>
+public static class TrainingFixture
 {
     public const int Batch = 64;
     public const int EpochSamples = 60_000;
     public const float LearningRate = 0.01f;
+}
+
+/// <summary>
+/// Training fixture for a dense network (the Fashion MLP, or the 1024-wide MLP of workload (wt)): one batch of 64
+/// labelled samples for the step, and optionally a synthetic epoch of 60,000 samples, each peer holding its own copy of
+/// the same starting parameters. NetCompiler's step is what <see cref="Trainer{TNet}"/> does per batch:
+/// <c>ComputeGradients</c>, then <see cref="Sgd.Step"/> on the network's own <c>Parameters</c>.
+/// </summary>
+public sealed class TrainingFixture<TNet> : IDisposable where TNet : class, INetwork<TNet>, IClassifier
+{
+    public const int Batch = TrainingFixture.Batch;
+    public const int EpochSamples = TrainingFixture.EpochSamples;
+    public const float LearningRate = TrainingFixture.LearningRate;
 
     public TrainingFixture(bool withEpoch, int seed = 1)
     {
-        Spec = MlpSpec.For<FashionMlp>();
-        Net = new FashionMlp(seed);
-        Gradients = new float[FashionMlp.ParameterCount];
-        Sgd = new Sgd(FashionMlp.ParameterCount, LearningRate);
-        Inputs = SyntheticData.Inputs(Batch * FashionMlp.InputSize, seed + 3);
-        Labels = SyntheticData.Labels(Batch, FashionMlp.OutputSize, seed + 4);
+        Spec = MlpSpec.For<TNet>();
+        Net = TNet.Create(seed);
+        Gradients = new float[TNet.ParameterCount];
+        Sgd = new Sgd(TNet.ParameterCount, LearningRate);
+        Inputs = SyntheticData.Inputs(Batch * TNet.InputSize, seed + 3);
+        Labels = SyntheticData.Labels(Batch, TNet.OutputSize, seed + 4);
         if (withEpoch)
         {
-            EpochInputs = SyntheticData.Inputs(EpochSamples * FashionMlp.InputSize, seed + 5);
-            EpochLabels = SyntheticData.Labels(EpochSamples, FashionMlp.OutputSize, seed + 6);
+            EpochInputs = SyntheticData.Inputs(EpochSamples * TNet.InputSize, seed + 5);
+            EpochLabels = SyntheticData.Labels(EpochSamples, TNet.OutputSize, seed + 6);
         }
         Scalar = new ScalarMlp(Spec, Parameters);
         Tp = new TensorPrimitivesMlp(Spec, Parameters);
 #if TORCHSHARP
-        Torch = TorchPeer.TryCreate(() => new TorchMlp(Spec, Parameters, Inputs.AsSpan(0, FashionMlp.InputSize).ToArray(), Inputs, Labels, LearningRate));
+        Torch = TorchPeer.TryCreate(() => new TorchMlp(Spec, Parameters, Inputs.AsSpan(0, TNet.InputSize).ToArray(), Inputs, Labels, LearningRate));
         if (withEpoch) Torch?.SetEpochData(EpochInputs!, EpochLabels!);
 #endif
     }
 
     public MlpSpec Spec { get; }
-    public FashionMlp Net { get; }
+    public TNet Net { get; }
     /// <summary>A copy of NetCompiler's current parameters (the step updates <see cref="Net"/>'s own in place).</summary>
     public float[] Parameters => Net.Parameters.ToArray();
     public float[] Gradients { get; }
@@ -201,11 +209,11 @@ public sealed class TrainingFixture : IDisposable
 
     public float TensorPrimitivesEpoch() => Epoch((x, y) => Tp.TrainStep(x, y, LearningRate));
 
-    private TrainerEpochs<FashionMlp>? _trainerEpochs;
+    private TrainerEpochs<TNet>? _trainerEpochs;
 
     /// <summary>NetCompiler through <see cref="Trainer{TNet}.Fit"/>: see <see cref="TrainerEpochs{TNet}"/>. Fit gathers each batch's rows into its buffers, which the loop above does not.</summary>
     public double TrainerEpoch(int threads) =>
-        (_trainerEpochs ??= new TrainerEpochs<FashionMlp>(EpochInputs, EpochLabels, Batch, LearningRate)).Run(threads);
+        (_trainerEpochs ??= new TrainerEpochs<TNet>(EpochInputs, EpochLabels, Batch, LearningRate)).Run(threads);
 
     private delegate float Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
 
@@ -218,7 +226,7 @@ public sealed class TrainingFixture : IDisposable
         for (int first = 0; first < y.Length; first += Batch)
         {
             int n = Math.Min(Batch, y.Length - first);
-            sum += step(x.AsSpan(first * FashionMlp.InputSize, n * FashionMlp.InputSize), y.AsSpan(first, n)) * n;
+            sum += step(x.AsSpan(first * TNet.InputSize, n * TNet.InputSize), y.AsSpan(first, n)) * n;
         }
         return (float)(sum / y.Length);
     }
@@ -233,14 +241,14 @@ public sealed class TrainingFixture : IDisposable
 #if TORCHSHARP
         if (Torch is { } torch) Compare("TorchSharp", () => { torch.TrainStep(); return torch.Parameters(); });
 #endif
-        if (ForwardFixture<FashionMlp>.MaxAbsDifference(before, Parameters) == 0)
+        if (ForwardFixture<TNet>.MaxAbsDifference(before, Parameters) == 0)
             throw new InvalidOperationException("Self-check: NetCompiler's training step changed no parameter.");
     }
 
     private void Compare(string peer, Func<float[]> step)
     {
-        float worst = ForwardFixture<FashionMlp>.MaxAbsDifference(Parameters, step());
-        if (!(worst <= ForwardFixture<FashionMlp>.Tolerance))
+        float worst = ForwardFixture<TNet>.MaxAbsDifference(Parameters, step());
+        if (!(worst <= ForwardFixture<TNet>.Tolerance))
             throw new InvalidOperationException($"Self-check failed: after one training step {peer}'s parameters differ from NetCompiler's by {worst:g3}.");
     }
 

@@ -143,12 +143,12 @@ public static class Quick
 
         yield return ("b", () => BatchWorkload("b", "Fashion MLP, batch of 64 (throughput; time per batch)", Fashion(), allPeers: true, rounds, targetMs));
 
-        TrainingFixture? tf = null;
-        TrainingFixture Training()
+        TrainingFixture<FashionMlp>? tf = null;
+        TrainingFixture<FashionMlp> Training()
         {
             if (tf is null)
             {
-                tf = new TrainingFixture(withEpoch: true);
+                tf = new TrainingFixture<FashionMlp>(withEpoch: true);
                 disposables.Add(tf);
                 tf.SelfCheck();
                 Console.WriteLine("  self-check passed: after one SGD step every peer's parameters are within 1e-4 of NetCompiler's");
@@ -217,6 +217,29 @@ public static class Quick
             disposables.Add(f);
             f.SelfCheck();
             return BatchWorkload("w", "MLP 1024 → 4 × 1024 ReLU → 1024, batch of 64 (throughput; time per batch)", f, allPeers: false, rounds, targetMs);
+        });
+
+        // The same medium network, one training step on a batch of 64: W, its gradient and SGD's pass over both are
+        // 21 MB each, so the step streams them from L3 and memory. Without the scalar peer (seconds a step).
+        yield return ("wt", () =>
+        {
+            var f = new TrainingFixture<Wide1024>(withEpoch: false);
+            disposables.Add(f);
+            f.SelfCheck();
+            Console.WriteLine("  self-check passed: after one SGD step every peer's parameters are within 1e-4 of NetCompiler's");
+            MlpSpec spec = f.Spec;
+            var cases = new List<Case>
+            {
+                new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
+                new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
+                new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.Tp.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
+            };
+#if TORCHSHARP
+            if (f.Torch is { } t) cases.Add(new("TorchSharp (cross_entropy, backward, optim.SGD)", n => { for (long i = 0; i < n; i++) t.TrainStep(); }));
+#endif
+            return new Workload("wt", "MLP 1024 → 4 × 1024 ReLU → 1024, one training step on a batch of 64",
+                TrainingFixture.Batch * spec.TrainingFlops + 2L * spec.ParameterCount,
+                4L * TrainingFixture.Batch * spec.InputSize, 4 * spec.ParameterBytes, cases, rounds, targetMs);
         });
     }
 

@@ -61,12 +61,12 @@ public class FashionBatch64
 [MemoryDiagnoser]
 public class FashionTrainingStep
 {
-    private TrainingFixture _f = null!;
+    private TrainingFixture<FashionMlp> _f = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _f = new TrainingFixture(withEpoch: false);
+        _f = new TrainingFixture<FashionMlp>(withEpoch: false);
         _f.SelfCheck();
     }
 
@@ -86,12 +86,12 @@ public class FashionTrainingStep
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class FashionTrainingEpoch
 {
-    private TrainingFixture _f = null!;
+    private TrainingFixture<FashionMlp> _f = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _f = new TrainingFixture(withEpoch: true);
+        _f = new TrainingFixture<FashionMlp>(withEpoch: true);
         _f.SelfCheck();
     }
 
