@@ -404,36 +404,59 @@ internal static class DenseEmitter
     private static int BackwardTileSamples(Isa isa) => isa == Isa.Avx512 ? 8 : BackwardSamples;
 
     /// <summary>
+    /// Rows of W per pass of the batched input gradient when a layer has more outputs than this. A block of inputs reads
+    /// a slice of every row of W once per tile of samples; rows of 1,024 floats are 4 KB apart, so a slice of 1,024 rows
+    /// falls into a sixteenth of L2's sets, does not stay there, and is fetched again from L3 by every tile, a new page
+    /// per row (no hardware prefetch). A pass over 128 rows keeps its slice (128 × 3 lines) in L2 for all the tiles.
+    /// </summary>
+    internal const int BackwardRowBlock = 128;
+
+    /// <summary>
     /// Wᵀ·dz for a batch: blocks of <see cref="BackwardVectors"/> vectors of inputs are the outer loop (that slice of W,
     /// every row, stays in L1 while the whole batch passes, or L2 for wide layers), then tiles of
     /// <see cref="BackwardTileSamples"/> samples (then of <see cref="BackwardSamples"/>, then single samples); for
-    /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Per sample and input
-    /// the sum over o runs in the same order as one sample alone would.
+    /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Layers with more
+    /// than <see cref="BackwardRowBlock"/> outputs run that in passes over blocks of rows of W, the sums carried from one
+    /// pass to the next in dzBelow (stored and reloaded as the same floats) and f′ applied by the last pass. Per sample
+    /// and input the sum over o runs in the same order as one sample alone would, with or without row blocks.
     /// </summary>
     private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
         int tile = BackwardTileSamples(isa);
+        bool rowBlocks = outputs > BackwardRowBlock;
         w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {tile} samples × the block");
-        w.Line($"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
-        void Samples(int vectors)
+        w.Line(rowBlocks
+            ? $"// accumulate Wᵀ·dz over {BackwardRowBlock} rows of W at a time in registers (passes over the {outputs} rows, sums kept in dzBelow), then apply f′ of the layer below."
+            : $"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
+                void Samples(int vectors)
         {
             w.Line("int sample = 0;");
             w.Open($"for (; sample + {tile} <= batch; sample += {tile})");
-            EmitBackwardTile(w, layer, activation, isa, tile, vectors);
+            EmitBackwardTile(w, layer, activation, isa, tile, vectors, rowBlocks);
             w.Close();
             if (tile > BackwardSamples)
             {
                 w.Open($"for (; sample + {BackwardSamples} <= batch; sample += {BackwardSamples})");
-                EmitBackwardTile(w, layer, activation, isa, BackwardSamples, vectors);
+                EmitBackwardTile(w, layer, activation, isa, BackwardSamples, vectors, rowBlocks);
                 w.Close();
             }
             w.Open("for (; sample < batch; sample++)");
-            EmitBackwardTile(w, layer, activation, isa, 1, vectors);
+            EmitBackwardTile(w, layer, activation, isa, 1, vectors, rowBlocks);
             w.Close();
         }
-        DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
+        if (rowBlocks)
+        {
+            w.Line($"// Passes over rows [rowFrom, rowFrom + rows) of W: the first starts every sum at zero, the last applies f′.");
+            w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {BackwardRowBlock})");
+            w.Line($"int rows = global::System.Math.Min({BackwardRowBlock}, {outputs} - rowFrom);");
+            w.Line("bool first = rowFrom == 0;");
+            w.Line($"bool last = rowFrom + {BackwardRowBlock} >= {outputs};");
+            DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
+            w.Close();
+        }
+        else DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
         if (inputs > full)
         {
             w.Line($"// Scalar tail: the last {inputs - full} input(s).");
@@ -447,16 +470,35 @@ internal static class DenseEmitter
         }
     }
 
-    private static void EmitBackwardTile(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int samples, int vectors)
+    /// <summary>
+    /// One tile of the input gradient: <paramref name="samples"/> × <paramref name="vectors"/> sums over the rows of W;
+    /// with <paramref name="rowBlocks"/>, one pass over the emitted loop's rows [rowFrom, rowFrom + rows), starting from
+    /// zero when <c>first</c> and applying f′ only when <c>last</c>.
+    /// </summary>
+    private static void EmitBackwardTile(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int samples, int vectors, bool rowBlocks)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
-        for (int r = 0; r < samples; r++)
-            for (int k = 0; k < vectors; k++)
-                w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+        string Row(int r) => r == 0 ? "sample" : $"(sample + {r})";
+        if (!rowBlocks)
+        {
+            for (int r = 0; r < samples; r++)
+                for (int k = 0; k < vectors; k++)
+                    w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+        }
+        else
+        {
+            // A later pass resumes the sums the pass before left in dzBelow.
+            for (int r = 0; r < samples; r++)
+            {
+                w.Line($"ref float b{r} = ref At(ref dzBelow, {Row(r)} * {inputs} + i);");
+                for (int k = 0; k < vectors; k++)
+                    w.Line($"var a{r}{k} = first ? {isa.VectorOfFloat}.Zero : {isa.Load($"b{r}", (k * width).ToString())};");
+            }
+        }
         // wo walks down W's rows and dzo along the samples' dz, so every load is a constant offset from them.
-        w.Line($"ref float wo = ref At(ref w, i);");
-        w.Line($"ref float dzo = ref At(ref dz, sample * {outputs});");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
+        w.Line(!rowBlocks ? "ref float wo = ref At(ref w, i);" : $"ref float wo = ref At(ref w, rowFrom * {inputs} + i);");
+        w.Line(!rowBlocks ? $"ref float dzo = ref At(ref dz, sample * {outputs});" : $"ref float dzo = ref At(ref dz, sample * {outputs} + rowFrom);");
+        w.Open(!rowBlocks ? $"for (int o = 0; o < {outputs}; o++)" : "for (int o = 0; o < rows; o++)");
         for (int k = 0; k < vectors; k++) w.Line($"var w{k} = {isa.Load("wo", (k * width).ToString())};");
         for (int r = 0; r < samples; r++)
         {
@@ -467,11 +509,20 @@ internal static class DenseEmitter
         w.Line("dzo = ref At(ref dzo, 1);");
         w.Close();
         bool derivative = activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU;
+        if (rowBlocks && derivative)
+        {
+            w.Line("// Not the last pass: the sums go back to dzBelow as they stand, for the next pass to resume.");
+            w.Open("if (!last)");
+            for (int r = 0; r < samples; r++)
+                for (int k = 0; k < vectors; k++)
+                    w.Line(isa.Store($"a{r}{k}", $"b{r}", (k * width).ToString()));
+            w.Line("continue;");
+            w.Close();
+        }
         for (int r = 0; r < samples; r++)
         {
-            string row = r == 0 ? "sample" : $"(sample + {r})";
-            if (derivative) w.Line($"ref float x{r} = ref At(ref x, {row} * {inputs} + i);");
-            w.Line($"ref float b{r} = ref At(ref dzBelow, {row} * {inputs} + i);");
+            if (derivative) w.Line($"ref float x{r} = ref At(ref x, {Row(r)} * {inputs} + i);");
+            if (!rowBlocks) w.Line($"ref float b{r} = ref At(ref dzBelow, {Row(r)} * {inputs} + i);");
             for (int k = 0; k < vectors; k++)
             {
                 string at = (k * width).ToString();

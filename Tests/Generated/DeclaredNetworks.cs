@@ -77,6 +77,13 @@ public static partial class NestedHost
 // time into 8 accumulators, and Predict hands layer 1 a copy of an input that is not on a 64-byte boundary (24 rows).
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(144)] [Dense(24, ReLU)] [Dense(10)] public partial class Rows144Sce { }
 
+// A hidden layer of more than 128 outputs: its input gradient sums over the rows of W in passes of 128 rows, the sums
+// carried in dzBelow between passes (300 = 128 + 128 + 44 with tanh's derivative below; 256 = 128 + 128 with the
+// sigmoid's; 129 = 128 + 1 with none).
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(24)] [Dense(70, Tanh)] [Dense(300, ReLU)] [Dense(10)] public partial class RowPasses300Sce { }
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(20)] [Dense(40, Sigmoid)] [Dense(256, Tanh)] [Dense(6)] public partial class RowPasses256Sce { }
+[Network(Loss = Loss.HalfSquaredError)] [Input(33)] [Dense(48)] [Dense(129, Sigmoid)] [Dense(5, Sigmoid)] public partial class RowPasses129Hse { }
+
 /// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
 public sealed class NetCase
 {
@@ -150,6 +157,9 @@ public static class DeclaredNetworks
         Of<Shaped235>(30, Loss.SoftmaxCrossEntropy, L(7, Sigmoid), L(3)),
         Of<NestedHost.Inner>(6, Loss.HalfSquaredError, L(5, ReLU), L(2, Sigmoid)),
         Of<Rows144Sce>(144, Loss.SoftmaxCrossEntropy, L(24, ReLU), L(10)),
+        Of<RowPasses300Sce>(24, Loss.SoftmaxCrossEntropy, L(70, Tanh), L(300, ReLU), L(10)),
+        Of<RowPasses256Sce>(20, Loss.SoftmaxCrossEntropy, L(40, Sigmoid), L(256, Tanh), L(6)),
+        Of<RowPasses129Hse>(33, Loss.HalfSquaredError, L(48), L(129, Sigmoid), L(5, Sigmoid)),
     }.ToDictionary(c => c.Name);
 
     public static readonly NetCase InitProbeCase =
