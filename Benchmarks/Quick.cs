@@ -159,22 +159,8 @@ public static class Quick
         // One step reads the weights and writes the gradients per sample, then SGD reads both and writes the weights.
         long stepFlops = TrainingFixture.Batch * fashion.TrainingFlops + 2L * fashion.ParameterCount;
         long stepL2Bytes = 4 * fashion.ParameterBytes + 4L * TrainingFixture.Batch * fashion.InputSize;
-        yield return ("c", () =>
-        {
-            var f = Training();
-            var cases = new List<Case>
-            {
-                new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
-                new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
-                new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.Tp.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
-                new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
-            };
-#if TORCHSHARP
-            if (f.Torch is { } t) cases.Add(new("TorchSharp (cross_entropy, backward, optim.SGD)", n => { for (long i = 0; i < n; i++) t.TrainStep(); }));
-#endif
-            return new Workload("c", "Fashion MLP, one training step on a batch of 64 (ONNX Runtime has no training here)",
-                stepFlops, stepL2Bytes, 0, cases, rounds, targetMs);
-        });
+        yield return ("c", () => StepWorkload("c", "Fashion MLP, one training step on a batch of 64 (ONNX Runtime has no training here)",
+            Training(), scalar: true, stepFlops, stepL2Bytes, 0, rounds, targetMs));
 
         yield return ("epoch", () =>
         {
@@ -228,19 +214,31 @@ public static class Quick
             f.SelfCheck();
             Console.WriteLine("  self-check passed: after one SGD step every peer's parameters are within 1e-4 of NetCompiler's");
             MlpSpec spec = f.Spec;
-            var cases = new List<Case>
-            {
-                new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
-                new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
-                new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.Tp.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
-            };
-#if TORCHSHARP
-            if (f.Torch is { } t) cases.Add(new("TorchSharp (cross_entropy, backward, optim.SGD)", n => { for (long i = 0; i < n; i++) t.TrainStep(); }));
-#endif
-            return new Workload("wt", "MLP 1024 → 4 × 1024 ReLU → 1024, one training step on a batch of 64",
+            return StepWorkload("wt", "MLP 1024 → 4 × 1024 ReLU → 1024, one training step on a batch of 64", f, scalar: false,
                 TrainingFixture.Batch * spec.TrainingFlops + 2L * spec.ParameterCount,
-                4L * TrainingFixture.Batch * spec.InputSize, 4 * spec.ParameterBytes, cases, rounds, targetMs);
+                4L * TrainingFixture.Batch * spec.InputSize, 4 * spec.ParameterBytes, rounds, targetMs);
         });
+    }
+
+    /// <summary>
+    /// One SGD step on the fixture's batch: NetCompiler (and its ComputeGradients alone), TensorPrimitives, TorchSharp;
+    /// with <paramref name="scalar"/> also the scalar peer.
+    /// </summary>
+    private static Workload StepWorkload<TNet>(string key, string name, TrainingFixture<TNet> f, bool scalar,
+        long flops, long l2Bytes, long memoryBytes, int rounds, double targetMs)
+        where TNet : class, INetwork<TNet>, IClassifier
+    {
+        var cases = new List<Case>
+        {
+            new("NetCompiler (ComputeGradients + Sgd.Step in place)", n => { for (long i = 0; i < n; i++) f.NetCompilerStep(); }),
+            new("  of which NetCompiler ComputeGradients alone", n => { for (long i = 0; i < n; i++) f.Net.ComputeGradients(f.Inputs, f.Labels, f.Gradients); }),
+            new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.Tp.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }),
+        };
+        if (scalar) cases.Add(new("scalar C#", n => { for (long i = 0; i < n; i++) f.Scalar.TrainStep(f.Inputs, f.Labels, TrainingFixture.LearningRate); }));
+#if TORCHSHARP
+        if (f.Torch is { } t) cases.Add(new("TorchSharp (cross_entropy, backward, optim.SGD)", n => { for (long i = 0; i < n; i++) t.TrainStep(); }));
+#endif
+        return new Workload(key, name, flops, l2Bytes, memoryBytes, cases, rounds, targetMs);
     }
 
     /// <summary>
