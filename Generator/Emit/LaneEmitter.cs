@@ -40,6 +40,47 @@ internal static class LaneEmitter
     /// </summary>
     public static bool Applies(NetworkSpec spec) => spec.Layers.All(l => l is DenseLayerSpec) && !DenseEmitter.CanFuse(spec);
 
+    /// <summary>
+    /// Whether the forward pass of <c>ComputeGradients</c> takes the lane path too: as <see cref="Applies"/>, and not for
+    /// a network trained by parts (<see cref="NetworkEmitter.SplitLayer"/>), whose parts compute layer 1's rows with the
+    /// dot-product kernels and must give the same bits as a whole step.
+    /// </summary>
+    public static bool AppliesToTraining(NetworkSpec spec) => Applies(spec) && NetworkEmitter.SplitLayer(spec) is null;
+
+    /// <summary>
+    /// Floats of the lane path's part of the training workspace: two [width][64] buffers that the layers' lanes pass
+    /// between (each as wide as the input or the widest layer), and the staging rows.
+    /// </summary>
+    public static int TrainingWorkspace(NetworkSpec spec) => 2 * Samples * LaneWidth(spec) + 16 * spec.InputSize;
+
+    private static int LaneWidth(NetworkSpec spec) => System.Math.Max(spec.InputSize, spec.MaxWidth);
+
+    /// <summary>
+    /// The forward pass of a training chunk (<c>x</c>, <c>count</c> samples) on the lanes, with its lane buffers at
+    /// <paramref name="at"/> floats into the workspace <paramref name="workspace"/>: every layer's outputs are also
+    /// transposed back into its row-major buffer (<paramref name="output"/>), which the backward kernels read.
+    /// </summary>
+    public static void EmitTrainingForward(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, string workspace, int at, System.Func<LayerSpec, string> output)
+    {
+        int width = LaneWidth(spec);
+        w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
+        w.Line("// samples (no horizontal sums) into one of two lane buffers in turn, and its outputs transposed back for the backward pass.");
+        w.Line($"ref float lanesA = ref {offset(workspace, at)};");
+        w.Line($"ref float lanesB = ref {offset(workspace, at + Samples * width)};");
+        w.Line($"ref float staging = ref {offset(workspace, at + 2 * Samples * width)};");
+        w.Line($"{Names.Kernels}.InputToLanes(ref x, ref lanesA, ref staging, count);");
+        foreach (var layer in spec.Layers)
+        {
+            string from = layer.Index % 2 == 0 ? "lanesA" : "lanesB", to = layer.Index % 2 == 0 ? "lanesB" : "lanesA";
+            w.Line($"{Names.Kernels}.Layer{layer.Number}ForwardLanes(ref p, ref {from}, ref {to});");
+            w.Line($"{Names.Kernels}.{ToRows(spec, layer.OutputSize)}(ref {to}, ref {output(layer)}, count);");
+        }
+    }
+
+    /// <summary>The kernel that transposes [width][64] lanes back to row-major: LanesToOutput for the output's width.</summary>
+    private static string ToRows(NetworkSpec spec, int width)
+        => width == spec.OutputSize ? "LanesToOutput" : $"LanesToRows{width}";
+
     /// <summary>The condition of the lane path: AVX-512 (its transposition uses AVX-512F shuffles) and enough samples.</summary>
     public static string Condition(string count)
         => $"{Isa.Avx512.Condition} && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && {count} > {MinimumCount}";
@@ -77,7 +118,10 @@ internal static class LaneEmitter
         w.Line($"{Names.Kernels}.LanesToOutput(ref lanes{spec.Layers.Count}, ref ys, count);");
     }
 
-    /// <summary>The lane kernels: a classifier's softmax, the 16 × 16 transposition, the two transpositions of a chunk, one forward kernel per layer.</summary>
+    /// <summary>
+    /// The lane kernels: a classifier's softmax, the 16 × 16 transposition, the transpositions of a chunk into lanes and
+    /// back (for training, one back for each width of layer), one forward kernel per layer.
+    /// </summary>
     public static void EmitKernels(SourceWriter w, NetworkSpec spec, bool softmax)
     {
         if (softmax)
@@ -89,8 +133,14 @@ internal static class LaneEmitter
         w.Line();
         EmitInputToLanes(w, spec.InputSize);
         w.Line();
-        EmitLanesToOutput(w, spec.Layers[spec.Layers.Count - 1].OutputSize);
+        EmitLanesToRows(w, spec.OutputSize, "LanesToOutput");
         w.Line();
+        if (AppliesToTraining(spec))
+            foreach (int width in spec.Layers.Select(l => l.OutputSize).Where(n => n != spec.OutputSize).Distinct())
+            {
+                EmitLanesToRows(w, width, ToRows(spec, width));
+                w.Line();
+            }
         foreach (var layer in spec.Layers.Cast<DenseLayerSpec>())
         {
             EmitForward(w, layer);
@@ -187,14 +237,14 @@ internal static class LaneEmitter
         w.Close();
     }
 
-    private static void EmitLanesToOutput(SourceWriter w, int outputs)
+    private static void EmitLanesToRows(SourceWriter w, int outputs, string name)
     {
         int blocked = outputs / 16 * 16;
         w.Line("/// <summary>");
         w.Line($"/// The first <paramref name=\"count\"/> lanes of <paramref name=\"lanes\"/> ({outputs} rows of {Samples}) into <paramref name=\"y\"/>: <paramref name=\"count\"/> samples of");
         w.Line($"/// {outputs} floats, row-major.");
         w.Line("/// </summary>");
-        w.Open("internal static void LanesToOutput(ref float lanes, ref float y, int count)");
+        w.Open($"internal static void {name}(ref float lanes, ref float y, int count)");
         w.Line("int s = 0;");
         if (blocked > 0)
         {

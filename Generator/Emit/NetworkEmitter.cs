@@ -391,7 +391,17 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
             w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
-            EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
+            if (LaneEmitter.AppliesToTraining(spec))
+            {
+                w.Open($"if ({LaneEmitter.Condition("count")})");
+                LaneEmitter.EmitTrainingForward(w, spec, Offset, "ws", TrainingLanesStart(spec), layer => $"a{layer.Number}");
+                w.Close();
+                w.Open("else");
+                w.Line("// Dot products, sample by sample (rows of W against rows of x).");
+                EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
+                w.Close();
+            }
+            else EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
             w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
             EmitLossLoop(w, spec);
             w.Line("// Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.");
@@ -713,9 +723,18 @@ internal static class NetworkEmitter
             BatchChunk * spec.Layers.Take(spec.Layers.Count - 1).Sum(l => l.OutputSize) + MaxForwardScratch(spec),
             LaneEmitter.Applies(spec) ? LaneEmitter.Workspace(spec) : 0);
 
-    /// <summary>For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel.</summary>
+    /// <summary>
+    /// For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel, then
+    /// (where the forward pass of training can take the lane path) the lane buffers (<see cref="LaneEmitter.TrainingWorkspace"/>).
+    /// </summary>
     private static int TrainingWorkspace(NetworkSpec spec)
+        => LaneEmitter.AppliesToTraining(spec) ? TrainingLanesStart(spec) + LaneEmitter.TrainingWorkspace(spec) : TrainingBuffers(spec);
+
+    private static int TrainingBuffers(NetworkSpec spec)
         => BatchChunk * (spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth) + MaxScratch(spec);
+
+    /// <summary>Where the lane buffers of training start: after the other buffers, on a 64-byte boundary.</summary>
+    private static int TrainingLanesStart(NetworkSpec spec) => ConvEmitter.RoundUp16(TrainingBuffers(spec));
 
     /// <summary>Samples that go through the layers together in PredictBatch and training.</summary>
     internal const int BatchChunk = 64;

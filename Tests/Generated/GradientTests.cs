@@ -11,8 +11,9 @@ public class GradientTests
 {
     public static IEnumerable<object[]> DeclaredGradientCases() =>
         from c in DeclaredNetworks.All.Values
-        // 12 = one tile of 8 samples (the input gradient's on AVX-512), one of 3 and one alone
-        from batch in new[] { 1, 5, 12 }
+        // 12 = one tile of 8 samples (the input gradient's on AVX-512), one of 3 and one alone; 49 = a chunk whose forward
+        // pass takes the lane path on AVX-512 (its last group of 16 lanes holds one sample)
+        from batch in new[] { 1, 5, 12, 49 }
         from labels in c.Reference.Loss == Loss.SoftmaxCrossEntropy ? new[] { false, true } : new[] { false }
         select new object[] { c.Name, batch, labels };
 

@@ -54,7 +54,7 @@ namespace Models.Regression
             // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging.
             private const int PredictBatchWorkspaceSize = 5904;
             // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
-            private const int TrainingWorkspaceSize = 9984;
+            private const int TrainingWorkspaceSize = 15312;
 
             // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
             [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
@@ -235,10 +235,31 @@ namespace Models.Regression
                     int count = global::System.Math.Min(64, batch - start);
                     ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
                     // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                    GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
-                    GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
-                    GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count);
-                    GeneratedKernels.Layer4ForwardBatch(ref p, ref a3, ref a4, count);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
+                    {
+                        // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
+                        // samples (no horizontal sums) into one of two lane buffers in turn, and its outputs transposed back for the backward pass.
+                        ref float lanesA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 9984);
+                        ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 12544);
+                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 15104);
+                        GeneratedKernels.InputToLanes(ref x, ref lanesA, ref staging, count);
+                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        GeneratedKernels.LanesToRows40(ref lanesB, ref a1, count);
+                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        GeneratedKernels.LanesToRows24(ref lanesA, ref a2, count);
+                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        GeneratedKernels.LanesToRows9(ref lanesB, ref a3, count);
+                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        GeneratedKernels.LanesToOutput(ref lanesA, ref a4, count);
+                    }
+                    else
+                    {
+                        // Dot products, sample by sample (rows of W against rows of x).
+                        GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                        GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                        GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count);
+                        GeneratedKernels.Layer4ForwardBatch(ref p, ref a3, ref a4, count);
+                    }
                     // Loss of each sample and ∂E/∂z at the output, in one pass.
                     for (int s = 0; s < count; s++)
                     {
@@ -3359,6 +3380,51 @@ namespace Models.Regression
                     int s = 0;
                     // One float at a time (fewer than 16 outputs).
                     for (; s < count; s++) for (int o = 0; o < 3; o++) At(ref y, s * 3 + o) = At(ref lanes, o * 64 + s);
+                }
+
+                /// <summary>
+                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (40 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+                /// 40 floats, row-major.
+                /// </summary>
+                internal static void LanesToRows40(ref float lanes, ref float y, int count)
+                {
+                    int s = 0;
+                    // Whole groups of 16 samples, by 16 × 16 blocks.
+                    for (; s + 16 <= count; s += 16)
+                    {
+                        for (int o = 0; o < 32; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 40 + o), 40);
+                        for (int k = 0; k < 16; k++) for (int o = 32; o < 40; o++) At(ref y, (s + k) * 40 + o) = At(ref lanes, o * 64 + s + k);
+                    }
+                    // The rest, one float at a time.
+                    for (; s < count; s++) for (int o = 0; o < 40; o++) At(ref y, s * 40 + o) = At(ref lanes, o * 64 + s);
+                }
+
+                /// <summary>
+                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (24 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+                /// 24 floats, row-major.
+                /// </summary>
+                internal static void LanesToRows24(ref float lanes, ref float y, int count)
+                {
+                    int s = 0;
+                    // Whole groups of 16 samples, by 16 × 16 blocks.
+                    for (; s + 16 <= count; s += 16)
+                    {
+                        for (int o = 0; o < 16; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 24 + o), 24);
+                        for (int k = 0; k < 16; k++) for (int o = 16; o < 24; o++) At(ref y, (s + k) * 24 + o) = At(ref lanes, o * 64 + s + k);
+                    }
+                    // The rest, one float at a time.
+                    for (; s < count; s++) for (int o = 0; o < 24; o++) At(ref y, s * 24 + o) = At(ref lanes, o * 64 + s);
+                }
+
+                /// <summary>
+                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (9 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+                /// 9 floats, row-major.
+                /// </summary>
+                internal static void LanesToRows9(ref float lanes, ref float y, int count)
+                {
+                    int s = 0;
+                    // One float at a time (fewer than 16 outputs).
+                    for (; s < count; s++) for (int o = 0; o < 9; o++) At(ref y, s * 9 + o) = At(ref lanes, o * 64 + s);
                 }
 
                 /// <summary>Layer 1: dense 13 → 40, tanh, samples in lanes: x is [13][64], y is [40][64].</summary>
