@@ -225,17 +225,46 @@ internal static class DenseBatchEmitter
         => BlockEmitter.ForEachTile(w, full, width * vectors, "i", floats => body(floats / width),
             rest => $"// The remaining {rest / width} full vector(s) of {what}, as one block.");
 
+    /// <summary>
+    /// Whether the weight gradient copies each column block's slice of x (the batch's rows, at most
+    /// <see cref="NetworkEmitter.BatchChunk"/> of them) to a contiguous buffer first: when rows of x are a multiple of
+    /// 1 KB apart (a multiple of 256 inputs), which puts the slices of 64 rows on at most 4 of L1's 64 sets, and enough
+    /// rows of W (32: 4 tiles of 8 on AVX-512) reuse the copy. Measured on Zen 5 (AVX-512): the 1024-wide MLP's weight
+    /// gradient alone 0.85× (median 663 → 568 µs, alternating), its training step 0.962× (<c>--compare</c>); for rows
+    /// that do not alias (Fashion MLP's 784 inputs: 49 lines apart) the copy only costs (step 1.017×), so they keep x in place.
+    /// The products and sums are the same either way, so are the bits.
+    /// </summary>
+    private static bool PacksInput(DenseLayerSpec layer, Isa isa)
+        => layer.OutputSize >= 32 && layer.InputSize % 256 == 0 && layer.InputSize > GradientVectors * isa.Width;
+
     private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
         int tileRows = GradientTileRows(isa);
         int blockedRows = outputs / tileRows * tileRows, restRows = outputs - blockedRows;
+        bool pack = PacksInput(layer, isa);
         w.Line($"// {width}-float vectors: a tile of {tileRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
         w.Line("// batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:");
         w.Line("// the batch's slice of x for one block stays in L1 while every row block uses it.");
+        if (pack)
+        {
+            w.Line($"// That slice is first copied to a contiguous buffer on the stack: in place, its rows are {4 * inputs} bytes apart and would");
+            w.Line("// fall into a few sets of L1, so they came again from L2 for every tile of rows.");
+            w.Line($"global::System.Span<float> xBuffer = stackalloc float[{NetworkEmitter.BatchChunk * GradientVectors * width + 16}];");
+            w.Line($"ref float xp = ref Aligned(ref {Names.MemoryMarshal}.GetReference(xBuffer));");
+        }
         void Rows(int vectors)
         {
+            if (pack)
+            {
+                w.Line($"// This block's {vectors * width} columns of every sample, side by side.");
+                w.Open("for (int sample = 0; sample < batch; sample++)");
+                w.Line($"ref float xr = ref At(ref x, sample * {inputs} + i);");
+                w.Line($"ref float xq = ref At(ref xp, sample * {vectors * width});");
+                for (int k = 0; k < vectors; k++) w.Line(isa.Store(isa.Load("xr", (k * width).ToString()), "xq", (k * width).ToString()));
+                w.Close();
+            }
             if (blockedRows > 0)
             {
                 w.Open(RowLoop(blockedRows, tileRows, rowRange));
@@ -258,7 +287,7 @@ internal static class DenseBatchEmitter
                 for (int k = 0; k < vectors; k++)
                     w.Line($"var a{r}{k} = accumulate ? {isa.Load($"g{r}", k == 0 ? "i" : $"i + {k * width}")} : {isa.VectorOfFloat}.Zero;");
             // xs and ds step from sample to sample, so the loads are constant offsets from them.
-            w.Line($"ref float xs = ref At(ref x, i);");
+            w.Line(pack ? "ref float xs = ref xp;" : "ref float xs = ref At(ref x, i);");
             w.Line($"ref float ds = ref At(ref dz, o);");
             w.Open("for (int sample = 0; sample < batch; sample++)");
             for (int k = 0; k < vectors; k++) w.Line($"var x{k} = {isa.Load("xs", (k * width).ToString())};");
@@ -267,7 +296,7 @@ internal static class DenseBatchEmitter
                 w.Line($"var d{r} = {isa.Vector}.Create(At(ref ds, {r}));");
                 for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"d{r}", $"x{k}", $"a{r}{k}")};");
             }
-            w.Line($"xs = ref At(ref xs, {inputs});");
+            w.Line($"xs = ref At(ref xs, {(pack ? vectors * width : inputs)});");
             w.Line($"ds = ref At(ref ds, {outputs});");
             w.Close();
             for (int r = 0; r < rows; r++)

@@ -84,6 +84,10 @@ public static partial class NestedHost
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(20)] [Dense(40, Sigmoid)] [Dense(256, Tanh)] [Dense(6)] public partial class RowPasses256Sce { }
 [Network(Loss = Loss.HalfSquaredError)] [Input(33)] [Dense(48)] [Dense(129, Sigmoid)] [Dense(5, Sigmoid)] public partial class RowPasses129Hse { }
 
+// Rows of x 1 KB apart (256 inputs): the weight gradient copies each column block's slice of x to the stack first.
+// 37 rows: 4 tiles of 8 and 5 more on AVX-512; layer 1 holds most weights, so it is also trained by parts.
+[Network(Loss = Loss.HalfSquaredError)] [Input(256)] [Dense(37, Tanh)] [Dense(4)] public partial class Packed256Hse { }
+
 /// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
 public sealed class NetCase
 {
@@ -159,6 +163,7 @@ public static class DeclaredNetworks
         Of<Rows144Sce>(144, Loss.SoftmaxCrossEntropy, L(24, ReLU), L(10)),
         Of<RowPasses300Sce>(24, Loss.SoftmaxCrossEntropy, L(70, Tanh), L(300, ReLU), L(10)),
         Of<RowPasses256Sce>(20, Loss.SoftmaxCrossEntropy, L(40, Sigmoid), L(256, Tanh), L(6)),
+        Of<Packed256Hse>(256, Loss.HalfSquaredError, L(37, Tanh), L(4)),
         Of<RowPasses129Hse>(33, Loss.HalfSquaredError, L(48), L(129, Sigmoid), L(5, Sigmoid)),
     }.ToDictionary(c => c.Name);
 

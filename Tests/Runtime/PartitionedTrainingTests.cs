@@ -73,17 +73,19 @@ public class PartitionedTrainingTests
     [InlineData(nameof(Hse37Tanh), 37)]
     [InlineData(nameof(Hse37Tanh), 150)]
     [InlineData(nameof(Aligned64), 70)]
+    [InlineData(nameof(Packed256Hse), 70)]
     public void Parts_WriteExactlyTheirOwnRanges_WithTheBitsOfComputeGradients(string name, int batch)
     {
         INetwork net = name switch
         {
             nameof(FashionMlp) => new FashionMlp(5),
             nameof(Hse37Tanh) => new Hse37Tanh(5),
+            nameof(Packed256Hse) => new Packed256Hse(5),
             _ => new Aligned64(5),
         };
         var parted = (IPartitionedTraining)net;
-        int inputSize = net is FashionMlp ? FashionMlp.InputSize : net is Hse37Tanh ? Hse37Tanh.InputSize : Aligned64.InputSize;
-        int outputSize = net is FashionMlp ? FashionMlp.OutputSize : net is Hse37Tanh ? Hse37Tanh.OutputSize : Aligned64.OutputSize;
+        int inputSize = net is FashionMlp ? FashionMlp.InputSize : net is Hse37Tanh ? Hse37Tanh.InputSize : net is Packed256Hse ? Packed256Hse.InputSize : Aligned64.InputSize;
+        int outputSize = net is FashionMlp ? FashionMlp.OutputSize : net is Hse37Tanh ? Hse37Tanh.OutputSize : net is Packed256Hse ? Packed256Hse.OutputSize : Aligned64.OutputSize;
         int count = net.Parameters.Length;
         Dataset data = net is FashionMlp ? Labelled(batch, inputSize, outputSize, batch) : Targets(batch, inputSize, outputSize, batch);
 
@@ -306,12 +308,14 @@ public class PartitionedTrainingTests
     [InlineData(nameof(Hse37Tanh), 2, 64, 0.9f, false, 1e-3f)]
     [InlineData(nameof(Hse37Tanh), 2, 100, 0f, false, 0f)]
     [InlineData(nameof(Aligned64), 2, 7, 0.5f, true, 0f)]
+    [InlineData(nameof(Packed256Hse), 2, 64, 0.9f, false, 0f)]
     public void FitByParts_LandsOnTheBitsOfOneThread(string name, int threads, int batch, float momentum, bool nesterov, float decay)
     {
         switch (name)
         {
             case nameof(FashionMlp): Compare<FashionMlp>(Labelled(300, 784, 10, 21)); break;
             case nameof(Hse37Tanh): Compare<Hse37Tanh>(Targets(300, 37, 7, 22)); break;
+            case nameof(Packed256Hse): Compare<Packed256Hse>(Targets(300, 256, 4, 24)); break;
             default: Compare<Aligned64>(Targets(300, 64, 16, 23)); break;
         }
 
