@@ -430,7 +430,7 @@ internal static class DenseEmitter
         w.Line(rowBlocks
             ? $"// accumulate Wᵀ·dz over {BackwardRowBlock} rows of W at a time in registers (passes over the {outputs} rows, sums kept in dzBelow), then apply f′ of the layer below."
             : $"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
-                void Samples(int vectors)
+        void Samples(int vectors)
         {
             w.Line("int sample = 0;");
             w.Open($"for (; sample + {tile} <= batch; sample += {tile})");

@@ -10,7 +10,9 @@ namespace NetCompiler.Generator.Emit;
 /// sums in flight, each step is 4 loads of X, 4 broadcasts of W and 16 fused multiply-adds, and no sum ever needs a
 /// horizontal reduction (the dot-product form, <see cref="DenseBatchEmitter"/>, reduces 16 lanes for every output
 /// of every sample: 8,192 reductions per chunk of Fashion MLP's first layer). Bias and ReLU are applied to whole
-/// vectors of samples. The outputs go back to row-major at the end.
+/// vectors of samples. The outputs go back to row-major at the end. The forward pass of <c>ComputeGradients</c> takes
+/// the same path for networks not trained by parts (<see cref="AppliesToTraining"/>), each layer's outputs also
+/// transposed back for the backward kernels.
 /// </summary>
 /// <remarks>
 /// W keeps its canonical [outputs, inputs] layout: nothing is packed, so an update of the parameters is seen at once.
