@@ -156,7 +156,8 @@ public sealed class TrainingFixture<TNet> : IDisposable where TNet : class, INet
     public const int EpochSamples = TrainingFixture.EpochSamples;
     public const float LearningRate = TrainingFixture.LearningRate;
 
-    public TrainingFixture(bool withEpoch, int seed = 1)
+    /// <param name="epochSamples">Samples of the synthetic epoch (with <paramref name="withEpoch"/>): 60,000 by default.</param>
+    public TrainingFixture(bool withEpoch, int seed = 1, int epochSamples = TrainingFixture.EpochSamples)
     {
         Spec = MlpSpec.For<TNet>();
         Net = TNet.Create(seed);
@@ -166,8 +167,8 @@ public sealed class TrainingFixture<TNet> : IDisposable where TNet : class, INet
         Labels = SyntheticData.Labels(Batch, TNet.OutputSize, seed + 4);
         if (withEpoch)
         {
-            EpochInputs = SyntheticData.Inputs(EpochSamples * TNet.InputSize, seed + 5);
-            EpochLabels = SyntheticData.Labels(EpochSamples, TNet.OutputSize, seed + 6);
+            EpochInputs = SyntheticData.Inputs(epochSamples * TNet.InputSize, seed + 5);
+            EpochLabels = SyntheticData.Labels(epochSamples, TNet.OutputSize, seed + 6);
         }
         Scalar = new ScalarMlp(Spec, Parameters);
         Tp = new TensorPrimitivesMlp(Spec, Parameters);

@@ -207,18 +207,55 @@ public static class Quick
 
         // The same medium network, one training step on a batch of 64: W, its gradient and SGD's pass over both are
         // 21 MB each, so the step streams them from L3 and memory. Without the scalar peer (seconds a step).
-        yield return ("wt", () =>
+        TrainingFixture<Wide1024>? wf = null;
+        TrainingFixture<Wide1024> WideTraining()
         {
-            var f = new TrainingFixture<Wide1024>(withEpoch: false);
-            disposables.Add(f);
-            f.SelfCheck();
-            Console.WriteLine("  self-check passed: after one SGD step every peer's parameters are within 1e-4 of NetCompiler's");
-            MlpSpec spec = f.Spec;
-            return StepWorkload("wt", "MLP 1024 → 4 × 1024 ReLU → 1024, one training step on a batch of 64", f, scalar: false,
-                TrainingFixture.Batch * spec.TrainingFlops + 2L * spec.ParameterCount,
-                4L * TrainingFixture.Batch * spec.InputSize, 4 * spec.ParameterBytes, rounds, targetMs);
+            if (wf is null)
+            {
+                wf = new TrainingFixture<Wide1024>(withEpoch: true, epochSamples: WideEpochSamples);
+                disposables.Add(wf);
+                wf.SelfCheck();
+                Console.WriteLine("  self-check passed: after one SGD step every peer's parameters are within 1e-4 of NetCompiler's");
+            }
+            return wf;
+        }
+        MlpSpec wide = MlpSpec.Wide1024;
+        yield return ("wt", () => StepWorkload("wt", "MLP 1024 → 4 × 1024 ReLU → 1024, one training step on a batch of 64", WideTraining(), scalar: false,
+            TrainingFixture.Batch * wide.TrainingFlops + 2L * wide.ParameterCount,
+            4L * TrainingFixture.Batch * wide.InputSize, 4 * wide.ParameterBytes, rounds, targetMs));
+
+        // The same network trained on one and on two threads, against LibTorch on one and two: a short epoch (50 batches
+        // of 64, in order) through Trainer.Fit, so the two-thread figure includes the trainer's reduction of two 21 MB
+        // gradients.
+        yield return ("wepoch", () =>
+        {
+            var f = WideTraining();
+            long steps = WideEpochSamples / TrainingFixture.Batch;
+            var cases = new List<Case>
+            {
+                new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }),
+                new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true },
+            };
+#if TORCHSHARP
+            if (f.Torch is { } t)
+            {
+                cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
+                cases.Add(new("TorchSharp, 2 threads", n =>
+                {
+                    TorchMlp.SetThreads(2);
+                    try { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }
+                    finally { TorchMlp.SetThreads(1); }
+                }) { WallTime = true });
+            }
+#endif
+            return new Workload("wepoch", $"MLP 1024 → 4 × 1024 ReLU → 1024, {WideEpochSamples:N0} synthetic samples in batches of 64, in order",
+                WideEpochSamples * wide.TrainingFlops + steps * 2L * wide.ParameterCount,
+                4L * wide.InputSize * WideEpochSamples, steps * 4 * wide.ParameterBytes, cases, Math.Max(3, rounds / 7), 0);
         });
     }
+
+    /// <summary>Samples of workload (wepoch): 50 batches of 64 (≈ 0.5 s a pass on one thread).</summary>
+    private const int WideEpochSamples = 50 * TrainingFixture.Batch;
 
     /// <summary>
     /// One SGD step on the fixture's batch: NetCompiler (and its ComputeGradients alone), TensorPrimitives, TorchSharp;
