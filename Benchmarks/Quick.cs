@@ -171,21 +171,9 @@ public static class Quick
                 new("NetCompiler", n => { for (long i = 0; i < n; i++) f.NetCompilerEpoch(); }),
                 new("TensorPrimitives", n => { for (long i = 0; i < n; i++) f.TensorPrimitivesEpoch(); }),
             };
-            cases.Add(new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }));
-            cases.Add(new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true });
+            cases.AddRange(TrainerEpochCases(f));
             if (scalarEpoch) cases.Add(new("scalar C#", n => { for (long i = 0; i < n; i++) f.ScalarEpoch(); }));
-#if TORCHSHARP
-            if (f.Torch is { } t)
-            {
-                cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
-                cases.Add(new("TorchSharp, 2 threads", n =>
-                {
-                    TorchMlp.SetThreads(2);
-                    try { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }
-                    finally { TorchMlp.SetThreads(1); }
-                }) { WallTime = true });
-            }
-#endif
+            AddTorchEpochCases(cases, f);
             return new Workload("epoch", "Fashion MLP, one training epoch: 60,000 synthetic samples in batches of 64, in order",
                 (long)TrainingFixture.EpochSamples * fashion.TrainingFlops + steps * 2L * fashion.ParameterCount,
                 steps * 4 * fashion.ParameterBytes, 4L * fashion.InputSize * TrainingFixture.EpochSamples,
@@ -231,27 +219,34 @@ public static class Quick
         {
             var f = WideTraining();
             long steps = WideEpochSamples / TrainingFixture.Batch;
-            var cases = new List<Case>
-            {
-                new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }),
-                new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true },
-            };
-#if TORCHSHARP
-            if (f.Torch is { } t)
-            {
-                cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
-                cases.Add(new("TorchSharp, 2 threads", n =>
-                {
-                    TorchMlp.SetThreads(2);
-                    try { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }
-                    finally { TorchMlp.SetThreads(1); }
-                }) { WallTime = true });
-            }
-#endif
+            var cases = TrainerEpochCases(f);
+            AddTorchEpochCases(cases, f);
             return new Workload("wepoch", $"MLP 1024 → 4 × 1024 ReLU → 1024, {WideEpochSamples:N0} synthetic samples in batches of 64, in order",
                 WideEpochSamples * wide.TrainingFlops + steps * 2L * wide.ParameterCount,
                 4L * wide.InputSize * WideEpochSamples, steps * 4 * wide.ParameterBytes, cases, Math.Max(3, rounds / 7), 0);
         });
+    }
+
+    /// <summary>An epoch of the fixture through <see cref="Trainer{TNet}.Fit"/> on one thread, and on two (wall time).</summary>
+    private static List<Case> TrainerEpochCases<TNet>(TrainingFixture<TNet> f) where TNet : class, INetwork<TNet>, IClassifier =>
+    [
+        new("NetCompiler Trainer.Fit, 1 thread", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(1); }),
+        new("NetCompiler Trainer.Fit, 2 threads", n => { for (long i = 0; i < n; i++) f.TrainerEpoch(2); }) { WallTime = true },
+    ];
+
+    /// <summary>TorchSharp's epoch of the fixture with one LibTorch thread, and with two (wall time), when it is built in.</summary>
+    private static void AddTorchEpochCases<TNet>(List<Case> cases, TrainingFixture<TNet> f) where TNet : class, INetwork<TNet>, IClassifier
+    {
+#if TORCHSHARP
+        if (f.Torch is not { } t) return;
+        cases.Add(new("TorchSharp", n => { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }));
+        cases.Add(new("TorchSharp, 2 threads", n =>
+        {
+            TorchMlp.SetThreads(2);
+            try { for (long i = 0; i < n; i++) t.TrainEpoch(TrainingFixture.Batch); }
+            finally { TorchMlp.SetThreads(1); }
+        }) { WallTime = true });
+#endif
     }
 
     /// <summary>Samples of workload (wepoch): 50 batches of 64 (≈ 0.5 s a pass on one thread).</summary>
