@@ -247,31 +247,24 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
             w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
-            bool lanes = LaneEmitter.Applies(spec);
-            if (lanes)
+            EmitLanesOrDots(w, LaneEmitter.Applies(spec), () => LaneEmitter.EmitChunk(w, spec, Offset, classifier), () =>
             {
-                w.Open($"if ({LaneEmitter.Condition("count")})");
-                LaneEmitter.EmitChunk(w, spec, Offset, classifier);
-                w.Close();
-                w.Open("else");
-                w.Line($"// Dot products, sample by sample (rows of W against rows of x).");
-            }
-            if (HasBlocks(spec))
-                w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxForwardScratch(spec))};");
-            int offset = 0;
-            foreach (var layer in spec.Layers)
-            {
-                if (layer.Index == spec.Layers.Count - 1) break;
-                w.Line($"ref float h{layer.Number} = ref {Offset("h", offset)};");
-                offset += BatchChunk * layer.OutputSize;
-            }
-            EmitBatchForward(w, spec, "xs", layer => layer.Index == spec.Layers.Count - 1 ? "ys" : $"h{layer.Number}");
-            if (classifier)
-            {
-                w.Line("// Logits → class probabilities.");
-                w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Kernels}.Row(ref ys, s, OutputSize));");
-            }
-            if (lanes) w.Close();
+                if (HasBlocks(spec))
+                    w.Line($"ref float scratch = ref {Offset("h", chunkHidden - MaxForwardScratch(spec))};");
+                int offset = 0;
+                foreach (var layer in spec.Layers)
+                {
+                    if (layer.Index == spec.Layers.Count - 1) break;
+                    w.Line($"ref float h{layer.Number} = ref {Offset("h", offset)};");
+                    offset += BatchChunk * layer.OutputSize;
+                }
+                EmitBatchForward(w, spec, "xs", layer => layer.Index == spec.Layers.Count - 1 ? "ys" : $"h{layer.Number}");
+                if (classifier)
+                {
+                    w.Line("// Logits → class probabilities.");
+                    w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Kernels}.Row(ref ys, s, OutputSize));");
+                }
+            });
             w.Close();
         });
         w.Close();
@@ -391,17 +384,9 @@ internal static class NetworkEmitter
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
             w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
             w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
-            if (LaneEmitter.AppliesToTraining(spec))
-            {
-                w.Open($"if ({LaneEmitter.Condition("count")})");
-                LaneEmitter.EmitTrainingForward(w, spec, Offset, "ws", TrainingLanesStart(spec), layer => $"a{layer.Number}");
-                w.Close();
-                w.Open("else");
-                w.Line("// Dot products, sample by sample (rows of W against rows of x).");
-                EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
-                w.Close();
-            }
-            else EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}");
+            EmitLanesOrDots(w, LaneEmitter.AppliesToTraining(spec),
+                () => LaneEmitter.EmitTrainingForward(w, spec, Offset, "ws", TrainingLanesStart(spec), layer => $"a{layer.Number}"),
+                () => EmitBatchForward(w, spec, "x", layer => $"a{layer.Number}"));
             w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
             EmitLossLoop(w, spec);
             w.Line("// Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.");
@@ -691,6 +676,26 @@ internal static class NetworkEmitter
             foreach (var line in LayerEmitter.BatchForward(layer, Next(spec, layer), input, output(layer), "count", AllRows(spec, layer))) w.Line(line);
             input = output(layer);
         }
+    }
+
+    /// <summary>
+    /// A chunk's forward pass: with <paramref name="lanes"/>, <paramref name="laneBody"/> under the lane path's condition
+    /// and <paramref name="dotBody"/> (the dot-product kernels) otherwise; without, <paramref name="dotBody"/> alone.
+    /// </summary>
+    private static void EmitLanesOrDots(SourceWriter w, bool lanes, System.Action laneBody, System.Action dotBody)
+    {
+        if (!lanes)
+        {
+            dotBody();
+            return;
+        }
+        w.Open($"if ({LaneEmitter.Condition("count")})");
+        laneBody();
+        w.Close();
+        w.Open("else");
+        w.Line("// Dot products, sample by sample (rows of W against rows of x).");
+        dotBody();
+        w.Close();
     }
 
     /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
