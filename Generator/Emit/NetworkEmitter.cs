@@ -97,7 +97,9 @@ internal static class NetworkEmitter
             ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging."
             : $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
         w.Line($"private const int PredictBatchWorkspaceSize = {PredictBatchWorkspace(spec)};");
-        w.Line($"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
+        w.Line(LaneEmitter.AppliesToTraining(spec)
+            ? $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging."
+            : $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
         w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
         w.Line();
         EmitThreadBuffers(w, spec);

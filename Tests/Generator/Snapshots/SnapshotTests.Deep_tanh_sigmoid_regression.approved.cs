@@ -53,7 +53,7 @@ namespace Models.Regression
             private const int PredictWorkspaceSize = 96;
             // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging.
             private const int PredictBatchWorkspaceSize = 5904;
-            // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
+            // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging.
             private const int TrainingWorkspaceSize = 15312;
 
             // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
