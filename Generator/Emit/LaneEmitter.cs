@@ -50,33 +50,54 @@ internal static class LaneEmitter
     public static bool AppliesToTraining(NetworkSpec spec) => Applies(spec) && NetworkEmitter.SplitLayer(spec) is null;
 
     /// <summary>
-    /// Floats of the lane path's part of the training workspace: two [width][64] buffers that the layers' lanes pass
-    /// between (each as wide as the input or the widest layer), and the staging rows.
+    /// Floats of the lane path's workspace, in <c>PredictBatch</c> and in training: two lane buffers that the layers pass
+    /// between — A holds the transposed input and the outputs of layers 2, 4, …, B those of layers 1, 3, … (each
+    /// [width][64], as wide as the widest of them) — and 16 rows of staging for the chunk's last, partial group of 16.
     /// </summary>
-    public static int TrainingWorkspace(NetworkSpec spec) => 2 * Samples * LaneWidth(spec) + 16 * spec.InputSize;
+    public static int Workspace(NetworkSpec spec) => StagingOffset(spec) + 16 * spec.InputSize;
 
-    private static int LaneWidth(NetworkSpec spec) => System.Math.Max(spec.InputSize, spec.MaxWidth);
+    /// <summary>Where the staging rows start: after the two lane buffers.</summary>
+    private static int StagingOffset(NetworkSpec spec) => Samples * (WidthA(spec) + WidthB(spec));
+
+    private static int WidthA(NetworkSpec spec)
+        => System.Math.Max(spec.InputSize, spec.Layers.Where(l => l.Index % 2 == 1).Select(l => l.OutputSize).DefaultIfEmpty(0).Max());
+
+    private static int WidthB(NetworkSpec spec) => spec.Layers.Where(l => l.Index % 2 == 0).Max(l => l.OutputSize);
+
+    /// <summary>The lane buffer that layer <paramref name="layer"/> writes (its input is in the other one).</summary>
+    private static string Buffer(LayerSpec layer) => layer.Index % 2 == 0 ? "lanesB" : "lanesA";
 
     /// <summary>
-    /// The forward pass of a training chunk (<c>x</c>, <c>count</c> samples) on the lanes, with its lane buffers at
-    /// <paramref name="at"/> floats into the workspace <paramref name="workspace"/>: every layer's outputs are also
+    /// The forward pass of a chunk (<paramref name="input"/>, <c>count</c> samples) on the lanes, with the workspace
+    /// (<see cref="Workspace"/>) at <paramref name="at"/> floats into <paramref name="workspace"/>. Where
+    /// <paramref name="rows"/> names a row-major buffer for a layer (training: the backward kernels read every layer's
+    /// outputs), that layer's outputs are transposed back into it too. Returns the lane buffer holding the last layer's outputs.
+    /// </summary>
+    private static string EmitForwardPass(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, string workspace, int at,
+        string input, System.Func<LayerSpec, string?> rows)
+    {
+        w.Line($"ref float lanesA = ref {offset(workspace, at)};");
+        w.Line($"ref float lanesB = ref {offset(workspace, at + Samples * WidthA(spec))};");
+        w.Line($"ref float staging = ref {offset(workspace, at + StagingOffset(spec))};");
+        w.Line($"{Names.Kernels}.InputToLanes(ref {input}, ref lanesA, ref staging, count);");
+        foreach (var layer in spec.Layers)
+        {
+            string from = layer.Index == 0 ? "lanesA" : Buffer(spec.Layers[layer.Index - 1]), to = Buffer(layer);
+            w.Line($"{Names.Kernels}.Layer{layer.Number}ForwardLanes(ref p, ref {from}, ref {to});");
+            if (rows(layer) is { } target) w.Line($"{Names.Kernels}.{ToRows(spec, layer.OutputSize)}(ref {to}, ref {target}, count);");
+        }
+        return Buffer(spec.Layers[spec.Layers.Count - 1]);
+    }
+
+    /// <summary>
+    /// The forward pass of a training chunk (<c>x</c>, <c>count</c> samples) on the lanes, every layer's outputs also
     /// transposed back into its row-major buffer (<paramref name="output"/>), which the backward kernels read.
     /// </summary>
     public static void EmitTrainingForward(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, string workspace, int at, System.Func<LayerSpec, string> output)
     {
-        int width = LaneWidth(spec);
         w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
         w.Line("// samples (no horizontal sums) into one of two lane buffers in turn, and its outputs transposed back for the backward pass.");
-        w.Line($"ref float lanesA = ref {offset(workspace, at)};");
-        w.Line($"ref float lanesB = ref {offset(workspace, at + Samples * width)};");
-        w.Line($"ref float staging = ref {offset(workspace, at + 2 * Samples * width)};");
-        w.Line($"{Names.Kernels}.InputToLanes(ref x, ref lanesA, ref staging, count);");
-        foreach (var layer in spec.Layers)
-        {
-            string from = layer.Index % 2 == 0 ? "lanesA" : "lanesB", to = layer.Index % 2 == 0 ? "lanesB" : "lanesA";
-            w.Line($"{Names.Kernels}.Layer{layer.Number}ForwardLanes(ref p, ref {from}, ref {to});");
-            w.Line($"{Names.Kernels}.{ToRows(spec, layer.OutputSize)}(ref {to}, ref {output(layer)}, count);");
-        }
+        EmitForwardPass(w, spec, offset, workspace, at, "x", output);
     }
 
     /// <summary>The kernel that transposes [width][64] lanes back to row-major: LanesToOutput for the output's width.</summary>
@@ -87,37 +108,18 @@ internal static class LaneEmitter
     public static string Condition(string count)
         => $"{Isa.Avx512.Condition} && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && {count} > {MinimumCount}";
 
-    /// <summary>
-    /// Floats of the lane path's workspace: the transposed input, every layer's outputs (each [width][64]), and 16
-    /// rows of staging for the chunk's last, partial group of 16 samples.
-    /// </summary>
-    public static int Workspace(NetworkSpec spec) => StagingOffset(spec) + 16 * spec.InputSize;
-
-    /// <summary>Where the staging rows start: after the transposed input and every layer's outputs.</summary>
-    private static int StagingOffset(NetworkSpec spec) => Samples * (spec.InputSize + spec.Layers.Sum(l => l.OutputSize));
-
     /// <summary>The calls of the lane path for one chunk (<c>xs</c>, <c>count</c> samples, into <c>ys</c>), with its workspace at <c>h</c>.</summary>
     public static void EmitChunk(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, bool softmax)
     {
         w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
-        w.Line("// samples (no horizontal sums), the outputs transposed back.");
-        w.Line($"ref float lanes0 = ref {offset("h", 0)};");
-        int at = Samples * spec.InputSize;
-        foreach (var layer in spec.Layers)
-        {
-            w.Line($"ref float lanes{layer.Number} = ref {offset("h", at)};");
-            at += Samples * layer.OutputSize;
-        }
-        w.Line($"ref float staging = ref {offset("h", StagingOffset(spec))};");
-        w.Line($"{Names.Kernels}.InputToLanes(ref xs, ref lanes0, ref staging, count);");
-        foreach (var layer in spec.Layers)
-            w.Line($"{Names.Kernels}.Layer{layer.Number}ForwardLanes(ref p, ref lanes{layer.Index}, ref lanes{layer.Number});");
+        w.Line("// samples (no horizontal sums) into one of two lane buffers in turn, the outputs transposed back.");
+        string last = EmitForwardPass(w, spec, offset, "h", 0, "xs", _ => null);
         if (softmax)
         {
             w.Line("// Logits → class probabilities, 16 samples per vector.");
-            w.Line($"{Names.Kernels}.SoftmaxLanes(ref lanes{spec.Layers.Count});");
+            w.Line($"{Names.Kernels}.SoftmaxLanes(ref {last});");
         }
-        w.Line($"{Names.Kernels}.LanesToOutput(ref lanes{spec.Layers.Count}, ref ys, count);");
+        w.Line($"{Names.Kernels}.LanesToOutput(ref {last}, ref ys, count);");
     }
 
     /// <summary>

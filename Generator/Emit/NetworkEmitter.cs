@@ -94,7 +94,7 @@ internal static class NetworkEmitter
             w.Line($"private const int PredictWorkspaceSize = {hidden};");
         }
         w.Line(LaneEmitter.Applies(spec)
-            ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging."
+            ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path two lane buffers (the transposed input and the layers' outputs in turn) and 16 rows of staging."
             : $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
         w.Line($"private const int PredictBatchWorkspaceSize = {PredictBatchWorkspace(spec)};");
         w.Line(LaneEmitter.AppliesToTraining(spec)
@@ -732,10 +732,10 @@ internal static class NetworkEmitter
 
     /// <summary>
     /// For a chunk of samples: every layer's outputs, the ∂E/∂z buffers, then the largest scratch of any kernel, then
-    /// (where the forward pass of training can take the lane path) the lane buffers (<see cref="LaneEmitter.TrainingWorkspace"/>).
+    /// (where the forward pass of training can take the lane path) the lane buffers (<see cref="LaneEmitter.Workspace"/>).
     /// </summary>
     private static int TrainingWorkspace(NetworkSpec spec)
-        => LaneEmitter.AppliesToTraining(spec) ? TrainingLanesStart(spec) + LaneEmitter.TrainingWorkspace(spec) : TrainingBuffers(spec);
+        => LaneEmitter.AppliesToTraining(spec) ? TrainingLanesStart(spec) + LaneEmitter.Workspace(spec) : TrainingBuffers(spec);
 
     private static int TrainingBuffers(NetworkSpec spec)
         => BatchChunk * (spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth) + MaxScratch(spec);

@@ -51,10 +51,10 @@ namespace Models.Regression
 
             // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
             private const int PredictWorkspaceSize = 96;
-            // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging.
-            private const int PredictBatchWorkspaceSize = 5904;
+            // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path two lane buffers (the transposed input and the layers' outputs in turn) and 16 rows of staging.
+            private const int PredictBatchWorkspaceSize = 4672;
             // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging.
-            private const int TrainingWorkspaceSize = 15312;
+            private const int TrainingWorkspaceSize = 14288;
 
             // Scratch too large for the stack, one buffer per thread: calls on one thread never overlap, calls on different threads never share.
             [global::System.ThreadStatic] private static float[]? t_PredictBatchWorkspace;
@@ -154,19 +154,16 @@ namespace Models.Regression
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
                     {
                         // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
-                        // samples (no horizontal sums), the outputs transposed back.
-                        ref float lanes0 = ref h;
-                        ref float lanes1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 832);
-                        ref float lanes2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3392);
-                        ref float lanes3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4928);
-                        ref float lanes4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5504);
-                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5696);
-                        GeneratedKernels.InputToLanes(ref xs, ref lanes0, ref staging, count);
-                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanes0, ref lanes1);
-                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanes1, ref lanes2);
-                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanes2, ref lanes3);
-                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanes3, ref lanes4);
-                        GeneratedKernels.LanesToOutput(ref lanes4, ref ys, count);
+                        // samples (no horizontal sums) into one of two lane buffers in turn, the outputs transposed back.
+                        ref float lanesA = ref h;
+                        ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1536);
+                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
+                        GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
+                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
                     }
                     else
                     {
@@ -240,8 +237,8 @@ namespace Models.Regression
                         // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
                         // samples (no horizontal sums) into one of two lane buffers in turn, and its outputs transposed back for the backward pass.
                         ref float lanesA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 9984);
-                        ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 12544);
-                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 15104);
+                        ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 11520);
+                        ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 14080);
                         GeneratedKernels.InputToLanes(ref x, ref lanesA, ref staging, count);
                         GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
                         GeneratedKernels.LanesToRows40(ref lanesB, ref a1, count);

@@ -44,8 +44,8 @@ namespace Models
 
         // Floats of scratch for one Predict: the outputs of the hidden layers, then the layers' own scratch (padded inputs).
         private const int PredictWorkspaceSize = 128;
-        // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path the transposed input, every layer's outputs and 16 rows of staging.
-        private const int PredictBatchWorkspaceSize = 71552;
+        // Floats of scratch for a chunk of 64 samples in PredictBatch: the hidden layers' outputs, or on the lane path two lane buffers (the transposed input and the layers' outputs in turn) and 16 rows of staging.
+        private const int PredictBatchWorkspaceSize = 70912;
         // Floats of scratch for training on a chunk of 64 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.
         private const int TrainingWorkspaceSize = 25216;
 
@@ -146,17 +146,16 @@ namespace Models
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
                 {
                     // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
-                    // samples (no horizontal sums), the outputs transposed back.
-                    ref float lanes0 = ref h;
-                    ref float lanes1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 50176);
-                    ref float lanes2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 58368);
-                    ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 59008);
-                    GeneratedKernels.InputToLanes(ref xs, ref lanes0, ref staging, count);
-                    GeneratedKernels.Layer1ForwardLanes(ref p, ref lanes0, ref lanes1);
-                    GeneratedKernels.Layer2ForwardLanes(ref p, ref lanes1, ref lanes2);
+                    // samples (no horizontal sums) into one of two lane buffers in turn, the outputs transposed back.
+                    ref float lanesA = ref h;
+                    ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 50176);
+                    ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 58368);
+                    GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
+                    GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                    GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
                     // Logits → class probabilities, 16 samples per vector.
-                    GeneratedKernels.SoftmaxLanes(ref lanes2);
-                    GeneratedKernels.LanesToOutput(ref lanes2, ref ys, count);
+                    GeneratedKernels.SoftmaxLanes(ref lanesA);
+                    GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
                 }
                 else
                 {
