@@ -11,7 +11,11 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Parsing;
 
 /// <summary>The parser's answer: a valid model, or null and the diagnostics that say why.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>Where the [Network] attribute is, for the model-file diagnostics; null when no model file is named.</summary>
+    public LocationInfo? ParametersLocation { get; init; }
+}
 
 /// <summary>
 /// Turns the attributes on a [Network] class into a <see cref="NetworkSpec"/>. All validation lives here: every
@@ -41,10 +45,18 @@ internal static class NetworkParser
 
         CheckClassShape(type, declaration, networkLocation, diagnostics);
 
-        // The loss, from [Network(Loss = ...)].
+        // The loss, from [Network(Loss = ...)], and the model file, from [Network(Parameters = ...)].
         var loss = LossKind.HalfSquaredError;
+        string? parametersFile = null;
         foreach (var named in networkAttribute.NamedArguments)
         {
+            if (named.Key == "Parameters" && named.Value.Value is string file)
+            {
+                if (file.Trim().Length == 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileNotFound, networkLocation, type.Name, file,
+                        "the name is empty"));
+                else parametersFile = file.Trim();
+            }
             if (named.Key == "Loss" && named.Value.Value is int lossValue)
             {
                 if (Enum.IsDefined(typeof(LossKind), lossValue)) loss = (LossKind)lossValue;
@@ -167,8 +179,14 @@ internal static class NetworkParser
             Escape(type.Name),
             loss,
             new EquatableArray<int>(inputShape),
-            new EquatableArray<LayerSpec>(layers.ToArray()));
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+            new EquatableArray<LayerSpec>(layers.ToArray()))
+        {
+            ParametersFile = parametersFile,
+        };
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty)
+        {
+            ParametersLocation = parametersFile is null ? null : LocationInfo.From(networkLocation),
+        };
     }
 
     /// <summary>For [Input]/[Dense] on a class without [Network]: NC0011 at each such attribute.</summary>
@@ -261,6 +279,7 @@ internal static class NetworkParser
         "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
         "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "Parameters", "ComputeGradients",
         "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
+        "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
     };
 
     private static void CheckMemberConflicts(INamedTypeSymbol type, Location location, List<DiagnosticInfo> diagnostics)
