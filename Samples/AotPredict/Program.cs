@@ -53,7 +53,7 @@ public static class Program
     /// <summary>The instruction-set path the generated kernels take in this process.</summary>
     public static string SimdPath
         => Vector512.IsHardwareAccelerated ? "AVX-512"
-        : Avx2.IsSupported && Fma.IsSupported ? "AVX2 + FMA"
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? "AVX2 + FMA"
         : "portable 128-bit";
 
     /// <summary>Times <paramref name="repetitions"/> calls of PredictBatch over 10,000 images (the 1,000 ten times).</summary>
