@@ -35,6 +35,17 @@ public sealed class NetworkAttribute : Attribute
 {
     /// <summary>The training objective; <see cref="Loss.HalfSquaredError"/> unless set.</summary>
     public Loss Loss { get; set; } = Loss.HalfSquaredError;
+
+    /// <summary>
+    /// A model file (<c>.ncmf</c>, written by <see cref="ModelFile.Save{TNet}(TNet, string)"/>) whose trained parameters
+    /// are compiled into the assembly, so that the parameterless constructor creates the network trained, with no file
+    /// to deploy or read at run time. The project must list the file as an <c>AdditionalFiles</c> item, e.g.
+    /// <c>&lt;AdditionalFiles Include="fashion.ncmf" /&gt;</c>; the name is matched against the end of that item's path.
+    /// The build checks the file (format, version, checksum, architecture, parameter count) and reports any problem as
+    /// an error at this attribute. Null (the default): the parameterless constructor initialises from
+    /// <see cref="ParameterInitializer.DefaultSeed"/>.
+    /// </summary>
+    public string? Parameters { get; set; }
 }
 
 /// <summary>The shape of one input sample, e.g. <c>[Input(784)]</c> or <c>[Input(1, 28, 28)]</c> (channels, height, width).</summary>

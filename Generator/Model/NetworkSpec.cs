@@ -168,4 +168,13 @@ internal sealed record NetworkSpec(
         "Input(" + string.Join(",", InputShape) + ") "
         + string.Join(" ", Layers.Select(l => l.Describe()))
         + " " + Loss;
+
+    /// <summary>FNV-1a 64-bit of the UTF-8 <see cref="Architecture"/>: the hash stored in saved model files.</summary>
+    public ulong ArchitectureHash => Format.ModelFormat.Fnv1a64(System.Text.Encoding.UTF8.GetBytes(Architecture));
+
+    /// <summary>
+    /// The model file named by <c>[Network(Parameters = ...)]</c>, whose parameters are compiled in; null when none is.
+    /// The parameterless constructor then loads them instead of initialising from the default seed.
+    /// </summary>
+    public string? ParametersFile { get; init; }
 }
