@@ -100,10 +100,10 @@ internal static class NetworkParser
         long inputSize = 1;
         foreach (var d in inputShape ?? Array.Empty<int>()) inputSize *= Math.Max(d, 1);
         bool inputValid = inputShape is { Length: > 0 } && inputShape.All(d => d > 0);
-        if (inputSize > MaxSize)
+        if (inputSize > NetworkLimits.MaxArrayLength)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, type.Name,
-                $"the input size {inputSize}", MaxSize));
+                $"its input of {NetworkLimits.Format(inputSize)} floats", SizeChecks.ArrayLimit));
             inputValid = false;
         }
 
@@ -117,7 +117,7 @@ internal static class NetworkParser
         for (int index = 0; index < layerAttributes.Count; index++)
         {
             var (data, location) = layerAttributes[index];
-            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics);
+            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics, type.Name);
             var name = data.AttributeClass?.ToDisplayString();
             LayerSpec? layer = name switch
             {
@@ -132,10 +132,10 @@ internal static class NetworkParser
                 current = null;
                 continue;
             }
-            if (offset + layer.ParameterCount > MaxSize)
+            if (offset + layer.ParameterCount > NetworkLimits.MaxParameters)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, location, type.Name,
-                    $"the parameter count up to layer {index + 1} ({offset + layer.ParameterCount})", MaxSize));
+                    $"its parameters up to layer {index + 1} ({NetworkLimits.Format(offset + layer.ParameterCount)} floats)", SizeChecks.ParameterLimit));
                 current = null;
                 continue;
             }
@@ -158,6 +158,10 @@ internal static class NetworkParser
                     "a softmax over one output is always 1; give the last layer one unit per class (at least 2), or use Loss.HalfSquaredError with Activation.Sigmoid for a single output"));
         }
 
+        if (layerAttributes.Count > NetworkLimits.MaxLayers)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layerAttributes[NetworkLimits.MaxLayers].Location, type.Name,
+                $"its {layerAttributes.Count} layers", $"{NetworkLimits.MaxLayers} layers, past which the generated training and prediction methods are too large for the JIT to optimise"));
+
         if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
@@ -168,6 +172,9 @@ internal static class NetworkParser
             loss,
             new EquatableArray<int>(inputShape),
             new EquatableArray<LayerSpec>(layers.ToArray()));
+        SizeChecks.CheckPlan(spec, networkLocation, layerAttributes.Select(a => a.Location).ToList(), diagnostics, cancellationToken);
+        if (diagnostics.Count > 0)
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -186,9 +193,6 @@ internal static class NetworkParser
         }
         return new EquatableArray<DiagnosticInfo>(list.ToArray());
     }
-
-    /// <summary>Sizes are ints everywhere in the generated code; keep every count well inside that.</summary>
-    private const long MaxSize = int.MaxValue / 2;
 
     private static void CheckClassShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, Location location, List<DiagnosticInfo> diagnostics)
     {
@@ -248,7 +252,7 @@ internal static class NetworkParser
     {
         2 => new Shape(1, shape[0], shape[1], true),
         3 => new Shape(shape[0], shape[1], shape[2], true),
-        _ => Shape.Flat(shape.Aggregate(1, (a, b) => a * b)),
+        _ => Shape.Flat(checked(shape.Aggregate(1, (a, b) => a * b))), // the caller checked the product against the limits
     };
 
     /// <summary>A name as C# source must spell it: <c>@class</c> for a type called <c>class</c>.</summary>
