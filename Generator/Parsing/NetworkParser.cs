@@ -199,6 +199,23 @@ internal static class NetworkParser
         if (declaration is RecordDeclarationSyntax)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
                 "a record", "a network's value is its parameters, which records would compare by reference; declare a partial class"));
+        if (declaration is ClassDeclarationSyntax { ParameterList: not null })
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "declared with a primary constructor", "NetCompiler generates the constructors () and (int seed); remove the parameter list and keep what it held in fields or properties"));
+        for (TypeDeclarationSyntax? t = declaration; t is not null; t = t.Parent as TypeDeclarationSyntax)
+            if (t.Modifiers.Any(SyntaxKind.FileKeyword))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                    t == declaration ? "a 'file' type" : $"nested in the 'file' type '{t.Identifier.Text}'",
+                    "a file-local type cannot be completed by the generated source, which is another file; make it internal instead"));
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            if (baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName)
+                || baseType.AllInterfaces.Any(i => i.ToDisplayString() == "NetCompiler.INetwork"))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                    $"derived from the network class '{baseType.Name}'",
+                    "each network holds its own parameters and generated members, which a derived network would hide; declare it without the base class, or share code through a helper instead"));
+                break;
+            }
         CheckMemberConflicts(type, location, diagnostics);
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name, ""));
@@ -206,10 +223,9 @@ internal static class NetworkParser
             if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name,
                     $", and make the enclosing type '{parent.Identifier.Text}' partial too"));
-        for (var t = type; t is not null; t = t.ContainingType)
-            if (t.IsGenericType)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
-                    "generic or nested in a generic type", "every size must be known at build time; remove the type parameters"));
+        if (type.IsGenericType) // also true of a type nested in a generic one
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "generic or nested in a generic type", "every size must be known at build time; remove the type parameters"));
         if (type.IsStatic)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
                 "static", "a network holds its parameters in an instance; remove 'static'"));
@@ -259,16 +275,50 @@ internal static class NetworkParser
     private static string Escape(string name)
         => SyntaxFacts.IsReservedKeyword(SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
-    /// <summary>The members the generated partial declaration adds; a user member of the same name cannot coexist.</summary>
-    private static readonly string[] GeneratedMembers =
+    /// <summary>
+    /// The members the generated partial declaration adds, public and private (NetworkEmitter and the interfaces'
+    /// explicit implementations aside); a user member of the same name cannot coexist with one, and a class of the
+    /// same name cannot hold one. A test compares this list with the members of generated networks.
+    /// </summary>
+    internal static readonly string[] GeneratedMembers =
     {
+        // public
         "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
         "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "Parameters", "ComputeGradients",
-        "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
+        // private
+        "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters", "_start", "FirstParameter",
+        "PredictWorkspaceSize", "PredictBatchWorkspaceSize", "TrainingWorkspaceSize", "SharedWorkspaceSize",
+        "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
     };
+
+    /// <summary>Whether the generated code declares a member <paramref name="name"/>: one of <see cref="GeneratedMembers"/>,
+    /// or a layer's <c>Layer{n}Weights</c> or <c>Layer{n}Bias</c> offset.</summary>
+    internal static bool IsGeneratedMember(string name)
+    {
+        if (Array.IndexOf(GeneratedMembers, name) >= 0) return true;
+        foreach (var suffix in new[] { "Weights", "Bias" })
+            if (name.Length > "Layer".Length + suffix.Length && name.StartsWith("Layer", StringComparison.Ordinal)
+                && name.EndsWith(suffix, StringComparison.Ordinal)
+                && name.Substring(5, name.Length - 5 - suffix.Length).All(char.IsDigit))
+                return true;
+        return false;
+    }
 
     private static void CheckMemberConflicts(INamedTypeSymbol type, Location location, List<DiagnosticInfo> diagnostics)
     {
+        if (IsGeneratedMember(type.Name))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name, "its own name",
+                $"NetCompiler generates a member '{type.Name}' in it, and a member cannot be named like its class; rename the class"));
+        // Members inherited from a base class would be hidden by the generated ones (CS0108, an error where warnings are).
+        for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+            foreach (var member in baseType.GetMembers())
+                if (!member.IsImplicitlyDeclared && member.DeclaredAccessibility != Accessibility.Private && IsGeneratedMember(member.Name))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name,
+                        $"'{member.Name}' by inheriting it from '{baseType.Name}'",
+                        "NetCompiler generates a member of that name, which would hide it; rename it in the base class, or do not derive from it"));
+                    break;
+                }
         foreach (var member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared) continue;
@@ -282,7 +332,7 @@ internal static class NetworkParser
                         $"NetCompiler generates {type.Name}() and {type.Name}(int seed); remove this constructor or give it other parameters"));
                 continue;
             }
-            if (Array.IndexOf(GeneratedMembers, member.Name) >= 0)
+            if (IsGeneratedMember(member.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name, member.Name,
                     "NetCompiler generates a member of that name; rename yours"));
         }
