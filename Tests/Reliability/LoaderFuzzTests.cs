@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using NetCompiler.Tests.Infrastructure;
 using NetCompiler.Tests.Runtime;
 using Xunit;
 using Xunit.Abstractions;
@@ -97,7 +98,7 @@ public class LoaderFuzzTests
         {
             tried++;
             if (Outcome(() => Idx.ReadImages(new MemoryStream(input)), "IDX stream: ", $"IDX input {tried}")) loaded++;
-            if (Outcome(() => Idx.ReadImages(new OneBytePerRead(input)), "IDX stream: ", $"IDX input {tried}, one byte per read")) loaded++;
+            if (Outcome(() => Idx.ReadImages(new ChunkedStream(input, 1)), "IDX stream: ", $"IDX input {tried}, one byte per read")) loaded++;
         }
         string summary = $"LoaderFuzzTests: {tried} IDX inputs (each read whole and one byte per read), {loaded} reads succeeded";
         _output.WriteLine(summary);
@@ -136,7 +137,7 @@ public class LoaderFuzzTests
             {
                 var net = SoftmaxClassifier.Create(3);
                 float[] before = net.GetParameters();
-                Stream s = slow ? new OneBytePerRead(input) : new MemoryStream(input);
+                Stream s = slow ? new ChunkedStream(input, 1) : new MemoryStream(input);
                 if (Outcome(() => ModelFile.Load(net, s), "Model stream: ", $"model input {tried}"))
                 {
                     loaded++;
@@ -149,27 +150,5 @@ public class LoaderFuzzTests
         string summary = $"LoaderFuzzTests: {tried} model-file inputs (each read whole and one byte per read), {loaded} loads succeeded";
         _output.WriteLine(summary);
         Console.WriteLine(summary);
-    }
-
-    /// <summary>A stream that returns at most one byte per read, as a slow network stream may.</summary>
-    private sealed class OneBytePerRead(byte[] data) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            if (buffer.Length == 0 || _position == data.Length) return 0;
-            buffer[0] = data[_position++];
-            return 1;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
