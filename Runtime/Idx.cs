@@ -206,8 +206,9 @@ public static class Idx
         }
         catch (InvalidDataException ex)
         {
-            // GZipStream reports corrupt compressed data this way.
-            throw Error(source, $"corrupt gzip data: {ex.Message}", ex);
+            // GZipStream reports corrupt compressed data this way, in its own words ("unsupported compression
+            // method", ...); the inner exception keeps them, the message says what the user needs.
+            throw Error(source, "corrupt gzip data: the compressed stream is damaged or is not deflate data; download the file again", ex);
         }
     }
 

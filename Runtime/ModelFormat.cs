@@ -37,7 +37,7 @@ internal static class ModelFormat
         foreach (byte b in utf8)
         {
             hash ^= b;
-            hash *= 0x100000001B3UL;
+            hash = unchecked(hash * 0x100000001B3UL);
         }
         return hash;
     }

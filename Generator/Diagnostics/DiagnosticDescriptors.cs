@@ -203,4 +203,12 @@ internal static class DiagnosticDescriptors
         "Model file cannot be read",
         "The model file '{1}' named by Parameters of '{0}' cannot be read: {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0014: "NetCompiler cannot generate the network '{0}' ...": the emitter failed on a model the parser accepted.</summary>
+    public static readonly DiagnosticDescriptor CannotGenerate = new(
+        "NC0014",
+        "Network cannot be generated",
+        "NetCompiler cannot generate the network '{0}' ({1}): please report this model to NetCompiler's issue tracker, and meanwhile change its layers",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The generator checks every model before it emits code; this error means a model passed those checks and still could not be emitted. It is reported instead of an exception, so the other networks of the project still build.");
 }

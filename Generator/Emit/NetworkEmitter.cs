@@ -755,6 +755,20 @@ internal static class NetworkEmitter
     /// <summary>Samples that go through the layers together in PredictBatch and training.</summary>
     internal const int BatchChunk = 64;
 
+    /// <summary>
+    /// Every buffer the generated code allocates per call or per thread, by what it is for and how to size it; the
+    /// parser checks each against <see cref="NetworkLimits"/>. The generator is built with overflow checking, so a
+    /// size past an int throws <see cref="System.OverflowException"/> here instead of wrapping.
+    /// </summary>
+    internal static readonly (string What, System.Func<NetworkSpec, int> Size)[] Workspaces =
+    {
+        ("Predict's workspace for one sample", PredictWorkspace),
+        ($"PredictBatch's workspace for {BatchChunk} samples", PredictBatchWorkspace),
+        ($"training's workspace for {BatchChunk} samples", TrainingWorkspace),
+        ($"the shared workspace of training by parts ({BatchChunk} samples of layer 1's outputs)",
+            spec => SplitLayer(spec) is { } split ? BatchChunk * split.OutputSize : 0),
+    };
+
     private static string Offset(string reference, int offset)
         => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
 

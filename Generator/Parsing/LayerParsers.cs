@@ -8,7 +8,8 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Parsing;
 
 /// <summary>What a layer parser needs: its attribute, the shape it receives (null when an earlier layer was invalid), and where to report.</summary>
-internal sealed record LayerContext(int Index, AttributeData Data, Location Location, Shape? Input, string InputSource, int Offset, List<DiagnosticInfo> Diagnostics)
+internal sealed record LayerContext(int Index, AttributeData Data, Location Location, Shape? Input, string InputSource, int Offset, List<DiagnosticInfo> Diagnostics,
+    string NetworkName)
 {
     public string Name => $"layer {Index + 1} ({LayerParsers.KindName(Data.AttributeClass!.ToDisplayString())})";
 
@@ -82,7 +83,16 @@ internal static class LayerParsers
         bool ok = c.Positive("number of units", units);
         ok &= c.Activation(activation, out var kind);
         if (!ok || c.Input is null) return null;
-        return new DenseLayerSpec(c.Index, c.Input, units, kind, c.NamedBool("Bias", true), c.Offset);
+        long weights = (long)c.Input.Size * units;
+        bool bias = c.NamedBool("Bias", true);
+        if (weights + (bias ? units : 0) > NetworkLimits.MaxParameters)
+        {
+            c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
+                $"the parameters of {c.Name} ({NetworkLimits.Format(c.Input.Size)} × {NetworkLimits.Format(units)} = {NetworkLimits.Format(weights)} weights{(bias ? " and " + NetworkLimits.Format(units) + " biases" : "")})",
+                SizeChecks.ParameterLimit);
+            return null;
+        }
+        return new DenseLayerSpec(c.Index, c.Input, units, kind, bias, c.Offset);
     }
 
     public static LayerSpec? Conv2D(LayerContext c, ref bool malformed)
@@ -114,16 +124,44 @@ internal static class LayerParsers
         ok &= c.Activation(activation, out var kind);
         ok &= c.SpatialInput();
         if (!ok || c.Input is null) return null;
+        if (kw > NetworkLimits.MaxKernelWidth)
+        {
+            c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName, $"the kernel width of {c.Name} ({NetworkLimits.Format(kw)})",
+                $"{NetworkLimits.MaxKernelWidth}, the widest kernel whose rows the generated code unrolls into methods the JIT still optimises");
+            return null;
+        }
         long paddedHeight = c.Input.Height + 2L * padding, paddedWidth = c.Input.Width + 2L * padding;
+        long padded = c.Input.Channels * paddedHeight * paddedWidth;
+        if (padded > NetworkLimits.MaxArrayLength)
+        {
+            c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
+                $"the padded input of {c.Name} ({c.Input.Channels} × {NetworkLimits.Format(paddedHeight)} × {NetworkLimits.Format(paddedWidth)} = {NetworkLimits.Format(padded)} floats)", SizeChecks.ArrayLimit);
+            return null;
+        }
         if (kh > paddedHeight || kw > paddedWidth)
         {
             c.Report(DiagnosticDescriptors.ShapeMismatch, c.Capitalised,
                 $"its {kh}×{kw} kernel is larger than its input {c.Input} padded to {paddedHeight}×{paddedWidth}: use a smaller kernel, more padding, or fewer pooling layers before it");
             return null;
         }
-        if ((long)filters * ((paddedHeight - kh) / stride + 1) * ((paddedWidth - kw) / stride + 1) > int.MaxValue / 2)
+        if (stride > Math.Max(paddedHeight, paddedWidth))
         {
-            c.Report(DiagnosticDescriptors.ShapeMismatch, c.Capitalised, "its output has more than a billion values: use fewer filters or a larger stride");
+            c.Report(DiagnosticDescriptors.ShapeMismatch, c.Capitalised,
+                $"its stride {stride} is larger than its input {c.Input} padded to {paddedHeight}×{paddedWidth}, so the kernel is applied once: use a stride of at most {Math.Max(paddedHeight, paddedWidth)}");
+            return null;
+        }
+        long outputs = (long)filters * ((paddedHeight - kh) / stride + 1) * ((paddedWidth - kw) / stride + 1);
+        if (outputs > NetworkLimits.MaxArrayLength)
+        {
+            c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
+                $"the output of {c.Name} ({NetworkLimits.Format(outputs)} floats)", SizeChecks.ArrayLimit);
+            return null;
+        }
+        long weights = (long)filters * c.Input.Channels * kh * kw;
+        if (weights > NetworkLimits.MaxParameters)
+        {
+            c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
+                $"the weights of {c.Name} ({NetworkLimits.Format(weights)} floats)", SizeChecks.ParameterLimit);
             return null;
         }
         return new Conv2DLayerSpec(c.Index, c.Input, filters, kh, kw, stride, padding, kind, c.NamedBool("Bias", true), c.Offset);
@@ -161,6 +199,12 @@ internal static class LayerParsers
         if (size > paddedHeight || size > paddedWidth)
         {
             c.Report(DiagnosticDescriptors.PoolOutputEmpty, c.Capitalised, size, c.Input, paddedHeight, paddedWidth);
+            return null;
+        }
+        if (stride > Math.Max(paddedHeight, paddedWidth))
+        {
+            c.Report(DiagnosticDescriptors.ShapeMismatch, c.Capitalised,
+                $"its stride {stride} is larger than its input {c.Input}{(padding > 0 ? $" padded to {paddedHeight}×{paddedWidth}" : "")}, so the window is applied once: use a stride of at most {Math.Max(paddedHeight, paddedWidth)}");
             return null;
         }
         // Without padding every window covers size² inputs: CountIncludePad makes no difference, and the spec keeps its default.

@@ -119,10 +119,10 @@ internal static class NetworkParser
         long inputSize = 1;
         foreach (var d in inputShape ?? Array.Empty<int>()) inputSize *= Math.Max(d, 1);
         bool inputValid = inputShape is { Length: > 0 } && inputShape.All(d => d > 0);
-        if (inputSize > MaxSize)
+        if (inputSize > NetworkLimits.MaxArrayLength)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, type.Name,
-                $"the input size {inputSize}", MaxSize));
+                $"its input of {NetworkLimits.Format(inputSize)} floats", SizeChecks.ArrayLimit));
             inputValid = false;
         }
 
@@ -136,7 +136,7 @@ internal static class NetworkParser
         for (int index = 0; index < layerAttributes.Count; index++)
         {
             var (data, location) = layerAttributes[index];
-            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics);
+            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics, type.Name);
             var name = data.AttributeClass?.ToDisplayString();
             LayerSpec? layer = name switch
             {
@@ -151,10 +151,10 @@ internal static class NetworkParser
                 current = null;
                 continue;
             }
-            if (offset + layer.ParameterCount > MaxSize)
+            if (offset + layer.ParameterCount > NetworkLimits.MaxParameters)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, location, type.Name,
-                    $"the parameter count up to layer {index + 1} ({offset + layer.ParameterCount})", MaxSize));
+                    $"its parameters up to layer {index + 1} ({NetworkLimits.Format(offset + layer.ParameterCount)} floats)", SizeChecks.ParameterLimit));
                 current = null;
                 continue;
             }
@@ -177,6 +177,10 @@ internal static class NetworkParser
                     "a softmax over one output is always 1; give the last layer one unit per class (at least 2), or use Loss.HalfSquaredError with Activation.Sigmoid for a single output"));
         }
 
+        if (layerAttributes.Count > NetworkLimits.MaxLayers)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layerAttributes[NetworkLimits.MaxLayers].Location, type.Name,
+                $"its {layerAttributes.Count} layers", $"{NetworkLimits.MaxLayers} layers, past which the generated training and prediction methods are too large for the JIT to optimise"));
+
         if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
@@ -190,6 +194,9 @@ internal static class NetworkParser
         {
             ParametersFile = parametersFile,
         };
+        SizeChecks.CheckPlan(spec, networkLocation, layerAttributes.Select(a => a.Location).ToList(), diagnostics, cancellationToken);
+        if (diagnostics.Count > 0)
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, new NetworkSite(type.Name, LocationInfo.From(networkLocation)))
         {
             ParametersLocation = parametersFile is null ? null : LocationInfo.From(networkLocation),
@@ -212,14 +219,28 @@ internal static class NetworkParser
         return new EquatableArray<DiagnosticInfo>(list.ToArray());
     }
 
-    /// <summary>Sizes are ints everywhere in the generated code; keep every count well inside that.</summary>
-    private const long MaxSize = int.MaxValue / 2;
-
     private static void CheckClassShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, Location location, List<DiagnosticInfo> diagnostics)
     {
         if (declaration is RecordDeclarationSyntax)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
                 "a record", "a network's value is its parameters, which records would compare by reference; declare a partial class"));
+        if (declaration is ClassDeclarationSyntax { ParameterList: not null })
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "declared with a primary constructor", "NetCompiler generates the constructors () and (int seed); remove the parameter list and keep what it held in fields or properties"));
+        for (TypeDeclarationSyntax? t = declaration; t is not null; t = t.Parent as TypeDeclarationSyntax)
+            if (t.Modifiers.Any(SyntaxKind.FileKeyword))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                    t == declaration ? "a 'file' type" : $"nested in the 'file' type '{t.Identifier.Text}'",
+                    "a file-local type cannot be completed by the generated source, which is another file; make it internal instead"));
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            if (baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName)
+                || baseType.AllInterfaces.Any(i => i.ToDisplayString() == "NetCompiler.INetwork"))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                    $"derived from the network class '{baseType.Name}'",
+                    "each network holds its own parameters and generated members, which a derived network would hide; declare it without the base class, or share code through a helper instead"));
+                break;
+            }
         CheckMemberConflicts(type, location, diagnostics);
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name, ""));
@@ -227,10 +248,9 @@ internal static class NetworkParser
             if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name,
                     $", and make the enclosing type '{parent.Identifier.Text}' partial too"));
-        for (var t = type; t is not null; t = t.ContainingType)
-            if (t.IsGenericType)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
-                    "generic or nested in a generic type", "every size must be known at build time; remove the type parameters"));
+        if (type.IsGenericType) // also true of a type nested in a generic one
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
+                "generic or nested in a generic type", "every size must be known at build time; remove the type parameters"));
         if (type.IsStatic)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, type.Name,
                 "static", "a network holds its parameters in an instance; remove 'static'"));
@@ -273,24 +293,59 @@ internal static class NetworkParser
     {
         2 => new Shape(1, shape[0], shape[1], true),
         3 => new Shape(shape[0], shape[1], shape[2], true),
-        _ => Shape.Flat(shape.Aggregate(1, (a, b) => a * b)),
+        _ => Shape.Flat(checked(shape.Aggregate(1, (a, b) => a * b))), // the caller checked the product against the limits
     };
 
     /// <summary>A name as C# source must spell it: <c>@class</c> for a type called <c>class</c>.</summary>
     private static string Escape(string name)
         => SyntaxFacts.IsReservedKeyword(SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
-    /// <summary>The members the generated partial declaration adds; a user member of the same name cannot coexist.</summary>
-    private static readonly string[] GeneratedMembers =
+    /// <summary>
+    /// The members the generated partial declaration adds, public and private (NetworkEmitter and the interfaces'
+    /// explicit implementations aside); a user member of the same name cannot coexist with one, and a class of the
+    /// same name cannot hold one. A test compares this list with the members of generated networks.
+    /// </summary>
+    internal static readonly string[] GeneratedMembers =
     {
+        // public
         "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
         "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "Parameters", "ComputeGradients",
-        "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
+        // private
+        "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters", "_start", "FirstParameter",
+        "PredictWorkspaceSize", "PredictBatchWorkspaceSize", "TrainingWorkspaceSize", "SharedWorkspaceSize",
+        "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
+        // with compiled-in parameters
         "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
     };
 
+    /// <summary>Whether the generated code declares a member <paramref name="name"/>: one of <see cref="GeneratedMembers"/>,
+    /// or a layer's <c>Layer{n}Weights</c> or <c>Layer{n}Bias</c> offset.</summary>
+    internal static bool IsGeneratedMember(string name)
+    {
+        if (Array.IndexOf(GeneratedMembers, name) >= 0) return true;
+        foreach (var suffix in new[] { "Weights", "Bias" })
+            if (name.Length > "Layer".Length + suffix.Length && name.StartsWith("Layer", StringComparison.Ordinal)
+                && name.EndsWith(suffix, StringComparison.Ordinal)
+                && name.Substring(5, name.Length - 5 - suffix.Length).All(char.IsDigit))
+                return true;
+        return false;
+    }
+
     private static void CheckMemberConflicts(INamedTypeSymbol type, Location location, List<DiagnosticInfo> diagnostics)
     {
+        if (IsGeneratedMember(type.Name))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name, "its own name",
+                $"NetCompiler generates a member '{type.Name}' in it, and a member cannot be named like its class; rename the class"));
+        // Members inherited from a base class would be hidden by the generated ones (CS0108, an error where warnings are).
+        for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+            foreach (var member in baseType.GetMembers())
+                if (!member.IsImplicitlyDeclared && member.DeclaredAccessibility != Accessibility.Private && IsGeneratedMember(member.Name))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name,
+                        $"'{member.Name}' by inheriting it from '{baseType.Name}'",
+                        "NetCompiler generates a member of that name, which would hide it; rename it in the base class, or do not derive from it"));
+                    break;
+                }
         foreach (var member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared) continue;
@@ -304,7 +359,7 @@ internal static class NetworkParser
                         $"NetCompiler generates {type.Name}() and {type.Name}(int seed); remove this constructor or give it other parameters"));
                 continue;
             }
-            if (Array.IndexOf(GeneratedMembers, member.Name) >= 0)
+            if (IsGeneratedMember(member.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberConflict, location, type.Name, member.Name,
                     "NetCompiler generates a member of that name; rename yours"));
         }

@@ -70,11 +70,11 @@ public sealed class IdxTests : IDisposable
     [Fact]
     public void ReadFromNonSeekableStreams_PlainAndGzip()
     {
-        using (var s = new ForwardOnlyStream(ImagesFile))
+        using (var s = new NetCompiler.Tests.Infrastructure.ChunkedStream(ImagesFile, 3))
             Assert.Equal(2, Idx.ReadImages(s).Count);
-        using (var s = new ForwardOnlyStream(Gzip(ImagesFile)))
+        using (var s = new NetCompiler.Tests.Infrastructure.ChunkedStream(Gzip(ImagesFile), 3))
             Assert.Equal(ImagesFile.AsSpan(16).ToArray(), Idx.ReadImages(s).Data);
-        using (var s = new ForwardOnlyStream(Gzip(LabelsFile)))
+        using (var s = new NetCompiler.Tests.Infrastructure.ChunkedStream(Gzip(LabelsFile), 3))
             Assert.Equal([7, 3], Idx.ReadLabels(s));
     }
 
@@ -192,27 +192,5 @@ public sealed class IdxTests : IDisposable
     {
         var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(new MemoryStream(Cut(LabelsFile, 9))));
         Assert.StartsWith("IDX stream: truncated at byte 9 of 10 expected", ex.Message);
-    }
-
-    /// <summary>A read-only, non-seekable stream over bytes, returning at most 3 bytes per read.</summary>
-    private sealed class ForwardOnlyStream(byte[] data) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = Math.Min(Math.Min(count, 3), data.Length - _position);
-            Array.Copy(data, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
