@@ -53,7 +53,7 @@ public static class FashionMnistSample
             BatchSize = options.BatchSize,
             Seed = options.Seed,
             Threads = options.Threads,
-            LearningRateSchedule = CosineDecay(epochs),
+            LearningRateSchedule = LearningRateSchedules.CosineDecay(epochs),
             Progress = report => log.WriteLine(FormatEpoch(report, epochs)),
         });
 
@@ -84,13 +84,6 @@ public static class FashionMnistSample
 
     /// <summary>The sample's last line: <c>test accuracy: 0.xxxx</c> (four decimals, invariant culture).</summary>
     public static string FormatAccuracy(double accuracy) => Invariant($"test accuracy: {accuracy:F4}");
-
-    /// <summary>
-    /// Half a cosine from the initial learning rate towards zero: epoch e of E trains at
-    /// <c>lr · ½ (1 + cos(π (e − 1) / E))</c>, so the first epoch uses the full rate and the last a small fraction of it.
-    /// </summary>
-    public static Func<int, float, float> CosineDecay(int epochs)
-        => (epoch, initial) => (float)(initial * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / epochs)));
 
     /// <summary>
     /// The data a run uses: <see cref="FashionMnistOptions.DataDirectory"/> when given; else the installed full data set
