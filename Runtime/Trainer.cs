@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 
 namespace NetCompiler;
@@ -96,7 +97,17 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// <exception cref="InvalidOperationException"><see cref="TrainerOptions.LearningRateSchedule"/> returned a negative or non-finite rate.</exception>
     /// <exception cref="TrainingDivergedException">A step's loss or gradient was NaN or infinite; the network holds the parameters from before that step.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches); the network holds the parameters of the last completed step.</exception>
-    public TrainingResult Fit(Dataset train, Dataset? validation = null, CancellationToken cancellationToken = default)
+    /// <param name="train">The training data.</param>
+    /// <param name="validation">Data to evaluate after every epoch, which early stopping watches; none when null.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <param name="resumeFrom">
+    /// A checkpoint written by <see cref="TrainerOptions.CheckpointPath"/> to continue from: the network's parameters,
+    /// the optimizer's state, the history and the early-stopping state are restored, and training continues with the
+    /// epoch after the checkpoint's, landing on the bits an uninterrupted run lands on. The trainer's options (seed,
+    /// shuffle) and optimizer (kind and settings) must be those of the run that wrote it.
+    /// </param>
+    /// <exception cref="InvalidDataException">The checkpoint is damaged or was written for another architecture.</exception>
+    public TrainingResult Fit(Dataset train, Dataset? validation = null, CancellationToken cancellationToken = default, string? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ValidateData(train, nameof(train));
@@ -108,13 +119,25 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
 
         TrainerOptions options = _options;
-        float[]? best = options.RestoreBest ? (_best ??= new float[TNet.ParameterCount]) : null;
+        bool keepBest = options.RestoreBest || options.CheckpointPath is not null;
+        float[]? best = keepBest ? (_best ??= new float[TNet.ParameterCount]) : null;
         var order = new int[train.Count];
         var reports = new List<EpochReport>(options.Epochs);
         float initialLearningRate = _optimizer.LearningRate;
-        int bestEpoch = 0, epochsWithoutImprovement = 0;
+        int bestEpoch = 0, epochsWithoutImprovement = 0, firstEpoch = 1;
         double bestObjective = double.NaN;
         bool stoppedEarly = false;
+        if (resumeFrom is not null)
+        {
+            CheckpointState state = Checkpoint.Read(resumeFrom, TNet.ArchitectureHash, TNet.Architecture);
+            Restore(state, resumeFrom, best);
+            reports.AddRange(state.Reports);
+            initialLearningRate = state.InitialLearningRate;
+            bestEpoch = state.BestEpoch;
+            bestObjective = state.BestObjective;
+            epochsWithoutImprovement = state.EpochsWithoutImprovement;
+            firstEpoch = state.Epoch + 1;
+        }
         int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
         if (_team.Count > 1)
         {
@@ -123,7 +146,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
         try
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = firstEpoch; epoch <= options.Epochs; epoch++)
             {
                 long start = Stopwatch.GetTimestamp();
                 if (options.LearningRateSchedule is { } schedule)
@@ -183,6 +206,8 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     SamplesPerSecond = order.Length / Math.Max(trainingTime.TotalSeconds, 1e-9),
                 };
                 reports.Add(report);
+                if (options.CheckpointPath is { } checkpointPath)
+                    WriteCheckpoint(checkpointPath, epoch, initialLearningRate, bestEpoch, bestObjective, epochsWithoutImprovement, best, reports);
                 options.Progress?.Invoke(report);
 
                 if (options.Patience > 0 && epochsWithoutImprovement >= options.Patience && epoch < options.Epochs)
@@ -199,12 +224,59 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         }
 
         bool restored = false;
-        if (best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
+        if (options.RestoreBest && best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
         {
             _net.LoadParameters(best);
             restored = true;
         }
         return new TrainingResult(reports, bestEpoch, bestObjective, stoppedEarly, restored);
+    }
+
+    private void WriteCheckpoint(string path, int epoch, float initialLearningRate, int bestEpoch, double bestObjective, int epochsWithoutImprovement,
+        float[]? best, List<EpochReport> reports)
+    {
+        var state = new CheckpointState
+        {
+            Epoch = epoch,
+            Seed = _options.Seed,
+            Shuffle = _options.Shuffle,
+            InitialLearningRate = initialLearningRate,
+            BestEpoch = bestEpoch,
+            BestObjective = bestObjective,
+            EpochsWithoutImprovement = epochsWithoutImprovement,
+            OptimizerSteps = _optimizer.StepCount,
+            Optimizer = _optimizer.Describe(),
+            Parameters = _net.Parameters.ToArray(),
+            Best = bestEpoch > 0 ? best : null,
+            OptimizerState = new float[_optimizer.StateBufferCount][],
+            Reports = reports,
+        };
+        for (int b = 0; b < state.OptimizerState.Length; b++) state.OptimizerState[b] = _optimizer.StateBuffer(b).ToArray();
+        Checkpoint.Write(path, TNet.ArchitectureHash, TNet.Architecture, state);
+    }
+
+    private void Restore(CheckpointState state, string path, float[]? best)
+    {
+        string optimizer = _optimizer.Describe();
+        if (state.Optimizer != optimizer)
+            throw new InvalidOperationException($"Checkpoint '{path}' was written with the optimizer {state.Optimizer}; this trainer's is {optimizer}.");
+        if (state.Seed != _options.Seed || state.Shuffle != _options.Shuffle)
+            throw new InvalidOperationException(
+                $"Checkpoint '{path}' was written with options.Seed = {state.Seed} and options.Shuffle = {state.Shuffle}; this trainer has {_options.Seed} and {_options.Shuffle}.");
+        if (state.Epoch > _options.Epochs)
+            throw new InvalidOperationException($"Checkpoint '{path}' is from epoch {state.Epoch}, past options.Epochs = {_options.Epochs}.");
+        if (state.OptimizerState.Length != _optimizer.StateBufferCount)
+            throw new InvalidDataException($"Checkpoint '{path}' holds {state.OptimizerState.Length} optimizer buffers; {optimizer} has {_optimizer.StateBufferCount}.");
+        for (int b = 0; b < state.OptimizerState.Length; b++)
+        {
+            Span<float> buffer = _optimizer.StateBuffer(b);
+            if (state.OptimizerState[b].Length != buffer.Length)
+                throw new InvalidDataException($"Checkpoint '{path}': optimizer buffer {b} holds {state.OptimizerState[b].Length} values, not {buffer.Length}.");
+        }
+        _net.LoadParameters(state.Parameters);
+        for (int b = 0; b < state.OptimizerState.Length; b++) state.OptimizerState[b].CopyTo(_optimizer.StateBuffer(b));
+        _optimizer.RestoreStepCount(state.OptimizerSteps);
+        if (best is not null && state.Best is not null) state.Best.CopyTo(best);
     }
 
     /// <summary>

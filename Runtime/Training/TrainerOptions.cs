@@ -40,7 +40,15 @@ public sealed record TrainerOptions
     /// </summary>
     public Func<int, float, float>? LearningRateSchedule { get; init; }
 
-    /// <summary>Called after every epoch with its report.</summary>
+    /// <summary>
+    /// Where to write a checkpoint at the end of every epoch (atomically: a temporary file in the same directory, then
+    /// a rename, so a run killed at any moment leaves the previous checkpoint or the new one): the parameters, the
+    /// optimizer's state and step count, the epoch, the shuffles' seed, the history and the best-so-far parameters.
+    /// <see cref="Trainer{TNet}.Fit"/>'s <c>resumeFrom</c> continues from it. Null (the default) writes none.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Called after every epoch with its report (after its checkpoint is written).</summary>
     public Action<EpochReport>? Progress { get; init; }
 
     /// <summary>
