@@ -43,10 +43,12 @@ public static class FashionMnistSample
 
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
         log.WriteLine(Invariant($"network: {FashionMlp.Architecture}, {FashionMlp.ParameterCount:N0} parameters, {SimdPath} kernels"));
-        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, {(options.Optimizer == "adam" ? "Adam" : $"SGD momentum {options.Momentum}")}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new FashionMlp(options.Seed);
-        var optimizer = new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
+        Optimizer optimizer = options.Optimizer == "adam"
+            ? new Adam(FashionMlp.ParameterCount, options.LearningRate)
+            : new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
         var trainer = new Trainer<FashionMlp>(net, optimizer, new TrainerOptions
         {
             Epochs = epochs,
