@@ -159,6 +159,25 @@ public sealed class Dataset
         return (Slice(0, count), Slice(count, Count - count));
     }
 
+    /// <summary>
+    /// A seeded split into training and validation data: the samples are shuffled with <paramref name="seed"/> (as
+    /// <see cref="Shuffle"/> does) and the first ⌊<paramref name="validationFraction"/> · Count⌉ (rounded to nearest) go to
+    /// validation, the rest to training. The same seed gives the same split; early stopping can then watch validation
+    /// data that is not the test set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="validationFraction"/> is not in (0, 1), or leaves a part empty.</exception>
+    public (Dataset Train, Dataset Validation) SplitValidation(double validationFraction, int seed)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
+        int validation = (int)Math.Round(validationFraction * Count);
+        if (validation == 0 || validation == Count)
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction,
+                $"A fraction {validationFraction} of {Count} samples leaves the training or the validation part empty.");
+        (Dataset first, Dataset rest) = Shuffle(seed).Split(validation);
+        return (rest, first);
+    }
+
     /// <summary>A copy of the samples at <paramref name="indices"/>, in that order (repeats allowed).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside <c>[0, Count)</c>.</exception>
     public Dataset Subset(ReadOnlySpan<int> indices)

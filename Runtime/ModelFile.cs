@@ -314,7 +314,8 @@ public static class ModelFile
         writer.Stream.Write(crc);
     }
 
-    private static void WriteAtomically(string path, Action<Stream> write)
+    /// <summary>Writes a file through <paramref name="write"/> to a temporary file in the same directory, then renames it over <paramref name="path"/>.</summary>
+    internal static void WriteAtomically(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
         string fullPath = Path.GetFullPath(path);

@@ -33,6 +33,9 @@ public sealed record FashionMnistOptions
     /// <summary>SGD momentum.</summary>
     public float Momentum { get; init; } = 0.9f;
 
+    /// <summary>The optimizer: <c>sgd</c> (with <see cref="Momentum"/>) or <c>adam</c>.</summary>
+    public string Optimizer { get; init; } = "sgd";
+
     /// <summary>Seed of the weight initialisation and of the per-epoch shuffles.</summary>
     public int Seed { get; init; } = ParameterInitializer.DefaultSeed;
 
@@ -60,6 +63,7 @@ public sealed record FashionMnistOptions
           --batch N      mini-batch size (default 64)
           --lr X         initial learning rate, cosine-decayed over the run (default 0.05)
           --momentum X   SGD momentum (default 0.9)
+          --optimizer O  sgd or adam (default sgd; with adam pass a smaller --lr, e.g. 0.001)
           --seed N       seed of the initial weights and the shuffles (default 42)
           --threads N    threads per training step (default 1); up to 8, each computes a range of the
                          first layer's rows for the whole batch and the result is that of N = 1; more
@@ -87,6 +91,11 @@ public sealed record FashionMnistOptions
                 case "--batch": options = options with { BatchSize = PositiveInt(args, ref i) }; break;
                 case "--lr": options = options with { LearningRate = Float(args, ref i, 0f, float.MaxValue, "a number > 0", exclusiveMin: true) }; break;
                 case "--momentum": options = options with { Momentum = Float(args, ref i, 0f, 1f, "a number in [0, 1)", exclusiveMax: true) }; break;
+                case "--optimizer":
+                    string name = Value(args, ref i);
+                    if (name is not ("sgd" or "adam")) throw new ArgumentException($"--optimizer must be sgd or adam, not '{name}'.");
+                    options = options with { Optimizer = name };
+                    break;
                 case "--seed": options = options with { Seed = Int(args, ref i) }; break;
                 case "--threads": options = options with { Threads = PositiveInt(args, ref i) }; break;
                 case "--save": options = options with { SavePath = Value(args, ref i) }; break;

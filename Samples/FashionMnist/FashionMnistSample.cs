@@ -43,17 +43,19 @@ public static class FashionMnistSample
 
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
         log.WriteLine(Invariant($"network: {FashionMlp.Architecture}, {FashionMlp.ParameterCount:N0} parameters, {SimdPath} kernels"));
-        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, {(options.Optimizer == "adam" ? "Adam" : $"SGD momentum {options.Momentum}")}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new FashionMlp(options.Seed);
-        var optimizer = new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
+        Optimizer optimizer = options.Optimizer == "adam"
+            ? new Adam(FashionMlp.ParameterCount, options.LearningRate)
+            : new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
         var trainer = new Trainer<FashionMlp>(net, optimizer, new TrainerOptions
         {
             Epochs = epochs,
             BatchSize = options.BatchSize,
             Seed = options.Seed,
             Threads = options.Threads,
-            LearningRateSchedule = CosineDecay(epochs),
+            LearningRateSchedule = LearningRateSchedules.CosineDecay(epochs),
             Progress = report => log.WriteLine(FormatEpoch(report, epochs)),
         });
 
@@ -84,13 +86,6 @@ public static class FashionMnistSample
 
     /// <summary>The sample's last line: <c>test accuracy: 0.xxxx</c> (four decimals, invariant culture).</summary>
     public static string FormatAccuracy(double accuracy) => Invariant($"test accuracy: {accuracy:F4}");
-
-    /// <summary>
-    /// Half a cosine from the initial learning rate towards zero: epoch e of E trains at
-    /// <c>lr · ½ (1 + cos(π (e − 1) / E))</c>, so the first epoch uses the full rate and the last a small fraction of it.
-    /// </summary>
-    public static Func<int, float, float> CosineDecay(int epochs)
-        => (epoch, initial) => (float)(initial * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / epochs)));
 
     /// <summary>
     /// The data a run uses: <see cref="FashionMnistOptions.DataDirectory"/> when given; else the installed full data set

@@ -42,7 +42,7 @@ public static class LeNet5Sample
             BatchSize = options.BatchSize,
             Seed = options.Seed,
             Threads = options.Threads,
-            LearningRateSchedule = FashionMnistSample.CosineDecay(epochs),
+            LearningRateSchedule = LearningRateSchedules.CosineDecay(epochs),
             Progress = report => log.WriteLine(FashionMnistSample.FormatEpoch(report, epochs)),
         });
 
