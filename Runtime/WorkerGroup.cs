@@ -22,8 +22,7 @@ internal sealed class WorkerGroup : IDisposable
     /// <summary>
     /// How long an idle thread polls for the next job (or for the helpers to finish) before it blocks: longer than the
     /// hand-offs inside a training step when each thread has a core (a few microseconds), short enough to bound what a
-    /// thread burns while its partner is descheduled on a busy machine. (200 µs and 20 µs measured the same as 50 µs
-    /// on this loaded machine, within its noise.)
+    /// thread burns while its partner is descheduled on a busy machine (docs/design/training.md).
     /// </summary>
     internal const int SpinMicroseconds = 50;
 

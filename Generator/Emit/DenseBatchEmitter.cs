@@ -62,7 +62,7 @@ internal static class DenseBatchEmitter
     /// AVX-512's 32, where the 24 accumulators of 8 rows × 3 samples, the 3 vectors of x and one of W fit, and each
     /// load of x from L2 serves twice as many rows (the whole batch's x passes once per tile of rows). Rows with a
     /// scalar tail keep 4: the tail's scalar code for 24 dot products made the JIT stop inlining (its budget for the
-    /// method ran out), which cost LeNet-5's 120 → 84 layer half again its time.
+    /// method ran out), and the calls that remained made such layers far slower.
     /// </summary>
     private static int TileRows(Isa isa, int inputs) => isa == Isa.Avx512 && inputs % isa.Width == 0 ? 8 : 4;
 
@@ -229,9 +229,9 @@ internal static class DenseBatchEmitter
     /// Whether the weight gradient copies each column block's slice of x (the batch's rows, at most
     /// <see cref="NetworkEmitter.BatchChunk"/> of them) to a contiguous buffer first: when rows of x are a multiple of
     /// 1 KB apart (a multiple of 256 inputs), which puts the slices of 64 rows on at most 4 of L1's 64 sets, and enough
-    /// rows of W (32: 4 tiles of 8 on AVX-512) reuse the copy. Measured on Zen 5 (AVX-512): the 1024-wide MLP's weight
-    /// gradient alone 0.85× (median 663 → 568 µs, alternating), its training step 0.962× (<c>--compare</c>); for rows
-    /// that do not alias (Fashion MLP's 784 inputs: 49 lines apart) the copy only costs (step 1.017×), so they keep x in place.
+    /// rows of W (32: 4 tiles of 8 on AVX-512) reuse the copy. Without it such slices come from L2 again for every tile
+    /// of rows; for rows that do not alias (Fashion MLP's 784 inputs: 49 lines apart) the copy only costs, so they keep
+    /// x in place (docs/design/dense-kernels.md).
     /// The products and sums are the same either way, so are the bits.
     /// </summary>
     private static bool PacksInput(DenseLayerSpec layer, Isa isa)

@@ -180,7 +180,7 @@ internal static class DenseEmitter
     /// buffer per thread: a <c>stackalloc</c> in the kernel made the JIT compile it without optimisation for good (no
     /// on-stack replacement with <c>localloc</c>), and one in <c>Predict</c> cost more in zeroing than the copy saved.
     /// Layers of fewer than 16 rows read x too few times for the copy to pay; on the AVX2 path, whose kernel shares each
-    /// load of x between four rows, the copy made the Fashion MLP's Predict 1.08× as long, so it is AVX-512's alone.
+    /// load of x between four rows, the copy costs more than it saves, so it is AVX-512's alone.
     /// </summary>
     public static bool UsesAlignedInput(DenseLayerSpec layer)
         => !IsUnrolled(layer) && SingleRows(layer, Isa.Avx512.FitRows(layer.InputSize)) && layer.OutputSize >= 16;
@@ -219,10 +219,10 @@ internal static class DenseEmitter
     /// <summary>
     /// One sample through a layer whose rows are whole AVX-512 vectors, row after row: W is read as one sequential stream
     /// (the rows are contiguous) and each row's dot product runs in <see cref="RowAccumulators"/> accumulators, x coming
-    /// from L1 again for every row. On Zen 5 the Fashion MLP's 784 → 128 layer took 2.1 µs this way against 3.0 µs for
-    /// four rows sharing each load of x (four streams of W, four accumulators, or eight: no faster); a plain read of its
-    /// 401 KB of weights takes 1.9 µs (`docs/generator-notes.md`, eighth session). As a network's first layer it gets a
-    /// copy of an input that is not on a 64-byte boundary (<see cref="UsesAlignedInput"/>; 2.45 → 2.15 µs for that layer).
+    /// from L1 again for every row. Such a layer is bound by reading W from L2, and this form reads it at close to the
+    /// rate of a plain sequential read, where four rows sharing each load of x (four streams of W) do not
+    /// (docs/design/dense-kernels.md). As a network's first layer it gets a copy of an input that is not on a 64-byte
+    /// boundary (<see cref="UsesAlignedInput"/>), since x is read once per row.
     /// </summary>
     private static void EmitForwardSingleRows(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {

@@ -18,10 +18,8 @@ namespace NetCompiler.Generator.Emit;
 /// W keeps its canonical [outputs, inputs] layout: nothing is packed, so an update of the parameters is seen at once.
 /// Smaller chunks (a batch's last, or a small batch) take the dot-product kernels: a lane layout would compute all
 /// 64 lanes for them. The softmax of a classifier runs on the lanes too (<c>Vector512.Exp</c>, 16 samples at a time).
-/// Measured on Zen 5 (AVX-512) for Fashion MLP (784-128-10), <c>PredictBatch</c> of 64 samples against the dot-product
-/// form (<c>--compare</c>, 21 alternating rounds): 0.969× with the scalar softmax, 0.927× (52.1 µs) with the lane one.
-/// Layer 1 runs at the FMA peak (its inner loop: 4 loads, 4 broadcasts, 16 FMAs); the transposition of the input
-/// (200 KB read, 200 KB written) is about 5% of the call.
+/// Layer 1 runs at the FMA peak (its inner loop: 4 loads, 4 broadcasts, 16 FMAs); what remains is the transposition
+/// of the input, which costs what a copy of the same bytes does. See docs/design/dense-kernels.md.
 /// </remarks>
 internal static class LaneEmitter
 {

@@ -14,7 +14,7 @@ internal static class NetworkEmitter
     /// <summary>
     /// Workspaces up to this many floats (8 KiB) live on the stack; larger ones in a buffer per thread. A stackalloc is
     /// zeroed on every call (skipping that needs [SkipLocalsInit], which needs unsafe code enabled in the user's
-    /// project), and zeroing the 36 KiB of LeNet-5's Predict workspace cost ≈ 0.6 µs of its ≈ 21 µs.
+    /// project), and zeroing a workspace of tens of KiB on every call is a visible share of a call (docs/design/memory.md).
     /// </summary>
     private const int StackLimit = 2048;
 
@@ -612,8 +612,8 @@ internal static class NetworkEmitter
 
     /// <summary>
     /// Floats added to every workspace so that it can start on a 64-byte boundary: the batch kernels' vectors then never
-    /// straddle two cache lines (a load that does costs two; the convolutions' ∂E/∂W block, two vector loads per FMA pair,
-    /// ran 8–20% slower on buffers 8 or 16 bytes off the boundary, as a .NET array is).
+    /// straddle two cache lines (a load that does costs two, which kernels with many loads per FMA, such as the
+    /// convolutions' ∂E/∂W block, feel on buffers 8 or 16 bytes off the boundary, as a .NET array is).
     /// </summary>
     private const int AlignmentSlack = 16;
 

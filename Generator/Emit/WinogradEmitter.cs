@@ -34,9 +34,9 @@ internal static class WinogradEmitter
     /// <summary>
     /// Whether a block convolution uses F(2, 5) along its rows: 5-wide kernels, stride 1, an even output width, and at
     /// least 15 products per output along channels × kernel rows (LeNet-5's conv2: 6 × 5), so that its dot products are
-    /// as long as a direct tile's. Conv1 of LeNet-5 (one input channel) stays direct. ∂E/∂x stays direct: by F(2, 5) it
-    /// measured 1.016× the step (docs/experiments/winograd-dx), as its pieces of six columns span the zero border of
-    /// the dilated ∂E/∂z that the direct kernel skips.
+    /// as long as a direct tile's. Conv1 of LeNet-5 (one input channel) stays direct. ∂E/∂x stays direct: by F(2, 5) its
+    /// pieces of six columns would span the zero border of the dilated ∂E/∂z that the direct kernel skips, which costs
+    /// more than the products save (docs/design/convolution.md).
     /// </summary>
     private static bool Fits(BlockEmitter.Direct d) => d.Stride == 1 && d.KW == 5 && d.OutW % 2 == 0 && d.Channels * d.KH >= 15;
 

@@ -10,9 +10,9 @@ public class ConvRegressionTests
     private const string Usings = "using NetCompiler;\nnamespace Models;\n";
 
     /// <summary>
-    /// Found with issue 3's tests (fixed in a64e3ef): when no Conv2D layer of a network had padding, no layer needed
-    /// scratch, so Predict and ComputeGradients did not declare <c>scratch</c> — but every conv kernel call still passed
-    /// <c>ref scratch</c>: error CS0103 "The name 'scratch' does not exist in the current context" in the generated code.
+    /// Networks whose Conv2D layers have no padding need no scratch for them, so Predict and ComputeGradients may not
+    /// declare <c>scratch</c>; no conv kernel call may then pass <c>ref scratch</c> (which would be error CS0103, "The
+    /// name 'scratch' does not exist in the current context", in the generated code).
     /// </summary>
     [Theory]
     [InlineData("[Input(1, 4, 4)] [Conv2D(1, 3)]")]

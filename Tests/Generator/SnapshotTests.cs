@@ -9,7 +9,7 @@ namespace NetCompiler.Tests.Generator;
 /// <summary>
 /// Golden files of the generated source (Tests/Generator/Snapshots/*.approved.cs), read and reviewed before they were
 /// accepted. A change to the emitted code fails here and leaves a *.received.cs beside the golden file: diff the two,
-/// and if the change is intended, copy received over approved (see the README's testing section).
+/// and if the change is intended, copy received over approved (see CONTRIBUTING.md, "Snapshots").
 /// </summary>
 [UseReporter(typeof(QuietReporter))]
 [UseApprovalSubdirectory("Snapshots")]

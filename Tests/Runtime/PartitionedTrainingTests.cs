@@ -139,9 +139,8 @@ public class PartitionedTrainingTests
     /// <summary>
     /// The parts must agree on where layer 1's outputs lie in the shared workspace even when the GC moves it between
     /// their calls: here part 0 starts, then a compacting collection moves the (unpinned) array, then part 1 starts.
-    /// Until fcab714 each part aligned the workspace from its current address, so the two parts then read each other's
-    /// rows at different offsets (seen once in CI, by chance). Measured: with that alignment put back into the
-    /// generator, this test fails; as it is, it passes.
+    /// If each part aligned the workspace from its current address, the two parts would read each other's rows at
+    /// different offsets; with that alignment put into the generator, this test fails.
     /// </summary>
     [Fact]
     public void Parts_AgreeOnTheSharedWorkspace_WhenTheGcMovesItBetweenTheirCalls()

@@ -59,7 +59,7 @@ public class FashionMnistSampleTests
 {
     /// <summary>
     /// The embedded run with default settings (10 epochs, batch 64, lr 0.05 cosine, momentum 0.9, seed 42) as measured
-    /// on the AVX2 + FMA and on the portable 128-bit kernels; the README quotes it.
+    /// on the AVX2 + FMA and on the portable 128-bit kernels; the sample's README quotes it.
     /// </summary>
     private const double EmbeddedAccuracy = 0.8600;
 
