@@ -91,33 +91,17 @@ public static class OnnxExporter
                         current = Next("Flatten");
                         flat = true;
                     }
-                    string weight = $"layer{placed.Index + 1}.weight";
-                    graph.Initializer.Add(Tensor(weight, [dense.Units, placed.Input.Size], parameters.Slice(placed.ParameterOffset, placed.WeightCount)));
-                    var inputs = new[] { current, weight }.ToList();
-                    if (dense.Bias)
-                    {
-                        string bias = $"layer{placed.Index + 1}.bias";
-                        graph.Initializer.Add(Tensor(bias, [dense.Units], parameters.Slice(placed.BiasOffset, placed.BiasCount)));
-                        inputs.Add(bias);
-                    }
-                    graph.Node.Add(Node("Gemm", prefix + "/Gemm", inputs.ToArray(), Next("Gemm"),
+                    string[] inputs = Parameters(graph, placed, parameters, current, [dense.Units, placed.Input.Size]);
+                    graph.Node.Add(Node("Gemm", prefix + "/Gemm", inputs, Next("Gemm"),
                         Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)));
                     current = Next("Gemm");
                     break;
                 }
                 case Conv2DLayer conv:
                 {
-                    string weight = $"layer{placed.Index + 1}.weight";
-                    graph.Initializer.Add(Tensor(weight, [conv.Filters, placed.Input.Channels, conv.KernelHeight, conv.KernelWidth],
-                        parameters.Slice(placed.ParameterOffset, placed.WeightCount)));
-                    var inputs = new[] { current, weight }.ToList();
-                    if (conv.Bias)
-                    {
-                        string bias = $"layer{placed.Index + 1}.bias";
-                        graph.Initializer.Add(Tensor(bias, [conv.Filters], parameters.Slice(placed.BiasOffset, placed.BiasCount)));
-                        inputs.Add(bias);
-                    }
-                    graph.Node.Add(Node("Conv", prefix + "/Conv", inputs.ToArray(), Next("Conv"),
+                    string[] inputs = Parameters(graph, placed, parameters, current,
+                        [conv.Filters, placed.Input.Channels, conv.KernelHeight, conv.KernelWidth]);
+                    graph.Node.Add(Node("Conv", prefix + "/Conv", inputs, Next("Conv"),
                         Ints("dilations", 1, 1), Int("group", 1), Ints("kernel_shape", conv.KernelHeight, conv.KernelWidth),
                         Ints("pads", conv.Padding, conv.Padding, conv.Padding, conv.Padding), Ints("strides", conv.Stride, conv.Stride)));
                     current = Next("Conv");
@@ -169,6 +153,18 @@ public static class OnnxExporter
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "netcompiler.architecture", Value = network.Architecture });
         return model;
+    }
+
+    /// <summary>Adds a layer's weights (<paramref name="weightDims"/>, PyTorch's layout) and bias, if any, as
+    /// initializers <c>layerN.weight</c> and <c>layerN.bias</c>; returns the node's inputs.</summary>
+    private static string[] Parameters(GraphProto graph, PlacedLayer placed, ReadOnlySpan<float> parameters, string input, long[] weightDims)
+    {
+        string weight = $"layer{placed.Index + 1}.weight";
+        graph.Initializer.Add(Tensor(weight, weightDims, parameters.Slice(placed.ParameterOffset, placed.WeightCount)));
+        if (placed.BiasCount == 0) return [input, weight];
+        string bias = $"layer{placed.Index + 1}.bias";
+        graph.Initializer.Add(Tensor(bias, [placed.BiasCount], parameters.Slice(placed.BiasOffset, placed.BiasCount)));
+        return [input, weight, bias];
     }
 
     private static ValueInfoProto ValueInfo(string name, int[] sampleShape)
