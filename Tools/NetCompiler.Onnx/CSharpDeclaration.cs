@@ -48,7 +48,7 @@ public static class CSharpDeclaration
         s.Append("/// Its trained parameters are in <c>").Append(Escape(className)).Append(".ncmf</c>");
         s.Append(parametersFile is null
             ? $": load them with <c>ModelFile.Load&lt;{Escape(className)}&gt;(\"{Escape(className)}.ncmf\")</c>.\n"
-            : ", compiled into the class.\n");
+            : $", compiled into the class: <c>new {Escape(className)}()</c> is the trained network (the project lists the file as an <c>AdditionalFiles</c> item).\n");
         if (notes is { Count: > 0 })
         {
             s.Append("/// <para>Import notes:</para>\n/// <list type=\"bullet\">\n");
