@@ -32,21 +32,27 @@ public class OnnxExportTests(ITestOutputHelper output)
     [Fact]
     public void Deep_tanh_regression_network_runs_in_OnnxRuntime() => RunsInOnnxRuntime(New<Deep3HiddenHse>(13));
 
-    [Fact]
-    public void Imported_BatchNorm_network_exported_from_its_model_file_runs_in_OnnxRuntime()
+    [Theory]
+    [InlineData("conv_bn_relu_preserve")]
+    [InlineData("conv_bn_relu")]
+    [InlineData("lenet5")]
+    [InlineData("cnn_strided_pools")]
+    [InlineData("mlp_tanh_sigmoid")]
+    public void Imported_network_exported_from_its_model_file_runs_in_OnnxRuntime(string fixture)
     {
-        // The Conv-BatchNorm-ReLU network from PyTorch, BatchNormalization folded at import, sent back out as ONNX from
+        // A PyTorch model (for the BatchNorm networks: BatchNormalization folded at import) sent back out as ONNX from
         // its .ncmf alone; ONNX Runtime's outputs must be the compiled network's and PyTorch's.
         string dir = TempDirectory();
-        var (model, sourcePath, modelPath) = ModelConversion.ImportToFiles(Fixture("conv_bn_relu_preserve.onnx"), "BnNet", "Export.Bn", dir);
-        INetwork net = Load(GeneratorHarness.CompileAndLoad(File.ReadAllText(sourcePath)).GetType("Export.Bn.BnNet", true)!, modelPath);
-        string onnx = Path.Combine(dir, "bn.onnx");
+        var (model, sourcePath, modelPath) = ModelConversion.ImportToFiles(Fixture(fixture + ".onnx"), "Net", "Export." + fixture, dir);
+        INetwork net = Load(GeneratorHarness.CompileAndLoad(File.ReadAllText(sourcePath)).GetType($"Export.{fixture}.Net", true)!, modelPath);
+        string onnx = Path.Combine(dir, "exported.onnx");
         ModelConversion.Export(modelPath, onnx);
 
-        Batch batch = ReadBatch("conv_bn_relu_preserve");
+        Batch batch = ReadBatch(fixture);
         float[] ort = RunOnnxRuntime(File.ReadAllBytes(onnx), batch.Inputs, model.Network);
+        float[] pytorch = fixture == "lenet5" ? batch.Outputs.Select(MathF.Exp).ToArray() : batch.Outputs; // LogSoftmax there
         var (single, _) = Run(net, batch.Inputs, batch.InputSize, batch.OutputSize);
-        output.WriteLine($"ORT vs Predict: {AssertClose(single, ort, "ONNX Runtime vs Predict"):E2}; ORT vs PyTorch: {AssertClose(batch.Outputs, ort, "ONNX Runtime vs PyTorch"):E2}");
+        output.WriteLine($"{fixture}: ORT vs Predict {AssertClose(single, ort, "ONNX Runtime vs Predict"):E2}; ORT vs PyTorch {AssertClose(pytorch, ort, "ONNX Runtime vs PyTorch"):E2}");
     }
 
     [Fact]
