@@ -19,6 +19,7 @@ namespace NetCompiler.Benchmarks;
 /// add <c>--inprocess</c> to run them in this process, which torchsharp.sh does).
 /// <c>dotnet run -c Release --project Benchmarks -- --build-time [--dotnet-build]</c>: what generating and compiling a network costs.
 /// <c>dotnet run -c Release --project Benchmarks -- --compare OLD.dll self [--network FashionMlp]</c>: two builds side by side (<see cref="Compare"/>).
+/// <c>dotnet run -c Release --project Benchmarks -- --first-calls [--runs 9]</c>: the first 100 calls after start-up against steady state (<see cref="FirstCalls"/>).
 /// </summary>
 public static class Program
 {
@@ -26,12 +27,15 @@ public static class Program
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        // A first-calls child measures from process start-up: nothing else runs before it (see FirstCalls).
+        if (args.Length >= 2 && args[0] == "--first-calls-child") return FirstCalls.Child(args[1], Quick.IntOption(args, "--calls", 100));
         Console.WriteLine(MachineSummary(null));
         Console.WriteLine();
         if (args.Contains("--machine")) return 0;   // the summary alone: which instruction sets .NET uses here (.ci/run)
         if (args.Contains("--quick")) return Quick.Run(args);
         if (args.Contains("--build-time")) return BuildTime.Run(args);
         if (args.Contains("--compare")) return Compare.Run(args);
+        if (args.Contains("--first-calls")) return FirstCalls.Run(args);
 
         IConfig config = DefaultConfig.Instance;
         if (args.Contains("--inprocess"))

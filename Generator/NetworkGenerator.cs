@@ -1,6 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetCompiler.Generator.Diagnostics;
 using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Parsing;
@@ -20,6 +21,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Parse = nameof(Parse);
         public const string Models = nameof(Models);
         public const string Orphans = nameof(Orphans);
+        public const string Optimization = nameof(Optimization);
+        public const string Unoptimized = nameof(Unoptimized);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -49,7 +52,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Models);
         context.RegisterSourceOutput(models, static (spc, spec) => spc.AddSource(spec.HintName, NetworkEmitter.Emit(spec)));
 
-        // 4. [Input] or a layer attribute on a class without [Network] does nothing: say so.
+        // 4. A network compiled without optimisation (a Debug build) runs many times slower: say so, at its [Network].
+        //    Only the optimisation level is taken from the compilation (a value that compares equal across edits),
+        //    never the compilation itself, so no other edit re-runs this step.
+        var optimization = context.CompilationProvider
+            .Select(static (c, _) => c.Options.OptimizationLevel)
+            .WithTrackingName(Steps.Optimization);
+        var unoptimized = parsed
+            .Select(static (r, _) => r.Site)
+            .Where(static s => s is not null)
+            .Combine(optimization)
+            .Where(static p => p.Right == OptimizationLevel.Debug)
+            .Select(static (p, _) => p.Left!)
+            .WithTrackingName(Steps.Unoptimized);
+        context.RegisterSourceOutput(unoptimized, static (spc, site) =>
+            spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Unoptimized, site.Location?.ToLocation(), site.Name)));
+
+        // 5. [Input] or a layer attribute on a class without [Network] does nothing: say so.
         foreach (var name in new[] { NetworkParser.InputAttributeName }.Concat(NetworkParser.LayerAttributeNames))
         {
             var orphans = context.SyntaxProvider

@@ -41,6 +41,8 @@ public sealed class NetworkAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class InputAttribute : Attribute
 {
+    /// <summary>An input of the given <paramref name="shape"/>: one size for a vector, (channels, height, width) for an image.</summary>
+    /// <param name="shape">The dimensions of one sample, each at least 1.</param>
     public InputAttribute(params int[] shape) => Shape = shape;
 
     /// <summary>The dimensions of one sample; the flat input size is their product.</summary>
@@ -51,6 +53,9 @@ public sealed class InputAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DenseAttribute : Attribute
 {
+    /// <summary>A layer of <paramref name="units"/> outputs with the non-linearity <paramref name="activation"/>.</summary>
+    /// <param name="units">The number of output units, at least 1.</param>
+    /// <param name="activation">The non-linearity applied to the weighted sum (none unless set).</param>
     public DenseAttribute(int units, Activation activation = Activation.Identity)
     {
         Units = units;
@@ -93,10 +98,13 @@ public sealed class Conv2DAttribute : Attribute
     /// <summary>The number of output channels (feature maps).</summary>
     public int Filters { get; }
 
+    /// <summary>The height of each filter, in input rows.</summary>
     public int KernelHeight { get; }
 
+    /// <summary>The width of each filter, in input columns.</summary>
     public int KernelWidth { get; }
 
+    /// <summary>The non-linearity applied to each output value.</summary>
     public Activation Activation { get; }
 
     /// <summary>Distance between two applications of the filter, in both directions (default 1).</summary>
@@ -113,8 +121,11 @@ public sealed class Conv2DAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class MaxPool2DAttribute : Attribute
 {
+    /// <summary>Max pooling over <paramref name="size"/>×<paramref name="size"/> windows.</summary>
+    /// <param name="size">The side of the square window, at least 1.</param>
     public MaxPool2DAttribute(int size) => Size = size;
 
+    /// <summary>The side of the square pooling window.</summary>
     public int Size { get; }
 
     /// <summary>Distance between windows; 0 (the default) means <see cref="Size"/>, i.e. windows that do not overlap.</summary>
@@ -125,8 +136,11 @@ public sealed class MaxPool2DAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class AvgPool2DAttribute : Attribute
 {
+    /// <summary>Average pooling over <paramref name="size"/>×<paramref name="size"/> windows.</summary>
+    /// <param name="size">The side of the square window, at least 1.</param>
     public AvgPool2DAttribute(int size) => Size = size;
 
+    /// <summary>The side of the square pooling window.</summary>
     public int Size { get; }
 
     /// <summary>Distance between windows; 0 (the default) means <see cref="Size"/>, i.e. windows that do not overlap.</summary>

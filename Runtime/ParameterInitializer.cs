@@ -39,6 +39,7 @@ public struct SplitMix64
 {
     private ulong _state;
 
+    /// <summary>A generator whose first state is <paramref name="seed"/>.</summary>
     public SplitMix64(ulong seed) => _state = seed;
 
     /// <summary>A stream for (seed, stream): distinct streams of one seed do not overlap in practice.</summary>
@@ -47,6 +48,7 @@ public struct SplitMix64
         _state = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)stream + 1) * 0xD1B54A32D192ED03UL;
     }
 
+    /// <summary>The next 64 uniformly distributed random bits.</summary>
     public ulong NextUInt64()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;

@@ -101,4 +101,15 @@ internal static class DiagnosticDescriptors
         "Member conflicts with a generated member",
         "The network class '{0}' declares '{1}': {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0040: "The network '{0}' is compiled without optimisation ...".</summary>
+    public static readonly DiagnosticDescriptor Unoptimized = new(
+        "NC0040",
+        "Network compiled without optimisation",
+        "The network '{0}' is compiled without optimisation (a Debug build), so its generated kernels run 10 to 50 times slower: build in Release (dotnet build -c Release) or set <Optimize>true</Optimize> in the project",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Without optimisation the compiler emits unoptimised IL and the JIT compiles the generated kernels without inlining or register allocation of their vectors, "
+                   + "even where they are marked AggressiveOptimization; Benchmarks --first-calls measures the factor per workload (tens of times for convolutional training). "
+                   + "The NetCompiler package keeps NC0040 a warning even under TreatWarningsAsErrors (build/NetCompiler.targets adds it to WarningsNotAsErrors), "
+                   + "so a Debug build still builds; add NC0040 to NoWarn to silence it.");
 }

@@ -120,6 +120,7 @@ internal static class BlockEmitter
     {
         int padded = c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
         w.Line($"/// <summary>{Title(c)}, forward over <paramref name=\"count\"/> samples, block after block.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{c.Number}ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)");
         w.Line("int lanes = Lanes;");
         w.Line($"ref float xPadded = ref scratch; // [{c.Input.Channels}, {c.PaddedHeight}, {c.PaddedWidth}] × lanes");
@@ -160,6 +161,7 @@ internal static class BlockEmitter
     private static void EmitConvForwardBlock(SourceWriter w, Conv2DLayerSpec c)
     {
         w.Line($"/// <summary>{Title(c)}: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}ForwardBlock(ref float p, ref float xb, ref float yb)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float bias = ref At(ref p, Layer{c.Number}Bias);");
@@ -182,6 +184,7 @@ internal static class BlockEmitter
         w.Line($"/// <summary>{Title(c)}, backward over <paramref name=\"count\"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name=\"accumulate\"/>, written over it without){(dx ? "" : ".")}");
         if (dx) w.Line($"/// and writes ∂E/∂z of layer {c.Number - 1} (f′ of its {Activations.Describe(below!.Value)} times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{c.Number}BackwardBatch(ref float p, ref float g, ref float x, ref float dz{(dx ? ", ref float dzBelow" : "")}, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)");
         w.Line("int lanes = Lanes;");
         int offset = 0;
@@ -232,6 +235,7 @@ internal static class BlockEmitter
         int group = c.KernelWidth <= 6 ? c.KernelWidth : 5;
         int rows = Math.Max(1, Math.Min(c.Filters, 10 / group));
         w.Line($"/// <summary>{Title(c)}: adds Σ dz[o, i, j]·xp[c, i·S + u, j·S + v] over one block to the per-lane sums of ∂E/∂W[o, c, u, v]{(c.Bias ? " (and Σ dz[o] to those of ∂E/∂b)" : "")}.</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}WeightGradientBlock(ref float dzb, ref float xb, ref float sums)");
         Isa.EmitBranches(w, isa =>
         {
@@ -338,6 +342,7 @@ internal static class BlockEmitter
     {
         w.Line($"/// <summary>{Title(c)}: ∂E/∂z of layer {c.Number - 1} for one block, f′ ({Activations.Describe(below)}) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],");
         w.Line("/// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         var d = InputGradientShape(c, below);
@@ -562,6 +567,7 @@ internal static class BlockEmitter
         w.Line("/// Samples first … first + lanes − 1 of a row-major batch of [channels, height, width] samples as a block (sample");
         w.Line("/// first + j in lane j, zeros for samples at or past count), in the middle of a border of padding (left as it is: zero).");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)");
         w.Line("int size = channels * height * width;");
         w.Line("// Without padding a sample is one contiguous row in the block as in the batch.");
@@ -625,18 +631,21 @@ internal static class BlockEmitter
         w.Line("/// floats apart: target[k·to + j] = source[j·from + k], by 8 × 8 transposes along the rows, the last one overlapping");
         w.Line("/// the one before it when n is not a multiple of eight (it writes the same values again).");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("private static void Transpose8xN(ref float source, int from, ref float target, int to, int n)");
         w.Line("for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k), from, ref At(ref target, k * to), to);");
         w.Line("Transpose8(ref At(ref source, n - 8), from, ref At(ref target, (n - 8) * to), to);");
         w.Close();
         w.Line();
         w.Line("/// <summary>The other way round: n ≥ 8 rows of eight floats written as eight rows of n floats, target[j·to + k] = source[k·from + j].</summary>");
+        w.Line(Names.Hot);
         w.Open("private static void TransposeNx8(ref float source, int from, ref float target, int to, int n)");
         w.Line("for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k * from), from, ref At(ref target, k), to);");
         w.Line("Transpose8(ref At(ref source, (n - 8) * from), from, ref At(ref target, n - 8), to);");
         w.Close();
         w.Line();
         w.Line("/// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>");
+        w.Line(Names.Hot);
         w.Open("private static void PadBlock(ref float block, ref float padded, int channels, int height, int width, int padding, int lanes)");
         w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
         w.Line("for (int c = 0; c < channels; c++)");
@@ -649,6 +658,7 @@ internal static class BlockEmitter
         w.Line("/// Spreads a block of ∂E/∂z, [channels, height, width], over a zeroed [channels, dilatedHeight, dilatedWidth] block:");
         w.Line("/// position (i, j) goes to (top + i·stride, left + j·stride); every other position stays zero.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("private static void Dilate(ref float dz, ref float dilated, int channels, int height, int width, int stride, int dilatedHeight, int dilatedWidth, int top, int left, int lanes)");
         w.Open("for (int c = 0; c < channels; c++)");
         w.Open("for (int r = 0; r < height; r++)");
@@ -664,6 +674,7 @@ internal static class BlockEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>Rows first … of a row-major batch of samples of <paramref name=\"size\"/> floats from a block (lane j → sample first + j, up to count).</summary>");
+        w.Line(Names.Hot);
         w.Open("private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)");
         w.Line("int samples = global::System.Math.Min(lanes, count - first);");
         w.Open($"if ({Avx}.IsSupported && lanes % 8 == 0 && samples == lanes && size >= 8)");

@@ -56,6 +56,7 @@ internal static class ConvEmitter
     public static void EmitForward(SourceWriter w, Conv2DLayerSpec c)
     {
         w.Line($"/// <summary>{Title(c)}: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{c.Number}Forward(ref float p, ref float x, ref float y, ref float scratch)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float b = ref At(ref p, Layer{c.Number}Bias);");
@@ -339,6 +340,7 @@ internal static class ConvEmitter
     public static void EmitPadHelper(SourceWriter w)
     {
         w.Line("/// <summary>Copies a [channels, height, width] input into the middle of a buffer with <paramref name=\"padding\"/> zeros on every side.</summary>");
+        w.Line(Names.Hot);
         w.Open("private static void Pad(ref float x, ref float xp, int channels, int height, int width, int padding)");
         w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
         w.Line($"{Names.MemoryMarshal}.CreateSpan(ref xp, channels * paddedHeight * paddedWidth).Clear();");

@@ -34,6 +34,7 @@ internal static class DenseBatchEmitter
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>{DenseEmitter.Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major{(rowRange ? RangeNote : "")}.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}ForwardBatch(ref float p, ref float x, ref float y, int batch{(rowRange ? ", int rowFrom, int rowTo" : "")})");
         if (DenseEmitter.IsUnrolled(layer))
         {
@@ -142,6 +143,7 @@ internal static class DenseBatchEmitter
         if (!DenseEmitter.IsUnrolled(layer))
             w.Line("/// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate{(rowRange ? ", int rowFrom, int rowTo" : "")})");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");

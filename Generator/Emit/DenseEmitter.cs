@@ -32,6 +32,7 @@ internal static class DenseEmitter
     {
         int n = layer.Number;
         w.Line($"/// <summary>{Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for one sample.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}Forward(ref float p, ref float x, ref float y)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
@@ -89,6 +90,7 @@ internal static class DenseEmitter
     public static void EmitFusedForward(SourceWriter w, NetworkSpec spec)
     {
         w.Line("/// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>");
+        w.Line(Names.Hot);
         w.Open("internal static void ForwardFused(ref float p, ref float x, ref float y)");
         if (IsEightByEight(spec))
         {
@@ -362,6 +364,7 @@ internal static class DenseEmitter
         w.Line($"/// <summary>{Title(layer)}, backward over <paramref name=\"batch\"/> samples stored row-major: given dz = ∂E/∂z,");
         w.Line($"/// writes ∂E/∂z of layer {n - 1} = f′ (its {Activations.Describe(below)}) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (IsUnrolled(layer))

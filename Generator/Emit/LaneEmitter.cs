@@ -172,6 +172,7 @@ internal static class LaneEmitter
         w.Line("/// The 16 × 16 block at <paramref name=\"source\"/> (rows <paramref name=\"sourceStride\"/> floats apart) transposed into");
         w.Line("/// <paramref name=\"target\"/> (rows <paramref name=\"targetStride\"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)");
         for (int k = 0; k < 16; k++)
             w.Line($"var r{Hex(k)} = {V}.LoadUnsafe(ref source, {(k == 0 ? "0" : k == 1 ? "sourceStride" : $"{k} * sourceStride")});");
@@ -213,6 +214,7 @@ internal static class LaneEmitter
         w.Line($"/// {Samples} lanes, sample s in lane s; lanes from <paramref name=\"count\"/> on are zero. A last group of fewer than 16 samples is");
         w.Line($"/// copied first into <paramref name=\"staging\"/> (16 rows), whose other rows are cleared, so no read goes past x's end.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)");
         w.Open("for (int s = 0; s < " + Samples + "; s += 16)");
         w.Line("int n = count - s;");
@@ -246,6 +248,7 @@ internal static class LaneEmitter
         w.Line($"/// The first <paramref name=\"count\"/> lanes of <paramref name=\"lanes\"/> ({outputs} rows of {Samples}) into <paramref name=\"y\"/>: <paramref name=\"count\"/> samples of");
         w.Line($"/// {outputs} floats, row-major.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void {name}(ref float lanes, ref float y, int count)");
         w.Line("int s = 0;");
         if (blocked > 0)
@@ -271,6 +274,7 @@ internal static class LaneEmitter
     {
         var isa = Isa.Avx512;
         w.Line($"/// <summary>Logits → class probabilities for the {Samples} samples of [{outputs}][{Samples}] lanes, in place.</summary>");
+        w.Line(Names.Hot);
         w.Open("internal static void SoftmaxLanes(ref float z)");
         w.Open($"for (int s = 0; s < {Samples}; s += 16)");
         w.Line("ref float zs = ref At(ref z, s);");
@@ -299,6 +303,7 @@ internal static class LaneEmitter
         int blocked = outputs / TileRows * TileRows, rest = outputs - blocked;
         bool vectorF = Activations.HasVectorForm(layer.Activation);
         w.Line($"/// <summary>{DenseEmitter.Title(layer)}, samples in lanes: x is [{inputs}][{Samples}], y is [{outputs}][{Samples}].</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}ForwardLanes(ref float p, ref float x, ref float y)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");

@@ -21,6 +21,7 @@ internal static class LossEmitter
             w.Line("/// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the");
             w.Line("/// accumulated gradient a batch mean.");
             w.Line("/// </summary>");
+            w.Line(Names.Hot);
             w.Open("internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)");
             if (outputs <= UnrollLimit)
             {
@@ -54,6 +55,7 @@ internal static class LossEmitter
         w.Line("/// Softmax cross-entropy for one sample, in one pass over the logits z: writes dz = (p − t)·scale, where p = softmax(z)");
         w.Line("/// and t is the one-hot of <paramref name=\"label\"/>, and returns E = −log p[label] = logsumexp(z) − z[label].");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open("internal static double SoftmaxCrossEntropy(ref float z, int label, float scale, ref float dz)");
         w.Line("float sum = Exponentials(ref z, ref dz, out float max);");
         w.Line("float pScale = scale / sum;");
@@ -63,6 +65,7 @@ internal static class LossEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>As above with a probability target t: E = −Σ t·log p = Σ t·(logsumexp(z) − z), dz = (p − t)·scale.</summary>");
+        w.Line(Names.Hot);
         w.Open("internal static double SoftmaxCrossEntropy(ref float z, ref float t, float scale, ref float dz)");
         w.Line("float sum = Exponentials(ref z, ref dz, out float max);");
         w.Line($"float logSumExp = max + {Names.MathF}.Log(sum);");
@@ -77,6 +80,7 @@ internal static class LossEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>e^(z − max z) into e (which may be z itself), returning their sum; subtracting the maximum keeps every exponent ≤ 0.</summary>");
+        w.Line(Names.Hot);
         w.Open("private static float Exponentials(ref float z, ref float e, out float max)");
         w.Line("max = z;");
         w.Line($"for (int k = 1; k < {outputs}; k++) max = {Names.MathF}.Max(max, At(ref z, k));");
@@ -90,6 +94,7 @@ internal static class LossEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>Turns logits into class probabilities in place.</summary>");
+        w.Line(Names.Hot);
         w.Open("internal static void Softmax(ref float z)");
         w.Line("float sum = Exponentials(ref z, ref z, out _);");
         w.Line("float inverse = 1f / sum;");

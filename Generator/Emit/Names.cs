@@ -18,6 +18,13 @@ internal static class Names
     public const string IPartitionedTraining = "global::NetCompiler.IPartitionedTraining";
     public const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
+    /// <summary>
+    /// On the kernels and the public entry points that run them: compiled fully optimised on the first call instead of
+    /// starting at tier 0, so the first calls run at steady-state speed (see docs/design/packaging.md). Such a method
+    /// skips dynamic PGO and does not see static readonly fields as constants; the generated kernels use neither.
+    /// </summary>
+    public const string Hot = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>The nested class holding the layer kernels.</summary>
     public const string Kernels = "GeneratedKernels";
 }

@@ -226,6 +226,7 @@ internal static class NetworkEmitter
     {
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Predict\"/>");
+        w.Line(Names.Hot);
         w.Open($"public void Predict({Names.ReadOnlySpan} input, {Names.Span} output)");
         w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
         w.Line($"{Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
@@ -234,6 +235,7 @@ internal static class NetworkEmitter
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.PredictBatch\"/>");
+        w.Line(Names.Hot);
         w.Open($"public void PredictBatch({Names.ReadOnlySpan} inputs, {Names.Span} outputs)");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));");
         w.Line($"{Names.Kernels}.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
@@ -274,6 +276,7 @@ internal static class NetworkEmitter
         if (DenseEmitter.CanFuse(spec))
         {
             w.Line("/// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>");
+            w.Line(Names.Hot);
             w.Open("private void PredictOne(ref float x, ref float y)");
             w.Line($"{Names.Kernels}.ForwardFused(ref FirstParameter, ref x, ref y);");
             if (classifier)
@@ -286,6 +289,7 @@ internal static class NetworkEmitter
             return;
         }
         w.Line("/// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>");
+        w.Line(Names.Hot);
         w.Open("private void PredictOne(ref float x, ref float y)");
         w.Line("ref float p = ref FirstParameter;");
         EmitWorkspace(w, hidden, "PredictWorkspaceSize", "h", () =>
@@ -342,6 +346,7 @@ internal static class NetworkEmitter
     {
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
+        w.Line(Names.Hot);
         w.Open($"public float ComputeGradients({Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, {Names.Span} gradients)");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
         w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
@@ -352,6 +357,7 @@ internal static class NetworkEmitter
         if (classifier)
         {
             w.Line("/// <inheritdoc cref=\"global::NetCompiler.IClassifier.ComputeGradients\"/>");
+            w.Line(Names.Hot);
             w.Open($"public float ComputeGradients({Names.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
             w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
             w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
@@ -369,6 +375,7 @@ internal static class NetworkEmitter
         w.Line("/// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.");
         w.Line("/// Arguments are already checked.");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"private float ComputeGradientsCore({Names.ReadOnlySpan} inputs, int batch, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
         EmitStepLocals(w);
         EmitWorkspace(w, TrainingWorkspace(spec), "TrainingWorkspaceSize", "ws", () =>
@@ -479,6 +486,7 @@ internal static class NetworkEmitter
         w.Line();
 
         w.Line($"/// <inheritdoc cref=\"{iface}.ComputeGradientsPart\"/>");
+        w.Line(Names.Hot);
         w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients, {Names.Span} shared, global::NetCompiler.SpinBarrier barrier)");
         w.Line("var (rowFrom, rowTo) = PartRows(part, parts);");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");

@@ -16,6 +16,7 @@ internal static class PoolEmitter
     {
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
         w.Line($"/// <summary>{Title(l)}, for one sample.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{l.Number}Forward(ref float x, ref float y)");
         if (l.Kind == PoolKind.Max && l.Size == 2 && l.Stride == 2 && ow >= 2)
         {
@@ -147,6 +148,7 @@ internal static class PoolEmitter
     {
         int b = BlockEmitter.MaxLanes * l.InputSize;
         w.Line($"/// <summary>{Title(l)}, forward over <paramref name=\"count\"/> samples, block after block.</summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{l.Number}ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)");
         w.Line("int lanes = Lanes;");
         w.Line($"ref float yBlock = ref At(ref scratch, {b});");
@@ -165,6 +167,7 @@ internal static class PoolEmitter
         w.Line($"/// <summary>{Title(l)}, backward over <paramref name=\"count\"/> samples: routes dz to {(l.Kind == PoolKind.Max ? "each window's maximum" : "every position of each window, divided by its size")},");
         w.Line($"/// times f′ of layer {l.Number - 1} ({Activations.Describe(activation)}), into dzBelow (in blocks; the input x is in blocks too).");
         w.Line("/// </summary>");
+        w.Line(Names.Hot);
         w.Open($"internal static void Layer{l.Number}BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)");
         w.Line("int lanes = Lanes;");
         w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
@@ -181,6 +184,7 @@ internal static class PoolEmitter
     {
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
         w.Line($"/// <summary>{Title(l)}, for one block of samples (one per lane).</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{l.Number}ForwardBlock(ref float xb, ref float yb)");
         Isa.EmitBranches(w, isa =>
         {
@@ -212,6 +216,7 @@ internal static class PoolEmitter
         // Windows that tile the input exactly: every input position gets exactly one value, stored once, f′ included.
         bool tiles = l.Stride == l.Size && oh * l.Size == h && ow * l.Size == wd;
         w.Line($"/// <summary>{Title(l)}, backward for one block of samples{(l.Kind == PoolKind.Max ? " (the first maximum of each window, per lane, takes the gradient)" : "")}.</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{l.Number}BackwardBlock(ref float xb, ref float dzb, ref float dxb)");
         Isa.EmitBranches(w, isa =>
         {

@@ -77,6 +77,7 @@ internal static class WinogradEmitter
         EmitWeightTransform(w, c, d, $"Layer{c.Number}WinogradWeights", "W[row, c, u, v]");
         w.Line();
         w.Line($"/// <summary>{Title(c)}: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows ({nameof(WinogradEmitter)}); <paramref name=\"u\"/> holds U, <paramref name=\"work\"/> has room for V and M.</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}ForwardBlock(ref float p, ref float xb, ref float yb, ref float u, ref float work)");
         if (c.Bias) w.Line($"ref float bias = ref At(ref p, Layer{c.Number}Bias);");
         EmitBlock(w, d);
@@ -88,6 +89,7 @@ internal static class WinogradEmitter
     {
         int kernelRows = d.Rows * d.Channels * d.KH;
         w.Line($"/// <summary>{Title(c)}: the kernel rows transformed for F(2, 5), U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v), W(row, c, u, v) = {what} (G: points 0, 1, −1, 2, −2, ∞).</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void {name}(ref float p, ref float u)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         w.Line($"// U[ξ] holds {kernelRows} kernel rows, k = (row·{d.Channels} + c)·{d.KH} + u.");
@@ -434,6 +436,7 @@ internal static class WinogradEmitter
         int rt = Math.Min(2, rows), ut = Math.Min(kh, 5);
         int dPoint = rows * oh * tiles, vPoint = ch * inH * tiles; // floats (÷ lanes) per point ξ of D and of V
         w.Line($"/// <summary>{Title(c)}: adds the F(5, 2) products of one block, M[o, c, u, ξ] = Σ_oy Σ_t D[ξ, o, oy, t]·V[ξ, c, oy + u, t], to the per-lane sums{(c.Bias ? " (and Σ dz[o] to those of ∂E/∂b)" : "")} ({nameof(WinogradEmitter)}).</summary>");
+        w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}WeightGradientBlock(ref float dzb, ref float xb, ref float sums, ref float wino)");
         w.Line($"ref float v = ref wino; // V[ξ, c, y, t] × lanes: the input rows, transformed");
         w.Line($"ref float dt = ref At(ref wino, {InputSize(c)}); // D[ξ, o, oy, t] × lanes: pairs of ∂E/∂z, transformed");

@@ -11,7 +11,14 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Parsing;
 
 /// <summary>The parser's answer: a valid model, or null and the diagnostics that say why.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="Spec">The valid model, or null when <paramref name="Diagnostics"/> holds errors.</param>
+/// <param name="Diagnostics">What is wrong with the declaration.</param>
+/// <param name="Site">The network's name and its [Network] attribute, for diagnostics about a valid network (NC0040);
+/// kept out of <see cref="NetworkSpec"/> so that moving the class never re-emits its code.</param>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, NetworkSite? Site = null);
+
+/// <summary>Where a network is declared: its name and the location of its [Network] attribute.</summary>
+internal sealed record NetworkSite(string Name, LocationInfo? Location);
 
 /// <summary>
 /// Turns the attributes on a [Network] class into a <see cref="NetworkSpec"/>. All validation lives here: every
@@ -168,7 +175,7 @@ internal static class NetworkParser
             loss,
             new EquatableArray<int>(inputShape),
             new EquatableArray<LayerSpec>(layers.ToArray()));
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, new NetworkSite(type.Name, LocationInfo.From(networkLocation)));
     }
 
     /// <summary>For [Input]/[Dense] on a class without [Network]: NC0011 at each such attribute.</summary>

@@ -124,6 +124,7 @@ namespace Models.Regression
             public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
                 GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
@@ -133,6 +134,7 @@ namespace Models.Regression
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.PredictBatch"/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
                 int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
@@ -180,6 +182,7 @@ namespace Models.Regression
             }
 
             /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void PredictOne(ref float x, ref float y)
             {
                 ref float p = ref FirstParameter;
@@ -195,6 +198,7 @@ namespace Models.Regression
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
             {
                 int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -209,6 +213,7 @@ namespace Models.Regression
             /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
             /// Arguments are already checked.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
             {
                 ref float p = ref FirstParameter;
@@ -296,6 +301,7 @@ namespace Models.Regression
                 internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
                 /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for one sample.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer1Forward(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer1Weights);
@@ -385,6 +391,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer1Weights);
@@ -820,6 +827,7 @@ namespace Models.Regression
                 /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
                 /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer1Weights);
@@ -1093,6 +1101,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for one sample.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer2Forward(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
@@ -1166,6 +1175,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
@@ -1504,6 +1514,7 @@ namespace Models.Regression
                 /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
                 /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer2Weights);
@@ -1910,6 +1921,7 @@ namespace Models.Regression
                 /// <summary>Layer 2: dense 40 → 24, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
                 /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
@@ -2200,6 +2212,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for one sample.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer3Forward(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
@@ -2298,6 +2311,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for <paramref name="batch"/> samples stored row-major.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
@@ -2783,6 +2797,7 @@ namespace Models.Regression
                 /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
                 /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer3Weights);
@@ -2973,6 +2988,7 @@ namespace Models.Regression
                 /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
                 /// writes ∂E/∂z of layer 2 = f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
@@ -3147,6 +3163,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for one sample.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer4Forward(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer4Weights);
@@ -3168,6 +3185,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer4ForwardBatch(ref float p, ref float x, ref float y, int batch)
                 {
                     // A small layer: its unrolled single-sample kernel, sample after sample.
@@ -3178,6 +3196,7 @@ namespace Models.Regression
                 /// Layer 4: dense 9 → 3, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
                 /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
                 {
                     ref float gw = ref At(ref g, Layer4Weights);
@@ -3240,6 +3259,7 @@ namespace Models.Regression
                 /// <summary>Layer 4: dense 9 → 3, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
                 /// writes ∂E/∂z of layer 3 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
                 {
                     ref float w = ref At(ref p, Layer4Weights);
@@ -3277,6 +3297,7 @@ namespace Models.Regression
                 /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
                 /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)
                 {
                     var r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 0);
@@ -3346,6 +3367,7 @@ namespace Models.Regression
                 /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
                 /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
                 {
                     for (int s = 0; s < 64; s += 16)
@@ -3372,6 +3394,7 @@ namespace Models.Regression
                 /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (3 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
                 /// 3 floats, row-major.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void LanesToOutput(ref float lanes, ref float y, int count)
                 {
                     int s = 0;
@@ -3383,6 +3406,7 @@ namespace Models.Regression
                 /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (40 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
                 /// 40 floats, row-major.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void LanesToRows40(ref float lanes, ref float y, int count)
                 {
                     int s = 0;
@@ -3400,6 +3424,7 @@ namespace Models.Regression
                 /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (24 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
                 /// 24 floats, row-major.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void LanesToRows24(ref float lanes, ref float y, int count)
                 {
                     int s = 0;
@@ -3417,6 +3442,7 @@ namespace Models.Regression
                 /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (9 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
                 /// 9 floats, row-major.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void LanesToRows9(ref float lanes, ref float y, int count)
                 {
                     int s = 0;
@@ -3425,6 +3451,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 1: dense 13 → 40, tanh, samples in lanes: x is [13][64], y is [40][64].</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer1Weights);
@@ -3486,6 +3513,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 2: dense 40 → 24, logistic, samples in lanes: x is [40][64], y is [24][64].</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer2Weights);
@@ -3547,6 +3575,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 3: dense 24 → 9, tanh, no bias, samples in lanes: x is [24][64], y is [9][64].</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer3ForwardLanes(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer3Weights);
@@ -3623,6 +3652,7 @@ namespace Models.Regression
                 }
 
                 /// <summary>Layer 4: dense 9 → 3, identity, samples in lanes: x is [9][64], y is [3][64].</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static void Layer4ForwardLanes(ref float p, ref float x, ref float y)
                 {
                     ref float w = ref At(ref p, Layer4Weights);
@@ -3673,6 +3703,7 @@ namespace Models.Regression
                 /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
                 /// accumulated gradient a batch mean.
                 /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
                 {
                     float y0 = y, e0 = y0 - t;

@@ -116,6 +116,7 @@ namespace Models
         public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
@@ -125,6 +126,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.PredictBatch"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
@@ -170,6 +172,7 @@ namespace Models
         }
 
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PredictOne(ref float x, ref float y)
         {
             ref float p = ref FirstParameter;
@@ -200,6 +203,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -209,6 +213,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.IClassifier.ComputeGradients"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -224,6 +229,7 @@ namespace Models
         /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
             ref float p = ref FirstParameter;
@@ -295,6 +301,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.IPartitionedTraining.ComputeGradientsPart"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         float global::NetCompiler.IPartitionedTraining.ComputeGradientsPart(int part, int parts, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, global::System.Span<float> shared, global::NetCompiler.SpinBarrier barrier)
         {
             var (rowFrom, rowTo) = PartRows(part, parts);
@@ -374,6 +381,7 @@ namespace Models
             internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
             /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -476,6 +484,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch, int rowFrom, int rowTo)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -1083,6 +1092,7 @@ namespace Models
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
@@ -1590,6 +1600,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -1714,6 +1725,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -2612,6 +2624,7 @@ namespace Models
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
@@ -3268,6 +3281,7 @@ namespace Models
             /// <summary>Layer 2: dense 128 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
             /// writes ∂E/∂z of layer 1 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -3900,6 +3914,7 @@ namespace Models
             }
 
             /// <summary>Logits → class probabilities for the 64 samples of [10][64] lanes, in place.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void SoftmaxLanes(ref float z)
             {
                 for (int s = 0; s < 64; s += 16)
@@ -3935,6 +3950,7 @@ namespace Models
             /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
             /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)
             {
                 var r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 0);
@@ -4004,6 +4020,7 @@ namespace Models
             /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
             /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
             {
                 for (int s = 0; s < 64; s += 16)
@@ -4026,6 +4043,7 @@ namespace Models
             /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (10 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
             /// 10 floats, row-major.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void LanesToOutput(ref float lanes, ref float y, int count)
             {
                 int s = 0;
@@ -4034,6 +4052,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: dense 784 → 128, ReLU, samples in lanes: x is [784][64], y is [128][64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -4091,6 +4110,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: dense 128 → 10, identity, samples in lanes: x is [128][64], y is [10][64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -4181,6 +4201,7 @@ namespace Models
             /// Softmax cross-entropy for one sample, in one pass over the logits z: writes dz = (p − t)·scale, where p = softmax(z)
             /// and t is the one-hot of <paramref name="label"/>, and returns E = −log p[label] = logsumexp(z) − z[label].
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static double SoftmaxCrossEntropy(ref float z, int label, float scale, ref float dz)
             {
                 float sum = Exponentials(ref z, ref dz, out float max);
@@ -4191,6 +4212,7 @@ namespace Models
             }
 
             /// <summary>As above with a probability target t: E = −Σ t·log p = Σ t·(logsumexp(z) − z), dz = (p − t)·scale.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static double SoftmaxCrossEntropy(ref float z, ref float t, float scale, ref float dz)
             {
                 float sum = Exponentials(ref z, ref dz, out float max);
@@ -4207,6 +4229,7 @@ namespace Models
             }
 
             /// <summary>e^(z − max z) into e (which may be z itself), returning their sum; subtracting the maximum keeps every exponent ≤ 0.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static float Exponentials(ref float z, ref float e, out float max)
             {
                 max = z;
@@ -4222,6 +4245,7 @@ namespace Models
             }
 
             /// <summary>Turns logits into class probabilities in place.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Softmax(ref float z)
             {
                 float sum = Exponentials(ref z, ref z, out _);

@@ -132,6 +132,7 @@ namespace Models
         public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
@@ -141,6 +142,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.PredictBatch"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
@@ -184,6 +186,7 @@ namespace Models
         }
 
         /// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PredictOne(ref float x, ref float y)
         {
             ref float p = ref FirstParameter;
@@ -210,6 +213,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -219,6 +223,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.IClassifier.ComputeGradients"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -234,6 +239,7 @@ namespace Models
         /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
             ref float p = ref FirstParameter;
@@ -315,6 +321,7 @@ namespace Models
             internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1Forward(ref float p, ref float x, ref float y, ref float scratch)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -1006,6 +1013,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, forward over <paramref name="count"/> samples, block after block.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -1024,6 +1032,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: y = f(b + W ⊛ x) for one block (f applied here when ReLU or identity).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer1ForwardBlock(ref float p, ref float xb, ref float yb)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -1497,6 +1506,7 @@ namespace Models
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU, backward over <paramref name="count"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name="accumulate"/>, written over it without).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1BackwardBatch(ref float p, ref float g, ref float x, ref float dz, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)
             {
                 int lanes = Lanes;
@@ -1527,6 +1537,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: convolution [1, 28, 28] → [6, 28, 28], 6 filter(s) of 5×5, stride 1, padding 2, ReLU: adds Σ dz[o, i, j]·xp[c, i·S + u, j·S + v] over one block to the per-lane sums of ∂E/∂W[o, c, u, v] (and Σ dz[o] to those of ∂E/∂b).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer1WeightGradientBlock(ref float dzb, ref float xb, ref float sums)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -1778,6 +1789,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2Forward(ref float x, ref float y)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
@@ -1832,6 +1844,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, forward over <paramref name="count"/> samples, block after block.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -1847,6 +1860,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, for one block of samples (one per lane).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer2ForwardBlock(ref float xb, ref float yb)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -1911,6 +1925,7 @@ namespace Models
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, backward over <paramref name="count"/> samples: routes dz to each window's maximum,
             /// times f′ of layer 1 (ReLU), into dzBelow (in blocks; the input x is in blocks too).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -1923,6 +1938,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: max pooling [6, 28, 28] → [6, 14, 14], 2×2 windows, stride 2, backward for one block of samples (the first maximum of each window, per lane, takes the gradient).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer2BackwardBlock(ref float xb, ref float dzb, ref float dxb)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -2042,6 +2058,7 @@ namespace Models
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer3Forward(ref float p, ref float x, ref float y, ref float scratch)
             {
                 ref float w = ref At(ref p, Layer3Weights);
@@ -2697,6 +2714,7 @@ namespace Models
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, forward over <paramref name="count"/> samples, block after block.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -2716,6 +2734,7 @@ namespace Models
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: the kernel rows transformed for F(2, 5), U[ξ, row, c, u] = Σ_v G[ξ, v]·W(row, c, u, v), W(row, c, u, v) = W[row, c, u, v] (G: points 0, 1, −1, 2, −2, ∞).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer3WinogradWeights(ref float p, ref float u)
             {
                 ref float w = ref At(ref p, Layer3Weights);
@@ -2745,6 +2764,7 @@ namespace Models
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: y = f(b + W ⊛ x) for one block, by Winograd's F(2, 5) along the rows (WinogradEmitter); <paramref name="u"/> holds U, <paramref name="work"/> has room for V and M.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer3ForwardBlock(ref float p, ref float xb, ref float yb, ref float u, ref float work)
             {
                 ref float bias = ref At(ref p, Layer3Bias);
@@ -3313,6 +3333,7 @@ namespace Models
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU, backward over <paramref name="count"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name="accumulate"/>, written over it without)
             /// and writes ∂E/∂z of layer 2 (f′ of its identity times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer3BackwardBatch(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedInput, bool blockedOutput, bool accumulate)
             {
                 int lanes = Lanes;
@@ -3362,6 +3383,7 @@ namespace Models
             }
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5: adds the F(5, 2) products of one block, M[o, c, u, ξ] = Σ_oy Σ_t D[ξ, o, oy, t]·V[ξ, c, oy + u, t], to the per-lane sums (and Σ dz[o] to those of ∂E/∂b) (WinogradEmitter).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer3WeightGradientBlock(ref float dzb, ref float xb, ref float sums, ref float wino)
             {
                 ref float v = ref wino; // V[ξ, c, y, t] × lanes: the input rows, transformed
@@ -3775,6 +3797,7 @@ namespace Models
 
             /// <summary>Layer 3: convolution [6, 14, 14] → [16, 10, 10], 16 filter(s) of 5×5, stride 1, padding 0, ReLU: ∂E/∂z of layer 2 for one block, f′ (identity) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],
             /// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer3InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)
             {
                 ref float w = ref At(ref p, Layer3Weights);
@@ -4318,6 +4341,7 @@ namespace Models
             }
 
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer4Forward(ref float x, ref float y)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
@@ -4379,6 +4403,7 @@ namespace Models
             }
 
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, forward over <paramref name="count"/> samples, block after block.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer4ForwardBatch(ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -4394,6 +4419,7 @@ namespace Models
             }
 
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, for one block of samples (one per lane).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer4ForwardBlock(ref float xb, ref float yb)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -4458,6 +4484,7 @@ namespace Models
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, backward over <paramref name="count"/> samples: routes dz to each window's maximum,
             /// times f′ of layer 3 (ReLU), into dzBelow (in blocks; the input x is in blocks too).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer4BackwardBatch(ref float x, ref float dz, ref float dzBelow, int count, ref float scratch, bool blockedOutput)
             {
                 int lanes = Lanes;
@@ -4470,6 +4497,7 @@ namespace Models
             }
 
             /// <summary>Layer 4: max pooling [16, 10, 10] → [16, 5, 5], 2×2 windows, stride 2, backward for one block of samples (the first maximum of each window, per lane, takes the gradient).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Layer4BackwardBlock(ref float xb, ref float dzb, ref float dxb)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
@@ -4589,6 +4617,7 @@ namespace Models
             }
 
             /// <summary>Layer 5: dense 400 → 120, ReLU: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer5Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer5Weights);
@@ -4691,6 +4720,7 @@ namespace Models
             }
 
             /// <summary>Layer 5: dense 400 → 120, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer5ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer5Weights);
@@ -5298,6 +5328,7 @@ namespace Models
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer5WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer5Weights);
@@ -5795,6 +5826,7 @@ namespace Models
             /// <summary>Layer 5: dense 400 → 120, ReLU, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
             /// writes ∂E/∂z of layer 4 = f′ (its identity) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer5InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer5Weights);
@@ -6348,6 +6380,7 @@ namespace Models
             }
 
             /// <summary>Layer 6: dense 120 → 84, ReLU: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer6Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer6Weights);
@@ -6418,6 +6451,7 @@ namespace Models
             }
 
             /// <summary>Layer 6: dense 120 → 84, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer6ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer6Weights);
@@ -6738,6 +6772,7 @@ namespace Models
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer6WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer6Weights);
@@ -7059,6 +7094,7 @@ namespace Models
             /// <summary>Layer 6: dense 120 → 84, ReLU, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
             /// writes ∂E/∂z of layer 5 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer6InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer6Weights);
@@ -7233,6 +7269,7 @@ namespace Models
             }
 
             /// <summary>Layer 7: dense 84 → 10, identity: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer7Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer7Weights);
@@ -7404,6 +7441,7 @@ namespace Models
             }
 
             /// <summary>Layer 7: dense 84 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer7ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 ref float w = ref At(ref p, Layer7Weights);
@@ -8375,6 +8413,7 @@ namespace Models
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer7WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer7Weights);
@@ -8975,6 +9014,7 @@ namespace Models
             /// <summary>Layer 7: dense 84 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
             /// writes ∂E/∂z of layer 6 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer7InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer7Weights);
@@ -9562,6 +9602,7 @@ namespace Models
             }
 
             /// <summary>Copies a [channels, height, width] input into the middle of a buffer with <paramref name="padding"/> zeros on every side.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Pad(ref float x, ref float xp, int channels, int height, int width, int padding)
             {
                 int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
@@ -9583,6 +9624,7 @@ namespace Models
             /// Samples first … first + lanes − 1 of a row-major batch of [channels, height, width] samples as a block (sample
             /// first + j in lane j, zeros for samples at or past count), in the middle of a border of padding (left as it is: zero).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)
             {
                 int size = channels * height * width;
@@ -9667,6 +9709,7 @@ namespace Models
             /// floats apart: target[k·to + j] = source[j·from + k], by 8 × 8 transposes along the rows, the last one overlapping
             /// the one before it when n is not a multiple of eight (it writes the same values again).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Transpose8xN(ref float source, int from, ref float target, int to, int n)
             {
                 for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k), from, ref At(ref target, k * to), to);
@@ -9674,6 +9717,7 @@ namespace Models
             }
 
             /// <summary>The other way round: n ≥ 8 rows of eight floats written as eight rows of n floats, target[j·to + k] = source[k·from + j].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void TransposeNx8(ref float source, int from, ref float target, int to, int n)
             {
                 for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k * from), from, ref At(ref target, k), to);
@@ -9681,6 +9725,7 @@ namespace Models
             }
 
             /// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PadBlock(ref float block, ref float padded, int channels, int height, int width, int padding, int lanes)
             {
                 int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;
@@ -9694,6 +9739,7 @@ namespace Models
             /// Spreads a block of ∂E/∂z, [channels, height, width], over a zeroed [channels, dilatedHeight, dilatedWidth] block:
             /// position (i, j) goes to (top + i·stride, left + j·stride); every other position stays zero.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Dilate(ref float dz, ref float dilated, int channels, int height, int width, int stride, int dilatedHeight, int dilatedWidth, int top, int left, int lanes)
             {
                 for (int c = 0; c < channels; c++)
@@ -9712,6 +9758,7 @@ namespace Models
             }
 
             /// <summary>Rows first … of a row-major batch of samples of <paramref name="size"/> floats from a block (lane j → sample first + j, up to count).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)
             {
                 int samples = global::System.Math.Min(lanes, count - first);
@@ -9735,6 +9782,7 @@ namespace Models
             /// Softmax cross-entropy for one sample, in one pass over the logits z: writes dz = (p − t)·scale, where p = softmax(z)
             /// and t is the one-hot of <paramref name="label"/>, and returns E = −log p[label] = logsumexp(z) − z[label].
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static double SoftmaxCrossEntropy(ref float z, int label, float scale, ref float dz)
             {
                 float sum = Exponentials(ref z, ref dz, out float max);
@@ -9745,6 +9793,7 @@ namespace Models
             }
 
             /// <summary>As above with a probability target t: E = −Σ t·log p = Σ t·(logsumexp(z) − z), dz = (p − t)·scale.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static double SoftmaxCrossEntropy(ref float z, ref float t, float scale, ref float dz)
             {
                 float sum = Exponentials(ref z, ref dz, out float max);
@@ -9761,6 +9810,7 @@ namespace Models
             }
 
             /// <summary>e^(z − max z) into e (which may be z itself), returning their sum; subtracting the maximum keeps every exponent ≤ 0.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static float Exponentials(ref float z, ref float e, out float max)
             {
                 max = z;
@@ -9776,6 +9826,7 @@ namespace Models
             }
 
             /// <summary>Turns logits into class probabilities in place.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Softmax(ref float z)
             {
                 float sum = Exponentials(ref z, ref z, out _);

@@ -108,6 +108,7 @@ namespace Models
         public global::System.Span<float> Parameters => new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.Predict"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
@@ -117,6 +118,7 @@ namespace Models
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.PredictBatch"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
@@ -140,12 +142,14 @@ namespace Models
         }
 
         /// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PredictOne(ref float x, ref float y)
         {
             GeneratedKernels.ForwardFused(ref FirstParameter, ref x, ref y);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
         {
             int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
@@ -160,6 +164,7 @@ namespace Models
         /// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.
         /// Arguments are already checked.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float ComputeGradientsCore(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
             ref float p = ref FirstParameter;
@@ -216,6 +221,7 @@ namespace Models
             internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
 
             /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer1Weights);
@@ -229,6 +235,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 // A small layer: its unrolled single-sample kernel, sample after sample.
@@ -239,6 +246,7 @@ namespace Models
             /// Layer 1: dense 2 → 2, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer1Weights);
@@ -268,6 +276,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for one sample.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2Forward(ref float p, ref float x, ref float y)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -280,6 +289,7 @@ namespace Models
             }
 
             /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
             {
                 // A small layer: its unrolled single-sample kernel, sample after sample.
@@ -290,6 +300,7 @@ namespace Models
             /// Layer 2: dense 2 → 1, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
             /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
             {
                 ref float gw = ref At(ref g, Layer2Weights);
@@ -318,6 +329,7 @@ namespace Models
             /// <summary>Layer 2: dense 2 → 1, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
             /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
             {
                 ref float w = ref At(ref p, Layer2Weights);
@@ -335,6 +347,7 @@ namespace Models
             }
 
             /// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void ForwardFused(ref float p, ref float x, ref float y)
             {
                 float x0 = x;
@@ -354,6 +367,7 @@ namespace Models
             /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
             /// accumulated gradient a batch mean.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
             {
                 float y0 = y, e0 = y0 - t;
