@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NetCompiler.Generator.Diagnostics;
 using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parameters;
 using NetCompiler.Generator.Parsing;
 
 namespace NetCompiler.Generator;
@@ -23,6 +24,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Orphans = nameof(Orphans);
         public const string Optimization = nameof(Optimization);
         public const string Unoptimized = nameof(Unoptimized);
+        public const string ModelFiles = nameof(ModelFiles);
+        public const string CompiledParameters = nameof(CompiledParameters);
+        public const string ParameterData = nameof(ParameterData);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -67,8 +71,31 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Unoptimized);
         context.RegisterSourceOutput(unoptimized, static (spc, site) =>
             spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Unoptimized, site.Location?.ToLocation(), site.Name)));
+        // 5. Compiled-in parameters. Each .ncmf AdditionalFiles item is read and checked once, on its own; each network
+        //    that names a model file picks its own by path from those. The data goes into a source file of its own, so
+        //    editing one model file re-emits that network's data and nothing else (the kernels' source is untouched).
+        var modelFiles = context.AdditionalTextsProvider
+            .Where(static t => t.Path.EndsWith(".ncmf", System.StringComparison.OrdinalIgnoreCase))
+            .Select(static (t, ct) => ModelFileReader.Read(t, ct))
+            .WithTrackingName(Steps.ModelFiles);
+        var compiled = parsed
+            .Where(static r => r.Spec?.ParametersFile is not null)
+            .Select(static (r, _) => new ParametersRequest(r.Spec!, r.ParametersLocation))
+            .Combine(modelFiles.Collect())
+            .Select(static (pair, ct) => CompiledParameters.Resolve(pair.Left, pair.Right, ct))
+            .WithTrackingName(Steps.CompiledParameters);
+        context.RegisterSourceOutput(
+            compiled.Select(static (c, _) => c.Diagnostics).Where(static d => d.Count > 0),
+            static (spc, diagnostics) =>
+            {
+                foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            });
+        context.RegisterSourceOutput(
+            compiled.Select(static (c, _) => c with { Diagnostics = EquatableArray<DiagnosticInfo>.Empty, Failed = c.Diagnostics.Count > 0 })
+                .WithTrackingName(Steps.ParameterData),
+            static (spc, data) => spc.AddSource(data.HintName, data.Emit()));
 
-        // 5. [Input] or a layer attribute on a class without [Network] does nothing: say so.
+        // 6. [Input] or a layer attribute on a class without [Network] does nothing: say so.
         foreach (var name in new[] { NetworkParser.InputAttributeName }.Concat(NetworkParser.LayerAttributeNames))
         {
             var orphans = context.SyntaxProvider

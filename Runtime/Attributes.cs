@@ -35,6 +35,17 @@ public sealed class NetworkAttribute : Attribute
 {
     /// <summary>The training objective; <see cref="Loss.HalfSquaredError"/> unless set.</summary>
     public Loss Loss { get; set; } = Loss.HalfSquaredError;
+
+    /// <summary>
+    /// A model file (<c>.ncmf</c>, written by <see cref="ModelFile.Save{TNet}(TNet, string)"/>) whose trained parameters
+    /// are compiled into the assembly, so that the parameterless constructor creates the network trained, with no file
+    /// to deploy or read at run time. The project must list the file as an <c>AdditionalFiles</c> item, e.g.
+    /// <c>&lt;AdditionalFiles Include="fashion.ncmf" /&gt;</c>; the name is matched against the end of that item's path.
+    /// The build checks the file (format, version, checksum, architecture, parameter count) and reports any problem as
+    /// an error at this attribute. Null (the default): the parameterless constructor initialises from
+    /// <see cref="ParameterInitializer.DefaultSeed"/>.
+    /// </summary>
+    public string? Parameters { get; set; }
 }
 
 /// <summary>The shape of one input sample, e.g. <c>[Input(784)]</c> or <c>[Input(1, 28, 28)]</c> (channels, height, width).</summary>
@@ -117,7 +128,12 @@ public sealed class Conv2DAttribute : Attribute
     public bool Bias { get; set; } = true;
 }
 
-/// <summary>Max pooling: each output is the largest value of a <c>size</c>×<c>size</c> window of its channel.</summary>
+/// <summary>
+/// Max pooling: each output is the largest value of a <c>size</c>×<c>size</c> window of its channel, as
+/// <c>torch.nn.MaxPool2d(size, stride, padding)</c>. The windows slide over the input bordered by <see cref="Padding"/>
+/// positions on every side that never win (as if −∞); the output is
+/// ⌊(height + 2·padding − size) / stride⌋ + 1 by ⌊(width + 2·padding − size) / stride⌋ + 1.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class MaxPool2DAttribute : Attribute
 {
@@ -130,9 +146,20 @@ public sealed class MaxPool2DAttribute : Attribute
 
     /// <summary>Distance between windows; 0 (the default) means <see cref="Size"/>, i.e. windows that do not overlap.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Positions added on each side of the input, in both directions, that never win a window (default 0); at most half
+    /// the window size, as PyTorch requires.
+    /// </summary>
+    public int Padding { get; set; }
 }
 
-/// <summary>Average pooling: each output is the mean of a <c>size</c>×<c>size</c> window of its channel.</summary>
+/// <summary>
+/// Average pooling: each output is the mean of a <c>size</c>×<c>size</c> window of its channel, as
+/// <c>torch.nn.AvgPool2d(size, stride, padding, count_include_pad)</c>. The windows slide over the input bordered by
+/// <see cref="Padding"/> zeros on every side; the output is
+/// ⌊(height + 2·padding − size) / stride⌋ + 1 by ⌊(width + 2·padding − size) / stride⌋ + 1.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class AvgPool2DAttribute : Attribute
 {
@@ -145,4 +172,14 @@ public sealed class AvgPool2DAttribute : Attribute
 
     /// <summary>Distance between windows; 0 (the default) means <see cref="Size"/>, i.e. windows that do not overlap.</summary>
     public int Stride { get; set; }
+
+    /// <summary>Zeros added on each side of the input, in both directions (default 0); at most half the window size, as PyTorch requires.</summary>
+    public int Padding { get; set; }
+
+    /// <summary>
+    /// Whether the padding counts in the mean (default true, PyTorch's <c>count_include_pad=True</c>): true divides every
+    /// window's sum by size², false by the number of input positions the window covers, so a window at the border is the
+    /// mean of its input values alone.
+    /// </summary>
+    public bool CountIncludePad { get; set; } = true;
 }

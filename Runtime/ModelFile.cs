@@ -33,10 +33,10 @@ public sealed record ModelFileContents(ulong ArchitectureHash, string Architectu
 public static class ModelFile
 {
     /// <summary>The format version this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = ModelFormat.Version;
 
     /// <summary>The four bytes every model file starts with: ASCII "NCMF".</summary>
-    public static ReadOnlySpan<byte> Magic => "NCMF"u8;
+    public static ReadOnlySpan<byte> Magic => ModelFormat.Magic;
 
     /// <summary><see cref="Exception.Data"/> key set to <c>true</c> on an architecture-mismatch <see cref="InvalidDataException"/>.</summary>
     public const string ArchitectureMismatchKey = "ArchitectureMismatch";
@@ -49,7 +49,7 @@ public static class ModelFile
     /// <summary><see cref="Exception.Data"/> key of the file's architecture hash (ulong) on an architecture mismatch.</summary>
     public const string FileArchitectureHashKey = "ArchitectureMismatch.FileHash";
 
-    private const int MaxArchitectureBytes = 1 << 20;
+    private const int MaxArchitectureBytes = ModelFormat.MaxArchitectureBytes;
     private const int ParameterChunk = 1 << 22; // floats read per allocation step (16 MiB)
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -145,7 +145,7 @@ public static class ModelFile
         if (count < 0)
             throw Error(sourceName, $"corrupt header: parameter count {count} is negative.");
 
-        long expectedLength = 28L + architectureLength + 4L * count;
+        long expectedLength = ModelFormat.FileLength(architectureLength, count);
         if (stream.CanSeek)
         {
             long available = stream.Length - stream.Position;
@@ -369,42 +369,5 @@ public static class ModelFile
             if (got < buffer.Length)
                 throw Error(source, $"truncated at byte {Position} of {Math.Max(expectedEnd, Position + 1)} expected, while reading {what}.");
         }
-    }
-}
-
-/// <summary>CRC-32 (IEEE 802.3 polynomial, reflected, as zlib and PNG), table-driven.</summary>
-internal static class Crc32
-{
-    /// <summary>The running state before any byte.</summary>
-    public const uint Initial = 0xFFFFFFFFu;
-
-    private static readonly uint[] Table = BuildTable();
-
-    /// <summary>The CRC-32 of <paramref name="data"/>.</summary>
-    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Update(Initial, data));
-
-    /// <summary>Advances the running state <paramref name="state"/> over <paramref name="data"/>.</summary>
-    public static uint Update(uint state, ReadOnlySpan<byte> data)
-    {
-        uint[] table = Table;
-        foreach (byte b in data)
-            state = table[(byte)(state ^ b)] ^ (state >> 8);
-        return state;
-    }
-
-    /// <summary>The checksum for a running state.</summary>
-    public static uint Finish(uint state) => ~state;
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            uint c = i;
-            for (int k = 0; k < 8; k++)
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        return table;
     }
 }

@@ -112,4 +112,95 @@ internal static class DiagnosticDescriptors
                    + "even where they are marked AggressiveOptimization; Benchmarks --first-calls measures the factor per workload (tens of times for convolutional training). "
                    + "The NetCompiler package keeps NC0040 a warning even under TreatWarningsAsErrors (build/NetCompiler.targets adds it to WarningsNotAsErrors), "
                    + "so a Debug build still builds; add NC0040 to NoWarn to silence it.");
+
+    /// <summary>NC0060: "The padding of {0} is {1} ...".</summary>
+    public static readonly DiagnosticDescriptor NegativePoolPadding = new(
+        "NC0060",
+        "Pooling padding is negative",
+        "The padding of {0} is {1}: padding is the number of positions added on each side of the input, so give 0 (no padding) or more",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A pooling layer's Padding borders its input on every side; a negative count has no meaning.");
+
+    /// <summary>NC0061: "The padding of {0} is {1}, more than half its window ...".</summary>
+    public static readonly DiagnosticDescriptor PoolPaddingTooLarge = new(
+        "NC0061",
+        "Pooling padding exceeds half the window",
+        "The padding of {0} is {1}, more than half its {2}×{2} window: use a padding of at most {3}, or a window of at least {4}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "As in PyTorch (\"pad should be at most half of kernel size\"), a pooling layer's padding is at most half its window size, so that every window covers at least one input position.");
+
+    /// <summary>NC0062: "{0} has an empty output ...".</summary>
+    public static readonly DiagnosticDescriptor PoolOutputEmpty = new(
+        "NC0062",
+        "Pooling output is empty",
+        "{0} has an empty output: its {1}×{1} window does not fit its input {2} padded to {3}×{4}; use a smaller window, more padding, or remove a pooling layer before it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A padded pooling layer has ⌊(height + 2·padding − size) / stride⌋ + 1 rows and as many columns by the width: the window must fit the padded input.");
+
+    // NC0030–NC0039: the model file named by [Network(Parameters = ...)], checked at build time.
+
+    /// <summary>NC0030: "The model file '{1}' named by Parameters of '{0}' cannot be found ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileNotFound = new(
+        "NC0030",
+        "Model file not found",
+        "The model file '{1}' named by Parameters of '{0}' cannot be used: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The generator reads a model file only if the project lists it as an AdditionalFiles item; the name in Parameters is matched against the end of each item's path.");
+
+    /// <summary>NC0031: "'{1}' ... is not a NetCompiler model file ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileBadMagic = new(
+        "NC0031",
+        "Not a model file",
+        "The file '{1}' named by Parameters of '{0}' is not a NetCompiler model file: it starts with {2}, not \"NCMF\"; name a file written by ModelFile.Save",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0032: "The model file '{1}' ... has format version {2} ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileVersion = new(
+        "NC0032",
+        "Unsupported model file version",
+        "The model file '{1}' named by Parameters of '{0}' has format version {2}, but this NetCompiler reads version {3}: save the model again with this version's ModelFile.Save",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0033: "The model file '{1}' ... is truncated ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileTruncated = new(
+        "NC0033",
+        "Model file truncated",
+        "The model file '{1}' named by Parameters of '{0}' is damaged: {2}; save the model again with ModelFile.Save",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The file's length does not match the sizes its header gives: it was cut short, has bytes appended, or its header is corrupt.");
+
+    /// <summary>NC0034: "The model file '{1}' ... is corrupt: its checksum ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileChecksum = new(
+        "NC0034",
+        "Model file checksum mismatch",
+        "The model file '{1}' named by Parameters of '{0}' is corrupt: it records CRC-32 0x{2} but its contents hash to 0x{3}; save the model again with ModelFile.Save (check that version control does not treat .ncmf files as text)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0035: "The model file '{1}' was saved from architecture ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileArchitecture = new(
+        "NC0035",
+        "Model file of another architecture",
+        "The model file '{1}' named by Parameters of '{0}' was saved from architecture \"{2}\" (hash 0x{3}), but '{0}' is \"{4}\" (hash 0x{5}): train this network and save it with ModelFile.Save, or name the file saved from this architecture",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0036: "The model file '{1}' holds {2} parameters ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileParameterCount = new(
+        "NC0036",
+        "Model file has the wrong parameter count",
+        "The model file '{1}' named by Parameters of '{0}' holds {2} parameters, but '{0}' has {3}: save the model again with ModelFile.Save from this network",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0037: "Several AdditionalFiles match '{1}' ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileAmbiguous = new(
+        "NC0037",
+        "Model file name is ambiguous",
+        "Several AdditionalFiles items match the model file '{1}' named by Parameters of '{0}' ({2}): name it by a longer path, such as '{3}'",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>NC0038: "The model file '{1}' ... cannot be read ...".</summary>
+    public static readonly DiagnosticDescriptor ModelFileUnreadable = new(
+        "NC0038",
+        "Model file cannot be read",
+        "The model file '{1}' named by Parameters of '{0}' cannot be read: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

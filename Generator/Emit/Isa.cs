@@ -6,6 +6,9 @@ namespace NetCompiler.Generator.Emit;
 /// One instruction-set path of a vectorised kernel. Each condition is a constant to the JIT, so only the path the
 /// machine supports survives in the compiled kernel. All three are emitted from one template: they differ only in
 /// vector width and in how a fused multiply-add is spelled.
+/// Under NativeAOT the conditions are compile-time constants of the chosen instruction-set baseline: the 256-bit path
+/// tests <c>Vector256.IsHardwareAccelerated</c>, not <c>Avx2.IsSupported</c>, because from an AVX baseline the latter
+/// is a run-time check while <c>Vector256&lt;T&gt;</c> is compiled as slow software emulation (docs/design/native-aot.md).
 /// </summary>
 internal sealed class Isa
 {

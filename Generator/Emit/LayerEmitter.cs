@@ -30,7 +30,7 @@ internal static class LayerEmitter
     {
         DenseLayerSpec d => $"dense {d.InputSize} → {d.OutputSize}, {Activations.Describe(d.Activation)}{(d.Bias ? "" : ", no bias")}",
         Conv2DLayerSpec c => $"conv {c.KernelHeight}×{c.KernelWidth}, {c.Filters} filter(s), stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}{(c.Bias ? "" : ", no bias")}",
-        Pool2DLayerSpec p => $"{(p.Kind == PoolKind.Max ? "max" : "average")} pool {p.Size}×{p.Size}, stride {p.Stride}",
+        Pool2DLayerSpec p => $"{(p.Kind == PoolKind.Max ? "max" : "average")} pool {p.Size}×{p.Size}, stride {p.Stride}{PoolEmitter.PaddingNote(p)}",
         _ => layer.Describe(),
     };
 

@@ -78,7 +78,7 @@ internal static class NetworkEmitter
         w.Line($"public const string Architecture = \"{spec.Architecture}\";");
         w.Line();
         w.Line("/// <summary>FNV-1a 64-bit hash of <see cref=\"Architecture\"/>, stored in saved model files.</summary>");
-        w.Line($"public const ulong ArchitectureHash = 0x{Fnv1a64(spec.Architecture):X16}UL;");
+        w.Line($"public const ulong ArchitectureHash = 0x{spec.ArchitectureHash:X16}UL;");
         w.Line();
         w.Line("// Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
@@ -116,20 +116,21 @@ internal static class NetworkEmitter
         w.Line();
 
         // ---- construction
-        w.Line("/// <summary>Creates the network with weights initialised from <see cref=\"global::NetCompiler.ParameterInitializer.DefaultSeed\"/>.</summary>");
-        w.Line($"public {spec.TypeName}() : this({Names.Initializer}.DefaultSeed) {{ }}");
-        w.Line();
-        w.Line("/// <summary>Creates the network with weights initialised deterministically from <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {spec.TypeName}(int seed)");
-        var widest = spec.Layers.Where(l => l.WeightCount > 0).OrderByDescending(l => l.WeightCount).ThenBy(l => l.Index).FirstOrDefault();
-        string anchor = widest is null ? "0" : $"Layer{widest.Number}Weights";
-        w.Line(widest is null
-            ? "// The parameters start on a 64-byte boundary."
-            : $"// The parameters start where layer {widest.Number}'s weights, the largest of the layers', fall on a 64-byte boundary.");
-        w.Line($"ref float anchor = ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), {anchor});");
-        w.Line($"_start = (int)({Names.Unsafe}.ByteOffset(ref anchor, ref {Names.Kernels}.Aligned(ref anchor)) / sizeof(float));");
-        w.Line("InitializeParameters(seed);");
-        w.Close();
+        if (spec.ParametersFile is not null)
+        {
+            EmitCompiledInConstructors(w, spec);
+        }
+        else
+        {
+            w.Line("/// <summary>Creates the network with weights initialised from <see cref=\"global::NetCompiler.ParameterInitializer.DefaultSeed\"/>.</summary>");
+            w.Line($"public {spec.TypeName}() : this({Names.Initializer}.DefaultSeed) {{ }}");
+            w.Line();
+            w.Line("/// <summary>Creates the network with weights initialised deterministically from <paramref name=\"seed\"/>.</summary>");
+            w.Open($"public {spec.TypeName}(int seed)");
+            EmitAlignedStart(w, spec, "_parameters", "_start = ");
+            w.Line("InitializeParameters(seed);");
+            w.Close();
+        }
         w.Line();
         w.Line($"static int global::NetCompiler.INetwork<{self}>.InputSize => InputSize;");
         w.Line($"static int global::NetCompiler.INetwork<{self}>.OutputSize => OutputSize;");
@@ -787,17 +788,53 @@ internal static class NetworkEmitter
         w.Line("}");
     }
 
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    /// <summary>FNV-1a 64-bit over UTF-8: small, fully specified, the same on every machine.</summary>
-    internal static ulong Fnv1a64(string text)
+    /// <summary>The code that puts the parameters' largest layer on a 64-byte boundary, as an expression of <paramref name="array"/>.</summary>
+    private static void EmitAlignedStart(SourceWriter w, NetworkSpec spec, string array, string assign)
     {
-        ulong hash = 0xCBF29CE484222325UL;
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            hash ^= b;
-            hash *= 0x100000001B3UL;
-        }
-        return hash;
+        var widest = spec.Layers.Where(l => l.WeightCount > 0).OrderByDescending(l => l.WeightCount).ThenBy(l => l.Index).FirstOrDefault();
+        string anchor = widest is null ? "0" : $"Layer{widest.Number}Weights";
+        w.Line(widest is null
+            ? "// The parameters start on a 64-byte boundary."
+            : $"// The parameters start where layer {widest.Number}'s weights, the largest of the layers', fall on a 64-byte boundary.");
+        w.Line($"ref float anchor = ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference({array}), {anchor});");
+        w.Line($"{assign}(int)({Names.Unsafe}.ByteOffset(ref anchor, ref {Names.Kernels}.Aligned(ref anchor)) / sizeof(float));");
     }
+
+    /// <summary>
+    /// Constructors of a network with trained parameters compiled in (<c>[Network(Parameters = ...)]</c>): the
+    /// parameterless one loads them from the assembly's static data; the seeded one initialises as usual.
+    /// </summary>
+    private static void EmitCompiledInConstructors(SourceWriter w, NetworkSpec spec)
+    {
+        string file = Escape(spec.ParametersFile!);
+        w.Line($"/// <summary>Creates the network with the trained parameters compiled in from <c>{file}</c>: no file is read.</summary>");
+        w.Open($"public {spec.TypeName}()");
+        w.Line("_start = AlignedStart(_parameters);");
+        w.Line("LoadCompiledParameters();");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Creates the network with weights initialised deterministically from <paramref name=\"seed\"/> (not the compiled-in ones).</summary>");
+        w.Open($"public {spec.TypeName}(int seed)");
+        w.Line("_start = AlignedStart(_parameters);");
+        w.Line("InitializeParameters(seed);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Where in <paramref name=\"parameters\"/> the parameters start (see <see cref=\"_start\"/>).</summary>");
+        w.Open("private static int AlignedStart(float[] parameters)");
+        EmitAlignedStart(w, spec, "parameters", "return ");
+        w.Close();
+        w.Line();
+        w.Line($"/// <summary>Sets every parameter to the trained value compiled in from <c>{file}</c> (checked at build time).</summary>");
+        w.Open("public void LoadCompiledParameters()");
+        w.Line($"global::System.Span<byte> bytes = {Names.MemoryMarshal}.AsBytes(Parameters);");
+        w.Line("var status = global::System.Buffers.Text.Base64.DecodeFromUtf8(CompiledParameterData, bytes, out _, out int written);");
+        w.Line("if (status != global::System.Buffers.OperationStatus.Done || written != bytes.Length)");
+        w.Line($"    throw new global::System.InvalidOperationException(\"The parameters compiled in from {file} are damaged; rebuild the project.\");");
+        w.Line("// The file and the data are little-endian, as the float32s of every platform .NET runs on but a few.");
+        w.Line("if (!global::System.BitConverter.IsLittleEndian)");
+        w.Line($"    global::System.Buffers.Binary.BinaryPrimitives.ReverseEndianness({Names.MemoryMarshal}.Cast<float, int>(Parameters), {Names.MemoryMarshal}.Cast<float, int>(Parameters));");
+        w.Close();
+    }
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

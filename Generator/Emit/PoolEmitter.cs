@@ -10,7 +10,12 @@ namespace NetCompiler.Generator.Emit;
 internal static class PoolEmitter
 {
     private static string Title(Pool2DLayerSpec l)
-        => $"Layer {l.Number}: {(l.Kind == PoolKind.Max ? "max" : "average")} pooling {l.Input} → {l.Output}, {l.Size}×{l.Size} windows, stride {l.Stride}";
+        => $"Layer {l.Number}: {(l.Kind == PoolKind.Max ? "max" : "average")} pooling {l.Input} → {l.Output}, {l.Size}×{l.Size} windows, stride {l.Stride}{PaddingNote(l)}";
+
+    /// <summary>", padding 1" and what the padding does (nothing when unpadded: the unpadded kernels' text is unchanged).</summary>
+    public static string PaddingNote(Pool2DLayerSpec l)
+        => l.Padding == 0 ? ""
+            : $", padding {l.Padding} ({(l.Kind == PoolKind.Max ? "never the maximum" : l.CountIncludePad ? "zeros, counted in the mean" : "left out of the mean")})";
 
     public static void EmitForward(SourceWriter w, Pool2DLayerSpec l)
     {
@@ -18,6 +23,12 @@ internal static class PoolEmitter
         w.Line($"/// <summary>{Title(l)}, for one sample.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{l.Number}Forward(ref float x, ref float y)");
+        if (l.Padding > 0)
+        {
+            EmitForwardPadded(w, l);
+            w.Close();
+            return;
+        }
         if (l.Kind == PoolKind.Max && l.Size == 2 && l.Stride == 2 && ow >= 2)
         {
             EmitForwardPairs(w, l);
@@ -186,6 +197,12 @@ internal static class PoolEmitter
         w.Line($"/// <summary>{Title(l)}, for one block of samples (one per lane).</summary>");
         w.Line(Names.Hot);
         w.Open($"private static void Layer{l.Number}ForwardBlock(ref float xb, ref float yb)");
+        if (l.Padding > 0)
+        {
+            Isa.EmitBranches(w, isa => EmitForwardBlockPadded(w, l, isa));
+            w.Close();
+            return;
+        }
         Isa.EmitBranches(w, isa =>
         {
             int n = isa.Width;
@@ -218,6 +235,12 @@ internal static class PoolEmitter
         w.Line($"/// <summary>{Title(l)}, backward for one block of samples{(l.Kind == PoolKind.Max ? " (the first maximum of each window, per lane, takes the gradient)" : "")}.</summary>");
         w.Line(Names.Hot);
         w.Open($"private static void Layer{l.Number}BackwardBlock(ref float xb, ref float dzb, ref float dxb)");
+        if (l.Padding > 0)
+        {
+            Isa.EmitBranches(w, isa => EmitBackwardBlockPadded(w, l, below, isa));
+            w.Close();
+            return;
+        }
         Isa.EmitBranches(w, isa =>
         {
             int n = isa.Width;
@@ -268,14 +291,125 @@ internal static class PoolEmitter
             w.Close();
             w.Close();
             w.Close();
-            if (!tiles && below != ActivationKind.Identity)
-            {
-                w.Line($"// Times f′ of the layer below ({Activations.Describe(below)}), from its output x.");
-                w.Open($"for (int k = 0; k < {l.InputSize * n}; k += {n})");
-                w.Line(isa.Store(Activations.VectorDerivativeTimes(isa, below, isa.Load("xb", "k"), isa.Load("dxb", "k")), "dxb", "k"));
-                w.Close();
-            }
+            if (!tiles) EmitDerivativePass(w, l, below, isa);
         });
         w.Close();
+    }
+
+    /// <summary>dxb ×= f′ of the layer below, from its output xb, in a pass of its own (nothing for the identity).</summary>
+    private static void EmitDerivativePass(SourceWriter w, Pool2DLayerSpec l, ActivationKind below, Isa isa)
+    {
+        if (below == ActivationKind.Identity) return;
+        int n = isa.Width;
+        w.Line($"// Times f′ of the layer below ({Activations.Describe(below)}), from its output x.");
+        w.Open($"for (int k = 0; k < {l.InputSize * n}; k += {n})");
+        w.Line(isa.Store(Activations.VectorDerivativeTimes(isa, below, isa.Load("xb", "k"), isa.Load("dxb", "k")), "dxb", "k"));
+        w.Close();
+    }
+
+    // ---------------------------------------------------------------- padded pooling (PyTorch's padding)
+    //
+    // A padded layer's windows are clipped to the input: window (oy, ox) covers input rows r0 … r1 − 1 and columns
+    // q0 … q1 − 1, its rows oy·stride − padding … + size − 1 (and columns likewise) that lie inside the input. Padding
+    // never wins a maximum (as −∞) and adds nothing to a sum (as 0), so only those positions are read; an average divides
+    // by size² when the padding counts (its zeros are in the window), else by (r1 − r0)·(q1 − q0). Since the padding is at
+    // most half the window, every window covers at least one input position. These kernels loop over the clipped window
+    // instead of unrolling it; the unpadded kernels above are unchanged (see docs/design/pooling.md).
+
+    /// <summary>Loops over every channel and output position with the clipped window (r0, r1, q0, q1) of each; then <paramref name="body"/>.</summary>
+    private static void EmitPaddedWindows(SourceWriter w, Pool2DLayerSpec l, System.Action body)
+    {
+        int h = l.Input.Height, wd = l.Input.Width;
+        w.Line($"// Each window clipped to the input: rows r0 … r1 − 1 and columns q0 … q1 − 1 of channel c (the rest is padding).");
+        w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
+        w.Open($"for (int oy = 0; oy < {l.Output.Height}; oy++)");
+        w.Line($"int r0 = global::System.Math.Max(oy * {l.Stride} - {l.Padding}, 0), r1 = global::System.Math.Min(oy * {l.Stride} + {l.Size - l.Padding}, {h});");
+        w.Open($"for (int ox = 0; ox < {l.Output.Width}; ox++)");
+        w.Line($"int q0 = global::System.Math.Max(ox * {l.Stride} - {l.Padding}, 0), q1 = global::System.Math.Min(ox * {l.Stride} + {l.Size - l.Padding}, {wd});");
+        body();
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The loops over the clipped window's input positions, k being the position's index in channel c (times <paramref name="lanes"/> in blocks).</summary>
+    private static void EmitClippedWindow(SourceWriter w, Pool2DLayerSpec l, int lanes, System.Action body)
+    {
+        w.Open("for (int r = r0; r < r1; r++)");
+        w.Open("for (int q = q0; q < q1; q++)");
+        string position = $"(c * {l.Input.Height} + r) * {l.Input.Width} + q";
+        w.Line(lanes == 1 ? $"int k = {position};" : $"int k = ({position}) * {lanes};");
+        body();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The divisor of an average: a constant factor 1/size² when the padding counts, else the window's input positions.</summary>
+    private static string Mean(Pool2DLayerSpec l, string sum, string? vector = null)
+        => l.CountIncludePad ? $"{sum} * {Inverse(l)}"
+            : vector is null ? $"{sum} / ((r1 - r0) * (q1 - q0))" : $"{sum} / {vector}.Create((float)((r1 - r0) * (q1 - q0)))";
+
+    private static void EmitForwardPadded(SourceWriter w, Pool2DLayerSpec l)
+    {
+        int oh = l.Output.Height, ow = l.Output.Width;
+        EmitPaddedWindows(w, l, () =>
+        {
+            if (l.Kind == PoolKind.Max)
+            {
+                w.Line("// MathF.Max: NaN-propagating, like the vector kernels; −∞ is the padding, which never wins.");
+                w.Line("float m = float.NegativeInfinity;");
+                EmitClippedWindow(w, l, 1, () => w.Line("m = global::System.MathF.Max(m, At(ref x, k));"));
+                w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
+            }
+            else
+            {
+                w.Line("float s = 0f;");
+                EmitClippedWindow(w, l, 1, () => w.Line("s += At(ref x, k);"));
+                w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = {Mean(l, "s")};");
+            }
+        });
+    }
+
+    private static void EmitForwardBlockPadded(SourceWriter w, Pool2DLayerSpec l, Isa isa)
+    {
+        int n = isa.Width, oh = l.Output.Height, ow = l.Output.Width;
+        EmitPaddedWindows(w, l, () =>
+        {
+            w.Line(l.Kind == PoolKind.Max ? $"var m = {isa.Vector}.Create(float.NegativeInfinity);" : $"var m = {isa.VectorOfFloat}.Zero;");
+            EmitClippedWindow(w, l, n, () => w.Line(l.Kind == PoolKind.Max
+                ? $"m = {isa.MaxPropagatingNaN("m", isa.Load("xb", "k"))};"
+                : $"m += {isa.Load("xb", "k")};"));
+            w.Line(isa.Store(l.Kind == PoolKind.Max ? "m" : Mean(l, "m", isa.Vector), "yb", $"((c * {oh} + oy) * {ow} + ox) * {n}"));
+        });
+    }
+
+    private static void EmitBackwardBlockPadded(SourceWriter w, Pool2DLayerSpec l, ActivationKind below, Isa isa)
+    {
+        int n = isa.Width, oh = l.Output.Height, ow = l.Output.Width;
+        w.Line("// Clear, then add each window's share of d (the windows may overlap).");
+        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref dxb, {l.InputSize * n}).Clear();");
+        EmitPaddedWindows(w, l, () =>
+        {
+            w.Line($"var d = {isa.Load("dzb", $"((c * {oh} + oy) * {ow} + ox) * {n}")};");
+            if (l.Kind == PoolKind.Max)
+            {
+                w.Line($"var m = {isa.Vector}.Create(float.NegativeInfinity);");
+                EmitClippedWindow(w, l, n, () => w.Line($"m = {isa.MaxPropagatingNaN("m", isa.Load("xb", "k"))};"));
+                w.Line("// The first maximum of the window, per lane, takes d.");
+                w.Line($"var taken = {isa.VectorOfFloat}.Zero;");
+                EmitClippedWindow(w, l, n, () =>
+                {
+                    w.Line($"var e = {isa.Vector}.AndNot({isa.Vector}.Equals({isa.Load("xb", "k")}, m), taken);");
+                    w.Line("taken |= e;");
+                    w.Line(isa.Store($"{isa.Load("dxb", "k")} + (d & e)", "dxb", "k"));
+                });
+            }
+            else
+            {
+                w.Line($"d = {Mean(l, "d", isa.Vector)};");
+                EmitClippedWindow(w, l, n, () => w.Line(isa.Store($"{isa.Load("dxb", "k")} + d", "dxb", "k")));
+            }
+        });
+        EmitDerivativePass(w, l, below, isa);
     }
 }

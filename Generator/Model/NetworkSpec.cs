@@ -117,15 +117,26 @@ internal sealed record Conv2DLayerSpec(int Index, Shape Input, int Filters, int 
         => $"Conv2D({Filters},{KernelHeight}x{KernelWidth}{(Stride != 1 ? ",Stride=" + Stride : "")}{(Padding != 0 ? ",Padding=" + Padding : "")}{Suffix(Bias)})";
 }
 
-/// <summary>Max or average pooling over Size×Size windows, Stride apart, channel by channel. No parameters.</summary>
-internal sealed record Pool2DLayerSpec(int Index, Shape Input, PoolKind Kind, int Size, int Stride, int ParameterOffset)
-    : LayerSpec(Index, Input, new Shape(Input.Channels, (Input.Height - Size) / Stride + 1, (Input.Width - Size) / Stride + 1, true),
-        ActivationKind.Identity, ParameterOffset)
+/// <summary>
+/// Max or average pooling over Size×Size windows, Stride apart, channel by channel, over the input bordered by Padding
+/// positions on every side (PyTorch's MaxPool2d / AvgPool2d, ceil_mode false): padding never wins a max-pool window;
+/// it is zero in an average, counted in the divisor (Size²) when CountIncludePad, else the divisor is the number of
+/// input positions the window covers. No parameters.
+/// </summary>
+internal sealed record Pool2DLayerSpec(int Index, Shape Input, PoolKind Kind, int Size, int Stride, int ParameterOffset, int Padding = 0, bool CountIncludePad = true)
+    : LayerSpec(Index, Input, OutputShape(Input, Size, Stride, Padding), ActivationKind.Identity, ParameterOffset)
 {
+    public static Shape OutputShape(Shape input, int size, int stride, int padding)
+        => new(input.Channels, (input.Height + 2 * padding - size) / stride + 1, (input.Width + 2 * padding - size) / stride + 1, true);
+
     public override int ParameterCount => 0;
 
+    /// <summary>Whether the divisor of an average differs from window to window (padding left out of the count).</summary>
+    public bool ExcludesPad => Kind == PoolKind.Average && Padding > 0 && !CountIncludePad;
+
     public override string Describe()
-        => $"{(Kind == PoolKind.Max ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != Size ? ",Stride=" + Stride : "")})";
+        => $"{(Kind == PoolKind.Max ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != Size ? ",Stride=" + Stride : "")}"
+            + $"{(Padding != 0 ? ",Padding=" + Padding : "")}{(ExcludesPad ? ",ExcludePad" : "")})";
 }
 
 /// <summary>A whole network: where the class lives, its input shape, its layers and its loss.</summary>
@@ -157,4 +168,13 @@ internal sealed record NetworkSpec(
         "Input(" + string.Join(",", InputShape) + ") "
         + string.Join(" ", Layers.Select(l => l.Describe()))
         + " " + Loss;
+
+    /// <summary>FNV-1a 64-bit of the UTF-8 <see cref="Architecture"/>: the hash stored in saved model files.</summary>
+    public ulong ArchitectureHash => Format.ModelFormat.Fnv1a64(System.Text.Encoding.UTF8.GetBytes(Architecture));
+
+    /// <summary>
+    /// The model file named by <c>[Network(Parameters = ...)]</c>, whose parameters are compiled in; null when none is.
+    /// The parameterless constructor then loads them instead of initialising from the default seed.
+    /// </summary>
+    public string? ParametersFile { get; init; }
 }

@@ -15,7 +15,11 @@ namespace NetCompiler.Generator.Parsing;
 /// <param name="Diagnostics">What is wrong with the declaration.</param>
 /// <param name="Site">The network's name and its [Network] attribute, for diagnostics about a valid network (NC0040);
 /// kept out of <see cref="NetworkSpec"/> so that moving the class never re-emits its code.</param>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, NetworkSite? Site = null);
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, NetworkSite? Site = null)
+{
+    /// <summary>Where the [Network] attribute is, for the model-file diagnostics; null when no model file is named.</summary>
+    public LocationInfo? ParametersLocation { get; init; }
+}
 
 /// <summary>Where a network is declared: its name and the location of its [Network] attribute.</summary>
 internal sealed record NetworkSite(string Name, LocationInfo? Location);
@@ -48,10 +52,18 @@ internal static class NetworkParser
 
         CheckClassShape(type, declaration, networkLocation, diagnostics);
 
-        // The loss, from [Network(Loss = ...)].
+        // The loss, from [Network(Loss = ...)], and the model file, from [Network(Parameters = ...)].
         var loss = LossKind.HalfSquaredError;
+        string? parametersFile = null;
         foreach (var named in networkAttribute.NamedArguments)
         {
+            if (named.Key == "Parameters" && named.Value.Value is string file)
+            {
+                if (file.Trim().Length == 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileNotFound, networkLocation, type.Name, file,
+                        "the name is empty"));
+                else parametersFile = file.Trim();
+            }
             if (named.Key == "Loss" && named.Value.Value is int lossValue)
             {
                 if (Enum.IsDefined(typeof(LossKind), lossValue)) loss = (LossKind)lossValue;
@@ -174,8 +186,14 @@ internal static class NetworkParser
             Escape(type.Name),
             loss,
             new EquatableArray<int>(inputShape),
-            new EquatableArray<LayerSpec>(layers.ToArray()));
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, new NetworkSite(type.Name, LocationInfo.From(networkLocation)));
+            new EquatableArray<LayerSpec>(layers.ToArray()))
+        {
+            ParametersFile = parametersFile,
+        };
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, new NetworkSite(type.Name, LocationInfo.From(networkLocation)))
+        {
+            ParametersLocation = parametersFile is null ? null : LocationInfo.From(networkLocation),
+        };
     }
 
     /// <summary>For [Input]/[Dense] on a class without [Network]: NC0011 at each such attribute.</summary>
@@ -268,6 +286,7 @@ internal static class NetworkParser
         "InputSize", "OutputSize", "ParameterCount", "Architecture", "ArchitectureHash", "InitializeParameters",
         "Predict", "PredictBatch", "CopyParametersTo", "LoadParameters", "Parameters", "ComputeGradients",
         "PredictOne", "ComputeGradientsCore", "GeneratedKernels", "_parameters",
+        "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
     };
 
     private static void CheckMemberConflicts(INamedTypeSymbol type, Location location, List<DiagnosticInfo> diagnostics)

@@ -121,10 +121,11 @@ public static class GeneratorHarness
             trees, References, CompilationOptions(optimization));
     }
 
-    /// <summary>A fresh driver for the generator, tracking incremental steps.</summary>
-    public static GeneratorDriver CreateDriver() =>
+    /// <summary>A fresh driver for the generator, tracking incremental steps, with the given AdditionalFiles items.</summary>
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new NetCompiler.Generator.NetworkGenerator().AsSourceGenerator() },
+            additionalTexts: additionalTexts,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
@@ -145,10 +146,11 @@ public static class GeneratorHarness
     /// loads it into a new collectible <see cref="AssemblyLoadContext"/>. Fails the test, listing every error, if the
     /// generator reports an error or throws, or if the compilation has errors.
     /// </summary>
-    public static Assembly CompileAndLoad(string source, Func<string, string>? rewriteGenerated = null)
+    public static Assembly CompileAndLoad(string source, Func<string, string>? rewriteGenerated = null,
+        IEnumerable<AdditionalText>? additionalTexts = null)
     {
         CSharpCompilation input = CreateCompilation(new[] { source });
-        GeneratorRun run = Run(input);
+        GeneratorRun run = Run(input, CreateDriver(additionalTexts));
 
         if (run.Exception is not null)
             Assert.Fail($"The generator threw: {run.Exception}");
@@ -175,4 +177,19 @@ public static class GeneratorHarness
         var context = new AssemblyLoadContext(compilation.AssemblyName, isCollectible: true);
         return context.LoadFromStream(peStream);
     }
+}
+
+/// <summary>
+/// An AdditionalFiles item backed by a file on disk, as the compiler passes one. A model file is binary: the generator
+/// reads its bytes from <see cref="Path"/>, and asking for its text fails the test (the compiler would report a binary
+/// file as an error).
+/// </summary>
+public sealed class FileAdditionalText(string path) : AdditionalText
+{
+    /// <inheritdoc/>
+    public override string Path { get; } = path;
+
+    /// <inheritdoc/>
+    public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default)
+        => throw new InvalidOperationException($"The generator asked for the text of the binary file '{Path}'.");
 }

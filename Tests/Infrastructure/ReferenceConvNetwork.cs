@@ -14,10 +14,14 @@ public abstract record RefLayer
     public static RefLayer Conv2D(int filters, int kernelHeight, int kernelWidth, Activation activation = Activation.Identity, int stride = 1, int padding = 0, bool bias = true)
         => new RefConv2D(filters, kernelHeight, kernelWidth, activation, stride, padding, bias);
 
-    /// <summary>Max pooling; <paramref name="stride"/> 0 means the window size (as the attribute's default).</summary>
-    public static RefLayer MaxPool(int size, int stride = 0) => new RefPool2D(true, size, stride);
+    /// <summary>Max pooling; <paramref name="stride"/> 0 means the window size (as the attribute's default);
+    /// <paramref name="padding"/> positions of −∞ on every side.</summary>
+    public static RefLayer MaxPool(int size, int stride = 0, int padding = 0) => new RefPool2D(true, size, stride, padding);
 
-    public static RefLayer AvgPool(int size, int stride = 0) => new RefPool2D(false, size, stride);
+    /// <summary>Average pooling over the input bordered by <paramref name="padding"/> zeros; the divisor is size² when
+    /// <paramref name="countIncludePad"/>, else the number of input positions in the window.</summary>
+    public static RefLayer AvgPool(int size, int stride = 0, int padding = 0, bool countIncludePad = true)
+        => new RefPool2D(false, size, stride, padding, countIncludePad);
 
     public static RefLayer Dense(int units, Activation activation = Activation.Identity, bool bias = true) => new RefDense(units, activation, bias);
 
@@ -33,13 +37,14 @@ public sealed record RefConv2D(int Filters, int KernelHeight, int KernelWidth, A
 }
 
 /// <summary>A pooling layer; <see cref="Stride"/> 0 means <see cref="Size"/>.</summary>
-public sealed record RefPool2D(bool IsMax, int Size, int Stride) : RefLayer
+public sealed record RefPool2D(bool IsMax, int Size, int Stride, int Padding = 0, bool CountIncludePad = true) : RefLayer
 {
     public int EffectiveStride => Stride == 0 ? Size : Stride;
 
     public override Activation ActivationOf => Activation.Identity;
 
-    public override string ToString() => $"{(IsMax ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != 0 ? ",S=" + Stride : "")})";
+    public override string ToString() => $"{(IsMax ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != 0 ? ",S=" + Stride : "")}"
+        + $"{(Padding != 0 ? ",P=" + Padding : "")}{(CountIncludePad ? "" : ",ExcludePad")})";
 }
 
 public sealed record RefDense(int Units, Activation Activation, bool Bias) : RefLayer
@@ -150,8 +155,8 @@ public sealed class ReferenceConvNetwork
                     break;
                 case RefPool2D p:
                     if (!shape.Spatial) throw new ArgumentException($"layer {l}: pooling needs a spatial input");
-                    if (p.Size <= 0 || p.Stride < 0) throw new ArgumentException($"layer {l}: {p}");
-                    int ph = Positions(shape.H, p.Size, p.EffectiveStride), pw = Positions(shape.W, p.Size, p.EffectiveStride);
+                    if (p.Size <= 0 || p.Stride < 0 || p.Padding < 0) throw new ArgumentException($"layer {l}: {p}");
+                    int ph = Positions(shape.H + 2 * p.Padding, p.Size, p.EffectiveStride), pw = Positions(shape.W + 2 * p.Padding, p.Size, p.EffectiveStride);
                     if (ph == 0 || pw == 0) throw new ArgumentException($"layer {l}: {p} does not fit {shape}");
                     shape = new RefShape(shape.C, ph, pw, true);
                     break;
@@ -246,6 +251,8 @@ public sealed class ReferenceConvNetwork
                 case RefPool2D p:
                     sb.Append(p.IsMax ? "[global::NetCompiler.MaxPool2D(" : "[global::NetCompiler.AvgPool2D(").Append(p.Size);
                     if (p.Stride != 0) sb.Append(", Stride = ").Append(p.Stride);
+                    if (p.Padding != 0) sb.Append(", Padding = ").Append(p.Padding);
+                    if (!p.CountIncludePad) sb.Append(", CountIncludePad = false");
                     sb.Append(")]\n");
                     break;
                 case RefDense d:
@@ -300,18 +307,23 @@ public sealed class ReferenceConvNetwork
             }
             case RefPool2D pool:
             {
-                int S = pool.EffectiveStride, K = pool.Size;
+                // Window (i, j) covers rows i·S − P + u and columns j·S − P + v of the input bordered by P positions on
+                // every side: −∞ there for a maximum, 0 for an average (counted in the divisor when CountIncludePad).
+                int S = pool.EffectiveStride, K = pool.Size, P = pool.Padding;
                 bool max = pool.IsMax;
                 for (int ch = 0; ch < C; ch++)
                 for (int i = 0; i < OH; i++)
                 for (int j = 0; j < OW; j++)
                 {
                     double best = double.NegativeInfinity, second = double.NegativeInfinity, sum = 0;
-                    int arg = -1;
+                    int arg = -1, inside = 0;
                     for (int u = 0; u < K; u++)
                     for (int v = 0; v < K; v++)
                     {
-                        double value = x[(ch * H + i * S + u) * W + j * S + v];
+                        int row = i * S - P + u, col = j * S - P + v;
+                        bool padding = row < 0 || row >= H || col < 0 || col >= W;
+                        double value = padding ? (max ? double.NegativeInfinity : 0.0) : x[(ch * H + row) * W + col];
+                        if (!padding) inside++;
                         sum += value;
                         if (value > best) { second = best; best = value; arg = u * K + v; }
                         else if (value > second) second = value;
@@ -323,7 +335,7 @@ public sealed class ReferenceConvNetwork
                     }
                     else
                     {
-                        y[(ch * OH + i) * OW + j] = sum / (K * K);
+                        y[(ch * OH + i) * OW + j] = sum / (pool.CountIncludePad ? K * K : inside);
                     }
                 }
                 break;

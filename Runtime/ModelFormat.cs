@@ -1,0 +1,81 @@
+// The .ncmf model-file format's constants and checksums. One source file compiled into both the runtime (which reads
+// and writes model files) and the generator (which checks a file named by [Network(Parameters = ...)] at build time
+// and compiles its parameters in), so the two can never disagree on the format. It must build for netstandard2.0.
+using System;
+
+#if NETCOMPILER_GENERATOR
+namespace NetCompiler.Generator.Format;
+#else
+namespace NetCompiler;
+#endif
+
+/// <summary>The layout of a model file (see <c>ModelFile</c> for the table of fields).</summary>
+internal static class ModelFormat
+{
+    /// <summary>The format version written and read.</summary>
+    public const int Version = 1;
+
+    /// <summary>The four bytes every model file starts with: ASCII "NCMF".</summary>
+    public static ReadOnlySpan<byte> Magic => "NCMF"u8;
+
+    /// <summary>Bytes before the architecture string: magic, version, architecture hash, string length.</summary>
+    public const int FixedHeaderSize = 20;
+
+    /// <summary>Bytes of a file beside its architecture string and parameters: the fixed header, the parameter count, the CRC.</summary>
+    public const int Overhead = FixedHeaderSize + 4 + 4;
+
+    /// <summary>The longest architecture string accepted, in UTF-8 bytes.</summary>
+    public const int MaxArchitectureBytes = 1 << 20;
+
+    /// <summary>The byte length of a file with <paramref name="architectureBytes"/> of architecture string and <paramref name="count"/> parameters.</summary>
+    public static long FileLength(int architectureBytes, long count) => Overhead + (long)architectureBytes + 4 * count;
+
+    /// <summary>FNV-1a, 64-bit, of <paramref name="utf8"/>: the architecture hash stored in model files.</summary>
+    public static ulong Fnv1a64(ReadOnlySpan<byte> utf8)
+    {
+        ulong hash = 0xCBF29CE484222325UL;
+        foreach (byte b in utf8)
+        {
+            hash ^= b;
+            hash *= 0x100000001B3UL;
+        }
+        return hash;
+    }
+}
+
+/// <summary>CRC-32 (IEEE 802.3 polynomial, reflected, as zlib and PNG), table-driven.</summary>
+internal static class Crc32
+{
+    /// <summary>The running state before any byte.</summary>
+    public const uint Initial = 0xFFFFFFFFu;
+
+    private static readonly uint[] Table = BuildTable();
+
+    /// <summary>The CRC-32 of <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Update(Initial, data));
+
+    /// <summary>Advances the running state <paramref name="state"/> over <paramref name="data"/>.</summary>
+    public static uint Update(uint state, ReadOnlySpan<byte> data)
+    {
+        uint[] table = Table;
+        foreach (byte b in data)
+            state = table[(byte)(state ^ b)] ^ (state >> 8);
+        return state;
+    }
+
+    /// <summary>The checksum for a running state.</summary>
+    public static uint Finish(uint state) => ~state;
+
+    private static uint[] BuildTable()
+    {
+        var table = new uint[256];
+        for (uint i = 0; i < 256; i++)
+        {
+            uint c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        return table;
+    }
+}
