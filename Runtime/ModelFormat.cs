@@ -59,7 +59,7 @@ internal static class Crc32
     {
         uint[] table = Table;
         foreach (byte b in data)
-            state = table[(byte)(state ^ b)] ^ (state >> 8);
+            state = table[unchecked((byte)(state ^ b))] ^ (state >> 8);
         return state;
     }
 

@@ -63,13 +63,13 @@ internal static class ModelFileReader
         if (length < ModelFormat.FixedHeaderSize)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, inside the header");
         ulong hash = UInt32At(bytes, 8) | (ulong)UInt32At(bytes, 12) << 32;
-        int architectureLength = (int)UInt32At(bytes, 16);
+        int architectureLength = unchecked((int)UInt32At(bytes, 16));
         if (architectureLength is < 0 or > ModelFormat.MaxArchitectureBytes)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"its header gives an architecture string of {architectureLength} bytes");
         int countAt = ModelFormat.FixedHeaderSize + architectureLength;
         if (length < countAt + 4)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, inside the header");
-        int count = (int)UInt32At(bytes, countAt);
+        int count = unchecked((int)UInt32At(bytes, countAt));
         long expected = ModelFormat.FileLength(architectureLength, count);
         if (count < 0 || length != expected)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, count < 0
