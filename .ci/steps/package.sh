@@ -13,8 +13,8 @@ feed="$work/feed"
 
 echo "--- pack"
 dotnet pack "$repo/NetCompiler.sln" -c Release -o "$feed" -v q -nologo
-nupkg=$(find "$feed" -name 'NetCompiler.*.nupkg' ! -name '*.snupkg')
-[ "$(echo "$nupkg" | wc -l)" -eq 1 ] || { echo "expected one NetCompiler package in $feed, found: $(ls "$feed")"; exit 1; }
+nupkg=$(find "$feed" -name 'NetCompiler.[0-9]*.nupkg' ! -name '*.snupkg')
+[ "$(echo "$nupkg" | wc -l)" -eq 1 ] || { echo "expected one NetCompiler runtime package in $feed, found: $(ls "$feed")"; exit 1; }
 version=$(basename "$nupkg" .nupkg); version=${version#NetCompiler.}
 echo "$(basename "$nupkg") ($(du -k "$nupkg" | cut -f1) KiB)"
 

@@ -35,5 +35,19 @@ internal static class NetworkLimits
     public const long MaxSourceLength = 16L << 20;
 
     /// <summary>A count with thousands separators, as the diagnostics print sizes.</summary>
-    public static string Format(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>The product of <paramref name="factors"/> (each at least 0), or <see cref="long.MaxValue"/> where it
+    /// would not fit: sizes from user attributes can multiply past 64 bits, and every limit is far below that.</summary>
+    public static long Product(params long[] factors)
+    {
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (f == 0) return 0;
+            product = product > long.MaxValue / f ? long.MaxValue : product * f;
+        }
+        return product;
+    }
+
+    public static string Format(long value) =>
+        value == long.MaxValue ? "more than 9.2 × 10^18" : value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -97,7 +97,7 @@ internal sealed record Conv2DLayerSpec(int Index, Shape Input, int Filters, int 
     : LayerSpec(Index, Input, OutputShape(Input, Filters, KernelHeight, KernelWidth, Stride, Padding), Activation, ParameterOffset)
 {
     public static Shape OutputShape(Shape input, int filters, int kh, int kw, int stride, int padding)
-        => new(filters, (input.Height + 2 * padding - kh) / stride + 1, (input.Width + 2 * padding - kw) / stride + 1, true);
+        => new(filters, (int)((input.Height + 2L * padding - kh) / stride + 1), (int)((input.Width + 2L * padding - kw) / stride + 1), true);
 
     public int PaddedHeight => Input.Height + 2 * Padding;
 
@@ -127,7 +127,7 @@ internal sealed record Pool2DLayerSpec(int Index, Shape Input, PoolKind Kind, in
     : LayerSpec(Index, Input, OutputShape(Input, Size, Stride, Padding), ActivationKind.Identity, ParameterOffset)
 {
     public static Shape OutputShape(Shape input, int size, int stride, int padding)
-        => new(input.Channels, (input.Height + 2 * padding - size) / stride + 1, (input.Width + 2 * padding - size) / stride + 1, true);
+        => new(input.Channels, (int)((input.Height + 2L * padding - size) / stride + 1), (int)((input.Width + 2L * padding - size) / stride + 1), true);
 
     public override int ParameterCount => 0;
 

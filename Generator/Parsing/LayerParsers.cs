@@ -131,7 +131,7 @@ internal static class LayerParsers
             return null;
         }
         long paddedHeight = c.Input.Height + 2L * padding, paddedWidth = c.Input.Width + 2L * padding;
-        long padded = c.Input.Channels * paddedHeight * paddedWidth;
+        long padded = NetworkLimits.Product(c.Input.Channels, paddedHeight, paddedWidth);
         if (padded > NetworkLimits.MaxArrayLength)
         {
             c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
@@ -150,14 +150,14 @@ internal static class LayerParsers
                 $"its stride {stride} is larger than its input {c.Input} padded to {paddedHeight}×{paddedWidth}, so the kernel is applied once: use a stride of at most {Math.Max(paddedHeight, paddedWidth)}");
             return null;
         }
-        long outputs = (long)filters * ((paddedHeight - kh) / stride + 1) * ((paddedWidth - kw) / stride + 1);
+        long outputs = NetworkLimits.Product(filters, (paddedHeight - kh) / stride + 1, (paddedWidth - kw) / stride + 1);
         if (outputs > NetworkLimits.MaxArrayLength)
         {
             c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,
                 $"the output of {c.Name} ({NetworkLimits.Format(outputs)} floats)", SizeChecks.ArrayLimit);
             return null;
         }
-        long weights = (long)filters * c.Input.Channels * kh * kw;
+        long weights = NetworkLimits.Product(filters, c.Input.Channels, kh, kw);
         if (weights > NetworkLimits.MaxParameters)
         {
             c.Report(DiagnosticDescriptors.TooLarge, c.NetworkName,

@@ -42,7 +42,27 @@ internal static class NetworkParser
     /// <summary>Every attribute that adds a layer; a new layer type adds its name here and a case in the loop below.</summary>
     public static readonly string[] LayerAttributeNames = { DenseAttributeName, Conv2DAttributeName, MaxPool2DAttributeName, AvgPool2DAttributeName };
 
+    /// <summary>
+    /// Parses one [Network] class. Every check is meant to turn a bad declaration into its own NC diagnostic; should a
+    /// declaration still get past them and make the parser throw (a bug), it becomes NC0014 at the attribute instead of
+    /// an exception, which would stop the generator for every network in the project.
+    /// </summary>
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var at = context.Attributes.Length > 0 ? LocationOf(context.Attributes[0]) : null;
+            var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.CannotGenerate,
+                at ?? context.TargetNode.GetLocation(), context.TargetSymbol.Name, e.GetType().Name + ": " + e.Message);
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
+        }
+    }
+
+    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -117,7 +137,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkLocation, type.Name));
 
         long inputSize = 1;
-        foreach (var d in inputShape ?? Array.Empty<int>()) inputSize *= Math.Max(d, 1);
+        foreach (var d in inputShape ?? Array.Empty<int>()) inputSize = NetworkLimits.Product(inputSize, Math.Max(d, 1));
         bool inputValid = inputShape is { Length: > 0 } && inputShape.All(d => d > 0);
         if (inputSize > NetworkLimits.MaxArrayLength)
         {
