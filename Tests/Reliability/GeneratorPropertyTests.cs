@@ -143,7 +143,7 @@ public class GeneratorPropertyTests
         }, iter: Cases, threads: 1, seed: Environment.GetEnvironmentVariable("CsCheck_Seed"));
         string summary = $"GeneratorPropertyTests: {tried} random declarations, {built} built, {tried - built} refused with NC diagnostics only; {validDense.Count} valid dense networks";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
         Assert.True(tried >= Cases);
     }
 
@@ -168,7 +168,7 @@ public class GeneratorPropertyTests
         }
         string summary = $"GeneratorPropertyTests: {checkedCount} valid random networks built and gradient-checked";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
     }
 
     /// <summary>Every declaration that once failed, one per line of GeneratorRegressions.txt.</summary>

@@ -102,7 +102,7 @@ public class LoaderFuzzTests
         }
         string summary = $"LoaderFuzzTests: {tried} IDX inputs (each read whole and one byte per read), {loaded} reads succeeded";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
     }
 
     /// <summary>Dimensions of up to 4 × 10⁹ that the data does not hold, plain and as a gzip bomb (a few KB that inflate
@@ -149,6 +149,6 @@ public class LoaderFuzzTests
         Assert.True(loaded >= 2, "the valid file loads, whole and one byte per read");
         string summary = $"LoaderFuzzTests: {tried} model-file inputs (each read whole and one byte per read), {loaded} loads succeeded";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
     }
 }
