@@ -91,24 +91,12 @@ public class OnnxFuzzTests
         }
     }
 
-    /// <summary>Every truncation and every single-bit flip of <paramref name="valid"/>.</summary>
-    private static IEnumerable<byte[]> Mutations(byte[] valid)
-    {
-        for (int length = 0; length < valid.Length; length++) yield return valid.AsSpan(0, length).ToArray();
-        for (int bit = 0; bit < valid.Length * 8; bit++)
-        {
-            var b = (byte[])valid.Clone();
-            b[bit / 8] ^= (byte)(1 << (bit % 8));
-            yield return b;
-        }
-    }
-
     [Fact]
     public void Every_truncation_and_bit_flip_gives_a_model_or_our_OnnxImportException()
     {
         byte[] valid = File.ReadAllBytes(FixtureNames.Single(f => f.EndsWith("mlp_matmul_add.onnx", StringComparison.Ordinal)));
         int tried = 0, imported = 0;
-        foreach (byte[] input in Mutations(valid).Concat(Corpus()).Append(valid))
+        foreach (byte[] input in LoaderFuzzTests.Mutations(valid).Concat(Corpus()).Append(valid))
             if (Outcome(input, $"input {++tried}")) imported++;
         string summary = $"OnnxFuzzTests: {tried} ONNX inputs (every truncation and bit flip of a {valid.Length}-byte model, and the corpus), {imported} imported";
         _output.WriteLine(summary);
