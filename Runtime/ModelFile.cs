@@ -144,6 +144,8 @@ public static class ModelFile
         int count = BinaryPrimitives.ReadInt32LittleEndian(field);
         if (count < 0)
             throw Error(sourceName, $"corrupt header: parameter count {count} is negative.");
+        if (count > Array.MaxLength)
+            throw Error(sourceName, $"corrupt header: parameter count {count} exceeds the largest array .NET can hold ({Array.MaxLength} floats).");
 
         long expectedLength = ModelFormat.FileLength(architectureLength, count);
         if (stream.CanSeek)
@@ -158,8 +160,13 @@ public static class ModelFile
         int filled = 0;
         while (true)
         {
-            reader.ReadExact(MemoryMarshal.AsBytes(parameters.AsSpan(filled)), "the parameters", expectedLength);
-            filled = parameters.Length;
+            // At most ParameterChunk floats per read: a span of more than 536,870,911 floats has no byte span.
+            while (filled < parameters.Length)
+            {
+                int n = Math.Min(ParameterChunk, parameters.Length - filled);
+                reader.ReadExact(MemoryMarshal.AsBytes(parameters.AsSpan(filled, n)), "the parameters", expectedLength);
+                filled += n;
+            }
             if (filled == count) break;
             Array.Resize(ref parameters, (int)Math.Min(count, 2L * parameters.Length));
         }
@@ -297,7 +304,9 @@ public static class ModelFile
     {
         if (BitConverter.IsLittleEndian)
         {
-            writer.Write(MemoryMarshal.AsBytes(parameters));
+            // In chunks: a span of more than 536,870,911 floats has no byte span.
+            for (int i = 0; i < parameters.Length; i += ParameterChunk)
+                writer.Write(MemoryMarshal.AsBytes(parameters.Slice(i, Math.Min(ParameterChunk, parameters.Length - i))));
         }
         else
         {

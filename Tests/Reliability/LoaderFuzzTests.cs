@@ -43,7 +43,7 @@ public class LoaderFuzzTests
     }
 
     /// <summary>Every truncation and every single-bit flip of <paramref name="valid"/>.</summary>
-    private static IEnumerable<byte[]> Mutations(byte[] valid)
+    internal static IEnumerable<byte[]> Mutations(byte[] valid)
     {
         for (int length = 0; length < valid.Length; length++) yield return valid.AsSpan(0, length).ToArray();
         for (int bit = 0; bit < valid.Length * 8; bit++)

@@ -29,6 +29,31 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void Crc32_EightBytesPerStep_MatchesTheBytewiseDefinition()
+    {
+        // The reflected CRC-32 bit by bit, as its definition states it, over every length and split point.
+        static uint Reference(ReadOnlySpan<byte> data)
+        {
+            uint c = 0xFFFFFFFFu;
+            foreach (byte b in data)
+            {
+                c ^= b;
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            return ~c;
+        }
+        var bytes = new byte[67];
+        new Random(5).NextBytes(bytes);
+        for (int length = 0; length <= bytes.Length; length++)
+        {
+            ReadOnlySpan<byte> data = bytes.AsSpan(0, length);
+            Assert.Equal(Reference(data), Crc32.Compute(data));
+            for (int split = 0; split <= length; split++)
+                Assert.Equal(Reference(data), Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Initial, data[..split]), data[split..])));
+        }
+    }
+
+    [Fact]
     public void SaveThenLoad_RoundTripsParametersExactly()
     {
         SoftmaxClassifier net = Trained();

@@ -72,7 +72,16 @@ public static class OnnxImporter
     internal static ImportedModel Import(ModelProto model, string? sourceName)
     {
         var reader = new GraphReader(model);
-        return reader.Read();
+        try
+        {
+            return reader.Read();
+        }
+        catch (OverflowException ex)
+        {
+            // Sizes, paddings and strides are read with overflow checks; one past Int32 is a model NetCompiler cannot hold.
+            string what = sourceName is null ? "The model" : $"'{sourceName}'";
+            throw new OnnxImportException($"{what} holds a size, padding or stride too large for NetCompiler (past {int.MaxValue}).", ex);
+        }
     }
 
     /// <summary>A layer being built; weights and biases in double until the end, so folds round once.</summary>
@@ -573,7 +582,9 @@ public static class OnnxImporter
             foreach (long d in dims)
             {
                 if (d < 0) throw Refuse(node, $"its {what} '{t.Name}' has a negative dimension");
-                count = checked(count * d);
+                if (d != 0 && count > Array.MaxLength / d)
+                    throw Refuse(node, $"its {what} '{t.Name}' has shape [{string.Join(", ", dims)}], more elements than an array holds ({Array.MaxLength})");
+                count *= d;
             }
             if (t.DataLocation == TensorProto.Types.DataLocation.External)
                 throw Refuse(node, $"its {what} '{t.Name}' is stored in an external file, which is not supported (export without external data)");
