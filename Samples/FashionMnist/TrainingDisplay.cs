@@ -66,8 +66,8 @@ public sealed class TrainingDisplay
         return _console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 30 },
+                new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
                 _context = context;
@@ -87,6 +87,13 @@ public sealed class TrainingDisplay
             $"{EpochLabel(report.Epoch, epochs)}  lr {report.LearningRate:F5}  train loss {report.TrainingLoss:F4}{validation}  {report.Elapsed.TotalSeconds:F2} s  {report.SamplesPerSecond:N0} samples/s");
     }
 
+    /// <summary>The short line a finished epoch's bar keeps, e.g. <c>epoch  3/20  train 0.3021  val 0.3412  acc 0.8765</c>.</summary>
+    private static string FormatLiveEpoch(EpochReport report, int epochs)
+    {
+        string validation = report.Validation is { } v ? FormattableString.Invariant($"  val {v.Loss:F4}  acc {v.Accuracy:F4}") : "";
+        return FormattableString.Invariant($"{EpochLabel(report.Epoch, epochs)}  train {report.TrainingLoss:F4}{validation}{(report.Improved ? "" : "  -")}");
+    }
+
     private static string EpochLabel(int epoch, int epochs)
         => FormattableString.Invariant($"epoch {epoch.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(epochs.ToString(System.Globalization.CultureInfo.InvariantCulture).Length)}/{epochs}");
 
@@ -103,7 +110,7 @@ public sealed class TrainingDisplay
         _lastRefresh = now;
         _task.Value = progress.Samples;
         _task.Description = Markup.Escape(FormattableString.Invariant(
-            $"{EpochLabel(progress.Epoch, _epochs)}  loss {progress.EpochLoss:F4}  {progress.SamplesPerSecond,9:N0} samples/s"));
+            $"{EpochLabel(progress.Epoch, _epochs)}  loss {progress.EpochLoss:F4}  {progress.SamplesPerSecond:N0} samples/s"));
     }
 
     private void OnEpoch(EpochReport report)
@@ -111,7 +118,7 @@ public sealed class TrainingDisplay
         if (_task is { } task)
         {
             task.Value = task.MaxValue;
-            task.Description = Markup.Escape(FormatEpoch(report, _epochs));
+            task.Description = Markup.Escape(FormatLiveEpoch(report, _epochs));
             task.StopTask();
             _task = null;
         }

@@ -80,7 +80,7 @@ public static class TrainingPlots
             best.LegendText = history.RestoredBest ? "best epoch (kept)" : "best epoch";
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend(Alignment.UpperCenter);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
