@@ -16,9 +16,9 @@ namespace NetCompiler.Samples.FashionMnist;
 public sealed record FashionMnistData(Dataset Train, Dataset Test, string Description, bool IsEmbedded);
 
 /// <summary>
-/// Trains <see cref="FashionMlp"/> on Fashion-MNIST with the NetCompiler runtime: mini-batch SGD with momentum and a
-/// cosine learning-rate decay, evaluating on the test set after every epoch (for the log only: nothing is selected
-/// on it).
+/// Trains <see cref="FashionMlp"/> on Fashion-MNIST with the NetCompiler runtime: mini-batch SGD with momentum (or
+/// Adam) and a cosine learning-rate decay, with early stopping on a validation split of the training data (see
+/// <see cref="SampleTraining"/>); the reported accuracy is on the test set, which nothing is selected on.
 /// </summary>
 public static class FashionMnistSample
 {
@@ -46,23 +46,13 @@ public static class FashionMnistSample
         log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, {(options.Optimizer == "adam" ? "Adam" : $"SGD momentum {options.Momentum}")}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new FashionMlp(options.Seed);
-        Optimizer optimizer = options.Optimizer == "adam"
-            ? new Adam(FashionMlp.ParameterCount, options.LearningRate)
-            : new Sgd(FashionMlp.ParameterCount, options.LearningRate, momentum: options.Momentum);
-        var trainer = new Trainer<FashionMlp>(net, optimizer, new TrainerOptions
-        {
-            Epochs = epochs,
-            BatchSize = options.BatchSize,
-            Seed = options.Seed,
-            Threads = options.Threads,
-            LearningRateSchedule = LearningRateSchedules.CosineDecay(epochs),
-            Progress = report => log.WriteLine(FormatEpoch(report, epochs)),
-        });
+        Optimizer optimizer = SampleTraining.CreateOptimizer(options.Optimizer, FashionMlp.ParameterCount, options.LearningRate, options.Momentum);
+        var settings = new SampleRunSettings(epochs, options.BatchSize, options.Seed, options.Threads, options.ValidationFraction, options.Patience);
 
         long start = Stopwatch.GetTimestamp();
-        trainer.Fit(data.Train, data.Test);
+        SampleRun run = SampleTraining.Fit(net, optimizer, data.Train, settings, log);
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-        log.WriteLine(Invariant($"trained {Epochs(epochs)} in {elapsed.TotalSeconds:F1} s"));
+        log.WriteLine(Invariant($"trained {Epochs(run.History.Epochs.Count)} in {elapsed.TotalSeconds:F1} s"));
 
         if (options.SavePath is { } path)
         {
@@ -70,18 +60,12 @@ public static class FashionMnistSample
             log.WriteLine($"saved model to {path}");
         }
 
+        if (options.PlotsDirectory is { } plots)
+            SampleTraining.WritePlots(plots, "Fashion-MNIST MLP", net, run, data.Test, log);
+
         double accuracy = Trainer<FashionMlp>.Evaluate(net, data.Test).Accuracy;
         log.WriteLine(FormatAccuracy(accuracy));
         return accuracy;
-    }
-
-    /// <summary>One line of the training log, e.g. <c>epoch  3/20  lr 0.04755  train loss 0.3021  test loss 0.3412  test acc 0.8765  1.21 s</c>.</summary>
-    public static string FormatEpoch(EpochReport report, int epochs)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        int width = epochs.ToString(CultureInfo.InvariantCulture).Length;
-        EvaluationResult test = report.Validation ?? new EvaluationResult(double.NaN, double.NaN, 0);
-        return Invariant($"epoch {report.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{epochs}  lr {report.LearningRate:F5}  train loss {report.TrainingLoss:F4}  test loss {test.Loss:F4}  test acc {test.Accuracy:F4}  {report.Elapsed.TotalSeconds:F2} s");
     }
 
     /// <summary>The sample's last line: <c>test accuracy: 0.xxxx</c> (four decimals, invariant culture).</summary>

@@ -7,9 +7,10 @@ using NetCompiler.Samples.FashionMnist;
 namespace NetCompiler.Samples.LeNet5;
 
 /// <summary>
-/// Trains <see cref="LeNet5"/> on Fashion-MNIST with the NetCompiler runtime: mini-batch SGD with momentum, weight decay
-/// and a cosine learning-rate decay, evaluating on the test set after every epoch (for the log only: nothing is
-/// selected on it); optionally draws the feature maps of one test image.
+/// Trains <see cref="LeNet5"/> on Fashion-MNIST with the NetCompiler runtime: mini-batch SGD with momentum (or AdamW),
+/// weight decay and a cosine learning-rate decay, with early stopping on a validation split of the training data (see
+/// <see cref="SampleTraining"/>); the reported accuracy is on the test set, which nothing is selected on. Optionally
+/// draws the feature maps of one test image.
 /// </summary>
 public static class LeNet5Sample
 {
@@ -32,30 +33,26 @@ public static class LeNet5Sample
 
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
         log.WriteLine(Invariant($"network: {LeNet5.Architecture}, {LeNet5.ParameterCount:N0} parameters, {FashionMnistSample.SimdPath} kernels"));
-        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, SGD momentum {options.Momentum}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
+        log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, {(options.Optimizer == "adam" ? "AdamW" : $"SGD momentum {options.Momentum}")}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
         var net = new LeNet5(options.Seed);
-        var optimizer = new Sgd(LeNet5.ParameterCount, options.LearningRate, momentum: options.Momentum, weightDecay: options.WeightDecay);
-        var trainer = new Trainer<LeNet5>(net, optimizer, new TrainerOptions
-        {
-            Epochs = epochs,
-            BatchSize = options.BatchSize,
-            Seed = options.Seed,
-            Threads = options.Threads,
-            LearningRateSchedule = LearningRateSchedules.CosineDecay(epochs),
-            Progress = report => log.WriteLine(FashionMnistSample.FormatEpoch(report, epochs)),
-        });
+        Optimizer optimizer = SampleTraining.CreateOptimizer(options.Optimizer, LeNet5.ParameterCount, options.LearningRate, options.Momentum, options.WeightDecay);
+        var settings = new SampleRunSettings(epochs, options.BatchSize, options.Seed, options.Threads, options.ValidationFraction, options.Patience);
 
         long start = Stopwatch.GetTimestamp();
-        TrainingResult result = trainer.Fit(data.Train, data.Test);
+        SampleRun run = SampleTraining.Fit(net, optimizer, data.Train, settings, log);
+        TrainingResult result = run.History;
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-        log.WriteLine(Invariant($"trained {Epochs(epochs)} in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / result.Epochs.Count:F1} s per epoch, test evaluation included)"));
+        log.WriteLine(Invariant($"trained {Epochs(result.Epochs.Count)} in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / result.Epochs.Count:F1} s per epoch, validation included)"));
 
         if (options.SavePath is { } path)
         {
             ModelFile.Save(net, path);
             log.WriteLine($"saved model to {path}");
         }
+
+        if (options.PlotsDirectory is { } plots)
+            SampleTraining.WritePlots(plots, "Fashion-MNIST LeNet-5", net, run, data.Test, log);
 
         double accuracy = Trainer<LeNet5>.Evaluate(net, data.Test).Accuracy;
 

@@ -14,10 +14,10 @@ public class LeNet5SampleTests
 {
     /// <summary>
     /// The least test accuracy an embedded run of <see cref="EmbeddedEpochs"/> epochs with the default settings must
-    /// reach. Measured (seed 42): 0.8120 with the AVX2 + FMA kernels, 0.8160 with the portable ones; the margin covers
-    /// other kernels' rounding.
+    /// reach. Measured (seed 42, 5,400 training images after the default 10 % validation split): 0.7620 with the
+    /// AVX-512 kernels; the margin covers other kernels' rounding.
     /// </summary>
-    private const double MinEmbeddedAccuracy = 0.77;
+    private const double MinEmbeddedAccuracy = 0.74;
 
     private const int EmbeddedEpochs = 2;
 
@@ -37,7 +37,7 @@ public class LeNet5SampleTests
             Assert.StartsWith("data: embedded Fashion-MNIST subset: 6,000 training and 1,000 test images", lines[0]);
             string[] epochs = lines.Where(l => l.StartsWith("epoch ", StringComparison.Ordinal)).ToArray();
             Assert.Equal(EmbeddedEpochs, epochs.Length);
-            Assert.All(epochs, l => Assert.Matches(new Regex(@"  \d+\.\d\d s$"), l)); // each epoch's time
+            Assert.All(epochs, l => Assert.Matches(new Regex(@"  \d+\.\d\d s  [\d,]+ samples/s$"), l)); // each epoch's time and throughput
             Assert.Contains(lines, l => l.StartsWith("wrote the feature maps of test image 0 (Ankle boot, ", StringComparison.Ordinal));
             Assert.Matches(new Regex(@"^test accuracy: 0\.\d{4}$"), lines[^1]);
             Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"test accuracy: {accuracy:F4}"), lines[^1]);
