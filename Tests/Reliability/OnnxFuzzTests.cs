@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CsCheck;
 using Google.Protobuf;
 using NetCompiler.Onnx;
+using NetCompiler.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -100,7 +101,7 @@ public class OnnxFuzzTests
             if (Outcome(input, $"input {++tried}")) imported++;
         string summary = $"OnnxFuzzTests: {tried} ONNX inputs (every truncation and bit flip of a {valid.Length}-byte model, and the corpus), {imported} imported";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
     }
 
     /// <summary>A mutation of a fixture: the fixture, a kind of damage, where, and a value.</summary>
@@ -153,7 +154,7 @@ public class OnnxFuzzTests
         }
         string summary = $"OnnxFuzzTests: {tried} randomly damaged ONNX models ({fixtures.Length} fixtures; truncations, bit flips, bytes, huge varints), {imported} imported";
         _output.WriteLine(summary);
-        Console.WriteLine(summary);
+        TestReport.Line(summary);
         Assert.True(tried >= RandomCases);
     }
 }
