@@ -259,20 +259,9 @@ public sealed class NetworkDescription
     public string Architecture =>
         "Input(" + string.Join(",", InputShape) + ") " + string.Join(" ", Layers.Select(l => l.Layer.Describe())) + " " + Loss;
 
-    /// <summary>FNV-1a 64-bit hash of <see cref="Architecture"/> over UTF-8, as the generator computes it.</summary>
-    public ulong ArchitectureHash => Fnv1a64(Architecture);
-
-    /// <summary>FNV-1a 64-bit over UTF-8.</summary>
-    internal static ulong Fnv1a64(string text)
-    {
-        ulong hash = 0xCBF29CE484222325UL;
-        foreach (byte b in Encoding.UTF8.GetBytes(text))
-        {
-            hash ^= b;
-            hash *= 0x100000001B3UL;
-        }
-        return hash;
-    }
+    /// <summary>FNV-1a 64-bit hash of <see cref="Architecture"/> over UTF-8: the model format's own function, as the
+    /// generator and <see cref="ModelFile"/> compute it.</summary>
+    public ulong ArchitectureHash => ModelFormat.Fnv1a64(Encoding.UTF8.GetBytes(Architecture));
 
     private static readonly Regex Token = new(@"^(?<kind>[A-Za-z0-9]+)\((?<args>[^()]*)\)$", RegexOptions.CultureInvariant);
 
