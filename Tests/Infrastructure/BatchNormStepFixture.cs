@@ -12,20 +12,8 @@ namespace NetCompiler.Tests.Infrastructure;
 /// </summary>
 public sealed class BatchNormStepFixture
 {
-    /// <summary>The fixture's network as a NetCompiler declaration (the script's comment gives the same).</summary>
-    public const string Declaration = """
-        [Network(Loss = Loss.SoftmaxCrossEntropy)]
-        [Input(1, 8, 8)]
-        [Conv2D(4, 3)]
-        [BatchNorm(Activation.ReLU)]
-        [MaxPool2D(2)]
-        [Dense(10)]
-        [BatchNorm(Activation.ReLU)]
-        [Dropout(0f)]
-        [Dense(3)]
-        """;
-
-    /// <summary>The fixture's network in the reference implementation.</summary>
+    /// <summary>The fixture's network in the reference implementation (its NetCompiler declaration is in the script's
+    /// docstring).</summary>
     public static ReferenceNetwork Reference { get; } = new([1, 8, 8],
         [Conv2D(4, 3), BatchNorm(Activation.ReLU), MaxPool(2), Dense(10), BatchNorm(Activation.ReLU), Dropout(0), Dense(3)],
         NetCompiler.Loss.SoftmaxCrossEntropy);
