@@ -7,7 +7,7 @@ namespace NetCompiler.Generator.Planning;
 /// activation below, for the input gradient's f′; whether the layer above runs on blocks of samples, for the layout
 /// of the outputs).
 /// </summary>
-internal sealed record LayerContext(NetworkSpec Network, LayerSpec Layer, bool AboveRunsOnBlocks)
+internal sealed record LayerPlanContext(NetworkSpec Network, LayerSpec Layer, bool AboveRunsOnBlocks)
 {
     /// <summary>The activation of the layer below, whose ∂E/∂z this layer's backward pass writes; null for the first layer.</summary>
     public ActivationKind? BelowActivation => Layer.Index == 0 ? null : Network.Layers[Layer.Index - 1].Activation;

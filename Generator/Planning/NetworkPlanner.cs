@@ -60,7 +60,7 @@ internal static class NetworkPlanner
         for (int i = spec.Layers.Count - 1; i >= 0; i--)
         {
             bool aboveBlocks = i + 1 < plans.Length && plans[i + 1].RunsOnBlocks;
-            plans[i] = LayerUnits.For(spec.Layers[i]).Plan(new LayerContext(spec, spec.Layers[i], aboveBlocks));
+            plans[i] = LayerUnits.For(spec.Layers[i]).Plan(new LayerPlanContext(spec, spec.Layers[i], aboveBlocks));
         }
         return new EquatableArray<LayerPlan>(plans);
     }

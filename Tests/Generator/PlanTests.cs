@@ -50,7 +50,7 @@ public class PlanTests
         Assert.True(first.Lanes);
         Assert.True(first.AlignedInput);
         Assert.True(plan.Predict.AlignsInput);
-        Assert.Equal(new PerIsa<bool>(true, false, false), first.SingleRows);
+        Assert.Equal((true, false, false), (first.Rows.Avx512.SingleRows, first.Rows.Avx2.SingleRows, first.Rows.Portable.SingleRows));
         Assert.False(Assert.IsType<DensePlan>(plan.Layers[1]).RowRange);
     }
 
@@ -157,7 +157,8 @@ public class PlanTests
         Assert.Equal((4864, 7424), (plan.Training.DeltaA, plan.Training.DeltaB));
         Assert.Equal(1, plan.AlignmentAnchor);
         // Layer 1's 13 inputs fill no AVX-512 vector: its rows take AVX2's 8-float vectors there too.
-        Assert.Equal(new PerIsa<IsaPath>(IsaPath.Avx2, IsaPath.Avx2, IsaPath.Portable), Assert.IsType<DensePlan>(plan.Layers[0]).RowVectors);
+        var rows = Assert.IsType<DensePlan>(plan.Layers[0]).Rows;
+        Assert.Equal((IsaPath.Avx2, IsaPath.Avx2, IsaPath.Portable), (rows.Avx512.Vectors, rows.Avx2.Vectors, rows.Portable.Vectors));
     }
 
     [Fact]
@@ -167,8 +168,9 @@ public class PlanTests
 
         // Layer 6 (120 → 84): 8-float vectors cover its 120-float rows exactly, 16-float ones would leave a tail of 8.
         var dense = Assert.IsType<DensePlan>(plan.Layers[5]);
-        Assert.Equal(IsaPath.Avx2, dense.RowVectors.Avx512);
-        Assert.Equal(new PerIsa<int>(4, 4, 4), dense.ForwardTileRows);
+        Assert.Equal(IsaPath.Avx2, dense.Rows.Avx512.Vectors);
+        Assert.Equal(dense.Rows.Avx2, dense.Rows.Avx512); // one branch of code for both paths
+        Assert.Equal(4, dense.Rows.Avx512.ForwardTileRows);
     }
 
     [Fact]

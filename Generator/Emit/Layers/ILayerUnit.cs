@@ -20,7 +20,7 @@ internal interface ILayerUnit
     /// the scratch each pass needs and where its parts start. Network-wide roles (the split layer, the lane path) are
     /// the planner's; it records them in the plan the unit returns.
     /// </summary>
-    LayerPlan Plan(LayerContext context);
+    LayerPlan Plan(LayerPlanContext context);
 
     /// <summary>The layer in the class documentation's layer table, e.g. <c>dense 784 → 128, ReLU</c>.</summary>
     string Describe(LayerSpec layer);
@@ -61,7 +61,7 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
 {
     public bool Handles(LayerSpec layer) => layer is TSpec;
 
-    LayerPlan ILayerUnit.Plan(LayerContext context) => Plan((TSpec)context.Layer, context);
+    LayerPlan ILayerUnit.Plan(LayerPlanContext context) => Plan((TSpec)context.Layer, context);
 
     string ILayerUnit.Describe(LayerSpec layer) => Describe((TSpec)layer);
 
@@ -80,7 +80,7 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
         => BatchBackward((TPlan)plan, network, input, dz, dzBelow, count, accumulate, rows);
 
     /// <inheritdoc cref="ILayerUnit.Plan"/>
-    public abstract TPlan Plan(TSpec layer, LayerContext context);
+    public abstract TPlan Plan(TSpec layer, LayerPlanContext context);
 
     /// <inheritdoc cref="ILayerUnit.Describe"/>
     public abstract string Describe(TSpec layer);

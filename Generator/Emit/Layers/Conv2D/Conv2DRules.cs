@@ -100,7 +100,7 @@ internal static class Conv2DRules
             : 0;
 
     /// <summary>The plan of <paramref name="c"/>: every rule above, on every path, and its scratch.</summary>
-    public static Conv2DPlan Plan(Conv2DLayerSpec c, LayerContext context)
+    public static Conv2DPlan Plan(Conv2DLayerSpec c, LayerPlanContext context)
     {
         bool winograd = Winograd(c), sampleWinograd = SampleWinograd(c);
         int padded = PaddedSize(c);

@@ -6,7 +6,7 @@ namespace NetCompiler.Generator.Emit.Layers;
 /// <summary>A 2-D convolution: its plan (<see cref="Conv2DRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class Conv2DUnit : LayerUnit<Conv2DLayerSpec, Conv2DPlan>
 {
-    public override Conv2DPlan Plan(Conv2DLayerSpec layer, LayerContext context) => Conv2DRules.Plan(layer, context);
+    public override Conv2DPlan Plan(Conv2DLayerSpec layer, LayerPlanContext context) => Conv2DRules.Plan(layer, context);
 
     public override string Describe(Conv2DLayerSpec c)
         => $"conv {c.KernelHeight}×{c.KernelWidth}, {c.Filters} filter(s), stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}{(c.Bias ? "" : ", no bias")}";

@@ -90,21 +90,21 @@ internal static class DenseRules
     public static int BackwardTileSamples(Isa isa) => isa == Isa.Avx512 ? 8 : BackwardSamples;
 
     /// <summary>The plan of <paramref name="layer"/>: every rule above, on every path.</summary>
-    public static DensePlan Plan(DenseLayerSpec layer, LayerContext context)
+    public static DensePlan Plan(DenseLayerSpec layer, LayerPlanContext context)
     {
-        var rows = PerIsa<IsaPath>.From(isa => isa.FitRows(layer.InputSize).ToPath());
+        var rows = PerIsa<DenseRowsPlan>.From(path =>
+        {
+            var isa = path.FitRows(layer.InputSize);
+            return new DenseRowsPlan(isa.ToPath(), SingleRows(layer, isa), ForwardTileRows(isa, layer.InputSize),
+                GradientTileRows(isa), PacksInput(layer, isa), BackwardTileSamples(isa));
+        });
         return new DensePlan(
             layer,
             context.BelowActivation,
             Unrolled: IsUnrolled(layer),
-            RowVectors: rows,
+            Rows: rows,
             BiasVectors: PerIsa<IsaPath>.From(isa => isa.Fit(layer.OutputSize).ToPath()),
-            SingleRows: PerIsa<bool>.From(isa => SingleRows(layer, rows[isa].ToIsa())),
             AlignedInput: layer.Index == 0 && UsesAlignedInput(layer),
-            ForwardTileRows: PerIsa<int>.From(isa => ForwardTileRows(rows[isa].ToIsa(), layer.InputSize)),
-            GradientTileRows: PerIsa<int>.From(isa => GradientTileRows(rows[isa].ToIsa())),
-            PacksInput: PerIsa<bool>.From(isa => PacksInput(layer, rows[isa].ToIsa())),
-            InputGradientTileSamples: PerIsa<int>.From(isa => BackwardTileSamples(rows[isa].ToIsa())),
             InputGradientRowBlocks: layer.OutputSize > BackwardRowBlock);
     }
 }

@@ -7,7 +7,7 @@ namespace NetCompiler.Generator.Emit.Layers;
 /// <summary>A fully connected layer: its plan (<see cref="DenseRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class DenseUnit : LayerUnit<DenseLayerSpec, DensePlan>
 {
-    public override DensePlan Plan(DenseLayerSpec layer, LayerContext context) => DenseRules.Plan(layer, context);
+    public override DensePlan Plan(DenseLayerSpec layer, LayerPlanContext context) => DenseRules.Plan(layer, context);
 
     public override string Describe(DenseLayerSpec d)
         => $"dense {d.InputSize} → {d.OutputSize}, {Activations.Describe(d.Activation)}{(d.Bias ? "" : ", no bias")}";
@@ -16,15 +16,15 @@ internal sealed class DenseUnit : LayerUnit<DenseLayerSpec, DensePlan>
 
     public override void EmitKernels(SourceWriter w, DensePlan plan, NetworkPlan network)
     {
-        DenseEmitter.EmitForward(w, plan.Dense);
+        DenseEmitter.EmitForward(w, plan);
         w.Line();
-        DenseBatchEmitter.EmitForwardBatch(w, plan.Dense, plan.RowRange);
+        DenseBatchEmitter.EmitForwardBatch(w, plan);
         w.Line();
-        DenseBatchEmitter.EmitWeightGradient(w, plan.Dense, plan.RowRange);
-        if (plan.Below is { } below)
+        DenseBatchEmitter.EmitWeightGradient(w, plan);
+        if (plan.Below is not null)
         {
             w.Line();
-            DenseEmitter.EmitInputGradient(w, plan.Dense, below);
+            DenseEmitter.EmitInputGradient(w, plan);
         }
     }
 

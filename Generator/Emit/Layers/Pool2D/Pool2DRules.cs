@@ -25,7 +25,7 @@ internal static class Pool2DRules
     public static bool WidePairs(Pool2DLayerSpec l) => l.Output.Width >= Isa.Avx2.Width / 2;
 
     /// <summary>The plan of <paramref name="l"/>: its forms and its scratch, an input block and an output (or ∂E/∂z) block of the widest lanes.</summary>
-    public static Pool2DPlan Plan(Pool2DLayerSpec l, LayerContext context)
+    public static Pool2DPlan Plan(Pool2DLayerSpec l, LayerPlanContext context)
     {
         int blocks = Conv2DRules.MaxLanes * (l.InputSize + l.OutputSize);
         return new Pool2DPlan(

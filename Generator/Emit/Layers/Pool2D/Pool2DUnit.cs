@@ -7,7 +7,7 @@ namespace NetCompiler.Generator.Emit.Layers;
 /// <summary>Max or average pooling: its plan (<see cref="Pool2DRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class Pool2DUnit : LayerUnit<Pool2DLayerSpec, Pool2DPlan>
 {
-    public override Pool2DPlan Plan(Pool2DLayerSpec layer, LayerContext context) => Pool2DRules.Plan(layer, context);
+    public override Pool2DPlan Plan(Pool2DLayerSpec layer, LayerPlanContext context) => Pool2DRules.Plan(layer, context);
 
     public override string Describe(Pool2DLayerSpec p)
         => $"{(p.Kind == PoolKind.Max ? "max" : "average")} pool {p.Size}×{p.Size}, stride {p.Stride}{PoolEmitter.PaddingNote(p)}";
