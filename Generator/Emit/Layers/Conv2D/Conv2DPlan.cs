@@ -32,15 +32,19 @@ internal enum ConvSampleForm
 /// <param name="SampleWinograd">The filters-in-lanes form runs by F(2, 5) along the rows.</param>
 /// <param name="LanesWeightsOffset">Where the filters-in-lanes kernel's transposed weights start in its scratch.</param>
 /// <param name="LanesStagingOffset">Where its [positions, filters] staging starts.</param>
-/// <param name="LanesWinogradOffset">Where its F(2, 5) U, V and M start.</param>
+/// <param name="LanesWinogradOffset">Where its F(2, 5) U starts.</param>
+/// <param name="SampleWinogradInputOffset">Where its F(2, 5) V starts.</param>
+/// <param name="SampleWinogradProductsOffset">Where its F(2, 5) M starts.</param>
 /// <param name="Winograd">The batch forward pass runs by F(2, 5) and ∂E/∂W by F(5, 2).</param>
 /// <param name="PaddedBlock">Floats of the padded input block of the widest lanes (the start of the batch scratch).</param>
 /// <param name="BlockBuffers">Floats of the padded input and output blocks; the forward pass's U starts here.</param>
 /// <param name="WinogradWeights">Floats of the forward pass's U (0 without Winograd); its V and M follow.</param>
 /// <param name="WinogradWork">Floats of the forward pass's V and M.</param>
-/// <param name="GradientSums">Floats per lane of the backward pass's gradient sums.</param>
-/// <param name="ForwardTile">The direct forward kernel's register tile: filters × positions.</param>
-/// <param name="InputGradientTile">The ∂E/∂x kernel's register tile: channels × positions.</param>
+/// <param name="DilatedHeight">Rows of the backward pass's dilated, zero-bordered ∂E/∂z.</param>
+/// <param name="DilatedWidth">Its columns.</param>
+/// <param name="DilatedBlock">Floats of its block of the widest lanes; the gradient sums follow it.</param>
+/// <param name="GradientSums">Floats per lane of the backward pass's gradient sums; the F(5, 2) transforms follow them.</param>
+/// <param name="WinogradGradientInput">Floats of the F(5, 2) weight gradient's V; its D follows.</param>
 internal sealed record Conv2DPlan(
     Conv2DLayerSpec Conv,
     ActivationKind? Below,
@@ -55,14 +59,18 @@ internal sealed record Conv2DPlan(
     int LanesWeightsOffset,
     int LanesStagingOffset,
     int LanesWinogradOffset,
+    int SampleWinogradInputOffset,
+    int SampleWinogradProductsOffset,
     bool Winograd,
     int PaddedBlock,
     int BlockBuffers,
     int WinogradWeights,
     int WinogradWork,
+    int DilatedHeight,
+    int DilatedWidth,
+    int DilatedBlock,
     int GradientSums,
-    (int R, int V) ForwardTile,
-    (int R, int V) InputGradientTile)
+    int WinogradGradientInput)
     : LayerPlan(Conv, Below, Scratch)
 {
     public override bool RunsOnBlocks => true;

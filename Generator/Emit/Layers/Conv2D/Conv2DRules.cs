@@ -77,10 +77,10 @@ internal static class Conv2DRules
         return MaxLanes * Points * Tiles(c) * (c.Input.Channels * (end - first) + c.Filters);
     }
 
-    /// <summary>Floats of scratch the single-sample F(2, 5) kernel adds: U, V, and M of one output row.</summary>
-    private static int SampleWinogradScratch(Conv2DLayerSpec c)
-        => WinogradWeightsSize(c) + RoundUp16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width) + Points * Tiles(c) * c.Filters;
+    /// <summary>Floats of the single-sample F(2, 5) kernel's V: every piece start of every padded input row, transformed.</summary>
+    private static int SampleWinogradInput(Conv2DLayerSpec c) => RoundUp16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width);
 
+    /// <summary>Rows of the dilated ∂E/∂z block: ∂E/∂z spread by the stride, bordered with zeros for a full convolution.</summary>
     private static int DilatedHeight(Conv2DLayerSpec c)
         => Math.Max(c.Input.Height + c.Padding + c.KernelHeight - 1, (c.Output.Height - 1) * c.Stride + c.KernelHeight);
 
@@ -93,11 +93,12 @@ internal static class Conv2DRules
     private static int GradientSums(Conv2DLayerSpec c)
         => Winograd(c) ? c.Filters * c.Input.Channels * c.KernelHeight * Points + (c.Bias ? c.Filters : 0) : c.ParameterCount;
 
+    /// <summary>Floats of the F(5, 2) weight gradient's V for one block: the input rows' pieces, transformed.</summary>
+    private static int WinogradGradientInput(Conv2DLayerSpec c) => MaxLanes * c.Input.Channels * c.PaddedHeight * Points * Tiles(c);
+
     /// <summary>Floats of scratch the F(5, 2) weight gradient needs for one block past its sums: V and D.</summary>
     private static int WinogradBackwardScratch(Conv2DLayerSpec c)
-        => Winograd(c)
-            ? MaxLanes * c.Input.Channels * c.PaddedHeight * Points * Tiles(c) + MaxLanes * c.Filters * c.Output.Height * Points * Tiles(c)
-            : 0;
+        => Winograd(c) ? WinogradGradientInput(c) + MaxLanes * c.Filters * c.Output.Height * Points * Tiles(c) : 0;
 
     /// <summary>The plan of <paramref name="c"/>: every rule above, on every path, and its scratch.</summary>
     public static Conv2DPlan Plan(Conv2DLayerSpec c, LayerPlanContext context)
@@ -109,9 +110,10 @@ internal static class Conv2DRules
         int lanesWeights = RoundUp16(padded);
         int lanesStaging = RoundUp16(lanesWeights + c.WeightCount);
         int lanesWinograd = RoundUp16(lanesStaging + c.OutputSize);
+        int sampleV = lanesWinograd + WinogradWeightsSize(c), sampleM = sampleV + SampleWinogradInput(c);
         var tiles = PerIsa<int?>.From(isa => LanesTile(c, isa));
         int sample = !Isa.All.Any(isa => tiles[isa] is not null) ? padded
-            : sampleWinograd ? lanesWinograd + SampleWinogradScratch(c)
+            : sampleWinograd ? sampleM + Points * Tiles(c) * c.Filters
             : lanesStaging + c.OutputSize;
         // Batch: the padded input block and the output (or ∂E/∂z) block, then the forward pass's U, V and M; or, in
         // training, the block buffers then the backward pass's dilated ∂E/∂z block, per-lane gradient sums and F(5, 2)
@@ -121,7 +123,8 @@ internal static class Conv2DRules
         int weights = winograd ? WinogradWeightsSize(c) : 0, work = winograd ? WinogradWorkSize(c) : 0;
         int forwardBatch = blockBuffers + weights + work;
         int gradientSums = GradientSums(c);
-        int batch = Math.Max(forwardBatch, blockBuffers + DilatedBlock(c) + MaxLanes * gradientSums + WinogradBackwardScratch(c));
+        int dilated = DilatedBlock(c);
+        int batch = Math.Max(forwardBatch, blockBuffers + dilated + MaxLanes * gradientSums + WinogradBackwardScratch(c));
         return new Conv2DPlan(
             c,
             context.BelowActivation,
@@ -137,13 +140,17 @@ internal static class Conv2DRules
             LanesWeightsOffset: lanesWeights,
             LanesStagingOffset: lanesStaging,
             LanesWinogradOffset: lanesWinograd,
+            SampleWinogradInputOffset: sampleV,
+            SampleWinogradProductsOffset: sampleM,
             Winograd: winograd,
             PaddedBlock: paddedBlock,
             BlockBuffers: blockBuffers,
             WinogradWeights: weights,
             WinogradWork: work,
+            DilatedHeight: DilatedHeight(c),
+            DilatedWidth: DilatedWidth(c),
+            DilatedBlock: dilated,
             GradientSums: gradientSums,
-            ForwardTile: BlockEmitter.ChooseTile(c.Filters, c.Output.Width),
-            InputGradientTile: BlockEmitter.ChooseTile(c.Input.Channels, c.Input.Width));
+            WinogradGradientInput: winograd ? WinogradGradientInput(c) : 0);
     }
 }

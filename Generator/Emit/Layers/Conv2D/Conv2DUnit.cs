@@ -17,9 +17,9 @@ internal sealed class Conv2DUnit : LayerUnit<Conv2DLayerSpec, Conv2DPlan>
 
     public override void EmitKernels(SourceWriter w, Conv2DPlan plan, NetworkPlan network)
     {
-        ConvEmitter.EmitForward(w, plan.Conv);
+        ConvEmitter.EmitForward(w, plan);
         w.Line();
-        BlockEmitter.EmitConvKernels(w, plan.Conv, plan.Below);
+        BlockEmitter.EmitConvKernels(w, plan);
     }
 
     public override string ForwardCall(Conv2DPlan plan, string input, string output)

@@ -14,9 +14,9 @@ internal sealed class Pool2DUnit : LayerUnit<Pool2DLayerSpec, Pool2DPlan>
 
     public override void EmitKernels(SourceWriter w, Pool2DPlan plan, NetworkPlan network)
     {
-        PoolEmitter.EmitForward(w, plan.Pool);
+        PoolEmitter.EmitForward(w, plan);
         w.Line();
-        PoolEmitter.EmitBatchKernels(w, plan.Pool, plan.Below);
+        PoolEmitter.EmitBatchKernels(w, plan);
     }
 
     public override string ForwardCall(Pool2DPlan plan, string input, string output)
