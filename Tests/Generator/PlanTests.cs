@@ -1,4 +1,6 @@
 using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using NetCompiler.Generator;
 using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
@@ -199,5 +201,51 @@ public class PlanTests
         foreach (string source in new[] { SnapshotTests.LeNet5, SnapshotTests.FashionMlp })
             foreach (var layer in Spec(source).Layers)
                 Assert.True(LayerUnits.For(layer).Handles(layer));
+    }
+
+    [Fact]
+    public void Plan_step_is_cached_until_the_network_changes()
+    {
+        const string neighbour = "\npublic class Neighbour { public int Value => 1; }";
+        string source = SnapshotTests.FashionMlp + neighbour;
+        var first = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(new[] { source }));
+        IncrementalStepRunReason[] PlanReasons(string edited)
+        {
+            var old = first.InputCompilation.SyntaxTrees.Single();
+            var compilation = first.InputCompilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(edited, GeneratorHarness.ParseOptions, old.FilePath));
+            var run = GeneratorHarness.Run(compilation, first.Driver);
+            return run.RunResult.Results.Single().TrackedSteps[NetworkGenerator.Steps.Plans]
+                .SelectMany(step => step.Outputs).Select(o => o.Reason).ToArray();
+        }
+
+        // An edit outside the declaration gives an equal model, so the planner does not run again.
+        Assert.All(PlanReasons(source.Replace("=> 1", "=> 2")), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        // A layer changed is a new plan.
+        Assert.Contains(IncrementalStepRunReason.Modified, PlanReasons(source.Replace("[Dense(10)]", "[Dense(12)]")));
+    }
+
+    [Fact]
+    public void Strided_convolution_and_average_pooling_take_their_scalar_forms()
+    {
+        var plan = Plan("""
+            using NetCompiler;
+            [Network]
+            [Input(2, 9, 9)]
+            [Conv2D(4, 3, Stride = 2)]
+            [AvgPool2D(3, Stride = 1)]
+            [Dense(3)]
+            public partial class Strided { }
+            """);
+
+        var conv = Assert.IsType<Conv2DPlan>(plan.Layers[0]);
+        Assert.Equal(new PerIsa<ConvSampleForm>(ConvSampleForm.Scalar, ConvSampleForm.Scalar, ConvSampleForm.Scalar), conv.SampleForm);
+        Assert.Equal(new PerIsa<int?>(null, null, null), conv.LanesTile);
+        Assert.False(conv.Winograd);
+        var pool = Assert.IsType<Pool2DPlan>(plan.Layers[1]);
+        Assert.Equal(PoolSampleForm.Windows, pool.SampleForm);
+        Assert.True(pool.WindowUnrolled);
+        Assert.Equal(2, plan.PredictBatch.BlockedLayers);
+        Assert.False(plan.PadHelper);
+        Assert.Null(plan.Lanes); // not every layer is dense
     }
 }
