@@ -102,4 +102,7 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
 
     /// <inheritdoc cref="ILayerUnit.BatchBackward"/>
     public abstract string[] BatchBackward(TPlan plan, NetworkPlan network, string input, string dz, string? dzBelow, string count, string accumulate, string? rows);
+
+    /// <summary>A C# boolean literal, for the layout arguments of batch kernels.</summary>
+    protected static string Bool(bool value) => value ? "true" : "false";
 }

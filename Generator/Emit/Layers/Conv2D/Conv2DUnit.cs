@@ -28,8 +28,6 @@ internal sealed class Conv2DUnit : LayerUnit<Conv2DLayerSpec, Conv2DPlan>
     /// <summary>The layout arguments of the batch kernels: whether the input, and the output, are in blocks.</summary>
     private static string Flags(Conv2DPlan plan) => $"{Bool(plan.BlockedInput)}, {Bool(plan.BlockedOutput)}";
 
-    private static string Bool(bool value) => value ? "true" : "false";
-
     public override string[] BatchForward(Conv2DPlan plan, NetworkPlan network, string input, string output, string count, string? rows)
         => new[] { $"{Names.Kernels}.Layer{plan.Number}ForwardBatch(ref p, ref {input}, ref {output}, {count}, ref scratch, {Flags(plan)});" };
 

@@ -22,8 +22,6 @@ internal sealed class Pool2DUnit : LayerUnit<Pool2DLayerSpec, Pool2DPlan>
     public override string ForwardCall(Pool2DPlan plan, string input, string output)
         => $"{Names.Kernels}.Layer{plan.Number}Forward(ref {input}, ref {output});";
 
-    private static string Bool(bool value) => value ? "true" : "false";
-
     public override string[] BatchForward(Pool2DPlan plan, NetworkPlan network, string input, string output, string count, string? rows)
         => new[] { $"{Names.Kernels}.Layer{plan.Number}ForwardBatch(ref {input}, ref {output}, {count}, ref scratch, {Bool(plan.BlockedInput)}, {Bool(plan.BlockedOutput)});" };
 
