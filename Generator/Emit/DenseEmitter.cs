@@ -136,8 +136,8 @@ internal static class DenseEmitter
     /// </summary>
     private static void EmitFusedForwardAvx(SourceWriter w, NetworkSpec spec)
     {
-        const string V = "global::System.Runtime.Intrinsics.Vector256";
-        const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
+        const string V = "Vector256";
+        const string Avx = "Avx";
         w.Open($"if ({Avx}.IsSupported && {V}.IsHardwareAccelerated)");
         w.Line("// AVX: every layer is 8 → 8, so a row of W and a layer's activations are one 8-float vector each.");
         w.Line($"var v0 = {V}.LoadUnsafe(ref x);");
@@ -453,7 +453,7 @@ internal static class DenseEmitter
         {
             w.Line($"// Passes over rows [rowFrom, rowFrom + rows) of W: the first starts every sum at zero, the last applies f′.");
             w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {BackwardRowBlock})");
-            w.Line($"int rows = global::System.Math.Min({BackwardRowBlock}, {outputs} - rowFrom);");
+            w.Line($"int rows = Math.Min({BackwardRowBlock}, {outputs} - rowFrom);");
             w.Line("bool first = rowFrom == 0;");
             w.Line($"bool last = rowFrom + {BackwardRowBlock} >= {outputs};");
             DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);

@@ -73,7 +73,7 @@ internal static class LayerEmitter
         _ => $"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {input}, ref {output});",
     };
 
-    private static string Row(string matrix, string index, int width) => $"ref {Names.Kernels}.Row(ref {matrix}, {index}, {width})";
+    private static string Row(string matrix, string index, int width) => $"ref {Names.Qualified.Support}.Row(ref {matrix}, {index}, {width})";
 
     /// <summary>
     /// The statements that run <paramref name="layer"/> forward over <paramref name="count"/> samples, row-major except
