@@ -35,8 +35,9 @@ internal static class NetworkEmitter
         foreach (var _ in spec.ContainingTypes) w.Close();
         if (spec.Namespace is not null) w.Close();
         w.Line();
-        EmitKernelClass(w, spec);
-        return w.ToString();
+        var kernels = new SourceWriter();
+        EmitKernelClass(kernels, spec);
+        return w.ToString() + ConstantFolder.Fold(kernels.ToString());
     }
 
     /// <summary>Where each layer's parameters start: in the network class and, for the kernels, in the kernel class.</summary>

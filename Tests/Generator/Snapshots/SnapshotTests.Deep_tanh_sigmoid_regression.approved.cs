@@ -330,11 +330,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 8; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector256.Sum(s0);
                     float z1 = Vector256.Sum(s1);
@@ -371,23 +371,22 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 12; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
                     float z2 = Vector128.Sum(s2);
                     float z3 = Vector128.Sum(s3);
-                    for (int i = 12; i < 13; i++)
                     {
-                        float xi = At(ref x, i);
-                        z0 += At(ref w0, i) * xi;
-                        z1 += At(ref w1, i) * xi;
-                        z2 += At(ref w2, i) * xi;
-                        z3 += At(ref w3, i) * xi;
+                        float xi = At(ref x, 12);
+                        z0 += At(ref w0, 12) * xi;
+                        z1 += At(ref w1, 12) * xi;
+                        z2 += At(ref w2, 12) * xi;
+                        z3 += At(ref w3, 12) * xi;
                     }
                     At(ref y, o) = MathF.Tanh(z0 + At(ref b, o));
                     At(ref y, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
@@ -439,22 +438,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 8; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -526,18 +525,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 8; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -590,11 +589,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 8; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector256.Sum(s0);
                         float z1 = Vector256.Sum(s1);
@@ -651,22 +650,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 12; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -683,24 +682,23 @@ namespace NetCompiler.Generated
                         float z3a = Vector128.Sum(s3a);
                         float z3b = Vector128.Sum(s3b);
                         float z3c = Vector128.Sum(s3c);
-                        for (int i = 12; i < 13; i++)
                         {
-                            float xai = At(ref xa, i);
-                            float xbi = At(ref xb, i);
-                            float xci = At(ref xc, i);
-                            float w0i = At(ref w0, i);
+                            float xai = At(ref xa, 12);
+                            float xbi = At(ref xb, 12);
+                            float xci = At(ref xc, 12);
+                            float w0i = At(ref w0, 12);
                             z0a += w0i * xai;
                             z0b += w0i * xbi;
                             z0c += w0i * xci;
-                            float w1i = At(ref w1, i);
+                            float w1i = At(ref w1, 12);
                             z1a += w1i * xai;
                             z1b += w1i * xbi;
                             z1c += w1i * xci;
-                            float w2i = At(ref w2, i);
+                            float w2i = At(ref w2, 12);
                             z2a += w2i * xai;
                             z2b += w2i * xbi;
                             z2c += w2i * xci;
-                            float w3i = At(ref w3, i);
+                            float w3i = At(ref w3, 12);
                             z3a += w3i * xai;
                             z3b += w3i * xbi;
                             z3c += w3i * xci;
@@ -738,18 +736,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 12; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -761,20 +759,19 @@ namespace NetCompiler.Generated
                         float z2b = Vector128.Sum(s2b);
                         float z3a = Vector128.Sum(s3a);
                         float z3b = Vector128.Sum(s3b);
-                        for (int i = 12; i < 13; i++)
                         {
-                            float xai = At(ref xa, i);
-                            float xbi = At(ref xb, i);
-                            float w0i = At(ref w0, i);
+                            float xai = At(ref xa, 12);
+                            float xbi = At(ref xb, 12);
+                            float w0i = At(ref w0, 12);
                             z0a += w0i * xai;
                             z0b += w0i * xbi;
-                            float w1i = At(ref w1, i);
+                            float w1i = At(ref w1, 12);
                             z1a += w1i * xai;
                             z1b += w1i * xbi;
-                            float w2i = At(ref w2, i);
+                            float w2i = At(ref w2, 12);
                             z2a += w2i * xai;
                             z2b += w2i * xbi;
-                            float w3i = At(ref w3, i);
+                            float w3i = At(ref w3, 12);
                             z3a += w3i * xai;
                             z3b += w3i * xbi;
                         }
@@ -802,23 +799,22 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 12; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
                         float z2 = Vector128.Sum(s2);
                         float z3 = Vector128.Sum(s3);
-                        for (int i = 12; i < 13; i++)
                         {
-                            float xi = At(ref xs, i);
-                            z0 += At(ref w0, i) * xi;
-                            z1 += At(ref w1, i) * xi;
-                            z2 += At(ref w2, i) * xi;
-                            z3 += At(ref w3, i) * xi;
+                            float xi = At(ref xs, 12);
+                            z0 += At(ref w0, 12) * xi;
+                            z1 += At(ref w1, 12) * xi;
+                            z2 += At(ref w2, 12) * xi;
+                            z3 += At(ref w3, 12) * xi;
                         }
                         At(ref ys, o) = MathF.Tanh(z0 + At(ref b, o));
                         At(ref ys, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
@@ -846,14 +842,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 40; ob += 16)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 40);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 40; ob++)
                 {
@@ -866,23 +862,22 @@ namespace NetCompiler.Generated
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 40; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 13);
                         ref float g1 = ref At(ref g0, 13);
                         ref float g2 = ref At(ref g0, 26);
                         ref float g3 = ref At(ref g0, 39);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
@@ -893,10 +888,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 13);
                             ds = ref At(ref ds, 40);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a30, ref g3);
                     }
                 }
                 // Scalar tail: the last 5 column(s).
@@ -917,7 +912,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 32 <= 40; ob += 32)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
                     var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
                     var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
@@ -925,49 +920,48 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
-                        b1 += Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                        b2 += Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                        b3 += Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
                         ds = ref At(ref ds, 40);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
                     Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
                     Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                 }
                 for (; ob + 8 <= 40; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 40);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 40; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 13);
                         ref float g1 = ref At(ref g0, 13);
                         ref float g2 = ref At(ref g0, 26);
                         ref float g3 = ref At(ref g0, 39);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
@@ -978,10 +972,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 13);
                             ds = ref At(ref ds, 40);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a30, ref g3);
                     }
                 }
                 // Scalar tail: the last 5 column(s).
@@ -1002,7 +996,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 40; ob += 16)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
                     var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
                     var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
@@ -1010,58 +1004,57 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
-                        b1 += Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                        b2 += Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                        b3 += Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
                         ds = ref At(ref ds, 40);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
                     Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
                     Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                 }
                 for (; ob + 4 <= 40; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 40);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 40; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 13);
                         ref float g1 = ref At(ref g0, 13);
                         ref float g2 = ref At(ref g0, 26);
                         ref float g3 = ref At(ref g0, 39);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
-                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
-                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 4) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, 8) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 4) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, 8) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, 4) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, 8) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, 4) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, 8) : Vector128<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -1080,28 +1073,27 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 13);
                             ds = ref At(ref ds, 40);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a00, ref g0);
+                        Vector128.StoreUnsafe(a01, ref g0, 4);
+                        Vector128.StoreUnsafe(a02, ref g0, 8);
+                        Vector128.StoreUnsafe(a10, ref g1);
+                        Vector128.StoreUnsafe(a11, ref g1, 4);
+                        Vector128.StoreUnsafe(a12, ref g1, 8);
+                        Vector128.StoreUnsafe(a20, ref g2);
+                        Vector128.StoreUnsafe(a21, ref g2, 4);
+                        Vector128.StoreUnsafe(a22, ref g2, 8);
+                        Vector128.StoreUnsafe(a30, ref g3);
+                        Vector128.StoreUnsafe(a31, ref g3, 4);
+                        Vector128.StoreUnsafe(a32, ref g3, 8);
                     }
                 }
                 // Scalar tail: the last 1 column(s).
-                for (int i = 12; i < 13; i++)
                 {
                     for (int o = 0; o < 40; o++)
                     {
                         float t = 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                        At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + 12);
+                        At(ref gw, o * 13 + 12) = accumulate ? At(ref gw, o * 13 + 12) + t : t;
                     }
                 }
             }
@@ -1130,11 +1122,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 40; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -1163,11 +1155,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 40; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -1223,22 +1215,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 40; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -1286,18 +1278,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 40; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -1332,11 +1324,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 40; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -1385,22 +1377,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 40; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -1450,18 +1442,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 40; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -1497,11 +1489,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 40; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -1533,14 +1525,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 24; ob += 16)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 24);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 24; ob++)
                 {
@@ -1552,33 +1544,32 @@ namespace NetCompiler.Generated
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 24; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 40);
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -1597,44 +1588,43 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 24;
                     for (int o = 0; o < 24; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 40);
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 24) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 32) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 24) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 32) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 24) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 32) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 24) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 32) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 24);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector256.Create(At(ref ds, 1));
@@ -1649,14 +1639,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a00, ref g0, 24);
+                        Vector256.StoreUnsafe(a01, ref g0, 32);
+                        Vector256.StoreUnsafe(a10, ref g1, 24);
+                        Vector256.StoreUnsafe(a11, ref g1, 32);
+                        Vector256.StoreUnsafe(a20, ref g2, 24);
+                        Vector256.StoreUnsafe(a21, ref g2, 32);
+                        Vector256.StoreUnsafe(a30, ref g3, 24);
+                        Vector256.StoreUnsafe(a31, ref g3, 32);
                     }
                 }
             }
@@ -1667,46 +1657,45 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 8 <= 24; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 24);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 24; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 40);
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -1725,44 +1714,43 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 24;
                     for (int o = 0; o < 24; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 40);
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 24) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 32) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 24) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 32) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 24) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 32) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 24) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 32) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 24);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector256.Create(At(ref ds, 1));
@@ -1777,14 +1765,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a00, ref g0, 24);
+                        Vector256.StoreUnsafe(a01, ref g0, 32);
+                        Vector256.StoreUnsafe(a10, ref g1, 24);
+                        Vector256.StoreUnsafe(a11, ref g1, 32);
+                        Vector256.StoreUnsafe(a20, ref g2, 24);
+                        Vector256.StoreUnsafe(a21, ref g2, 32);
+                        Vector256.StoreUnsafe(a30, ref g3, 24);
+                        Vector256.StoreUnsafe(a31, ref g3, 32);
                     }
                 }
             }
@@ -1795,7 +1783,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 24; ob += 16)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
                     var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
                     var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
@@ -1803,26 +1791,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
-                        b1 += Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                        b2 += Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                        b3 += Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
                         ds = ref At(ref ds, 24);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
                     Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
                     Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                 }
                 for (; ob + 4 <= 24; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 24);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -1835,16 +1823,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -1852,9 +1840,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -1873,39 +1861,38 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 36;
                     for (int o = 0; o < 24; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 40);
                         ref float g1 = ref At(ref g0, 40);
                         ref float g2 = ref At(ref g0, 80);
                         ref float g3 = ref At(ref g0, 120);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 36) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 36) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 36) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 36) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 36);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             var d1 = Vector128.Create(At(ref ds, 1));
                             a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
@@ -1916,10 +1903,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 40);
                             ds = ref At(ref ds, 24);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, 36);
+                        Vector128.StoreUnsafe(a10, ref g1, 36);
+                        Vector128.StoreUnsafe(a20, ref g2, 36);
+                        Vector128.StoreUnsafe(a30, ref g3, 36);
                     }
                 }
             }
@@ -1938,7 +1925,6 @@ namespace NetCompiler.Generated
                 // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                 // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
                 {
-                    const int i = 0;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -1951,14 +1937,14 @@ namespace NetCompiler.Generated
                         var a20 = Vector256<float>.Zero;
                         var a21 = Vector256<float>.Zero;
                         var a22 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -1973,51 +1959,50 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40);
+                        ref float b0 = ref At(ref dzBelow, sample * 40);
                         Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)) * Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(16)) * Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16) * Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40);
                         Vector256.StoreUnsafe((a10 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1) * Vector256.LoadUnsafe(ref x1))), ref b1);
-                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, (nuint)(8)) * Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe((a12 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, (nuint)(16)) * Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8) * Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        Vector256.StoreUnsafe((a12 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 16) * Vector256.LoadUnsafe(ref x1, 16))), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40);
                         Vector256.StoreUnsafe((a20 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2) * Vector256.LoadUnsafe(ref x2))), ref b2);
-                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, (nuint)(8)) * Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe((a22 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, (nuint)(16)) * Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8) * Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                        Vector256.StoreUnsafe((a22 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 16) * Vector256.LoadUnsafe(ref x2, 16))), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a01 = Vector256<float>.Zero;
                         var a02 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40);
+                        ref float b0 = ref At(ref dzBelow, sample * 40);
                         Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)) * Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(16)) * Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16) * Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
                     }
                 }
                 // The remaining 2 full vector(s) of inputs, as one block.
                 {
-                    const int i = 24;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -2027,13 +2012,13 @@ namespace NetCompiler.Generated
                         var a11 = Vector256<float>.Zero;
                         var a20 = Vector256<float>.Zero;
                         var a21 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 24);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector256.Create(At(ref dzo, 24));
@@ -2045,39 +2030,39 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40 + 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 24);
                         Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)) * Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                        ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40 + 24);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + 24);
                         Vector256.StoreUnsafe((a10 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1) * Vector256.LoadUnsafe(ref x1))), ref b1);
-                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, (nuint)(8)) * Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                        ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8) * Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40 + 24);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + 24);
                         Vector256.StoreUnsafe((a20 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2) * Vector256.LoadUnsafe(ref x2))), ref b2);
-                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, (nuint)(8)) * Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
+                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8) * Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a01 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 24);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40 + 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 24);
                         Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)) * Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
                     }
                 }
             }
@@ -2105,9 +2090,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -2125,18 +2110,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 40 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 40 + i);
                         Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
-                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(4)) * Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(8)) * Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4) * Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8) * Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
                         ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
                         Vector128.StoreUnsafe((a10 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1) * Vector128.LoadUnsafe(ref x1))), ref b1);
-                        Vector128.StoreUnsafe((a11 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, (nuint)(4)) * Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe((a12 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, (nuint)(8)) * Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe((a11 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 4) * Vector128.LoadUnsafe(ref x1, 4))), ref b1, 4);
+                        Vector128.StoreUnsafe((a12 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 8) * Vector128.LoadUnsafe(ref x1, 8))), ref b1, 8);
                         ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
                         Vector128.StoreUnsafe((a20 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2) * Vector128.LoadUnsafe(ref x2))), ref b2);
-                        Vector128.StoreUnsafe((a21 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, (nuint)(4)) * Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe((a22 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, (nuint)(8)) * Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe((a21 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 4) * Vector128.LoadUnsafe(ref x2, 4))), ref b2, 4);
+                        Vector128.StoreUnsafe((a22 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 8) * Vector128.LoadUnsafe(ref x2, 8))), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -2148,9 +2133,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -2160,25 +2145,24 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 40 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 40 + i);
                         Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
-                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(4)) * Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(8)) * Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4) * Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8) * Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
                     }
                 }
                 // The remaining 1 full vector(s) of inputs, as one block.
                 {
-                    const int i = 36;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
                         var a00 = Vector128<float>.Zero;
                         var a10 = Vector128<float>.Zero;
                         var a20 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 36);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             var d1 = Vector128.Create(At(ref dzo, 24));
                             a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
@@ -2187,31 +2171,31 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40 + 36);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 36);
                         Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
-                        ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40 + 36);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + 36);
                         Vector128.StoreUnsafe((a10 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1) * Vector128.LoadUnsafe(ref x1))), ref b1);
-                        ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40 + 36);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + 36);
                         Vector128.StoreUnsafe((a20 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2) * Vector128.LoadUnsafe(ref x2))), ref b2);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 36);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             wo = ref At(ref wo, 40);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 40 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        ref float x0 = ref At(ref x, sample * 40 + 36);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 36);
                         Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
                     }
                 }
@@ -2240,11 +2224,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 24; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -2256,17 +2240,16 @@ namespace NetCompiler.Generated
                     At(ref y, o + 3) = MathF.Tanh(At(ref y, o + 3));
                 }
                 // The last 1 row(s), one at a time.
-                for (int o = 8; o < 9; o++)
                 {
-                    ref float w0 = ref At(ref w, o * 24);
+                    ref float w0 = ref At(ref w, 192);
                     var s0 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 24; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector256.Sum(s0);
-                    At(ref y, o) = MathF.Tanh(z0);
+                    At(ref y, 8) = MathF.Tanh(z0);
                 }
             }
             else
@@ -2286,11 +2269,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 24; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -2302,17 +2285,16 @@ namespace NetCompiler.Generated
                     At(ref y, o + 3) = MathF.Tanh(z3);
                 }
                 // The last 1 row(s), one at a time.
-                for (int o = 8; o < 9; o++)
                 {
-                    ref float w0 = ref At(ref w, o * 24);
+                    ref float w0 = ref At(ref w, 192);
                     var s0 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 24; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector128.Sum(s0);
-                    At(ref y, o) = MathF.Tanh(z0);
+                    At(ref y, 8) = MathF.Tanh(z0);
                 }
             }
         }
@@ -2358,22 +2340,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -2421,18 +2403,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -2467,11 +2449,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -2485,7 +2467,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 1 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -2498,16 +2479,16 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
                         ref float yc = ref At(ref ya, 18);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
                         var s0c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
@@ -2515,9 +2496,9 @@ namespace NetCompiler.Generated
                         float z0a = Vector256.Sum(s0a);
                         float z0b = Vector256.Sum(s0b);
                         float z0c = Vector256.Sum(s0c);
-                        At(ref ya, o) = MathF.Tanh(z0a);
-                        At(ref yb, o) = MathF.Tanh(z0b);
-                        At(ref yc, o) = MathF.Tanh(z0c);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                        At(ref yc, 8) = MathF.Tanh(z0c);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -2525,36 +2506,36 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 24);
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                         }
                         float z0a = Vector256.Sum(s0a);
                         float z0b = Vector256.Sum(s0b);
-                        At(ref ya, o) = MathF.Tanh(z0a);
-                        At(ref yb, o) = MathF.Tanh(z0b);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 24);
                         ref float ys = ref At(ref y, sample * 9);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 24; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                         }
                         float z0 = Vector256.Sum(s0);
-                        At(ref ys, o) = MathF.Tanh(z0);
+                        At(ref ys, 8) = MathF.Tanh(z0);
                     }
                 }
             }
@@ -2594,22 +2575,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -2659,18 +2640,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -2706,11 +2687,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -2724,7 +2705,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 1 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -2737,16 +2717,16 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
                         ref float yc = ref At(ref ya, 18);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
                         var s0c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
@@ -2754,9 +2734,9 @@ namespace NetCompiler.Generated
                         float z0a = Vector128.Sum(s0a);
                         float z0b = Vector128.Sum(s0b);
                         float z0c = Vector128.Sum(s0c);
-                        At(ref ya, o) = MathF.Tanh(z0a);
-                        At(ref yb, o) = MathF.Tanh(z0b);
-                        At(ref yc, o) = MathF.Tanh(z0c);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                        At(ref yc, 8) = MathF.Tanh(z0c);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -2764,36 +2744,36 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 24);
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                         }
                         float z0a = Vector128.Sum(s0a);
                         float z0b = Vector128.Sum(s0b);
-                        At(ref ya, o) = MathF.Tanh(z0a);
-                        At(ref yb, o) = MathF.Tanh(z0b);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 24);
                         ref float ys = ref At(ref y, sample * 9);
-                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w0 = ref At(ref w, 192);
                         var s0 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 24; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                         }
                         float z0 = Vector128.Sum(s0);
-                        At(ref ys, o) = MathF.Tanh(z0);
+                        At(ref ys, 8) = MathF.Tanh(z0);
                     }
                 }
             }
@@ -2815,33 +2795,32 @@ namespace NetCompiler.Generated
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 {
-                    const int i = 0;
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 24);
                         ref float g1 = ref At(ref g0, 24);
                         ref float g2 = ref At(ref g0, 48);
                         ref float g3 = ref At(ref g0, 72);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -2860,42 +2839,41 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 24);
                             ds = ref At(ref ds, 9);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 24);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float g0 = ref At(ref gw, 192);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
                             xs = ref At(ref xs, 24);
                             ds = ref At(ref ds, 9);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
                     }
                 }
             }
@@ -2913,16 +2891,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 24);
                         ref float g2 = ref At(ref g0, 48);
                         ref float g3 = ref At(ref g0, 72);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -2930,9 +2908,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -2951,40 +2929,39 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 24);
                             ds = ref At(ref ds, 9);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 24);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        ref float g0 = ref At(ref gw, 192);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
                             xs = ref At(ref xs, 24);
                             ds = ref At(ref ds, 9);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
                     }
@@ -3005,7 +2982,6 @@ namespace NetCompiler.Generated
                 // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
                 // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
                 {
-                    const int i = 0;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -3018,14 +2994,14 @@ namespace NetCompiler.Generated
                         var a20 = Vector256<float>.Zero;
                         var a21 = Vector256<float>.Zero;
                         var a22 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -3040,46 +3016,46 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 24);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 24 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                        ref float x0 = ref At(ref x, sample * 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 24);
                         Vector256.StoreUnsafe((a00 * Vector256.LoadUnsafe(ref x0) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
+                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 24);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 24);
                         Vector256.StoreUnsafe((a10 * Vector256.LoadUnsafe(ref x1) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1))), ref b1);
-                        Vector256.StoreUnsafe((a11 * Vector256.LoadUnsafe(ref x1, (nuint)(8)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe((a12 * Vector256.LoadUnsafe(ref x1, (nuint)(16)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
+                        Vector256.StoreUnsafe((a11 * Vector256.LoadUnsafe(ref x1, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        Vector256.StoreUnsafe((a12 * Vector256.LoadUnsafe(ref x1, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 16))), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 24);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 24);
                         Vector256.StoreUnsafe((a20 * Vector256.LoadUnsafe(ref x2) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2))), ref b2);
-                        Vector256.StoreUnsafe((a21 * Vector256.LoadUnsafe(ref x2, (nuint)(8)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe((a22 * Vector256.LoadUnsafe(ref x2, (nuint)(16)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe((a21 * Vector256.LoadUnsafe(ref x2, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                        Vector256.StoreUnsafe((a22 * Vector256.LoadUnsafe(ref x2, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 16))), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a01 = Vector256<float>.Zero;
                         var a02 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
                             wo = ref At(ref wo, 24);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 24 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                        ref float x0 = ref At(ref x, sample * 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 24);
                         Vector256.StoreUnsafe((a00 * Vector256.LoadUnsafe(ref x0) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0))), ref b0);
-                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
                     }
                 }
             }
@@ -3107,9 +3083,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 9; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -3127,18 +3103,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 24 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 24 + i);
                         Vector128.StoreUnsafe((a00 * Vector128.LoadUnsafe(ref x0) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0))), ref b0);
-                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
                         ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
                         Vector128.StoreUnsafe((a10 * Vector128.LoadUnsafe(ref x1) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1))), ref b1);
-                        Vector128.StoreUnsafe((a11 * Vector128.LoadUnsafe(ref x1, (nuint)(4)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe((a12 * Vector128.LoadUnsafe(ref x1, (nuint)(8)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe((a11 * Vector128.LoadUnsafe(ref x1, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 4))), ref b1, 4);
+                        Vector128.StoreUnsafe((a12 * Vector128.LoadUnsafe(ref x1, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 8))), ref b1, 8);
                         ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
                         Vector128.StoreUnsafe((a20 * Vector128.LoadUnsafe(ref x2) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2))), ref b2);
-                        Vector128.StoreUnsafe((a21 * Vector128.LoadUnsafe(ref x2, (nuint)(4)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe((a22 * Vector128.LoadUnsafe(ref x2, (nuint)(8)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe((a21 * Vector128.LoadUnsafe(ref x2, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 4))), ref b2, 4);
+                        Vector128.StoreUnsafe((a22 * Vector128.LoadUnsafe(ref x2, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 8))), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -3150,9 +3126,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 9; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -3162,8 +3138,8 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 24 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 24 + i);
                         Vector128.StoreUnsafe((a00 * Vector128.LoadUnsafe(ref x0) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0))), ref b0);
-                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
                     }
                 }
             }
@@ -3221,7 +3197,7 @@ namespace NetCompiler.Generated
             {
                 ref float xs = ref At(ref x, sample * 9);
                 ref float ds = ref At(ref dz, sample * 3);
-                float x0 = At(ref xs, 0);
+                float x0 = xs;
                 float x1 = At(ref xs, 1);
                 float x2 = At(ref xs, 2);
                 float x3 = At(ref xs, 3);
@@ -3230,10 +3206,10 @@ namespace NetCompiler.Generated
                 float x6 = At(ref xs, 6);
                 float x7 = At(ref xs, 7);
                 float x8 = At(ref xs, 8);
-                float dz0 = At(ref ds, 0);
+                float dz0 = ds;
                 float dz1 = At(ref ds, 1);
                 float dz2 = At(ref ds, 2);
-                At(ref gw, 0) += dz0 * x0;
+                gw += dz0 * x0;
                 At(ref gw, 1) += dz0 * x1;
                 At(ref gw, 2) += dz0 * x2;
                 At(ref gw, 3) += dz0 * x3;
@@ -3361,7 +3337,8 @@ namespace NetCompiler.Generated
             // Whole groups of 16 samples, by 16 × 16 blocks.
             for (; s + 16 <= count; s += 16)
             {
-                for (int o = 0; o < 16; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 24 + o), 24);
+                {Transpose16(ref At(ref lanes, s), 64, ref At(ref y, s * 24), 24);
+}
                 for (int k = 0; k < 16; k++) for (int o = 16; o < 24; o++) At(ref y, (s + k) * 24 + o) = At(ref lanes, o * 64 + s + k);
             }
             // The rest, one float at a time.
@@ -3561,8 +3538,7 @@ namespace NetCompiler.Generated
             }
             // The last 1 row(s).
             {
-                const int o = 8;
-                ref float w0 = ref At(ref w, o * 24);
+                ref float w0 = ref At(ref w, 192);
                 Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
                 for (nuint i = 0; i < 24; i++)
                 {
@@ -3572,7 +3548,7 @@ namespace NetCompiler.Generated
                     s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
                 }
                 // tanh applied to the stored sums, one at a time.
-                ref float y0 = ref At(ref y, o * 64);
+                ref float y0 = ref At(ref y, 512);
                 Vector512.StoreUnsafe(s0a, ref y0);
                 Vector512.StoreUnsafe(s0b, ref y0, 16);
                 Vector512.StoreUnsafe(s0c, ref y0, 32);
@@ -3589,8 +3565,7 @@ namespace NetCompiler.Generated
             ref float b = ref At(ref p, Layer4Bias);
             // The last 3 row(s).
             {
-                const int o = 0;
-                ref float w0 = ref At(ref w, o * 9);
+                ref float w0 = ref w;
                 ref float w1 = ref At(ref w0, 9);
                 ref float w2 = ref At(ref w0, 18);
                 Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
@@ -3608,20 +3583,20 @@ namespace NetCompiler.Generated
                     s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
                 }
                 // Bias and identity on whole vectors of samples.
-                ref float y0 = ref At(ref y, o * 64);
-                var b0 = Vector512.Create(At(ref b, o));
+                ref float y0 = ref y;
+                var b0 = Vector512.Create(b);
                 Vector512.StoreUnsafe(s0a + b0, ref y0);
                 Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
                 Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
                 Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                ref float y1 = ref At(ref y, (o + 1) * 64);
-                var b1 = Vector512.Create(At(ref b, o + 1));
+                ref float y1 = ref At(ref y, 64);
+                var b1 = Vector512.Create(At(ref b, 1));
                 Vector512.StoreUnsafe(s1a + b1, ref y1);
                 Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
                 Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
                 Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
-                ref float y2 = ref At(ref y, (o + 2) * 64);
-                var b2 = Vector512.Create(At(ref b, o + 2));
+                ref float y2 = ref At(ref y, 128);
+                var b2 = Vector512.Create(At(ref b, 2));
                 Vector512.StoreUnsafe(s2a + b2, ref y2);
                 Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
                 Vector512.StoreUnsafe(s2c + b2, ref y2, 32);

@@ -406,7 +406,7 @@ namespace NetCompiler.Generated
                     var a7 = Vector512<float>.Zero;
                     for (nuint i = 0; i < 768; i += 128)
                     {
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i)), Vector512.LoadUnsafe(ref x, (nuint)(i)), a0);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)i), Vector512.LoadUnsafe(ref x, (nuint)i), a0);
                         a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 16)), Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), a1);
                         a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 32)), Vector512.LoadUnsafe(ref x, (nuint)(i + 32)), a2);
                         a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 48)), Vector512.LoadUnsafe(ref x, (nuint)(i + 48)), a3);
@@ -416,7 +416,7 @@ namespace NetCompiler.Generated
                         a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 112)), Vector512.LoadUnsafe(ref x, (nuint)(i + 112)), a7);
                     }
                     // The last 1 vector(s) of the row.
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(768)), Vector512.LoadUnsafe(ref x, (nuint)(768)), a0);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 768), Vector512.LoadUnsafe(ref x, 768), a0);
                     float z = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
                     At(ref y, o) = float.MaxNative(0f, z + At(ref b, o));
                 }
@@ -438,11 +438,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 784; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -468,11 +468,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 784; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -544,38 +544,38 @@ namespace NetCompiler.Generated
                         var s7c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 784; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
                             s4c = Vector512.FusedMultiplyAdd(w4i, xci, s4c);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
                             s5c = Vector512.FusedMultiplyAdd(w5i, xci, s5c);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
                             s6c = Vector512.FusedMultiplyAdd(w6i, xci, s6c);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             s7c = Vector512.FusedMultiplyAdd(w7i, xci, s7c);
@@ -663,30 +663,30 @@ namespace NetCompiler.Generated
                         var s7b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 784; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                         }
@@ -748,15 +748,15 @@ namespace NetCompiler.Generated
                         var s7 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 784; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
-                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
-                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
-                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)i), xi, s4);
+                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)i), xi, s5);
+                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)i), xi, s6);
+                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)i), xi, s7);
                         }
                         // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = Vector512.GetLower(s0) + Vector512.GetUpper(s0);
@@ -815,22 +815,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 784; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -869,18 +869,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 784; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -909,11 +909,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 784; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -959,22 +959,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 784; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -1024,18 +1024,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 784; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -1071,11 +1071,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 784; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -1107,7 +1107,7 @@ namespace NetCompiler.Generated
                 int ob = rowFrom;
                 for (; ob + 64 <= rowTo; ob += 64)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     var b1 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector512<float>.Zero;
                     var b2 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : Vector512<float>.Zero;
                     var b3 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : Vector512<float>.Zero;
@@ -1115,26 +1115,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
-                        b1 += Vector512.LoadUnsafe(ref ds, (nuint)(16));
-                        b2 += Vector512.LoadUnsafe(ref ds, (nuint)(32));
-                        b3 += Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                        b1 += Vector512.LoadUnsafe(ref ds, 16);
+                        b2 += Vector512.LoadUnsafe(ref ds, 32);
+                        b3 += Vector512.LoadUnsafe(ref ds, 48);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
                     Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
                     Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
                 }
                 for (; ob + 16 <= rowTo; ob += 16)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < rowTo; ob++)
                 {
@@ -1157,28 +1157,28 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 3920);
                         ref float g6 = ref At(ref g0, 4704);
                         ref float g7 = ref At(ref g0, 5488);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
                         var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
                         var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)i) : Vector512<float>.Zero;
                         var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)i) : Vector512<float>.Zero;
                         var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)i) : Vector512<float>.Zero;
                         var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)i) : Vector512<float>.Zero;
                         var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)i) : Vector512<float>.Zero;
                         var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)i) : Vector512<float>.Zero;
                         var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -1186,9 +1186,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -1223,35 +1223,34 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector512.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector512.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                        Vector512.StoreUnsafe(a40, ref g4, (nuint)i);
                         Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                        Vector512.StoreUnsafe(a50, ref g5, (nuint)i);
                         Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                        Vector512.StoreUnsafe(a60, ref g6, (nuint)i);
                         Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                        Vector512.StoreUnsafe(a70, ref g7, (nuint)i);
                         Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 768;
                     for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 8)
                     {
                         ref float g0 = ref At(ref gw, o * 784);
@@ -1262,20 +1261,20 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 3920);
                         ref float g6 = ref At(ref g0, 4704);
                         ref float g7 = ref At(ref g0, 5488);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 768) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 768) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 768) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 768) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 768) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 768) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 768) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 768) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 768);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector512.Create(At(ref ds, 1));
                             a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
@@ -1294,14 +1293,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, 768);
+                        Vector512.StoreUnsafe(a10, ref g1, 768);
+                        Vector512.StoreUnsafe(a20, ref g2, 768);
+                        Vector512.StoreUnsafe(a30, ref g3, 768);
+                        Vector512.StoreUnsafe(a40, ref g4, 768);
+                        Vector512.StoreUnsafe(a50, ref g5, 768);
+                        Vector512.StoreUnsafe(a60, ref g6, 768);
+                        Vector512.StoreUnsafe(a70, ref g7, 768);
                     }
                 }
             }
@@ -1312,7 +1311,7 @@ namespace NetCompiler.Generated
                 int ob = rowFrom;
                 for (; ob + 32 <= rowTo; ob += 32)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
                     var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
                     var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
@@ -1320,26 +1319,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
-                        b1 += Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                        b2 += Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                        b3 += Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
                     Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
                     Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                 }
                 for (; ob + 8 <= rowTo; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < rowTo; ob++)
                 {
@@ -1358,16 +1357,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 784);
                         ref float g2 = ref At(ref g0, 1568);
                         ref float g3 = ref At(ref g0, 2352);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -1375,9 +1374,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -1396,44 +1395,43 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 768;
                     for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 784);
                         ref float g1 = ref At(ref g0, 784);
                         ref float g2 = ref At(ref g0, 1568);
                         ref float g3 = ref At(ref g0, 2352);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 768) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 776) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 768) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 776) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 768) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 776) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 768) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 776) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 768);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector256.Create(At(ref ds, 1));
@@ -1448,14 +1446,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a00, ref g0, 768);
+                        Vector256.StoreUnsafe(a01, ref g0, 776);
+                        Vector256.StoreUnsafe(a10, ref g1, 768);
+                        Vector256.StoreUnsafe(a11, ref g1, 776);
+                        Vector256.StoreUnsafe(a20, ref g2, 768);
+                        Vector256.StoreUnsafe(a21, ref g2, 776);
+                        Vector256.StoreUnsafe(a30, ref g3, 768);
+                        Vector256.StoreUnsafe(a31, ref g3, 776);
                     }
                 }
             }
@@ -1466,7 +1464,7 @@ namespace NetCompiler.Generated
                 int ob = rowFrom;
                 for (; ob + 16 <= rowTo; ob += 16)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
                     var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
                     var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
@@ -1474,26 +1472,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
-                        b1 += Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                        b2 += Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                        b3 += Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
                     Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
                     Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                 }
                 for (; ob + 4 <= rowTo; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 128);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < rowTo; ob++)
                 {
@@ -1512,16 +1510,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 784);
                         ref float g2 = ref At(ref g0, 1568);
                         ref float g3 = ref At(ref g0, 2352);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -1529,9 +1527,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -1550,39 +1548,38 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 780;
                     for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 784);
                         ref float g1 = ref At(ref g0, 784);
                         ref float g2 = ref At(ref g0, 1568);
                         ref float g3 = ref At(ref g0, 2352);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 780) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 780) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 780) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 780) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 780);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             var d1 = Vector128.Create(At(ref ds, 1));
                             a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
@@ -1593,10 +1590,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 784);
                             ds = ref At(ref ds, 128);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, 780);
+                        Vector128.StoreUnsafe(a10, ref g1, 780);
+                        Vector128.StoreUnsafe(a20, ref g2, 780);
+                        Vector128.StoreUnsafe(a30, ref g3, 780);
                     }
                 }
             }
@@ -1625,13 +1622,13 @@ namespace NetCompiler.Generated
                     var a7 = Vector512<float>.Zero;
                     {
                         a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr), Vector512.LoadUnsafe(ref x), a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(16)), Vector512.LoadUnsafe(ref x, (nuint)(16)), a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(32)), Vector512.LoadUnsafe(ref x, (nuint)(32)), a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(48)), Vector512.LoadUnsafe(ref x, (nuint)(48)), a3);
-                        a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(64)), Vector512.LoadUnsafe(ref x, (nuint)(64)), a4);
-                        a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(80)), Vector512.LoadUnsafe(ref x, (nuint)(80)), a5);
-                        a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(96)), Vector512.LoadUnsafe(ref x, (nuint)(96)), a6);
-                        a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(112)), Vector512.LoadUnsafe(ref x, (nuint)(112)), a7);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 16), Vector512.LoadUnsafe(ref x, 16), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 32), Vector512.LoadUnsafe(ref x, 32), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 48), Vector512.LoadUnsafe(ref x, 48), a3);
+                        a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 64), Vector512.LoadUnsafe(ref x, 64), a4);
+                        a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 80), Vector512.LoadUnsafe(ref x, 80), a5);
+                        a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 96), Vector512.LoadUnsafe(ref x, 96), a6);
+                        a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 112), Vector512.LoadUnsafe(ref x, 112), a7);
                     }
                     float z = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
                     At(ref y, o) = z + At(ref b, o);
@@ -1654,11 +1651,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 128; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -1672,8 +1669,8 @@ namespace NetCompiler.Generated
                     var s0 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 128; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector256.Sum(s0);
                     At(ref y, o) = z0 + At(ref b, o);
@@ -1696,11 +1693,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 128; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -1718,8 +1715,8 @@ namespace NetCompiler.Generated
                     var s0 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 128; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector128.Sum(s0);
                     At(ref y, o) = z0 + At(ref b, o);
@@ -1737,7 +1734,6 @@ namespace NetCompiler.Generated
             {
                 // AVX-512 path.
                 // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
-                for (int o = 0; o < 8; o += 8)
                 {
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
@@ -1751,7 +1747,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref w;
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
@@ -1785,38 +1781,38 @@ namespace NetCompiler.Generated
                         var s7c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
                             s4c = Vector512.FusedMultiplyAdd(w4i, xci, s4c);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
                             s5c = Vector512.FusedMultiplyAdd(w5i, xci, s5c);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
                             s6c = Vector512.FusedMultiplyAdd(w6i, xci, s6c);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             s7c = Vector512.FusedMultiplyAdd(w7i, xci, s7c);
@@ -1827,44 +1823,44 @@ namespace NetCompiler.Generated
                         var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
                         var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
                         var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
-                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(za, ref ya);
                         var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
                         var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
                         var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
                         var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
                         var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
-                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zb, ref yb);
                         var q0c = Vector512.GetLower(s0c) + Vector512.GetUpper(s0c);
                         var q1c = Vector512.GetLower(s1c) + Vector512.GetUpper(s1c);
                         var q2c = Vector512.GetLower(s2c) + Vector512.GetUpper(s2c);
                         var q3c = Vector512.GetLower(s3c) + Vector512.GetUpper(s3c);
                         var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(q0c, q1c), Avx.HorizontalAdd(q2c, q3c));
-                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zc, ref yc);
                         // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
                         var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
                         var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
                         var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
                         var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
-                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4a, ref ya, 4);
                         var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
                         var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
                         var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
                         var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
                         var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
-                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4b, ref yb, 4);
                         var q4c = Vector512.GetLower(s4c) + Vector512.GetUpper(s4c);
                         var q5c = Vector512.GetLower(s5c) + Vector512.GetUpper(s5c);
                         var q6c = Vector512.GetLower(s6c) + Vector512.GetUpper(s6c);
                         var q7c = Vector512.GetLower(s7c) + Vector512.GetUpper(s7c);
                         var h4c = Avx.HorizontalAdd(Avx.HorizontalAdd(q4c, q5c), Avx.HorizontalAdd(q6c, q7c));
-                        var z4c = Vector256.GetLower(h4c) + Vector256.GetUpper(h4c) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
+                        var z4c = Vector256.GetLower(h4c) + Vector256.GetUpper(h4c) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4c, ref yc, 4);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -1872,7 +1868,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 128);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref w;
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
@@ -1898,30 +1894,30 @@ namespace NetCompiler.Generated
                         var s7b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                         }
@@ -1931,37 +1927,37 @@ namespace NetCompiler.Generated
                         var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
                         var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
                         var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
-                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(za, ref ya);
                         var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
                         var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
                         var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
                         var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
                         var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
-                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zb, ref yb);
                         // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
                         var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
                         var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
                         var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
                         var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
-                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4a, ref ya, 4);
                         var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
                         var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
                         var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
                         var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
                         var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
-                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4b, ref yb, 4);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 128);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref w;
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
@@ -1979,15 +1975,15 @@ namespace NetCompiler.Generated
                         var s7 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
-                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
-                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
-                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)i), xi, s4);
+                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)i), xi, s5);
+                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)i), xi, s6);
+                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)i), xi, s7);
                         }
                         // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = Vector512.GetLower(s0) + Vector512.GetUpper(s0);
@@ -1995,21 +1991,20 @@ namespace NetCompiler.Generated
                         var q2 = Vector512.GetLower(s2) + Vector512.GetUpper(s2);
                         var q3 = Vector512.GetLower(s3) + Vector512.GetUpper(s3);
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(q0, q1), Avx.HorizontalAdd(q2, q3));
-                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
-                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(z, ref ys);
                         // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q4 = Vector512.GetLower(s4) + Vector512.GetUpper(s4);
                         var q5 = Vector512.GetLower(s5) + Vector512.GetUpper(s5);
                         var q6 = Vector512.GetLower(s6) + Vector512.GetUpper(s6);
                         var q7 = Vector512.GetLower(s7) + Vector512.GetUpper(s7);
                         var h4 = Avx.HorizontalAdd(Avx.HorizontalAdd(q4, q5), Avx.HorizontalAdd(q6, q7));
-                        var z4 = Vector256.GetLower(h4) + Vector256.GetUpper(h4) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                        Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
+                        var z4 = Vector256.GetLower(h4) + Vector256.GetUpper(h4) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4, ref ys, 4);
                     }
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -2022,7 +2017,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector512<float>.Zero;
                         var s0b = Vector512<float>.Zero;
@@ -2032,14 +2027,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
@@ -2050,12 +2045,12 @@ namespace NetCompiler.Generated
                         float z1a = Vector512.Sum(s1a);
                         float z1b = Vector512.Sum(s1b);
                         float z1c = Vector512.Sum(s1c);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -2063,7 +2058,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 128);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector512<float>.Zero;
                         var s0b = Vector512<float>.Zero;
@@ -2071,12 +2066,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                         }
@@ -2084,30 +2079,30 @@ namespace NetCompiler.Generated
                         float z0b = Vector512.Sum(s0b);
                         float z1a = Vector512.Sum(s1a);
                         float z1b = Vector512.Sum(s1b);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 128);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0 = Vector512<float>.Zero;
                         var s1 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 128; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector512.Sum(s0);
                         float z1 = Vector512.Sum(s1);
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -2147,22 +2142,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -2198,18 +2193,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -2236,11 +2231,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -2250,7 +2245,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -2263,7 +2257,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
@@ -2273,14 +2267,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
@@ -2291,12 +2285,12 @@ namespace NetCompiler.Generated
                         float z1a = Vector256.Sum(s1a);
                         float z1b = Vector256.Sum(s1b);
                         float z1c = Vector256.Sum(s1c);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -2304,7 +2298,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 128);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
@@ -2312,12 +2306,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                         }
@@ -2325,30 +2319,30 @@ namespace NetCompiler.Generated
                         float z0b = Vector256.Sum(s0b);
                         float z1a = Vector256.Sum(s1a);
                         float z1b = Vector256.Sum(s1b);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 128);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0 = Vector256<float>.Zero;
                         var s1 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 128; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector256.Sum(s0);
                         float z1 = Vector256.Sum(s1);
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -2388,22 +2382,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -2453,18 +2447,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -2500,11 +2494,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -2518,7 +2512,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -2531,7 +2524,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
@@ -2541,14 +2534,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
@@ -2559,12 +2552,12 @@ namespace NetCompiler.Generated
                         float z1a = Vector128.Sum(s1a);
                         float z1b = Vector128.Sum(s1b);
                         float z1c = Vector128.Sum(s1c);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -2572,7 +2565,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 128);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
@@ -2580,12 +2573,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                         }
@@ -2593,30 +2586,30 @@ namespace NetCompiler.Generated
                         float z0b = Vector128.Sum(s0b);
                         float z1a = Vector128.Sum(s1a);
                         float z1b = Vector128.Sum(s1b);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 128);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
                         var s0 = Vector128<float>.Zero;
                         var s1 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 128; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -2639,14 +2632,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 8 <= 10; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -2659,9 +2652,8 @@ namespace NetCompiler.Generated
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 for (int i = 0; i < 96; i += 48)
                 {
-                    for (int o = 0; o < 8; o += 8)
                     {
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref gw;
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
@@ -2669,38 +2661,38 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 640);
                         ref float g6 = ref At(ref g0, 768);
                         ref float g7 = ref At(ref g0, 896);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
                         var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
                         var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)i) : Vector512<float>.Zero;
                         var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)i) : Vector512<float>.Zero;
                         var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)i) : Vector512<float>.Zero;
                         var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)i) : Vector512<float>.Zero;
                         var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)i) : Vector512<float>.Zero;
                         var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)i) : Vector512<float>.Zero;
                         var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref dz;
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -2735,49 +2727,48 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector512.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector512.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                        Vector512.StoreUnsafe(a40, ref g4, (nuint)i);
                         Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                        Vector512.StoreUnsafe(a50, ref g5, (nuint)i);
                         Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                        Vector512.StoreUnsafe(a60, ref g6, (nuint)i);
                         Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                        Vector512.StoreUnsafe(a70, ref g7, (nuint)i);
                         Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
                         var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
                         var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -2788,20 +2779,18 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 96;
-                    for (int o = 0; o < 8; o += 8)
                     {
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref gw;
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
@@ -2809,29 +2798,29 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 640);
                         ref float g6 = ref At(ref g0, 768);
                         ref float g7 = ref At(ref g0, 896);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
-                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
-                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
-                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
-                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
-                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
-                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 96) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 112) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 96) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 112) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 96) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, 112) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 96) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, 112) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 96) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, 112) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 96) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, 112) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 96) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, 112) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 96) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, 112) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 96);
+                        ref float ds = ref dz;
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector512.Create(At(ref ds, 1));
@@ -2858,38 +2847,37 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                        Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                        Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                        Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                        Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a00, ref g0, 96);
+                        Vector512.StoreUnsafe(a01, ref g0, 112);
+                        Vector512.StoreUnsafe(a10, ref g1, 96);
+                        Vector512.StoreUnsafe(a11, ref g1, 112);
+                        Vector512.StoreUnsafe(a20, ref g2, 96);
+                        Vector512.StoreUnsafe(a21, ref g2, 112);
+                        Vector512.StoreUnsafe(a30, ref g3, 96);
+                        Vector512.StoreUnsafe(a31, ref g3, 112);
+                        Vector512.StoreUnsafe(a40, ref g4, 96);
+                        Vector512.StoreUnsafe(a41, ref g4, 112);
+                        Vector512.StoreUnsafe(a50, ref g5, 96);
+                        Vector512.StoreUnsafe(a51, ref g5, 112);
+                        Vector512.StoreUnsafe(a60, ref g6, 96);
+                        Vector512.StoreUnsafe(a61, ref g6, 112);
+                        Vector512.StoreUnsafe(a70, ref g7, 96);
+                        Vector512.StoreUnsafe(a71, ref g7, 112);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 96) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 112) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 96) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 112) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 96);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector512.Create(At(ref ds, 1));
@@ -2898,10 +2886,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a00, ref g0, 96);
+                        Vector512.StoreUnsafe(a01, ref g0, 112);
+                        Vector512.StoreUnsafe(a10, ref g1, 96);
+                        Vector512.StoreUnsafe(a11, ref g1, 112);
                     }
                 }
             }
@@ -2912,14 +2900,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 8 <= 10; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -2938,16 +2926,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -2955,9 +2943,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -2976,37 +2964,36 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -3017,33 +3004,32 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 120;
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 128);
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 120) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 120) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 120) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 120) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
@@ -3054,31 +3040,30 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, 120);
+                        Vector256.StoreUnsafe(a10, ref g1, 120);
+                        Vector256.StoreUnsafe(a20, ref g2, 120);
+                        Vector256.StoreUnsafe(a30, ref g3, 120);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 120) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 120) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, 120);
+                        Vector256.StoreUnsafe(a10, ref g1, 120);
                     }
                 }
             }
@@ -3089,14 +3074,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 4 <= 10; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -3115,16 +3100,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -3132,9 +3117,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -3153,37 +3138,36 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -3194,38 +3178,37 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 120;
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 128);
                         ref float g1 = ref At(ref g0, 128);
                         ref float g2 = ref At(ref g0, 256);
                         ref float g3 = ref At(ref g0, 384);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
-                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
-                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 120) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 124) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 120) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 124) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 120) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, 124) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 120) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, 124) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             var d1 = Vector128.Create(At(ref ds, 1));
@@ -3240,30 +3223,29 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a00, ref g0, 120);
+                        Vector128.StoreUnsafe(a01, ref g0, 124);
+                        Vector128.StoreUnsafe(a10, ref g1, 120);
+                        Vector128.StoreUnsafe(a11, ref g1, 124);
+                        Vector128.StoreUnsafe(a20, ref g2, 120);
+                        Vector128.StoreUnsafe(a21, ref g2, 124);
+                        Vector128.StoreUnsafe(a30, ref g3, 120);
+                        Vector128.StoreUnsafe(a31, ref g3, 124);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g0 = ref At(ref gw, 1024);
                         ref float g1 = ref At(ref g0, 128);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 120) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 124) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 120) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 124) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             var d1 = Vector128.Create(At(ref ds, 1));
@@ -3272,10 +3254,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 128);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a00, ref g0, 120);
+                        Vector128.StoreUnsafe(a01, ref g0, 124);
+                        Vector128.StoreUnsafe(a10, ref g1, 120);
+                        Vector128.StoreUnsafe(a11, ref g1, 124);
                     }
                 }
             }
@@ -3327,9 +3309,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -3367,43 +3349,43 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
                         ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(32)), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
                         ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(32)), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
                         ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
                         ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(16)), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(32)), Vector512<float>.Zero), a32, Vector512<float>.Zero)), ref b3, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 32), Vector512<float>.Zero), a32, Vector512<float>.Zero)), ref b3, 32);
                         ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
                         ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(16)), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(32)), Vector512<float>.Zero), a42, Vector512<float>.Zero)), ref b4, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 32), Vector512<float>.Zero), a42, Vector512<float>.Zero)), ref b4, 32);
                         ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
                         ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(16)), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(32)), Vector512<float>.Zero), a52, Vector512<float>.Zero)), ref b5, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 32), Vector512<float>.Zero), a52, Vector512<float>.Zero)), ref b5, 32);
                         ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
                         ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(16)), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(32)), Vector512<float>.Zero), a62, Vector512<float>.Zero)), ref b6, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 32), Vector512<float>.Zero), a62, Vector512<float>.Zero)), ref b6, 32);
                         ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
                         ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(16)), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(32)), Vector512<float>.Zero), a72, Vector512<float>.Zero)), ref b7, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 32), Vector512<float>.Zero), a72, Vector512<float>.Zero)), ref b7, 32);
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -3421,9 +3403,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -3441,18 +3423,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
                         ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(32)), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
                         ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(32)), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -3464,9 +3446,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -3476,13 +3458,12 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
                     }
                 }
                 // The remaining 2 full vector(s) of inputs, as one block.
                 {
-                    const int i = 96;
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
@@ -3502,13 +3483,13 @@ namespace NetCompiler.Generated
                         var a61 = Vector512<float>.Zero;
                         var a70 = Vector512<float>.Zero;
                         var a71 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector512.Create(At(ref dzo, 10));
@@ -3535,38 +3516,38 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 96);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 96);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
-                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        ref float x3 = ref At(ref x, (sample + 3) * 128 + 96);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(16)), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, (nuint)(16));
-                        ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
-                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        ref float x4 = ref At(ref x, (sample + 4) * 128 + 96);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(16)), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, (nuint)(16));
-                        ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
-                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        ref float x5 = ref At(ref x, (sample + 5) * 128 + 96);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(16)), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, (nuint)(16));
-                        ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
-                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        ref float x6 = ref At(ref x, (sample + 6) * 128 + 96);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(16)), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, (nuint)(16));
-                        ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
-                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        ref float x7 = ref At(ref x, (sample + 7) * 128 + 96);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(16)), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -3576,13 +3557,13 @@ namespace NetCompiler.Generated
                         var a11 = Vector512<float>.Zero;
                         var a20 = Vector512<float>.Zero;
                         var a21 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector512.Create(At(ref dzo, 10));
@@ -3594,39 +3575,39 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 96);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 96);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector512<float>.Zero;
                         var a01 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
                     }
                 }
             }
@@ -3654,9 +3635,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -3674,18 +3655,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                         ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(8)), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(16)), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 8), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 16), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, 16);
                         ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(8)), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(16)), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 8), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 16), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -3697,9 +3678,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -3709,25 +3690,24 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                     }
                 }
                 // The remaining 1 full vector(s) of inputs, as one block.
                 {
-                    const int i = 120;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a10 = Vector256<float>.Zero;
                         var a20 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             var d1 = Vector256.Create(At(ref dzo, 10));
                             a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
@@ -3736,31 +3716,31 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 120);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 120);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
-                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 120);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 120);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
                     }
                 }
@@ -3789,9 +3769,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -3809,18 +3789,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                         ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(4)), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(8)), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 8), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, 8);
                         ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(4)), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(8)), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 8), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -3832,9 +3812,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -3844,13 +3824,12 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 128 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 128 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                     }
                 }
                 // The remaining 2 full vector(s) of inputs, as one block.
                 {
-                    const int i = 120;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -3860,13 +3839,13 @@ namespace NetCompiler.Generated
                         var a11 = Vector128<float>.Zero;
                         var a20 = Vector128<float>.Zero;
                         var a21 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             var d1 = Vector128.Create(At(ref dzo, 10));
@@ -3878,39 +3857,39 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 120);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 120);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(4)), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, (nuint)(4));
-                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 120);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 120);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(4)), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, (nuint)(4));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector128<float>.Zero;
                         var a01 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             wo = ref At(ref wo, 128);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 128 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
                     }
                 }
             }
@@ -4093,8 +4072,7 @@ namespace NetCompiler.Generated
             }
             // The last 2 row(s).
             {
-                const int o = 8;
-                ref float w0 = ref At(ref w, o * 128);
+                ref float w0 = ref At(ref w, 1024);
                 ref float w1 = ref At(ref w0, 128);
                 Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
                 Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
@@ -4108,14 +4086,14 @@ namespace NetCompiler.Generated
                     s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
                 }
                 // Bias and identity on whole vectors of samples.
-                ref float y0 = ref At(ref y, o * 64);
-                var b0 = Vector512.Create(At(ref b, o));
+                ref float y0 = ref At(ref y, 512);
+                var b0 = Vector512.Create(At(ref b, 8));
                 Vector512.StoreUnsafe(s0a + b0, ref y0);
                 Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
                 Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
                 Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                ref float y1 = ref At(ref y, (o + 1) * 64);
-                var b1 = Vector512.Create(At(ref b, o + 1));
+                ref float y1 = ref At(ref y, 576);
+                var b1 = Vector512.Create(At(ref b, 9));
                 Vector512.StoreUnsafe(s1a + b1, ref y1);
                 Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
                 Vector512.StoreUnsafe(s1c + b1, ref y1, 32);

@@ -343,37 +343,35 @@ namespace NetCompiler.Generated
                 // AVX-512 path.
                 // 16-float vectors along each output row of 28 (the last one at 12, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                 {
-                    const int oc0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
+                        ref float yrow = ref At(ref y, oy * 28);
                         ref float xrow = ref At(ref xp, oy * 32);
-                        ref float wo = ref At(ref w, oc0 * 25);
+                        ref float wo = ref w;
                         {
-                            var a0_0 = Vector512.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector512.Create(At(ref b, oc0 + 0));
-                            var a1_0 = Vector512.Create(At(ref b, oc0 + 1));
-                            var a1_1 = Vector512.Create(At(ref b, oc0 + 1));
-                            var a2_0 = Vector512.Create(At(ref b, oc0 + 2));
-                            var a2_1 = Vector512.Create(At(ref b, oc0 + 2));
-                            var a3_0 = Vector512.Create(At(ref b, oc0 + 3));
-                            var a3_1 = Vector512.Create(At(ref b, oc0 + 3));
-                            var a4_0 = Vector512.Create(At(ref b, oc0 + 4));
-                            var a4_1 = Vector512.Create(At(ref b, oc0 + 4));
-                            var a5_0 = Vector512.Create(At(ref b, oc0 + 5));
-                            var a5_1 = Vector512.Create(At(ref b, oc0 + 5));
+                            var a0_0 = Vector512.Create(b);
+                            var a0_1 = Vector512.Create(b);
+                            var a1_0 = Vector512.Create(At(ref b, 1));
+                            var a1_1 = Vector512.Create(At(ref b, 1));
+                            var a2_0 = Vector512.Create(At(ref b, 2));
+                            var a2_1 = Vector512.Create(At(ref b, 2));
+                            var a3_0 = Vector512.Create(At(ref b, 3));
+                            var a3_1 = Vector512.Create(At(ref b, 3));
+                            var a4_0 = Vector512.Create(At(ref b, 4));
+                            var a4_1 = Vector512.Create(At(ref b, 4));
+                            var a5_0 = Vector512.Create(At(ref b, 5));
+                            var a5_1 = Vector512.Create(At(ref b, 5));
                             Vector512<float> x0;
                             Vector512<float> x1;
                             Vector512<float> k;
-                            for (int ic = 0; ic < 1; ic++)
                             {
                                 for (int ky = 0; ky < 5; ky++)
                                 {
-                                    ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                    ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
+                                    ref float xr = ref At(ref xrow, ky * 32);
+                                    ref float wr = ref At(ref wo, ky * 5);
                                     x0 = Vector512.LoadUnsafe(ref xr);
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(12));
-                                    k = Vector512.Create(At(ref wr, 0));
+                                    x1 = Vector512.LoadUnsafe(ref xr, 12);
+                                    k = Vector512.Create(wr);
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
                                     k = Vector512.Create(At(ref wr, 25));
@@ -391,8 +389,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 125));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(12 + 1));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 1);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 13);
                                     k = Vector512.Create(At(ref wr, 1));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -411,8 +409,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 126));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(12 + 2));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 2);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 14);
                                     k = Vector512.Create(At(ref wr, 2));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -431,8 +429,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 127));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(12 + 3));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 3);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 15);
                                     k = Vector512.Create(At(ref wr, 3));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -451,8 +449,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 128));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(12 + 4));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 4);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 16);
                                     k = Vector512.Create(At(ref wr, 4));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -474,17 +472,17 @@ namespace NetCompiler.Generated
                                 }
                             }
                             Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a0_0), ref yrow);
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a0_1), ref yrow, (nuint)(12));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a1_0), ref yrow, (nuint)(0 + 784));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a1_1), ref yrow, (nuint)(12 + 784));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a2_0), ref yrow, (nuint)(0 + 1568));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a2_1), ref yrow, (nuint)(12 + 1568));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a3_0), ref yrow, (nuint)(0 + 2352));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a3_1), ref yrow, (nuint)(12 + 2352));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a4_0), ref yrow, (nuint)(0 + 3136));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a4_1), ref yrow, (nuint)(12 + 3136));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a5_0), ref yrow, (nuint)(0 + 3920));
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a5_1), ref yrow, (nuint)(12 + 3920));
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a0_1), ref yrow, 12);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a1_0), ref yrow, 784);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a1_1), ref yrow, 796);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a2_0), ref yrow, 1568);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a2_1), ref yrow, 1580);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a3_0), ref yrow, 2352);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a3_1), ref yrow, 2364);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a4_0), ref yrow, 3136);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a4_1), ref yrow, 3148);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a5_0), ref yrow, 3920);
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, a5_1), ref yrow, 3932);
                         }
                     }
                 }
@@ -494,38 +492,35 @@ namespace NetCompiler.Generated
                 // AVX2 + FMA path.
                 // 8-float vectors along each output row of 28 (the last one at 20, overlapping); tiles of 6 filter(s) × 2 vector(s) in registers.
                 {
-                    const int oc0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
+                        ref float yrow = ref At(ref y, oy * 28);
                         ref float xrow = ref At(ref xp, oy * 32);
-                        ref float wo = ref At(ref w, oc0 * 25);
-                        for (int ox = 0; ox < 16; ox += 16)
+                        ref float wo = ref w;
                         {
-                            var a0_0 = Vector256.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector256.Create(At(ref b, oc0 + 0));
-                            var a1_0 = Vector256.Create(At(ref b, oc0 + 1));
-                            var a1_1 = Vector256.Create(At(ref b, oc0 + 1));
-                            var a2_0 = Vector256.Create(At(ref b, oc0 + 2));
-                            var a2_1 = Vector256.Create(At(ref b, oc0 + 2));
-                            var a3_0 = Vector256.Create(At(ref b, oc0 + 3));
-                            var a3_1 = Vector256.Create(At(ref b, oc0 + 3));
-                            var a4_0 = Vector256.Create(At(ref b, oc0 + 4));
-                            var a4_1 = Vector256.Create(At(ref b, oc0 + 4));
-                            var a5_0 = Vector256.Create(At(ref b, oc0 + 5));
-                            var a5_1 = Vector256.Create(At(ref b, oc0 + 5));
+                            var a0_0 = Vector256.Create(b);
+                            var a0_1 = Vector256.Create(b);
+                            var a1_0 = Vector256.Create(At(ref b, 1));
+                            var a1_1 = Vector256.Create(At(ref b, 1));
+                            var a2_0 = Vector256.Create(At(ref b, 2));
+                            var a2_1 = Vector256.Create(At(ref b, 2));
+                            var a3_0 = Vector256.Create(At(ref b, 3));
+                            var a3_1 = Vector256.Create(At(ref b, 3));
+                            var a4_0 = Vector256.Create(At(ref b, 4));
+                            var a4_1 = Vector256.Create(At(ref b, 4));
+                            var a5_0 = Vector256.Create(At(ref b, 5));
+                            var a5_1 = Vector256.Create(At(ref b, 5));
                             Vector256<float> x0;
                             Vector256<float> x1;
                             Vector256<float> k;
-                            for (int ic = 0; ic < 1; ic++)
                             {
                                 for (int ky = 0; ky < 5; ky++)
                                 {
-                                    ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                    ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(ox));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8));
-                                    k = Vector256.Create(At(ref wr, 0));
+                                    ref float xr = ref At(ref xrow, ky * 32);
+                                    ref float wr = ref At(ref wo, ky * 5);
+                                    x0 = Vector256.LoadUnsafe(ref xr);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 8);
+                                    k = Vector256.Create(wr);
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
                                     k = Vector256.Create(At(ref wr, 25));
@@ -543,8 +538,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 125));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 1));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 1));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 1);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 9);
                                     k = Vector256.Create(At(ref wr, 1));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -563,8 +558,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 126));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 2));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 2));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 2);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 10);
                                     k = Vector256.Create(At(ref wr, 2));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -583,8 +578,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 127));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 3));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 3));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 3);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 11);
                                     k = Vector256.Create(At(ref wr, 3));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -603,8 +598,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 128));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 4));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(ox + 8 + 4));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 4);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 12);
                                     k = Vector256.Create(At(ref wr, 4));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -625,44 +620,43 @@ namespace NetCompiler.Generated
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                 }
                             }
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_0), ref yrow, (nuint)(ox));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_1), ref yrow, (nuint)(ox + 8));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_0), ref yrow, (nuint)(ox + 784));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_1), ref yrow, (nuint)(ox + 8 + 784));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_0), ref yrow, (nuint)(ox + 1568));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_1), ref yrow, (nuint)(ox + 8 + 1568));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_0), ref yrow, (nuint)(ox + 2352));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_1), ref yrow, (nuint)(ox + 8 + 2352));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_0), ref yrow, (nuint)(ox + 3136));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_1), ref yrow, (nuint)(ox + 8 + 3136));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_0), ref yrow, (nuint)(ox + 3920));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_1), ref yrow, (nuint)(ox + 8 + 3920));
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_0), ref yrow);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_1), ref yrow, 8);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_0), ref yrow, 784);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_1), ref yrow, 792);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_0), ref yrow, 1568);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_1), ref yrow, 1576);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_0), ref yrow, 2352);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_1), ref yrow, 2360);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_0), ref yrow, 3136);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_1), ref yrow, 3144);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_0), ref yrow, 3920);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_1), ref yrow, 3928);
                         }
                         {
-                            var a0_0 = Vector256.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector256.Create(At(ref b, oc0 + 0));
-                            var a1_0 = Vector256.Create(At(ref b, oc0 + 1));
-                            var a1_1 = Vector256.Create(At(ref b, oc0 + 1));
-                            var a2_0 = Vector256.Create(At(ref b, oc0 + 2));
-                            var a2_1 = Vector256.Create(At(ref b, oc0 + 2));
-                            var a3_0 = Vector256.Create(At(ref b, oc0 + 3));
-                            var a3_1 = Vector256.Create(At(ref b, oc0 + 3));
-                            var a4_0 = Vector256.Create(At(ref b, oc0 + 4));
-                            var a4_1 = Vector256.Create(At(ref b, oc0 + 4));
-                            var a5_0 = Vector256.Create(At(ref b, oc0 + 5));
-                            var a5_1 = Vector256.Create(At(ref b, oc0 + 5));
+                            var a0_0 = Vector256.Create(b);
+                            var a0_1 = Vector256.Create(b);
+                            var a1_0 = Vector256.Create(At(ref b, 1));
+                            var a1_1 = Vector256.Create(At(ref b, 1));
+                            var a2_0 = Vector256.Create(At(ref b, 2));
+                            var a2_1 = Vector256.Create(At(ref b, 2));
+                            var a3_0 = Vector256.Create(At(ref b, 3));
+                            var a3_1 = Vector256.Create(At(ref b, 3));
+                            var a4_0 = Vector256.Create(At(ref b, 4));
+                            var a4_1 = Vector256.Create(At(ref b, 4));
+                            var a5_0 = Vector256.Create(At(ref b, 5));
+                            var a5_1 = Vector256.Create(At(ref b, 5));
                             Vector256<float> x0;
                             Vector256<float> x1;
                             Vector256<float> k;
-                            for (int ic = 0; ic < 1; ic++)
                             {
                                 for (int ky = 0; ky < 5; ky++)
                                 {
-                                    ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                    ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(20));
-                                    k = Vector256.Create(At(ref wr, 0));
+                                    ref float xr = ref At(ref xrow, ky * 32);
+                                    ref float wr = ref At(ref wo, ky * 5);
+                                    x0 = Vector256.LoadUnsafe(ref xr, 16);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 20);
+                                    k = Vector256.Create(wr);
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
                                     k = Vector256.Create(At(ref wr, 25));
@@ -680,8 +674,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 125));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16 + 1));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(20 + 1));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 17);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 21);
                                     k = Vector256.Create(At(ref wr, 1));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -700,8 +694,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 126));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16 + 2));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(20 + 2));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 18);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 22);
                                     k = Vector256.Create(At(ref wr, 2));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -720,8 +714,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 127));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16 + 3));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(20 + 3));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 19);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 23);
                                     k = Vector256.Create(At(ref wr, 3));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -740,8 +734,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 128));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16 + 4));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(20 + 4));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 20);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 24);
                                     k = Vector256.Create(At(ref wr, 4));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -762,18 +756,18 @@ namespace NetCompiler.Generated
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
                                 }
                             }
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_0), ref yrow, (nuint)(16));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_1), ref yrow, (nuint)(20));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_0), ref yrow, (nuint)(16 + 784));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_1), ref yrow, (nuint)(20 + 784));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_0), ref yrow, (nuint)(16 + 1568));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_1), ref yrow, (nuint)(20 + 1568));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_0), ref yrow, (nuint)(16 + 2352));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_1), ref yrow, (nuint)(20 + 2352));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_0), ref yrow, (nuint)(16 + 3136));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_1), ref yrow, (nuint)(20 + 3136));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_0), ref yrow, (nuint)(16 + 3920));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_1), ref yrow, (nuint)(20 + 3920));
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_0), ref yrow, 16);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a0_1), ref yrow, 20);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_0), ref yrow, 800);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a1_1), ref yrow, 804);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_0), ref yrow, 1584);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a2_1), ref yrow, 1588);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_0), ref yrow, 2368);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a3_1), ref yrow, 2372);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_0), ref yrow, 3152);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a4_1), ref yrow, 3156);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_0), ref yrow, 3936);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, a5_1), ref yrow, 3940);
                         }
                     }
                 }
@@ -783,38 +777,36 @@ namespace NetCompiler.Generated
                 // portable 128-bit path.
                 // 4-float vectors along each output row of 28; tiles of 6 filter(s) × 2 vector(s) in registers.
                 {
-                    const int oc0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float yrow = ref At(ref y, oc0 * 784 + oy * 28);
+                        ref float yrow = ref At(ref y, oy * 28);
                         ref float xrow = ref At(ref xp, oy * 32);
-                        ref float wo = ref At(ref w, oc0 * 25);
+                        ref float wo = ref w;
                         for (int ox = 0; ox < 24; ox += 8)
                         {
-                            var a0_0 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a1_0 = Vector128.Create(At(ref b, oc0 + 1));
-                            var a1_1 = Vector128.Create(At(ref b, oc0 + 1));
-                            var a2_0 = Vector128.Create(At(ref b, oc0 + 2));
-                            var a2_1 = Vector128.Create(At(ref b, oc0 + 2));
-                            var a3_0 = Vector128.Create(At(ref b, oc0 + 3));
-                            var a3_1 = Vector128.Create(At(ref b, oc0 + 3));
-                            var a4_0 = Vector128.Create(At(ref b, oc0 + 4));
-                            var a4_1 = Vector128.Create(At(ref b, oc0 + 4));
-                            var a5_0 = Vector128.Create(At(ref b, oc0 + 5));
-                            var a5_1 = Vector128.Create(At(ref b, oc0 + 5));
+                            var a0_0 = Vector128.Create(b);
+                            var a0_1 = Vector128.Create(b);
+                            var a1_0 = Vector128.Create(At(ref b, 1));
+                            var a1_1 = Vector128.Create(At(ref b, 1));
+                            var a2_0 = Vector128.Create(At(ref b, 2));
+                            var a2_1 = Vector128.Create(At(ref b, 2));
+                            var a3_0 = Vector128.Create(At(ref b, 3));
+                            var a3_1 = Vector128.Create(At(ref b, 3));
+                            var a4_0 = Vector128.Create(At(ref b, 4));
+                            var a4_1 = Vector128.Create(At(ref b, 4));
+                            var a5_0 = Vector128.Create(At(ref b, 5));
+                            var a5_1 = Vector128.Create(At(ref b, 5));
                             Vector128<float> x0;
                             Vector128<float> x1;
                             Vector128<float> k;
-                            for (int ic = 0; ic < 1; ic++)
                             {
                                 for (int ky = 0; ky < 5; ky++)
                                 {
-                                    ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                    ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(ox));
+                                    ref float xr = ref At(ref xrow, ky * 32);
+                                    ref float wr = ref At(ref wo, ky * 5);
+                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)ox);
                                     x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
-                                    k = Vector128.Create(At(ref wr, 0));
+                                    k = Vector128.Create(wr);
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     k = Vector128.Create(At(ref wr, 25));
@@ -833,7 +825,7 @@ namespace NetCompiler.Generated
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     x0 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 1));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 1));
+                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 5));
                                     k = Vector128.Create(At(ref wr, 1));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -853,7 +845,7 @@ namespace NetCompiler.Generated
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     x0 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 2));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 2));
+                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 6));
                                     k = Vector128.Create(At(ref wr, 2));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -873,7 +865,7 @@ namespace NetCompiler.Generated
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     x0 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 3));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 3));
+                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 7));
                                     k = Vector128.Create(At(ref wr, 3));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -893,7 +885,7 @@ namespace NetCompiler.Generated
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                     x0 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 4 + 4));
+                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(ox + 8));
                                     k = Vector128.Create(At(ref wr, 4));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -914,36 +906,35 @@ namespace NetCompiler.Generated
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
                                 }
                             }
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow, (nuint)(ox));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow, (nuint)ox);
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_1), ref yrow, (nuint)(ox + 4));
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_0), ref yrow, (nuint)(ox + 784));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_1), ref yrow, (nuint)(ox + 4 + 784));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_1), ref yrow, (nuint)(ox + 788));
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_0), ref yrow, (nuint)(ox + 1568));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_1), ref yrow, (nuint)(ox + 4 + 1568));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_1), ref yrow, (nuint)(ox + 1572));
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a3_0), ref yrow, (nuint)(ox + 2352));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a3_1), ref yrow, (nuint)(ox + 4 + 2352));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a3_1), ref yrow, (nuint)(ox + 2356));
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a4_0), ref yrow, (nuint)(ox + 3136));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a4_1), ref yrow, (nuint)(ox + 4 + 3136));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a4_1), ref yrow, (nuint)(ox + 3140));
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a5_0), ref yrow, (nuint)(ox + 3920));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a5_1), ref yrow, (nuint)(ox + 4 + 3920));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a5_1), ref yrow, (nuint)(ox + 3924));
                         }
                         {
-                            var a0_0 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a1_0 = Vector128.Create(At(ref b, oc0 + 1));
-                            var a2_0 = Vector128.Create(At(ref b, oc0 + 2));
-                            var a3_0 = Vector128.Create(At(ref b, oc0 + 3));
-                            var a4_0 = Vector128.Create(At(ref b, oc0 + 4));
-                            var a5_0 = Vector128.Create(At(ref b, oc0 + 5));
+                            var a0_0 = Vector128.Create(b);
+                            var a1_0 = Vector128.Create(At(ref b, 1));
+                            var a2_0 = Vector128.Create(At(ref b, 2));
+                            var a3_0 = Vector128.Create(At(ref b, 3));
+                            var a4_0 = Vector128.Create(At(ref b, 4));
+                            var a5_0 = Vector128.Create(At(ref b, 5));
                             Vector128<float> x0;
                             Vector128<float> k;
-                            for (int ic = 0; ic < 1; ic++)
                             {
                                 for (int ky = 0; ky < 5; ky++)
                                 {
-                                    ref float xr = ref At(ref xrow, (ic * 32 + ky) * 32);
-                                    ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(24));
-                                    k = Vector128.Create(At(ref wr, 0));
+                                    ref float xr = ref At(ref xrow, ky * 32);
+                                    ref float wr = ref At(ref wo, ky * 5);
+                                    x0 = Vector128.LoadUnsafe(ref xr, 24);
+                                    k = Vector128.Create(wr);
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     k = Vector128.Create(At(ref wr, 25));
                                     a1_0 = Vector128.MultiplyAddEstimate(x0, k, a1_0);
@@ -955,7 +946,7 @@ namespace NetCompiler.Generated
                                     a4_0 = Vector128.MultiplyAddEstimate(x0, k, a4_0);
                                     k = Vector128.Create(At(ref wr, 125));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(24 + 1));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 25);
                                     k = Vector128.Create(At(ref wr, 1));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     k = Vector128.Create(At(ref wr, 26));
@@ -968,7 +959,7 @@ namespace NetCompiler.Generated
                                     a4_0 = Vector128.MultiplyAddEstimate(x0, k, a4_0);
                                     k = Vector128.Create(At(ref wr, 126));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(24 + 2));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 26);
                                     k = Vector128.Create(At(ref wr, 2));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     k = Vector128.Create(At(ref wr, 27));
@@ -981,7 +972,7 @@ namespace NetCompiler.Generated
                                     a4_0 = Vector128.MultiplyAddEstimate(x0, k, a4_0);
                                     k = Vector128.Create(At(ref wr, 127));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(24 + 3));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 27);
                                     k = Vector128.Create(At(ref wr, 3));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     k = Vector128.Create(At(ref wr, 28));
@@ -994,7 +985,7 @@ namespace NetCompiler.Generated
                                     a4_0 = Vector128.MultiplyAddEstimate(x0, k, a4_0);
                                     k = Vector128.Create(At(ref wr, 128));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(24 + 4));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 28);
                                     k = Vector128.Create(At(ref wr, 4));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     k = Vector128.Create(At(ref wr, 29));
@@ -1009,12 +1000,12 @@ namespace NetCompiler.Generated
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                 }
                             }
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow, (nuint)(24));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_0), ref yrow, (nuint)(24 + 784));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_0), ref yrow, (nuint)(24 + 1568));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a3_0), ref yrow, (nuint)(24 + 2352));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a4_0), ref yrow, (nuint)(24 + 3136));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a5_0), ref yrow, (nuint)(24 + 3920));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow, 24);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_0), ref yrow, 808);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_0), ref yrow, 1592);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a3_0), ref yrow, 2376);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a4_0), ref yrow, 3160);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a5_0), ref yrow, 3944);
                         }
                     }
                 }
@@ -1051,41 +1042,39 @@ namespace NetCompiler.Generated
                 // AVX-512 path.
                 // Blocks of 16 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                 {
-                    const int r0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 16);
-                        ref float irow = ref At(ref xb, (0 + oy * 1) * 512);
-                        ref float wrow = ref At(ref w, r0 * 25);
+                        ref float orow = ref At(ref yb, oy * 448);
+                        ref float irow = ref At(ref xb, oy * 512);
+                        ref float wrow = ref w;
                         // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
                         int kyFrom = Math.Max(0, 2 - oy);
                         int kyTo = Math.Min(5, 30 - oy);
                         for (int ox = 0; ox < 28; ox += 2)
                         {
-                            var a0_0 = Vector512.Create(At(ref bias, r0));
-                            var a0_1 = Vector512.Create(At(ref bias, r0));
-                            var a1_0 = Vector512.Create(At(ref bias, r0 + 1));
-                            var a1_1 = Vector512.Create(At(ref bias, r0 + 1));
-                            var a2_0 = Vector512.Create(At(ref bias, r0 + 2));
-                            var a2_1 = Vector512.Create(At(ref bias, r0 + 2));
-                            var a3_0 = Vector512.Create(At(ref bias, r0 + 3));
-                            var a3_1 = Vector512.Create(At(ref bias, r0 + 3));
-                            var a4_0 = Vector512.Create(At(ref bias, r0 + 4));
-                            var a4_1 = Vector512.Create(At(ref bias, r0 + 4));
-                            var a5_0 = Vector512.Create(At(ref bias, r0 + 5));
-                            var a5_1 = Vector512.Create(At(ref bias, r0 + 5));
+                            var a0_0 = Vector512.Create(bias);
+                            var a0_1 = Vector512.Create(bias);
+                            var a1_0 = Vector512.Create(At(ref bias, 1));
+                            var a1_1 = Vector512.Create(At(ref bias, 1));
+                            var a2_0 = Vector512.Create(At(ref bias, 2));
+                            var a2_1 = Vector512.Create(At(ref bias, 2));
+                            var a3_0 = Vector512.Create(At(ref bias, 3));
+                            var a3_1 = Vector512.Create(At(ref bias, 3));
+                            var a4_0 = Vector512.Create(At(ref bias, 4));
+                            var a4_1 = Vector512.Create(At(ref bias, 4));
+                            var a5_0 = Vector512.Create(At(ref bias, 5));
+                            var a5_1 = Vector512.Create(At(ref bias, 5));
                             Vector512<float> x0;
                             Vector512<float> x1;
                             Vector512<float> k;
-                            for (int c = 0; c < 1; c++)
                             {
                                 for (int ky = kyFrom; ky < kyTo; ky++)
                                 {
-                                    ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 16);
-                                    ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                    ref float xr = ref At(ref irow, (ky * 32 + ox) * 16);
+                                    ref float wr = ref At(ref wrow, ky * 5);
                                     x0 = Vector512.LoadUnsafe(ref xr);
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                    k = Vector512.Create(At(ref wr, 0));
+                                    x1 = Vector512.LoadUnsafe(ref xr, 16);
+                                    k = Vector512.Create(wr);
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
                                     k = Vector512.Create(At(ref wr, 25));
@@ -1103,8 +1092,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 125));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 16);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 32);
                                     k = Vector512.Create(At(ref wr, 1));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -1123,8 +1112,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 126));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 32);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 48);
                                     k = Vector512.Create(At(ref wr, 2));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -1143,8 +1132,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 127));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 48);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 64);
                                     k = Vector512.Create(At(ref wr, 3));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -1163,8 +1152,8 @@ namespace NetCompiler.Generated
                                     k = Vector512.Create(At(ref wr, 128));
                                     a5_0 = Vector512.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector512.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                    x1 = Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                    x0 = Vector512.LoadUnsafe(ref xr, 64);
+                                    x1 = Vector512.LoadUnsafe(ref xr, 80);
                                     k = Vector512.Create(At(ref wr, 4));
                                     a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -1206,41 +1195,39 @@ namespace NetCompiler.Generated
                 // AVX2 + FMA path.
                 // Blocks of 8 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                 {
-                    const int r0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 8);
-                        ref float irow = ref At(ref xb, (0 + oy * 1) * 256);
-                        ref float wrow = ref At(ref w, r0 * 25);
+                        ref float orow = ref At(ref yb, oy * 224);
+                        ref float irow = ref At(ref xb, oy * 256);
+                        ref float wrow = ref w;
                         // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
                         int kyFrom = Math.Max(0, 2 - oy);
                         int kyTo = Math.Min(5, 30 - oy);
                         for (int ox = 0; ox < 28; ox += 2)
                         {
-                            var a0_0 = Vector256.Create(At(ref bias, r0));
-                            var a0_1 = Vector256.Create(At(ref bias, r0));
-                            var a1_0 = Vector256.Create(At(ref bias, r0 + 1));
-                            var a1_1 = Vector256.Create(At(ref bias, r0 + 1));
-                            var a2_0 = Vector256.Create(At(ref bias, r0 + 2));
-                            var a2_1 = Vector256.Create(At(ref bias, r0 + 2));
-                            var a3_0 = Vector256.Create(At(ref bias, r0 + 3));
-                            var a3_1 = Vector256.Create(At(ref bias, r0 + 3));
-                            var a4_0 = Vector256.Create(At(ref bias, r0 + 4));
-                            var a4_1 = Vector256.Create(At(ref bias, r0 + 4));
-                            var a5_0 = Vector256.Create(At(ref bias, r0 + 5));
-                            var a5_1 = Vector256.Create(At(ref bias, r0 + 5));
+                            var a0_0 = Vector256.Create(bias);
+                            var a0_1 = Vector256.Create(bias);
+                            var a1_0 = Vector256.Create(At(ref bias, 1));
+                            var a1_1 = Vector256.Create(At(ref bias, 1));
+                            var a2_0 = Vector256.Create(At(ref bias, 2));
+                            var a2_1 = Vector256.Create(At(ref bias, 2));
+                            var a3_0 = Vector256.Create(At(ref bias, 3));
+                            var a3_1 = Vector256.Create(At(ref bias, 3));
+                            var a4_0 = Vector256.Create(At(ref bias, 4));
+                            var a4_1 = Vector256.Create(At(ref bias, 4));
+                            var a5_0 = Vector256.Create(At(ref bias, 5));
+                            var a5_1 = Vector256.Create(At(ref bias, 5));
                             Vector256<float> x0;
                             Vector256<float> x1;
                             Vector256<float> k;
-                            for (int c = 0; c < 1; c++)
                             {
                                 for (int ky = kyFrom; ky < kyTo; ky++)
                                 {
-                                    ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 8);
-                                    ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                    ref float xr = ref At(ref irow, (ky * 32 + ox) * 8);
+                                    ref float wr = ref At(ref wrow, ky * 5);
                                     x0 = Vector256.LoadUnsafe(ref xr);
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                    k = Vector256.Create(At(ref wr, 0));
+                                    x1 = Vector256.LoadUnsafe(ref xr, 8);
+                                    k = Vector256.Create(wr);
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
                                     k = Vector256.Create(At(ref wr, 25));
@@ -1258,8 +1245,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 125));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 8);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 16);
                                     k = Vector256.Create(At(ref wr, 1));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -1278,8 +1265,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 126));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 16);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 24);
                                     k = Vector256.Create(At(ref wr, 2));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -1298,8 +1285,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 127));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 24);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 32);
                                     k = Vector256.Create(At(ref wr, 3));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -1318,8 +1305,8 @@ namespace NetCompiler.Generated
                                     k = Vector256.Create(At(ref wr, 128));
                                     a5_0 = Vector256.FusedMultiplyAdd(x0, k, a5_0);
                                     a5_1 = Vector256.FusedMultiplyAdd(x1, k, a5_1);
-                                    x0 = Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                    x1 = Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                    x0 = Vector256.LoadUnsafe(ref xr, 32);
+                                    x1 = Vector256.LoadUnsafe(ref xr, 40);
                                     k = Vector256.Create(At(ref wr, 4));
                                     a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                     a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -1361,41 +1348,39 @@ namespace NetCompiler.Generated
                 // portable 128-bit path.
                 // Blocks of 4 samples; a tile of 6 channel(s) × 2 position(s) stays in registers while the 1×5×5 window accumulates.
                 {
-                    const int r0 = 0;
                     for (int oy = 0; oy < 28; oy++)
                     {
-                        ref float orow = ref At(ref yb, (r0 * 784 + oy * 28) * 4);
-                        ref float irow = ref At(ref xb, (0 + oy * 1) * 128);
-                        ref float wrow = ref At(ref w, r0 * 25);
+                        ref float orow = ref At(ref yb, oy * 112);
+                        ref float irow = ref At(ref xb, oy * 128);
+                        ref float wrow = ref w;
                         // Only the kernel rows that reach input rows 2–29 (the others are zero padding and add nothing).
                         int kyFrom = Math.Max(0, 2 - oy);
                         int kyTo = Math.Min(5, 30 - oy);
                         for (int ox = 0; ox < 28; ox += 2)
                         {
-                            var a0_0 = Vector128.Create(At(ref bias, r0));
-                            var a0_1 = Vector128.Create(At(ref bias, r0));
-                            var a1_0 = Vector128.Create(At(ref bias, r0 + 1));
-                            var a1_1 = Vector128.Create(At(ref bias, r0 + 1));
-                            var a2_0 = Vector128.Create(At(ref bias, r0 + 2));
-                            var a2_1 = Vector128.Create(At(ref bias, r0 + 2));
-                            var a3_0 = Vector128.Create(At(ref bias, r0 + 3));
-                            var a3_1 = Vector128.Create(At(ref bias, r0 + 3));
-                            var a4_0 = Vector128.Create(At(ref bias, r0 + 4));
-                            var a4_1 = Vector128.Create(At(ref bias, r0 + 4));
-                            var a5_0 = Vector128.Create(At(ref bias, r0 + 5));
-                            var a5_1 = Vector128.Create(At(ref bias, r0 + 5));
+                            var a0_0 = Vector128.Create(bias);
+                            var a0_1 = Vector128.Create(bias);
+                            var a1_0 = Vector128.Create(At(ref bias, 1));
+                            var a1_1 = Vector128.Create(At(ref bias, 1));
+                            var a2_0 = Vector128.Create(At(ref bias, 2));
+                            var a2_1 = Vector128.Create(At(ref bias, 2));
+                            var a3_0 = Vector128.Create(At(ref bias, 3));
+                            var a3_1 = Vector128.Create(At(ref bias, 3));
+                            var a4_0 = Vector128.Create(At(ref bias, 4));
+                            var a4_1 = Vector128.Create(At(ref bias, 4));
+                            var a5_0 = Vector128.Create(At(ref bias, 5));
+                            var a5_1 = Vector128.Create(At(ref bias, 5));
                             Vector128<float> x0;
                             Vector128<float> x1;
                             Vector128<float> k;
-                            for (int c = 0; c < 1; c++)
                             {
                                 for (int ky = kyFrom; ky < kyTo; ky++)
                                 {
-                                    ref float xr = ref At(ref irow, ((c * 32 + ky) * 32 + ox * 1) * 4);
-                                    ref float wr = ref At(ref wrow, c * 25 + ky * 5);
+                                    ref float xr = ref At(ref irow, (ky * 32 + ox) * 4);
+                                    ref float wr = ref At(ref wrow, ky * 5);
                                     x0 = Vector128.LoadUnsafe(ref xr);
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                    k = Vector128.Create(At(ref wr, 0));
+                                    x1 = Vector128.LoadUnsafe(ref xr, 4);
+                                    k = Vector128.Create(wr);
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     k = Vector128.Create(At(ref wr, 25));
@@ -1413,8 +1398,8 @@ namespace NetCompiler.Generated
                                     k = Vector128.Create(At(ref wr, 125));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 4);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 8);
                                     k = Vector128.Create(At(ref wr, 1));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -1433,8 +1418,8 @@ namespace NetCompiler.Generated
                                     k = Vector128.Create(At(ref wr, 126));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 8);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 12);
                                     k = Vector128.Create(At(ref wr, 2));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -1453,8 +1438,8 @@ namespace NetCompiler.Generated
                                     k = Vector128.Create(At(ref wr, 127));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 12);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 16);
                                     k = Vector128.Create(At(ref wr, 3));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -1473,8 +1458,8 @@ namespace NetCompiler.Generated
                                     k = Vector128.Create(At(ref wr, 128));
                                     a5_0 = Vector128.MultiplyAddEstimate(x0, k, a5_0);
                                     a5_1 = Vector128.MultiplyAddEstimate(x1, k, a5_1);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 16);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 20);
                                     k = Vector128.Create(At(ref wr, 4));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -1555,7 +1540,6 @@ namespace NetCompiler.Generated
                 // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
                 for (int r0 = 0; r0 < 6; r0 += 2)
                 {
-                    for (int ic = 0; ic < 1; ic++)
                     {
                         for (int ky = 0; ky < 5; ky++)
                         {
@@ -1573,41 +1557,41 @@ namespace NetCompiler.Generated
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 16);
-                                    ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 16);
+                                    ref float xr = ref At(ref xb, (oy + ky) * 512);
                                     for (int ox = 0; ox < 28; ox++)
                                     {
                                         var d0 = Vector512.LoadUnsafe(ref dr);
-                                        var d1 = Vector512.LoadUnsafe(ref dr, (nuint)(12544));
+                                        var d1 = Vector512.LoadUnsafe(ref dr, 12544);
                                         var x0 = Vector512.LoadUnsafe(ref xr);
                                         a0_0 = Vector512.FusedMultiplyAdd(d0, x0, a0_0);
                                         a1_0 = Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                        var x1 = Vector512.LoadUnsafe(ref xr, (nuint)(16));
+                                        var x1 = Vector512.LoadUnsafe(ref xr, 16);
                                         a0_1 = Vector512.FusedMultiplyAdd(d0, x1, a0_1);
                                         a1_1 = Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                        var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                        var x2 = Vector512.LoadUnsafe(ref xr, 32);
                                         a0_2 = Vector512.FusedMultiplyAdd(d0, x2, a0_2);
                                         a1_2 = Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                        var x3 = Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                        var x3 = Vector512.LoadUnsafe(ref xr, 48);
                                         a0_3 = Vector512.FusedMultiplyAdd(d0, x3, a0_3);
                                         a1_3 = Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                        var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                        var x4 = Vector512.LoadUnsafe(ref xr, 64);
                                         a0_4 = Vector512.FusedMultiplyAdd(d0, x4, a0_4);
                                         a1_4 = Vector512.FusedMultiplyAdd(d1, x4, a1_4);
                                         dr = ref At(ref dr, 16);
                                         xr = ref At(ref xr, 16);
                                     }
                                 }
-                                ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 80);
+                                ref float sr = ref At(ref sums, (r0 * 5 + ky) * 80);
                                 Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(16)) + a0_1, ref sr, (nuint)(16));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(32)) + a0_2, ref sr, (nuint)(32));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(48)) + a0_3, ref sr, (nuint)(48));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(64)) + a0_4, ref sr, (nuint)(64));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(400)) + a1_0, ref sr, (nuint)(400));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(416)) + a1_1, ref sr, (nuint)(416));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(432)) + a1_2, ref sr, (nuint)(432));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(448)) + a1_3, ref sr, (nuint)(448));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(464)) + a1_4, ref sr, (nuint)(464));
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 16) + a0_1, ref sr, 16);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 32) + a0_2, ref sr, 32);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 48) + a0_3, ref sr, 48);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 64) + a0_4, ref sr, 64);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 400) + a1_0, ref sr, 400);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 416) + a1_1, ref sr, 416);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 432) + a1_2, ref sr, 432);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 448) + a1_3, ref sr, 448);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 464) + a1_4, ref sr, 464);
                             }
                         }
                     }
@@ -1637,7 +1621,6 @@ namespace NetCompiler.Generated
                 // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
                 for (int r0 = 0; r0 < 6; r0 += 2)
                 {
-                    for (int ic = 0; ic < 1; ic++)
                     {
                         for (int ky = 0; ky < 5; ky++)
                         {
@@ -1655,41 +1638,41 @@ namespace NetCompiler.Generated
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 8);
-                                    ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 8);
+                                    ref float xr = ref At(ref xb, (oy + ky) * 256);
                                     for (int ox = 0; ox < 28; ox++)
                                     {
                                         var d0 = Vector256.LoadUnsafe(ref dr);
-                                        var d1 = Vector256.LoadUnsafe(ref dr, (nuint)(6272));
+                                        var d1 = Vector256.LoadUnsafe(ref dr, 6272);
                                         var x0 = Vector256.LoadUnsafe(ref xr);
                                         a0_0 = Vector256.FusedMultiplyAdd(d0, x0, a0_0);
                                         a1_0 = Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                        var x1 = Vector256.LoadUnsafe(ref xr, (nuint)(8));
+                                        var x1 = Vector256.LoadUnsafe(ref xr, 8);
                                         a0_1 = Vector256.FusedMultiplyAdd(d0, x1, a0_1);
                                         a1_1 = Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                        var x2 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                        var x2 = Vector256.LoadUnsafe(ref xr, 16);
                                         a0_2 = Vector256.FusedMultiplyAdd(d0, x2, a0_2);
                                         a1_2 = Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                        var x3 = Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                        var x3 = Vector256.LoadUnsafe(ref xr, 24);
                                         a0_3 = Vector256.FusedMultiplyAdd(d0, x3, a0_3);
                                         a1_3 = Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                        var x4 = Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                        var x4 = Vector256.LoadUnsafe(ref xr, 32);
                                         a0_4 = Vector256.FusedMultiplyAdd(d0, x4, a0_4);
                                         a1_4 = Vector256.FusedMultiplyAdd(d1, x4, a1_4);
                                         dr = ref At(ref dr, 8);
                                         xr = ref At(ref xr, 8);
                                     }
                                 }
-                                ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 40);
+                                ref float sr = ref At(ref sums, (r0 * 5 + ky) * 40);
                                 Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(8)) + a0_1, ref sr, (nuint)(8));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(16)) + a0_2, ref sr, (nuint)(16));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(24)) + a0_3, ref sr, (nuint)(24));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(32)) + a0_4, ref sr, (nuint)(32));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(200)) + a1_0, ref sr, (nuint)(200));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(208)) + a1_1, ref sr, (nuint)(208));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(216)) + a1_2, ref sr, (nuint)(216));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(224)) + a1_3, ref sr, (nuint)(224));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(232)) + a1_4, ref sr, (nuint)(232));
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 8) + a0_1, ref sr, 8);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 16) + a0_2, ref sr, 16);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 24) + a0_3, ref sr, 24);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 32) + a0_4, ref sr, 32);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 200) + a1_0, ref sr, 200);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 208) + a1_1, ref sr, 208);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 216) + a1_2, ref sr, 216);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 224) + a1_3, ref sr, 224);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 232) + a1_4, ref sr, 232);
                             }
                         }
                     }
@@ -1719,7 +1702,6 @@ namespace NetCompiler.Generated
                 // 2 filter(s) × up to 5 kernel columns of sums in registers, over every output position of the block.
                 for (int r0 = 0; r0 < 6; r0 += 2)
                 {
-                    for (int ic = 0; ic < 1; ic++)
                     {
                         for (int ky = 0; ky < 5; ky++)
                         {
@@ -1737,41 +1719,41 @@ namespace NetCompiler.Generated
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 4);
-                                    ref float xr = ref At(ref xb, ((ic * 32 + oy * 1 + ky) * 32 + 0) * 4);
+                                    ref float xr = ref At(ref xb, (oy + ky) * 128);
                                     for (int ox = 0; ox < 28; ox++)
                                     {
                                         var d0 = Vector128.LoadUnsafe(ref dr);
-                                        var d1 = Vector128.LoadUnsafe(ref dr, (nuint)(3136));
+                                        var d1 = Vector128.LoadUnsafe(ref dr, 3136);
                                         var x0 = Vector128.LoadUnsafe(ref xr);
                                         a0_0 = Vector128.MultiplyAddEstimate(d0, x0, a0_0);
                                         a1_0 = Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                        var x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
+                                        var x1 = Vector128.LoadUnsafe(ref xr, 4);
                                         a0_1 = Vector128.MultiplyAddEstimate(d0, x1, a0_1);
                                         a1_1 = Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                        var x2 = Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                        var x2 = Vector128.LoadUnsafe(ref xr, 8);
                                         a0_2 = Vector128.MultiplyAddEstimate(d0, x2, a0_2);
                                         a1_2 = Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                        var x3 = Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                        var x3 = Vector128.LoadUnsafe(ref xr, 12);
                                         a0_3 = Vector128.MultiplyAddEstimate(d0, x3, a0_3);
                                         a1_3 = Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                        var x4 = Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                        var x4 = Vector128.LoadUnsafe(ref xr, 16);
                                         a0_4 = Vector128.MultiplyAddEstimate(d0, x4, a0_4);
                                         a1_4 = Vector128.MultiplyAddEstimate(d1, x4, a1_4);
                                         dr = ref At(ref dr, 4);
                                         xr = ref At(ref xr, 4);
                                     }
                                 }
-                                ref float sr = ref At(ref sums, ((r0 * 1 + ic) * 5 + ky) * 20);
+                                ref float sr = ref At(ref sums, (r0 * 5 + ky) * 20);
                                 Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(4)) + a0_1, ref sr, (nuint)(4));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(8)) + a0_2, ref sr, (nuint)(8));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(12)) + a0_3, ref sr, (nuint)(12));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(16)) + a0_4, ref sr, (nuint)(16));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(100)) + a1_0, ref sr, (nuint)(100));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(104)) + a1_1, ref sr, (nuint)(104));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(108)) + a1_2, ref sr, (nuint)(108));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(112)) + a1_3, ref sr, (nuint)(112));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(116)) + a1_4, ref sr, (nuint)(116));
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 4) + a0_1, ref sr, 4);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 8) + a0_2, ref sr, 8);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 12) + a0_3, ref sr, 12);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 16) + a0_4, ref sr, 16);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 100) + a1_0, ref sr, 100);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 104) + a1_1, ref sr, 104);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 108) + a1_2, ref sr, 108);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 112) + a1_3, ref sr, 112);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 116) + a1_4, ref sr, 116);
                             }
                         }
                     }
@@ -1817,14 +1799,14 @@ namespace NetCompiler.Generated
                             var a = Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox));
                             var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox))));
                             var m = Vector256.ConditionalSelect(Vector256.IsNaN(v), v, Vector256.MaxNative(v, Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
-                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(ox));
+                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)ox);
                         }
                         // Outputs 10–13, overlapping the step before.
                         {
-                            var a = Vector256.LoadUnsafe(ref r0, (nuint)(2 * 10));
-                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, (nuint)(2 * 10))));
+                            var a = Vector256.LoadUnsafe(ref r0, 20);
+                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, 20)));
                             var m = Vector256.ConditionalSelect(Vector256.IsNaN(v), v, Vector256.MaxNative(v, Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
-                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(10));
+                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, 10);
                         }
                     }
                 }
@@ -1883,9 +1865,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 16);
                             var m = Vector512.LoadUnsafe(ref window);
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(16))));
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(448))));
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(464))));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 16)));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 448)));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 464)));
                             Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 16));
                         }
                     }
@@ -1902,9 +1884,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 8);
                             var m = Vector256.LoadUnsafe(ref window);
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(8))));
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(224))));
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(232))));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 8)));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 224)));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 232)));
                             Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 8));
                         }
                     }
@@ -1921,9 +1903,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 28 + oy * 2) * 28 + ox * 2) * 4);
                             var m = Vector128.LoadUnsafe(ref window);
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(4))));
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(112))));
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(116))));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 4)));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 112)));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 116)));
                             Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 14 + oy) * 14 + ox) * 4));
                         }
                     }
@@ -1964,9 +1946,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector512.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 16));
                             var x0 = Vector512.LoadUnsafe(ref window);
-                            var x1 = Vector512.LoadUnsafe(ref window, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref window, (nuint)(448));
-                            var x3 = Vector512.LoadUnsafe(ref window, (nuint)(464));
+                            var x1 = Vector512.LoadUnsafe(ref window, 16);
+                            var x2 = Vector512.LoadUnsafe(ref window, 448);
+                            var x3 = Vector512.LoadUnsafe(ref window, 464);
                             var m = x0;
                             m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, x1));
                             m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, x2));
@@ -1978,12 +1960,12 @@ namespace NetCompiler.Generated
                             Vector512.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector512.AndNot(Vector512.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector512.StoreUnsafe((d & e1), ref target, (nuint)(16));
+                            Vector512.StoreUnsafe((d & e1), ref target, 16);
                             var e2 = Vector512.AndNot(Vector512.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector512.StoreUnsafe((d & e2), ref target, (nuint)(448));
+                            Vector512.StoreUnsafe((d & e2), ref target, 448);
                             var e3 = Vector512.AndNot(Vector512.Equals(x3, m), taken);
-                            Vector512.StoreUnsafe((d & e3), ref target, (nuint)(464));
+                            Vector512.StoreUnsafe((d & e3), ref target, 464);
                         }
                     }
                 }
@@ -2002,9 +1984,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector256.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 8));
                             var x0 = Vector256.LoadUnsafe(ref window);
-                            var x1 = Vector256.LoadUnsafe(ref window, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref window, (nuint)(224));
-                            var x3 = Vector256.LoadUnsafe(ref window, (nuint)(232));
+                            var x1 = Vector256.LoadUnsafe(ref window, 8);
+                            var x2 = Vector256.LoadUnsafe(ref window, 224);
+                            var x3 = Vector256.LoadUnsafe(ref window, 232);
                             var m = x0;
                             m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, x1));
                             m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, x2));
@@ -2016,12 +1998,12 @@ namespace NetCompiler.Generated
                             Vector256.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector256.AndNot(Vector256.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector256.StoreUnsafe((d & e1), ref target, (nuint)(8));
+                            Vector256.StoreUnsafe((d & e1), ref target, 8);
                             var e2 = Vector256.AndNot(Vector256.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector256.StoreUnsafe((d & e2), ref target, (nuint)(224));
+                            Vector256.StoreUnsafe((d & e2), ref target, 224);
                             var e3 = Vector256.AndNot(Vector256.Equals(x3, m), taken);
-                            Vector256.StoreUnsafe((d & e3), ref target, (nuint)(232));
+                            Vector256.StoreUnsafe((d & e3), ref target, 232);
                         }
                     }
                 }
@@ -2040,9 +2022,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector128.LoadUnsafe(ref dzb, (nuint)(((c * 14 + oy) * 14 + ox) * 4));
                             var x0 = Vector128.LoadUnsafe(ref window);
-                            var x1 = Vector128.LoadUnsafe(ref window, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref window, (nuint)(112));
-                            var x3 = Vector128.LoadUnsafe(ref window, (nuint)(116));
+                            var x1 = Vector128.LoadUnsafe(ref window, 4);
+                            var x2 = Vector128.LoadUnsafe(ref window, 112);
+                            var x3 = Vector128.LoadUnsafe(ref window, 116);
                             var m = x0;
                             m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, x1));
                             m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, x2));
@@ -2054,12 +2036,12 @@ namespace NetCompiler.Generated
                             Vector128.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector128.AndNot(Vector128.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector128.StoreUnsafe((d & e1), ref target, (nuint)(4));
+                            Vector128.StoreUnsafe((d & e1), ref target, 4);
                             var e2 = Vector128.AndNot(Vector128.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector128.StoreUnsafe((d & e2), ref target, (nuint)(112));
+                            Vector128.StoreUnsafe((d & e2), ref target, 112);
                             var e3 = Vector128.AndNot(Vector128.Equals(x3, m), taken);
-                            Vector128.StoreUnsafe((d & e3), ref target, (nuint)(116));
+                            Vector128.StoreUnsafe((d & e3), ref target, 116);
                         }
                     }
                 }
@@ -2077,7 +2059,7 @@ namespace NetCompiler.Generated
             {
                 // AVX-512 path.
                 // Filters in lanes: 1 vector(s) of 16 filters (the 10-wide rows would leave lanes idle).
-                ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
+                ref float wt = ref scratch; // W as [150 taps, 16 filters]
                 ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
                 for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
                 // By Winograd's F(2, 5) along the rows (WinogradEmitter): 6 products for each pair of outputs of a row instead of 10.
@@ -2092,20 +2074,20 @@ namespace NetCompiler.Generated
                     ref float uk = ref At(ref u, k * 16);
                     {
                         var g0 = Vector512.LoadUnsafe(ref g);
-                        var g1 = Vector512.LoadUnsafe(ref g, (nuint)(16));
-                        var g2 = Vector512.LoadUnsafe(ref g, (nuint)(32));
-                        var g3 = Vector512.LoadUnsafe(ref g, (nuint)(48));
-                        var g4 = Vector512.LoadUnsafe(ref g, (nuint)(64));
+                        var g1 = Vector512.LoadUnsafe(ref g, 16);
+                        var g2 = Vector512.LoadUnsafe(ref g, 32);
+                        var g3 = Vector512.LoadUnsafe(ref g, 48);
+                        var g4 = Vector512.LoadUnsafe(ref g, 64);
                         var even = g0 + g2 + g4;
                         var odd = g1 + g3;
                         var even4 = g0 + g2 * 4f + g4 * 16f;
                         var odd4 = g1 * 2f + g3 * 8f;
                         Vector512.StoreUnsafe(g0 * 0.25f, ref uk);
-                        Vector512.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(480));
-                        Vector512.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(960));
-                        Vector512.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1440));
-                        Vector512.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1920));
-                        Vector512.StoreUnsafe(g4, ref uk, (nuint)(2400));
+                        Vector512.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, 480);
+                        Vector512.StoreUnsafe((odd - even) * (1f / 6f), ref uk, 960);
+                        Vector512.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, 1440);
+                        Vector512.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, 1920);
+                        Vector512.StoreUnsafe(g4, ref uk, 2400);
                     }
                 }
                 {
@@ -2120,11 +2102,11 @@ namespace NetCompiler.Generated
                         {
                             ref float d = ref xr;
                             var d0 = Vector256.LoadUnsafe(ref d);
-                            var d1 = Vector256.LoadUnsafe(ref d, (nuint)(1));
-                            var d2 = Vector256.LoadUnsafe(ref d, (nuint)(2));
-                            var d3 = Vector256.LoadUnsafe(ref d, (nuint)(3));
-                            var d4 = Vector256.LoadUnsafe(ref d, (nuint)(4));
-                            var d5 = Vector256.LoadUnsafe(ref d, (nuint)(5));
+                            var d1 = Vector256.LoadUnsafe(ref d, 1);
+                            var d2 = Vector256.LoadUnsafe(ref d, 2);
+                            var d3 = Vector256.LoadUnsafe(ref d, 3);
+                            var d4 = Vector256.LoadUnsafe(ref d, 4);
+                            var d5 = Vector256.LoadUnsafe(ref d, 5);
                             var s12 = d1 + d2;
                             var m12 = d1 - d2;
                             var s43 = d4 + d3;
@@ -2133,20 +2115,20 @@ namespace NetCompiler.Generated
                             var m31 = d3 - d1;
                             ref float o = ref vr;
                             Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                            Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
-                            Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            Vector256.StoreUnsafe(s43 - four * s12, ref o, 10);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 20);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 30);
+                            Vector256.StoreUnsafe(m42 - two * m31, ref o, 40);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 50);
                         }
                         {
                             ref float d = ref At(ref xr, 1);
                             var d0 = Vector256.LoadUnsafe(ref d);
-                            var d1 = Vector256.LoadUnsafe(ref d, (nuint)(1));
-                            var d2 = Vector256.LoadUnsafe(ref d, (nuint)(2));
-                            var d3 = Vector256.LoadUnsafe(ref d, (nuint)(3));
-                            var d4 = Vector256.LoadUnsafe(ref d, (nuint)(4));
-                            var d5 = Vector256.LoadUnsafe(ref d, (nuint)(5));
+                            var d1 = Vector256.LoadUnsafe(ref d, 1);
+                            var d2 = Vector256.LoadUnsafe(ref d, 2);
+                            var d3 = Vector256.LoadUnsafe(ref d, 3);
+                            var d4 = Vector256.LoadUnsafe(ref d, 4);
+                            var d5 = Vector256.LoadUnsafe(ref d, 5);
                             var s12 = d1 + d2;
                             var m12 = d1 - d2;
                             var s43 = d4 + d3;
@@ -2155,11 +2137,11 @@ namespace NetCompiler.Generated
                             var m31 = d3 - d1;
                             ref float o = ref At(ref vr, 1);
                             Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                            Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
-                            Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            Vector256.StoreUnsafe(s43 - four * s12, ref o, 10);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 20);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 30);
+                            Vector256.StoreUnsafe(m42 - two * m31, ref o, 40);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 50);
                         }
                     }
                 }
@@ -2170,19 +2152,18 @@ namespace NetCompiler.Generated
                     {
                         ref float ux = ref At(ref u, xi * 480);
                         {
-                            const int t0 = 0;
                             var a0_0 = Vector512<float>.Zero;
                             var a1_0 = Vector512<float>.Zero;
                             var a2_0 = Vector512<float>.Zero;
                             var a3_0 = Vector512<float>.Zero;
                             var a4_0 = Vector512<float>.Zero;
-                            ref float vx = ref At(ref v, (oy * 6 + xi) * 10 + 2 * t0);
+                            ref float vx = ref At(ref v, (oy * 6 + xi) * 10);
                             for (int c = 0; c < 6; c++)
                             {
                                 ref float vc = ref At(ref vx, c * 840);
                                 ref float uc = ref At(ref ux, c * 80);
                                 var k0_0 = Vector512.LoadUnsafe(ref uc);
-                                var x0_0 = Vector512.Create(At(ref vc, 0));
+                                var x0_0 = Vector512.Create(vc);
                                 a0_0 = Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                 var x0_1 = Vector512.Create(At(ref vc, 2));
                                 a1_0 = Vector512.FusedMultiplyAdd(k0_0, x0_1, a1_0);
@@ -2192,7 +2173,7 @@ namespace NetCompiler.Generated
                                 a3_0 = Vector512.FusedMultiplyAdd(k0_0, x0_3, a3_0);
                                 var x0_4 = Vector512.Create(At(ref vc, 8));
                                 a4_0 = Vector512.FusedMultiplyAdd(k0_0, x0_4, a4_0);
-                                var k1_0 = Vector512.LoadUnsafe(ref uc, (nuint)(16));
+                                var k1_0 = Vector512.LoadUnsafe(ref uc, 16);
                                 var x1_0 = Vector512.Create(At(ref vc, 60));
                                 a0_0 = Vector512.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                 var x1_1 = Vector512.Create(At(ref vc, 62));
@@ -2203,7 +2184,7 @@ namespace NetCompiler.Generated
                                 a3_0 = Vector512.FusedMultiplyAdd(k1_0, x1_3, a3_0);
                                 var x1_4 = Vector512.Create(At(ref vc, 68));
                                 a4_0 = Vector512.FusedMultiplyAdd(k1_0, x1_4, a4_0);
-                                var k2_0 = Vector512.LoadUnsafe(ref uc, (nuint)(32));
+                                var k2_0 = Vector512.LoadUnsafe(ref uc, 32);
                                 var x2_0 = Vector512.Create(At(ref vc, 120));
                                 a0_0 = Vector512.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                 var x2_1 = Vector512.Create(At(ref vc, 122));
@@ -2214,7 +2195,7 @@ namespace NetCompiler.Generated
                                 a3_0 = Vector512.FusedMultiplyAdd(k2_0, x2_3, a3_0);
                                 var x2_4 = Vector512.Create(At(ref vc, 128));
                                 a4_0 = Vector512.FusedMultiplyAdd(k2_0, x2_4, a4_0);
-                                var k3_0 = Vector512.LoadUnsafe(ref uc, (nuint)(48));
+                                var k3_0 = Vector512.LoadUnsafe(ref uc, 48);
                                 var x3_0 = Vector512.Create(At(ref vc, 180));
                                 a0_0 = Vector512.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                 var x3_1 = Vector512.Create(At(ref vc, 182));
@@ -2225,7 +2206,7 @@ namespace NetCompiler.Generated
                                 a3_0 = Vector512.FusedMultiplyAdd(k3_0, x3_3, a3_0);
                                 var x3_4 = Vector512.Create(At(ref vc, 188));
                                 a4_0 = Vector512.FusedMultiplyAdd(k3_0, x3_4, a4_0);
-                                var k4_0 = Vector512.LoadUnsafe(ref uc, (nuint)(64));
+                                var k4_0 = Vector512.LoadUnsafe(ref uc, 64);
                                 var x4_0 = Vector512.Create(At(ref vc, 240));
                                 a0_0 = Vector512.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                 var x4_1 = Vector512.Create(At(ref vc, 242));
@@ -2237,12 +2218,12 @@ namespace NetCompiler.Generated
                                 var x4_4 = Vector512.Create(At(ref vc, 248));
                                 a4_0 = Vector512.FusedMultiplyAdd(k4_0, x4_4, a4_0);
                             }
-                            ref float mt = ref At(ref m, (t0 * 6 + xi) * 16);
+                            ref float mt = ref At(ref m, xi * 16);
                             Vector512.StoreUnsafe(a0_0, ref mt);
-                            Vector512.StoreUnsafe(a1_0, ref mt, (nuint)(96));
-                            Vector512.StoreUnsafe(a2_0, ref mt, (nuint)(192));
-                            Vector512.StoreUnsafe(a3_0, ref mt, (nuint)(288));
-                            Vector512.StoreUnsafe(a4_0, ref mt, (nuint)(384));
+                            Vector512.StoreUnsafe(a1_0, ref mt, 96);
+                            Vector512.StoreUnsafe(a2_0, ref mt, 192);
+                            Vector512.StoreUnsafe(a3_0, ref mt, 288);
+                            Vector512.StoreUnsafe(a4_0, ref mt, 384);
                         }
                     }
                     // y[o, oy, 2t] and y[o, oy, 2t + 1] = f(b + Aᵀ·M[t]), to the [positions, filters] staging.
@@ -2254,15 +2235,15 @@ namespace NetCompiler.Generated
                         {
                             var bf = Vector512.LoadUnsafe(ref b);
                             var m0 = Vector512.LoadUnsafe(ref mt);
-                            var m1 = Vector512.LoadUnsafe(ref mt, (nuint)(16));
-                            var m2 = Vector512.LoadUnsafe(ref mt, (nuint)(32));
-                            var m3 = Vector512.LoadUnsafe(ref mt, (nuint)(48));
-                            var m4 = Vector512.LoadUnsafe(ref mt, (nuint)(64));
-                            var m5 = Vector512.LoadUnsafe(ref mt, (nuint)(80));
+                            var m1 = Vector512.LoadUnsafe(ref mt, 16);
+                            var m2 = Vector512.LoadUnsafe(ref mt, 32);
+                            var m3 = Vector512.LoadUnsafe(ref mt, 48);
+                            var m4 = Vector512.LoadUnsafe(ref mt, 64);
+                            var m5 = Vector512.LoadUnsafe(ref mt, 80);
                             var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = bf + (Vector512.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
                             Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, y0), ref so);
-                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, y1), ref so, (nuint)(16));
+                            Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, y1), ref so, 16);
                         }
                     }
                 }
@@ -2273,7 +2254,7 @@ namespace NetCompiler.Generated
             {
                 // AVX2 + FMA path.
                 // Filters in lanes: 2 vector(s) of 8 filters (the 10-wide rows would leave lanes idle).
-                ref float wt = ref At(ref scratch, 0); // W as [150 taps, 16 filters]
+                ref float wt = ref scratch; // W as [150 taps, 16 filters]
                 ref float staging = ref At(ref scratch, 2400); // outputs as [100 positions, 16 filters]
                 for (int g = 0; g < 16; g += 8) Transpose8xN(ref At(ref w, g * 150), 150, ref At(ref wt, g), 16, 150);
                 // By Winograd's F(2, 5) along the rows (WinogradEmitter): 6 products for each pair of outputs of a row instead of 10.
@@ -2288,37 +2269,37 @@ namespace NetCompiler.Generated
                     ref float uk = ref At(ref u, k * 16);
                     {
                         var g0 = Vector256.LoadUnsafe(ref g);
-                        var g1 = Vector256.LoadUnsafe(ref g, (nuint)(16));
-                        var g2 = Vector256.LoadUnsafe(ref g, (nuint)(32));
-                        var g3 = Vector256.LoadUnsafe(ref g, (nuint)(48));
-                        var g4 = Vector256.LoadUnsafe(ref g, (nuint)(64));
+                        var g1 = Vector256.LoadUnsafe(ref g, 16);
+                        var g2 = Vector256.LoadUnsafe(ref g, 32);
+                        var g3 = Vector256.LoadUnsafe(ref g, 48);
+                        var g4 = Vector256.LoadUnsafe(ref g, 64);
                         var even = g0 + g2 + g4;
                         var odd = g1 + g3;
                         var even4 = g0 + g2 * 4f + g4 * 16f;
                         var odd4 = g1 * 2f + g3 * 8f;
                         Vector256.StoreUnsafe(g0 * 0.25f, ref uk);
-                        Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(480));
-                        Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(960));
-                        Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1440));
-                        Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1920));
-                        Vector256.StoreUnsafe(g4, ref uk, (nuint)(2400));
+                        Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, 480);
+                        Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, 960);
+                        Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, 1440);
+                        Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, 1920);
+                        Vector256.StoreUnsafe(g4, ref uk, 2400);
                     }
                     {
-                        var g0 = Vector256.LoadUnsafe(ref g, (nuint)(8));
-                        var g1 = Vector256.LoadUnsafe(ref g, (nuint)(24));
-                        var g2 = Vector256.LoadUnsafe(ref g, (nuint)(40));
-                        var g3 = Vector256.LoadUnsafe(ref g, (nuint)(56));
-                        var g4 = Vector256.LoadUnsafe(ref g, (nuint)(72));
+                        var g0 = Vector256.LoadUnsafe(ref g, 8);
+                        var g1 = Vector256.LoadUnsafe(ref g, 24);
+                        var g2 = Vector256.LoadUnsafe(ref g, 40);
+                        var g3 = Vector256.LoadUnsafe(ref g, 56);
+                        var g4 = Vector256.LoadUnsafe(ref g, 72);
                         var even = g0 + g2 + g4;
                         var odd = g1 + g3;
                         var even4 = g0 + g2 * 4f + g4 * 16f;
                         var odd4 = g1 * 2f + g3 * 8f;
-                        Vector256.StoreUnsafe(g0 * 0.25f, ref uk, (nuint)(8));
-                        Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, (nuint)(488));
-                        Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, (nuint)(968));
-                        Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, (nuint)(1448));
-                        Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, (nuint)(1928));
-                        Vector256.StoreUnsafe(g4, ref uk, (nuint)(2408));
+                        Vector256.StoreUnsafe(g0 * 0.25f, ref uk, 8);
+                        Vector256.StoreUnsafe((even + odd) * (-1f / 6f), ref uk, 488);
+                        Vector256.StoreUnsafe((odd - even) * (1f / 6f), ref uk, 968);
+                        Vector256.StoreUnsafe((even4 + odd4) * (1f / 24f), ref uk, 1448);
+                        Vector256.StoreUnsafe((even4 - odd4) * (1f / 24f), ref uk, 1928);
+                        Vector256.StoreUnsafe(g4, ref uk, 2408);
                     }
                 }
                 {
@@ -2333,11 +2314,11 @@ namespace NetCompiler.Generated
                         {
                             ref float d = ref xr;
                             var d0 = Vector256.LoadUnsafe(ref d);
-                            var d1 = Vector256.LoadUnsafe(ref d, (nuint)(1));
-                            var d2 = Vector256.LoadUnsafe(ref d, (nuint)(2));
-                            var d3 = Vector256.LoadUnsafe(ref d, (nuint)(3));
-                            var d4 = Vector256.LoadUnsafe(ref d, (nuint)(4));
-                            var d5 = Vector256.LoadUnsafe(ref d, (nuint)(5));
+                            var d1 = Vector256.LoadUnsafe(ref d, 1);
+                            var d2 = Vector256.LoadUnsafe(ref d, 2);
+                            var d3 = Vector256.LoadUnsafe(ref d, 3);
+                            var d4 = Vector256.LoadUnsafe(ref d, 4);
+                            var d5 = Vector256.LoadUnsafe(ref d, 5);
                             var s12 = d1 + d2;
                             var m12 = d1 - d2;
                             var s43 = d4 + d3;
@@ -2346,20 +2327,20 @@ namespace NetCompiler.Generated
                             var m31 = d3 - d1;
                             ref float o = ref vr;
                             Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                            Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
-                            Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            Vector256.StoreUnsafe(s43 - four * s12, ref o, 10);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 20);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 30);
+                            Vector256.StoreUnsafe(m42 - two * m31, ref o, 40);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 50);
                         }
                         {
                             ref float d = ref At(ref xr, 1);
                             var d0 = Vector256.LoadUnsafe(ref d);
-                            var d1 = Vector256.LoadUnsafe(ref d, (nuint)(1));
-                            var d2 = Vector256.LoadUnsafe(ref d, (nuint)(2));
-                            var d3 = Vector256.LoadUnsafe(ref d, (nuint)(3));
-                            var d4 = Vector256.LoadUnsafe(ref d, (nuint)(4));
-                            var d5 = Vector256.LoadUnsafe(ref d, (nuint)(5));
+                            var d1 = Vector256.LoadUnsafe(ref d, 1);
+                            var d2 = Vector256.LoadUnsafe(ref d, 2);
+                            var d3 = Vector256.LoadUnsafe(ref d, 3);
+                            var d4 = Vector256.LoadUnsafe(ref d, 4);
+                            var d5 = Vector256.LoadUnsafe(ref d, 5);
                             var s12 = d1 + d2;
                             var m12 = d1 - d2;
                             var s43 = d4 + d3;
@@ -2368,11 +2349,11 @@ namespace NetCompiler.Generated
                             var m31 = d3 - d1;
                             ref float o = ref At(ref vr, 1);
                             Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                            Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(10));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(20));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(30));
-                            Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(40));
-                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(50));
+                            Vector256.StoreUnsafe(s43 - four * s12, ref o, 10);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 20);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 30);
+                            Vector256.StoreUnsafe(m42 - two * m31, ref o, 40);
+                            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 50);
                         }
                     }
                 }
@@ -2383,7 +2364,6 @@ namespace NetCompiler.Generated
                     {
                         ref float ux = ref At(ref u, xi * 480);
                         {
-                            const int t0 = 0;
                             var a0_0 = Vector256<float>.Zero;
                             var a0_1 = Vector256<float>.Zero;
                             var a1_0 = Vector256<float>.Zero;
@@ -2394,14 +2374,14 @@ namespace NetCompiler.Generated
                             var a3_1 = Vector256<float>.Zero;
                             var a4_0 = Vector256<float>.Zero;
                             var a4_1 = Vector256<float>.Zero;
-                            ref float vx = ref At(ref v, (oy * 6 + xi) * 10 + 2 * t0);
+                            ref float vx = ref At(ref v, (oy * 6 + xi) * 10);
                             for (int c = 0; c < 6; c++)
                             {
                                 ref float vc = ref At(ref vx, c * 840);
                                 ref float uc = ref At(ref ux, c * 80);
                                 var k0_0 = Vector256.LoadUnsafe(ref uc);
-                                var k0_1 = Vector256.LoadUnsafe(ref uc, (nuint)(8));
-                                var x0_0 = Vector256.Create(At(ref vc, 0));
+                                var k0_1 = Vector256.LoadUnsafe(ref uc, 8);
+                                var x0_0 = Vector256.Create(vc);
                                 a0_0 = Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                 a0_1 = Vector256.FusedMultiplyAdd(k0_1, x0_0, a0_1);
                                 var x0_1 = Vector256.Create(At(ref vc, 2));
@@ -2416,8 +2396,8 @@ namespace NetCompiler.Generated
                                 var x0_4 = Vector256.Create(At(ref vc, 8));
                                 a4_0 = Vector256.FusedMultiplyAdd(k0_0, x0_4, a4_0);
                                 a4_1 = Vector256.FusedMultiplyAdd(k0_1, x0_4, a4_1);
-                                var k1_0 = Vector256.LoadUnsafe(ref uc, (nuint)(16));
-                                var k1_1 = Vector256.LoadUnsafe(ref uc, (nuint)(24));
+                                var k1_0 = Vector256.LoadUnsafe(ref uc, 16);
+                                var k1_1 = Vector256.LoadUnsafe(ref uc, 24);
                                 var x1_0 = Vector256.Create(At(ref vc, 60));
                                 a0_0 = Vector256.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                 a0_1 = Vector256.FusedMultiplyAdd(k1_1, x1_0, a0_1);
@@ -2433,8 +2413,8 @@ namespace NetCompiler.Generated
                                 var x1_4 = Vector256.Create(At(ref vc, 68));
                                 a4_0 = Vector256.FusedMultiplyAdd(k1_0, x1_4, a4_0);
                                 a4_1 = Vector256.FusedMultiplyAdd(k1_1, x1_4, a4_1);
-                                var k2_0 = Vector256.LoadUnsafe(ref uc, (nuint)(32));
-                                var k2_1 = Vector256.LoadUnsafe(ref uc, (nuint)(40));
+                                var k2_0 = Vector256.LoadUnsafe(ref uc, 32);
+                                var k2_1 = Vector256.LoadUnsafe(ref uc, 40);
                                 var x2_0 = Vector256.Create(At(ref vc, 120));
                                 a0_0 = Vector256.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                 a0_1 = Vector256.FusedMultiplyAdd(k2_1, x2_0, a0_1);
@@ -2450,8 +2430,8 @@ namespace NetCompiler.Generated
                                 var x2_4 = Vector256.Create(At(ref vc, 128));
                                 a4_0 = Vector256.FusedMultiplyAdd(k2_0, x2_4, a4_0);
                                 a4_1 = Vector256.FusedMultiplyAdd(k2_1, x2_4, a4_1);
-                                var k3_0 = Vector256.LoadUnsafe(ref uc, (nuint)(48));
-                                var k3_1 = Vector256.LoadUnsafe(ref uc, (nuint)(56));
+                                var k3_0 = Vector256.LoadUnsafe(ref uc, 48);
+                                var k3_1 = Vector256.LoadUnsafe(ref uc, 56);
                                 var x3_0 = Vector256.Create(At(ref vc, 180));
                                 a0_0 = Vector256.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                 a0_1 = Vector256.FusedMultiplyAdd(k3_1, x3_0, a0_1);
@@ -2467,8 +2447,8 @@ namespace NetCompiler.Generated
                                 var x3_4 = Vector256.Create(At(ref vc, 188));
                                 a4_0 = Vector256.FusedMultiplyAdd(k3_0, x3_4, a4_0);
                                 a4_1 = Vector256.FusedMultiplyAdd(k3_1, x3_4, a4_1);
-                                var k4_0 = Vector256.LoadUnsafe(ref uc, (nuint)(64));
-                                var k4_1 = Vector256.LoadUnsafe(ref uc, (nuint)(72));
+                                var k4_0 = Vector256.LoadUnsafe(ref uc, 64);
+                                var k4_1 = Vector256.LoadUnsafe(ref uc, 72);
                                 var x4_0 = Vector256.Create(At(ref vc, 240));
                                 a0_0 = Vector256.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                 a0_1 = Vector256.FusedMultiplyAdd(k4_1, x4_0, a0_1);
@@ -2485,17 +2465,17 @@ namespace NetCompiler.Generated
                                 a4_0 = Vector256.FusedMultiplyAdd(k4_0, x4_4, a4_0);
                                 a4_1 = Vector256.FusedMultiplyAdd(k4_1, x4_4, a4_1);
                             }
-                            ref float mt = ref At(ref m, (t0 * 6 + xi) * 16);
+                            ref float mt = ref At(ref m, xi * 16);
                             Vector256.StoreUnsafe(a0_0, ref mt);
-                            Vector256.StoreUnsafe(a0_1, ref mt, (nuint)(8));
-                            Vector256.StoreUnsafe(a1_0, ref mt, (nuint)(96));
-                            Vector256.StoreUnsafe(a1_1, ref mt, (nuint)(104));
-                            Vector256.StoreUnsafe(a2_0, ref mt, (nuint)(192));
-                            Vector256.StoreUnsafe(a2_1, ref mt, (nuint)(200));
-                            Vector256.StoreUnsafe(a3_0, ref mt, (nuint)(288));
-                            Vector256.StoreUnsafe(a3_1, ref mt, (nuint)(296));
-                            Vector256.StoreUnsafe(a4_0, ref mt, (nuint)(384));
-                            Vector256.StoreUnsafe(a4_1, ref mt, (nuint)(392));
+                            Vector256.StoreUnsafe(a0_1, ref mt, 8);
+                            Vector256.StoreUnsafe(a1_0, ref mt, 96);
+                            Vector256.StoreUnsafe(a1_1, ref mt, 104);
+                            Vector256.StoreUnsafe(a2_0, ref mt, 192);
+                            Vector256.StoreUnsafe(a2_1, ref mt, 200);
+                            Vector256.StoreUnsafe(a3_0, ref mt, 288);
+                            Vector256.StoreUnsafe(a3_1, ref mt, 296);
+                            Vector256.StoreUnsafe(a4_0, ref mt, 384);
+                            Vector256.StoreUnsafe(a4_1, ref mt, 392);
                         }
                     }
                     // y[o, oy, 2t] and y[o, oy, 2t + 1] = f(b + Aᵀ·M[t]), to the [positions, filters] staging.
@@ -2507,28 +2487,28 @@ namespace NetCompiler.Generated
                         {
                             var bf = Vector256.LoadUnsafe(ref b);
                             var m0 = Vector256.LoadUnsafe(ref mt);
-                            var m1 = Vector256.LoadUnsafe(ref mt, (nuint)(16));
-                            var m2 = Vector256.LoadUnsafe(ref mt, (nuint)(32));
-                            var m3 = Vector256.LoadUnsafe(ref mt, (nuint)(48));
-                            var m4 = Vector256.LoadUnsafe(ref mt, (nuint)(64));
-                            var m5 = Vector256.LoadUnsafe(ref mt, (nuint)(80));
+                            var m1 = Vector256.LoadUnsafe(ref mt, 16);
+                            var m2 = Vector256.LoadUnsafe(ref mt, 32);
+                            var m3 = Vector256.LoadUnsafe(ref mt, 48);
+                            var m4 = Vector256.LoadUnsafe(ref mt, 64);
+                            var m5 = Vector256.LoadUnsafe(ref mt, 80);
                             var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = bf + (Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
                             Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y0), ref so);
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y1), ref so, (nuint)(16));
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y1), ref so, 16);
                         }
                         {
-                            var bf = Vector256.LoadUnsafe(ref b, (nuint)(8));
-                            var m0 = Vector256.LoadUnsafe(ref mt, (nuint)(8));
-                            var m1 = Vector256.LoadUnsafe(ref mt, (nuint)(24));
-                            var m2 = Vector256.LoadUnsafe(ref mt, (nuint)(40));
-                            var m3 = Vector256.LoadUnsafe(ref mt, (nuint)(56));
-                            var m4 = Vector256.LoadUnsafe(ref mt, (nuint)(72));
-                            var m5 = Vector256.LoadUnsafe(ref mt, (nuint)(88));
+                            var bf = Vector256.LoadUnsafe(ref b, 8);
+                            var m0 = Vector256.LoadUnsafe(ref mt, 8);
+                            var m1 = Vector256.LoadUnsafe(ref mt, 24);
+                            var m2 = Vector256.LoadUnsafe(ref mt, 40);
+                            var m3 = Vector256.LoadUnsafe(ref mt, 56);
+                            var m4 = Vector256.LoadUnsafe(ref mt, 72);
+                            var m5 = Vector256.LoadUnsafe(ref mt, 88);
                             var y0 = bf + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = bf + (Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y0), ref so, (nuint)(8));
-                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y1), ref so, (nuint)(24));
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y0), ref so, 8);
+                            Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y1), ref so, 24);
                         }
                     }
                 }
@@ -2547,9 +2527,9 @@ namespace NetCompiler.Generated
                         ref float xrow = ref At(ref xp, oy * 14);
                         ref float wo = ref At(ref w, oc0 * 150);
                         {
-                            var a0_0 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a0_2 = Vector128.Create(At(ref b, oc0 + 0));
+                            var a0_0 = Vector128.Create(At(ref b, oc0));
+                            var a0_1 = Vector128.Create(At(ref b, oc0));
+                            var a0_2 = Vector128.Create(At(ref b, oc0));
                             var a1_0 = Vector128.Create(At(ref b, oc0 + 1));
                             var a1_1 = Vector128.Create(At(ref b, oc0 + 1));
                             var a1_2 = Vector128.Create(At(ref b, oc0 + 1));
@@ -2567,9 +2547,9 @@ namespace NetCompiler.Generated
                                     ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                     ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
                                     x0 = Vector128.LoadUnsafe(ref xr);
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6));
-                                    k = Vector128.Create(At(ref wr, 0));
+                                    x1 = Vector128.LoadUnsafe(ref xr, 4);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 6);
+                                    k = Vector128.Create(wr);
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     a0_2 = Vector128.MultiplyAddEstimate(x2, k, a0_2);
@@ -2581,9 +2561,9 @@ namespace NetCompiler.Generated
                                     a2_0 = Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                     a2_1 = Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                     a2_2 = Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 1);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 5);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 7);
                                     k = Vector128.Create(At(ref wr, 1));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -2596,9 +2576,9 @@ namespace NetCompiler.Generated
                                     a2_0 = Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                     a2_1 = Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                     a2_2 = Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 2);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 6);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 8);
                                     k = Vector128.Create(At(ref wr, 2));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -2611,9 +2591,9 @@ namespace NetCompiler.Generated
                                     a2_0 = Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                     a2_1 = Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                     a2_2 = Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 3);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 7);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 9);
                                     k = Vector128.Create(At(ref wr, 3));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -2626,9 +2606,9 @@ namespace NetCompiler.Generated
                                     a2_0 = Vector128.MultiplyAddEstimate(x0, k, a2_0);
                                     a2_1 = Vector128.MultiplyAddEstimate(x1, k, a2_1);
                                     a2_2 = Vector128.MultiplyAddEstimate(x2, k, a2_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 4);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 8);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 10);
                                     k = Vector128.Create(At(ref wr, 4));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -2644,28 +2624,27 @@ namespace NetCompiler.Generated
                                 }
                             }
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow);
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_1), ref yrow, (nuint)(4));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_2), ref yrow, (nuint)(6));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_0), ref yrow, (nuint)(0 + 100));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_1), ref yrow, (nuint)(4 + 100));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_2), ref yrow, (nuint)(6 + 100));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_0), ref yrow, (nuint)(0 + 200));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_1), ref yrow, (nuint)(4 + 200));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_2), ref yrow, (nuint)(6 + 200));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_1), ref yrow, 4);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_2), ref yrow, 6);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_0), ref yrow, 100);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_1), ref yrow, 104);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a1_2), ref yrow, 106);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_0), ref yrow, 200);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_1), ref yrow, 204);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a2_2), ref yrow, 206);
                         }
                     }
                 }
                 {
-                    const int oc0 = 15;
                     for (int oy = 0; oy < 10; oy++)
                     {
-                        ref float yrow = ref At(ref y, oc0 * 100 + oy * 10);
+                        ref float yrow = ref At(ref y, 1500 + oy * 10);
                         ref float xrow = ref At(ref xp, oy * 14);
-                        ref float wo = ref At(ref w, oc0 * 150);
+                        ref float wo = ref At(ref w, 2250);
                         {
-                            var a0_0 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a0_1 = Vector128.Create(At(ref b, oc0 + 0));
-                            var a0_2 = Vector128.Create(At(ref b, oc0 + 0));
+                            var a0_0 = Vector128.Create(At(ref b, 15));
+                            var a0_1 = Vector128.Create(At(ref b, 15));
+                            var a0_2 = Vector128.Create(At(ref b, 15));
                             Vector128<float> x0;
                             Vector128<float> x1;
                             Vector128<float> x2;
@@ -2677,36 +2656,36 @@ namespace NetCompiler.Generated
                                     ref float xr = ref At(ref xrow, (ic * 14 + ky) * 14);
                                     ref float wr = ref At(ref wo, (ic * 5 + ky) * 5);
                                     x0 = Vector128.LoadUnsafe(ref xr);
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6));
-                                    k = Vector128.Create(At(ref wr, 0));
+                                    x1 = Vector128.LoadUnsafe(ref xr, 4);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 6);
+                                    k = Vector128.Create(wr);
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     a0_2 = Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 1));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 1));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 1));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 1);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 5);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 7);
                                     k = Vector128.Create(At(ref wr, 1));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     a0_2 = Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 2));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 2));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 2));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 2);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 6);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 8);
                                     k = Vector128.Create(At(ref wr, 2));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     a0_2 = Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 3));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 3));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 3));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 3);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 7);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 9);
                                     k = Vector128.Create(At(ref wr, 3));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                     a0_2 = Vector128.MultiplyAddEstimate(x2, k, a0_2);
-                                    x0 = Vector128.LoadUnsafe(ref xr, (nuint)(0 + 4));
-                                    x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4 + 4));
-                                    x2 = Vector128.LoadUnsafe(ref xr, (nuint)(6 + 4));
+                                    x0 = Vector128.LoadUnsafe(ref xr, 4);
+                                    x1 = Vector128.LoadUnsafe(ref xr, 8);
+                                    x2 = Vector128.LoadUnsafe(ref xr, 10);
                                     k = Vector128.Create(At(ref wr, 4));
                                     a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                     a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -2714,8 +2693,8 @@ namespace NetCompiler.Generated
                                 }
                             }
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_0), ref yrow);
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_1), ref yrow, (nuint)(4));
-                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_2), ref yrow, (nuint)(6));
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_1), ref yrow, 4);
+                            Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, a0_2), ref yrow, 6);
                         }
                     }
                 }
@@ -2795,11 +2774,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 32);
                         var d0 = Vector512.LoadUnsafe(ref d);
-                        var d1 = Vector512.LoadUnsafe(ref d, (nuint)(16));
-                        var d2 = Vector512.LoadUnsafe(ref d, (nuint)(32));
-                        var d3 = Vector512.LoadUnsafe(ref d, (nuint)(48));
-                        var d4 = Vector512.LoadUnsafe(ref d, (nuint)(64));
-                        var d5 = Vector512.LoadUnsafe(ref d, (nuint)(80));
+                        var d1 = Vector512.LoadUnsafe(ref d, 16);
+                        var d2 = Vector512.LoadUnsafe(ref d, 32);
+                        var d3 = Vector512.LoadUnsafe(ref d, 48);
+                        var d4 = Vector512.LoadUnsafe(ref d, 64);
+                        var d5 = Vector512.LoadUnsafe(ref d, 80);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -2808,11 +2787,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 16);
                         Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                        Vector512.StoreUnsafe(s43 - four * s12, ref o, (nuint)(80));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(160));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(240));
-                        Vector512.StoreUnsafe(m42 - two * m31, ref o, (nuint)(320));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(400));
+                        Vector512.StoreUnsafe(s43 - four * s12, ref o, 80);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, m12, m43), ref o, 160);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, m31, m42), ref o, 240);
+                        Vector512.StoreUnsafe(m42 - two * m31, ref o, 320);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 400);
                     }
                 }
                 for (int oy = 0; oy < 10; oy++)
@@ -2823,7 +2802,6 @@ namespace NetCompiler.Generated
                         for (int r0 = 0; r0 < 16; r0 += 2)
                         {
                             {
-                                const int t0 = 0;
                                 var a0_0 = Vector512<float>.Zero;
                                 var a0_1 = Vector512<float>.Zero;
                                 var a0_2 = Vector512<float>.Zero;
@@ -2835,111 +2813,111 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector512<float>.Zero;
                                 var a1_4 = Vector512<float>.Zero;
                                 ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 16);
+                                ref float vc = ref At(ref v, (oy * 30 + xi * 5) * 16);
                                 for (int c = 0; c < 6; c++)
                                 {
-                                    ref float v0 = ref At(ref vc, (c * 14 + 0) * 480);
-                                    var k0_0 = Vector512.Create(At(ref ur, c * 5 + 0));
-                                    var k0_1 = Vector512.Create(At(ref ur, c * 5 + 0 + 30));
+                                    ref float v0 = ref At(ref vc, c * 6720);
+                                    var k0_0 = Vector512.Create(At(ref ur, c * 5));
+                                    var k0_1 = Vector512.Create(At(ref ur, c * 5 + 30));
                                     var x0_0 = Vector512.LoadUnsafe(ref v0);
                                     a0_0 = Vector512.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(k0_1, x0_0, a1_0);
-                                    var x0_1 = Vector512.LoadUnsafe(ref v0, (nuint)(16));
+                                    var x0_1 = Vector512.LoadUnsafe(ref v0, 16);
                                     a0_1 = Vector512.FusedMultiplyAdd(k0_0, x0_1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(k0_1, x0_1, a1_1);
-                                    var x0_2 = Vector512.LoadUnsafe(ref v0, (nuint)(32));
+                                    var x0_2 = Vector512.LoadUnsafe(ref v0, 32);
                                     a0_2 = Vector512.FusedMultiplyAdd(k0_0, x0_2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(k0_1, x0_2, a1_2);
-                                    var x0_3 = Vector512.LoadUnsafe(ref v0, (nuint)(48));
+                                    var x0_3 = Vector512.LoadUnsafe(ref v0, 48);
                                     a0_3 = Vector512.FusedMultiplyAdd(k0_0, x0_3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(k0_1, x0_3, a1_3);
-                                    var x0_4 = Vector512.LoadUnsafe(ref v0, (nuint)(64));
+                                    var x0_4 = Vector512.LoadUnsafe(ref v0, 64);
                                     a0_4 = Vector512.FusedMultiplyAdd(k0_0, x0_4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(k0_1, x0_4, a1_4);
                                     ref float v1 = ref At(ref vc, (c * 14 + 1) * 480);
                                     var k1_0 = Vector512.Create(At(ref ur, c * 5 + 1));
-                                    var k1_1 = Vector512.Create(At(ref ur, c * 5 + 1 + 30));
+                                    var k1_1 = Vector512.Create(At(ref ur, c * 5 + 31));
                                     var x1_0 = Vector512.LoadUnsafe(ref v1);
                                     a0_0 = Vector512.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(k1_1, x1_0, a1_0);
-                                    var x1_1 = Vector512.LoadUnsafe(ref v1, (nuint)(16));
+                                    var x1_1 = Vector512.LoadUnsafe(ref v1, 16);
                                     a0_1 = Vector512.FusedMultiplyAdd(k1_0, x1_1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(k1_1, x1_1, a1_1);
-                                    var x1_2 = Vector512.LoadUnsafe(ref v1, (nuint)(32));
+                                    var x1_2 = Vector512.LoadUnsafe(ref v1, 32);
                                     a0_2 = Vector512.FusedMultiplyAdd(k1_0, x1_2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(k1_1, x1_2, a1_2);
-                                    var x1_3 = Vector512.LoadUnsafe(ref v1, (nuint)(48));
+                                    var x1_3 = Vector512.LoadUnsafe(ref v1, 48);
                                     a0_3 = Vector512.FusedMultiplyAdd(k1_0, x1_3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(k1_1, x1_3, a1_3);
-                                    var x1_4 = Vector512.LoadUnsafe(ref v1, (nuint)(64));
+                                    var x1_4 = Vector512.LoadUnsafe(ref v1, 64);
                                     a0_4 = Vector512.FusedMultiplyAdd(k1_0, x1_4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(k1_1, x1_4, a1_4);
                                     ref float v2 = ref At(ref vc, (c * 14 + 2) * 480);
                                     var k2_0 = Vector512.Create(At(ref ur, c * 5 + 2));
-                                    var k2_1 = Vector512.Create(At(ref ur, c * 5 + 2 + 30));
+                                    var k2_1 = Vector512.Create(At(ref ur, c * 5 + 32));
                                     var x2_0 = Vector512.LoadUnsafe(ref v2);
                                     a0_0 = Vector512.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(k2_1, x2_0, a1_0);
-                                    var x2_1 = Vector512.LoadUnsafe(ref v2, (nuint)(16));
+                                    var x2_1 = Vector512.LoadUnsafe(ref v2, 16);
                                     a0_1 = Vector512.FusedMultiplyAdd(k2_0, x2_1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(k2_1, x2_1, a1_1);
-                                    var x2_2 = Vector512.LoadUnsafe(ref v2, (nuint)(32));
+                                    var x2_2 = Vector512.LoadUnsafe(ref v2, 32);
                                     a0_2 = Vector512.FusedMultiplyAdd(k2_0, x2_2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(k2_1, x2_2, a1_2);
-                                    var x2_3 = Vector512.LoadUnsafe(ref v2, (nuint)(48));
+                                    var x2_3 = Vector512.LoadUnsafe(ref v2, 48);
                                     a0_3 = Vector512.FusedMultiplyAdd(k2_0, x2_3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(k2_1, x2_3, a1_3);
-                                    var x2_4 = Vector512.LoadUnsafe(ref v2, (nuint)(64));
+                                    var x2_4 = Vector512.LoadUnsafe(ref v2, 64);
                                     a0_4 = Vector512.FusedMultiplyAdd(k2_0, x2_4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(k2_1, x2_4, a1_4);
                                     ref float v3 = ref At(ref vc, (c * 14 + 3) * 480);
                                     var k3_0 = Vector512.Create(At(ref ur, c * 5 + 3));
-                                    var k3_1 = Vector512.Create(At(ref ur, c * 5 + 3 + 30));
+                                    var k3_1 = Vector512.Create(At(ref ur, c * 5 + 33));
                                     var x3_0 = Vector512.LoadUnsafe(ref v3);
                                     a0_0 = Vector512.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(k3_1, x3_0, a1_0);
-                                    var x3_1 = Vector512.LoadUnsafe(ref v3, (nuint)(16));
+                                    var x3_1 = Vector512.LoadUnsafe(ref v3, 16);
                                     a0_1 = Vector512.FusedMultiplyAdd(k3_0, x3_1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(k3_1, x3_1, a1_1);
-                                    var x3_2 = Vector512.LoadUnsafe(ref v3, (nuint)(32));
+                                    var x3_2 = Vector512.LoadUnsafe(ref v3, 32);
                                     a0_2 = Vector512.FusedMultiplyAdd(k3_0, x3_2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(k3_1, x3_2, a1_2);
-                                    var x3_3 = Vector512.LoadUnsafe(ref v3, (nuint)(48));
+                                    var x3_3 = Vector512.LoadUnsafe(ref v3, 48);
                                     a0_3 = Vector512.FusedMultiplyAdd(k3_0, x3_3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(k3_1, x3_3, a1_3);
-                                    var x3_4 = Vector512.LoadUnsafe(ref v3, (nuint)(64));
+                                    var x3_4 = Vector512.LoadUnsafe(ref v3, 64);
                                     a0_4 = Vector512.FusedMultiplyAdd(k3_0, x3_4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(k3_1, x3_4, a1_4);
                                     ref float v4 = ref At(ref vc, (c * 14 + 4) * 480);
                                     var k4_0 = Vector512.Create(At(ref ur, c * 5 + 4));
-                                    var k4_1 = Vector512.Create(At(ref ur, c * 5 + 4 + 30));
+                                    var k4_1 = Vector512.Create(At(ref ur, c * 5 + 34));
                                     var x4_0 = Vector512.LoadUnsafe(ref v4);
                                     a0_0 = Vector512.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(k4_1, x4_0, a1_0);
-                                    var x4_1 = Vector512.LoadUnsafe(ref v4, (nuint)(16));
+                                    var x4_1 = Vector512.LoadUnsafe(ref v4, 16);
                                     a0_1 = Vector512.FusedMultiplyAdd(k4_0, x4_1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(k4_1, x4_1, a1_1);
-                                    var x4_2 = Vector512.LoadUnsafe(ref v4, (nuint)(32));
+                                    var x4_2 = Vector512.LoadUnsafe(ref v4, 32);
                                     a0_2 = Vector512.FusedMultiplyAdd(k4_0, x4_2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(k4_1, x4_2, a1_2);
-                                    var x4_3 = Vector512.LoadUnsafe(ref v4, (nuint)(48));
+                                    var x4_3 = Vector512.LoadUnsafe(ref v4, 48);
                                     a0_3 = Vector512.FusedMultiplyAdd(k4_0, x4_3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(k4_1, x4_3, a1_3);
-                                    var x4_4 = Vector512.LoadUnsafe(ref v4, (nuint)(64));
+                                    var x4_4 = Vector512.LoadUnsafe(ref v4, 64);
                                     a0_4 = Vector512.FusedMultiplyAdd(k4_0, x4_4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(k4_1, x4_4, a1_4);
                                 }
-                                ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 16);
+                                ref float mr = ref At(ref m, (r0 * 30 + xi) * 16);
                                 Vector512.StoreUnsafe(a0_0, ref mr);
-                                Vector512.StoreUnsafe(a0_1, ref mr, (nuint)(96));
-                                Vector512.StoreUnsafe(a0_2, ref mr, (nuint)(192));
-                                Vector512.StoreUnsafe(a0_3, ref mr, (nuint)(288));
-                                Vector512.StoreUnsafe(a0_4, ref mr, (nuint)(384));
-                                Vector512.StoreUnsafe(a1_0, ref mr, (nuint)(480));
-                                Vector512.StoreUnsafe(a1_1, ref mr, (nuint)(576));
-                                Vector512.StoreUnsafe(a1_2, ref mr, (nuint)(672));
-                                Vector512.StoreUnsafe(a1_3, ref mr, (nuint)(768));
-                                Vector512.StoreUnsafe(a1_4, ref mr, (nuint)(864));
+                                Vector512.StoreUnsafe(a0_1, ref mr, 96);
+                                Vector512.StoreUnsafe(a0_2, ref mr, 192);
+                                Vector512.StoreUnsafe(a0_3, ref mr, 288);
+                                Vector512.StoreUnsafe(a0_4, ref mr, 384);
+                                Vector512.StoreUnsafe(a1_0, ref mr, 480);
+                                Vector512.StoreUnsafe(a1_1, ref mr, 576);
+                                Vector512.StoreUnsafe(a1_2, ref mr, 672);
+                                Vector512.StoreUnsafe(a1_3, ref mr, 768);
+                                Vector512.StoreUnsafe(a1_4, ref mr, 864);
                             }
                         }
                     }
@@ -2952,11 +2930,11 @@ namespace NetCompiler.Generated
                         {
                             ref float mt = ref At(ref m, (r0 * 5 + t) * 96);
                             var m0 = Vector512.LoadUnsafe(ref mt);
-                            var m1 = Vector512.LoadUnsafe(ref mt, (nuint)(16));
-                            var m2 = Vector512.LoadUnsafe(ref mt, (nuint)(32));
-                            var m3 = Vector512.LoadUnsafe(ref mt, (nuint)(48));
-                            var m4 = Vector512.LoadUnsafe(ref mt, (nuint)(64));
-                            var m5 = Vector512.LoadUnsafe(ref mt, (nuint)(80));
+                            var m1 = Vector512.LoadUnsafe(ref mt, 16);
+                            var m2 = Vector512.LoadUnsafe(ref mt, 32);
+                            var m3 = Vector512.LoadUnsafe(ref mt, 48);
+                            var m4 = Vector512.LoadUnsafe(ref mt, 64);
+                            var m5 = Vector512.LoadUnsafe(ref mt, 80);
                             var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = b + (Vector512.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
                             Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, y0), ref orow, (nuint)(ox * 16));
@@ -2981,11 +2959,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 16);
                         var d0 = Vector256.LoadUnsafe(ref d);
-                        var d1 = Vector256.LoadUnsafe(ref d, (nuint)(8));
-                        var d2 = Vector256.LoadUnsafe(ref d, (nuint)(16));
-                        var d3 = Vector256.LoadUnsafe(ref d, (nuint)(24));
-                        var d4 = Vector256.LoadUnsafe(ref d, (nuint)(32));
-                        var d5 = Vector256.LoadUnsafe(ref d, (nuint)(40));
+                        var d1 = Vector256.LoadUnsafe(ref d, 8);
+                        var d2 = Vector256.LoadUnsafe(ref d, 16);
+                        var d3 = Vector256.LoadUnsafe(ref d, 24);
+                        var d4 = Vector256.LoadUnsafe(ref d, 32);
+                        var d5 = Vector256.LoadUnsafe(ref d, 40);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -2994,11 +2972,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 8);
                         Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                        Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(40));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(80));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(120));
-                        Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(160));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(200));
+                        Vector256.StoreUnsafe(s43 - four * s12, ref o, 40);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 80);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 120);
+                        Vector256.StoreUnsafe(m42 - two * m31, ref o, 160);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 200);
                     }
                 }
                 for (int oy = 0; oy < 10; oy++)
@@ -3009,7 +2987,6 @@ namespace NetCompiler.Generated
                         for (int r0 = 0; r0 < 16; r0 += 2)
                         {
                             {
-                                const int t0 = 0;
                                 var a0_0 = Vector256<float>.Zero;
                                 var a0_1 = Vector256<float>.Zero;
                                 var a0_2 = Vector256<float>.Zero;
@@ -3021,111 +2998,111 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector256<float>.Zero;
                                 var a1_4 = Vector256<float>.Zero;
                                 ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 8);
+                                ref float vc = ref At(ref v, (oy * 30 + xi * 5) * 8);
                                 for (int c = 0; c < 6; c++)
                                 {
-                                    ref float v0 = ref At(ref vc, (c * 14 + 0) * 240);
-                                    var k0_0 = Vector256.Create(At(ref ur, c * 5 + 0));
-                                    var k0_1 = Vector256.Create(At(ref ur, c * 5 + 0 + 30));
+                                    ref float v0 = ref At(ref vc, c * 3360);
+                                    var k0_0 = Vector256.Create(At(ref ur, c * 5));
+                                    var k0_1 = Vector256.Create(At(ref ur, c * 5 + 30));
                                     var x0_0 = Vector256.LoadUnsafe(ref v0);
                                     a0_0 = Vector256.FusedMultiplyAdd(k0_0, x0_0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(k0_1, x0_0, a1_0);
-                                    var x0_1 = Vector256.LoadUnsafe(ref v0, (nuint)(8));
+                                    var x0_1 = Vector256.LoadUnsafe(ref v0, 8);
                                     a0_1 = Vector256.FusedMultiplyAdd(k0_0, x0_1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(k0_1, x0_1, a1_1);
-                                    var x0_2 = Vector256.LoadUnsafe(ref v0, (nuint)(16));
+                                    var x0_2 = Vector256.LoadUnsafe(ref v0, 16);
                                     a0_2 = Vector256.FusedMultiplyAdd(k0_0, x0_2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(k0_1, x0_2, a1_2);
-                                    var x0_3 = Vector256.LoadUnsafe(ref v0, (nuint)(24));
+                                    var x0_3 = Vector256.LoadUnsafe(ref v0, 24);
                                     a0_3 = Vector256.FusedMultiplyAdd(k0_0, x0_3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(k0_1, x0_3, a1_3);
-                                    var x0_4 = Vector256.LoadUnsafe(ref v0, (nuint)(32));
+                                    var x0_4 = Vector256.LoadUnsafe(ref v0, 32);
                                     a0_4 = Vector256.FusedMultiplyAdd(k0_0, x0_4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(k0_1, x0_4, a1_4);
                                     ref float v1 = ref At(ref vc, (c * 14 + 1) * 240);
                                     var k1_0 = Vector256.Create(At(ref ur, c * 5 + 1));
-                                    var k1_1 = Vector256.Create(At(ref ur, c * 5 + 1 + 30));
+                                    var k1_1 = Vector256.Create(At(ref ur, c * 5 + 31));
                                     var x1_0 = Vector256.LoadUnsafe(ref v1);
                                     a0_0 = Vector256.FusedMultiplyAdd(k1_0, x1_0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(k1_1, x1_0, a1_0);
-                                    var x1_1 = Vector256.LoadUnsafe(ref v1, (nuint)(8));
+                                    var x1_1 = Vector256.LoadUnsafe(ref v1, 8);
                                     a0_1 = Vector256.FusedMultiplyAdd(k1_0, x1_1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(k1_1, x1_1, a1_1);
-                                    var x1_2 = Vector256.LoadUnsafe(ref v1, (nuint)(16));
+                                    var x1_2 = Vector256.LoadUnsafe(ref v1, 16);
                                     a0_2 = Vector256.FusedMultiplyAdd(k1_0, x1_2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(k1_1, x1_2, a1_2);
-                                    var x1_3 = Vector256.LoadUnsafe(ref v1, (nuint)(24));
+                                    var x1_3 = Vector256.LoadUnsafe(ref v1, 24);
                                     a0_3 = Vector256.FusedMultiplyAdd(k1_0, x1_3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(k1_1, x1_3, a1_3);
-                                    var x1_4 = Vector256.LoadUnsafe(ref v1, (nuint)(32));
+                                    var x1_4 = Vector256.LoadUnsafe(ref v1, 32);
                                     a0_4 = Vector256.FusedMultiplyAdd(k1_0, x1_4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(k1_1, x1_4, a1_4);
                                     ref float v2 = ref At(ref vc, (c * 14 + 2) * 240);
                                     var k2_0 = Vector256.Create(At(ref ur, c * 5 + 2));
-                                    var k2_1 = Vector256.Create(At(ref ur, c * 5 + 2 + 30));
+                                    var k2_1 = Vector256.Create(At(ref ur, c * 5 + 32));
                                     var x2_0 = Vector256.LoadUnsafe(ref v2);
                                     a0_0 = Vector256.FusedMultiplyAdd(k2_0, x2_0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(k2_1, x2_0, a1_0);
-                                    var x2_1 = Vector256.LoadUnsafe(ref v2, (nuint)(8));
+                                    var x2_1 = Vector256.LoadUnsafe(ref v2, 8);
                                     a0_1 = Vector256.FusedMultiplyAdd(k2_0, x2_1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(k2_1, x2_1, a1_1);
-                                    var x2_2 = Vector256.LoadUnsafe(ref v2, (nuint)(16));
+                                    var x2_2 = Vector256.LoadUnsafe(ref v2, 16);
                                     a0_2 = Vector256.FusedMultiplyAdd(k2_0, x2_2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(k2_1, x2_2, a1_2);
-                                    var x2_3 = Vector256.LoadUnsafe(ref v2, (nuint)(24));
+                                    var x2_3 = Vector256.LoadUnsafe(ref v2, 24);
                                     a0_3 = Vector256.FusedMultiplyAdd(k2_0, x2_3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(k2_1, x2_3, a1_3);
-                                    var x2_4 = Vector256.LoadUnsafe(ref v2, (nuint)(32));
+                                    var x2_4 = Vector256.LoadUnsafe(ref v2, 32);
                                     a0_4 = Vector256.FusedMultiplyAdd(k2_0, x2_4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(k2_1, x2_4, a1_4);
                                     ref float v3 = ref At(ref vc, (c * 14 + 3) * 240);
                                     var k3_0 = Vector256.Create(At(ref ur, c * 5 + 3));
-                                    var k3_1 = Vector256.Create(At(ref ur, c * 5 + 3 + 30));
+                                    var k3_1 = Vector256.Create(At(ref ur, c * 5 + 33));
                                     var x3_0 = Vector256.LoadUnsafe(ref v3);
                                     a0_0 = Vector256.FusedMultiplyAdd(k3_0, x3_0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(k3_1, x3_0, a1_0);
-                                    var x3_1 = Vector256.LoadUnsafe(ref v3, (nuint)(8));
+                                    var x3_1 = Vector256.LoadUnsafe(ref v3, 8);
                                     a0_1 = Vector256.FusedMultiplyAdd(k3_0, x3_1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(k3_1, x3_1, a1_1);
-                                    var x3_2 = Vector256.LoadUnsafe(ref v3, (nuint)(16));
+                                    var x3_2 = Vector256.LoadUnsafe(ref v3, 16);
                                     a0_2 = Vector256.FusedMultiplyAdd(k3_0, x3_2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(k3_1, x3_2, a1_2);
-                                    var x3_3 = Vector256.LoadUnsafe(ref v3, (nuint)(24));
+                                    var x3_3 = Vector256.LoadUnsafe(ref v3, 24);
                                     a0_3 = Vector256.FusedMultiplyAdd(k3_0, x3_3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(k3_1, x3_3, a1_3);
-                                    var x3_4 = Vector256.LoadUnsafe(ref v3, (nuint)(32));
+                                    var x3_4 = Vector256.LoadUnsafe(ref v3, 32);
                                     a0_4 = Vector256.FusedMultiplyAdd(k3_0, x3_4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(k3_1, x3_4, a1_4);
                                     ref float v4 = ref At(ref vc, (c * 14 + 4) * 240);
                                     var k4_0 = Vector256.Create(At(ref ur, c * 5 + 4));
-                                    var k4_1 = Vector256.Create(At(ref ur, c * 5 + 4 + 30));
+                                    var k4_1 = Vector256.Create(At(ref ur, c * 5 + 34));
                                     var x4_0 = Vector256.LoadUnsafe(ref v4);
                                     a0_0 = Vector256.FusedMultiplyAdd(k4_0, x4_0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(k4_1, x4_0, a1_0);
-                                    var x4_1 = Vector256.LoadUnsafe(ref v4, (nuint)(8));
+                                    var x4_1 = Vector256.LoadUnsafe(ref v4, 8);
                                     a0_1 = Vector256.FusedMultiplyAdd(k4_0, x4_1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(k4_1, x4_1, a1_1);
-                                    var x4_2 = Vector256.LoadUnsafe(ref v4, (nuint)(16));
+                                    var x4_2 = Vector256.LoadUnsafe(ref v4, 16);
                                     a0_2 = Vector256.FusedMultiplyAdd(k4_0, x4_2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(k4_1, x4_2, a1_2);
-                                    var x4_3 = Vector256.LoadUnsafe(ref v4, (nuint)(24));
+                                    var x4_3 = Vector256.LoadUnsafe(ref v4, 24);
                                     a0_3 = Vector256.FusedMultiplyAdd(k4_0, x4_3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(k4_1, x4_3, a1_3);
-                                    var x4_4 = Vector256.LoadUnsafe(ref v4, (nuint)(32));
+                                    var x4_4 = Vector256.LoadUnsafe(ref v4, 32);
                                     a0_4 = Vector256.FusedMultiplyAdd(k4_0, x4_4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(k4_1, x4_4, a1_4);
                                 }
-                                ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 8);
+                                ref float mr = ref At(ref m, (r0 * 30 + xi) * 8);
                                 Vector256.StoreUnsafe(a0_0, ref mr);
-                                Vector256.StoreUnsafe(a0_1, ref mr, (nuint)(48));
-                                Vector256.StoreUnsafe(a0_2, ref mr, (nuint)(96));
-                                Vector256.StoreUnsafe(a0_3, ref mr, (nuint)(144));
-                                Vector256.StoreUnsafe(a0_4, ref mr, (nuint)(192));
-                                Vector256.StoreUnsafe(a1_0, ref mr, (nuint)(240));
-                                Vector256.StoreUnsafe(a1_1, ref mr, (nuint)(288));
-                                Vector256.StoreUnsafe(a1_2, ref mr, (nuint)(336));
-                                Vector256.StoreUnsafe(a1_3, ref mr, (nuint)(384));
-                                Vector256.StoreUnsafe(a1_4, ref mr, (nuint)(432));
+                                Vector256.StoreUnsafe(a0_1, ref mr, 48);
+                                Vector256.StoreUnsafe(a0_2, ref mr, 96);
+                                Vector256.StoreUnsafe(a0_3, ref mr, 144);
+                                Vector256.StoreUnsafe(a0_4, ref mr, 192);
+                                Vector256.StoreUnsafe(a1_0, ref mr, 240);
+                                Vector256.StoreUnsafe(a1_1, ref mr, 288);
+                                Vector256.StoreUnsafe(a1_2, ref mr, 336);
+                                Vector256.StoreUnsafe(a1_3, ref mr, 384);
+                                Vector256.StoreUnsafe(a1_4, ref mr, 432);
                             }
                         }
                     }
@@ -3138,11 +3115,11 @@ namespace NetCompiler.Generated
                         {
                             ref float mt = ref At(ref m, (r0 * 5 + t) * 48);
                             var m0 = Vector256.LoadUnsafe(ref mt);
-                            var m1 = Vector256.LoadUnsafe(ref mt, (nuint)(8));
-                            var m2 = Vector256.LoadUnsafe(ref mt, (nuint)(16));
-                            var m3 = Vector256.LoadUnsafe(ref mt, (nuint)(24));
-                            var m4 = Vector256.LoadUnsafe(ref mt, (nuint)(32));
-                            var m5 = Vector256.LoadUnsafe(ref mt, (nuint)(40));
+                            var m1 = Vector256.LoadUnsafe(ref mt, 8);
+                            var m2 = Vector256.LoadUnsafe(ref mt, 16);
+                            var m3 = Vector256.LoadUnsafe(ref mt, 24);
+                            var m4 = Vector256.LoadUnsafe(ref mt, 32);
+                            var m5 = Vector256.LoadUnsafe(ref mt, 40);
                             var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = b + (Vector256.FusedMultiplyAdd(two, m3 - m4, m1 - m2) + m5);
                             Vector256.StoreUnsafe(Vector256.MaxNative(Vector256<float>.Zero, y0), ref orow, (nuint)(ox * 8));
@@ -3167,11 +3144,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 8);
                         var d0 = Vector128.LoadUnsafe(ref d);
-                        var d1 = Vector128.LoadUnsafe(ref d, (nuint)(4));
-                        var d2 = Vector128.LoadUnsafe(ref d, (nuint)(8));
-                        var d3 = Vector128.LoadUnsafe(ref d, (nuint)(12));
-                        var d4 = Vector128.LoadUnsafe(ref d, (nuint)(16));
-                        var d5 = Vector128.LoadUnsafe(ref d, (nuint)(20));
+                        var d1 = Vector128.LoadUnsafe(ref d, 4);
+                        var d2 = Vector128.LoadUnsafe(ref d, 8);
+                        var d3 = Vector128.LoadUnsafe(ref d, 12);
+                        var d4 = Vector128.LoadUnsafe(ref d, 16);
+                        var d5 = Vector128.LoadUnsafe(ref d, 20);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -3180,11 +3157,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 4);
                         Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d0, d4) - five * d2, ref o);
-                        Vector128.StoreUnsafe(s43 - four * s12, ref o, (nuint)(20));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, m12, m43), ref o, (nuint)(40));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, m31, m42), ref o, (nuint)(60));
-                        Vector128.StoreUnsafe(m42 - two * m31, ref o, (nuint)(80));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, (nuint)(100));
+                        Vector128.StoreUnsafe(s43 - four * s12, ref o, 20);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, m12, m43), ref o, 40);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, m31, m42), ref o, 60);
+                        Vector128.StoreUnsafe(m42 - two * m31, ref o, 80);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, 100);
                     }
                 }
                 for (int oy = 0; oy < 10; oy++)
@@ -3195,7 +3172,6 @@ namespace NetCompiler.Generated
                         for (int r0 = 0; r0 < 16; r0 += 2)
                         {
                             {
-                                const int t0 = 0;
                                 var a0_0 = Vector128<float>.Zero;
                                 var a0_1 = Vector128<float>.Zero;
                                 var a0_2 = Vector128<float>.Zero;
@@ -3207,111 +3183,111 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector128<float>.Zero;
                                 var a1_4 = Vector128<float>.Zero;
                                 ref float ur = ref At(ref u, xi * 480 + r0 * 30);
-                                ref float vc = ref At(ref v, (oy * 30 + xi * 5 + t0) * 4);
+                                ref float vc = ref At(ref v, (oy * 30 + xi * 5) * 4);
                                 for (int c = 0; c < 6; c++)
                                 {
-                                    ref float v0 = ref At(ref vc, (c * 14 + 0) * 120);
-                                    var k0_0 = Vector128.Create(At(ref ur, c * 5 + 0));
-                                    var k0_1 = Vector128.Create(At(ref ur, c * 5 + 0 + 30));
+                                    ref float v0 = ref At(ref vc, c * 1680);
+                                    var k0_0 = Vector128.Create(At(ref ur, c * 5));
+                                    var k0_1 = Vector128.Create(At(ref ur, c * 5 + 30));
                                     var x0_0 = Vector128.LoadUnsafe(ref v0);
                                     a0_0 = Vector128.MultiplyAddEstimate(k0_0, x0_0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(k0_1, x0_0, a1_0);
-                                    var x0_1 = Vector128.LoadUnsafe(ref v0, (nuint)(4));
+                                    var x0_1 = Vector128.LoadUnsafe(ref v0, 4);
                                     a0_1 = Vector128.MultiplyAddEstimate(k0_0, x0_1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(k0_1, x0_1, a1_1);
-                                    var x0_2 = Vector128.LoadUnsafe(ref v0, (nuint)(8));
+                                    var x0_2 = Vector128.LoadUnsafe(ref v0, 8);
                                     a0_2 = Vector128.MultiplyAddEstimate(k0_0, x0_2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(k0_1, x0_2, a1_2);
-                                    var x0_3 = Vector128.LoadUnsafe(ref v0, (nuint)(12));
+                                    var x0_3 = Vector128.LoadUnsafe(ref v0, 12);
                                     a0_3 = Vector128.MultiplyAddEstimate(k0_0, x0_3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(k0_1, x0_3, a1_3);
-                                    var x0_4 = Vector128.LoadUnsafe(ref v0, (nuint)(16));
+                                    var x0_4 = Vector128.LoadUnsafe(ref v0, 16);
                                     a0_4 = Vector128.MultiplyAddEstimate(k0_0, x0_4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(k0_1, x0_4, a1_4);
                                     ref float v1 = ref At(ref vc, (c * 14 + 1) * 120);
                                     var k1_0 = Vector128.Create(At(ref ur, c * 5 + 1));
-                                    var k1_1 = Vector128.Create(At(ref ur, c * 5 + 1 + 30));
+                                    var k1_1 = Vector128.Create(At(ref ur, c * 5 + 31));
                                     var x1_0 = Vector128.LoadUnsafe(ref v1);
                                     a0_0 = Vector128.MultiplyAddEstimate(k1_0, x1_0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(k1_1, x1_0, a1_0);
-                                    var x1_1 = Vector128.LoadUnsafe(ref v1, (nuint)(4));
+                                    var x1_1 = Vector128.LoadUnsafe(ref v1, 4);
                                     a0_1 = Vector128.MultiplyAddEstimate(k1_0, x1_1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(k1_1, x1_1, a1_1);
-                                    var x1_2 = Vector128.LoadUnsafe(ref v1, (nuint)(8));
+                                    var x1_2 = Vector128.LoadUnsafe(ref v1, 8);
                                     a0_2 = Vector128.MultiplyAddEstimate(k1_0, x1_2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(k1_1, x1_2, a1_2);
-                                    var x1_3 = Vector128.LoadUnsafe(ref v1, (nuint)(12));
+                                    var x1_3 = Vector128.LoadUnsafe(ref v1, 12);
                                     a0_3 = Vector128.MultiplyAddEstimate(k1_0, x1_3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(k1_1, x1_3, a1_3);
-                                    var x1_4 = Vector128.LoadUnsafe(ref v1, (nuint)(16));
+                                    var x1_4 = Vector128.LoadUnsafe(ref v1, 16);
                                     a0_4 = Vector128.MultiplyAddEstimate(k1_0, x1_4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(k1_1, x1_4, a1_4);
                                     ref float v2 = ref At(ref vc, (c * 14 + 2) * 120);
                                     var k2_0 = Vector128.Create(At(ref ur, c * 5 + 2));
-                                    var k2_1 = Vector128.Create(At(ref ur, c * 5 + 2 + 30));
+                                    var k2_1 = Vector128.Create(At(ref ur, c * 5 + 32));
                                     var x2_0 = Vector128.LoadUnsafe(ref v2);
                                     a0_0 = Vector128.MultiplyAddEstimate(k2_0, x2_0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(k2_1, x2_0, a1_0);
-                                    var x2_1 = Vector128.LoadUnsafe(ref v2, (nuint)(4));
+                                    var x2_1 = Vector128.LoadUnsafe(ref v2, 4);
                                     a0_1 = Vector128.MultiplyAddEstimate(k2_0, x2_1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(k2_1, x2_1, a1_1);
-                                    var x2_2 = Vector128.LoadUnsafe(ref v2, (nuint)(8));
+                                    var x2_2 = Vector128.LoadUnsafe(ref v2, 8);
                                     a0_2 = Vector128.MultiplyAddEstimate(k2_0, x2_2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(k2_1, x2_2, a1_2);
-                                    var x2_3 = Vector128.LoadUnsafe(ref v2, (nuint)(12));
+                                    var x2_3 = Vector128.LoadUnsafe(ref v2, 12);
                                     a0_3 = Vector128.MultiplyAddEstimate(k2_0, x2_3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(k2_1, x2_3, a1_3);
-                                    var x2_4 = Vector128.LoadUnsafe(ref v2, (nuint)(16));
+                                    var x2_4 = Vector128.LoadUnsafe(ref v2, 16);
                                     a0_4 = Vector128.MultiplyAddEstimate(k2_0, x2_4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(k2_1, x2_4, a1_4);
                                     ref float v3 = ref At(ref vc, (c * 14 + 3) * 120);
                                     var k3_0 = Vector128.Create(At(ref ur, c * 5 + 3));
-                                    var k3_1 = Vector128.Create(At(ref ur, c * 5 + 3 + 30));
+                                    var k3_1 = Vector128.Create(At(ref ur, c * 5 + 33));
                                     var x3_0 = Vector128.LoadUnsafe(ref v3);
                                     a0_0 = Vector128.MultiplyAddEstimate(k3_0, x3_0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(k3_1, x3_0, a1_0);
-                                    var x3_1 = Vector128.LoadUnsafe(ref v3, (nuint)(4));
+                                    var x3_1 = Vector128.LoadUnsafe(ref v3, 4);
                                     a0_1 = Vector128.MultiplyAddEstimate(k3_0, x3_1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(k3_1, x3_1, a1_1);
-                                    var x3_2 = Vector128.LoadUnsafe(ref v3, (nuint)(8));
+                                    var x3_2 = Vector128.LoadUnsafe(ref v3, 8);
                                     a0_2 = Vector128.MultiplyAddEstimate(k3_0, x3_2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(k3_1, x3_2, a1_2);
-                                    var x3_3 = Vector128.LoadUnsafe(ref v3, (nuint)(12));
+                                    var x3_3 = Vector128.LoadUnsafe(ref v3, 12);
                                     a0_3 = Vector128.MultiplyAddEstimate(k3_0, x3_3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(k3_1, x3_3, a1_3);
-                                    var x3_4 = Vector128.LoadUnsafe(ref v3, (nuint)(16));
+                                    var x3_4 = Vector128.LoadUnsafe(ref v3, 16);
                                     a0_4 = Vector128.MultiplyAddEstimate(k3_0, x3_4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(k3_1, x3_4, a1_4);
                                     ref float v4 = ref At(ref vc, (c * 14 + 4) * 120);
                                     var k4_0 = Vector128.Create(At(ref ur, c * 5 + 4));
-                                    var k4_1 = Vector128.Create(At(ref ur, c * 5 + 4 + 30));
+                                    var k4_1 = Vector128.Create(At(ref ur, c * 5 + 34));
                                     var x4_0 = Vector128.LoadUnsafe(ref v4);
                                     a0_0 = Vector128.MultiplyAddEstimate(k4_0, x4_0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(k4_1, x4_0, a1_0);
-                                    var x4_1 = Vector128.LoadUnsafe(ref v4, (nuint)(4));
+                                    var x4_1 = Vector128.LoadUnsafe(ref v4, 4);
                                     a0_1 = Vector128.MultiplyAddEstimate(k4_0, x4_1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(k4_1, x4_1, a1_1);
-                                    var x4_2 = Vector128.LoadUnsafe(ref v4, (nuint)(8));
+                                    var x4_2 = Vector128.LoadUnsafe(ref v4, 8);
                                     a0_2 = Vector128.MultiplyAddEstimate(k4_0, x4_2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(k4_1, x4_2, a1_2);
-                                    var x4_3 = Vector128.LoadUnsafe(ref v4, (nuint)(12));
+                                    var x4_3 = Vector128.LoadUnsafe(ref v4, 12);
                                     a0_3 = Vector128.MultiplyAddEstimate(k4_0, x4_3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(k4_1, x4_3, a1_3);
-                                    var x4_4 = Vector128.LoadUnsafe(ref v4, (nuint)(16));
+                                    var x4_4 = Vector128.LoadUnsafe(ref v4, 16);
                                     a0_4 = Vector128.MultiplyAddEstimate(k4_0, x4_4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(k4_1, x4_4, a1_4);
                                 }
-                                ref float mr = ref At(ref m, ((r0 * 5 + t0) * 6 + xi) * 4);
+                                ref float mr = ref At(ref m, (r0 * 30 + xi) * 4);
                                 Vector128.StoreUnsafe(a0_0, ref mr);
-                                Vector128.StoreUnsafe(a0_1, ref mr, (nuint)(24));
-                                Vector128.StoreUnsafe(a0_2, ref mr, (nuint)(48));
-                                Vector128.StoreUnsafe(a0_3, ref mr, (nuint)(72));
-                                Vector128.StoreUnsafe(a0_4, ref mr, (nuint)(96));
-                                Vector128.StoreUnsafe(a1_0, ref mr, (nuint)(120));
-                                Vector128.StoreUnsafe(a1_1, ref mr, (nuint)(144));
-                                Vector128.StoreUnsafe(a1_2, ref mr, (nuint)(168));
-                                Vector128.StoreUnsafe(a1_3, ref mr, (nuint)(192));
-                                Vector128.StoreUnsafe(a1_4, ref mr, (nuint)(216));
+                                Vector128.StoreUnsafe(a0_1, ref mr, 24);
+                                Vector128.StoreUnsafe(a0_2, ref mr, 48);
+                                Vector128.StoreUnsafe(a0_3, ref mr, 72);
+                                Vector128.StoreUnsafe(a0_4, ref mr, 96);
+                                Vector128.StoreUnsafe(a1_0, ref mr, 120);
+                                Vector128.StoreUnsafe(a1_1, ref mr, 144);
+                                Vector128.StoreUnsafe(a1_2, ref mr, 168);
+                                Vector128.StoreUnsafe(a1_3, ref mr, 192);
+                                Vector128.StoreUnsafe(a1_4, ref mr, 216);
                             }
                         }
                     }
@@ -3324,11 +3300,11 @@ namespace NetCompiler.Generated
                         {
                             ref float mt = ref At(ref m, (r0 * 5 + t) * 24);
                             var m0 = Vector128.LoadUnsafe(ref mt);
-                            var m1 = Vector128.LoadUnsafe(ref mt, (nuint)(4));
-                            var m2 = Vector128.LoadUnsafe(ref mt, (nuint)(8));
-                            var m3 = Vector128.LoadUnsafe(ref mt, (nuint)(12));
-                            var m4 = Vector128.LoadUnsafe(ref mt, (nuint)(16));
-                            var m5 = Vector128.LoadUnsafe(ref mt, (nuint)(20));
+                            var m1 = Vector128.LoadUnsafe(ref mt, 4);
+                            var m2 = Vector128.LoadUnsafe(ref mt, 8);
+                            var m3 = Vector128.LoadUnsafe(ref mt, 12);
+                            var m4 = Vector128.LoadUnsafe(ref mt, 16);
+                            var m5 = Vector128.LoadUnsafe(ref mt, 20);
                             var y0 = b + (m0 + (m1 + m2) + (m3 + m4));
                             var y1 = b + (Vector128.MultiplyAddEstimate(two, m3 - m4, m1 - m2) + m5);
                             Vector128.StoreUnsafe(Vector128.MaxNative(Vector128<float>.Zero, y0), ref orow, (nuint)(ox * 4));
@@ -3413,11 +3389,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 32);
                         var d0 = Vector512.LoadUnsafe(ref d);
-                        var d1 = Vector512.LoadUnsafe(ref d, (nuint)(16));
-                        var d2 = Vector512.LoadUnsafe(ref d, (nuint)(32));
-                        var d3 = Vector512.LoadUnsafe(ref d, (nuint)(48));
-                        var d4 = Vector512.LoadUnsafe(ref d, (nuint)(64));
-                        var d5 = Vector512.LoadUnsafe(ref d, (nuint)(80));
+                        var d1 = Vector512.LoadUnsafe(ref d, 16);
+                        var d2 = Vector512.LoadUnsafe(ref d, 32);
+                        var d3 = Vector512.LoadUnsafe(ref d, 48);
+                        var d4 = Vector512.LoadUnsafe(ref d, 64);
+                        var d5 = Vector512.LoadUnsafe(ref d, 80);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -3426,11 +3402,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 16);
                         Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                        Vector512.StoreUnsafe(s43 - four * s12, ref o, (nuint)(6720));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(13440));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(20160));
-                        Vector512.StoreUnsafe(m42 - two * m31, ref o, (nuint)(26880));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(33600));
+                        Vector512.StoreUnsafe(s43 - four * s12, ref o, 6720);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, m12, m43), ref o, 13440);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, m31, m42), ref o, 20160);
+                        Vector512.StoreUnsafe(m42 - two * m31, ref o, 26880);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 33600);
                     }
                 }
                 // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
@@ -3446,11 +3422,11 @@ namespace NetCompiler.Generated
                         var z1 = Vector512.LoadUnsafe(ref zr, (nuint)(t * 32 + 16));
                         ref float o = ref At(ref dr, t * 16);
                         Vector512.StoreUnsafe(z0 * 0.25f, ref o);
-                        Vector512.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(12800));
-                        Vector512.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(25600));
-                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, (nuint)(38400));
-                        Vector512.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(51200));
-                        Vector512.StoreUnsafe(z1, ref o, (nuint)(64000));
+                        Vector512.StoreUnsafe(-(z0 + z1) * sixth, ref o, 12800);
+                        Vector512.StoreUnsafe((z1 - z0) * sixth, ref o, 25600);
+                        Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, 38400);
+                        Vector512.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, 51200);
+                        Vector512.StoreUnsafe(z1, ref o, 64000);
                     }
                 }
                 // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
@@ -3463,7 +3439,6 @@ namespace NetCompiler.Generated
                         for (int c = 0; c < 6; c++)
                         {
                             {
-                                const int u0 = 0;
                                 var a0_0 = Vector512<float>.Zero;
                                 var a0_1 = Vector512<float>.Zero;
                                 var a0_2 = Vector512<float>.Zero;
@@ -3475,40 +3450,40 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector512<float>.Zero;
                                 var a1_4 = Vector512<float>.Zero;
                                 ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 16);
-                                ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 16);
+                                ref float xr = ref At(ref v, (xi * 420 + c * 70) * 16);
                                 for (int j = 0; j < 50; j++)
                                 {
                                     var d0 = Vector512.LoadUnsafe(ref dr);
-                                    var d1 = Vector512.LoadUnsafe(ref dr, (nuint)(800));
+                                    var d1 = Vector512.LoadUnsafe(ref dr, 800);
                                     var x0 = Vector512.LoadUnsafe(ref xr);
                                     a0_0 = Vector512.FusedMultiplyAdd(d0, x0, a0_0);
                                     a1_0 = Vector512.FusedMultiplyAdd(d1, x0, a1_0);
-                                    var x1 = Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                    var x1 = Vector512.LoadUnsafe(ref xr, 80);
                                     a0_1 = Vector512.FusedMultiplyAdd(d0, x1, a0_1);
                                     a1_1 = Vector512.FusedMultiplyAdd(d1, x1, a1_1);
-                                    var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(160));
+                                    var x2 = Vector512.LoadUnsafe(ref xr, 160);
                                     a0_2 = Vector512.FusedMultiplyAdd(d0, x2, a0_2);
                                     a1_2 = Vector512.FusedMultiplyAdd(d1, x2, a1_2);
-                                    var x3 = Vector512.LoadUnsafe(ref xr, (nuint)(240));
+                                    var x3 = Vector512.LoadUnsafe(ref xr, 240);
                                     a0_3 = Vector512.FusedMultiplyAdd(d0, x3, a0_3);
                                     a1_3 = Vector512.FusedMultiplyAdd(d1, x3, a1_3);
-                                    var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(320));
+                                    var x4 = Vector512.LoadUnsafe(ref xr, 320);
                                     a0_4 = Vector512.FusedMultiplyAdd(d0, x4, a0_4);
                                     a1_4 = Vector512.FusedMultiplyAdd(d1, x4, a1_4);
                                     dr = ref At(ref dr, 16);
                                     xr = ref At(ref xr, 16);
                                 }
-                                ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 16);
+                                ref float sr = ref At(ref sums, ((r0 * 6 + c) * 30 + xi) * 16);
                                 Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(96)) + a0_1, ref sr, (nuint)(96));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(192)) + a0_2, ref sr, (nuint)(192));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(288)) + a0_3, ref sr, (nuint)(288));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(384)) + a0_4, ref sr, (nuint)(384));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(2880)) + a1_0, ref sr, (nuint)(2880));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(2976)) + a1_1, ref sr, (nuint)(2976));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(3072)) + a1_2, ref sr, (nuint)(3072));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(3168)) + a1_3, ref sr, (nuint)(3168));
-                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, (nuint)(3264)) + a1_4, ref sr, (nuint)(3264));
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 96) + a0_1, ref sr, 96);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 192) + a0_2, ref sr, 192);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 288) + a0_3, ref sr, 288);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 384) + a0_4, ref sr, 384);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 2880) + a1_0, ref sr, 2880);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 2976) + a1_1, ref sr, 2976);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 3072) + a1_2, ref sr, 3072);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 3168) + a1_3, ref sr, 3168);
+                                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sr, 3264) + a1_4, ref sr, 3264);
                             }
                         }
                     }
@@ -3548,11 +3523,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 16);
                         var d0 = Vector256.LoadUnsafe(ref d);
-                        var d1 = Vector256.LoadUnsafe(ref d, (nuint)(8));
-                        var d2 = Vector256.LoadUnsafe(ref d, (nuint)(16));
-                        var d3 = Vector256.LoadUnsafe(ref d, (nuint)(24));
-                        var d4 = Vector256.LoadUnsafe(ref d, (nuint)(32));
-                        var d5 = Vector256.LoadUnsafe(ref d, (nuint)(40));
+                        var d1 = Vector256.LoadUnsafe(ref d, 8);
+                        var d2 = Vector256.LoadUnsafe(ref d, 16);
+                        var d3 = Vector256.LoadUnsafe(ref d, 24);
+                        var d4 = Vector256.LoadUnsafe(ref d, 32);
+                        var d5 = Vector256.LoadUnsafe(ref d, 40);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -3561,11 +3536,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 8);
                         Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d0, d4) - five * d2, ref o);
-                        Vector256.StoreUnsafe(s43 - four * s12, ref o, (nuint)(3360));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, (nuint)(6720));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, (nuint)(10080));
-                        Vector256.StoreUnsafe(m42 - two * m31, ref o, (nuint)(13440));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, (nuint)(16800));
+                        Vector256.StoreUnsafe(s43 - four * s12, ref o, 3360);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, m12, m43), ref o, 6720);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, m31, m42), ref o, 10080);
+                        Vector256.StoreUnsafe(m42 - two * m31, ref o, 13440);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(four, d1, d5) - five * d3, ref o, 16800);
                     }
                 }
                 // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
@@ -3581,11 +3556,11 @@ namespace NetCompiler.Generated
                         var z1 = Vector256.LoadUnsafe(ref zr, (nuint)(t * 16 + 8));
                         ref float o = ref At(ref dr, t * 8);
                         Vector256.StoreUnsafe(z0 * 0.25f, ref o);
-                        Vector256.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(6400));
-                        Vector256.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(12800));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, (nuint)(19200));
-                        Vector256.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(25600));
-                        Vector256.StoreUnsafe(z1, ref o, (nuint)(32000));
+                        Vector256.StoreUnsafe(-(z0 + z1) * sixth, ref o, 6400);
+                        Vector256.StoreUnsafe((z1 - z0) * sixth, ref o, 12800);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(two, z1, z0) * twentyFourth, ref o, 19200);
+                        Vector256.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, 25600);
+                        Vector256.StoreUnsafe(z1, ref o, 32000);
                     }
                 }
                 // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
@@ -3598,7 +3573,6 @@ namespace NetCompiler.Generated
                         for (int c = 0; c < 6; c++)
                         {
                             {
-                                const int u0 = 0;
                                 var a0_0 = Vector256<float>.Zero;
                                 var a0_1 = Vector256<float>.Zero;
                                 var a0_2 = Vector256<float>.Zero;
@@ -3610,40 +3584,40 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector256<float>.Zero;
                                 var a1_4 = Vector256<float>.Zero;
                                 ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 8);
-                                ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 8);
+                                ref float xr = ref At(ref v, (xi * 420 + c * 70) * 8);
                                 for (int j = 0; j < 50; j++)
                                 {
                                     var d0 = Vector256.LoadUnsafe(ref dr);
-                                    var d1 = Vector256.LoadUnsafe(ref dr, (nuint)(400));
+                                    var d1 = Vector256.LoadUnsafe(ref dr, 400);
                                     var x0 = Vector256.LoadUnsafe(ref xr);
                                     a0_0 = Vector256.FusedMultiplyAdd(d0, x0, a0_0);
                                     a1_0 = Vector256.FusedMultiplyAdd(d1, x0, a1_0);
-                                    var x1 = Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                    var x1 = Vector256.LoadUnsafe(ref xr, 40);
                                     a0_1 = Vector256.FusedMultiplyAdd(d0, x1, a0_1);
                                     a1_1 = Vector256.FusedMultiplyAdd(d1, x1, a1_1);
-                                    var x2 = Vector256.LoadUnsafe(ref xr, (nuint)(80));
+                                    var x2 = Vector256.LoadUnsafe(ref xr, 80);
                                     a0_2 = Vector256.FusedMultiplyAdd(d0, x2, a0_2);
                                     a1_2 = Vector256.FusedMultiplyAdd(d1, x2, a1_2);
-                                    var x3 = Vector256.LoadUnsafe(ref xr, (nuint)(120));
+                                    var x3 = Vector256.LoadUnsafe(ref xr, 120);
                                     a0_3 = Vector256.FusedMultiplyAdd(d0, x3, a0_3);
                                     a1_3 = Vector256.FusedMultiplyAdd(d1, x3, a1_3);
-                                    var x4 = Vector256.LoadUnsafe(ref xr, (nuint)(160));
+                                    var x4 = Vector256.LoadUnsafe(ref xr, 160);
                                     a0_4 = Vector256.FusedMultiplyAdd(d0, x4, a0_4);
                                     a1_4 = Vector256.FusedMultiplyAdd(d1, x4, a1_4);
                                     dr = ref At(ref dr, 8);
                                     xr = ref At(ref xr, 8);
                                 }
-                                ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 8);
+                                ref float sr = ref At(ref sums, ((r0 * 6 + c) * 30 + xi) * 8);
                                 Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(48)) + a0_1, ref sr, (nuint)(48));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(96)) + a0_2, ref sr, (nuint)(96));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(144)) + a0_3, ref sr, (nuint)(144));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(192)) + a0_4, ref sr, (nuint)(192));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(1440)) + a1_0, ref sr, (nuint)(1440));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(1488)) + a1_1, ref sr, (nuint)(1488));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(1536)) + a1_2, ref sr, (nuint)(1536));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(1584)) + a1_3, ref sr, (nuint)(1584));
-                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, (nuint)(1632)) + a1_4, ref sr, (nuint)(1632));
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 48) + a0_1, ref sr, 48);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 96) + a0_2, ref sr, 96);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 144) + a0_3, ref sr, 144);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 192) + a0_4, ref sr, 192);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 1440) + a1_0, ref sr, 1440);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 1488) + a1_1, ref sr, 1488);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 1536) + a1_2, ref sr, 1536);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 1584) + a1_3, ref sr, 1584);
+                                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sr, 1632) + a1_4, ref sr, 1632);
                             }
                         }
                     }
@@ -3683,11 +3657,11 @@ namespace NetCompiler.Generated
                     {
                         ref float d = ref At(ref xr, t * 8);
                         var d0 = Vector128.LoadUnsafe(ref d);
-                        var d1 = Vector128.LoadUnsafe(ref d, (nuint)(4));
-                        var d2 = Vector128.LoadUnsafe(ref d, (nuint)(8));
-                        var d3 = Vector128.LoadUnsafe(ref d, (nuint)(12));
-                        var d4 = Vector128.LoadUnsafe(ref d, (nuint)(16));
-                        var d5 = Vector128.LoadUnsafe(ref d, (nuint)(20));
+                        var d1 = Vector128.LoadUnsafe(ref d, 4);
+                        var d2 = Vector128.LoadUnsafe(ref d, 8);
+                        var d3 = Vector128.LoadUnsafe(ref d, 12);
+                        var d4 = Vector128.LoadUnsafe(ref d, 16);
+                        var d5 = Vector128.LoadUnsafe(ref d, 20);
                         var s12 = d1 + d2;
                         var m12 = d1 - d2;
                         var s43 = d4 + d3;
@@ -3696,11 +3670,11 @@ namespace NetCompiler.Generated
                         var m31 = d3 - d1;
                         ref float o = ref At(ref vr, t * 4);
                         Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d0, d4) - five * d2, ref o);
-                        Vector128.StoreUnsafe(s43 - four * s12, ref o, (nuint)(1680));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, m12, m43), ref o, (nuint)(3360));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, m31, m42), ref o, (nuint)(5040));
-                        Vector128.StoreUnsafe(m42 - two * m31, ref o, (nuint)(6720));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, (nuint)(8400));
+                        Vector128.StoreUnsafe(s43 - four * s12, ref o, 1680);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, m12, m43), ref o, 3360);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, m31, m42), ref o, 5040);
+                        Vector128.StoreUnsafe(m42 - two * m31, ref o, 6720);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(four, d1, d5) - five * d3, ref o, 8400);
                     }
                 }
                 // D = G·(dz[2t], dz[2t + 1]) (G rows: [1/4, 0], −[1, 1]/6, −[1, −1]/6, [1, 2]/24, [1, −2]/24, [0, 1]) for every pair of every row.
@@ -3716,11 +3690,11 @@ namespace NetCompiler.Generated
                         var z1 = Vector128.LoadUnsafe(ref zr, (nuint)(t * 8 + 4));
                         ref float o = ref At(ref dr, t * 4);
                         Vector128.StoreUnsafe(z0 * 0.25f, ref o);
-                        Vector128.StoreUnsafe(-(z0 + z1) * sixth, ref o, (nuint)(3200));
-                        Vector128.StoreUnsafe((z1 - z0) * sixth, ref o, (nuint)(6400));
-                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, z1, z0) * twentyFourth, ref o, (nuint)(9600));
-                        Vector128.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, (nuint)(12800));
-                        Vector128.StoreUnsafe(z1, ref o, (nuint)(16000));
+                        Vector128.StoreUnsafe(-(z0 + z1) * sixth, ref o, 3200);
+                        Vector128.StoreUnsafe((z1 - z0) * sixth, ref o, 6400);
+                        Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(two, z1, z0) * twentyFourth, ref o, 9600);
+                        Vector128.StoreUnsafe((z0 - two * z1) * twentyFourth, ref o, 12800);
+                        Vector128.StoreUnsafe(z1, ref o, 16000);
                     }
                 }
                 // M: 2 filter(s) × 5 kernel row(s) of sums in registers; for a filter, kernel row and point, D and V walk
@@ -3733,7 +3707,6 @@ namespace NetCompiler.Generated
                         for (int c = 0; c < 6; c++)
                         {
                             {
-                                const int u0 = 0;
                                 var a0_0 = Vector128<float>.Zero;
                                 var a0_1 = Vector128<float>.Zero;
                                 var a0_2 = Vector128<float>.Zero;
@@ -3745,40 +3718,40 @@ namespace NetCompiler.Generated
                                 var a1_3 = Vector128<float>.Zero;
                                 var a1_4 = Vector128<float>.Zero;
                                 ref float dr = ref At(ref dt, (xi * 800 + r0 * 50) * 4);
-                                ref float xr = ref At(ref v, (xi * 420 + (c * 14 + u0) * 5) * 4);
+                                ref float xr = ref At(ref v, (xi * 420 + c * 70) * 4);
                                 for (int j = 0; j < 50; j++)
                                 {
                                     var d0 = Vector128.LoadUnsafe(ref dr);
-                                    var d1 = Vector128.LoadUnsafe(ref dr, (nuint)(200));
+                                    var d1 = Vector128.LoadUnsafe(ref dr, 200);
                                     var x0 = Vector128.LoadUnsafe(ref xr);
                                     a0_0 = Vector128.MultiplyAddEstimate(d0, x0, a0_0);
                                     a1_0 = Vector128.MultiplyAddEstimate(d1, x0, a1_0);
-                                    var x1 = Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                    var x1 = Vector128.LoadUnsafe(ref xr, 20);
                                     a0_1 = Vector128.MultiplyAddEstimate(d0, x1, a0_1);
                                     a1_1 = Vector128.MultiplyAddEstimate(d1, x1, a1_1);
-                                    var x2 = Vector128.LoadUnsafe(ref xr, (nuint)(40));
+                                    var x2 = Vector128.LoadUnsafe(ref xr, 40);
                                     a0_2 = Vector128.MultiplyAddEstimate(d0, x2, a0_2);
                                     a1_2 = Vector128.MultiplyAddEstimate(d1, x2, a1_2);
-                                    var x3 = Vector128.LoadUnsafe(ref xr, (nuint)(60));
+                                    var x3 = Vector128.LoadUnsafe(ref xr, 60);
                                     a0_3 = Vector128.MultiplyAddEstimate(d0, x3, a0_3);
                                     a1_3 = Vector128.MultiplyAddEstimate(d1, x3, a1_3);
-                                    var x4 = Vector128.LoadUnsafe(ref xr, (nuint)(80));
+                                    var x4 = Vector128.LoadUnsafe(ref xr, 80);
                                     a0_4 = Vector128.MultiplyAddEstimate(d0, x4, a0_4);
                                     a1_4 = Vector128.MultiplyAddEstimate(d1, x4, a1_4);
                                     dr = ref At(ref dr, 4);
                                     xr = ref At(ref xr, 4);
                                 }
-                                ref float sr = ref At(ref sums, (((r0 * 6 + c) * 5 + u0) * 6 + xi) * 4);
+                                ref float sr = ref At(ref sums, ((r0 * 6 + c) * 30 + xi) * 4);
                                 Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr) + a0_0, ref sr);
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(24)) + a0_1, ref sr, (nuint)(24));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(48)) + a0_2, ref sr, (nuint)(48));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(72)) + a0_3, ref sr, (nuint)(72));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(96)) + a0_4, ref sr, (nuint)(96));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(720)) + a1_0, ref sr, (nuint)(720));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(744)) + a1_1, ref sr, (nuint)(744));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(768)) + a1_2, ref sr, (nuint)(768));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(792)) + a1_3, ref sr, (nuint)(792));
-                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, (nuint)(816)) + a1_4, ref sr, (nuint)(816));
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 24) + a0_1, ref sr, 24);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 48) + a0_2, ref sr, 48);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 72) + a0_3, ref sr, 72);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 96) + a0_4, ref sr, 96);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 720) + a1_0, ref sr, 720);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 744) + a1_1, ref sr, 744);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 768) + a1_2, ref sr, 768);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 792) + a1_3, ref sr, 792);
+                                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sr, 816) + a1_4, ref sr, 816);
                             }
                         }
                     }
@@ -3820,12 +3793,11 @@ namespace NetCompiler.Generated
                     int c1 = Math.Min(c0 + 4, 16);
                     bool first = c0 == 0, last = c1 == 16;
                     {
-                        const int r0 = 0;
                         for (int oy = 0; oy < 14; oy++)
                         {
-                            ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 16);
-                            ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 288);
-                            ref float wrow = ref At(ref w, r0 * 25 + 24);
+                            ref float orow = ref At(ref dxb, oy * 224);
+                            ref float irow = ref At(ref dzDilated, oy * 288);
+                            ref float wrow = ref At(ref w, 24);
                             // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
                             int kyFrom = Math.Max(0, 4 - oy);
                             int kyTo = Math.Min(5, 14 - oy);
@@ -3853,13 +3825,13 @@ namespace NetCompiler.Generated
                                 {
                                     for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
-                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 16);
+                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox) * 16);
                                         ref float wr = ref At(ref wrow, c * 150 + ky * -5);
                                         if (kxFrom <= 0 && 0 < kxTo)
                                         {
                                             x0 = Vector512.LoadUnsafe(ref xr);
-                                            x1 = Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            k = Vector512.Create(At(ref wr, 0));
+                                            x1 = Vector512.LoadUnsafe(ref xr, 16);
+                                            k = Vector512.Create(wr);
                                             a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
                                             k = Vector512.Create(At(ref wr, 25));
@@ -3880,8 +3852,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 1 && 1 < kxTo)
                                         {
-                                            x0 = Vector512.LoadUnsafe(ref xr, (nuint)(16));
-                                            x1 = Vector512.LoadUnsafe(ref xr, (nuint)(32));
+                                            x0 = Vector512.LoadUnsafe(ref xr, 16);
+                                            x1 = Vector512.LoadUnsafe(ref xr, 32);
                                             k = Vector512.Create(At(ref wr, -1));
                                             a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -3903,8 +3875,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 2 && 2 < kxTo)
                                         {
-                                            x0 = Vector512.LoadUnsafe(ref xr, (nuint)(32));
-                                            x1 = Vector512.LoadUnsafe(ref xr, (nuint)(48));
+                                            x0 = Vector512.LoadUnsafe(ref xr, 32);
+                                            x1 = Vector512.LoadUnsafe(ref xr, 48);
                                             k = Vector512.Create(At(ref wr, -2));
                                             a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -3926,8 +3898,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 3 && 3 < kxTo)
                                         {
-                                            x0 = Vector512.LoadUnsafe(ref xr, (nuint)(48));
-                                            x1 = Vector512.LoadUnsafe(ref xr, (nuint)(64));
+                                            x0 = Vector512.LoadUnsafe(ref xr, 48);
+                                            x1 = Vector512.LoadUnsafe(ref xr, 64);
                                             k = Vector512.Create(At(ref wr, -3));
                                             a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -3949,8 +3921,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 4 && 4 < kxTo)
                                         {
-                                            x0 = Vector512.LoadUnsafe(ref xr, (nuint)(64));
-                                            x1 = Vector512.LoadUnsafe(ref xr, (nuint)(80));
+                                            x0 = Vector512.LoadUnsafe(ref xr, 64);
+                                            x1 = Vector512.LoadUnsafe(ref xr, 80);
                                             k = Vector512.Create(At(ref wr, -4));
                                             a0_0 = Vector512.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector512.FusedMultiplyAdd(x1, k, a0_1);
@@ -3999,12 +3971,11 @@ namespace NetCompiler.Generated
                     int c1 = Math.Min(c0 + 6, 16);
                     bool first = c0 == 0, last = c1 == 16;
                     {
-                        const int r0 = 0;
                         for (int oy = 0; oy < 14; oy++)
                         {
-                            ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 8);
-                            ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 144);
-                            ref float wrow = ref At(ref w, r0 * 25 + 24);
+                            ref float orow = ref At(ref dxb, oy * 112);
+                            ref float irow = ref At(ref dzDilated, oy * 144);
+                            ref float wrow = ref At(ref w, 24);
                             // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
                             int kyFrom = Math.Max(0, 4 - oy);
                             int kyTo = Math.Min(5, 14 - oy);
@@ -4032,13 +4003,13 @@ namespace NetCompiler.Generated
                                 {
                                     for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
-                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 8);
+                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox) * 8);
                                         ref float wr = ref At(ref wrow, c * 150 + ky * -5);
                                         if (kxFrom <= 0 && 0 < kxTo)
                                         {
                                             x0 = Vector256.LoadUnsafe(ref xr);
-                                            x1 = Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                            k = Vector256.Create(At(ref wr, 0));
+                                            x1 = Vector256.LoadUnsafe(ref xr, 8);
+                                            k = Vector256.Create(wr);
                                             a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
                                             k = Vector256.Create(At(ref wr, 25));
@@ -4059,8 +4030,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 1 && 1 < kxTo)
                                         {
-                                            x0 = Vector256.LoadUnsafe(ref xr, (nuint)(8));
-                                            x1 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
+                                            x0 = Vector256.LoadUnsafe(ref xr, 8);
+                                            x1 = Vector256.LoadUnsafe(ref xr, 16);
                                             k = Vector256.Create(At(ref wr, -1));
                                             a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -4082,8 +4053,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 2 && 2 < kxTo)
                                         {
-                                            x0 = Vector256.LoadUnsafe(ref xr, (nuint)(16));
-                                            x1 = Vector256.LoadUnsafe(ref xr, (nuint)(24));
+                                            x0 = Vector256.LoadUnsafe(ref xr, 16);
+                                            x1 = Vector256.LoadUnsafe(ref xr, 24);
                                             k = Vector256.Create(At(ref wr, -2));
                                             a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -4105,8 +4076,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 3 && 3 < kxTo)
                                         {
-                                            x0 = Vector256.LoadUnsafe(ref xr, (nuint)(24));
-                                            x1 = Vector256.LoadUnsafe(ref xr, (nuint)(32));
+                                            x0 = Vector256.LoadUnsafe(ref xr, 24);
+                                            x1 = Vector256.LoadUnsafe(ref xr, 32);
                                             k = Vector256.Create(At(ref wr, -3));
                                             a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -4128,8 +4099,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 4 && 4 < kxTo)
                                         {
-                                            x0 = Vector256.LoadUnsafe(ref xr, (nuint)(32));
-                                            x1 = Vector256.LoadUnsafe(ref xr, (nuint)(40));
+                                            x0 = Vector256.LoadUnsafe(ref xr, 32);
+                                            x1 = Vector256.LoadUnsafe(ref xr, 40);
                                             k = Vector256.Create(At(ref wr, -4));
                                             a0_0 = Vector256.FusedMultiplyAdd(x0, k, a0_0);
                                             a0_1 = Vector256.FusedMultiplyAdd(x1, k, a0_1);
@@ -4178,12 +4149,11 @@ namespace NetCompiler.Generated
                     int c1 = Math.Min(c0 + 8, 16);
                     bool first = c0 == 0, last = c1 == 16;
                     {
-                        const int r0 = 0;
                         for (int oy = 0; oy < 14; oy++)
                         {
-                            ref float orow = ref At(ref dxb, (r0 * 196 + oy * 14) * 4);
-                            ref float irow = ref At(ref dzDilated, (0 + oy * 1) * 72);
-                            ref float wrow = ref At(ref w, r0 * 25 + 24);
+                            ref float orow = ref At(ref dxb, oy * 56);
+                            ref float irow = ref At(ref dzDilated, oy * 72);
+                            ref float wrow = ref At(ref w, 24);
                             // Only the kernel rows that reach input rows 4–13 (the others are zero padding and add nothing).
                             int kyFrom = Math.Max(0, 4 - oy);
                             int kyTo = Math.Min(5, 14 - oy);
@@ -4211,13 +4181,13 @@ namespace NetCompiler.Generated
                                 {
                                     for (int ky = kyFrom; ky < kyTo; ky++)
                                     {
-                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox * 1) * 4);
+                                        ref float xr = ref At(ref irow, ((c * 18 + ky) * 18 + ox) * 4);
                                         ref float wr = ref At(ref wrow, c * 150 + ky * -5);
                                         if (kxFrom <= 0 && 0 < kxTo)
                                         {
                                             x0 = Vector128.LoadUnsafe(ref xr);
-                                            x1 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                            k = Vector128.Create(At(ref wr, 0));
+                                            x1 = Vector128.LoadUnsafe(ref xr, 4);
+                                            k = Vector128.Create(wr);
                                             a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                             a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
                                             k = Vector128.Create(At(ref wr, 25));
@@ -4238,8 +4208,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 1 && 1 < kxTo)
                                         {
-                                            x0 = Vector128.LoadUnsafe(ref xr, (nuint)(4));
-                                            x1 = Vector128.LoadUnsafe(ref xr, (nuint)(8));
+                                            x0 = Vector128.LoadUnsafe(ref xr, 4);
+                                            x1 = Vector128.LoadUnsafe(ref xr, 8);
                                             k = Vector128.Create(At(ref wr, -1));
                                             a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                             a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -4261,8 +4231,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 2 && 2 < kxTo)
                                         {
-                                            x0 = Vector128.LoadUnsafe(ref xr, (nuint)(8));
-                                            x1 = Vector128.LoadUnsafe(ref xr, (nuint)(12));
+                                            x0 = Vector128.LoadUnsafe(ref xr, 8);
+                                            x1 = Vector128.LoadUnsafe(ref xr, 12);
                                             k = Vector128.Create(At(ref wr, -2));
                                             a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                             a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -4284,8 +4254,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 3 && 3 < kxTo)
                                         {
-                                            x0 = Vector128.LoadUnsafe(ref xr, (nuint)(12));
-                                            x1 = Vector128.LoadUnsafe(ref xr, (nuint)(16));
+                                            x0 = Vector128.LoadUnsafe(ref xr, 12);
+                                            x1 = Vector128.LoadUnsafe(ref xr, 16);
                                             k = Vector128.Create(At(ref wr, -3));
                                             a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                             a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -4307,8 +4277,8 @@ namespace NetCompiler.Generated
                                         }
                                         if (kxFrom <= 4 && 4 < kxTo)
                                         {
-                                            x0 = Vector128.LoadUnsafe(ref xr, (nuint)(16));
-                                            x1 = Vector128.LoadUnsafe(ref xr, (nuint)(20));
+                                            x0 = Vector128.LoadUnsafe(ref xr, 16);
+                                            x1 = Vector128.LoadUnsafe(ref xr, 20);
                                             k = Vector128.Create(At(ref wr, -4));
                                             a0_0 = Vector128.MultiplyAddEstimate(x0, k, a0_0);
                                             a0_1 = Vector128.MultiplyAddEstimate(x1, k, a0_1);
@@ -4364,19 +4334,18 @@ namespace NetCompiler.Generated
                         ref float r0 = ref At(ref x, (c * 10 + oy * 2) * 10);
                         ref float r1 = ref At(ref r0, 10);
                         ref float yr = ref At(ref y, (c * 5 + oy) * 5);
-                        for (int ox = 0; ox < 4; ox += 4)
                         {
-                            var a = Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox));
-                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox))));
+                            var a = Vector256.LoadUnsafe(ref r0);
+                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1)));
                             var m = Vector256.ConditionalSelect(Vector256.IsNaN(v), v, Vector256.MaxNative(v, Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
-                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(ox));
+                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr);
                         }
                         // Outputs 1–4, overlapping the step before.
                         {
-                            var a = Vector256.LoadUnsafe(ref r0, (nuint)(2 * 1));
-                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, (nuint)(2 * 1))));
+                            var a = Vector256.LoadUnsafe(ref r0, 2);
+                            var v = Vector256.ConditionalSelect(Vector256.IsNaN(a), a, Vector256.MaxNative(a, Vector256.LoadUnsafe(ref r1, 2)));
                             var m = Vector256.ConditionalSelect(Vector256.IsNaN(v), v, Vector256.MaxNative(v, Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6))));
-                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, (nuint)(1));
+                            Vector128.StoreUnsafe(Vector256.GetLower(Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6))), ref yr, 1);
                         }
                     }
                 }
@@ -4401,8 +4370,8 @@ namespace NetCompiler.Generated
                         }
                         // Outputs 3–4, overlapping the step before.
                         {
-                            var a = Vector128.LoadUnsafe(ref r0, (nuint)(2 * 3));
-                            var v = Vector128.ConditionalSelect(Vector128.IsNaN(a), a, Vector128.MaxNative(a, Vector128.LoadUnsafe(ref r1, (nuint)(2 * 3))));
+                            var a = Vector128.LoadUnsafe(ref r0, 6);
+                            var v = Vector128.ConditionalSelect(Vector128.IsNaN(a), a, Vector128.MaxNative(a, Vector128.LoadUnsafe(ref r1, 6)));
                             var m = Vector128.ConditionalSelect(Vector128.IsNaN(v), v, Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2))));
                             Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref At(ref yr, 3)), Vector128.ToScalar(Vector128.AsUInt64(Vector128.Shuffle(m, Vector128.Create(0, 2, 0, 2)))));
                         }
@@ -4442,9 +4411,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 16);
                             var m = Vector512.LoadUnsafe(ref window);
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(16))));
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(160))));
-                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, (nuint)(176))));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 16)));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 160)));
+                            m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, Vector512.LoadUnsafe(ref window, 176)));
                             Vector512.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 16));
                         }
                     }
@@ -4461,9 +4430,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 8);
                             var m = Vector256.LoadUnsafe(ref window);
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(8))));
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(80))));
-                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, (nuint)(88))));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 8)));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 80)));
+                            m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, Vector256.LoadUnsafe(ref window, 88)));
                             Vector256.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 8));
                         }
                     }
@@ -4480,9 +4449,9 @@ namespace NetCompiler.Generated
                         {
                             ref float window = ref At(ref xb, ((c * 10 + oy * 2) * 10 + ox * 2) * 4);
                             var m = Vector128.LoadUnsafe(ref window);
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(4))));
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(40))));
-                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, (nuint)(44))));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 4)));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 40)));
+                            m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, Vector128.LoadUnsafe(ref window, 44)));
                             Vector128.StoreUnsafe(m, ref yb, (nuint)(((c * 5 + oy) * 5 + ox) * 4));
                         }
                     }
@@ -4523,9 +4492,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector512.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 16));
                             var x0 = Vector512.LoadUnsafe(ref window);
-                            var x1 = Vector512.LoadUnsafe(ref window, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref window, (nuint)(160));
-                            var x3 = Vector512.LoadUnsafe(ref window, (nuint)(176));
+                            var x1 = Vector512.LoadUnsafe(ref window, 16);
+                            var x2 = Vector512.LoadUnsafe(ref window, 160);
+                            var x3 = Vector512.LoadUnsafe(ref window, 176);
                             var m = x0;
                             m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, x1));
                             m = Vector512.ConditionalSelect(Vector512.IsNaN(m), m, Vector512.MaxNative(m, x2));
@@ -4537,12 +4506,12 @@ namespace NetCompiler.Generated
                             Vector512.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector512.AndNot(Vector512.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector512.StoreUnsafe((d & e1), ref target, (nuint)(16));
+                            Vector512.StoreUnsafe((d & e1), ref target, 16);
                             var e2 = Vector512.AndNot(Vector512.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector512.StoreUnsafe((d & e2), ref target, (nuint)(160));
+                            Vector512.StoreUnsafe((d & e2), ref target, 160);
                             var e3 = Vector512.AndNot(Vector512.Equals(x3, m), taken);
-                            Vector512.StoreUnsafe((d & e3), ref target, (nuint)(176));
+                            Vector512.StoreUnsafe((d & e3), ref target, 176);
                         }
                     }
                 }
@@ -4561,9 +4530,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector256.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 8));
                             var x0 = Vector256.LoadUnsafe(ref window);
-                            var x1 = Vector256.LoadUnsafe(ref window, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref window, (nuint)(80));
-                            var x3 = Vector256.LoadUnsafe(ref window, (nuint)(88));
+                            var x1 = Vector256.LoadUnsafe(ref window, 8);
+                            var x2 = Vector256.LoadUnsafe(ref window, 80);
+                            var x3 = Vector256.LoadUnsafe(ref window, 88);
                             var m = x0;
                             m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, x1));
                             m = Vector256.ConditionalSelect(Vector256.IsNaN(m), m, Vector256.MaxNative(m, x2));
@@ -4575,12 +4544,12 @@ namespace NetCompiler.Generated
                             Vector256.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector256.AndNot(Vector256.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector256.StoreUnsafe((d & e1), ref target, (nuint)(8));
+                            Vector256.StoreUnsafe((d & e1), ref target, 8);
                             var e2 = Vector256.AndNot(Vector256.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector256.StoreUnsafe((d & e2), ref target, (nuint)(80));
+                            Vector256.StoreUnsafe((d & e2), ref target, 80);
                             var e3 = Vector256.AndNot(Vector256.Equals(x3, m), taken);
-                            Vector256.StoreUnsafe((d & e3), ref target, (nuint)(88));
+                            Vector256.StoreUnsafe((d & e3), ref target, 88);
                         }
                     }
                 }
@@ -4599,9 +4568,9 @@ namespace NetCompiler.Generated
                             ref float target = ref At(ref dxb, corner);
                             var d = Vector128.LoadUnsafe(ref dzb, (nuint)(((c * 5 + oy) * 5 + ox) * 4));
                             var x0 = Vector128.LoadUnsafe(ref window);
-                            var x1 = Vector128.LoadUnsafe(ref window, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref window, (nuint)(40));
-                            var x3 = Vector128.LoadUnsafe(ref window, (nuint)(44));
+                            var x1 = Vector128.LoadUnsafe(ref window, 4);
+                            var x2 = Vector128.LoadUnsafe(ref window, 40);
+                            var x3 = Vector128.LoadUnsafe(ref window, 44);
                             var m = x0;
                             m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, x1));
                             m = Vector128.ConditionalSelect(Vector128.IsNaN(m), m, Vector128.MaxNative(m, x2));
@@ -4613,12 +4582,12 @@ namespace NetCompiler.Generated
                             Vector128.StoreUnsafe((d & e0), ref target);
                             var e1 = Vector128.AndNot(Vector128.Equals(x1, m), taken);
                             taken |= e1;
-                            Vector128.StoreUnsafe((d & e1), ref target, (nuint)(4));
+                            Vector128.StoreUnsafe((d & e1), ref target, 4);
                             var e2 = Vector128.AndNot(Vector128.Equals(x2, m), taken);
                             taken |= e2;
-                            Vector128.StoreUnsafe((d & e2), ref target, (nuint)(40));
+                            Vector128.StoreUnsafe((d & e2), ref target, 40);
                             var e3 = Vector128.AndNot(Vector128.Equals(x3, m), taken);
-                            Vector128.StoreUnsafe((d & e3), ref target, (nuint)(44));
+                            Vector128.StoreUnsafe((d & e3), ref target, 44);
                         }
                     }
                 }
@@ -4648,7 +4617,7 @@ namespace NetCompiler.Generated
                     var a7 = Vector512<float>.Zero;
                     for (nuint i = 0; i < 384; i += 128)
                     {
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i)), Vector512.LoadUnsafe(ref x, (nuint)(i)), a0);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)i), Vector512.LoadUnsafe(ref x, (nuint)i), a0);
                         a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 16)), Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), a1);
                         a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 32)), Vector512.LoadUnsafe(ref x, (nuint)(i + 32)), a2);
                         a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 48)), Vector512.LoadUnsafe(ref x, (nuint)(i + 48)), a3);
@@ -4658,7 +4627,7 @@ namespace NetCompiler.Generated
                         a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 112)), Vector512.LoadUnsafe(ref x, (nuint)(i + 112)), a7);
                     }
                     // The last 1 vector(s) of the row.
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(384)), Vector512.LoadUnsafe(ref x, (nuint)(384)), a0);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 384), Vector512.LoadUnsafe(ref x, 384), a0);
                     float z = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
                     At(ref y, o) = float.MaxNative(0f, z + At(ref b, o));
                 }
@@ -4680,11 +4649,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 400; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -4710,11 +4679,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 400; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -4786,38 +4755,38 @@ namespace NetCompiler.Generated
                         var s7c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 400; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
                             s4c = Vector512.FusedMultiplyAdd(w4i, xci, s4c);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
                             s5c = Vector512.FusedMultiplyAdd(w5i, xci, s5c);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
                             s6c = Vector512.FusedMultiplyAdd(w6i, xci, s6c);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                             s7c = Vector512.FusedMultiplyAdd(w7i, xci, s7c);
@@ -4905,30 +4874,30 @@ namespace NetCompiler.Generated
                         var s7b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 400; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)(i));
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
                             s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
                             s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)(i));
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
                             s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
                             s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)(i));
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
                             s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
                             s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)(i));
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
                             s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
                             s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
                         }
@@ -4990,15 +4959,15 @@ namespace NetCompiler.Generated
                         var s7 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 400; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
-                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
-                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
-                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)i), xi, s4);
+                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)i), xi, s5);
+                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)i), xi, s6);
+                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)i), xi, s7);
                         }
                         // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var q0 = Vector512.GetLower(s0) + Vector512.GetUpper(s0);
@@ -5057,22 +5026,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 400; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -5111,18 +5080,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 400; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -5151,11 +5120,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 400; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -5201,22 +5170,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 400; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -5266,18 +5235,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 400; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -5313,11 +5282,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 400; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -5349,7 +5318,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 64 <= 120; ob += 64)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     var b1 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector512<float>.Zero;
                     var b2 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : Vector512<float>.Zero;
                     var b3 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : Vector512<float>.Zero;
@@ -5357,26 +5326,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
-                        b1 += Vector512.LoadUnsafe(ref ds, (nuint)(16));
-                        b2 += Vector512.LoadUnsafe(ref ds, (nuint)(32));
-                        b3 += Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                        b1 += Vector512.LoadUnsafe(ref ds, 16);
+                        b2 += Vector512.LoadUnsafe(ref ds, 32);
+                        b3 += Vector512.LoadUnsafe(ref ds, 48);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
                     Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
                     Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
                 }
                 for (; ob + 16 <= 120; ob += 16)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 120; ob++)
                 {
@@ -5399,28 +5368,28 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 2000);
                         ref float g6 = ref At(ref g0, 2400);
                         ref float g7 = ref At(ref g0, 2800);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
                         var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
                         var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)i) : Vector512<float>.Zero;
                         var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)i) : Vector512<float>.Zero;
                         var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)i) : Vector512<float>.Zero;
                         var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)i) : Vector512<float>.Zero;
                         var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)i) : Vector512<float>.Zero;
                         var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)i) : Vector512<float>.Zero;
                         var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
                         var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -5428,9 +5397,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -5465,35 +5434,34 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector512.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector512.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
+                        Vector512.StoreUnsafe(a40, ref g4, (nuint)i);
                         Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
+                        Vector512.StoreUnsafe(a50, ref g5, (nuint)i);
                         Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
+                        Vector512.StoreUnsafe(a60, ref g6, (nuint)i);
                         Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                        Vector512.StoreUnsafe(a70, ref g7, (nuint)i);
                         Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
                         Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 384;
                     for (int o = 0; o < 120; o += 8)
                     {
                         ref float g0 = ref At(ref gw, o * 400);
@@ -5504,20 +5472,20 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 2000);
                         ref float g6 = ref At(ref g0, 2400);
                         ref float g7 = ref At(ref g0, 2800);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 384) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 384) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 384) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 384) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 384) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 384) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 384) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 384) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 384);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector512.Create(At(ref ds, 1));
                             a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
@@ -5536,14 +5504,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
+                        Vector512.StoreUnsafe(a00, ref g0, 384);
+                        Vector512.StoreUnsafe(a10, ref g1, 384);
+                        Vector512.StoreUnsafe(a20, ref g2, 384);
+                        Vector512.StoreUnsafe(a30, ref g3, 384);
+                        Vector512.StoreUnsafe(a40, ref g4, 384);
+                        Vector512.StoreUnsafe(a50, ref g5, 384);
+                        Vector512.StoreUnsafe(a60, ref g6, 384);
+                        Vector512.StoreUnsafe(a70, ref g7, 384);
                     }
                 }
             }
@@ -5554,7 +5522,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 32 <= 120; ob += 32)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
                     var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
                     var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
@@ -5562,26 +5530,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
-                        b1 += Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                        b2 += Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                        b3 += Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
                     Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
                     Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                 }
                 for (; ob + 8 <= 120; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -5594,16 +5562,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 400);
                         ref float g2 = ref At(ref g0, 800);
                         ref float g3 = ref At(ref g0, 1200);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -5611,9 +5579,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -5632,44 +5600,43 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 384;
                     for (int o = 0; o < 120; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 400);
                         ref float g1 = ref At(ref g0, 400);
                         ref float g2 = ref At(ref g0, 800);
                         ref float g3 = ref At(ref g0, 1200);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 384) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 392) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 384) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 392) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 384) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 392) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 384) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 392) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 384);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector256.Create(At(ref ds, 1));
@@ -5684,14 +5651,14 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a00, ref g0, 384);
+                        Vector256.StoreUnsafe(a01, ref g0, 392);
+                        Vector256.StoreUnsafe(a10, ref g1, 384);
+                        Vector256.StoreUnsafe(a11, ref g1, 392);
+                        Vector256.StoreUnsafe(a20, ref g2, 384);
+                        Vector256.StoreUnsafe(a21, ref g2, 392);
+                        Vector256.StoreUnsafe(a30, ref g3, 384);
+                        Vector256.StoreUnsafe(a31, ref g3, 392);
                     }
                 }
             }
@@ -5702,7 +5669,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 120; ob += 16)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
                     var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
                     var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
@@ -5710,26 +5677,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
-                        b1 += Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                        b2 += Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                        b3 += Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
                     Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
                     Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                 }
                 for (; ob + 4 <= 120; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 120);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -5742,16 +5709,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 400);
                         ref float g2 = ref At(ref g0, 800);
                         ref float g3 = ref At(ref g0, 1200);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -5759,9 +5726,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -5780,39 +5747,38 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 396;
                     for (int o = 0; o < 120; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 400);
                         ref float g1 = ref At(ref g0, 400);
                         ref float g2 = ref At(ref g0, 800);
                         ref float g3 = ref At(ref g0, 1200);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 396) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 396) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 396) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 396) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 396);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             var d1 = Vector128.Create(At(ref ds, 1));
                             a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
@@ -5823,10 +5789,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 400);
                             ds = ref At(ref ds, 120);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, 396);
+                        Vector128.StoreUnsafe(a10, ref g1, 396);
+                        Vector128.StoreUnsafe(a20, ref g2, 396);
+                        Vector128.StoreUnsafe(a30, ref g3, 396);
                     }
                 }
             }
@@ -5878,9 +5844,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -5917,36 +5883,36 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector512.StoreUnsafe(a00, ref b0);
-                        Vector512.StoreUnsafe(a01, ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe(a02, ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe(a01, ref b0, 16);
+                        Vector512.StoreUnsafe(a02, ref b0, 32);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
                         Vector512.StoreUnsafe(a10, ref b1);
-                        Vector512.StoreUnsafe(a11, ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe(a12, ref b1, (nuint)(32));
+                        Vector512.StoreUnsafe(a11, ref b1, 16);
+                        Vector512.StoreUnsafe(a12, ref b1, 32);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
                         Vector512.StoreUnsafe(a20, ref b2);
-                        Vector512.StoreUnsafe(a21, ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe(a22, ref b2, (nuint)(32));
+                        Vector512.StoreUnsafe(a21, ref b2, 16);
+                        Vector512.StoreUnsafe(a22, ref b2, 32);
                         ref float b3 = ref At(ref dzBelow, (sample + 3) * 400 + i);
                         Vector512.StoreUnsafe(a30, ref b3);
-                        Vector512.StoreUnsafe(a31, ref b3, (nuint)(16));
-                        Vector512.StoreUnsafe(a32, ref b3, (nuint)(32));
+                        Vector512.StoreUnsafe(a31, ref b3, 16);
+                        Vector512.StoreUnsafe(a32, ref b3, 32);
                         ref float b4 = ref At(ref dzBelow, (sample + 4) * 400 + i);
                         Vector512.StoreUnsafe(a40, ref b4);
-                        Vector512.StoreUnsafe(a41, ref b4, (nuint)(16));
-                        Vector512.StoreUnsafe(a42, ref b4, (nuint)(32));
+                        Vector512.StoreUnsafe(a41, ref b4, 16);
+                        Vector512.StoreUnsafe(a42, ref b4, 32);
                         ref float b5 = ref At(ref dzBelow, (sample + 5) * 400 + i);
                         Vector512.StoreUnsafe(a50, ref b5);
-                        Vector512.StoreUnsafe(a51, ref b5, (nuint)(16));
-                        Vector512.StoreUnsafe(a52, ref b5, (nuint)(32));
+                        Vector512.StoreUnsafe(a51, ref b5, 16);
+                        Vector512.StoreUnsafe(a52, ref b5, 32);
                         ref float b6 = ref At(ref dzBelow, (sample + 6) * 400 + i);
                         Vector512.StoreUnsafe(a60, ref b6);
-                        Vector512.StoreUnsafe(a61, ref b6, (nuint)(16));
-                        Vector512.StoreUnsafe(a62, ref b6, (nuint)(32));
+                        Vector512.StoreUnsafe(a61, ref b6, 16);
+                        Vector512.StoreUnsafe(a62, ref b6, 32);
                         ref float b7 = ref At(ref dzBelow, (sample + 7) * 400 + i);
                         Vector512.StoreUnsafe(a70, ref b7);
-                        Vector512.StoreUnsafe(a71, ref b7, (nuint)(16));
-                        Vector512.StoreUnsafe(a72, ref b7, (nuint)(32));
+                        Vector512.StoreUnsafe(a71, ref b7, 16);
+                        Vector512.StoreUnsafe(a72, ref b7, 32);
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -5964,9 +5930,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -5983,16 +5949,16 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector512.StoreUnsafe(a00, ref b0);
-                        Vector512.StoreUnsafe(a01, ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe(a02, ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe(a01, ref b0, 16);
+                        Vector512.StoreUnsafe(a02, ref b0, 32);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
                         Vector512.StoreUnsafe(a10, ref b1);
-                        Vector512.StoreUnsafe(a11, ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe(a12, ref b1, (nuint)(32));
+                        Vector512.StoreUnsafe(a11, ref b1, 16);
+                        Vector512.StoreUnsafe(a12, ref b1, 32);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
                         Vector512.StoreUnsafe(a20, ref b2);
-                        Vector512.StoreUnsafe(a21, ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe(a22, ref b2, (nuint)(32));
+                        Vector512.StoreUnsafe(a21, ref b2, 16);
+                        Vector512.StoreUnsafe(a22, ref b2, 32);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -6004,9 +5970,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -6015,13 +5981,12 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector512.StoreUnsafe(a00, ref b0);
-                        Vector512.StoreUnsafe(a01, ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe(a02, ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe(a01, ref b0, 16);
+                        Vector512.StoreUnsafe(a02, ref b0, 32);
                     }
                 }
                 // The remaining 1 full vector(s) of inputs, as one block.
                 {
-                    const int i = 384;
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
@@ -6033,12 +5998,12 @@ namespace NetCompiler.Generated
                         var a50 = Vector512<float>.Zero;
                         var a60 = Vector512<float>.Zero;
                         var a70 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             var d1 = Vector512.Create(At(ref dzo, 120));
                             a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
@@ -6057,21 +6022,21 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 384);
                         Vector512.StoreUnsafe(a00, ref b0);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + 384);
                         Vector512.StoreUnsafe(a10, ref b1);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + 384);
                         Vector512.StoreUnsafe(a20, ref b2);
-                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 400 + i);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 400 + 384);
                         Vector512.StoreUnsafe(a30, ref b3);
-                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 400 + i);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 400 + 384);
                         Vector512.StoreUnsafe(a40, ref b4);
-                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 400 + i);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 400 + 384);
                         Vector512.StoreUnsafe(a50, ref b5);
-                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 400 + i);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 400 + 384);
                         Vector512.StoreUnsafe(a60, ref b6);
-                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 400 + i);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 400 + 384);
                         Vector512.StoreUnsafe(a70, ref b7);
                     }
                     for (; sample + 3 <= batch; sample += 3)
@@ -6079,12 +6044,12 @@ namespace NetCompiler.Generated
                         var a00 = Vector512<float>.Zero;
                         var a10 = Vector512<float>.Zero;
                         var a20 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             var d1 = Vector512.Create(At(ref dzo, 120));
                             a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
@@ -6093,27 +6058,27 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 384);
                         Vector512.StoreUnsafe(a00, ref b0);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + 384);
                         Vector512.StoreUnsafe(a10, ref b1);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + 384);
                         Vector512.StoreUnsafe(a20, ref b2);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 384);
                         Vector512.StoreUnsafe(a00, ref b0);
                     }
                 }
@@ -6142,9 +6107,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -6161,16 +6126,16 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector256.StoreUnsafe(a00, ref b0);
-                        Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe(a02, ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe(a01, ref b0, 8);
+                        Vector256.StoreUnsafe(a02, ref b0, 16);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
                         Vector256.StoreUnsafe(a10, ref b1);
-                        Vector256.StoreUnsafe(a11, ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe(a12, ref b1, (nuint)(16));
+                        Vector256.StoreUnsafe(a11, ref b1, 8);
+                        Vector256.StoreUnsafe(a12, ref b1, 16);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
                         Vector256.StoreUnsafe(a20, ref b2);
-                        Vector256.StoreUnsafe(a21, ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe(a22, ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe(a21, ref b2, 8);
+                        Vector256.StoreUnsafe(a22, ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -6182,9 +6147,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -6193,13 +6158,12 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector256.StoreUnsafe(a00, ref b0);
-                        Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe(a02, ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe(a01, ref b0, 8);
+                        Vector256.StoreUnsafe(a02, ref b0, 16);
                     }
                 }
                 // The remaining 2 full vector(s) of inputs, as one block.
                 {
-                    const int i = 384;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -6209,13 +6173,13 @@ namespace NetCompiler.Generated
                         var a11 = Vector256<float>.Zero;
                         var a20 = Vector256<float>.Zero;
                         var a21 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector256.Create(At(ref dzo, 120));
@@ -6227,35 +6191,35 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 384);
                         Vector256.StoreUnsafe(a00, ref b0);
-                        Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                        Vector256.StoreUnsafe(a01, ref b0, 8);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + 384);
                         Vector256.StoreUnsafe(a10, ref b1);
-                        Vector256.StoreUnsafe(a11, ref b1, (nuint)(8));
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                        Vector256.StoreUnsafe(a11, ref b1, 8);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + 384);
                         Vector256.StoreUnsafe(a20, ref b2);
-                        Vector256.StoreUnsafe(a21, ref b2, (nuint)(8));
+                        Vector256.StoreUnsafe(a21, ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a01 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 384);
                         Vector256.StoreUnsafe(a00, ref b0);
-                        Vector256.StoreUnsafe(a01, ref b0, (nuint)(8));
+                        Vector256.StoreUnsafe(a01, ref b0, 8);
                     }
                 }
             }
@@ -6283,9 +6247,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -6302,16 +6266,16 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector128.StoreUnsafe(a00, ref b0);
-                        Vector128.StoreUnsafe(a01, ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe(a02, ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe(a01, ref b0, 4);
+                        Vector128.StoreUnsafe(a02, ref b0, 8);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
                         Vector128.StoreUnsafe(a10, ref b1);
-                        Vector128.StoreUnsafe(a11, ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe(a12, ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe(a11, ref b1, 4);
+                        Vector128.StoreUnsafe(a12, ref b1, 8);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
                         Vector128.StoreUnsafe(a20, ref b2);
-                        Vector128.StoreUnsafe(a21, ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe(a22, ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe(a21, ref b2, 4);
+                        Vector128.StoreUnsafe(a22, ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -6323,9 +6287,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -6334,25 +6298,24 @@ namespace NetCompiler.Generated
                         }
                         ref float b0 = ref At(ref dzBelow, sample * 400 + i);
                         Vector128.StoreUnsafe(a00, ref b0);
-                        Vector128.StoreUnsafe(a01, ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe(a02, ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe(a01, ref b0, 4);
+                        Vector128.StoreUnsafe(a02, ref b0, 8);
                     }
                 }
                 // The remaining 1 full vector(s) of inputs, as one block.
                 {
-                    const int i = 396;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
                         var a00 = Vector128<float>.Zero;
                         var a10 = Vector128<float>.Zero;
                         var a20 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 396);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             var d1 = Vector128.Create(At(ref dzo, 120));
                             a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
@@ -6361,27 +6324,27 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 396);
                         Vector128.StoreUnsafe(a00, ref b0);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 400 + 396);
                         Vector128.StoreUnsafe(a10, ref b1);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 400 + 396);
                         Vector128.StoreUnsafe(a20, ref b2);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector128<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 396);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             wo = ref At(ref wo, 400);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float b0 = ref At(ref dzBelow, sample * 400 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 400 + 396);
                         Vector128.StoreUnsafe(a00, ref b0);
                     }
                 }
@@ -6411,11 +6374,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 120; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                     var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -6441,11 +6404,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 120; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -6501,22 +6464,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 120; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -6555,18 +6518,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 120; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -6595,11 +6558,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 120; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
                         var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
@@ -6645,22 +6608,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 120; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -6710,18 +6673,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 120; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -6757,11 +6720,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 120; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -6793,7 +6756,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 64 <= 84; ob += 64)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     var b1 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector512<float>.Zero;
                     var b2 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : Vector512<float>.Zero;
                     var b3 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : Vector512<float>.Zero;
@@ -6801,26 +6764,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
-                        b1 += Vector512.LoadUnsafe(ref ds, (nuint)(16));
-                        b2 += Vector512.LoadUnsafe(ref ds, (nuint)(32));
-                        b3 += Vector512.LoadUnsafe(ref ds, (nuint)(48));
+                        b1 += Vector512.LoadUnsafe(ref ds, 16);
+                        b2 += Vector512.LoadUnsafe(ref ds, 32);
+                        b3 += Vector512.LoadUnsafe(ref ds, 48);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
                     Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
                     Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
                 }
                 for (; ob + 16 <= 84; ob += 16)
                 {
-                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : Vector512<float>.Zero;
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector512.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 84; ob++)
                 {
@@ -6839,16 +6802,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 120);
                         ref float g2 = ref At(ref g0, 240);
                         ref float g3 = ref At(ref g0, 360);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -6856,9 +6819,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -6877,16 +6840,16 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 120);
                             ds = ref At(ref ds, 84);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
@@ -6899,7 +6862,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 32 <= 84; ob += 32)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
                     var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
                     var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
@@ -6907,26 +6870,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
-                        b1 += Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                        b2 += Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                        b3 += Vector256.LoadUnsafe(ref ds, (nuint)(24));
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
                     Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
                     Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
                 }
                 for (; ob + 8 <= 84; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 84; ob++)
                 {
@@ -6945,16 +6908,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 120);
                         ref float g2 = ref At(ref g0, 240);
                         ref float g3 = ref At(ref g0, 360);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -6962,9 +6925,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -6983,16 +6946,16 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 120);
                             ds = ref At(ref ds, 84);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
@@ -7005,7 +6968,7 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 16 <= 84; ob += 16)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
                     var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
                     var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
@@ -7013,26 +6976,26 @@ namespace NetCompiler.Generated
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
-                        b1 += Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                        b2 += Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                        b3 += Vector128.LoadUnsafe(ref ds, (nuint)(12));
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                     Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
                     Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
                     Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
                 }
                 for (; ob + 4 <= 84; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 84);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
@@ -7045,16 +7008,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 120);
                         ref float g2 = ref At(ref g0, 240);
                         ref float g3 = ref At(ref g0, 360);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -7062,9 +7025,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -7083,16 +7046,16 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 120);
                             ds = ref At(ref ds, 84);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
@@ -7131,9 +7094,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 84; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -7151,18 +7114,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 120 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 120 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                         ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(8)), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(16)), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 8), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 16), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, 16);
                         ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(8)), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(16)), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 8), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 16), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -7174,9 +7137,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 84; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -7186,8 +7149,8 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 120 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 120 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                     }
                 }
             }
@@ -7215,9 +7178,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 84; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -7235,18 +7198,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 120 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 120 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                         ref float x1 = ref At(ref x, (sample + 1) * 120 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 120 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(4)), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(8)), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 8), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, 8);
                         ref float x2 = ref At(ref x, (sample + 2) * 120 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 120 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(4)), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(8)), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 8), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -7258,9 +7221,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 84; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -7270,8 +7233,8 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 120 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 120 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                     }
                 }
             }
@@ -7300,11 +7263,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector512<float>.Zero;
                     for (nuint i = 0; i < 80; i += 16)
                     {
-                        var xi = Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector512.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector512.Sum(s0);
                     float z1 = Vector512.Sum(s1);
@@ -7330,8 +7293,8 @@ namespace NetCompiler.Generated
                     var s0 = Vector512<float>.Zero;
                     for (nuint i = 0; i < 80; i += 16)
                     {
-                        var xi = Vector512.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector512.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector512.Sum(s0);
                     for (int i = 80; i < 84; i++)
@@ -7359,11 +7322,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 80; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector256.Sum(s0);
                     float z1 = Vector256.Sum(s1);
@@ -7389,8 +7352,8 @@ namespace NetCompiler.Generated
                     var s0 = Vector256<float>.Zero;
                     for (nuint i = 0; i < 80; i += 8)
                     {
-                        var xi = Vector256.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector256.Sum(s0);
                     for (int i = 80; i < 84; i++)
@@ -7418,11 +7381,11 @@ namespace NetCompiler.Generated
                     var s3 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 84; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
                     float z0 = Vector128.Sum(s0);
                     float z1 = Vector128.Sum(s1);
@@ -7440,8 +7403,8 @@ namespace NetCompiler.Generated
                     var s0 = Vector128<float>.Zero;
                     for (nuint i = 0; i < 84; i += 4)
                     {
-                        var xi = Vector128.LoadUnsafe(ref x, (nuint)(i));
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
                     }
                     float z0 = Vector128.Sum(s0);
                     At(ref y, o) = z0 + At(ref b, o);
@@ -7491,22 +7454,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
@@ -7578,18 +7541,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -7642,11 +7605,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector512.Sum(s0);
                         float z1 = Vector512.Sum(s1);
@@ -7668,7 +7631,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -7681,7 +7643,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector512<float>.Zero;
                         var s0b = Vector512<float>.Zero;
@@ -7691,14 +7653,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
@@ -7723,12 +7685,12 @@ namespace NetCompiler.Generated
                             z1b += w1i * xbi;
                             z1c += w1i * xci;
                         }
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -7736,7 +7698,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 84);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector512<float>.Zero;
                         var s0b = Vector512<float>.Zero;
@@ -7744,12 +7706,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
                         }
@@ -7768,25 +7730,25 @@ namespace NetCompiler.Generated
                             z1a += w1i * xai;
                             z1b += w1i * xbi;
                         }
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 84);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0 = Vector512<float>.Zero;
                         var s1 = Vector512<float>.Zero;
                         for (nuint i = 0; i < 80; i += 16)
                         {
-                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector512.Sum(s0);
                         float z1 = Vector512.Sum(s1);
@@ -7796,8 +7758,8 @@ namespace NetCompiler.Generated
                             z0 += At(ref w0, i) * xi;
                             z1 += At(ref w1, i) * xi;
                         }
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -7837,22 +7799,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
                             s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                             s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
@@ -7924,18 +7886,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
                             s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
                             s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
@@ -7988,11 +7950,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector256.Sum(s0);
                         float z1 = Vector256.Sum(s1);
@@ -8014,7 +7976,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -8027,7 +7988,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
@@ -8037,14 +7998,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
                             s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                             s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
@@ -8069,12 +8030,12 @@ namespace NetCompiler.Generated
                             z1b += w1i * xbi;
                             z1c += w1i * xci;
                         }
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -8082,7 +8043,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 84);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector256<float>.Zero;
                         var s0b = Vector256<float>.Zero;
@@ -8090,12 +8051,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
                             s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
                             s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
                         }
@@ -8114,25 +8075,25 @@ namespace NetCompiler.Generated
                             z1a += w1i * xai;
                             z1b += w1i * xbi;
                         }
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 84);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0 = Vector256<float>.Zero;
                         var s1 = Vector256<float>.Zero;
                         for (nuint i = 0; i < 80; i += 8)
                         {
-                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector256.Sum(s0);
                         float z1 = Vector256.Sum(s1);
@@ -8142,8 +8103,8 @@ namespace NetCompiler.Generated
                             z0 += At(ref w0, i) * xi;
                             z1 += At(ref w1, i) * xi;
                         }
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -8183,22 +8144,22 @@ namespace NetCompiler.Generated
                         var s3c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
                             s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                             s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
@@ -8248,18 +8209,18 @@ namespace NetCompiler.Generated
                         var s3b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)(i));
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
                             s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
                             s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)(i));
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
                             s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
                             s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
                         }
@@ -8295,11 +8256,11 @@ namespace NetCompiler.Generated
                         var s3 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
@@ -8313,7 +8274,6 @@ namespace NetCompiler.Generated
                 }
                 // The last 2 row(s) of W, as one block.
                 {
-                    const int o = 8;
                     int sample = 0;
                     // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
                     // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
@@ -8326,7 +8286,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
                         ref float yc = ref At(ref ya, 20);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
@@ -8336,14 +8296,14 @@ namespace NetCompiler.Generated
                         var s1c = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
                             s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                             s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
@@ -8354,12 +8314,12 @@ namespace NetCompiler.Generated
                         float z1a = Vector128.Sum(s1a);
                         float z1b = Vector128.Sum(s1b);
                         float z1c = Vector128.Sum(s1c);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        At(ref yc, o) = z0c + At(ref b, o);
-                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
                     }
                     for (; sample + 2 <= batch; sample += 2)
                     {
@@ -8367,7 +8327,7 @@ namespace NetCompiler.Generated
                         ref float xb = ref At(ref xa, 84);
                         ref float ya = ref At(ref y, sample * 10);
                         ref float yb = ref At(ref ya, 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0a = Vector128<float>.Zero;
                         var s0b = Vector128<float>.Zero;
@@ -8375,12 +8335,12 @@ namespace NetCompiler.Generated
                         var s1b = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)(i));
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
                             s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
                             s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)(i));
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
                             s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
                             s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
                         }
@@ -8388,30 +8348,30 @@ namespace NetCompiler.Generated
                         float z0b = Vector128.Sum(s0b);
                         float z1a = Vector128.Sum(s1a);
                         float z1b = Vector128.Sum(s1b);
-                        At(ref ya, o) = z0a + At(ref b, o);
-                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                        At(ref yb, o) = z0b + At(ref b, o);
-                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
                     }
                     // A batch of one.
                     for (; sample < batch; sample++)
                     {
                         ref float xs = ref At(ref x, sample * 84);
                         ref float ys = ref At(ref y, sample * 10);
-                        ref float w0 = ref At(ref w, o * 84);
+                        ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
                         var s0 = Vector128<float>.Zero;
                         var s1 = Vector128<float>.Zero;
                         for (nuint i = 0; i < 84; i += 4)
                         {
-                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
                         }
                         float z0 = Vector128.Sum(s0);
                         float z1 = Vector128.Sum(s1);
-                        At(ref ys, o) = z0 + At(ref b, o);
-                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
                     }
                 }
             }
@@ -8434,14 +8394,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 8 <= 10; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -8453,10 +8413,8 @@ namespace NetCompiler.Generated
                 // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
                 // the batch's slice of x for one block stays in L1 while every row block uses it.
                 {
-                    const int i = 0;
-                    for (int o = 0; o < 8; o += 8)
                     {
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref gw;
                         ref float g1 = ref At(ref g0, 84);
                         ref float g2 = ref At(ref g0, 168);
                         ref float g3 = ref At(ref g0, 252);
@@ -8464,38 +8422,38 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 420);
                         ref float g6 = ref At(ref g0, 504);
                         ref float g7 = ref At(ref g0, 588);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
-                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
-                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
-                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
-                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
-                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
-                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 16) : Vector512<float>.Zero;
+                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, 32) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 16) : Vector512<float>.Zero;
+                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, 32) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, 16) : Vector512<float>.Zero;
+                        var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, 32) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, 16) : Vector512<float>.Zero;
+                        var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, 32) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, 16) : Vector512<float>.Zero;
+                        var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, 32) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, 16) : Vector512<float>.Zero;
+                        var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, 32) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, 16) : Vector512<float>.Zero;
+                        var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, 32) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, 16) : Vector512<float>.Zero;
+                        var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, 32) : Vector512<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref dz;
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -8530,49 +8488,48 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                        Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                        Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                        Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                        Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a00, ref g0);
+                        Vector512.StoreUnsafe(a01, ref g0, 16);
+                        Vector512.StoreUnsafe(a02, ref g0, 32);
+                        Vector512.StoreUnsafe(a10, ref g1);
+                        Vector512.StoreUnsafe(a11, ref g1, 16);
+                        Vector512.StoreUnsafe(a12, ref g1, 32);
+                        Vector512.StoreUnsafe(a20, ref g2);
+                        Vector512.StoreUnsafe(a21, ref g2, 16);
+                        Vector512.StoreUnsafe(a22, ref g2, 32);
+                        Vector512.StoreUnsafe(a30, ref g3);
+                        Vector512.StoreUnsafe(a31, ref g3, 16);
+                        Vector512.StoreUnsafe(a32, ref g3, 32);
+                        Vector512.StoreUnsafe(a40, ref g4);
+                        Vector512.StoreUnsafe(a41, ref g4, 16);
+                        Vector512.StoreUnsafe(a42, ref g4, 32);
+                        Vector512.StoreUnsafe(a50, ref g5);
+                        Vector512.StoreUnsafe(a51, ref g5, 16);
+                        Vector512.StoreUnsafe(a52, ref g5, 32);
+                        Vector512.StoreUnsafe(a60, ref g6);
+                        Vector512.StoreUnsafe(a61, ref g6, 16);
+                        Vector512.StoreUnsafe(a62, ref g6, 32);
+                        Vector512.StoreUnsafe(a70, ref g7);
+                        Vector512.StoreUnsafe(a71, ref g7, 16);
+                        Vector512.StoreUnsafe(a72, ref g7, 32);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref At(ref gw, 672);
                         ref float g1 = ref At(ref g0, 84);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 16) : Vector512<float>.Zero;
+                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, 32) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 16) : Vector512<float>.Zero;
+                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, 32) : Vector512<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var x2 = Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
@@ -8583,20 +8540,18 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a00, ref g0);
+                        Vector512.StoreUnsafe(a01, ref g0, 16);
+                        Vector512.StoreUnsafe(a02, ref g0, 32);
+                        Vector512.StoreUnsafe(a10, ref g1);
+                        Vector512.StoreUnsafe(a11, ref g1, 16);
+                        Vector512.StoreUnsafe(a12, ref g1, 32);
                     }
                 }
                 // The remaining 2 full vector(s) of columns, as one block.
                 {
-                    const int i = 48;
-                    for (int o = 0; o < 8; o += 8)
                     {
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref gw;
                         ref float g1 = ref At(ref g0, 84);
                         ref float g2 = ref At(ref g0, 168);
                         ref float g3 = ref At(ref g0, 252);
@@ -8604,29 +8559,29 @@ namespace NetCompiler.Generated
                         ref float g5 = ref At(ref g0, 420);
                         ref float g6 = ref At(ref g0, 504);
                         ref float g7 = ref At(ref g0, 588);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i)) : Vector512<float>.Zero;
-                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i)) : Vector512<float>.Zero;
-                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i)) : Vector512<float>.Zero;
-                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i)) : Vector512<float>.Zero;
-                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i)) : Vector512<float>.Zero;
-                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i)) : Vector512<float>.Zero;
-                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 48) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 64) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 48) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 64) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 48) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, 64) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 48) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, 64) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 48) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, 64) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 48) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, 64) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 48) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, 64) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 48) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, 64) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 48);
+                        ref float ds = ref dz;
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector512.Create(At(ref ds, 1));
@@ -8653,38 +8608,37 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                        Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                        Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                        Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                        Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a00, ref g0, 48);
+                        Vector512.StoreUnsafe(a01, ref g0, 64);
+                        Vector512.StoreUnsafe(a10, ref g1, 48);
+                        Vector512.StoreUnsafe(a11, ref g1, 64);
+                        Vector512.StoreUnsafe(a20, ref g2, 48);
+                        Vector512.StoreUnsafe(a21, ref g2, 64);
+                        Vector512.StoreUnsafe(a30, ref g3, 48);
+                        Vector512.StoreUnsafe(a31, ref g3, 64);
+                        Vector512.StoreUnsafe(a40, ref g4, 48);
+                        Vector512.StoreUnsafe(a41, ref g4, 64);
+                        Vector512.StoreUnsafe(a50, ref g5, 48);
+                        Vector512.StoreUnsafe(a51, ref g5, 64);
+                        Vector512.StoreUnsafe(a60, ref g6, 48);
+                        Vector512.StoreUnsafe(a61, ref g6, 64);
+                        Vector512.StoreUnsafe(a70, ref g7, 48);
+                        Vector512.StoreUnsafe(a71, ref g7, 64);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref At(ref gw, 672);
                         ref float g1 = ref At(ref g0, 84);
-                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i)) : Vector512<float>.Zero;
-                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i)) : Vector512<float>.Zero;
-                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 48) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 64) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 48) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 64) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 48);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector512.LoadUnsafe(ref xs);
-                            var x1 = Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref ds, 0));
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
                             a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
                             var d1 = Vector512.Create(At(ref ds, 1));
@@ -8693,10 +8647,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                        Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a00, ref g0, 48);
+                        Vector512.StoreUnsafe(a01, ref g0, 64);
+                        Vector512.StoreUnsafe(a10, ref g1, 48);
+                        Vector512.StoreUnsafe(a11, ref g1, 64);
                     }
                 }
                 // Scalar tail: the last 4 column(s).
@@ -8717,14 +8671,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 8 <= 10; ob += 8)
                 {
-                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : Vector256<float>.Zero;
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector256.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -8743,16 +8697,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 84);
                         ref float g2 = ref At(ref g0, 168);
                         ref float g3 = ref At(ref g0, 252);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
                         var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
                         var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -8760,9 +8714,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -8781,37 +8735,36 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref At(ref gw, 672);
                         ref float g1 = ref At(ref g0, 84);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
                         var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
                         var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
                         var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var x1 = Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                            var x2 = Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
                             a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
@@ -8822,33 +8775,32 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
                         Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
                     }
                 }
                 // The remaining 1 full vector(s) of columns, as one block.
                 {
-                    const int i = 72;
                     for (int o = 0; o < 8; o += 4)
                     {
                         ref float g0 = ref At(ref gw, o * 84);
                         ref float g1 = ref At(ref g0, 84);
                         ref float g2 = ref At(ref g0, 168);
                         ref float g3 = ref At(ref g0, 252);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i)) : Vector256<float>.Zero;
-                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 72) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 72) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 72) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 72) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 72);
                         ref float ds = ref At(ref dz, o);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
@@ -8859,31 +8811,30 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                        Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, 72);
+                        Vector256.StoreUnsafe(a10, ref g1, 72);
+                        Vector256.StoreUnsafe(a20, ref g2, 72);
+                        Vector256.StoreUnsafe(a30, ref g3, 72);
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref At(ref gw, 672);
                         ref float g1 = ref At(ref g0, 84);
-                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i)) : Vector256<float>.Zero;
-                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i)) : Vector256<float>.Zero;
-                        ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 72) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 72) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 72);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector256.LoadUnsafe(ref xs);
-                            var d0 = Vector256.Create(At(ref ds, 0));
+                            var d0 = Vector256.Create(ds);
                             a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
                             var d1 = Vector256.Create(At(ref ds, 1));
                             a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                        Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector256.StoreUnsafe(a00, ref g0, 72);
+                        Vector256.StoreUnsafe(a10, ref g1, 72);
                     }
                 }
                 // Scalar tail: the last 4 column(s).
@@ -8904,14 +8855,14 @@ namespace NetCompiler.Generated
                 int ob = 0;
                 for (; ob + 4 <= 10; ob += 4)
                 {
-                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : Vector128<float>.Zero;
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
                     ref float ds = ref At(ref dz, ob);
                     for (int sample = 0; sample < batch; sample++)
                     {
                         b0 += Vector128.LoadUnsafe(ref ds);
                         ds = ref At(ref ds, 10);
                     }
-                    Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
                 }
                 for (; ob < 10; ob++)
                 {
@@ -8930,16 +8881,16 @@ namespace NetCompiler.Generated
                         ref float g1 = ref At(ref g0, 84);
                         ref float g2 = ref At(ref g0, 168);
                         ref float g3 = ref At(ref g0, 252);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
                         var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
                         var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
@@ -8947,9 +8898,9 @@ namespace NetCompiler.Generated
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -8968,37 +8919,36 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
                         Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
                         Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
                     }
                     {
-                        const int o = 8;
-                        ref float g0 = ref At(ref gw, o * 84);
+                        ref float g0 = ref At(ref gw, 672);
                         ref float g1 = ref At(ref g0, 84);
-                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i)) : Vector128<float>.Zero;
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
                         var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
-                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
                         var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
                         var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
                         ref float xs = ref At(ref x, i);
-                        ref float ds = ref At(ref dz, o);
+                        ref float ds = ref At(ref dz, 8);
                         for (int sample = 0; sample < batch; sample++)
                         {
                             var x0 = Vector128.LoadUnsafe(ref xs);
-                            var x1 = Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                            var x2 = Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref ds, 0));
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
                             a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
                             a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
                             a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
@@ -9009,10 +8959,10 @@ namespace NetCompiler.Generated
                             xs = ref At(ref xs, 84);
                             ds = ref At(ref ds, 10);
                         }
-                        Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
                         Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                        Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
                         Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
                         Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
                     }
@@ -9033,7 +8983,6 @@ namespace NetCompiler.Generated
                 // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 8 samples × the block
                 // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
                 {
-                    const int i = 0;
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
@@ -9061,14 +9010,14 @@ namespace NetCompiler.Generated
                         var a70 = Vector512<float>.Zero;
                         var a71 = Vector512<float>.Zero;
                         var a72 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -9103,46 +9052,46 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84);
+                        ref float b0 = ref At(ref dzBelow, sample * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
-                        ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
+                        ref float x1 = ref At(ref x, (sample + 1) * 84);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(32)), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, (nuint)(32));
-                        ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
+                        ref float x2 = ref At(ref x, (sample + 2) * 84);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(32)), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, (nuint)(32));
-                        ref float x3 = ref At(ref x, (sample + 3) * 84 + i);
-                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
+                        ref float x3 = ref At(ref x, (sample + 3) * 84);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(16)), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(32)), Vector512<float>.Zero), a32, Vector512<float>.Zero)), ref b3, (nuint)(32));
-                        ref float x4 = ref At(ref x, (sample + 4) * 84 + i);
-                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 32), Vector512<float>.Zero), a32, Vector512<float>.Zero)), ref b3, 32);
+                        ref float x4 = ref At(ref x, (sample + 4) * 84);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(16)), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(32)), Vector512<float>.Zero), a42, Vector512<float>.Zero)), ref b4, (nuint)(32));
-                        ref float x5 = ref At(ref x, (sample + 5) * 84 + i);
-                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 32), Vector512<float>.Zero), a42, Vector512<float>.Zero)), ref b4, 32);
+                        ref float x5 = ref At(ref x, (sample + 5) * 84);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(16)), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(32)), Vector512<float>.Zero), a52, Vector512<float>.Zero)), ref b5, (nuint)(32));
-                        ref float x6 = ref At(ref x, (sample + 6) * 84 + i);
-                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 32), Vector512<float>.Zero), a52, Vector512<float>.Zero)), ref b5, 32);
+                        ref float x6 = ref At(ref x, (sample + 6) * 84);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(16)), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(32)), Vector512<float>.Zero), a62, Vector512<float>.Zero)), ref b6, (nuint)(32));
-                        ref float x7 = ref At(ref x, (sample + 7) * 84 + i);
-                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 32), Vector512<float>.Zero), a62, Vector512<float>.Zero)), ref b6, 32);
+                        ref float x7 = ref At(ref x, (sample + 7) * 84);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(16)), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(32)), Vector512<float>.Zero), a72, Vector512<float>.Zero)), ref b7, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 32), Vector512<float>.Zero), a72, Vector512<float>.Zero)), ref b7, 32);
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -9155,14 +9104,14 @@ namespace NetCompiler.Generated
                         var a20 = Vector512<float>.Zero;
                         var a21 = Vector512<float>.Zero;
                         var a22 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
@@ -9177,51 +9126,50 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84);
+                        ref float b0 = ref At(ref dzBelow, sample * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
-                        ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
+                        ref float x1 = ref At(ref x, (sample + 1) * 84);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(32)), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, (nuint)(32));
-                        ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
+                        ref float x2 = ref At(ref x, (sample + 2) * 84);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(32)), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector512<float>.Zero;
                         var a01 = Vector512<float>.Zero;
                         var a02 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var w2 = Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84);
+                        ref float b0 = ref At(ref dzBelow, sample * 84);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(32)), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, (nuint)(32));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
                     }
                 }
                 // The remaining 2 full vector(s) of inputs, as one block.
                 {
-                    const int i = 48;
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
@@ -9241,13 +9189,13 @@ namespace NetCompiler.Generated
                         var a61 = Vector512<float>.Zero;
                         var a70 = Vector512<float>.Zero;
                         var a71 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector512.Create(At(ref dzo, 10));
@@ -9274,38 +9222,38 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84 + 48);
+                        ref float b0 = ref At(ref dzBelow, sample * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 84 + 48);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 84 + 48);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        ref float x3 = ref At(ref x, (sample + 3) * 84 + i);
-                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        ref float x3 = ref At(ref x, (sample + 3) * 84 + 48);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, (nuint)(16)), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, (nuint)(16));
-                        ref float x4 = ref At(ref x, (sample + 4) * 84 + i);
-                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        ref float x4 = ref At(ref x, (sample + 4) * 84 + 48);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, (nuint)(16)), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, (nuint)(16));
-                        ref float x5 = ref At(ref x, (sample + 5) * 84 + i);
-                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        ref float x5 = ref At(ref x, (sample + 5) * 84 + 48);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, (nuint)(16)), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, (nuint)(16));
-                        ref float x6 = ref At(ref x, (sample + 6) * 84 + i);
-                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        ref float x6 = ref At(ref x, (sample + 6) * 84 + 48);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, (nuint)(16)), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, (nuint)(16));
-                        ref float x7 = ref At(ref x, (sample + 7) * 84 + i);
-                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        ref float x7 = ref At(ref x, (sample + 7) * 84 + 48);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, (nuint)(16)), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
@@ -9315,13 +9263,13 @@ namespace NetCompiler.Generated
                         var a11 = Vector512<float>.Zero;
                         var a20 = Vector512<float>.Zero;
                         var a21 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             var d1 = Vector512.Create(At(ref dzo, 10));
@@ -9333,39 +9281,39 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84 + 48);
+                        ref float b0 = ref At(ref dzBelow, sample * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 84 + 48);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, (nuint)(16)), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, (nuint)(16));
-                        ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 84 + 48);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, (nuint)(16)), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector512<float>.Zero;
                         var a01 = Vector512<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector512.LoadUnsafe(ref wo);
-                            var w1 = Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector512.Create(At(ref dzo, 0));
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
                             a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84 + 48);
+                        ref float b0 = ref At(ref dzBelow, sample * 84 + 48);
                         Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
-                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, (nuint)(16)), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, (nuint)(16));
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
                     }
                 }
                 // Scalar tail: the last 4 input(s).
@@ -9403,9 +9351,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -9423,18 +9371,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 84 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 84 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                         ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(8)), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, (nuint)(16)), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 8), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 16), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, 16);
                         ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(8)), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, (nuint)(16)), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 8), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 16), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, 16);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -9446,9 +9394,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var w1 = Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                            var w2 = Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
                             a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
@@ -9458,25 +9406,24 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 84 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 84 + i);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(8)), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, (nuint)(8));
-                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)(16)), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, (nuint)(16));
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
                     }
                 }
                 // The remaining 1 full vector(s) of inputs, as one block.
                 {
-                    const int i = 72;
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
                         var a00 = Vector256<float>.Zero;
                         var a10 = Vector256<float>.Zero;
                         var a20 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 72);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             var d1 = Vector256.Create(At(ref dzo, 10));
                             a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
@@ -9485,31 +9432,31 @@ namespace NetCompiler.Generated
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84 + 72);
+                        ref float b0 = ref At(ref dzBelow, sample * 84 + 72);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
-                        ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
-                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
+                        ref float x1 = ref At(ref x, (sample + 1) * 84 + 72);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + 72);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
-                        ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
-                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
+                        ref float x2 = ref At(ref x, (sample + 2) * 84 + 72);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + 72);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
                     }
                     for (; sample < batch; sample++)
                     {
                         var a00 = Vector256<float>.Zero;
-                        ref float wo = ref At(ref w, i);
+                        ref float wo = ref At(ref w, 72);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector256.LoadUnsafe(ref wo);
-                            var d0 = Vector256.Create(At(ref dzo, 0));
+                            var d0 = Vector256.Create(dzo);
                             a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
                             wo = ref At(ref wo, 84);
                             dzo = ref At(ref dzo, 1);
                         }
-                        ref float x0 = ref At(ref x, sample * 84 + i);
-                        ref float b0 = ref At(ref dzBelow, sample * 84 + i);
+                        ref float x0 = ref At(ref x, sample * 84 + 72);
+                        ref float b0 = ref At(ref dzBelow, sample * 84 + 72);
                         Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
                     }
                 }
@@ -9548,9 +9495,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -9568,18 +9515,18 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 84 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 84 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                         ref float x1 = ref At(ref x, (sample + 1) * 84 + i);
                         ref float b1 = ref At(ref dzBelow, (sample + 1) * 84 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(4)), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, (nuint)(8)), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 8), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, 8);
                         ref float x2 = ref At(ref x, (sample + 2) * 84 + i);
                         ref float b2 = ref At(ref dzBelow, (sample + 2) * 84 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(4)), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, (nuint)(8)), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 8), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, 8);
                     }
                     for (; sample < batch; sample++)
                     {
@@ -9591,9 +9538,9 @@ namespace NetCompiler.Generated
                         for (int o = 0; o < 10; o++)
                         {
                             var w0 = Vector128.LoadUnsafe(ref wo);
-                            var w1 = Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                            var w2 = Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                            var d0 = Vector128.Create(At(ref dzo, 0));
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
                             a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
                             a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
                             a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
@@ -9603,8 +9550,8 @@ namespace NetCompiler.Generated
                         ref float x0 = ref At(ref x, sample * 84 + i);
                         ref float b0 = ref At(ref dzBelow, sample * 84 + i);
                         Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(4)), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, (nuint)(8)), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, (nuint)(8));
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
                     }
                 }
             }

@@ -267,11 +267,11 @@ namespace NetCompiler.Generated
             {
                 ref float xs = ref At(ref x, sample * 2);
                 ref float ds = ref At(ref dz, sample * 2);
-                float x0 = At(ref xs, 0);
+                float x0 = xs;
                 float x1 = At(ref xs, 1);
-                float dz0 = At(ref ds, 0);
+                float dz0 = ds;
                 float dz1 = At(ref ds, 1);
-                At(ref gw, 0) += dz0 * x0;
+                gw += dz0 * x0;
                 At(ref gw, 1) += dz0 * x1;
                 At(ref gw, 2) += dz1 * x0;
                 At(ref gw, 3) += dz1 * x1;
@@ -296,7 +296,7 @@ namespace NetCompiler.Generated
         internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
         {
             // A small layer: its unrolled single-sample kernel, sample after sample.
-            for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 1));
+            for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample));
         }
 
         /// <summary>
@@ -312,19 +312,20 @@ namespace NetCompiler.Generated
             // ∂E/∂b += Σ_s dz[s]
             for (int sample = 0; sample < batch; sample++)
             {
-                ref float d = ref At(ref dz, sample * 1);
-                for (int o = 0; o < 1; o++) At(ref gb, o) += At(ref d, o);
+                ref float d = ref At(ref dz, sample);
+                {gb += d;
+}
             }
             if (!accumulate) MemoryMarshal.CreateSpan(ref gw, 2).Clear();
             // Fully unrolled (2 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
             for (int sample = 0; sample < batch; sample++)
             {
                 ref float xs = ref At(ref x, sample * 2);
-                ref float ds = ref At(ref dz, sample * 1);
-                float x0 = At(ref xs, 0);
+                ref float ds = ref At(ref dz, sample);
+                float x0 = xs;
                 float x1 = At(ref xs, 1);
-                float dz0 = At(ref ds, 0);
-                At(ref gw, 0) += dz0 * x0;
+                float dz0 = ds;
+                gw += dz0 * x0;
                 At(ref gw, 1) += dz0 * x1;
             }
         }
@@ -339,7 +340,7 @@ namespace NetCompiler.Generated
             for (int sample = 0; sample < batch; sample++)
             {
                 ref float xs = ref At(ref x, sample * 2);
-                ref float ds = ref At(ref dz, sample * 1);
+                ref float ds = ref At(ref dz, sample);
                 ref float bs = ref At(ref dzBelow, sample * 2);
                 // Fully unrolled (2 weights).
                 float dz0 = ds;
