@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -250,7 +251,7 @@ internal static class BlockEmitter
                     int gn = Math.Min(group, c.KernelWidth - g0);
                     w.Open();
                     for (int r = 0; r < tile; r++)
-                        for (int j = 0; j < gn; j++) w.Line($"var a{r}_{j} = {isa.VectorOfFloat}.Zero;");
+                        w.Line(isa.Zeros(Enumerable.Range(0, gn).Select(j => $"a{r}_{j}")));
                     w.Open($"for (int oy = 0; oy < {oh}; oy++)");
                     w.Line($"ref float dr = ref At(ref dzb, (r0 * {plane} + oy * {ow}) * {l});");
                     w.Line($"ref float xr = ref At(ref xb, ((ic * {c.PaddedHeight} + oy * {c.Stride} + ky) * {c.PaddedWidth} + {g0}) * {l});");

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -269,7 +270,7 @@ internal static class DenseEmitter
         if (full > 0)
         {
             for (int r = 0; r < rows; r++)
-                for (int k = 0; k < xs.Length; k++) w.Line($"var {Acc("s", r, k)} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, xs.Length).Select(k => Acc("s", r, k))));
             // A native-sized index: the loads use it as it is, without a sign extension each.
             w.Open($"for (nuint i = 0; i < {full}; i += {width})");
             for (int k = 0; k < xs.Length; k++) w.Line($"var {(xs.Length == 1 ? "xi" : $"x{(char)('a' + k)}i")} = {isa.Load(xs[k], "i")};");
@@ -485,8 +486,7 @@ internal static class DenseEmitter
         if (!rowBlocks)
         {
             for (int r = 0; r < samples; r++)
-                for (int k = 0; k < vectors; k++)
-                    w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, vectors).Select(k => $"a{r}{k}")));
         }
         else
         {

@@ -75,6 +75,10 @@ internal sealed class Isa
 
     private string FmaMethod { get; }
 
+    /// <summary>One declaration of zeroed vectors (<c>default</c> is all zero bits, as <c>Zero</c>).</summary>
+    public string Zeros(System.Collections.Generic.IEnumerable<string> names)
+        => $"{VectorOfFloat} {string.Join(", ", names.Select(n => n + " = default"))};";
+
     /// <summary>a·b + c.</summary>
     public string Fma(string a, string b, string c) => $"{Vector}.{FmaMethod}({a}, {b}, {c})";
 

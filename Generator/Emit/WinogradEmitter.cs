@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -357,7 +358,7 @@ internal static class WinogradEmitter
         BlockEmitter.ForEachTile(w, tiles, tp, "t0", tn =>
         {
             for (int t = 0; t < tn; t++)
-                for (int f = 0; f < vectors; f++) w.Line($"var a{t}_{f} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, vectors).Select(f => $"a{t}_{f}")));
             w.Line($"ref float vx = ref At(ref v, (oy * {Points} + xi) * {ow} + 2 * t0);");
             w.Open($"for (int c = 0; c < {ch}; c++)");
             w.Line($"ref float vc = ref At(ref vx, c * {hp * vRow});");

@@ -324,10 +324,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 13);
                     ref float w2 = ref At(ref w0, 26);
                     ref float w3 = ref At(ref w0, 39);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 8; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -365,10 +365,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 13);
                     ref float w2 = ref At(ref w0, 26);
                     ref float w3 = ref At(ref w0, 39);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 12; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -424,18 +424,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 8; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -515,14 +507,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 8; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -583,10 +571,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 8; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -636,18 +624,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 12; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -726,14 +706,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 12; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -793,10 +769,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 12; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -1116,10 +1092,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 40);
                     ref float w2 = ref At(ref w0, 80);
                     ref float w3 = ref At(ref w0, 120);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 40; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -1149,10 +1125,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 40);
                     ref float w2 = ref At(ref w0, 80);
                     ref float w3 = ref At(ref w0, 120);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 40; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -1201,18 +1177,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 40; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -1268,14 +1236,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 40; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -1318,10 +1282,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 40; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -1363,18 +1327,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 40; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -1432,14 +1388,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 40; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -1483,10 +1435,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 40; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -1928,15 +1880,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -1977,9 +1923,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2006,12 +1950,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default;
+                        Vector256<float> a10 = default, a11 = default;
+                        Vector256<float> a20 = default, a21 = default;
                         ref float wo = ref At(ref w, 24);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2045,8 +1986,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default;
                         ref float wo = ref At(ref w, 24);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2076,15 +2016,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2125,9 +2059,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2154,9 +2086,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default;
+                        Vector128<float> a10 = default;
+                        Vector128<float> a20 = default;
                         ref float wo = ref At(ref w, 36);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2183,7 +2115,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default;
                         ref float wo = ref At(ref w, 36);
                         ref float dzo = ref At(ref dz, sample * 24);
                         for (int o = 0; o < 24; o++)
@@ -2218,10 +2150,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 24; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -2242,7 +2174,7 @@ namespace NetCompiler.Generated
                 // The last 1 row(s), one at a time.
                 {
                     ref float w0 = ref At(ref w, 192);
-                    var s0 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
                     for (nuint i = 0; i < 24; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -2263,10 +2195,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 24; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -2287,7 +2219,7 @@ namespace NetCompiler.Generated
                 // The last 1 row(s), one at a time.
                 {
                     ref float w0 = ref At(ref w, 192);
-                    var s0 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
                     for (nuint i = 0; i < 24; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -2326,18 +2258,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2393,14 +2317,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2443,10 +2363,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -2480,9 +2400,7 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 9);
                         ref float yc = ref At(ref ya, 18);
                         ref float w0 = ref At(ref w, 192);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2507,8 +2425,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
                         ref float w0 = ref At(ref w, 192);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2528,7 +2445,7 @@ namespace NetCompiler.Generated
                         ref float xs = ref At(ref x, sample * 24);
                         ref float ys = ref At(ref y, sample * 9);
                         ref float w0 = ref At(ref w, 192);
-                        var s0 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
                         for (nuint i = 0; i < 24; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -2561,18 +2478,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2630,14 +2539,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2681,10 +2586,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -2718,9 +2623,7 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 9);
                         ref float yc = ref At(ref ya, 18);
                         ref float w0 = ref At(ref w, 192);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2745,8 +2648,7 @@ namespace NetCompiler.Generated
                         ref float ya = ref At(ref y, sample * 9);
                         ref float yb = ref At(ref ya, 9);
                         ref float w0 = ref At(ref w, 192);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2766,7 +2668,7 @@ namespace NetCompiler.Generated
                         ref float xs = ref At(ref x, sample * 24);
                         ref float ys = ref At(ref y, sample * 9);
                         ref float w0 = ref At(ref w, 192);
-                        var s0 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
                         for (nuint i = 0; i < 24; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -2985,15 +2887,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)
@@ -3034,9 +2930,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)
@@ -3069,15 +2963,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)
@@ -3118,9 +3006,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 9);
                         for (int o = 0; o < 9; o++)

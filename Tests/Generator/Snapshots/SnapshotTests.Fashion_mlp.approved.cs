@@ -432,10 +432,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 784);
                     ref float w2 = ref At(ref w0, 1568);
                     ref float w3 = ref At(ref w0, 2352);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 784; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -462,10 +462,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 784);
                     ref float w2 = ref At(ref w0, 1568);
                     ref float w3 = ref At(ref w0, 2352);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 784; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -518,30 +518,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 3920);
                         ref float w6 = ref At(ref w0, 4704);
                         ref float w7 = ref At(ref w0, 5488);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s2c = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s3c = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s4c = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s5c = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s6c = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
-                        var s7c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
+                        Vector512<float> s4a = default, s4b = default, s4c = default;
+                        Vector512<float> s5a = default, s5b = default, s5c = default;
+                        Vector512<float> s6a = default, s6b = default, s6c = default;
+                        Vector512<float> s7a = default, s7b = default, s7c = default;
                         for (nuint i = 0; i < 784; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -645,22 +629,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 3920);
                         ref float w6 = ref At(ref w0, 4704);
                         ref float w7 = ref At(ref w0, 5488);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
+                        Vector512<float> s4a = default, s4b = default;
+                        Vector512<float> s5a = default, s5b = default;
+                        Vector512<float> s6a = default, s6b = default;
+                        Vector512<float> s7a = default, s7b = default;
                         for (nuint i = 0; i < 784; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -738,14 +714,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 3920);
                         ref float w6 = ref At(ref w0, 4704);
                         ref float w7 = ref At(ref w0, 5488);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
-                        var s2 = Vector512<float>.Zero;
-                        var s3 = Vector512<float>.Zero;
-                        var s4 = Vector512<float>.Zero;
-                        var s5 = Vector512<float>.Zero;
-                        var s6 = Vector512<float>.Zero;
-                        var s7 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
+                        Vector512<float> s4 = default;
+                        Vector512<float> s5 = default;
+                        Vector512<float> s6 = default;
+                        Vector512<float> s7 = default;
                         for (nuint i = 0; i < 784; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -801,18 +777,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 784; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -859,14 +827,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 784; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -903,10 +867,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 784; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -945,18 +909,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 784; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -1014,14 +970,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 784; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -1065,10 +1017,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 784);
                         ref float w2 = ref At(ref w0, 1568);
                         ref float w3 = ref At(ref w0, 2352);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 784; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -1645,10 +1597,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 128);
                     ref float w2 = ref At(ref w0, 256);
                     ref float w3 = ref At(ref w0, 384);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 128; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -1666,7 +1618,7 @@ namespace NetCompiler.Generated
                 for (int o = 8; o < 10; o++)
                 {
                     ref float w0 = ref At(ref w, o * 128);
-                    var s0 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
                     for (nuint i = 0; i < 128; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -1687,10 +1639,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 128);
                     ref float w2 = ref At(ref w0, 256);
                     ref float w3 = ref At(ref w0, 384);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 128; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -1712,7 +1664,7 @@ namespace NetCompiler.Generated
                 for (int o = 8; o < 10; o++)
                 {
                     ref float w0 = ref At(ref w, o * 128);
-                    var s0 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
                     for (nuint i = 0; i < 128; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -1755,30 +1707,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 640);
                         ref float w6 = ref At(ref w0, 768);
                         ref float w7 = ref At(ref w0, 896);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s2c = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s3c = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s4c = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s5c = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s6c = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
-                        var s7c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
+                        Vector512<float> s4a = default, s4b = default, s4c = default;
+                        Vector512<float> s5a = default, s5b = default, s5c = default;
+                        Vector512<float> s6a = default, s6b = default, s6c = default;
+                        Vector512<float> s7a = default, s7b = default, s7c = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -1876,22 +1812,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 640);
                         ref float w6 = ref At(ref w0, 768);
                         ref float w7 = ref At(ref w0, 896);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
+                        Vector512<float> s4a = default, s4b = default;
+                        Vector512<float> s5a = default, s5b = default;
+                        Vector512<float> s6a = default, s6b = default;
+                        Vector512<float> s7a = default, s7b = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -1965,14 +1893,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 640);
                         ref float w6 = ref At(ref w0, 768);
                         ref float w7 = ref At(ref w0, 896);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
-                        var s2 = Vector512<float>.Zero;
-                        var s3 = Vector512<float>.Zero;
-                        var s4 = Vector512<float>.Zero;
-                        var s5 = Vector512<float>.Zero;
-                        var s6 = Vector512<float>.Zero;
-                        var s7 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
+                        Vector512<float> s4 = default;
+                        Vector512<float> s5 = default;
+                        Vector512<float> s6 = default;
+                        Vector512<float> s7 = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -2019,12 +1947,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -2060,10 +1984,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -2091,8 +2013,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
                         for (nuint i = 0; i < 128; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -2128,18 +2050,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2183,14 +2097,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2225,10 +2135,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -2259,12 +2169,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2300,10 +2206,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -2331,8 +2235,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
                         for (nuint i = 0; i < 128; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -2368,18 +2272,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2437,14 +2333,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2488,10 +2380,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -2526,12 +2418,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2567,10 +2455,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -2598,8 +2484,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 1024);
                         ref float w1 = ref At(ref w0, 128);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
                         for (nuint i = 0; i < 128; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -3280,30 +3166,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a31 = Vector512<float>.Zero;
-                        var a32 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a41 = Vector512<float>.Zero;
-                        var a42 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a51 = Vector512<float>.Zero;
-                        var a52 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a61 = Vector512<float>.Zero;
-                        var a62 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
-                        var a71 = Vector512<float>.Zero;
-                        var a72 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
+                        Vector512<float> a30 = default, a31 = default, a32 = default;
+                        Vector512<float> a40 = default, a41 = default, a42 = default;
+                        Vector512<float> a50 = default, a51 = default, a52 = default;
+                        Vector512<float> a60 = default, a61 = default, a62 = default;
+                        Vector512<float> a70 = default, a71 = default, a72 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3389,15 +3259,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3438,9 +3302,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3467,22 +3329,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a31 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a41 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a51 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a61 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
-                        var a71 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
+                        Vector512<float> a30 = default, a31 = default;
+                        Vector512<float> a40 = default, a41 = default;
+                        Vector512<float> a50 = default, a51 = default;
+                        Vector512<float> a60 = default, a61 = default;
+                        Vector512<float> a70 = default, a71 = default;
                         ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3551,12 +3405,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
                         ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3590,8 +3441,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
                         ref float wo = ref At(ref w, 96);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3621,15 +3471,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3670,9 +3514,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3699,9 +3541,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default;
+                        Vector256<float> a10 = default;
+                        Vector256<float> a20 = default;
                         ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3728,7 +3570,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default;
                         ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3755,15 +3597,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3804,9 +3640,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3833,12 +3667,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default;
+                        Vector128<float> a10 = default, a11 = default;
+                        Vector128<float> a20 = default, a21 = default;
                         ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -3872,8 +3703,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default;
                         ref float wo = ref At(ref w, 120);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)

@@ -1544,16 +1544,8 @@ namespace NetCompiler.Generated
                         for (int ky = 0; ky < 5; ky++)
                         {
                             {
-                                var a0_0 = Vector512<float>.Zero;
-                                var a0_1 = Vector512<float>.Zero;
-                                var a0_2 = Vector512<float>.Zero;
-                                var a0_3 = Vector512<float>.Zero;
-                                var a0_4 = Vector512<float>.Zero;
-                                var a1_0 = Vector512<float>.Zero;
-                                var a1_1 = Vector512<float>.Zero;
-                                var a1_2 = Vector512<float>.Zero;
-                                var a1_3 = Vector512<float>.Zero;
-                                var a1_4 = Vector512<float>.Zero;
+                                Vector512<float> a0_0 = default, a0_1 = default, a0_2 = default, a0_3 = default, a0_4 = default;
+                                Vector512<float> a1_0 = default, a1_1 = default, a1_2 = default, a1_3 = default, a1_4 = default;
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 16);
@@ -1625,16 +1617,8 @@ namespace NetCompiler.Generated
                         for (int ky = 0; ky < 5; ky++)
                         {
                             {
-                                var a0_0 = Vector256<float>.Zero;
-                                var a0_1 = Vector256<float>.Zero;
-                                var a0_2 = Vector256<float>.Zero;
-                                var a0_3 = Vector256<float>.Zero;
-                                var a0_4 = Vector256<float>.Zero;
-                                var a1_0 = Vector256<float>.Zero;
-                                var a1_1 = Vector256<float>.Zero;
-                                var a1_2 = Vector256<float>.Zero;
-                                var a1_3 = Vector256<float>.Zero;
-                                var a1_4 = Vector256<float>.Zero;
+                                Vector256<float> a0_0 = default, a0_1 = default, a0_2 = default, a0_3 = default, a0_4 = default;
+                                Vector256<float> a1_0 = default, a1_1 = default, a1_2 = default, a1_3 = default, a1_4 = default;
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 8);
@@ -1706,16 +1690,8 @@ namespace NetCompiler.Generated
                         for (int ky = 0; ky < 5; ky++)
                         {
                             {
-                                var a0_0 = Vector128<float>.Zero;
-                                var a0_1 = Vector128<float>.Zero;
-                                var a0_2 = Vector128<float>.Zero;
-                                var a0_3 = Vector128<float>.Zero;
-                                var a0_4 = Vector128<float>.Zero;
-                                var a1_0 = Vector128<float>.Zero;
-                                var a1_1 = Vector128<float>.Zero;
-                                var a1_2 = Vector128<float>.Zero;
-                                var a1_3 = Vector128<float>.Zero;
-                                var a1_4 = Vector128<float>.Zero;
+                                Vector128<float> a0_0 = default, a0_1 = default, a0_2 = default, a0_3 = default, a0_4 = default;
+                                Vector128<float> a1_0 = default, a1_1 = default, a1_2 = default, a1_3 = default, a1_4 = default;
                                 for (int oy = 0; oy < 28; oy++)
                                 {
                                     ref float dr = ref At(ref dzb, (r0 * 784 + oy * 28) * 4);
@@ -2152,11 +2128,11 @@ namespace NetCompiler.Generated
                     {
                         ref float ux = ref At(ref u, xi * 480);
                         {
-                            var a0_0 = Vector512<float>.Zero;
-                            var a1_0 = Vector512<float>.Zero;
-                            var a2_0 = Vector512<float>.Zero;
-                            var a3_0 = Vector512<float>.Zero;
-                            var a4_0 = Vector512<float>.Zero;
+                            Vector512<float> a0_0 = default;
+                            Vector512<float> a1_0 = default;
+                            Vector512<float> a2_0 = default;
+                            Vector512<float> a3_0 = default;
+                            Vector512<float> a4_0 = default;
                             ref float vx = ref At(ref v, (oy * 6 + xi) * 10);
                             for (int c = 0; c < 6; c++)
                             {
@@ -2364,16 +2340,11 @@ namespace NetCompiler.Generated
                     {
                         ref float ux = ref At(ref u, xi * 480);
                         {
-                            var a0_0 = Vector256<float>.Zero;
-                            var a0_1 = Vector256<float>.Zero;
-                            var a1_0 = Vector256<float>.Zero;
-                            var a1_1 = Vector256<float>.Zero;
-                            var a2_0 = Vector256<float>.Zero;
-                            var a2_1 = Vector256<float>.Zero;
-                            var a3_0 = Vector256<float>.Zero;
-                            var a3_1 = Vector256<float>.Zero;
-                            var a4_0 = Vector256<float>.Zero;
-                            var a4_1 = Vector256<float>.Zero;
+                            Vector256<float> a0_0 = default, a0_1 = default;
+                            Vector256<float> a1_0 = default, a1_1 = default;
+                            Vector256<float> a2_0 = default, a2_1 = default;
+                            Vector256<float> a3_0 = default, a3_1 = default;
+                            Vector256<float> a4_0 = default, a4_1 = default;
                             ref float vx = ref At(ref v, (oy * 6 + xi) * 10);
                             for (int c = 0; c < 6; c++)
                             {
@@ -4643,10 +4614,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 400);
                     ref float w2 = ref At(ref w0, 800);
                     ref float w3 = ref At(ref w0, 1200);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 400; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -4673,10 +4644,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 400);
                     ref float w2 = ref At(ref w0, 800);
                     ref float w3 = ref At(ref w0, 1200);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 400; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -4729,30 +4700,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 2000);
                         ref float w6 = ref At(ref w0, 2400);
                         ref float w7 = ref At(ref w0, 2800);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s2c = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s3c = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s4c = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s5c = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s6c = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
-                        var s7c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
+                        Vector512<float> s4a = default, s4b = default, s4c = default;
+                        Vector512<float> s5a = default, s5b = default, s5c = default;
+                        Vector512<float> s6a = default, s6b = default, s6c = default;
+                        Vector512<float> s7a = default, s7b = default, s7c = default;
                         for (nuint i = 0; i < 400; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -4856,22 +4811,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 2000);
                         ref float w6 = ref At(ref w0, 2400);
                         ref float w7 = ref At(ref w0, 2800);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s4a = Vector512<float>.Zero;
-                        var s4b = Vector512<float>.Zero;
-                        var s5a = Vector512<float>.Zero;
-                        var s5b = Vector512<float>.Zero;
-                        var s6a = Vector512<float>.Zero;
-                        var s6b = Vector512<float>.Zero;
-                        var s7a = Vector512<float>.Zero;
-                        var s7b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
+                        Vector512<float> s4a = default, s4b = default;
+                        Vector512<float> s5a = default, s5b = default;
+                        Vector512<float> s6a = default, s6b = default;
+                        Vector512<float> s7a = default, s7b = default;
                         for (nuint i = 0; i < 400; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -4949,14 +4896,14 @@ namespace NetCompiler.Generated
                         ref float w5 = ref At(ref w0, 2000);
                         ref float w6 = ref At(ref w0, 2400);
                         ref float w7 = ref At(ref w0, 2800);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
-                        var s2 = Vector512<float>.Zero;
-                        var s3 = Vector512<float>.Zero;
-                        var s4 = Vector512<float>.Zero;
-                        var s5 = Vector512<float>.Zero;
-                        var s6 = Vector512<float>.Zero;
-                        var s7 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
+                        Vector512<float> s4 = default;
+                        Vector512<float> s5 = default;
+                        Vector512<float> s6 = default;
+                        Vector512<float> s7 = default;
                         for (nuint i = 0; i < 400; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -5012,18 +4959,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 400; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -5070,14 +5009,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 400; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -5114,10 +5049,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 400; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -5156,18 +5091,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 400; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -5225,14 +5152,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 400; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -5276,10 +5199,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 400);
                         ref float w2 = ref At(ref w0, 800);
                         ref float w3 = ref At(ref w0, 1200);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 400; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -5815,30 +5738,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a31 = Vector512<float>.Zero;
-                        var a32 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a41 = Vector512<float>.Zero;
-                        var a42 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a51 = Vector512<float>.Zero;
-                        var a52 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a61 = Vector512<float>.Zero;
-                        var a62 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
-                        var a71 = Vector512<float>.Zero;
-                        var a72 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
+                        Vector512<float> a30 = default, a31 = default, a32 = default;
+                        Vector512<float> a40 = default, a41 = default, a42 = default;
+                        Vector512<float> a50 = default, a51 = default, a52 = default;
+                        Vector512<float> a60 = default, a61 = default, a62 = default;
+                        Vector512<float> a70 = default, a71 = default, a72 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -5916,15 +5823,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -5962,9 +5863,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -5990,14 +5889,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default;
+                        Vector512<float> a10 = default;
+                        Vector512<float> a20 = default;
+                        Vector512<float> a30 = default;
+                        Vector512<float> a40 = default;
+                        Vector512<float> a50 = default;
+                        Vector512<float> a60 = default;
+                        Vector512<float> a70 = default;
                         ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6041,9 +5940,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default;
+                        Vector512<float> a10 = default;
+                        Vector512<float> a20 = default;
                         ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6067,7 +5966,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default;
                         ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6093,15 +5992,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6139,9 +6032,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6167,12 +6058,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default;
+                        Vector256<float> a10 = default, a11 = default;
+                        Vector256<float> a20 = default, a21 = default;
                         ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6203,8 +6091,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default;
                         ref float wo = ref At(ref w, 384);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6233,15 +6120,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6279,9 +6160,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6307,9 +6186,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default;
+                        Vector128<float> a10 = default;
+                        Vector128<float> a20 = default;
                         ref float wo = ref At(ref w, 396);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6333,7 +6212,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default;
                         ref float wo = ref At(ref w, 396);
                         ref float dzo = ref At(ref dz, sample * 120);
                         for (int o = 0; o < 120; o++)
@@ -6368,10 +6247,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 120);
                     ref float w2 = ref At(ref w0, 240);
                     ref float w3 = ref At(ref w0, 360);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 120; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -6398,10 +6277,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 120);
                     ref float w2 = ref At(ref w0, 240);
                     ref float w3 = ref At(ref w0, 360);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 120; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -6450,18 +6329,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 120; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -6508,14 +6379,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 120; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -6552,10 +6419,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 120; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -6594,18 +6461,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 120; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -6663,14 +6522,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 120; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -6714,10 +6569,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 120);
                         ref float w2 = ref At(ref w0, 240);
                         ref float w3 = ref At(ref w0, 360);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 120; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -7080,15 +6935,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 84);
                         for (int o = 0; o < 84; o++)
@@ -7129,9 +6978,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 84);
                         for (int o = 0; o < 84; o++)
@@ -7164,15 +7011,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 84);
                         for (int o = 0; o < 84; o++)
@@ -7213,9 +7054,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 84);
                         for (int o = 0; o < 84; o++)
@@ -7257,10 +7096,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 84);
                     ref float w2 = ref At(ref w0, 168);
                     ref float w3 = ref At(ref w0, 252);
-                    var s0 = Vector512<float>.Zero;
-                    var s1 = Vector512<float>.Zero;
-                    var s2 = Vector512<float>.Zero;
-                    var s3 = Vector512<float>.Zero;
+                    Vector512<float> s0 = default;
+                    Vector512<float> s1 = default;
+                    Vector512<float> s2 = default;
+                    Vector512<float> s3 = default;
                     for (nuint i = 0; i < 80; i += 16)
                     {
                         var xi = Vector512.LoadUnsafe(ref x, (nuint)i);
@@ -7290,7 +7129,7 @@ namespace NetCompiler.Generated
                 for (int o = 8; o < 10; o++)
                 {
                     ref float w0 = ref At(ref w, o * 84);
-                    var s0 = Vector512<float>.Zero;
+                    Vector512<float> s0 = default;
                     for (nuint i = 0; i < 80; i += 16)
                     {
                         var xi = Vector512.LoadUnsafe(ref x, (nuint)i);
@@ -7316,10 +7155,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 84);
                     ref float w2 = ref At(ref w0, 168);
                     ref float w3 = ref At(ref w0, 252);
-                    var s0 = Vector256<float>.Zero;
-                    var s1 = Vector256<float>.Zero;
-                    var s2 = Vector256<float>.Zero;
-                    var s3 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
                     for (nuint i = 0; i < 80; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -7349,7 +7188,7 @@ namespace NetCompiler.Generated
                 for (int o = 8; o < 10; o++)
                 {
                     ref float w0 = ref At(ref w, o * 84);
-                    var s0 = Vector256<float>.Zero;
+                    Vector256<float> s0 = default;
                     for (nuint i = 0; i < 80; i += 8)
                     {
                         var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
@@ -7375,10 +7214,10 @@ namespace NetCompiler.Generated
                     ref float w1 = ref At(ref w0, 84);
                     ref float w2 = ref At(ref w0, 168);
                     ref float w3 = ref At(ref w0, 252);
-                    var s0 = Vector128<float>.Zero;
-                    var s1 = Vector128<float>.Zero;
-                    var s2 = Vector128<float>.Zero;
-                    var s3 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
                     for (nuint i = 0; i < 84; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -7400,7 +7239,7 @@ namespace NetCompiler.Generated
                 for (int o = 8; o < 10; o++)
                 {
                     ref float w0 = ref At(ref w, o * 84);
-                    var s0 = Vector128<float>.Zero;
+                    Vector128<float> s0 = default;
                     for (nuint i = 0; i < 84; i += 4)
                     {
                         var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
@@ -7440,18 +7279,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s2c = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
-                        var s3c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -7531,14 +7362,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s2a = Vector512<float>.Zero;
-                        var s2b = Vector512<float>.Zero;
-                        var s3a = Vector512<float>.Zero;
-                        var s3b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -7599,10 +7426,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
-                        var s2 = Vector512<float>.Zero;
-                        var s3 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -7645,12 +7472,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s0c = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
-                        var s1c = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -7700,10 +7523,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector512<float>.Zero;
-                        var s0b = Vector512<float>.Zero;
-                        var s1a = Vector512<float>.Zero;
-                        var s1b = Vector512<float>.Zero;
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
@@ -7742,8 +7563,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0 = Vector512<float>.Zero;
-                        var s1 = Vector512<float>.Zero;
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
                         for (nuint i = 0; i < 80; i += 16)
                         {
                             var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
@@ -7785,18 +7606,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s2c = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
-                        var s3c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -7876,14 +7689,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s2a = Vector256<float>.Zero;
-                        var s2b = Vector256<float>.Zero;
-                        var s3a = Vector256<float>.Zero;
-                        var s3b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -7944,10 +7753,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
-                        var s2 = Vector256<float>.Zero;
-                        var s3 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -7990,12 +7799,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s0c = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
-                        var s1c = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -8045,10 +7850,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector256<float>.Zero;
-                        var s0b = Vector256<float>.Zero;
-                        var s1a = Vector256<float>.Zero;
-                        var s1b = Vector256<float>.Zero;
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
@@ -8087,8 +7890,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0 = Vector256<float>.Zero;
-                        var s1 = Vector256<float>.Zero;
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
                         for (nuint i = 0; i < 80; i += 8)
                         {
                             var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
@@ -8130,18 +7933,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s2c = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
-                        var s3c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -8199,14 +7994,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s2a = Vector128<float>.Zero;
-                        var s2b = Vector128<float>.Zero;
-                        var s3a = Vector128<float>.Zero;
-                        var s3b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -8250,10 +8041,10 @@ namespace NetCompiler.Generated
                         ref float w1 = ref At(ref w0, 84);
                         ref float w2 = ref At(ref w0, 168);
                         ref float w3 = ref At(ref w0, 252);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
-                        var s2 = Vector128<float>.Zero;
-                        var s3 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -8288,12 +8079,8 @@ namespace NetCompiler.Generated
                         ref float yc = ref At(ref ya, 20);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s0c = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
-                        var s1c = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -8329,10 +8116,8 @@ namespace NetCompiler.Generated
                         ref float yb = ref At(ref ya, 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0a = Vector128<float>.Zero;
-                        var s0b = Vector128<float>.Zero;
-                        var s1a = Vector128<float>.Zero;
-                        var s1b = Vector128<float>.Zero;
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
@@ -8360,8 +8145,8 @@ namespace NetCompiler.Generated
                         ref float ys = ref At(ref y, sample * 10);
                         ref float w0 = ref At(ref w, 672);
                         ref float w1 = ref At(ref w0, 84);
-                        var s0 = Vector128<float>.Zero;
-                        var s1 = Vector128<float>.Zero;
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
                         for (nuint i = 0; i < 84; i += 4)
                         {
                             var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
@@ -8986,30 +8771,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a31 = Vector512<float>.Zero;
-                        var a32 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a41 = Vector512<float>.Zero;
-                        var a42 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a51 = Vector512<float>.Zero;
-                        var a52 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a61 = Vector512<float>.Zero;
-                        var a62 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
-                        var a71 = Vector512<float>.Zero;
-                        var a72 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
+                        Vector512<float> a30 = default, a31 = default, a32 = default;
+                        Vector512<float> a40 = default, a41 = default, a42 = default;
+                        Vector512<float> a50 = default, a51 = default, a52 = default;
+                        Vector512<float> a60 = default, a61 = default, a62 = default;
+                        Vector512<float> a70 = default, a71 = default, a72 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9095,15 +8864,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a12 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a22 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9144,9 +8907,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a02 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref w;
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9173,22 +8934,14 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 8 <= batch; sample += 8)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
-                        var a30 = Vector512<float>.Zero;
-                        var a31 = Vector512<float>.Zero;
-                        var a40 = Vector512<float>.Zero;
-                        var a41 = Vector512<float>.Zero;
-                        var a50 = Vector512<float>.Zero;
-                        var a51 = Vector512<float>.Zero;
-                        var a60 = Vector512<float>.Zero;
-                        var a61 = Vector512<float>.Zero;
-                        var a70 = Vector512<float>.Zero;
-                        var a71 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
+                        Vector512<float> a30 = default, a31 = default;
+                        Vector512<float> a40 = default, a41 = default;
+                        Vector512<float> a50 = default, a51 = default;
+                        Vector512<float> a60 = default, a61 = default;
+                        Vector512<float> a70 = default, a71 = default;
                         ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9257,12 +9010,9 @@ namespace NetCompiler.Generated
                     }
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
-                        var a10 = Vector512<float>.Zero;
-                        var a11 = Vector512<float>.Zero;
-                        var a20 = Vector512<float>.Zero;
-                        var a21 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
                         ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9296,8 +9046,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector512<float>.Zero;
-                        var a01 = Vector512<float>.Zero;
+                        Vector512<float> a00 = default, a01 = default;
                         ref float wo = ref At(ref w, 48);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9337,15 +9086,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a11 = Vector256<float>.Zero;
-                        var a12 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
-                        var a21 = Vector256<float>.Zero;
-                        var a22 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9386,9 +9129,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a01 = Vector256<float>.Zero;
-                        var a02 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9415,9 +9156,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector256<float>.Zero;
-                        var a10 = Vector256<float>.Zero;
-                        var a20 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default;
+                        Vector256<float> a10 = default;
+                        Vector256<float> a20 = default;
                         ref float wo = ref At(ref w, 72);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9444,7 +9185,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector256<float>.Zero;
+                        Vector256<float> a00 = default;
                         ref float wo = ref At(ref w, 72);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9481,15 +9222,9 @@ namespace NetCompiler.Generated
                     int sample = 0;
                     for (; sample + 3 <= batch; sample += 3)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
-                        var a10 = Vector128<float>.Zero;
-                        var a11 = Vector128<float>.Zero;
-                        var a12 = Vector128<float>.Zero;
-                        var a20 = Vector128<float>.Zero;
-                        var a21 = Vector128<float>.Zero;
-                        var a22 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
@@ -9530,9 +9265,7 @@ namespace NetCompiler.Generated
                     }
                     for (; sample < batch; sample++)
                     {
-                        var a00 = Vector128<float>.Zero;
-                        var a01 = Vector128<float>.Zero;
-                        var a02 = Vector128<float>.Zero;
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
                         ref float wo = ref At(ref w, i);
                         ref float dzo = ref At(ref dz, sample * 10);
                         for (int o = 0; o < 10; o++)
