@@ -13,17 +13,17 @@ namespace NetCompiler.Generator.Emit;
 internal sealed class Isa
 {
     public static readonly Isa Avx512 = new(
-        "AVX-512", "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated",
-        "global::System.Runtime.Intrinsics.Vector512", 16, "FusedMultiplyAdd");
+        "AVX-512", "Vector512.IsHardwareAccelerated",
+        "Vector512", 16, "FusedMultiplyAdd");
 
     public static readonly Isa Avx2 = new(
-        "AVX2 + FMA", "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported",
-        "global::System.Runtime.Intrinsics.Vector256", 8, "FusedMultiplyAdd");
+        "AVX2 + FMA", "Vector256.IsHardwareAccelerated && Fma.IsSupported",
+        "Vector256", 8, "FusedMultiplyAdd");
 
     /// <summary>128-bit vectors: SSE or NEON where present, the BCL's software vectors elsewhere.</summary>
     public static readonly Isa Portable = new(
         "portable 128-bit", null,
-        "global::System.Runtime.Intrinsics.Vector128", 4, "MultiplyAddEstimate");
+        "Vector128", 4, "MultiplyAddEstimate");
 
     public static readonly Isa[] All = { Avx512, Avx2, Portable };
 
@@ -62,10 +62,10 @@ internal sealed class Isa
 
     private Isa? Narrower => this == Avx512 ? Avx2 : this == Avx2 ? Portable : null;
 
-    /// <summary>The JIT-time constant that selects this path; null for the last (fallback) path.</summary>
+    /// <summary>The JIT-time constant that selects this path, in the kernels' short names; null for the last (fallback) path.</summary>
     public string? Condition { get; }
 
-    /// <summary>The static vector class, e.g. <c>global::System.Runtime.Intrinsics.Vector512</c>.</summary>
+    /// <summary>The static vector class, e.g. <c>Vector512</c> (the kernels have <c>using System.Runtime.Intrinsics</c>).</summary>
     public string Vector { get; }
 
     public string VectorOfFloat => Vector + "<float>";
@@ -74,6 +74,10 @@ internal sealed class Isa
     public int Width { get; }
 
     private string FmaMethod { get; }
+
+    /// <summary>One declaration of zeroed vectors (<c>default</c> is all zero bits, as <c>Zero</c>).</summary>
+    public string Zeros(System.Collections.Generic.IEnumerable<string> names)
+        => $"{VectorOfFloat} {string.Join(", ", names.Select(n => n + " = default"))};";
 
     /// <summary>a·b + c.</summary>
     public string Fma(string a, string b, string c) => $"{Vector}.{FmaMethod}({a}, {b}, {c})";

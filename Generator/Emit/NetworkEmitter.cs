@@ -33,7 +33,21 @@ internal static class NetworkEmitter
 
         foreach (var _ in spec.ContainingTypes) w.Close();
         if (spec.Namespace is not null) w.Close();
-        return w.ToString();
+        w.Line();
+        var kernels = new SourceWriter();
+        EmitKernelClass(kernels, plan);
+        return w.ToString() + ConstantFolder.Fold(kernels.ToString());
+    }
+
+    /// <summary>Where each layer's parameters start: in the network class and, for the kernels, in the kernel class.</summary>
+    private static void EmitLayout(SourceWriter w, NetworkSpec spec)
+    {
+        w.Line("// Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).");
+        foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
+        {
+            w.Line($"private const int Layer{layer.Number}Weights = {layer.WeightOffset}; // {LayerUnits.For(layer).WeightShape(layer)}");
+            if (layer.HasBias) w.Line($"private const int Layer{layer.Number}Bias = {layer.BiasOffset}; // {LayerUnits.For(layer).BiasShape(layer)}");
+        }
     }
 
     private static string GlobalName(NetworkSpec spec) => "global::" + spec.FullName;
@@ -62,7 +76,7 @@ internal static class NetworkEmitter
         w.Line("/// </remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"NetCompiler.Generator\", \"1.0.0\")]");
         var split = plan.Split;
-        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.IClassifier : "")}{(split is null ? "" : ", " + Names.IPartitionedTraining)}");
+        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.Qualified.IClassifier : "")}{(split is null ? "" : ", " + Names.Qualified.IPartitionedTraining)}");
 
         // ---- sizes and layout
         w.Line("/// <summary>Floats per input sample.</summary>");
@@ -80,12 +94,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>FNV-1a 64-bit hash of <see cref=\"Architecture\"/>, stored in saved model files.</summary>");
         w.Line($"public const ulong ArchitectureHash = 0x{spec.ArchitectureHash:X16}UL;");
         w.Line();
-        w.Line("// Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).");
-        foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
-        {
-            w.Line($"private const int Layer{layer.Number}Weights = {layer.WeightOffset}; // {LayerUnits.For(layer).WeightShape(layer)}");
-            if (layer.HasBias) w.Line($"private const int Layer{layer.Number}Bias = {layer.BiasOffset}; // {LayerUnits.For(layer).BiasShape(layer)}");
-        }
+        EmitLayout(w, spec);
         w.Line();
         int hidden = plan.Predict.Workspace.Size;
         if (hidden > 0)
@@ -112,7 +121,7 @@ internal static class NetworkEmitter
         w.Line("private readonly int _start;");
         w.Line();
         w.Line("/// <summary>The first parameter (see <see cref=\"_parameters\"/>).</summary>");
-        w.Line($"private ref float FirstParameter => ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference(_parameters), _start);");
+        w.Line($"private ref float FirstParameter => ref {Names.Qualified.Unsafe}.Add(ref {Names.Qualified.MemoryMarshal}.GetArrayDataReference(_parameters), _start);");
         w.Line();
 
         // ---- construction
@@ -123,7 +132,7 @@ internal static class NetworkEmitter
         else
         {
             w.Line("/// <summary>Creates the network with weights initialised from <see cref=\"global::NetCompiler.ParameterInitializer.DefaultSeed\"/>.</summary>");
-            w.Line($"public {spec.TypeName}() : this({Names.Initializer}.DefaultSeed) {{ }}");
+            w.Line($"public {spec.TypeName}() : this({Names.Qualified.Initializer}.DefaultSeed) {{ }}");
             w.Line();
             w.Line("/// <summary>Creates the network with weights initialised deterministically from <paramref name=\"seed\"/>.</summary>");
             w.Open($"public {spec.TypeName}(int seed)");
@@ -135,7 +144,7 @@ internal static class NetworkEmitter
         w.Line($"static int global::NetCompiler.INetwork<{self}>.InputSize => InputSize;");
         w.Line($"static int global::NetCompiler.INetwork<{self}>.OutputSize => OutputSize;");
         w.Line($"static int global::NetCompiler.INetwork<{self}>.ParameterCount => ParameterCount;");
-        w.Line($"static {Names.Loss} global::NetCompiler.INetwork<{self}>.Loss => {Names.Loss}.{spec.Loss};");
+        w.Line($"static {Names.Qualified.Loss} global::NetCompiler.INetwork<{self}>.Loss => {Names.Qualified.Loss}.{spec.Loss};");
         w.Line($"static string global::NetCompiler.INetwork<{self}>.Architecture => Architecture;");
         w.Line($"static ulong global::NetCompiler.INetwork<{self}>.ArchitectureHash => ArchitectureHash;");
         w.Line($"static {self} global::NetCompiler.INetwork<{self}>.Create(int seed) => new {self}(seed);");
@@ -147,55 +156,57 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
-            string weights = $"new {Names.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
+            string weights = $"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
-                w.Line($"{Names.Initializer}.HeNormal({weights}, fanIn: {fanIn}, seed, layer: {layer.Index});");
+                w.Line($"{Names.Qualified.Initializer}.HeNormal({weights}, fanIn: {fanIn}, seed, layer: {layer.Index});");
             else
-                w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
-            if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
+                w.Line($"{Names.Qualified.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
+            if (layer.HasBias) w.Line($"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
         w.Close();
         w.Line();
 
         // ---- parameters
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.CopyParametersTo\"/>");
-        w.Open($"public void CopyParametersTo({Names.Span} destination)");
-        w.Line($"{Names.Kernels}.CheckLength(destination.Length, ParameterCount, nameof(destination));");
-        w.Line($"new {Names.ReadOnlySpan}(_parameters, _start, ParameterCount).CopyTo(destination);");
+        w.Open($"public void CopyParametersTo({Names.Qualified.Span} destination)");
+        w.Line($"{Names.Qualified.Support}.CheckLength(destination.Length, ParameterCount, nameof(destination));");
+        w.Line($"new {Names.Qualified.ReadOnlySpan}(_parameters, _start, ParameterCount).CopyTo(destination);");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.LoadParameters\"/>");
-        w.Open($"public void LoadParameters({Names.ReadOnlySpan} source)");
-        w.Line($"{Names.Kernels}.CheckLength(source.Length, ParameterCount, nameof(source));");
+        w.Open($"public void LoadParameters({Names.Qualified.ReadOnlySpan} source)");
+        w.Line($"{Names.Qualified.Support}.CheckLength(source.Length, ParameterCount, nameof(source));");
         w.Line("source.CopyTo(Parameters);");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Parameters\"/>");
-        w.Line($"public {Names.Span} Parameters => new {Names.Span}(_parameters, _start, ParameterCount);");
+        w.Line($"public {Names.Qualified.Span} Parameters => new {Names.Qualified.Span}(_parameters, _start, ParameterCount);");
         w.Line();
 
         EmitPredict(w, plan);
         EmitTraining(w, plan);
         if (split is not null) EmitPartitionedTraining(w, plan, split);
 
-        // ---- kernels
-        w.Line("/// <summary>The layer kernels: every size a constant, every branch on the instruction set a JIT-time constant.</summary>");
-        w.Open($"private static class {Names.Kernels}");
-        w.Line("/// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>");
-        w.Line(Names.Inline);
-        w.Line($"private static ref float At(ref float r, int i) => ref {Names.Unsafe}.Add(ref r, i);");
-        w.Line();
-        w.Line("/// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>");
-        w.Line(Names.Inline);
-        w.Open("internal static ref float Aligned(ref float r)");
-        w.Line($"nint address = {Names.Unsafe}.ByteOffset(ref {Names.Unsafe}.NullRef<float>(), ref r);");
-        w.Line($"return ref {Names.Unsafe}.Add(ref r, (int)((-address & 63) >> 2));");
         w.Close();
+    }
+
+    /// <summary>
+    /// The kernel class, in the generator's own namespace under the usings of <see cref="Names.KernelUsings"/>: file-local,
+    /// so that every network's file can name its class the same. The helpers that do not depend on the network's shape
+    /// are the runtime's (NetCompiler.Support.NetworkSupport), imported with <c>using static</c>.
+    /// </summary>
+    private static void EmitKernelClass(SourceWriter w, NetworkPlan plan)
+    {
+        var spec = plan.Spec;
+        bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
+        w.Open($"namespace {Names.KernelNamespace}");
+        foreach (var line in Names.KernelUsings) w.Line(line);
         w.Line();
-        w.Line("/// <summary>Row <paramref name=\"index\"/> of a row-major matrix with rows of <paramref name=\"width\"/> floats.</summary>");
-        w.Line(Names.Inline);
-        w.Line($"internal static ref float Row(ref float first, int index, int width) => ref {Names.Unsafe}.Add(ref first, index * width);");
+        w.Line($"/// <summary>The layer kernels of {Escape(spec.FullName)}: every size a constant, every branch on the instruction set a JIT-time constant.</summary>");
+        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"NetCompiler.Generator\", \"1.0.0\")]");
+        w.Open($"file static class {Names.KernelClass}");
+        EmitLayout(w, spec);
         w.Line();
         foreach (var layer in plan.Layers)
         {
@@ -208,21 +219,13 @@ internal static class NetworkEmitter
             w.Line();
         }
         if (plan.Lanes is { } lanes) LaneEmitter.EmitKernels(w, plan, lanes, classifier);
-        if (plan.PadHelper)
-        {
-            ConvEmitter.EmitPadHelper(w);
-            w.Line();
-        }
         if (plan.BlockHelpers)
         {
-            BlockEmitter.EmitHelpers(w);
+            BlockEmitter.EmitLanes(w);
             w.Line();
         }
         LossEmitter.Emit(w, spec);
-        w.Line();
-        EmitChecks(w, spec.Loss == LossKind.SoftmaxCrossEntropy);
         w.Close();
-
         w.Close();
     }
 
@@ -231,22 +234,22 @@ internal static class NetworkEmitter
         var spec = plan.Spec;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Predict\"/>");
-        w.Line(Names.Hot);
-        w.Open($"public void Predict({Names.ReadOnlySpan} input, {Names.Span} output)");
-        w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
-        w.Line($"{Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
-        w.Line($"{Names.Kernels}.CheckNoOverlap(input, output, nameof(output));");
-        w.Line($"PredictOne(ref {Names.MemoryMarshal}.GetReference(input), ref {Names.MemoryMarshal}.GetReference(output));");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public void Predict({Names.Qualified.ReadOnlySpan} input, {Names.Qualified.Span} output)");
+        w.Line($"{Names.Qualified.Support}.CheckLength(input.Length, InputSize, nameof(input));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(output.Length, OutputSize, nameof(output));");
+        w.Line($"{Names.Qualified.Support}.CheckNoOverlap(input, output, nameof(output));");
+        w.Line($"PredictOne(ref {Names.Qualified.MemoryMarshal}.GetReference(input), ref {Names.Qualified.MemoryMarshal}.GetReference(output));");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.PredictBatch\"/>");
-        w.Line(Names.Hot);
-        w.Open($"public void PredictBatch({Names.ReadOnlySpan} inputs, {Names.Span} outputs)");
-        w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));");
-        w.Line($"{Names.Kernels}.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
-        w.Line($"{Names.Kernels}.CheckNoOverlap(inputs, outputs, nameof(outputs));");
-        w.Line($"ref float x = ref {Names.MemoryMarshal}.GetReference(inputs);");
-        w.Line($"ref float y = ref {Names.MemoryMarshal}.GetReference(outputs);");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public void PredictBatch({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.Span} outputs)");
+        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
+        w.Line($"{Names.Qualified.Support}.CheckNoOverlap(inputs, outputs, nameof(outputs));");
+        w.Line($"ref float x = ref {Names.Qualified.MemoryMarshal}.GetReference(inputs);");
+        w.Line($"ref float y = ref {Names.Qualified.MemoryMarshal}.GetReference(outputs);");
         w.Line("ref float p = ref FirstParameter;");
         var batchPlan = plan.PredictBatch;
         EmitWorkspace(w, batchPlan.Workspace, "PredictBatchWorkspaceSize", "h", () =>
@@ -254,8 +257,8 @@ internal static class NetworkEmitter
             w.Line($"// Chunks of up to {BatchChunk} samples, layer after layer, so each layer's weights are reused across the chunk.");
             w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
-            w.Line($"ref float xs = ref {Names.Kernels}.Row(ref x, start, InputSize);");
-            w.Line($"ref float ys = ref {Names.Kernels}.Row(ref y, start, OutputSize);");
+            w.Line($"ref float xs = ref {Names.Qualified.Support}.Row(ref x, start, InputSize);");
+            w.Line($"ref float ys = ref {Names.Qualified.Support}.Row(ref y, start, OutputSize);");
             EmitLanesOrDots(w, plan.Lanes is not null, () => LaneEmitter.EmitChunk(w, plan, plan.Lanes!, Offset, classifier), () =>
             {
                 if (batchPlan.Scratch)
@@ -266,7 +269,7 @@ internal static class NetworkEmitter
                 if (classifier)
                 {
                     w.Line("// Logits → class probabilities.");
-                    w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Kernels}.Row(ref ys, s, OutputSize));");
+                    w.Line($"for (int s = 0; s < count; s++) {Names.Kernels}.Softmax(ref {Names.Qualified.Support}.Row(ref ys, s, OutputSize));");
                 }
             });
             w.Close();
@@ -276,7 +279,7 @@ internal static class NetworkEmitter
         if (plan.Fused)
         {
             w.Line("/// <summary>One sample through every layer. Nothing is shared between calls but the read-only weights.</summary>");
-            w.Line(Names.Hot);
+            w.Line(Names.Qualified.Hot);
             w.Open("private void PredictOne(ref float x, ref float y)");
             w.Line($"{Names.Kernels}.ForwardFused(ref FirstParameter, ref x, ref y);");
             if (classifier)
@@ -289,7 +292,7 @@ internal static class NetworkEmitter
             return;
         }
         w.Line("/// <summary>One sample through every layer. Scratch lives on the stack, so concurrent calls share nothing but the read-only weights.</summary>");
-        w.Line(Names.Hot);
+        w.Line(Names.Qualified.Hot);
         w.Open("private void PredictOne(ref float x, ref float y)");
         w.Line("ref float p = ref FirstParameter;");
         EmitWorkspace(w, plan.Predict.Workspace, "PredictWorkspaceSize", "h", () =>
@@ -326,9 +329,9 @@ internal static class NetworkEmitter
         w.Line("/// cost more than it saves).");
         w.Line("/// </summary>");
         w.Open("private static ref float AlignedInput(ref float x)");
-        w.Line($"if (!{Isa.Avx512.Condition} || {Names.Unsafe}.AreSame(ref x, ref {Names.Kernels}.Aligned(ref x))) return ref x;");
+        w.Line($"if (!{Names.Qualified.Condition(Isa.Avx512.Condition!)} || {Names.Qualified.Unsafe}.AreSame(ref x, ref {Names.Qualified.Support}.Aligned(ref x))) return ref x;");
         EmitThreadBufferStart(w, "t_AlignedInput", "InputSize", "copy");
-        w.Line($"{Names.MemoryMarshal}.CreateReadOnlySpan(ref x, InputSize).CopyTo({Names.MemoryMarshal}.CreateSpan(ref copy, InputSize));");
+        w.Line($"{Names.Qualified.MemoryMarshal}.CreateReadOnlySpan(ref x, InputSize).CopyTo({Names.Qualified.MemoryMarshal}.CreateSpan(ref copy, InputSize));");
         w.Line("return ref copy;");
         w.Close();
         w.Line();
@@ -340,23 +343,23 @@ internal static class NetworkEmitter
         var training = plan.Training;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
-        w.Line(Names.Hot);
-        w.Open($"public float ComputeGradients({Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, {Names.Span} gradients)");
-        w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, {Names.Qualified.Span} gradients)");
+        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
         w.Line("return ComputeGradientsCore(inputs, batch, targets, default, gradients);");
         w.Close();
         w.Line();
         if (classifier)
         {
             w.Line("/// <inheritdoc cref=\"global::NetCompiler.IClassifier.ComputeGradients\"/>");
-            w.Line(Names.Hot);
-            w.Open($"public float ComputeGradients({Names.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
-            w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
+            w.Line(Names.Qualified.Hot);
+            w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients)");
+            w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
             w.Line("return ComputeGradientsCore(inputs, batch, default, labels, gradients);");
             w.Close();
             w.Line();
@@ -369,8 +372,8 @@ internal static class NetworkEmitter
         w.Line("/// each layer's kernel writes all of its parameters' gradients (nothing clears the span beforehand), later chunks add.");
         w.Line("/// Arguments are already checked.");
         w.Line("/// </summary>");
-        w.Line(Names.Hot);
-        w.Open($"private float ComputeGradientsCore({Names.ReadOnlySpan} inputs, int batch, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients)");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"private float ComputeGradientsCore({Names.Qualified.ReadOnlySpan} inputs, int batch, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients)");
         EmitStepLocals(w);
         EmitWorkspace(w, training.Workspace, "TrainingWorkspaceSize", "ws", () =>
         {
@@ -381,7 +384,7 @@ internal static class NetworkEmitter
             if (training.ScratchOffset is int scratch) w.Line($"ref float scratch = ref {Offset("ws", scratch)}; // the blocks of the convolution and pooling kernels");
             w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
-            w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
+            w.Line($"ref float x = ref {Names.Qualified.Support}.Row(ref x0, start, InputSize);");
             w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
             EmitLanesOrDots(w, training.LanesOffset is not null,
                 () => LaneEmitter.EmitTrainingForward(w, plan, plan.Lanes!, Offset, "ws", training.LanesOffset!.Value, layer => $"a{layer.Number}"),
@@ -421,7 +424,7 @@ internal static class NetworkEmitter
         int SplitQuantum = parts.Quantum;
         int sharedSize = parts.SharedWorkspaceSize;
         int above = parts.ParametersAbove;
-        const string iface = Names.IPartitionedTraining;
+        const string iface = Names.Qualified.IPartitionedTraining;
         w.Line($"// Training by parts (IPartitionedTraining): layer 1's {rows} rows cut into parts at multiples of {SplitQuantum}; the shared");
         w.Line($"// workspace holds layer 1's outputs for a chunk of {BatchChunk} samples, which every part reads.");
         w.Line($"private const int SharedWorkspaceSize = {sharedSize};");
@@ -432,15 +435,15 @@ internal static class NetworkEmitter
         w.Line();
         w.Line($"/// <summary>Rows [from, to) of layer 1 that part <paramref name=\"part\"/> of <paramref name=\"parts\"/> computes: whole groups of {SplitQuantum}, the last part up to {rows}.</summary>");
         w.Open("private static (int From, int To) PartRows(int part, int parts)");
-        w.Line($"if (parts < 1 || parts > {quanta}) throw new {Names.ArgumentOutOfRangeException}(nameof(parts), parts, \"parts must be in [1, {quanta}]: each part takes at least {SplitQuantum} of layer 1's {rows} rows.\");");
-        w.Line($"if ((uint)part >= (uint)parts) throw new {Names.ArgumentOutOfRangeException}(nameof(part), part, \"part must be in [0, parts).\");");
+        w.Line($"if (parts < 1 || parts > {quanta}) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(parts), parts, \"parts must be in [1, {quanta}]: each part takes at least {SplitQuantum} of layer 1's {rows} rows.\");");
+        w.Line($"if ((uint)part >= (uint)parts) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(part), part, \"part must be in [0, parts).\");");
         w.Line($"return (part * {quanta} / parts * {SplitQuantum}, part == parts - 1 ? {rows} : (part + 1) * {quanta} / parts * {SplitQuantum});");
         w.Close();
         w.Line();
         w.Line($"/// <inheritdoc cref=\"{iface}.OwnedRanges\"/>");
         w.Open($"int {iface}.OwnedRanges(int part, int parts, global::System.Span<int> starts, global::System.Span<int> lengths)");
         w.Line("var (from, to) = PartRows(part, parts);");
-        w.Line("if (starts.Length < 3 || lengths.Length < 3) throw new " + Names.ArgumentException + "(\"starts and lengths must hold 3 ranges.\");");
+        w.Line("if (starts.Length < 3 || lengths.Length < 3) throw new " + Names.Qualified.ArgumentException + "(\"starts and lengths must hold 3 ranges.\");");
         w.Line("// This part's rows of layer 1's weights, then of its bias; part 0 also owns every layer above.");
         w.Line($"starts[0] = Layer1Weights + from * {split.InputSize};");
         w.Line($"lengths[0] = (to - from) * {split.InputSize};");
@@ -463,32 +466,32 @@ internal static class NetworkEmitter
         w.Line();
 
         w.Line($"/// <inheritdoc cref=\"{iface}.ComputeGradientsPart\"/>");
-        w.Line(Names.Hot);
-        w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients, {Names.Span} shared, global::NetCompiler.SpinBarrier barrier)");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {Names.Qualified.Span} shared, global::NetCompiler.SpinBarrier barrier)");
         w.Line("var (rowFrom, rowTo) = PartRows(part, parts);");
-        w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
         if (classifier)
         {
             w.Open("if (labels.IsEmpty)");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
             w.Close();
             w.Open("else");
-            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
             w.Close();
         }
         else
         {
-            w.Line($"if (!labels.IsEmpty) throw new {Names.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line($"if (!labels.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
         }
-        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-        w.Line($"if (shared.Length < SharedWorkspaceSize) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize}} floats (SharedWorkspaceSize).\", nameof(shared));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        w.Line($"if (shared.Length < SharedWorkspaceSize) throw new {Names.Qualified.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize}} floats (SharedWorkspaceSize).\", nameof(shared));");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
         EmitStepLocals(w);
         w.Line("// Used from where it starts: every part must agree on where a1 is, and aligning it here would read the address,");
         w.Line("// which moves if the GC moves an unpinned array between two parts' calls (the caller aligns it, as the trainer does).");
-        w.Line($"ref float a1 = ref {Names.MemoryMarshal}.GetReference(shared); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
+        w.Line($"ref float a1 = ref {Names.Qualified.MemoryMarshal}.GetReference(shared); // outputs of layer 1, every part's rows, [{BatchChunk}, {rows}]");
         EmitWorkspace(w, plan.Training.Workspace, "TrainingWorkspaceSize", "ws", () =>
         {
             foreach (var layer in spec.Layers.Skip(1))
@@ -497,7 +500,7 @@ internal static class NetworkEmitter
             w.Line($"ref float dzB = ref {Offset("ws", parts.DeltaB)};");
             w.Open($"for (int start = 0; start < batch; start += {BatchChunk})");
             w.Line($"int count = global::System.Math.Min({BatchChunk}, batch - start);");
-            w.Line($"ref float x = ref {Names.Kernels}.Row(ref x0, start, InputSize);");
+            w.Line($"ref float x = ref {Names.Qualified.Support}.Row(ref x0, start, InputSize);");
             w.Line("// This part's rows of layer 1, for every sample of the chunk, into the shared outputs; then wait for the other parts' rows.");
             var splitUnit = LayerUnits.For(split);
             foreach (var line in splitUnit.BatchForward(splitPlan, plan, "x", "a1", "count", "rowFrom, rowTo")) w.Line(line);
@@ -536,9 +539,9 @@ internal static class NetworkEmitter
     private static void EmitStepLocals(SourceWriter w)
     {
         w.Line("ref float p = ref FirstParameter;");
-        w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
-        w.Line($"ref float x0 = ref {Names.MemoryMarshal}.GetReference(inputs);");
-        w.Line($"ref float t0 = ref {Names.MemoryMarshal}.GetReference(targets);");
+        w.Line($"ref float g = ref {Names.Qualified.MemoryMarshal}.GetReference(gradients);");
+        w.Line($"ref float x0 = ref {Names.Qualified.MemoryMarshal}.GetReference(inputs);");
+        w.Line($"ref float t0 = ref {Names.Qualified.MemoryMarshal}.GetReference(targets);");
         w.Line("float scale = 1f / batch;");
         w.Line("double loss = 0;");
     }
@@ -547,12 +550,12 @@ internal static class NetworkEmitter
     private static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
     {
         w.Open("for (int s = 0; s < count; s++)");
-        w.Line($"ref float z = ref {Names.Kernels}.Row(ref a{spec.Layers.Count}, s, OutputSize);");
-        w.Line($"ref float dz = ref {Names.Kernels}.Row(ref dzA, s, OutputSize);");
+        w.Line($"ref float z = ref {Names.Qualified.Support}.Row(ref a{spec.Layers.Count}, s, OutputSize);");
+        w.Line($"ref float dz = ref {Names.Qualified.Support}.Row(ref dzA, s, OutputSize);");
         if (spec.Loss == LossKind.SoftmaxCrossEntropy)
-            w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
+            w.Line($"loss += labels.IsEmpty ? {Names.Kernels}.SoftmaxCrossEntropy(ref z, ref {Names.Qualified.Support}.Row(ref t0, start + s, OutputSize), scale, ref dz) : {Names.Kernels}.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);");
         else
-            w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Kernels}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
+            w.Line($"loss += {Names.Kernels}.HalfSquaredError(ref z, ref {Names.Qualified.Support}.Row(ref t0, start + s, OutputSize), scale, ref dz);");
         w.Close();
     }
 
@@ -565,14 +568,14 @@ internal static class NetworkEmitter
     {
         if (workspace.Place == WorkspacePlace.None)
         {
-            w.Line($"ref float {name} = ref {Names.Unsafe}.NullRef<float>(); // no scratch needed");
+            w.Line($"ref float {name} = ref {Names.Qualified.Unsafe}.NullRef<float>(); // no scratch needed");
             body();
             return;
         }
         if (workspace.Place == WorkspacePlace.Stack)
         {
             w.Line($"global::System.Span<float> {name}Span = stackalloc float[{sizeConstant} + {AlignmentSlack}];");
-            w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetReference({name}Span));");
+            w.Line($"ref float {name} = ref {Names.Qualified.Support}.Aligned(ref {Names.Qualified.MemoryMarshal}.GetReference({name}Span));");
             body();
             return;
         }
@@ -589,7 +592,7 @@ internal static class NetworkEmitter
     private static void EmitThreadBufferStart(SourceWriter w, string field, string size, string name)
     {
         w.Line($"float[] buffer = {field} ??= global::System.GC.AllocateArray<float>({size} + {AlignmentSlack}, pinned: true);");
-        w.Line($"ref float {name} = ref {Names.Kernels}.Aligned(ref {Names.MemoryMarshal}.GetArrayDataReference(buffer));");
+        w.Line($"ref float {name} = ref {Names.Qualified.Support}.Aligned(ref {Names.Qualified.MemoryMarshal}.GetArrayDataReference(buffer));");
     }
 
     /// <summary>
@@ -641,7 +644,7 @@ internal static class NetworkEmitter
             w.Line($"int n = global::System.Math.Min({Names.Kernels}.Lanes, count - first);");
             foreach (var layer in plan.Layers.Take(spatial))
             {
-                string Block(string m, int size) => $"{Names.Kernels}.Row(ref {m}, first, {size})";
+                string Block(string m, int size) => $"{Names.Qualified.Support}.Row(ref {m}, first, {size})";
                 var spec = layer.Layer;
                 foreach (var line in LayerUnits.For(spec).BatchForward(layer, plan, Block(input, spec.InputSize), Block(output(spec), spec.OutputSize), "n", null)) w.Line(line);
                 input = output(spec);
@@ -680,37 +683,7 @@ internal static class NetworkEmitter
     private const int BatchChunk = NetworkPlan.BatchChunk;
 
     private static string Offset(string reference, int offset)
-        => offset == 0 ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
-
-    private static void EmitChecks(SourceWriter w, bool labels)
-    {
-        w.Line("internal static void CheckLength(int actual, int expected, string parameter)");
-        w.Line("{");
-        w.Line($"    if (actual != expected) throw new {Names.ArgumentException}($\"Expected {{expected}} elements in '{{parameter}}', but it has {{actual}}.\", parameter);");
-        w.Line("}");
-        w.Line();
-        w.Line("/// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>");
-        w.Line($"internal static void CheckNoOverlap({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} output, string parameter)");
-        w.Line("{");
-        w.Line($"    if (global::System.MemoryExtensions.Overlaps(input, output)) throw new {Names.ArgumentException}($\"'{{parameter}}' must not overlap the input.\", parameter);");
-        w.Line("}");
-        w.Line();
-        w.Line("/// <summary>The number of samples in a row-major batch of inputs.</summary>");
-        w.Line("internal static int BatchSize(int length, int inputSize, bool allowEmpty, string parameter)");
-        w.Line("{");
-        w.Line("    if (length % inputSize != 0 || (length == 0 && !allowEmpty))");
-        w.Line($"        throw new {Names.ArgumentException}($\"Expected a {{(allowEmpty ? \"\" : \"positive \")}}multiple of {{inputSize}} elements in '{{parameter}}' (one row of {{inputSize}} per sample), but it has {{length}}.\", parameter);");
-        w.Line("    return length / inputSize;");
-        w.Line("}");
-        if (!labels) return;
-        w.Line();
-        w.Line("internal static void CheckLabels(global::System.ReadOnlySpan<int> labels, int classes, string parameter)");
-        w.Line("{");
-        w.Line("    for (int i = 0; i < labels.Length; i++)");
-        w.Line("        if ((uint)labels[i] >= (uint)classes)");
-        w.Line($"            throw new {Names.ArgumentOutOfRangeException}(parameter, labels[i], $\"Label {{labels[i]}} at index {{i}} is not a class: labels must be in [0, {{classes}}).\");");
-        w.Line("}");
-    }
+        => offset == 0 ? reference : $"{Names.Qualified.Unsafe}.Add(ref {reference}, {offset})";
 
     /// <summary>The code that puts the parameters' largest layer on a 64-byte boundary, as an expression of <paramref name="array"/>.</summary>
     private static void EmitAlignedStart(SourceWriter w, NetworkPlan plan, string array, string assign)
@@ -720,8 +693,8 @@ internal static class NetworkEmitter
         w.Line(widest is null
             ? "// The parameters start on a 64-byte boundary."
             : $"// The parameters start where layer {widest.Number}'s weights, the largest of the layers', fall on a 64-byte boundary.");
-        w.Line($"ref float anchor = ref {Names.Unsafe}.Add(ref {Names.MemoryMarshal}.GetArrayDataReference({array}), {anchor});");
-        w.Line($"{assign}(int)({Names.Unsafe}.ByteOffset(ref anchor, ref {Names.Kernels}.Aligned(ref anchor)) / sizeof(float));");
+        w.Line($"ref float anchor = ref {Names.Qualified.Unsafe}.Add(ref {Names.Qualified.MemoryMarshal}.GetArrayDataReference({array}), {anchor});");
+        w.Line($"{assign}(int)({Names.Qualified.Unsafe}.ByteOffset(ref anchor, ref {Names.Qualified.Support}.Aligned(ref anchor)) / sizeof(float));");
     }
 
     /// <summary>
@@ -751,13 +724,13 @@ internal static class NetworkEmitter
         w.Line();
         w.Line($"/// <summary>Sets every parameter to the trained value compiled in from <c>{file}</c> (checked at build time).</summary>");
         w.Open("public void LoadCompiledParameters()");
-        w.Line($"global::System.Span<byte> bytes = {Names.MemoryMarshal}.AsBytes(Parameters);");
+        w.Line($"global::System.Span<byte> bytes = {Names.Qualified.MemoryMarshal}.AsBytes(Parameters);");
         w.Line("var status = global::System.Buffers.Text.Base64.DecodeFromUtf8(CompiledParameterData, bytes, out _, out int written);");
         w.Line("if (status != global::System.Buffers.OperationStatus.Done || written != bytes.Length)");
         w.Line($"    throw new global::System.InvalidOperationException(\"The parameters compiled in from {file} are damaged; rebuild the project.\");");
         w.Line("// The file and the data are little-endian, as the float32s of every platform .NET runs on but a few.");
         w.Line("if (!global::System.BitConverter.IsLittleEndian)");
-        w.Line($"    global::System.Buffers.Binary.BinaryPrimitives.ReverseEndianness({Names.MemoryMarshal}.Cast<float, int>(Parameters), {Names.MemoryMarshal}.Cast<float, int>(Parameters));");
+        w.Line($"    global::System.Buffers.Binary.BinaryPrimitives.ReverseEndianness({Names.Qualified.MemoryMarshal}.Cast<float, int>(Parameters), {Names.Qualified.MemoryMarshal}.Cast<float, int>(Parameters));");
         w.Close();
     }
 

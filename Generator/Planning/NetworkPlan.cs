@@ -19,7 +19,6 @@ namespace NetCompiler.Generator.Planning;
 /// <param name="PredictBatch">A chunk's forward pass.</param>
 /// <param name="Training">A training step over a chunk.</param>
 /// <param name="AlignmentAnchor">The layer whose weights the parameters put on a 64-byte boundary (the largest), or null.</param>
-/// <param name="PadHelper">Some convolution pads its input: the kernels get the helper that pads one sample.</param>
 /// <param name="BlockHelpers">Some batch kernel works on blocks of samples: the kernels get the block helpers.</param>
 internal sealed record NetworkPlan(
     NetworkSpec Spec,
@@ -32,7 +31,6 @@ internal sealed record NetworkPlan(
     PredictBatchPlan PredictBatch,
     TrainingPlan Training,
     int? AlignmentAnchor,
-    bool PadHelper,
     bool BlockHelpers)
 {
     /// <summary>Samples that go through the layers together in PredictBatch and training.</summary>

@@ -49,7 +49,6 @@ internal static class NetworkPlanner
             PredictBatch(spec, layers, lanePlan),
             Training(spec, layers, lanePlan),
             AlignmentAnchor(spec),
-            PadHelper: layers.Any(l => l is Conv2DPlan { PaddedSize: > 0 }),
             BlockHelpers: MaxScratch(layers) > 0);
     }
 

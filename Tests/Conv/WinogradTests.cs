@@ -26,10 +26,9 @@ public class WinogradTests
     [InlineData(typeof(ConvRect37Tanh), 1, false)]  // 3×4 kernel, odd output width
     public void Batch_kernels_are_Winograd_where_they_apply(System.Type network, int layer, bool winograd)
     {
-        var kernels = network.GetNestedType("GeneratedKernels", BindingFlags.NonPublic | BindingFlags.Public);
-        Assert.NotNull(kernels);
+        var kernels = KernelClass.Of(network);
         const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Static;
-        Assert.NotNull(kernels!.GetMethod($"Layer{layer}ForwardBatch", flags));
+        Assert.NotNull(kernels.GetMethod($"Layer{layer}ForwardBatch", flags));
         Assert.Equal(winograd, kernels.GetMethod($"Layer{layer}WinogradWeights", flags) is not null);
         // The F(5, 2) weight gradient takes scratch for its transforms; the direct one does not.
         Assert.Equal(winograd ? 4 : 3, kernels.GetMethod($"Layer{layer}WeightGradientBlock", flags)!.GetParameters().Length);

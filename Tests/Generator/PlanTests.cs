@@ -97,7 +97,6 @@ public class PlanTests
         Assert.Equal((true, false), (pool2.BlockedInput, pool2.BlockedOutput));
         Assert.Equal(PoolSampleForm.Pairs, pool2.SampleForm);
 
-        Assert.True(plan.PadHelper);
         Assert.True(plan.BlockHelpers);
         Assert.Null(plan.Lanes);
         Assert.Null(plan.Split);
@@ -245,7 +244,6 @@ public class PlanTests
         Assert.Equal(PoolSampleForm.Windows, pool.SampleForm);
         Assert.True(pool.WindowUnrolled);
         Assert.Equal(2, plan.PredictBatch.BlockedLayers);
-        Assert.False(plan.PadHelper);
         Assert.Null(plan.Lanes); // not every layer is dense
     }
 }

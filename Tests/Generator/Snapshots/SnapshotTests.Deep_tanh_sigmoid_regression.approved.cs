@@ -79,7 +79,7 @@ namespace Models.Regression
             {
                 // The parameters start where layer 2's weights, the largest of the layers', fall on a 64-byte boundary.
                 ref float anchor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer2Weights);
-                _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref GeneratedKernels.Aligned(ref anchor)) / sizeof(float));
+                _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref global::NetCompiler.Support.NetworkSupport.Aligned(ref anchor)) / sizeof(float));
                 InitializeParameters(seed);
             }
 
@@ -109,14 +109,14 @@ namespace Models.Regression
             /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
             public void CopyParametersTo(global::System.Span<float> destination)
             {
-                GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(destination.Length, ParameterCount, nameof(destination));
                 new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
             public void LoadParameters(global::System.ReadOnlySpan<float> source)
             {
-                GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(source.Length, ParameterCount, nameof(source));
                 source.CopyTo(Parameters);
             }
 
@@ -127,9 +127,9 @@ namespace Models.Regression
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
-                GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
-                GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
-                GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(input.Length, InputSize, nameof(input));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(output.Length, OutputSize, nameof(output));
+                global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(input, output, nameof(output));
                 PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             }
 
@@ -137,22 +137,22 @@ namespace Models.Regression
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
-                int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
-                GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
-                GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
+                int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+                global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(inputs, outputs, nameof(outputs));
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
                 ref float p = ref FirstParameter;
                 // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
                 // pinned, so that its 64-byte-aligned start stays aligned.
                 float[] buffer = t_PredictBatchWorkspace ??= global::System.GC.AllocateArray<float>(PredictBatchWorkspaceSize + 16, pinned: true);
-                ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+                ref float h = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
                 // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
                 for (int start = 0; start < batch; start += 64)
                 {
                     int count = global::System.Math.Min(64, batch - start);
-                    ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
-                    ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                    ref float xs = ref global::NetCompiler.Support.NetworkSupport.Row(ref x, start, InputSize);
+                    ref float ys = ref global::NetCompiler.Support.NetworkSupport.Row(ref y, start, OutputSize);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
                     {
                         // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
@@ -160,12 +160,12 @@ namespace Models.Regression
                         ref float lanesA = ref h;
                         ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1536);
                         ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
-                        GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
-                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
-                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
-                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
-                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
-                        GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
+                        global::NetCompiler.Generated.GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        global::NetCompiler.Generated.GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
                     }
                     else
                     {
@@ -173,10 +173,10 @@ namespace Models.Regression
                         ref float h1 = ref h;
                         ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2560);
                         ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4096);
-                        GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
-                        GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
-                        GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
-                        GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref h2, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer3ForwardBatch(ref p, ref h2, ref h3, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer4ForwardBatch(ref p, ref h3, ref ys, count);
                     }
                 }
             }
@@ -187,23 +187,23 @@ namespace Models.Regression
             {
                 ref float p = ref FirstParameter;
                 global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
-                ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
+                ref float h = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
                 ref float h1 = ref h;
-                GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1Forward(ref p, ref x, ref h1);
                 ref float h2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 48);
-                GeneratedKernels.Layer2Forward(ref p, ref h1, ref h2);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2Forward(ref p, ref h1, ref h2);
                 ref float h3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 80);
-                GeneratedKernels.Layer3Forward(ref p, ref h2, ref h3);
-                GeneratedKernels.Layer4Forward(ref p, ref h3, ref y);
+                global::NetCompiler.Generated.GeneratedKernels.Layer3Forward(ref p, ref h2, ref h3);
+                global::NetCompiler.Generated.GeneratedKernels.Layer4Forward(ref p, ref h3, ref y);
             }
 
             /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
             {
-                int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
-                GeneratedKernels.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
-                GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+                int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
                 return ComputeGradientsCore(inputs, batch, targets, default, gradients);
             }
 
@@ -225,7 +225,7 @@ namespace Models.Regression
                 // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
                 // pinned, so that its 64-byte-aligned start stays aligned.
                 float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
-                ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+                ref float ws = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
                 ref float a1 = ref ws; // outputs of layer 1, [64, 40]
                 ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 2560); // outputs of layer 2, [64, 24]
                 ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 4096); // outputs of layer 3, [64, 9]
@@ -235,7 +235,7 @@ namespace Models.Regression
                 for (int start = 0; start < batch; start += 64)
                 {
                     int count = global::System.Math.Min(64, batch - start);
-                    ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                    ref float x = ref global::NetCompiler.Support.NetworkSupport.Row(ref x0, start, InputSize);
                     // Forward, layer after layer, keeping every layer's outputs for the backward pass.
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
                     {
@@ -244,3496 +244,3266 @@ namespace Models.Regression
                         ref float lanesA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 9984);
                         ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 11520);
                         ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 14080);
-                        GeneratedKernels.InputToLanes(ref x, ref lanesA, ref staging, count);
-                        GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
-                        GeneratedKernels.LanesToRows40(ref lanesB, ref a1, count);
-                        GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
-                        GeneratedKernels.LanesToRows24(ref lanesA, ref a2, count);
-                        GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
-                        GeneratedKernels.LanesToRows9(ref lanesB, ref a3, count);
-                        GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
-                        GeneratedKernels.LanesToOutput(ref lanesA, ref a4, count);
+                        global::NetCompiler.Generated.GeneratedKernels.InputToLanes(ref x, ref lanesA, ref staging, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        global::NetCompiler.Generated.GeneratedKernels.LanesToRows40(ref lanesB, ref a1, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        global::NetCompiler.Generated.GeneratedKernels.LanesToRows24(ref lanesA, ref a2, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer3ForwardLanes(ref p, ref lanesA, ref lanesB);
+                        global::NetCompiler.Generated.GeneratedKernels.LanesToRows9(ref lanesB, ref a3, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer4ForwardLanes(ref p, ref lanesB, ref lanesA);
+                        global::NetCompiler.Generated.GeneratedKernels.LanesToOutput(ref lanesA, ref a4, count);
                     }
                     else
                     {
                         // Dot products, sample by sample (rows of W against rows of x).
-                        GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
-                        GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
-                        GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count);
-                        GeneratedKernels.Layer4ForwardBatch(ref p, ref a3, ref a4, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer3ForwardBatch(ref p, ref a2, ref a3, count);
+                        global::NetCompiler.Generated.GeneratedKernels.Layer4ForwardBatch(ref p, ref a3, ref a4, count);
                     }
                     // Loss of each sample and ∂E/∂z at the output, in one pass.
                     for (int s = 0; s < count; s++)
                     {
-                        ref float z = ref GeneratedKernels.Row(ref a4, s, OutputSize);
-                        ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                        loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
+                        ref float z = ref global::NetCompiler.Support.NetworkSupport.Row(ref a4, s, OutputSize);
+                        ref float dz = ref global::NetCompiler.Support.NetworkSupport.Row(ref dzA, s, OutputSize);
+                        loss += global::NetCompiler.Generated.GeneratedKernels.HalfSquaredError(ref z, ref global::NetCompiler.Support.NetworkSupport.Row(ref t0, start + s, OutputSize), scale, ref dz);
                     }
                     // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                    GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count, start > 0);
-                    GeneratedKernels.Layer4InputGradient(ref p, ref a3, ref dzA, ref dzB, count);
-                    GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count, start > 0);
-                    GeneratedKernels.Layer3InputGradient(ref p, ref a2, ref dzB, ref dzA, count);
-                    GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                    GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
-                    GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer4WeightGradient(ref g, ref a3, ref dzA, count, start > 0);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer4InputGradient(ref p, ref a3, ref dzA, ref dzB, count);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer3WeightGradient(ref g, ref a2, ref dzB, count, start > 0);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer3InputGradient(ref p, ref a2, ref dzB, ref dzA, count);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
                 }
                 return (float)(loss / batch);
             }
 
-            /// <summary>The layer kernels: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
-            private static class GeneratedKernels
+        }
+    }
+}
+
+namespace NetCompiler.Generated
+{
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using static global::NetCompiler.Support.NetworkSupport;
+
+    /// <summary>The layer kernels of Models.Regression.Holder.DeepRegression: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NetCompiler.Generator", "1.0.0")]
+    file static class GeneratedKernels
+    {
+        // Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).
+        private const int Layer1Weights = 0; // [40, 13]
+        private const int Layer1Bias = 520; // [40]
+        private const int Layer2Weights = 560; // [24, 40]
+        private const int Layer2Bias = 1520; // [24]
+        private const int Layer3Weights = 1544; // [9, 24]
+        private const int Layer4Weights = 1760; // [3, 9]
+        private const int Layer4Bias = 1787; // [3]
+
+        /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
             {
-                /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
-
-                /// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                internal static ref float Aligned(ref float r)
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 40; o += 4)
                 {
-                    nint address = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref r);
-                    return ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, (int)((-address & 63) >> 2));
+                    ref float w0 = ref At(ref w, o * 13);
+                    ref float w1 = ref At(ref w0, 13);
+                    ref float w2 = ref At(ref w0, 26);
+                    ref float w3 = ref At(ref w0, 39);
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
+                    for (nuint i = 0; i < 8; i += 8)
+                    {
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    float z0 = Vector256.Sum(s0);
+                    float z1 = Vector256.Sum(s1);
+                    float z2 = Vector256.Sum(s2);
+                    float z3 = Vector256.Sum(s3);
+                    for (int i = 8; i < 13; i++)
+                    {
+                        float xi = At(ref x, i);
+                        z0 += At(ref w0, i) * xi;
+                        z1 += At(ref w1, i) * xi;
+                        z2 += At(ref w2, i) * xi;
+                        z3 += At(ref w3, i) * xi;
+                    }
+                    At(ref y, o) = MathF.Tanh(z0 + At(ref b, o));
+                    At(ref y, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
+                    At(ref y, o + 2) = MathF.Tanh(z2 + At(ref b, o + 2));
+                    At(ref y, o + 3) = MathF.Tanh(z3 + At(ref b, o + 3));
                 }
-
-                /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
-
-                /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for one sample.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer1Forward(ref float p, ref float x, ref float y)
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 40; o += 4)
                 {
-                    ref float w = ref At(ref p, Layer1Weights);
-                    ref float b = ref At(ref p, Layer1Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
+                    ref float w0 = ref At(ref w, o * 13);
+                    ref float w1 = ref At(ref w0, 13);
+                    ref float w2 = ref At(ref w0, 26);
+                    ref float w3 = ref At(ref w0, 39);
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
+                    for (nuint i = 0; i < 12; i += 4)
                     {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: each row of W is 1 full vector(s) of 8 and a scalar tail of 5;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 40; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 13);
-                            ref float w1 = ref At(ref w0, 13);
-                            ref float w2 = ref At(ref w0, 26);
-                            ref float w3 = ref At(ref w0, 39);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 8; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                            for (int i = 8; i < 13; i++)
-                            {
-                                float xi = At(ref x, i);
-                                z0 += At(ref w0, i) * xi;
-                                z1 += At(ref w1, i) * xi;
-                                z2 += At(ref w2, i) * xi;
-                                z3 += At(ref w3, i) * xi;
-                            }
-                            At(ref y, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
-                            At(ref y, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
-                            At(ref y, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
-                            At(ref y, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
-                        }
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
-                    else
+                    float z0 = Vector128.Sum(s0);
+                    float z1 = Vector128.Sum(s1);
+                    float z2 = Vector128.Sum(s2);
+                    float z3 = Vector128.Sum(s3);
                     {
-                        // portable 128-bit path.
-                        // 4-float vectors: each row of W is 3 full vector(s) of 4 and a scalar tail of 1;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 40; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 13);
-                            ref float w1 = ref At(ref w0, 13);
-                            ref float w2 = ref At(ref w0, 26);
-                            ref float w3 = ref At(ref w0, 39);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 12; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            for (int i = 12; i < 13; i++)
-                            {
-                                float xi = At(ref x, i);
-                                z0 += At(ref w0, i) * xi;
-                                z1 += At(ref w1, i) * xi;
-                                z2 += At(ref w2, i) * xi;
-                                z3 += At(ref w3, i) * xi;
-                            }
-                            At(ref y, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
-                            At(ref y, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
-                            At(ref y, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
-                            At(ref y, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
-                        }
+                        float xi = At(ref x, 12);
+                        z0 += At(ref w0, 12) * xi;
+                        z1 += At(ref w1, 12) * xi;
+                        z2 += At(ref w2, 12) * xi;
+                        z3 += At(ref w3, 12) * xi;
                     }
+                    At(ref y, o) = MathF.Tanh(z0 + At(ref b, o));
+                    At(ref y, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
+                    At(ref y, o + 2) = MathF.Tanh(z2 + At(ref b, o + 2));
+                    At(ref y, o + 3) = MathF.Tanh(z3 + At(ref b, o + 3));
                 }
+            }
+        }
 
-                /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        /// <summary>Layer 1: dense 13 → 40, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 40; o += 4)
                 {
-                    ref float w = ref At(ref p, Layer1Weights);
-                    ref float b = ref At(ref p, Layer1Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
                     {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 40; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 13);
-                                ref float xb = ref At(ref xa, 13);
-                                ref float xc = ref At(ref xa, 26);
-                                ref float ya = ref At(ref y, sample * 40);
-                                ref float yb = ref At(ref ya, 40);
-                                ref float yc = ref At(ref ya, 80);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 8; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector256.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector256.Sum(s3c);
-                                for (int i = 8; i < 13; i++)
-                                {
-                                    float xai = At(ref xa, i);
-                                    float xbi = At(ref xb, i);
-                                    float xci = At(ref xc, i);
-                                    float w0i = At(ref w0, i);
-                                    z0a += w0i * xai;
-                                    z0b += w0i * xbi;
-                                    z0c += w0i * xci;
-                                    float w1i = At(ref w1, i);
-                                    z1a += w1i * xai;
-                                    z1b += w1i * xbi;
-                                    z1c += w1i * xci;
-                                    float w2i = At(ref w2, i);
-                                    z2a += w2i * xai;
-                                    z2b += w2i * xbi;
-                                    z2c += w2i * xci;
-                                    float w3i = At(ref w3, i);
-                                    z3a += w3i * xai;
-                                    z3b += w3i * xbi;
-                                    z3c += w3i * xci;
-                                }
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c + At(ref b, o));
-                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c + At(ref b, o + 1));
-                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
-                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 13);
-                                ref float xb = ref At(ref xa, 13);
-                                ref float ya = ref At(ref y, sample * 40);
-                                ref float yb = ref At(ref ya, 40);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 8; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                                float z2a = global::System.Runtime.Intrinsics.Vector256.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector256.Sum(s2b);
-                                float z3a = global::System.Runtime.Intrinsics.Vector256.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector256.Sum(s3b);
-                                for (int i = 8; i < 13; i++)
-                                {
-                                    float xai = At(ref xa, i);
-                                    float xbi = At(ref xb, i);
-                                    float w0i = At(ref w0, i);
-                                    z0a += w0i * xai;
-                                    z0b += w0i * xbi;
-                                    float w1i = At(ref w1, i);
-                                    z1a += w1i * xai;
-                                    z1b += w1i * xbi;
-                                    float w2i = At(ref w2, i);
-                                    z2a += w2i * xai;
-                                    z2b += w2i * xbi;
-                                    float w3i = At(ref w3, i);
-                                    z3a += w3i * xai;
-                                    z3b += w3i * xbi;
-                                }
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 13);
-                                ref float ys = ref At(ref y, sample * 40);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 8; i += 8)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector256.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector256.Sum(s3);
-                                for (int i = 8; i < 13; i++)
-                                {
-                                    float xi = At(ref xs, i);
-                                    z0 += At(ref w0, i) * xi;
-                                    z1 += At(ref w1, i) * xi;
-                                    z2 += At(ref w2, i) * xi;
-                                    z3 += At(ref w3, i) * xi;
-                                }
-                                At(ref ys, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
-                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
-                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
-                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 40; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 13);
-                                ref float xb = ref At(ref xa, 13);
-                                ref float xc = ref At(ref xa, 26);
-                                ref float ya = ref At(ref y, sample * 40);
-                                ref float yb = ref At(ref ya, 40);
-                                ref float yc = ref At(ref ya, 80);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 12; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                                for (int i = 12; i < 13; i++)
-                                {
-                                    float xai = At(ref xa, i);
-                                    float xbi = At(ref xb, i);
-                                    float xci = At(ref xc, i);
-                                    float w0i = At(ref w0, i);
-                                    z0a += w0i * xai;
-                                    z0b += w0i * xbi;
-                                    z0c += w0i * xci;
-                                    float w1i = At(ref w1, i);
-                                    z1a += w1i * xai;
-                                    z1b += w1i * xbi;
-                                    z1c += w1i * xci;
-                                    float w2i = At(ref w2, i);
-                                    z2a += w2i * xai;
-                                    z2b += w2i * xbi;
-                                    z2c += w2i * xci;
-                                    float w3i = At(ref w3, i);
-                                    z3a += w3i * xai;
-                                    z3b += w3i * xbi;
-                                    z3c += w3i * xci;
-                                }
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c + At(ref b, o));
-                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c + At(ref b, o + 1));
-                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c + At(ref b, o + 2));
-                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c + At(ref b, o + 3));
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 13);
-                                ref float xb = ref At(ref xa, 13);
-                                ref float ya = ref At(ref y, sample * 40);
-                                ref float yb = ref At(ref ya, 40);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 12; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                for (int i = 12; i < 13; i++)
-                                {
-                                    float xai = At(ref xa, i);
-                                    float xbi = At(ref xb, i);
-                                    float w0i = At(ref w0, i);
-                                    z0a += w0i * xai;
-                                    z0b += w0i * xbi;
-                                    float w1i = At(ref w1, i);
-                                    z1a += w1i * xai;
-                                    z1b += w1i * xbi;
-                                    float w2i = At(ref w2, i);
-                                    z2a += w2i * xai;
-                                    z2b += w2i * xbi;
-                                    float w3i = At(ref w3, i);
-                                    z3a += w3i * xai;
-                                    z3b += w3i * xbi;
-                                }
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a + At(ref b, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a + At(ref b, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a + At(ref b, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a + At(ref b, o + 3));
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b + At(ref b, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b + At(ref b, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b + At(ref b, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b + At(ref b, o + 3));
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 13);
-                                ref float ys = ref At(ref y, sample * 40);
-                                ref float w0 = ref At(ref w, o * 13);
-                                ref float w1 = ref At(ref w0, 13);
-                                ref float w2 = ref At(ref w0, 26);
-                                ref float w3 = ref At(ref w0, 39);
-                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 12; i += 4)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                                for (int i = 12; i < 13; i++)
-                                {
-                                    float xi = At(ref xs, i);
-                                    z0 += At(ref w0, i) * xi;
-                                    z1 += At(ref w1, i) * xi;
-                                    z2 += At(ref w2, i) * xi;
-                                    z3 += At(ref w3, i) * xi;
-                                }
-                                At(ref ys, o) = global::System.MathF.Tanh(z0 + At(ref b, o));
-                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1 + At(ref b, o + 1));
-                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2 + At(ref b, o + 2));
-                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3 + At(ref b, o + 3));
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>
-                /// Layer 1: dense 13 → 40, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-                {
-                    ref float gw = ref At(ref g, Layer1Weights);
-                    ref float gb = ref At(ref g, Layer1Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                    {
-                        // AVX-512 path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 16 <= 40; ob += 16)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 40);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        for (; ob < 40; ob++)
-                        {
-                            float t = accumulate ? At(ref gb, ob) : 0f;
-                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + ob);
-                            At(ref gb, ob) = t;
-                        }
-                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        // The remaining 1 full vector(s) of columns, as one block.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 40; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 13);
-                                ref float g1 = ref At(ref g0, 13);
-                                ref float g2 = ref At(ref g0, 26);
-                                ref float g3 = ref At(ref g0, 39);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    xs = ref At(ref xs, 13);
-                                    ds = ref At(ref ds, 40);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            }
-                        }
-                        // Scalar tail: the last 5 column(s).
-                        for (int i = 8; i < 13; i++)
-                        {
-                            for (int o = 0; o < 40; o++)
-                            {
-                                float t = 0f;
-                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
-                            }
-                        }
-                    }
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                    {
-                        // AVX2 + FMA path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 32 <= 40; ob += 32)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                                b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                                b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
-                                ds = ref At(ref ds, 40);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
-                        }
-                        for (; ob + 8 <= 40; ob += 8)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 40);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        // The remaining 1 full vector(s) of columns, as one block.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 40; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 13);
-                                ref float g1 = ref At(ref g0, 13);
-                                ref float g2 = ref At(ref g0, 26);
-                                ref float g3 = ref At(ref g0, 39);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    xs = ref At(ref xs, 13);
-                                    ds = ref At(ref ds, 40);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            }
-                        }
-                        // Scalar tail: the last 5 column(s).
-                        for (int i = 8; i < 13; i++)
-                        {
-                            for (int o = 0; o < 40; o++)
-                            {
-                                float t = 0f;
-                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 16 <= 40; ob += 16)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                                b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                                b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
-                                ds = ref At(ref ds, 40);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
-                        }
-                        for (; ob + 4 <= 40; ob += 4)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 40);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 40; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 13);
-                                ref float g1 = ref At(ref g0, 13);
-                                ref float g2 = ref At(ref g0, 26);
-                                ref float g3 = ref At(ref g0, 39);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
-                                    xs = ref At(ref xs, 13);
-                                    ds = ref At(ref ds, 40);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
-                            }
-                        }
-                        // Scalar tail: the last 1 column(s).
-                        for (int i = 12; i < 13; i++)
-                        {
-                            for (int o = 0; o < 40; o++)
-                            {
-                                float t = 0f;
-                                for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
-                                At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for one sample.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer2Forward(ref float p, ref float x, ref float y)
-                {
-                    ref float w = ref At(ref p, Layer2Weights);
-                    ref float b = ref At(ref p, Layer2Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: each row of W is 5 full vector(s) of 8;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 24; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 40);
-                            ref float w1 = ref At(ref w0, 40);
-                            ref float w2 = ref At(ref w0, 80);
-                            ref float w3 = ref At(ref w0, 120);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 40; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
-                            At(ref y, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o))));
-                            At(ref y, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 1))));
-                            At(ref y, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 2))));
-                            At(ref y, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref y, o + 3))));
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors: each row of W is 10 full vector(s) of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 24; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 40);
-                            ref float w1 = ref At(ref w0, 40);
-                            ref float w2 = ref At(ref w0, 80);
-                            ref float w3 = ref At(ref w0, 120);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 40; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref y, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
-                            At(ref y, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
-                            At(ref y, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
-                            At(ref y, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
-                        }
-                    }
-                }
-
-                /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
-                {
-                    ref float w = ref At(ref p, Layer2Weights);
-                    ref float b = ref At(ref p, Layer2Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 24; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 40);
-                                ref float xb = ref At(ref xa, 40);
-                                ref float xc = ref At(ref xa, 80);
-                                ref float ya = ref At(ref y, sample * 24);
-                                ref float yb = ref At(ref ya, 24);
-                                ref float yc = ref At(ref ya, 48);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o))));
-                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 1))));
-                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 2))));
-                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 3))));
-                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o))));
-                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 1))));
-                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 2))));
-                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 3))));
-                                var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
-                                var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o))));
-                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 1))));
-                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 2))));
-                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yc, o + 3))));
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 40);
-                                ref float xb = ref At(ref xa, 40);
-                                ref float ya = ref At(ref y, sample * 24);
-                                ref float yb = ref At(ref ya, 24);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o))));
-                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 1))));
-                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 2))));
-                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ya, o + 3))));
-                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o))));
-                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 1))));
-                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 2))));
-                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref yb, o + 3))));
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 40);
-                                ref float ys = ref At(ref y, sample * 24);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 8)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                                var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o))));
-                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 1))));
-                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 2))));
-                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(At(ref ys, o + 3))));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 24; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 40);
-                                ref float xb = ref At(ref xa, 40);
-                                ref float xc = ref At(ref xa, 80);
-                                ref float ya = ref At(ref y, sample * 24);
-                                ref float yb = ref At(ref ya, 24);
-                                ref float yc = ref At(ref ya, 48);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
-                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
-                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
-                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
-                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
-                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
-                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
-                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
-                                At(ref yc, o) = 1f / (1f + global::System.MathF.Exp(-(z0c + At(ref b, o))));
-                                At(ref yc, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1c + At(ref b, o + 1))));
-                                At(ref yc, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2c + At(ref b, o + 2))));
-                                At(ref yc, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3c + At(ref b, o + 3))));
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 40);
-                                ref float xb = ref At(ref xa, 40);
-                                ref float ya = ref At(ref y, sample * 24);
-                                ref float yb = ref At(ref ya, 24);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                At(ref ya, o) = 1f / (1f + global::System.MathF.Exp(-(z0a + At(ref b, o))));
-                                At(ref ya, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1a + At(ref b, o + 1))));
-                                At(ref ya, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2a + At(ref b, o + 2))));
-                                At(ref ya, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3a + At(ref b, o + 3))));
-                                At(ref yb, o) = 1f / (1f + global::System.MathF.Exp(-(z0b + At(ref b, o))));
-                                At(ref yb, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1b + At(ref b, o + 1))));
-                                At(ref yb, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2b + At(ref b, o + 2))));
-                                At(ref yb, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3b + At(ref b, o + 3))));
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 40);
-                                ref float ys = ref At(ref y, sample * 24);
-                                ref float w0 = ref At(ref w, o * 40);
-                                ref float w1 = ref At(ref w0, 40);
-                                ref float w2 = ref At(ref w0, 80);
-                                ref float w3 = ref At(ref w0, 120);
-                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 40; i += 4)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                                At(ref ys, o) = 1f / (1f + global::System.MathF.Exp(-(z0 + At(ref b, o))));
-                                At(ref ys, o + 1) = 1f / (1f + global::System.MathF.Exp(-(z1 + At(ref b, o + 1))));
-                                At(ref ys, o + 2) = 1f / (1f + global::System.MathF.Exp(-(z2 + At(ref b, o + 2))));
-                                At(ref ys, o + 3) = 1f / (1f + global::System.MathF.Exp(-(z3 + At(ref b, o + 3))));
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>
-                /// Layer 2: dense 40 → 24, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-                {
-                    ref float gw = ref At(ref g, Layer2Weights);
-                    ref float gb = ref At(ref g, Layer2Bias);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                    {
-                        // AVX-512 path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 16 <= 24; ob += 16)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 24);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        for (; ob < 24; ob++)
-                        {
-                            float t = accumulate ? At(ref gb, ob) : 0f;
-                            for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + ob);
-                            At(ref gb, ob) = t;
-                        }
-                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
-                            }
-                        }
-                        // The remaining 2 full vector(s) of columns, as one block.
-                        {
-                            const int i = 24;
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                            }
-                        }
-                    }
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                    {
-                        // AVX2 + FMA path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 8 <= 24; ob += 8)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 24);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
-                            }
-                        }
-                        // The remaining 2 full vector(s) of columns, as one block.
-                        {
-                            const int i = 24;
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                        int ob = 0;
-                        for (; ob + 16 <= 24; ob += 16)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                                b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                                b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
-                                ds = ref At(ref ds, 24);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
-                        }
-                        for (; ob + 4 <= 24; ob += 4)
-                        {
-                            var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float ds = ref At(ref dz, ob);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                                ds = ref At(ref ds, 24);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        }
-                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        for (int i = 0; i < 36; i += 12)
-                        {
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
-                            }
-                        }
-                        // The remaining 1 full vector(s) of columns, as one block.
-                        {
-                            const int i = 36;
-                            for (int o = 0; o < 24; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 40);
-                                ref float g1 = ref At(ref g0, 40);
-                                ref float g2 = ref At(ref g0, 80);
-                                ref float g3 = ref At(ref g0, 120);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                    xs = ref At(ref xs, 40);
-                                    ds = ref At(ref ds, 24);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>Layer 2: dense 40 → 24, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
-                /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
-                {
-                    ref float w = ref At(ref p, Layer2Weights);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
-                        // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
-                        {
-                            const int i = 0;
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 24));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 48));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
-                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a22 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                            }
-                        }
-                        // The remaining 2 full vector(s) of inputs, as one block.
-                        {
-                            const int i = 24;
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 24));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 48));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
-                        // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
-                        for (int i = 0; i < 36; i += 12)
-                        {
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 24));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 48));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a21 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a22 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                            }
-                        }
-                        // The remaining 1 full vector(s) of inputs, as one block.
-                        {
-                            const int i = 36;
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 24));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 48));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                                ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
-                                ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 24);
-                                for (int o = 0; o < 24; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    wo = ref At(ref wo, 40);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 40 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 40 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for one sample.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer3Forward(ref float p, ref float x, ref float y)
-                {
-                    ref float w = ref At(ref p, Layer3Weights);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: each row of W is 3 full vector(s) of 8;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 24);
-                            ref float w1 = ref At(ref w0, 24);
-                            ref float w2 = ref At(ref w0, 48);
-                            ref float w3 = ref At(ref w0, 72);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 24; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
-                            At(ref y, o) = global::System.MathF.Tanh(At(ref y, o));
-                            At(ref y, o + 1) = global::System.MathF.Tanh(At(ref y, o + 1));
-                            At(ref y, o + 2) = global::System.MathF.Tanh(At(ref y, o + 2));
-                            At(ref y, o + 3) = global::System.MathF.Tanh(At(ref y, o + 3));
-                        }
-                        // The last 1 row(s), one at a time.
-                        for (int o = 8; o < 9; o++)
-                        {
-                            ref float w0 = ref At(ref w, o * 24);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 24; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            At(ref y, o) = global::System.MathF.Tanh(z0);
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors: each row of W is 6 full vector(s) of 4;
-                        // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float w0 = ref At(ref w, o * 24);
-                            ref float w1 = ref At(ref w0, 24);
-                            ref float w2 = ref At(ref w0, 48);
-                            ref float w3 = ref At(ref w0, 72);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 24; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref y, o) = global::System.MathF.Tanh(z0);
-                            At(ref y, o + 1) = global::System.MathF.Tanh(z1);
-                            At(ref y, o + 2) = global::System.MathF.Tanh(z2);
-                            At(ref y, o + 3) = global::System.MathF.Tanh(z3);
-                        }
-                        // The last 1 row(s), one at a time.
-                        for (int o = 8; o < 9; o++)
-                        {
-                            ref float w0 = ref At(ref w, o * 24);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 24; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            At(ref y, o) = global::System.MathF.Tanh(z0);
-                        }
-                    }
-                }
-
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for <paramref name="batch"/> samples stored row-major.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int batch)
-                {
-                    ref float w = ref At(ref p, Layer3Weights);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float xc = ref At(ref xa, 48);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float yc = ref At(ref ya, 18);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                                At(ref ya, o) = global::System.MathF.Tanh(At(ref ya, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(At(ref ya, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(At(ref ya, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(At(ref ya, o + 3));
-                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                                At(ref yb, o) = global::System.MathF.Tanh(At(ref yb, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(At(ref yb, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(At(ref yb, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(At(ref yb, o + 3));
-                                var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
-                                var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                                At(ref yc, o) = global::System.MathF.Tanh(At(ref yc, o));
-                                At(ref yc, o + 1) = global::System.MathF.Tanh(At(ref yc, o + 1));
-                                At(ref yc, o + 2) = global::System.MathF.Tanh(At(ref yc, o + 2));
-                                At(ref yc, o + 3) = global::System.MathF.Tanh(At(ref yc, o + 3));
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                                var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                                At(ref ya, o) = global::System.MathF.Tanh(At(ref ya, o));
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(At(ref ya, o + 1));
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(At(ref ya, o + 2));
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(At(ref ya, o + 3));
-                                var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                                var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                                At(ref yb, o) = global::System.MathF.Tanh(At(ref yb, o));
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(At(ref yb, o + 1));
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(At(ref yb, o + 2));
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(At(ref yb, o + 3));
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 24);
-                                ref float ys = ref At(ref y, sample * 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                                var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                                var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                                At(ref ys, o) = global::System.MathF.Tanh(At(ref ys, o));
-                                At(ref ys, o + 1) = global::System.MathF.Tanh(At(ref ys, o + 1));
-                                At(ref ys, o + 2) = global::System.MathF.Tanh(At(ref ys, o + 2));
-                                At(ref ys, o + 3) = global::System.MathF.Tanh(At(ref ys, o + 3));
-                            }
-                        }
-                        // The last 1 row(s) of W, as one block.
-                        {
-                            const int o = 8;
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float xc = ref At(ref xa, 48);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float yc = ref At(ref ya, 18);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 24);
-                                ref float ys = ref At(ref y, sample * 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 8)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                                At(ref ys, o) = global::System.MathF.Tanh(z0);
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float xc = ref At(ref xa, 48);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float yc = ref At(ref ya, 18);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                    s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
-                                At(ref yc, o + 1) = global::System.MathF.Tanh(z1c);
-                                At(ref yc, o + 2) = global::System.MathF.Tanh(z2c);
-                                At(ref yc, o + 3) = global::System.MathF.Tanh(z3c);
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                    s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                    s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                    var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                    s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                    s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                    var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                    s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                    s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                                float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                                float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                                float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                                float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                                float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref ya, o + 1) = global::System.MathF.Tanh(z1a);
-                                At(ref ya, o + 2) = global::System.MathF.Tanh(z2a);
-                                At(ref ya, o + 3) = global::System.MathF.Tanh(z3a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                                At(ref yb, o + 1) = global::System.MathF.Tanh(z1b);
-                                At(ref yb, o + 2) = global::System.MathF.Tanh(z2b);
-                                At(ref yb, o + 3) = global::System.MathF.Tanh(z3b);
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 24);
-                                ref float ys = ref At(ref y, sample * 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                ref float w1 = ref At(ref w0, 24);
-                                ref float w2 = ref At(ref w0, 48);
-                                ref float w3 = ref At(ref w0, 72);
-                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                    s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                    s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                    s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                                float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                                float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                                float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                                At(ref ys, o) = global::System.MathF.Tanh(z0);
-                                At(ref ys, o + 1) = global::System.MathF.Tanh(z1);
-                                At(ref ys, o + 2) = global::System.MathF.Tanh(z2);
-                                At(ref ys, o + 3) = global::System.MathF.Tanh(z3);
-                            }
-                        }
-                        // The last 1 row(s) of W, as one block.
-                        {
-                            const int o = 8;
-                            int sample = 0;
-                            // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
-                            // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                            int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                            for (; sample + 3 <= tiled; sample += 3)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float xc = ref At(ref xa, 48);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float yc = ref At(ref ya, 18);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                    s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                                At(ref yc, o) = global::System.MathF.Tanh(z0c);
-                            }
-                            for (; sample + 2 <= batch; sample += 2)
-                            {
-                                ref float xa = ref At(ref x, sample * 24);
-                                ref float xb = ref At(ref xa, 24);
-                                ref float ya = ref At(ref y, sample * 9);
-                                ref float yb = ref At(ref ya, 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                    var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                    var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                    s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                    s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                }
-                                float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                                float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                                At(ref ya, o) = global::System.MathF.Tanh(z0a);
-                                At(ref yb, o) = global::System.MathF.Tanh(z0b);
-                            }
-                            // A batch of one.
-                            for (; sample < batch; sample++)
-                            {
-                                ref float xs = ref At(ref x, sample * 24);
-                                ref float ys = ref At(ref y, sample * 9);
-                                ref float w0 = ref At(ref w, o * 24);
-                                var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                for (nuint i = 0; i < 24; i += 4)
-                                {
-                                    var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                    s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                }
-                                float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                                At(ref ys, o) = global::System.MathF.Tanh(z0);
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>
-                /// Layer 3: dense 24 → 9, tanh, no bias: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples,
-                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-                /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-                {
-                    ref float gw = ref At(ref g, Layer3Weights);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        {
-                            const int i = 0;
-                            for (int o = 0; o < 8; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 24);
-                                ref float g1 = ref At(ref g0, 24);
-                                ref float g2 = ref At(ref g0, 48);
-                                ref float g3 = ref At(ref g0, 72);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
-                                    xs = ref At(ref xs, 24);
-                                    ds = ref At(ref ds, 9);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
-                            }
-                            {
-                                const int o = 8;
-                                ref float g0 = ref At(ref gw, o * 24);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                    xs = ref At(ref xs, 24);
-                                    ds = ref At(ref ds, 9);
-                                }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
-                        // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                        // the batch's slice of x for one block stays in L1 while every row block uses it.
-                        for (int i = 0; i < 24; i += 12)
-                        {
-                            for (int o = 0; o < 8; o += 4)
-                            {
-                                ref float g0 = ref At(ref gw, o * 24);
-                                ref float g1 = ref At(ref g0, 24);
-                                ref float g2 = ref At(ref g0, 48);
-                                ref float g3 = ref At(ref g0, 72);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
-                                    var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                    a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                    a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                    a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
-                                    xs = ref At(ref xs, 24);
-                                    ds = ref At(ref ds, 9);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
-                            }
-                            {
-                                const int o = 8;
-                                ref float g0 = ref At(ref gw, o * 24);
-                                var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float xs = ref At(ref x, i);
-                                ref float ds = ref At(ref dz, o);
-                                for (int sample = 0; sample < batch; sample++)
-                                {
-                                    var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                    var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                    var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                    xs = ref At(ref xs, 24);
-                                    ds = ref At(ref ds, 9);
-                                }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
-                /// writes ∂E/∂z of layer 2 = f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
-                {
-                    ref float w = ref At(ref p, Layer3Weights);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported))
-                    {
-                        // AVX-512 and AVX2 + FMA paths: the same code.
-                        // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
-                        // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
-                        {
-                            const int i = 0;
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 9);
-                                for (int o = 0; o < 9; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 9));
-                                    a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 18));
-                                    a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
-                                    wo = ref At(ref wo, 24);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 24 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                                ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a10 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1))), ref b1);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a11 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)))), ref b1, (nuint)(16));
-                                ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a20 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2))), ref b2);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a21 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a22 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)))), ref b2, (nuint)(16));
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 9);
-                                for (int o = 0; o < 9; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                    wo = ref At(ref wo, 24);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 24 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)) * (global::System.Runtime.Intrinsics.Vector256<float>.One - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)))), ref b0, (nuint)(16));
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // portable 128-bit path.
-                        // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
-                        // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
-                        for (int i = 0; i < 24; i += 12)
-                        {
-                            int sample = 0;
-                            for (; sample + 3 <= batch; sample += 3)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 9);
-                                for (int o = 0; o < 9; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 9));
-                                    a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                    a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
-                                    a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                    var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 18));
-                                    a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
-                                    a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
-                                    a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
-                                    wo = ref At(ref wo, 24);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 24 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                                ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
-                                ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a10 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1))), ref b1);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a11 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)))), ref b1, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)))), ref b1, (nuint)(8));
-                                ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
-                                ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a20 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2))), ref b2);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a21 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)))), ref b2, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a22 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)))), ref b2, (nuint)(8));
-                            }
-                            for (; sample < batch; sample++)
-                            {
-                                var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                                ref float wo = ref At(ref w, i);
-                                ref float dzo = ref At(ref dz, sample * 9);
-                                for (int o = 0; o < 9; o++)
-                                {
-                                    var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                    var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                    var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                    var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                    a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                    a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                    a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                    wo = ref At(ref wo, 24);
-                                    dzo = ref At(ref dzo, 1);
-                                }
-                                ref float x0 = ref At(ref x, sample * 24 + i);
-                                ref float b0 = ref At(ref dzBelow, sample * 24 + i);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a00 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0))), ref b0);
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a01 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)))), ref b0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a02 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)) * (global::System.Runtime.Intrinsics.Vector128<float>.One - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)))), ref b0, (nuint)(8));
-                            }
-                        }
-                    }
-                }
-
-                /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for one sample.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer4Forward(ref float p, ref float x, ref float y)
-                {
-                    ref float w = ref At(ref p, Layer4Weights);
-                    ref float b = ref At(ref p, Layer4Bias);
-                    // Fully unrolled (27 weights): each output is one expression with constant indices,
-                    // its products summed pairwise (a tree, not a chain, so the additions overlap).
-                    float x0 = x;
-                    float x1 = At(ref x, 1);
-                    float x2 = At(ref x, 2);
-                    float x3 = At(ref x, 3);
-                    float x4 = At(ref x, 4);
-                    float x5 = At(ref x, 5);
-                    float x6 = At(ref x, 6);
-                    float x7 = At(ref x, 7);
-                    float x8 = At(ref x, 8);
-                    y = (((w * x0 + At(ref w, 1) * x1) + (At(ref w, 2) * x2 + At(ref w, 3) * x3)) + ((At(ref w, 4) * x4 + At(ref w, 5) * x5) + (At(ref w, 6) * x6 + At(ref w, 7) * x7))) + At(ref w, 8) * x8 + b;
-                    At(ref y, 1) = (((At(ref w, 9) * x0 + At(ref w, 10) * x1) + (At(ref w, 11) * x2 + At(ref w, 12) * x3)) + ((At(ref w, 13) * x4 + At(ref w, 14) * x5) + (At(ref w, 15) * x6 + At(ref w, 16) * x7))) + At(ref w, 17) * x8 + At(ref b, 1);
-                    At(ref y, 2) = (((At(ref w, 18) * x0 + At(ref w, 19) * x1) + (At(ref w, 20) * x2 + At(ref w, 21) * x3)) + ((At(ref w, 22) * x4 + At(ref w, 23) * x5) + (At(ref w, 24) * x6 + At(ref w, 25) * x7))) + At(ref w, 26) * x8 + At(ref b, 2);
-                }
-
-                /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer4ForwardBatch(ref float p, ref float x, ref float y, int batch)
-                {
-                    // A small layer: its unrolled single-sample kernel, sample after sample.
-                    for (int sample = 0; sample < batch; sample++) Layer4Forward(ref p, ref At(ref x, sample * 9), ref At(ref y, sample * 3));
-                }
-
-                /// <summary>
-                /// Layer 4: dense 9 → 3, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-                /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-                {
-                    ref float gw = ref At(ref g, Layer4Weights);
-                    ref float gb = ref At(ref g, Layer4Bias);
-                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 3).Clear();
-                    // ∂E/∂b += Σ_s dz[s]
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        ref float d = ref At(ref dz, sample * 3);
-                        for (int o = 0; o < 3; o++) At(ref gb, o) += At(ref d, o);
-                    }
-                    if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 27).Clear();
-                    // Fully unrolled (27 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        ref float xs = ref At(ref x, sample * 9);
-                        ref float ds = ref At(ref dz, sample * 3);
-                        float x0 = At(ref xs, 0);
-                        float x1 = At(ref xs, 1);
-                        float x2 = At(ref xs, 2);
-                        float x3 = At(ref xs, 3);
-                        float x4 = At(ref xs, 4);
-                        float x5 = At(ref xs, 5);
-                        float x6 = At(ref xs, 6);
-                        float x7 = At(ref xs, 7);
-                        float x8 = At(ref xs, 8);
-                        float dz0 = At(ref ds, 0);
-                        float dz1 = At(ref ds, 1);
-                        float dz2 = At(ref ds, 2);
-                        At(ref gw, 0) += dz0 * x0;
-                        At(ref gw, 1) += dz0 * x1;
-                        At(ref gw, 2) += dz0 * x2;
-                        At(ref gw, 3) += dz0 * x3;
-                        At(ref gw, 4) += dz0 * x4;
-                        At(ref gw, 5) += dz0 * x5;
-                        At(ref gw, 6) += dz0 * x6;
-                        At(ref gw, 7) += dz0 * x7;
-                        At(ref gw, 8) += dz0 * x8;
-                        At(ref gw, 9) += dz1 * x0;
-                        At(ref gw, 10) += dz1 * x1;
-                        At(ref gw, 11) += dz1 * x2;
-                        At(ref gw, 12) += dz1 * x3;
-                        At(ref gw, 13) += dz1 * x4;
-                        At(ref gw, 14) += dz1 * x5;
-                        At(ref gw, 15) += dz1 * x6;
-                        At(ref gw, 16) += dz1 * x7;
-                        At(ref gw, 17) += dz1 * x8;
-                        At(ref gw, 18) += dz2 * x0;
-                        At(ref gw, 19) += dz2 * x1;
-                        At(ref gw, 20) += dz2 * x2;
-                        At(ref gw, 21) += dz2 * x3;
-                        At(ref gw, 22) += dz2 * x4;
-                        At(ref gw, 23) += dz2 * x5;
-                        At(ref gw, 24) += dz2 * x6;
-                        At(ref gw, 25) += dz2 * x7;
-                        At(ref gw, 26) += dz2 * x8;
-                    }
-                }
-
-                /// <summary>Layer 4: dense 9 → 3, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
-                /// writes ∂E/∂z of layer 3 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
-                {
-                    ref float w = ref At(ref p, Layer4Weights);
-                    for (int sample = 0; sample < batch; sample++)
-                    {
-                        ref float xs = ref At(ref x, sample * 9);
-                        ref float ds = ref At(ref dz, sample * 3);
-                        ref float bs = ref At(ref dzBelow, sample * 9);
-                        // Fully unrolled (27 weights).
-                        float dz0 = ds;
-                        float dz1 = At(ref ds, 1);
-                        float dz2 = At(ref ds, 2);
-                        // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                        bs = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - xs * xs);
-                        At(ref bs, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - At(ref xs, 1) * At(ref xs, 1));
-                        At(ref bs, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - At(ref xs, 2) * At(ref xs, 2));
-                        At(ref bs, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - At(ref xs, 3) * At(ref xs, 3));
-                        At(ref bs, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - At(ref xs, 4) * At(ref xs, 4));
-                        At(ref bs, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - At(ref xs, 5) * At(ref xs, 5));
-                        At(ref bs, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref xs, 6) * At(ref xs, 6));
-                        At(ref bs, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref xs, 7) * At(ref xs, 7));
-                        At(ref bs, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref xs, 8) * At(ref xs, 8));
-                    }
-                }
-
-                /// <summary>The first pairs of floats of each 128-bit quarter of a and b, interleaved (vunpcklpd).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static global::System.Runtime.Intrinsics.Vector512<float> PairsLow(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
-
-                /// <summary>The second pairs of floats of each 128-bit quarter of a and b, interleaved (vunpckhpd).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static global::System.Runtime.Intrinsics.Vector512<float> PairsHigh(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
-
-                /// <summary>
-                /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
-                /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)
-                {
-                    var r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 0);
-                    var r1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, sourceStride);
-                    var r2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 2 * sourceStride);
-                    var r3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 3 * sourceStride);
-                    var r4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 4 * sourceStride);
-                    var r5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 5 * sourceStride);
-                    var r6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 6 * sourceStride);
-                    var r7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 7 * sourceStride);
-                    var r8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 8 * sourceStride);
-                    var r9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 9 * sourceStride);
-                    var ra = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 10 * sourceStride);
-                    var rb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 11 * sourceStride);
-                    var rc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 12 * sourceStride);
-                    var rd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 13 * sourceStride);
-                    var re = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 14 * sourceStride);
-                    var rf = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 15 * sourceStride);
-                    // Floats of rows 2j and 2j + 1 interleaved, within each 128-bit quarter.
-                    var t0 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r0, r1); var t1 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r0, r1);
-                    var t2 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r2, r3); var t3 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r2, r3);
-                    var t4 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r4, r5); var t5 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r4, r5);
-                    var t6 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r6, r7); var t7 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r6, r7);
-                    var t8 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r8, r9); var t9 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r8, r9);
-                    var ta = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(ra, rb); var tb = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(ra, rb);
-                    var tc = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(rc, rd); var td = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(rc, rd);
-                    var te = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(re, rf); var tf = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(re, rf);
-                    // Pairs of floats of rows 4g … 4g + 3 interleaved: each quarter now holds one column of four rows.
-                    var u0 = PairsLow(t0, t2); var u1 = PairsHigh(t0, t2);
-                    var u2 = PairsLow(t1, t3); var u3 = PairsHigh(t1, t3);
-                    var u4 = PairsLow(t4, t6); var u5 = PairsHigh(t4, t6);
-                    var u6 = PairsLow(t5, t7); var u7 = PairsHigh(t5, t7);
-                    var u8 = PairsLow(t8, ta); var u9 = PairsHigh(t8, ta);
-                    var ua = PairsLow(t9, tb); var ub = PairsHigh(t9, tb);
-                    var uc = PairsLow(tc, te); var ud = PairsHigh(tc, te);
-                    var ue = PairsLow(td, tf); var uf = PairsHigh(td, tf);
-                    // Quarters of row quads 0 and 1, 2 and 3 combined: each vector holds two quarters' columns of eight rows.
-                    var v0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0x88); var v4 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0xDD);
-                    var v1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0x88); var v5 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0xDD);
-                    var v2 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0x88); var v6 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0xDD);
-                    var v3 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0x88); var v7 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0xDD);
-                    var v8 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0x88); var vc = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0xDD);
-                    var v9 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0x88); var vd = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0xDD);
-                    var va = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0x88); var ve = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0xDD);
-                    var vb = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0x88); var vf = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0xDD);
-                    // Rows 0–7 and 8–15 combined: column k of all 16 rows, stored as row k of the target.
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0x88), ref target, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0xDD), ref target, 8 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0x88), ref target, targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0xDD), ref target, 9 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0x88), ref target, 2 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0xDD), ref target, 10 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0x88), ref target, 3 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0xDD), ref target, 11 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0x88), ref target, 4 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0xDD), ref target, 12 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0x88), ref target, 5 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0xDD), ref target, 13 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0x88), ref target, 6 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0xDD), ref target, 14 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0x88), ref target, 7 * targetStride);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0xDD), ref target, 15 * targetStride);
-                }
-
-                /// <summary>
-                /// <paramref name="count"/> (≤ 64) samples of 13 floats at <paramref name="x"/>, row-major, into <paramref name="lanes"/>: 13 rows of
-                /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
-                /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
-                {
-                    for (int s = 0; s < 64; s += 16)
-                    {
-                        int n = count - s;
-                        ref float rows = ref staging;
-                        if (n >= 16) rows = ref At(ref x, s * 13);
-                        else
-                        {
-                            // A last group of n < 16 samples: copied to staging, its other rows zero.
-                            if (n > 0) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref At(ref x, s * 13), n * 13).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref staging, n * 13));
-                            else n = 0;
-                            global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref At(ref staging, n * 13), (16 - n) * 13).Clear();
-                        }
-                        // Inputs 0–12, one at a time.
-                        for (int i = 0; i < 13; i++)
-                        {
-                            for (int k = 0; k < 16; k++) At(ref lanes, i * 64 + s + k) = At(ref rows, k * 13 + i);
-                        }
-                    }
-                }
-
-                /// <summary>
-                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (3 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
-                /// 3 floats, row-major.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void LanesToOutput(ref float lanes, ref float y, int count)
-                {
-                    int s = 0;
-                    // One float at a time (fewer than 16 outputs).
-                    for (; s < count; s++) for (int o = 0; o < 3; o++) At(ref y, s * 3 + o) = At(ref lanes, o * 64 + s);
-                }
-
-                /// <summary>
-                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (40 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
-                /// 40 floats, row-major.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void LanesToRows40(ref float lanes, ref float y, int count)
-                {
-                    int s = 0;
-                    // Whole groups of 16 samples, by 16 × 16 blocks.
-                    for (; s + 16 <= count; s += 16)
-                    {
-                        for (int o = 0; o < 32; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 40 + o), 40);
-                        for (int k = 0; k < 16; k++) for (int o = 32; o < 40; o++) At(ref y, (s + k) * 40 + o) = At(ref lanes, o * 64 + s + k);
-                    }
-                    // The rest, one float at a time.
-                    for (; s < count; s++) for (int o = 0; o < 40; o++) At(ref y, s * 40 + o) = At(ref lanes, o * 64 + s);
-                }
-
-                /// <summary>
-                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (24 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
-                /// 24 floats, row-major.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void LanesToRows24(ref float lanes, ref float y, int count)
-                {
-                    int s = 0;
-                    // Whole groups of 16 samples, by 16 × 16 blocks.
-                    for (; s + 16 <= count; s += 16)
-                    {
-                        for (int o = 0; o < 16; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 24 + o), 24);
-                        for (int k = 0; k < 16; k++) for (int o = 16; o < 24; o++) At(ref y, (s + k) * 24 + o) = At(ref lanes, o * 64 + s + k);
-                    }
-                    // The rest, one float at a time.
-                    for (; s < count; s++) for (int o = 0; o < 24; o++) At(ref y, s * 24 + o) = At(ref lanes, o * 64 + s);
-                }
-
-                /// <summary>
-                /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (9 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
-                /// 9 floats, row-major.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void LanesToRows9(ref float lanes, ref float y, int count)
-                {
-                    int s = 0;
-                    // One float at a time (fewer than 16 outputs).
-                    for (; s < count; s++) for (int o = 0; o < 9; o++) At(ref y, s * 9 + o) = At(ref lanes, o * 64 + s);
-                }
-
-                /// <summary>Layer 1: dense 13 → 40, tanh, samples in lanes: x is [13][64], y is [40][64].</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
-                {
-                    ref float w = ref At(ref p, Layer1Weights);
-                    ref float b = ref At(ref p, Layer1Bias);
-                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
-                    for (int o = 0; o < 40; o += 4)
-                    {
+                        ref float xa = ref At(ref x, sample * 13);
+                        ref float xb = ref At(ref xa, 13);
+                        ref float xc = ref At(ref xa, 26);
+                        ref float ya = ref At(ref y, sample * 40);
+                        ref float yb = ref At(ref ya, 40);
+                        ref float yc = ref At(ref ya, 80);
                         ref float w0 = ref At(ref w, o * 13);
                         ref float w1 = ref At(ref w0, 13);
                         ref float w2 = ref At(ref w0, 26);
                         ref float w3 = ref At(ref w0, 39);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
-                        for (nuint i = 0; i < 13; i++)
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 8; i += 8)
                         {
-                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
-                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                         }
-                        // Bias added; tanh applied to the stored sums, one at a time.
-                        ref float y0 = ref At(ref y, o * 64);
-                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
-                        ref float y1 = ref At(ref y, (o + 1) * 64);
-                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
-                        for (int k = 0; k < 64; k++) At(ref y1, k) = global::System.MathF.Tanh(At(ref y1, k));
-                        ref float y2 = ref At(ref y, (o + 2) * 64);
-                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
-                        for (int k = 0; k < 64; k++) At(ref y2, k) = global::System.MathF.Tanh(At(ref y2, k));
-                        ref float y3 = ref At(ref y, (o + 3) * 64);
-                        var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a + b3, ref y3);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
-                        for (int k = 0; k < 64; k++) At(ref y3, k) = global::System.MathF.Tanh(At(ref y3, k));
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        float z0c = Vector256.Sum(s0c);
+                        float z1a = Vector256.Sum(s1a);
+                        float z1b = Vector256.Sum(s1b);
+                        float z1c = Vector256.Sum(s1c);
+                        float z2a = Vector256.Sum(s2a);
+                        float z2b = Vector256.Sum(s2b);
+                        float z2c = Vector256.Sum(s2c);
+                        float z3a = Vector256.Sum(s3a);
+                        float z3b = Vector256.Sum(s3b);
+                        float z3c = Vector256.Sum(s3c);
+                        for (int i = 8; i < 13; i++)
+                        {
+                            float xai = At(ref xa, i);
+                            float xbi = At(ref xb, i);
+                            float xci = At(ref xc, i);
+                            float w0i = At(ref w0, i);
+                            z0a += w0i * xai;
+                            z0b += w0i * xbi;
+                            z0c += w0i * xci;
+                            float w1i = At(ref w1, i);
+                            z1a += w1i * xai;
+                            z1b += w1i * xbi;
+                            z1c += w1i * xci;
+                            float w2i = At(ref w2, i);
+                            z2a += w2i * xai;
+                            z2b += w2i * xbi;
+                            z2c += w2i * xci;
+                            float w3i = At(ref w3, i);
+                            z3a += w3i * xai;
+                            z3b += w3i * xbi;
+                            z3c += w3i * xci;
+                        }
+                        At(ref ya, o) = MathF.Tanh(z0a + At(ref b, o));
+                        At(ref ya, o + 1) = MathF.Tanh(z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(z3a + At(ref b, o + 3));
+                        At(ref yb, o) = MathF.Tanh(z0b + At(ref b, o));
+                        At(ref yb, o + 1) = MathF.Tanh(z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(z3b + At(ref b, o + 3));
+                        At(ref yc, o) = MathF.Tanh(z0c + At(ref b, o));
+                        At(ref yc, o + 1) = MathF.Tanh(z1c + At(ref b, o + 1));
+                        At(ref yc, o + 2) = MathF.Tanh(z2c + At(ref b, o + 2));
+                        At(ref yc, o + 3) = MathF.Tanh(z3c + At(ref b, o + 3));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 13);
+                        ref float xb = ref At(ref xa, 13);
+                        ref float ya = ref At(ref y, sample * 40);
+                        ref float yb = ref At(ref ya, 40);
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 8; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        float z1a = Vector256.Sum(s1a);
+                        float z1b = Vector256.Sum(s1b);
+                        float z2a = Vector256.Sum(s2a);
+                        float z2b = Vector256.Sum(s2b);
+                        float z3a = Vector256.Sum(s3a);
+                        float z3b = Vector256.Sum(s3b);
+                        for (int i = 8; i < 13; i++)
+                        {
+                            float xai = At(ref xa, i);
+                            float xbi = At(ref xb, i);
+                            float w0i = At(ref w0, i);
+                            z0a += w0i * xai;
+                            z0b += w0i * xbi;
+                            float w1i = At(ref w1, i);
+                            z1a += w1i * xai;
+                            z1b += w1i * xbi;
+                            float w2i = At(ref w2, i);
+                            z2a += w2i * xai;
+                            z2b += w2i * xbi;
+                            float w3i = At(ref w3, i);
+                            z3a += w3i * xai;
+                            z3b += w3i * xbi;
+                        }
+                        At(ref ya, o) = MathF.Tanh(z0a + At(ref b, o));
+                        At(ref ya, o + 1) = MathF.Tanh(z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(z3a + At(ref b, o + 3));
+                        At(ref yb, o) = MathF.Tanh(z0b + At(ref b, o));
+                        At(ref yb, o + 1) = MathF.Tanh(z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(z3b + At(ref b, o + 3));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 13);
+                        ref float ys = ref At(ref y, sample * 40);
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
+                        for (nuint i = 0; i < 8; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector256.Sum(s0);
+                        float z1 = Vector256.Sum(s1);
+                        float z2 = Vector256.Sum(s2);
+                        float z3 = Vector256.Sum(s3);
+                        for (int i = 8; i < 13; i++)
+                        {
+                            float xi = At(ref xs, i);
+                            z0 += At(ref w0, i) * xi;
+                            z1 += At(ref w1, i) * xi;
+                            z2 += At(ref w2, i) * xi;
+                            z3 += At(ref w3, i) * xi;
+                        }
+                        At(ref ys, o) = MathF.Tanh(z0 + At(ref b, o));
+                        At(ref ys, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
+                        At(ref ys, o + 2) = MathF.Tanh(z2 + At(ref b, o + 2));
+                        At(ref ys, o + 3) = MathF.Tanh(z3 + At(ref b, o + 3));
                     }
                 }
-
-                /// <summary>Layer 2: dense 40 → 24, logistic, samples in lanes: x is [40][64], y is [24][64].</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 40; o += 4)
                 {
-                    ref float w = ref At(ref p, Layer2Weights);
-                    ref float b = ref At(ref p, Layer2Bias);
-                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
-                    for (int o = 0; o < 24; o += 4)
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
                     {
+                        ref float xa = ref At(ref x, sample * 13);
+                        ref float xb = ref At(ref xa, 13);
+                        ref float xc = ref At(ref xa, 26);
+                        ref float ya = ref At(ref y, sample * 40);
+                        ref float yb = ref At(ref ya, 40);
+                        ref float yc = ref At(ref ya, 80);
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 12; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z2c = Vector128.Sum(s2c);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        float z3c = Vector128.Sum(s3c);
+                        {
+                            float xai = At(ref xa, 12);
+                            float xbi = At(ref xb, 12);
+                            float xci = At(ref xc, 12);
+                            float w0i = At(ref w0, 12);
+                            z0a += w0i * xai;
+                            z0b += w0i * xbi;
+                            z0c += w0i * xci;
+                            float w1i = At(ref w1, 12);
+                            z1a += w1i * xai;
+                            z1b += w1i * xbi;
+                            z1c += w1i * xci;
+                            float w2i = At(ref w2, 12);
+                            z2a += w2i * xai;
+                            z2b += w2i * xbi;
+                            z2c += w2i * xci;
+                            float w3i = At(ref w3, 12);
+                            z3a += w3i * xai;
+                            z3b += w3i * xbi;
+                            z3c += w3i * xci;
+                        }
+                        At(ref ya, o) = MathF.Tanh(z0a + At(ref b, o));
+                        At(ref ya, o + 1) = MathF.Tanh(z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(z3a + At(ref b, o + 3));
+                        At(ref yb, o) = MathF.Tanh(z0b + At(ref b, o));
+                        At(ref yb, o + 1) = MathF.Tanh(z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(z3b + At(ref b, o + 3));
+                        At(ref yc, o) = MathF.Tanh(z0c + At(ref b, o));
+                        At(ref yc, o + 1) = MathF.Tanh(z1c + At(ref b, o + 1));
+                        At(ref yc, o + 2) = MathF.Tanh(z2c + At(ref b, o + 2));
+                        At(ref yc, o + 3) = MathF.Tanh(z3c + At(ref b, o + 3));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 13);
+                        ref float xb = ref At(ref xa, 13);
+                        ref float ya = ref At(ref y, sample * 40);
+                        ref float yb = ref At(ref ya, 40);
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 12; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        {
+                            float xai = At(ref xa, 12);
+                            float xbi = At(ref xb, 12);
+                            float w0i = At(ref w0, 12);
+                            z0a += w0i * xai;
+                            z0b += w0i * xbi;
+                            float w1i = At(ref w1, 12);
+                            z1a += w1i * xai;
+                            z1b += w1i * xbi;
+                            float w2i = At(ref w2, 12);
+                            z2a += w2i * xai;
+                            z2b += w2i * xbi;
+                            float w3i = At(ref w3, 12);
+                            z3a += w3i * xai;
+                            z3b += w3i * xbi;
+                        }
+                        At(ref ya, o) = MathF.Tanh(z0a + At(ref b, o));
+                        At(ref ya, o + 1) = MathF.Tanh(z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(z3a + At(ref b, o + 3));
+                        At(ref yb, o) = MathF.Tanh(z0b + At(ref b, o));
+                        At(ref yb, o + 1) = MathF.Tanh(z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(z3b + At(ref b, o + 3));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 13);
+                        ref float ys = ref At(ref y, sample * 40);
+                        ref float w0 = ref At(ref w, o * 13);
+                        ref float w1 = ref At(ref w0, 13);
+                        ref float w2 = ref At(ref w0, 26);
+                        ref float w3 = ref At(ref w0, 39);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
+                        for (nuint i = 0; i < 12; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        float z2 = Vector128.Sum(s2);
+                        float z3 = Vector128.Sum(s3);
+                        {
+                            float xi = At(ref xs, 12);
+                            z0 += At(ref w0, 12) * xi;
+                            z1 += At(ref w1, 12) * xi;
+                            z2 += At(ref w2, 12) * xi;
+                            z3 += At(ref w3, 12) * xi;
+                        }
+                        At(ref ys, o) = MathF.Tanh(z0 + At(ref b, o));
+                        At(ref ys, o + 1) = MathF.Tanh(z1 + At(ref b, o + 1));
+                        At(ref ys, o + 2) = MathF.Tanh(z2 + At(ref b, o + 2));
+                        At(ref ys, o + 3) = MathF.Tanh(z3 + At(ref b, o + 3));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Layer 1: dense 13 → 40, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer1Weights);
+            ref float gb = ref At(ref g, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 16 <= 40; ob += 16)
+                {
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector512.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 40);
+                    }
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < 40; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 40; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 13);
+                        ref float g1 = ref At(ref g0, 13);
+                        ref float g2 = ref At(ref g0, 26);
+                        ref float g3 = ref At(ref g0, 39);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            xs = ref At(ref xs, 13);
+                            ds = ref At(ref ds, 40);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                    }
+                }
+                // Scalar tail: the last 5 column(s).
+                for (int i = 8; i < 13; i++)
+                {
+                    for (int o = 0; o < 40; o++)
+                    {
+                        float t = 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
+                        At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 32 <= 40; ob += 32)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
+                    var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
+                    var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
+                        ds = ref At(ref ds, 40);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                    Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                    Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
+                }
+                for (; ob + 8 <= 40; ob += 8)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 40);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 40; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 13);
+                        ref float g1 = ref At(ref g0, 13);
+                        ref float g2 = ref At(ref g0, 26);
+                        ref float g3 = ref At(ref g0, 39);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            xs = ref At(ref xs, 13);
+                            ds = ref At(ref ds, 40);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                    }
+                }
+                // Scalar tail: the last 5 column(s).
+                for (int i = 8; i < 13; i++)
+                {
+                    for (int o = 0; o < 40; o++)
+                    {
+                        float t = 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + i);
+                        At(ref gw, o * 13 + i) = accumulate ? At(ref gw, o * 13 + i) + t : t;
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 16 <= 40; ob += 16)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
+                    var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
+                    var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
+                        ds = ref At(ref ds, 40);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                    Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                    Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
+                }
+                for (; ob + 4 <= 40; ob += 4)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 40);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                {
+                    for (int o = 0; o < 40; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 13);
+                        ref float g1 = ref At(ref g0, 13);
+                        ref float g2 = ref At(ref g0, 26);
+                        ref float g3 = ref At(ref g0, 39);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 4) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, 8) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 4) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, 8) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, 4) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, 8) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, 4) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, 8) : Vector128<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            a22 = Vector128.MultiplyAddEstimate(d2, x2, a22);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            a32 = Vector128.MultiplyAddEstimate(d3, x2, a32);
+                            xs = ref At(ref xs, 13);
+                            ds = ref At(ref ds, 40);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0);
+                        Vector128.StoreUnsafe(a01, ref g0, 4);
+                        Vector128.StoreUnsafe(a02, ref g0, 8);
+                        Vector128.StoreUnsafe(a10, ref g1);
+                        Vector128.StoreUnsafe(a11, ref g1, 4);
+                        Vector128.StoreUnsafe(a12, ref g1, 8);
+                        Vector128.StoreUnsafe(a20, ref g2);
+                        Vector128.StoreUnsafe(a21, ref g2, 4);
+                        Vector128.StoreUnsafe(a22, ref g2, 8);
+                        Vector128.StoreUnsafe(a30, ref g3);
+                        Vector128.StoreUnsafe(a31, ref g3, 4);
+                        Vector128.StoreUnsafe(a32, ref g3, 8);
+                    }
+                }
+                // Scalar tail: the last 1 column(s).
+                {
+                    for (int o = 0; o < 40; o++)
+                    {
+                        float t = 0f;
+                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 40 + o) * At(ref x, sample * 13 + 12);
+                        At(ref gw, o * 13 + 12) = accumulate ? At(ref gw, o * 13 + 12) + t : t;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: each row of W is 5 full vector(s) of 8;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 24; o += 4)
+                {
+                    ref float w0 = ref At(ref w, o * 40);
+                    ref float w1 = ref At(ref w0, 40);
+                    ref float w2 = ref At(ref w0, 80);
+                    ref float w3 = ref At(ref w0, 120);
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
+                    for (nuint i = 0; i < 40; i += 8)
+                    {
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                    var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                    var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                    Vector128.StoreUnsafe(z, ref y, (nuint)o);
+                    At(ref y, o) = 1f / (1f + MathF.Exp(-(At(ref y, o))));
+                    At(ref y, o + 1) = 1f / (1f + MathF.Exp(-(At(ref y, o + 1))));
+                    At(ref y, o + 2) = 1f / (1f + MathF.Exp(-(At(ref y, o + 2))));
+                    At(ref y, o + 3) = 1f / (1f + MathF.Exp(-(At(ref y, o + 3))));
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: each row of W is 10 full vector(s) of 4;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 24; o += 4)
+                {
+                    ref float w0 = ref At(ref w, o * 40);
+                    ref float w1 = ref At(ref w0, 40);
+                    ref float w2 = ref At(ref w0, 80);
+                    ref float w3 = ref At(ref w0, 120);
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
+                    for (nuint i = 0; i < 40; i += 4)
+                    {
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    float z0 = Vector128.Sum(s0);
+                    float z1 = Vector128.Sum(s1);
+                    float z2 = Vector128.Sum(s2);
+                    float z3 = Vector128.Sum(s3);
+                    At(ref y, o) = 1f / (1f + MathF.Exp(-(z0 + At(ref b, o))));
+                    At(ref y, o + 1) = 1f / (1f + MathF.Exp(-(z1 + At(ref b, o + 1))));
+                    At(ref y, o + 2) = 1f / (1f + MathF.Exp(-(z2 + At(ref b, o + 2))));
+                    At(ref y, o + 3) = 1f / (1f + MathF.Exp(-(z3 + At(ref b, o + 3))));
+                }
+            }
+        }
+
+        /// <summary>Layer 2: dense 40 → 24, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 24; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 40);
+                        ref float xb = ref At(ref xa, 40);
+                        ref float xc = ref At(ref xa, 80);
+                        ref float ya = ref At(ref y, sample * 24);
+                        ref float yb = ref At(ref ya, 24);
+                        ref float yc = ref At(ref ya, 48);
                         ref float w0 = ref At(ref w, o * 40);
                         ref float w1 = ref At(ref w0, 40);
                         ref float w2 = ref At(ref w0, 80);
                         ref float w3 = ref At(ref w0, 120);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
-                        for (nuint i = 0; i < 40; i++)
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 40; i += 8)
                         {
-                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
-                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                         }
-                        // Bias added; logistic applied to the stored sums, one at a time.
-                        ref float y0 = ref At(ref y, o * 64);
-                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                        for (int k = 0; k < 64; k++) At(ref y0, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y0, k))));
-                        ref float y1 = ref At(ref y, (o + 1) * 64);
-                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
-                        for (int k = 0; k < 64; k++) At(ref y1, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y1, k))));
-                        ref float y2 = ref At(ref y, (o + 2) * 64);
-                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
-                        for (int k = 0; k < 64; k++) At(ref y2, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y2, k))));
-                        ref float y3 = ref At(ref y, (o + 3) * 64);
-                        var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a + b3, ref y3);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
-                        for (int k = 0; k < 64; k++) At(ref y3, k) = 1f / (1f + global::System.MathF.Exp(-(At(ref y3, k))));
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        At(ref ya, o) = 1f / (1f + MathF.Exp(-(At(ref ya, o))));
+                        At(ref ya, o + 1) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 1))));
+                        At(ref ya, o + 2) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 2))));
+                        At(ref ya, o + 3) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 3))));
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        At(ref yb, o) = 1f / (1f + MathF.Exp(-(At(ref yb, o))));
+                        At(ref yb, o + 1) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 1))));
+                        At(ref yb, o + 2) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 2))));
+                        At(ref yb, o + 3) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 3))));
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(s0c, s1c), Avx.HorizontalAdd(s2c, s3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                        At(ref yc, o) = 1f / (1f + MathF.Exp(-(At(ref yc, o))));
+                        At(ref yc, o + 1) = 1f / (1f + MathF.Exp(-(At(ref yc, o + 1))));
+                        At(ref yc, o + 2) = 1f / (1f + MathF.Exp(-(At(ref yc, o + 2))));
+                        At(ref yc, o + 3) = 1f / (1f + MathF.Exp(-(At(ref yc, o + 3))));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 40);
+                        ref float xb = ref At(ref xa, 40);
+                        ref float ya = ref At(ref y, sample * 24);
+                        ref float yb = ref At(ref ya, 24);
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 40; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        At(ref ya, o) = 1f / (1f + MathF.Exp(-(At(ref ya, o))));
+                        At(ref ya, o + 1) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 1))));
+                        At(ref ya, o + 2) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 2))));
+                        At(ref ya, o + 3) = 1f / (1f + MathF.Exp(-(At(ref ya, o + 3))));
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        At(ref yb, o) = 1f / (1f + MathF.Exp(-(At(ref yb, o))));
+                        At(ref yb, o + 1) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 1))));
+                        At(ref yb, o + 2) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 2))));
+                        At(ref yb, o + 3) = 1f / (1f + MathF.Exp(-(At(ref yb, o + 3))));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 40);
+                        ref float ys = ref At(ref y, sample * 24);
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
+                        for (nuint i = 0; i < 40; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                        At(ref ys, o) = 1f / (1f + MathF.Exp(-(At(ref ys, o))));
+                        At(ref ys, o + 1) = 1f / (1f + MathF.Exp(-(At(ref ys, o + 1))));
+                        At(ref ys, o + 2) = 1f / (1f + MathF.Exp(-(At(ref ys, o + 2))));
+                        At(ref ys, o + 3) = 1f / (1f + MathF.Exp(-(At(ref ys, o + 3))));
                     }
                 }
-
-                /// <summary>Layer 3: dense 24 → 9, tanh, no bias, samples in lanes: x is [24][64], y is [9][64].</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer3ForwardLanes(ref float p, ref float x, ref float y)
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 24; o += 4)
                 {
-                    ref float w = ref At(ref p, Layer3Weights);
-                    // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
-                    for (int o = 0; o < 8; o += 4)
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
                     {
+                        ref float xa = ref At(ref x, sample * 40);
+                        ref float xb = ref At(ref xa, 40);
+                        ref float xc = ref At(ref xa, 80);
+                        ref float ya = ref At(ref y, sample * 24);
+                        ref float yb = ref At(ref ya, 24);
+                        ref float yc = ref At(ref ya, 48);
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 40; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z2c = Vector128.Sum(s2c);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        float z3c = Vector128.Sum(s3c);
+                        At(ref ya, o) = 1f / (1f + MathF.Exp(-(z0a + At(ref b, o))));
+                        At(ref ya, o + 1) = 1f / (1f + MathF.Exp(-(z1a + At(ref b, o + 1))));
+                        At(ref ya, o + 2) = 1f / (1f + MathF.Exp(-(z2a + At(ref b, o + 2))));
+                        At(ref ya, o + 3) = 1f / (1f + MathF.Exp(-(z3a + At(ref b, o + 3))));
+                        At(ref yb, o) = 1f / (1f + MathF.Exp(-(z0b + At(ref b, o))));
+                        At(ref yb, o + 1) = 1f / (1f + MathF.Exp(-(z1b + At(ref b, o + 1))));
+                        At(ref yb, o + 2) = 1f / (1f + MathF.Exp(-(z2b + At(ref b, o + 2))));
+                        At(ref yb, o + 3) = 1f / (1f + MathF.Exp(-(z3b + At(ref b, o + 3))));
+                        At(ref yc, o) = 1f / (1f + MathF.Exp(-(z0c + At(ref b, o))));
+                        At(ref yc, o + 1) = 1f / (1f + MathF.Exp(-(z1c + At(ref b, o + 1))));
+                        At(ref yc, o + 2) = 1f / (1f + MathF.Exp(-(z2c + At(ref b, o + 2))));
+                        At(ref yc, o + 3) = 1f / (1f + MathF.Exp(-(z3c + At(ref b, o + 3))));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 40);
+                        ref float xb = ref At(ref xa, 40);
+                        ref float ya = ref At(ref y, sample * 24);
+                        ref float yb = ref At(ref ya, 24);
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 40; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        At(ref ya, o) = 1f / (1f + MathF.Exp(-(z0a + At(ref b, o))));
+                        At(ref ya, o + 1) = 1f / (1f + MathF.Exp(-(z1a + At(ref b, o + 1))));
+                        At(ref ya, o + 2) = 1f / (1f + MathF.Exp(-(z2a + At(ref b, o + 2))));
+                        At(ref ya, o + 3) = 1f / (1f + MathF.Exp(-(z3a + At(ref b, o + 3))));
+                        At(ref yb, o) = 1f / (1f + MathF.Exp(-(z0b + At(ref b, o))));
+                        At(ref yb, o + 1) = 1f / (1f + MathF.Exp(-(z1b + At(ref b, o + 1))));
+                        At(ref yb, o + 2) = 1f / (1f + MathF.Exp(-(z2b + At(ref b, o + 2))));
+                        At(ref yb, o + 3) = 1f / (1f + MathF.Exp(-(z3b + At(ref b, o + 3))));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 40);
+                        ref float ys = ref At(ref y, sample * 24);
+                        ref float w0 = ref At(ref w, o * 40);
+                        ref float w1 = ref At(ref w0, 40);
+                        ref float w2 = ref At(ref w0, 80);
+                        ref float w3 = ref At(ref w0, 120);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
+                        for (nuint i = 0; i < 40; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        float z2 = Vector128.Sum(s2);
+                        float z3 = Vector128.Sum(s3);
+                        At(ref ys, o) = 1f / (1f + MathF.Exp(-(z0 + At(ref b, o))));
+                        At(ref ys, o + 1) = 1f / (1f + MathF.Exp(-(z1 + At(ref b, o + 1))));
+                        At(ref ys, o + 2) = 1f / (1f + MathF.Exp(-(z2 + At(ref b, o + 2))));
+                        At(ref ys, o + 3) = 1f / (1f + MathF.Exp(-(z3 + At(ref b, o + 3))));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Layer 2: dense 40 → 24, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer2Weights);
+            ref float gb = ref At(ref g, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 16 <= 24; ob += 16)
+                {
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector512.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 24);
+                    }
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < 24; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 24 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector256.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector256.FusedMultiplyAdd(d3, x2, a32);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
+                    }
+                }
+                // The remaining 2 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 24) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 32) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 24) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 32) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 24) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 32) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 24) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 32) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 24);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, 24);
+                        Vector256.StoreUnsafe(a01, ref g0, 32);
+                        Vector256.StoreUnsafe(a10, ref g1, 24);
+                        Vector256.StoreUnsafe(a11, ref g1, 32);
+                        Vector256.StoreUnsafe(a20, ref g2, 24);
+                        Vector256.StoreUnsafe(a21, ref g2, 32);
+                        Vector256.StoreUnsafe(a30, ref g3, 24);
+                        Vector256.StoreUnsafe(a31, ref g3, 32);
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 8 <= 24; ob += 8)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 24);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector256.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector256.FusedMultiplyAdd(d3, x2, a32);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
+                    }
+                }
+                // The remaining 2 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 24) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 32) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 24) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 32) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 24) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 32) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 24) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 32) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 24);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, 24);
+                        Vector256.StoreUnsafe(a01, ref g0, 32);
+                        Vector256.StoreUnsafe(a10, ref g1, 24);
+                        Vector256.StoreUnsafe(a11, ref g1, 32);
+                        Vector256.StoreUnsafe(a20, ref g2, 24);
+                        Vector256.StoreUnsafe(a21, ref g2, 32);
+                        Vector256.StoreUnsafe(a30, ref g3, 24);
+                        Vector256.StoreUnsafe(a31, ref g3, 32);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 16 <= 24; ob += 16)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
+                    var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
+                    var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
+                        ds = ref At(ref ds, 24);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                    Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                    Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
+                }
+                for (; ob + 4 <= 24; ob += 4)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 24);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 36; i += 12)
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            a22 = Vector128.MultiplyAddEstimate(d2, x2, a22);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            a32 = Vector128.MultiplyAddEstimate(d3, x2, a32);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                    }
+                }
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 24; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 40);
+                        ref float g1 = ref At(ref g0, 40);
+                        ref float g2 = ref At(ref g0, 80);
+                        ref float g3 = ref At(ref g0, 120);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 36) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 36) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 36) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 36) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 36);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            xs = ref At(ref xs, 40);
+                            ds = ref At(ref ds, 24);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, 36);
+                        Vector128.StoreUnsafe(a10, ref g1, 36);
+                        Vector128.StoreUnsafe(a20, ref g2, 36);
+                        Vector128.StoreUnsafe(a30, ref g3, 36);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 2: dense 40 → 24, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+        /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref w;
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            var d1 = Vector256.Create(At(ref dzo, 24));
+                            a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector256.FusedMultiplyAdd(w1, d1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(w2, d1, a12);
+                            var d2 = Vector256.Create(At(ref dzo, 48));
+                            a20 = Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector256.FusedMultiplyAdd(w1, d2, a21);
+                            a22 = Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40);
+                        ref float b0 = ref At(ref dzBelow, sample * 40);
+                        Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16) * Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40);
+                        Vector256.StoreUnsafe((a10 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1) * Vector256.LoadUnsafe(ref x1))), ref b1);
+                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8) * Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        Vector256.StoreUnsafe((a12 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 16) * Vector256.LoadUnsafe(ref x1, 16))), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40);
+                        Vector256.StoreUnsafe((a20 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2) * Vector256.LoadUnsafe(ref x2))), ref b2);
+                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8) * Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                        Vector256.StoreUnsafe((a22 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 16) * Vector256.LoadUnsafe(ref x2, 16))), ref b2, 16);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref w;
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40);
+                        ref float b0 = ref At(ref dzBelow, sample * 40);
+                        Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16) * Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                    }
+                }
+                // The remaining 2 full vector(s) of inputs, as one block.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector256<float> a00 = default, a01 = default;
+                        Vector256<float> a10 = default, a11 = default;
+                        Vector256<float> a20 = default, a21 = default;
+                        ref float wo = ref At(ref w, 24);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            var d1 = Vector256.Create(At(ref dzo, 24));
+                            a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector256.FusedMultiplyAdd(w1, d1, a11);
+                            var d2 = Vector256.Create(At(ref dzo, 48));
+                            a20 = Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector256.FusedMultiplyAdd(w1, d2, a21);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 24);
+                        Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40 + 24);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + 24);
+                        Vector256.StoreUnsafe((a10 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1) * Vector256.LoadUnsafe(ref x1))), ref b1);
+                        Vector256.StoreUnsafe((a11 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8) * Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40 + 24);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + 24);
+                        Vector256.StoreUnsafe((a20 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2) * Vector256.LoadUnsafe(ref x2))), ref b2);
+                        Vector256.StoreUnsafe((a21 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8) * Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector256<float> a00 = default, a01 = default;
+                        ref float wo = ref At(ref w, 24);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 24);
+                        Vector256.StoreUnsafe((a00 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0) * Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8) * Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 24 rows of W in registers, then apply f′ of the layer below.
+                for (int i = 0; i < 36; i += 12)
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            var d1 = Vector128.Create(At(ref dzo, 24));
+                            a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
+                            a11 = Vector128.MultiplyAddEstimate(w1, d1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(w2, d1, a12);
+                            var d2 = Vector128.Create(At(ref dzo, 48));
+                            a20 = Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            a21 = Vector128.MultiplyAddEstimate(w1, d2, a21);
+                            a22 = Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
+                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4) * Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8) * Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + i);
+                        Vector128.StoreUnsafe((a10 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1) * Vector128.LoadUnsafe(ref x1))), ref b1);
+                        Vector128.StoreUnsafe((a11 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 4) * Vector128.LoadUnsafe(ref x1, 4))), ref b1, 4);
+                        Vector128.StoreUnsafe((a12 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 8) * Vector128.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + i);
+                        Vector128.StoreUnsafe((a20 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2) * Vector128.LoadUnsafe(ref x2))), ref b2);
+                        Vector128.StoreUnsafe((a21 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 4) * Vector128.LoadUnsafe(ref x2, 4))), ref b2, 4);
+                        Vector128.StoreUnsafe((a22 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 8) * Vector128.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + i);
+                        Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
+                        Vector128.StoreUnsafe((a01 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4) * Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8) * Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                    }
+                }
+                // The remaining 1 full vector(s) of inputs, as one block.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector128<float> a00 = default;
+                        Vector128<float> a10 = default;
+                        Vector128<float> a20 = default;
+                        ref float wo = ref At(ref w, 36);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            var d1 = Vector128.Create(At(ref dzo, 24));
+                            a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
+                            var d2 = Vector128.Create(At(ref dzo, 48));
+                            a20 = Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + 36);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 36);
+                        Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
+                        ref float x1 = ref At(ref x, (sample + 1) * 40 + 36);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 40 + 36);
+                        Vector128.StoreUnsafe((a10 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1) * Vector128.LoadUnsafe(ref x1))), ref b1);
+                        ref float x2 = ref At(ref x, (sample + 2) * 40 + 36);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 40 + 36);
+                        Vector128.StoreUnsafe((a20 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2) * Vector128.LoadUnsafe(ref x2))), ref b2);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector128<float> a00 = default;
+                        ref float wo = ref At(ref w, 36);
+                        ref float dzo = ref At(ref dz, sample * 24);
+                        for (int o = 0; o < 24; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            wo = ref At(ref wo, 40);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 40 + 36);
+                        ref float b0 = ref At(ref dzBelow, sample * 40 + 36);
+                        Vector128.StoreUnsafe((a00 * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0) * Vector128.LoadUnsafe(ref x0))), ref b0);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer3Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer3Weights);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: each row of W is 3 full vector(s) of 8;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 8; o += 4)
+                {
+                    ref float w0 = ref At(ref w, o * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
+                    for (nuint i = 0; i < 24; i += 8)
+                    {
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                    var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                    var z = Vector256.GetLower(h) + Vector256.GetUpper(h);
+                    Vector128.StoreUnsafe(z, ref y, (nuint)o);
+                    At(ref y, o) = MathF.Tanh(At(ref y, o));
+                    At(ref y, o + 1) = MathF.Tanh(At(ref y, o + 1));
+                    At(ref y, o + 2) = MathF.Tanh(At(ref y, o + 2));
+                    At(ref y, o + 3) = MathF.Tanh(At(ref y, o + 3));
+                }
+                // The last 1 row(s), one at a time.
+                {
+                    ref float w0 = ref At(ref w, 192);
+                    Vector256<float> s0 = default;
+                    for (nuint i = 0; i < 24; i += 8)
+                    {
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                    }
+                    float z0 = Vector256.Sum(s0);
+                    At(ref y, 8) = MathF.Tanh(z0);
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: each row of W is 6 full vector(s) of 4;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 8; o += 4)
+                {
+                    ref float w0 = ref At(ref w, o * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
+                    for (nuint i = 0; i < 24; i += 4)
+                    {
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    float z0 = Vector128.Sum(s0);
+                    float z1 = Vector128.Sum(s1);
+                    float z2 = Vector128.Sum(s2);
+                    float z3 = Vector128.Sum(s3);
+                    At(ref y, o) = MathF.Tanh(z0);
+                    At(ref y, o + 1) = MathF.Tanh(z1);
+                    At(ref y, o + 2) = MathF.Tanh(z2);
+                    At(ref y, o + 3) = MathF.Tanh(z3);
+                }
+                // The last 1 row(s), one at a time.
+                {
+                    ref float w0 = ref At(ref w, 192);
+                    Vector128<float> s0 = default;
+                    for (nuint i = 0; i < 24; i += 4)
+                    {
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                    }
+                    float z0 = Vector128.Sum(s0);
+                    At(ref y, 8) = MathF.Tanh(z0);
+                }
+            }
+        }
+
+        /// <summary>Layer 3: dense 24 → 9, tanh, no bias: y = f(W·x) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer3ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            ref float w = ref At(ref p, Layer3Weights);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 8; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float xc = ref At(ref xa, 48);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float yc = ref At(ref ya, 18);
                         ref float w0 = ref At(ref w, o * 24);
                         ref float w1 = ref At(ref w0, 24);
                         ref float w2 = ref At(ref w0, 48);
                         ref float w3 = ref At(ref w0, 72);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
-                        for (nuint i = 0; i < 24; i++)
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 24; i += 8)
                         {
-                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
-                            s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
                         }
-                        // tanh applied to the stored sums, one at a time.
-                        ref float y0 = ref At(ref y, o * 64);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a, ref y0);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b, ref y0, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c, ref y0, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d, ref y0, 48);
-                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
-                        ref float y1 = ref At(ref y, (o + 1) * 64);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a, ref y1);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b, ref y1, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c, ref y1, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d, ref y1, 48);
-                        for (int k = 0; k < 64; k++) At(ref y1, k) = global::System.MathF.Tanh(At(ref y1, k));
-                        ref float y2 = ref At(ref y, (o + 2) * 64);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a, ref y2);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b, ref y2, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c, ref y2, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d, ref y2, 48);
-                        for (int k = 0; k < 64; k++) At(ref y2, k) = global::System.MathF.Tanh(At(ref y2, k));
-                        ref float y3 = ref At(ref y, (o + 3) * 64);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a, ref y3);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b, ref y3, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c, ref y3, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d, ref y3, 48);
-                        for (int k = 0; k < 64; k++) At(ref y3, k) = global::System.MathF.Tanh(At(ref y3, k));
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        At(ref ya, o) = MathF.Tanh(At(ref ya, o));
+                        At(ref ya, o + 1) = MathF.Tanh(At(ref ya, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(At(ref ya, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(At(ref ya, o + 3));
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        At(ref yb, o) = MathF.Tanh(At(ref yb, o));
+                        At(ref yb, o + 1) = MathF.Tanh(At(ref yb, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(At(ref yb, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(At(ref yb, o + 3));
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(s0c, s1c), Avx.HorizontalAdd(s2c, s3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc);
+                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                        At(ref yc, o) = MathF.Tanh(At(ref yc, o));
+                        At(ref yc, o + 1) = MathF.Tanh(At(ref yc, o + 1));
+                        At(ref yc, o + 2) = MathF.Tanh(At(ref yc, o + 2));
+                        At(ref yc, o + 3) = MathF.Tanh(At(ref yc, o + 3));
                     }
-                    // The last 1 row(s).
+                    for (; sample + 2 <= batch; sample += 2)
                     {
-                        const int o = 8;
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
                         ref float w0 = ref At(ref w, o * 24);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                        for (nuint i = 0; i < 24; i++)
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 24; i += 8)
                         {
-                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
                         }
-                        // tanh applied to the stored sums, one at a time.
-                        ref float y0 = ref At(ref y, o * 64);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a, ref y0);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b, ref y0, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c, ref y0, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d, ref y0, 48);
-                        for (int k = 0; k < 64; k++) At(ref y0, k) = global::System.MathF.Tanh(At(ref y0, k));
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        At(ref ya, o) = MathF.Tanh(At(ref ya, o));
+                        At(ref ya, o + 1) = MathF.Tanh(At(ref ya, o + 1));
+                        At(ref ya, o + 2) = MathF.Tanh(At(ref ya, o + 2));
+                        At(ref ya, o + 3) = MathF.Tanh(At(ref ya, o + 3));
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        At(ref yb, o) = MathF.Tanh(At(ref yb, o));
+                        At(ref yb, o + 1) = MathF.Tanh(At(ref yb, o + 1));
+                        At(ref yb, o + 2) = MathF.Tanh(At(ref yb, o + 2));
+                        At(ref yb, o + 3) = MathF.Tanh(At(ref yb, o + 3));
                     }
-                }
-
-                /// <summary>Layer 4: dense 9 → 3, identity, samples in lanes: x is [9][64], y is [3][64].</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static void Layer4ForwardLanes(ref float p, ref float x, ref float y)
-                {
-                    ref float w = ref At(ref p, Layer4Weights);
-                    ref float b = ref At(ref p, Layer4Bias);
-                    // The last 3 row(s).
+                    // A batch of one.
+                    for (; sample < batch; sample++)
                     {
-                        const int o = 0;
-                        ref float w0 = ref At(ref w, o * 9);
-                        ref float w1 = ref At(ref w0, 9);
-                        ref float w2 = ref At(ref w0, 18);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                        global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                        for (nuint i = 0; i < 9; i++)
+                        ref float xs = ref At(ref x, sample * 24);
+                        ref float ys = ref At(ref y, sample * 9);
+                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
+                        for (nuint i = 0; i < 24; i += 8)
                         {
-                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                            var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                            var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                            s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                            s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                            wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                            s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                         }
-                        // Bias and identity on whole vectors of samples.
-                        ref float y0 = ref At(ref y, o * 64);
-                        var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                        ref float y1 = ref At(ref y, (o + 1) * 64);
-                        var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
-                        ref float y2 = ref At(ref y, (o + 2) * 64);
-                        var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h);
+                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                        At(ref ys, o) = MathF.Tanh(At(ref ys, o));
+                        At(ref ys, o + 1) = MathF.Tanh(At(ref ys, o + 1));
+                        At(ref ys, o + 2) = MathF.Tanh(At(ref ys, o + 2));
+                        At(ref ys, o + 3) = MathF.Tanh(At(ref ys, o + 3));
                     }
                 }
-
-                /// <summary>
-                /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
-                /// accumulated gradient a batch mean.
-                /// </summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
+                // The last 1 row(s) of W, as one block.
                 {
-                    float y0 = y, e0 = y0 - t;
-                    dz = e0 * scale;
-                    float y1 = At(ref y, 1), e1 = y1 - At(ref t, 1);
-                    At(ref dz, 1) = e1 * scale;
-                    float y2 = At(ref y, 2), e2 = y2 - At(ref t, 2);
-                    At(ref dz, 2) = e2 * scale;
-                    return 0.5 * (e0 * e0 + e1 * e1 + e2 * e2);
-                }
-
-                internal static void CheckLength(int actual, int expected, string parameter)
-                {
-                    if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
-                }
-
-                /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
-                internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
-                {
-                    if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
-                }
-
-                /// <summary>The number of samples in a row-major batch of inputs.</summary>
-                internal static int BatchSize(int length, int inputSize, bool allowEmpty, string parameter)
-                {
-                    if (length % inputSize != 0 || (length == 0 && !allowEmpty))
-                        throw new global::System.ArgumentException($"Expected a {(allowEmpty ? "" : "positive ")}multiple of {inputSize} elements in '{parameter}' (one row of {inputSize} per sample), but it has {length}.", parameter);
-                    return length / inputSize;
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float xc = ref At(ref xa, 48);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float yc = ref At(ref ya, 18);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        for (nuint i = 0; i < 24; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                        }
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        float z0c = Vector256.Sum(s0c);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                        At(ref yc, 8) = MathF.Tanh(z0c);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector256<float> s0a = default, s0b = default;
+                        for (nuint i = 0; i < 24; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                        }
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 24);
+                        ref float ys = ref At(ref y, sample * 9);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector256<float> s0 = default;
+                        for (nuint i = 0; i < 24; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        }
+                        float z0 = Vector256.Sum(s0);
+                        At(ref ys, 8) = MathF.Tanh(z0);
+                    }
                 }
             }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 8; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float xc = ref At(ref xa, 48);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float yc = ref At(ref ya, 18);
+                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z2c = Vector128.Sum(s2c);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        float z3c = Vector128.Sum(s3c);
+                        At(ref ya, o) = MathF.Tanh(z0a);
+                        At(ref ya, o + 1) = MathF.Tanh(z1a);
+                        At(ref ya, o + 2) = MathF.Tanh(z2a);
+                        At(ref ya, o + 3) = MathF.Tanh(z3a);
+                        At(ref yb, o) = MathF.Tanh(z0b);
+                        At(ref yb, o + 1) = MathF.Tanh(z1b);
+                        At(ref yb, o + 2) = MathF.Tanh(z2b);
+                        At(ref yb, o + 3) = MathF.Tanh(z3b);
+                        At(ref yc, o) = MathF.Tanh(z0c);
+                        At(ref yc, o + 1) = MathF.Tanh(z1c);
+                        At(ref yc, o + 2) = MathF.Tanh(z2c);
+                        At(ref yc, o + 3) = MathF.Tanh(z3c);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        At(ref ya, o) = MathF.Tanh(z0a);
+                        At(ref ya, o + 1) = MathF.Tanh(z1a);
+                        At(ref ya, o + 2) = MathF.Tanh(z2a);
+                        At(ref ya, o + 3) = MathF.Tanh(z3a);
+                        At(ref yb, o) = MathF.Tanh(z0b);
+                        At(ref yb, o + 1) = MathF.Tanh(z1b);
+                        At(ref yb, o + 2) = MathF.Tanh(z2b);
+                        At(ref yb, o + 3) = MathF.Tanh(z3b);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 24);
+                        ref float ys = ref At(ref y, sample * 9);
+                        ref float w0 = ref At(ref w, o * 24);
+                        ref float w1 = ref At(ref w0, 24);
+                        ref float w2 = ref At(ref w0, 48);
+                        ref float w3 = ref At(ref w0, 72);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        float z2 = Vector128.Sum(s2);
+                        float z3 = Vector128.Sum(s3);
+                        At(ref ys, o) = MathF.Tanh(z0);
+                        At(ref ys, o + 1) = MathF.Tanh(z1);
+                        At(ref ys, o + 2) = MathF.Tanh(z2);
+                        At(ref ys, o + 3) = MathF.Tanh(z3);
+                    }
+                }
+                // The last 1 row(s) of W, as one block.
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 1 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float xc = ref At(ref xa, 48);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float yc = ref At(ref ya, 18);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                        At(ref yc, 8) = MathF.Tanh(z0c);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 24);
+                        ref float xb = ref At(ref xa, 24);
+                        ref float ya = ref At(ref y, sample * 9);
+                        ref float yb = ref At(ref ya, 9);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector128<float> s0a = default, s0b = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        At(ref ya, 8) = MathF.Tanh(z0a);
+                        At(ref yb, 8) = MathF.Tanh(z0b);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 24);
+                        ref float ys = ref At(ref y, sample * 9);
+                        ref float w0 = ref At(ref w, 192);
+                        Vector128<float> s0 = default;
+                        for (nuint i = 0; i < 24; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        At(ref ys, 8) = MathF.Tanh(z0);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Layer 3: dense 24 → 9, tanh, no bias: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer3WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer3Weights);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 24);
+                        ref float g1 = ref At(ref g0, 24);
+                        ref float g2 = ref At(ref g0, 48);
+                        ref float g3 = ref At(ref g0, 72);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 8) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, 16) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 8) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, 16) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 8) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector256.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector256.FusedMultiplyAdd(d3, x2, a32);
+                            xs = ref At(ref xs, 24);
+                            ds = ref At(ref ds, 9);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                        Vector256.StoreUnsafe(a10, ref g1);
+                        Vector256.StoreUnsafe(a11, ref g1, 8);
+                        Vector256.StoreUnsafe(a12, ref g1, 16);
+                        Vector256.StoreUnsafe(a20, ref g2);
+                        Vector256.StoreUnsafe(a21, ref g2, 8);
+                        Vector256.StoreUnsafe(a22, ref g2, 16);
+                        Vector256.StoreUnsafe(a30, ref g3);
+                        Vector256.StoreUnsafe(a31, ref g3, 8);
+                        Vector256.StoreUnsafe(a32, ref g3, 16);
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 192);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 8) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, 16) : Vector256<float>.Zero;
+                        ref float xs = ref x;
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            xs = ref At(ref xs, 24);
+                            ds = ref At(ref ds, 9);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0);
+                        Vector256.StoreUnsafe(a01, ref g0, 8);
+                        Vector256.StoreUnsafe(a02, ref g0, 16);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 24; i += 12)
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 24);
+                        ref float g1 = ref At(ref g0, 24);
+                        ref float g2 = ref At(ref g0, 48);
+                        ref float g3 = ref At(ref g0, 72);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            a22 = Vector128.MultiplyAddEstimate(d2, x2, a22);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            a32 = Vector128.MultiplyAddEstimate(d3, x2, a32);
+                            xs = ref At(ref xs, 24);
+                            ds = ref At(ref ds, 9);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 192);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            xs = ref At(ref xs, 24);
+                            ds = ref At(ref ds, 9);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 3: dense 24 → 9, tanh, no bias, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+        /// writes ∂E/∂z of layer 2 = f′ (its logistic) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer3InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
+        {
+            ref float w = ref At(ref p, Layer3Weights);
+            if (Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            {
+                // AVX-512 and AVX2 + FMA paths: the same code.
+                // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref w;
+                        ref float dzo = ref At(ref dz, sample * 9);
+                        for (int o = 0; o < 9; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            var d1 = Vector256.Create(At(ref dzo, 9));
+                            a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector256.FusedMultiplyAdd(w1, d1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(w2, d1, a12);
+                            var d2 = Vector256.Create(At(ref dzo, 18));
+                            a20 = Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector256.FusedMultiplyAdd(w1, d2, a21);
+                            a22 = Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            wo = ref At(ref wo, 24);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 24);
+                        Vector256.StoreUnsafe((a00 * Vector256.LoadUnsafe(ref x0) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 24);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 24);
+                        Vector256.StoreUnsafe((a10 * Vector256.LoadUnsafe(ref x1) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1))), ref b1);
+                        Vector256.StoreUnsafe((a11 * Vector256.LoadUnsafe(ref x1, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        Vector256.StoreUnsafe((a12 * Vector256.LoadUnsafe(ref x1, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x1, 16))), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 24);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 24);
+                        Vector256.StoreUnsafe((a20 * Vector256.LoadUnsafe(ref x2) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2))), ref b2);
+                        Vector256.StoreUnsafe((a21 * Vector256.LoadUnsafe(ref x2, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                        Vector256.StoreUnsafe((a22 * Vector256.LoadUnsafe(ref x2, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x2, 16))), ref b2, 16);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref w;
+                        ref float dzo = ref At(ref dz, sample * 9);
+                        for (int o = 0; o < 9; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            wo = ref At(ref wo, 24);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 24);
+                        ref float b0 = ref At(ref dzBelow, sample * 24);
+                        Vector256.StoreUnsafe((a00 * Vector256.LoadUnsafe(ref x0) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0))), ref b0);
+                        Vector256.StoreUnsafe((a01 * Vector256.LoadUnsafe(ref x0, 8) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        Vector256.StoreUnsafe((a02 * Vector256.LoadUnsafe(ref x0, 16) * (Vector256<float>.One - Vector256.LoadUnsafe(ref x0, 16))), ref b0, 16);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 9 rows of W in registers, then apply f′ of the layer below.
+                for (int i = 0; i < 24; i += 12)
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 9);
+                        for (int o = 0; o < 9; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            var d1 = Vector128.Create(At(ref dzo, 9));
+                            a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
+                            a11 = Vector128.MultiplyAddEstimate(w1, d1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(w2, d1, a12);
+                            var d2 = Vector128.Create(At(ref dzo, 18));
+                            a20 = Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            a21 = Vector128.MultiplyAddEstimate(w1, d2, a21);
+                            a22 = Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            wo = ref At(ref wo, 24);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 24 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                        Vector128.StoreUnsafe((a00 * Vector128.LoadUnsafe(ref x0) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0))), ref b0);
+                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                        ref float x1 = ref At(ref x, (sample + 1) * 24 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 24 + i);
+                        Vector128.StoreUnsafe((a10 * Vector128.LoadUnsafe(ref x1) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1))), ref b1);
+                        Vector128.StoreUnsafe((a11 * Vector128.LoadUnsafe(ref x1, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 4))), ref b1, 4);
+                        Vector128.StoreUnsafe((a12 * Vector128.LoadUnsafe(ref x1, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x1, 8))), ref b1, 8);
+                        ref float x2 = ref At(ref x, (sample + 2) * 24 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 24 + i);
+                        Vector128.StoreUnsafe((a20 * Vector128.LoadUnsafe(ref x2) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2))), ref b2);
+                        Vector128.StoreUnsafe((a21 * Vector128.LoadUnsafe(ref x2, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 4))), ref b2, 4);
+                        Vector128.StoreUnsafe((a22 * Vector128.LoadUnsafe(ref x2, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x2, 8))), ref b2, 8);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 9);
+                        for (int o = 0; o < 9; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            wo = ref At(ref wo, 24);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 24 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 24 + i);
+                        Vector128.StoreUnsafe((a00 * Vector128.LoadUnsafe(ref x0) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0))), ref b0);
+                        Vector128.StoreUnsafe((a01 * Vector128.LoadUnsafe(ref x0, 4) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 4))), ref b0, 4);
+                        Vector128.StoreUnsafe((a02 * Vector128.LoadUnsafe(ref x0, 8) * (Vector128<float>.One - Vector128.LoadUnsafe(ref x0, 8))), ref b0, 8);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer4Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer4Weights);
+            ref float b = ref At(ref p, Layer4Bias);
+            // Fully unrolled (27 weights): each output is one expression with constant indices,
+            // its products summed pairwise (a tree, not a chain, so the additions overlap).
+            float x0 = x;
+            float x1 = At(ref x, 1);
+            float x2 = At(ref x, 2);
+            float x3 = At(ref x, 3);
+            float x4 = At(ref x, 4);
+            float x5 = At(ref x, 5);
+            float x6 = At(ref x, 6);
+            float x7 = At(ref x, 7);
+            float x8 = At(ref x, 8);
+            y = (((w * x0 + At(ref w, 1) * x1) + (At(ref w, 2) * x2 + At(ref w, 3) * x3)) + ((At(ref w, 4) * x4 + At(ref w, 5) * x5) + (At(ref w, 6) * x6 + At(ref w, 7) * x7))) + At(ref w, 8) * x8 + b;
+            At(ref y, 1) = (((At(ref w, 9) * x0 + At(ref w, 10) * x1) + (At(ref w, 11) * x2 + At(ref w, 12) * x3)) + ((At(ref w, 13) * x4 + At(ref w, 14) * x5) + (At(ref w, 15) * x6 + At(ref w, 16) * x7))) + At(ref w, 17) * x8 + At(ref b, 1);
+            At(ref y, 2) = (((At(ref w, 18) * x0 + At(ref w, 19) * x1) + (At(ref w, 20) * x2 + At(ref w, 21) * x3)) + ((At(ref w, 22) * x4 + At(ref w, 23) * x5) + (At(ref w, 24) * x6 + At(ref w, 25) * x7))) + At(ref w, 26) * x8 + At(ref b, 2);
+        }
+
+        /// <summary>Layer 4: dense 9 → 3, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer4ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            // A small layer: its unrolled single-sample kernel, sample after sample.
+            for (int sample = 0; sample < batch; sample++) Layer4Forward(ref p, ref At(ref x, sample * 9), ref At(ref y, sample * 3));
+        }
+
+        /// <summary>
+        /// Layer 4: dense 9 → 3, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer4WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer4Weights);
+            ref float gb = ref At(ref g, Layer4Bias);
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gb, 3).Clear();
+            // ∂E/∂b += Σ_s dz[s]
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ref float d = ref At(ref dz, sample * 3);
+                for (int o = 0; o < 3; o++) At(ref gb, o) += At(ref d, o);
+            }
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gw, 27).Clear();
+            // Fully unrolled (27 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ref float xs = ref At(ref x, sample * 9);
+                ref float ds = ref At(ref dz, sample * 3);
+                float x0 = xs;
+                float x1 = At(ref xs, 1);
+                float x2 = At(ref xs, 2);
+                float x3 = At(ref xs, 3);
+                float x4 = At(ref xs, 4);
+                float x5 = At(ref xs, 5);
+                float x6 = At(ref xs, 6);
+                float x7 = At(ref xs, 7);
+                float x8 = At(ref xs, 8);
+                float dz0 = ds;
+                float dz1 = At(ref ds, 1);
+                float dz2 = At(ref ds, 2);
+                gw += dz0 * x0;
+                At(ref gw, 1) += dz0 * x1;
+                At(ref gw, 2) += dz0 * x2;
+                At(ref gw, 3) += dz0 * x3;
+                At(ref gw, 4) += dz0 * x4;
+                At(ref gw, 5) += dz0 * x5;
+                At(ref gw, 6) += dz0 * x6;
+                At(ref gw, 7) += dz0 * x7;
+                At(ref gw, 8) += dz0 * x8;
+                At(ref gw, 9) += dz1 * x0;
+                At(ref gw, 10) += dz1 * x1;
+                At(ref gw, 11) += dz1 * x2;
+                At(ref gw, 12) += dz1 * x3;
+                At(ref gw, 13) += dz1 * x4;
+                At(ref gw, 14) += dz1 * x5;
+                At(ref gw, 15) += dz1 * x6;
+                At(ref gw, 16) += dz1 * x7;
+                At(ref gw, 17) += dz1 * x8;
+                At(ref gw, 18) += dz2 * x0;
+                At(ref gw, 19) += dz2 * x1;
+                At(ref gw, 20) += dz2 * x2;
+                At(ref gw, 21) += dz2 * x3;
+                At(ref gw, 22) += dz2 * x4;
+                At(ref gw, 23) += dz2 * x5;
+                At(ref gw, 24) += dz2 * x6;
+                At(ref gw, 25) += dz2 * x7;
+                At(ref gw, 26) += dz2 * x8;
+            }
+        }
+
+        /// <summary>Layer 4: dense 9 → 3, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+        /// writes ∂E/∂z of layer 3 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer4InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
+        {
+            ref float w = ref At(ref p, Layer4Weights);
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ref float xs = ref At(ref x, sample * 9);
+                ref float ds = ref At(ref dz, sample * 3);
+                ref float bs = ref At(ref dzBelow, sample * 9);
+                // Fully unrolled (27 weights).
+                float dz0 = ds;
+                float dz1 = At(ref ds, 1);
+                float dz2 = At(ref ds, 2);
+                // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
+                bs = (w * dz0 + At(ref w, 9) * dz1 + At(ref w, 18) * dz2) * (1f - xs * xs);
+                At(ref bs, 1) = (At(ref w, 1) * dz0 + At(ref w, 10) * dz1 + At(ref w, 19) * dz2) * (1f - At(ref xs, 1) * At(ref xs, 1));
+                At(ref bs, 2) = (At(ref w, 2) * dz0 + At(ref w, 11) * dz1 + At(ref w, 20) * dz2) * (1f - At(ref xs, 2) * At(ref xs, 2));
+                At(ref bs, 3) = (At(ref w, 3) * dz0 + At(ref w, 12) * dz1 + At(ref w, 21) * dz2) * (1f - At(ref xs, 3) * At(ref xs, 3));
+                At(ref bs, 4) = (At(ref w, 4) * dz0 + At(ref w, 13) * dz1 + At(ref w, 22) * dz2) * (1f - At(ref xs, 4) * At(ref xs, 4));
+                At(ref bs, 5) = (At(ref w, 5) * dz0 + At(ref w, 14) * dz1 + At(ref w, 23) * dz2) * (1f - At(ref xs, 5) * At(ref xs, 5));
+                At(ref bs, 6) = (At(ref w, 6) * dz0 + At(ref w, 15) * dz1 + At(ref w, 24) * dz2) * (1f - At(ref xs, 6) * At(ref xs, 6));
+                At(ref bs, 7) = (At(ref w, 7) * dz0 + At(ref w, 16) * dz1 + At(ref w, 25) * dz2) * (1f - At(ref xs, 7) * At(ref xs, 7));
+                At(ref bs, 8) = (At(ref w, 8) * dz0 + At(ref w, 17) * dz1 + At(ref w, 26) * dz2) * (1f - At(ref xs, 8) * At(ref xs, 8));
+            }
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> (≤ 64) samples of 13 floats at <paramref name="x"/>, row-major, into <paramref name="lanes"/>: 13 rows of
+        /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
+        /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
+        {
+            for (int s = 0; s < 64; s += 16)
+            {
+                int n = count - s;
+                ref float rows = ref staging;
+                if (n >= 16) rows = ref At(ref x, s * 13);
+                else
+                {
+                    // A last group of n < 16 samples: copied to staging, its other rows zero.
+                    if (n > 0) MemoryMarshal.CreateReadOnlySpan(ref At(ref x, s * 13), n * 13).CopyTo(MemoryMarshal.CreateSpan(ref staging, n * 13));
+                    else n = 0;
+                    MemoryMarshal.CreateSpan(ref At(ref staging, n * 13), (16 - n) * 13).Clear();
+                }
+                // Inputs 0–12, one at a time.
+                for (int i = 0; i < 13; i++)
+                {
+                    for (int k = 0; k < 16; k++) At(ref lanes, i * 64 + s + k) = At(ref rows, k * 13 + i);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (3 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+        /// 3 floats, row-major.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void LanesToOutput(ref float lanes, ref float y, int count)
+        {
+            int s = 0;
+            // One float at a time (fewer than 16 outputs).
+            for (; s < count; s++) for (int o = 0; o < 3; o++) At(ref y, s * 3 + o) = At(ref lanes, o * 64 + s);
+        }
+
+        /// <summary>
+        /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (40 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+        /// 40 floats, row-major.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void LanesToRows40(ref float lanes, ref float y, int count)
+        {
+            int s = 0;
+            // Whole groups of 16 samples, by 16 × 16 blocks.
+            for (; s + 16 <= count; s += 16)
+            {
+                for (int o = 0; o < 32; o += 16) Transpose16(ref At(ref lanes, o * 64 + s), 64, ref At(ref y, s * 40 + o), 40);
+                for (int k = 0; k < 16; k++) for (int o = 32; o < 40; o++) At(ref y, (s + k) * 40 + o) = At(ref lanes, o * 64 + s + k);
+            }
+            // The rest, one float at a time.
+            for (; s < count; s++) for (int o = 0; o < 40; o++) At(ref y, s * 40 + o) = At(ref lanes, o * 64 + s);
+        }
+
+        /// <summary>
+        /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (24 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+        /// 24 floats, row-major.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void LanesToRows24(ref float lanes, ref float y, int count)
+        {
+            int s = 0;
+            // Whole groups of 16 samples, by 16 × 16 blocks.
+            for (; s + 16 <= count; s += 16)
+            {
+                {Transpose16(ref At(ref lanes, s), 64, ref At(ref y, s * 24), 24);
+}
+                for (int k = 0; k < 16; k++) for (int o = 16; o < 24; o++) At(ref y, (s + k) * 24 + o) = At(ref lanes, o * 64 + s + k);
+            }
+            // The rest, one float at a time.
+            for (; s < count; s++) for (int o = 0; o < 24; o++) At(ref y, s * 24 + o) = At(ref lanes, o * 64 + s);
+        }
+
+        /// <summary>
+        /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (9 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+        /// 9 floats, row-major.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void LanesToRows9(ref float lanes, ref float y, int count)
+        {
+            int s = 0;
+            // One float at a time (fewer than 16 outputs).
+            for (; s < count; s++) for (int o = 0; o < 9; o++) At(ref y, s * 9 + o) = At(ref lanes, o * 64 + s);
+        }
+
+        /// <summary>Layer 1: dense 13 → 40, tanh, samples in lanes: x is [13][64], y is [40][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+            for (int o = 0; o < 40; o += 4)
+            {
+                ref float w0 = ref At(ref w, o * 13);
+                ref float w1 = ref At(ref w0, 13);
+                ref float w2 = ref At(ref w0, 26);
+                ref float w3 = ref At(ref w0, 39);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                for (nuint i = 0; i < 13; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                    wi = Vector512.Create(Unsafe.Add(ref w3, i));
+                    s3a = Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                }
+                // Bias added; tanh applied to the stored sums, one at a time.
+                ref float y0 = ref At(ref y, o * 64);
+                var b0 = Vector512.Create(At(ref b, o));
+                Vector512.StoreUnsafe(s0a + b0, ref y0);
+                Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                for (int k = 0; k < 64; k++) At(ref y0, k) = MathF.Tanh(At(ref y0, k));
+                ref float y1 = ref At(ref y, (o + 1) * 64);
+                var b1 = Vector512.Create(At(ref b, o + 1));
+                Vector512.StoreUnsafe(s1a + b1, ref y1);
+                Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                for (int k = 0; k < 64; k++) At(ref y1, k) = MathF.Tanh(At(ref y1, k));
+                ref float y2 = ref At(ref y, (o + 2) * 64);
+                var b2 = Vector512.Create(At(ref b, o + 2));
+                Vector512.StoreUnsafe(s2a + b2, ref y2);
+                Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                for (int k = 0; k < 64; k++) At(ref y2, k) = MathF.Tanh(At(ref y2, k));
+                ref float y3 = ref At(ref y, (o + 3) * 64);
+                var b3 = Vector512.Create(At(ref b, o + 3));
+                Vector512.StoreUnsafe(s3a + b3, ref y3);
+                Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
+                Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
+                Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
+                for (int k = 0; k < 64; k++) At(ref y3, k) = MathF.Tanh(At(ref y3, k));
+            }
+        }
+
+        /// <summary>Layer 2: dense 40 → 24, logistic, samples in lanes: x is [40][64], y is [24][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+            for (int o = 0; o < 24; o += 4)
+            {
+                ref float w0 = ref At(ref w, o * 40);
+                ref float w1 = ref At(ref w0, 40);
+                ref float w2 = ref At(ref w0, 80);
+                ref float w3 = ref At(ref w0, 120);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                for (nuint i = 0; i < 40; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                    wi = Vector512.Create(Unsafe.Add(ref w3, i));
+                    s3a = Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                }
+                // Bias added; logistic applied to the stored sums, one at a time.
+                ref float y0 = ref At(ref y, o * 64);
+                var b0 = Vector512.Create(At(ref b, o));
+                Vector512.StoreUnsafe(s0a + b0, ref y0);
+                Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                for (int k = 0; k < 64; k++) At(ref y0, k) = 1f / (1f + MathF.Exp(-(At(ref y0, k))));
+                ref float y1 = ref At(ref y, (o + 1) * 64);
+                var b1 = Vector512.Create(At(ref b, o + 1));
+                Vector512.StoreUnsafe(s1a + b1, ref y1);
+                Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                for (int k = 0; k < 64; k++) At(ref y1, k) = 1f / (1f + MathF.Exp(-(At(ref y1, k))));
+                ref float y2 = ref At(ref y, (o + 2) * 64);
+                var b2 = Vector512.Create(At(ref b, o + 2));
+                Vector512.StoreUnsafe(s2a + b2, ref y2);
+                Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                for (int k = 0; k < 64; k++) At(ref y2, k) = 1f / (1f + MathF.Exp(-(At(ref y2, k))));
+                ref float y3 = ref At(ref y, (o + 3) * 64);
+                var b3 = Vector512.Create(At(ref b, o + 3));
+                Vector512.StoreUnsafe(s3a + b3, ref y3);
+                Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
+                Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
+                Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
+                for (int k = 0; k < 64; k++) At(ref y3, k) = 1f / (1f + MathF.Exp(-(At(ref y3, k))));
+            }
+        }
+
+        /// <summary>Layer 3: dense 24 → 9, tanh, no bias, samples in lanes: x is [24][64], y is [9][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer3ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer3Weights);
+            // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+            for (int o = 0; o < 8; o += 4)
+            {
+                ref float w0 = ref At(ref w, o * 24);
+                ref float w1 = ref At(ref w0, 24);
+                ref float w2 = ref At(ref w0, 48);
+                ref float w3 = ref At(ref w0, 72);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                for (nuint i = 0; i < 24; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                    wi = Vector512.Create(Unsafe.Add(ref w3, i));
+                    s3a = Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                }
+                // tanh applied to the stored sums, one at a time.
+                ref float y0 = ref At(ref y, o * 64);
+                Vector512.StoreUnsafe(s0a, ref y0);
+                Vector512.StoreUnsafe(s0b, ref y0, 16);
+                Vector512.StoreUnsafe(s0c, ref y0, 32);
+                Vector512.StoreUnsafe(s0d, ref y0, 48);
+                for (int k = 0; k < 64; k++) At(ref y0, k) = MathF.Tanh(At(ref y0, k));
+                ref float y1 = ref At(ref y, (o + 1) * 64);
+                Vector512.StoreUnsafe(s1a, ref y1);
+                Vector512.StoreUnsafe(s1b, ref y1, 16);
+                Vector512.StoreUnsafe(s1c, ref y1, 32);
+                Vector512.StoreUnsafe(s1d, ref y1, 48);
+                for (int k = 0; k < 64; k++) At(ref y1, k) = MathF.Tanh(At(ref y1, k));
+                ref float y2 = ref At(ref y, (o + 2) * 64);
+                Vector512.StoreUnsafe(s2a, ref y2);
+                Vector512.StoreUnsafe(s2b, ref y2, 16);
+                Vector512.StoreUnsafe(s2c, ref y2, 32);
+                Vector512.StoreUnsafe(s2d, ref y2, 48);
+                for (int k = 0; k < 64; k++) At(ref y2, k) = MathF.Tanh(At(ref y2, k));
+                ref float y3 = ref At(ref y, (o + 3) * 64);
+                Vector512.StoreUnsafe(s3a, ref y3);
+                Vector512.StoreUnsafe(s3b, ref y3, 16);
+                Vector512.StoreUnsafe(s3c, ref y3, 32);
+                Vector512.StoreUnsafe(s3d, ref y3, 48);
+                for (int k = 0; k < 64; k++) At(ref y3, k) = MathF.Tanh(At(ref y3, k));
+            }
+            // The last 1 row(s).
+            {
+                ref float w0 = ref At(ref w, 192);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                for (nuint i = 0; i < 24; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                }
+                // tanh applied to the stored sums, one at a time.
+                ref float y0 = ref At(ref y, 512);
+                Vector512.StoreUnsafe(s0a, ref y0);
+                Vector512.StoreUnsafe(s0b, ref y0, 16);
+                Vector512.StoreUnsafe(s0c, ref y0, 32);
+                Vector512.StoreUnsafe(s0d, ref y0, 48);
+                for (int k = 0; k < 64; k++) At(ref y0, k) = MathF.Tanh(At(ref y0, k));
+            }
+        }
+
+        /// <summary>Layer 4: dense 9 → 3, identity, samples in lanes: x is [9][64], y is [3][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer4ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer4Weights);
+            ref float b = ref At(ref p, Layer4Bias);
+            // The last 3 row(s).
+            {
+                ref float w0 = ref w;
+                ref float w1 = ref At(ref w0, 9);
+                ref float w2 = ref At(ref w0, 18);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                for (nuint i = 0; i < 9; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                }
+                // Bias and identity on whole vectors of samples.
+                ref float y0 = ref y;
+                var b0 = Vector512.Create(b);
+                Vector512.StoreUnsafe(s0a + b0, ref y0);
+                Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                ref float y1 = ref At(ref y, 64);
+                var b1 = Vector512.Create(At(ref b, 1));
+                Vector512.StoreUnsafe(s1a + b1, ref y1);
+                Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                ref float y2 = ref At(ref y, 128);
+                var b2 = Vector512.Create(At(ref b, 2));
+                Vector512.StoreUnsafe(s2a + b2, ref y2);
+                Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+            }
+        }
+
+        /// <summary>
+        /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
+        /// accumulated gradient a batch mean.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
+        {
+            float y0 = y, e0 = y0 - t;
+            dz = e0 * scale;
+            float y1 = At(ref y, 1), e1 = y1 - At(ref t, 1);
+            At(ref dz, 1) = e1 * scale;
+            float y2 = At(ref y, 2), e2 = y2 - At(ref t, 2);
+            At(ref dz, 2) = e2 * scale;
+            return 0.5 * (e0 * e0 + e1 * e1 + e2 * e2);
         }
     }
 }

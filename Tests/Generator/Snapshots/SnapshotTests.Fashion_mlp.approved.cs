@@ -74,7 +74,7 @@ namespace Models
         {
             // The parameters start where layer 1's weights, the largest of the layers', fall on a 64-byte boundary.
             ref float anchor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights);
-            _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref GeneratedKernels.Aligned(ref anchor)) / sizeof(float));
+            _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref global::NetCompiler.Support.NetworkSupport.Aligned(ref anchor)) / sizeof(float));
             InitializeParameters(seed);
         }
 
@@ -101,14 +101,14 @@ namespace Models
         /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
         public void CopyParametersTo(global::System.Span<float> destination)
         {
-            GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(destination.Length, ParameterCount, nameof(destination));
             new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
         public void LoadParameters(global::System.ReadOnlySpan<float> source)
         {
-            GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(source.Length, ParameterCount, nameof(source));
             source.CopyTo(Parameters);
         }
 
@@ -119,9 +119,9 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
-            GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
-            GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(input.Length, InputSize, nameof(input));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(output.Length, OutputSize, nameof(output));
+            global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(input, output, nameof(output));
             PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -129,22 +129,22 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
-            GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
-            GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+            global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref FirstParameter;
             // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_PredictBatchWorkspace ??= global::System.GC.AllocateArray<float>(PredictBatchWorkspaceSize + 16, pinned: true);
-            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            ref float h = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
-                ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
-                ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                ref float xs = ref global::NetCompiler.Support.NetworkSupport.Row(ref x, start, InputSize);
+                ref float ys = ref global::NetCompiler.Support.NetworkSupport.Row(ref y, start, OutputSize);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && count > 48)
                 {
                     // Samples in vector lanes: the chunk transposed to [input][64], each layer a product over whole vectors of
@@ -152,21 +152,21 @@ namespace Models
                     ref float lanesA = ref h;
                     ref float lanesB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 50176);
                     ref float staging = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 58368);
-                    GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
-                    GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
-                    GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
+                    global::NetCompiler.Generated.GeneratedKernels.InputToLanes(ref xs, ref lanesA, ref staging, count);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardLanes(ref p, ref lanesA, ref lanesB);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardLanes(ref p, ref lanesB, ref lanesA);
                     // Logits → class probabilities, 16 samples per vector.
-                    GeneratedKernels.SoftmaxLanes(ref lanesA);
-                    GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
+                    global::NetCompiler.Generated.GeneratedKernels.SoftmaxLanes(ref lanesA);
+                    global::NetCompiler.Generated.GeneratedKernels.LanesToOutput(ref lanesA, ref ys, count);
                 }
                 else
                 {
                     // Dot products, sample by sample (rows of W against rows of x).
                     ref float h1 = ref h;
-                    GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, 0, 128);
-                    GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, 0, 128);
+                    global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
                     // Logits → class probabilities.
-                    for (int s = 0; s < count; s++) GeneratedKernels.Softmax(ref GeneratedKernels.Row(ref ys, s, OutputSize));
+                    for (int s = 0; s < count; s++) global::NetCompiler.Generated.GeneratedKernels.Softmax(ref global::NetCompiler.Support.NetworkSupport.Row(ref ys, s, OutputSize));
                 }
             }
         }
@@ -177,14 +177,14 @@ namespace Models
         {
             ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictWorkspaceSize + 16];
-            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
+            ref float h = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             // Layer 1's AVX-512 kernel reads x once per row of its weights: from a copy on a 64-byte boundary when x is not on one.
             ref float xa = ref AlignedInput(ref x);
             ref float h1 = ref h;
-            GeneratedKernels.Layer1Forward(ref p, ref xa, ref h1);
-            GeneratedKernels.Layer2Forward(ref p, ref h1, ref y);
+            global::NetCompiler.Generated.GeneratedKernels.Layer1Forward(ref p, ref xa, ref h1);
+            global::NetCompiler.Generated.GeneratedKernels.Layer2Forward(ref p, ref h1, ref y);
             // Logits → class probabilities.
-            GeneratedKernels.Softmax(ref y);
+            global::NetCompiler.Generated.GeneratedKernels.Softmax(ref y);
         }
 
         /// <summary>
@@ -195,9 +195,9 @@ namespace Models
         /// </summary>
         private static ref float AlignedInput(ref float x)
         {
-            if (!global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.CompilerServices.Unsafe.AreSame(ref x, ref GeneratedKernels.Aligned(ref x))) return ref x;
+            if (!global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.CompilerServices.Unsafe.AreSame(ref x, ref global::NetCompiler.Support.NetworkSupport.Aligned(ref x))) return ref x;
             float[] buffer = t_AlignedInput ??= global::System.GC.AllocateArray<float>(InputSize + 16, pinned: true);
-            ref float copy = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            ref float copy = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, InputSize).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref copy, InputSize));
             return ref copy;
         }
@@ -206,9 +206,9 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
         {
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
-            GeneratedKernels.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
-            GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
             return ComputeGradientsCore(inputs, batch, targets, default, gradients);
         }
 
@@ -216,10 +216,10 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients)
         {
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
-            GeneratedKernels.CheckLength(labels.Length, batch, nameof(labels));
-            GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
-            GeneratedKernels.CheckLabels(labels, OutputSize, nameof(labels));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(labels.Length, batch, nameof(labels));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+            global::NetCompiler.Support.NetworkSupport.CheckLabels(labels, OutputSize, nameof(labels));
             return ComputeGradientsCore(inputs, batch, default, labels, gradients);
         }
 
@@ -241,7 +241,7 @@ namespace Models
             // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
-            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            ref float ws = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             ref float a1 = ref ws; // outputs of layer 1, [64, 128]
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10]
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
@@ -249,21 +249,21 @@ namespace Models
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
-                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                ref float x = ref global::NetCompiler.Support.NetworkSupport.Row(ref x0, start, InputSize);
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, 0, 128);
-                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, 0, 128);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
                 // Loss of each sample and ∂E/∂z at the output, in one pass.
                 for (int s = 0; s < count; s++)
                 {
-                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
-                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
+                    ref float z = ref global::NetCompiler.Support.NetworkSupport.Row(ref a2, s, OutputSize);
+                    ref float dz = ref global::NetCompiler.Support.NetworkSupport.Row(ref dzA, s, OutputSize);
+                    loss += labels.IsEmpty ? global::NetCompiler.Generated.GeneratedKernels.SoftmaxCrossEntropy(ref z, ref global::NetCompiler.Support.NetworkSupport.Row(ref t0, start + s, OutputSize), scale, ref dz) : global::NetCompiler.Generated.GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, 0, 128);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, 0, 128);
             }
             return (float)(loss / batch);
         }
@@ -305,17 +305,17 @@ namespace Models
         float global::NetCompiler.IPartitionedTraining.ComputeGradientsPart(int part, int parts, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, global::System.Span<float> shared, global::NetCompiler.SpinBarrier barrier)
         {
             var (rowFrom, rowTo) = PartRows(part, parts);
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
             if (labels.IsEmpty)
             {
-                GeneratedKernels.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
             }
             else
             {
-                GeneratedKernels.CheckLength(labels.Length, batch, nameof(labels));
-                GeneratedKernels.CheckLabels(labels, OutputSize, nameof(labels));
+                global::NetCompiler.Support.NetworkSupport.CheckLength(labels.Length, batch, nameof(labels));
+                global::NetCompiler.Support.NetworkSupport.CheckLabels(labels, OutputSize, nameof(labels));
             }
-            GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
             if (shared.Length < SharedWorkspaceSize) throw new global::System.ArgumentException($"shared must hold at least {SharedWorkspaceSize} floats (SharedWorkspaceSize).", nameof(shared));
             global::System.ArgumentNullException.ThrowIfNull(barrier);
             ref float p = ref FirstParameter;
@@ -330,3954 +330,3661 @@ namespace Models
             // Too large for the stack: this thread's own buffer, made on its first call and kept, so later calls allocate nothing;
             // pinned, so that its 64-byte-aligned start stays aligned.
             float[] buffer = t_TrainingWorkspace ??= global::System.GC.AllocateArray<float>(TrainingWorkspaceSize + 16, pinned: true);
-            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+            ref float ws = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8192); // outputs of layer 2, [64, 10], this part's copy
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 8832); // ∂E/∂z, alternating between two buffers on the way down
             ref float dzB = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 17024);
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
-                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                ref float x = ref global::NetCompiler.Support.NetworkSupport.Row(ref x0, start, InputSize);
                 // This part's rows of layer 1, for every sample of the chunk, into the shared outputs; then wait for the other parts' rows.
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, rowFrom, rowTo);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count, rowFrom, rowTo);
                 barrier.SignalAndWait();
                 // The layers above, on every part (they hold at most a quarter of the weights): forward, loss, and backward down
                 // to ∂E/∂z of layer 1. Part 0 alone writes their parameter gradients.
-                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
                 for (int s = 0; s < count; s++)
                 {
-                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
-                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                    loss += labels.IsEmpty ? GeneratedKernels.SoftmaxCrossEntropy(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz) : GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
+                    ref float z = ref global::NetCompiler.Support.NetworkSupport.Row(ref a2, s, OutputSize);
+                    ref float dz = ref global::NetCompiler.Support.NetworkSupport.Row(ref dzA, s, OutputSize);
+                    loss += labels.IsEmpty ? global::NetCompiler.Generated.GeneratedKernels.SoftmaxCrossEntropy(ref z, ref global::NetCompiler.Support.NetworkSupport.Row(ref t0, start + s, OutputSize), scale, ref dz) : global::NetCompiler.Generated.GeneratedKernels.SoftmaxCrossEntropy(ref z, labels[start + s], scale, ref dz);
                 }
-                if (part == 0) GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
+                if (part == 0) global::NetCompiler.Generated.GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
                 // Every part has read the shared outputs and the upper layers' weights: the next chunk may overwrite the one,
                 // and part 0 may update the other once this returns.
                 barrier.SignalAndWait();
                 // ∂E/∂W and ∂E/∂b of this part's rows of layer 1.
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, rowFrom, rowTo);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0, rowFrom, rowTo);
             }
             return (float)(loss / batch);
         }
 
-        /// <summary>The layer kernels: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
-        private static class GeneratedKernels
+    }
+}
+
+namespace NetCompiler.Generated
+{
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using static global::NetCompiler.Support.NetworkSupport;
+
+    /// <summary>The layer kernels of Models.FashionMlp: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NetCompiler.Generator", "1.0.0")]
+    file static class GeneratedKernels
+    {
+        // Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).
+        private const int Layer1Weights = 0; // [128, 784]
+        private const int Layer1Bias = 100352; // [128]
+        private const int Layer2Weights = 100480; // [10, 128]
+        private const int Layer2Bias = 101760; // [10]
+
+        /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1Forward(ref float p, ref float x, ref float y)
         {
-            /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
-
-            /// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            internal static ref float Aligned(ref float r)
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated)
             {
-                nint address = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref r);
-                return ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, (int)((-address & 63) >> 2));
-            }
-
-            /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
-
-            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for one sample.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1Forward(ref float p, ref float x, ref float y)
-            {
-                ref float w = ref At(ref p, Layer1Weights);
-                ref float b = ref At(ref p, Layer1Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                // AVX-512 path.
+                // 16-float vectors, one row at a time: W is read as one stream; the row's 49 vectors go to 8 accumulators in turn.
+                for (int o = 0; o < 128; o++)
                 {
-                    // AVX-512 path.
-                    // 16-float vectors, one row at a time: W is read as one stream; the row's 49 vectors go to 8 accumulators in turn.
-                    for (int o = 0; o < 128; o++)
+                    ref float wr = ref At(ref w, o * 784);
+                    var a0 = Vector512<float>.Zero;
+                    var a1 = Vector512<float>.Zero;
+                    var a2 = Vector512<float>.Zero;
+                    var a3 = Vector512<float>.Zero;
+                    var a4 = Vector512<float>.Zero;
+                    var a5 = Vector512<float>.Zero;
+                    var a6 = Vector512<float>.Zero;
+                    var a7 = Vector512<float>.Zero;
+                    for (nuint i = 0; i < 768; i += 128)
                     {
-                        ref float wr = ref At(ref w, o * 784);
-                        var a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (nuint i = 0; i < 768; i += 128)
-                        {
-                            a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i)), a0);
-                            a1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 16)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), a1);
-                            a2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 32)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 32)), a2);
-                            a3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 48)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 48)), a3);
-                            a4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 64)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 64)), a4);
-                            a5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 80)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 80)), a5);
-                            a6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 96)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 96)), a6);
-                            a7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(i + 112)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(i + 112)), a7);
-                        }
-                        // The last 1 vector(s) of the row.
-                        a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(768)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(768)), a0);
-                        float z = global::System.Runtime.Intrinsics.Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
-                        At(ref y, o) = float.MaxNative(0f, z + At(ref b, o));
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)i), Vector512.LoadUnsafe(ref x, (nuint)i), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 16)), Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 32)), Vector512.LoadUnsafe(ref x, (nuint)(i + 32)), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 48)), Vector512.LoadUnsafe(ref x, (nuint)(i + 48)), a3);
+                        a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 64)), Vector512.LoadUnsafe(ref x, (nuint)(i + 64)), a4);
+                        a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 80)), Vector512.LoadUnsafe(ref x, (nuint)(i + 80)), a5);
+                        a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 96)), Vector512.LoadUnsafe(ref x, (nuint)(i + 96)), a6);
+                        a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)(i + 112)), Vector512.LoadUnsafe(ref x, (nuint)(i + 112)), a7);
                     }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors: each row of W is 98 full vector(s) of 8;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 128; o += 4)
-                    {
-                        ref float w0 = ref At(ref w, o * 784);
-                        ref float w1 = ref At(ref w0, 784);
-                        ref float w2 = ref At(ref w0, 1568);
-                        ref float w3 = ref At(ref w0, 2352);
-                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (nuint i = 0; i < 784; i += 8)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                        }
-                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors: each row of W is 196 full vector(s) of 4;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 128; o += 4)
-                    {
-                        ref float w0 = ref At(ref w, o * 784);
-                        ref float w1 = ref At(ref w0, 784);
-                        ref float w2 = ref At(ref w0, 1568);
-                        ref float w3 = ref At(ref w0, 2352);
-                        var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (nuint i = 0; i < 784; i += 4)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                        }
-                        float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                        At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
-                        At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
-                        At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
-                        At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
-                    }
+                    // The last 1 vector(s) of the row.
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 768), Vector512.LoadUnsafe(ref x, 768), a0);
+                    float z = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
+                    At(ref y, o) = float.MaxNative(0f, z + At(ref b, o));
                 }
             }
-
-            /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch, int rowFrom, int rowTo)
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
             {
-                ref float w = ref At(ref p, Layer1Weights);
-                ref float b = ref At(ref p, Layer1Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
-                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 8)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float xc = ref At(ref xa, 1568);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float yc = ref At(ref ya, 256);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            ref float w4 = ref At(ref w0, 3136);
-                            ref float w5 = ref At(ref w0, 3920);
-                            ref float w6 = ref At(ref w0, 4704);
-                            ref float w7 = ref At(ref w0, 5488);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
-                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
-                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
-                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                                s4c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xci, s4c);
-                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
-                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
-                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                                s5c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xci, s5c);
-                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
-                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
-                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                                s6c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xci, s6c);
-                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
-                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
-                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
-                                s7c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xci, s7c);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
-                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
-                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
-                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
-                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
-                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
-                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            var q0c = global::System.Runtime.Intrinsics.Vector512.GetLower(s0c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0c);
-                            var q1c = global::System.Runtime.Intrinsics.Vector512.GetLower(s1c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1c);
-                            var q2c = global::System.Runtime.Intrinsics.Vector512.GetLower(s2c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2c);
-                            var q3c = global::System.Runtime.Intrinsics.Vector512.GetLower(s3c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3c);
-                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
-                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
-                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
-                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
-                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
-                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
-                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
-                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
-                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
-                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
-                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
-                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
-                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
-                            var q4c = global::System.Runtime.Intrinsics.Vector512.GetLower(s4c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4c);
-                            var q5c = global::System.Runtime.Intrinsics.Vector512.GetLower(s5c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5c);
-                            var q6c = global::System.Runtime.Intrinsics.Vector512.GetLower(s6c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6c);
-                            var q7c = global::System.Runtime.Intrinsics.Vector512.GetLower(s7c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7c);
-                            var h4c = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4c, q5c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6c, q7c));
-                            var z4c = global::System.Runtime.Intrinsics.Vector256.GetLower(h4c) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4c) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4c = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4c);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            ref float w4 = ref At(ref w0, 3136);
-                            ref float w5 = ref At(ref w0, 3920);
-                            ref float w6 = ref At(ref w0, 4704);
-                            ref float w7 = ref At(ref w0, 5488);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
-                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
-                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
-                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
-                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
-                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
-                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
-                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
-                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
-                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
-                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
-                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
-                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
-                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
-                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
-                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
-                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
-                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
-                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
-                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4a = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4a);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
-                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
-                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
-                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
-                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
-                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
-                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4b = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4b);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 784);
-                            ref float ys = ref At(ref y, sample * 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            ref float w4 = ref At(ref w0, 3136);
-                            ref float w5 = ref At(ref w0, 3920);
-                            ref float w6 = ref At(ref w0, 4704);
-                            ref float w7 = ref At(ref w0, 5488);
-                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 16)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                s4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
-                                s5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
-                                s6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
-                                s7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
-                            var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
-                            var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
-                            var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4 = global::System.Runtime.Intrinsics.Vector512.GetLower(s4) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4);
-                            var q5 = global::System.Runtime.Intrinsics.Vector512.GetLower(s5) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5);
-                            var q6 = global::System.Runtime.Intrinsics.Vector512.GetLower(s6) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6);
-                            var q7 = global::System.Runtime.Intrinsics.Vector512.GetLower(s7) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7);
-                            var h4 = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4, q5), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6, q7));
-                            var z4 = global::System.Runtime.Intrinsics.Vector256.GetLower(h4) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            z4 = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float xc = ref At(ref xa, 1568);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float yc = ref At(ref ya, 256);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
-                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zc = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zc);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            za = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, za);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            zb = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, zb);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 784);
-                            ref float ys = ref At(ref y, sample * 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            z = global::System.Runtime.Intrinsics.Vector128.MaxNative(global::System.Runtime.Intrinsics.Vector128<float>.Zero, z);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float xc = ref At(ref xa, 1568);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float yc = ref At(ref ya, 256);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
-                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
-                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
-                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
-                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
-                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
-                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
-                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
-                            At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
-                            At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
-                            At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
-                            At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 784);
-                            ref float xb = ref At(ref xa, 784);
-                            ref float ya = ref At(ref y, sample * 128);
-                            ref float yb = ref At(ref ya, 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                            At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
-                            At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
-                            At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
-                            At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
-                            At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
-                            At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
-                            At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
-                            At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 784);
-                            ref float ys = ref At(ref y, sample * 128);
-                            ref float w0 = ref At(ref w, o * 784);
-                            ref float w1 = ref At(ref w0, 784);
-                            ref float w2 = ref At(ref w0, 1568);
-                            ref float w3 = ref At(ref w0, 2352);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 784; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
-                            At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
-                            At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
-                            At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width),
-            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
-            {
-                ref float gw = ref At(ref g, Layer1Weights);
-                ref float gb = ref At(ref g, Layer1Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = rowFrom;
-                    for (; ob + 64 <= rowTo; ob += 64)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(16));
-                            b2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(32));
-                            b3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds, (nuint)(48));
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
-                    }
-                    for (; ob + 16 <= rowTo; ob += 16)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < rowTo; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 768; i += 48)
-                    {
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 8)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            ref float g4 = ref At(ref g0, 3136);
-                            ref float g5 = ref At(ref g0, 3920);
-                            ref float g6 = ref At(ref g0, 4704);
-                            ref float g7 = ref At(ref g0, 5488);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a42 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a52 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a62 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a72 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
-                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
-                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x2, a42);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
-                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
-                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x2, a52);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
-                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
-                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x2, a62);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
-                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
-                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x2, a72);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of columns, as one block.
-                    {
-                        const int i = 768;
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 8)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            ref float g4 = ref At(ref g0, 3136);
-                            ref float g5 = ref At(ref g0, 3920);
-                            ref float g6 = ref At(ref g0, 4704);
-                            ref float g7 = ref At(ref g0, 5488);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = rowFrom;
-                    for (; ob + 32 <= rowTo; ob += 32)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(8));
-                            b2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(16));
-                            b3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds, (nuint)(24));
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
-                    }
-                    for (; ob + 8 <= rowTo; ob += 8)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < rowTo; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 768; i += 24)
-                    {
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
-                        }
-                    }
-                    // The remaining 2 full vector(s) of columns, as one block.
-                    {
-                        const int i = 768;
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = rowFrom;
-                    for (; ob + 16 <= rowTo; ob += 16)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b1 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b2 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var b3 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            b1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(4));
-                            b2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(8));
-                            b3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds, (nuint)(12));
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
-                    }
-                    for (; ob + 4 <= rowTo; ob += 4)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 128);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < rowTo; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 780; i += 12)
-                    {
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of columns, as one block.
-                    {
-                        const int i = 780;
-                        for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, 128); o < oEnd; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 784);
-                            ref float g1 = ref At(ref g0, 784);
-                            ref float g2 = ref At(ref g0, 1568);
-                            ref float g3 = ref At(ref g0, 2352);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                xs = ref At(ref xs, 784);
-                                ds = ref At(ref ds, 128);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        }
-                    }
-                }
-            }
-
-            /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for one sample.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2Forward(ref float p, ref float x, ref float y)
-            {
-                ref float w = ref At(ref p, Layer2Weights);
-                ref float b = ref At(ref p, Layer2Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // 16-float vectors, one row at a time: W is read as one stream; the row's 8 vectors go to 8 accumulators in turn.
-                    for (int o = 0; o < 10; o++)
-                    {
-                        ref float wr = ref At(ref w, o * 128);
-                        var a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var a7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        {
-                            a0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x), a0);
-                            a1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(16)), a1);
-                            a2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(32)), a2);
-                            a3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(48)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(48)), a3);
-                            a4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(64)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(64)), a4);
-                            a5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(80)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(80)), a5);
-                            a6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(96)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(96)), a6);
-                            a7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(112)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(112)), a7);
-                        }
-                        float z = global::System.Runtime.Intrinsics.Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
-                        At(ref y, o) = z + At(ref b, o);
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors: each row of W is 16 full vector(s) of 8;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 8; o += 4)
-                    {
-                        ref float w0 = ref At(ref w, o * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (nuint i = 0; i < 128; i += 8)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                        }
-                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                        var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                        var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref y, (nuint)o);
-                    }
-                    // The last 2 row(s), one at a time.
-                    for (int o = 8; o < 10; o++)
-                    {
-                        ref float w0 = ref At(ref w, o * 128);
-                        var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (nuint i = 0; i < 128; i += 8)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        }
-                        float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                        At(ref y, o) = z0 + At(ref b, o);
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors: each row of W is 32 full vector(s) of 4;
-                    // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
-                    for (int o = 0; o < 8; o += 4)
-                    {
-                        ref float w0 = ref At(ref w, o * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (nuint i = 0; i < 128; i += 4)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                            s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                            s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                        }
-                        float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                        float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                        float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                        float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                        At(ref y, o) = z0 + At(ref b, o);
-                        At(ref y, o + 1) = z1 + At(ref b, o + 1);
-                        At(ref y, o + 2) = z2 + At(ref b, o + 2);
-                        At(ref y, o + 3) = z3 + At(ref b, o + 3);
-                    }
-                    // The last 2 row(s), one at a time.
-                    for (int o = 8; o < 10; o++)
-                    {
-                        ref float w0 = ref At(ref w, o * 128);
-                        var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (nuint i = 0; i < 128; i += 4)
-                        {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(i));
-                            s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                        }
-                        float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                        At(ref y, o) = z0 + At(ref b, o);
-                    }
-                }
-            }
-
-            /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
-            {
-                ref float w = ref At(ref p, Layer2Weights);
-                ref float b = ref At(ref p, Layer2Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
-                    for (int o = 0; o < 8; o += 8)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            ref float w4 = ref At(ref w0, 512);
-                            ref float w5 = ref At(ref w0, 640);
-                            ref float w6 = ref At(ref w0, 768);
-                            ref float w7 = ref At(ref w0, 896);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xci, s3c);
-                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
-                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
-                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                                s4c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xci, s4c);
-                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
-                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
-                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                                s5c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xci, s5c);
-                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
-                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
-                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                                s6c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xci, s6c);
-                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
-                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
-                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
-                                s7c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xci, s7c);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
-                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
-                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
-                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
-                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
-                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
-                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            var q0c = global::System.Runtime.Intrinsics.Vector512.GetLower(s0c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0c);
-                            var q1c = global::System.Runtime.Intrinsics.Vector512.GetLower(s1c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1c);
-                            var q2c = global::System.Runtime.Intrinsics.Vector512.GetLower(s2c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2c);
-                            var q3c = global::System.Runtime.Intrinsics.Vector512.GetLower(s3c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3c);
-                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0c, q1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2c, q3c));
-                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
-                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
-                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
-                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
-                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
-                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
-                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
-                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
-                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
-                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
-                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
-                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
-                            var q4c = global::System.Runtime.Intrinsics.Vector512.GetLower(s4c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4c);
-                            var q5c = global::System.Runtime.Intrinsics.Vector512.GetLower(s5c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5c);
-                            var q6c = global::System.Runtime.Intrinsics.Vector512.GetLower(s6c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6c);
-                            var q7c = global::System.Runtime.Intrinsics.Vector512.GetLower(s7c) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7c);
-                            var h4c = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4c, q5c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6c, q7c));
-                            var z4c = global::System.Runtime.Intrinsics.Vector256.GetLower(h4c) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4c) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            ref float w4 = ref At(ref w0, 512);
-                            ref float w5 = ref At(ref w0, 640);
-                            ref float w6 = ref At(ref w0, 768);
-                            ref float w7 = ref At(ref w0, 896);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
-                                var w4i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i));
-                                s4a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xai, s4a);
-                                s4b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
-                                var w5i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i));
-                                s5a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xai, s5a);
-                                s5b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
-                                var w6i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i));
-                                s6a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xai, s6a);
-                                s6b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
-                                var w7i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i));
-                                s7a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xai, s7a);
-                                s7b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0a = global::System.Runtime.Intrinsics.Vector512.GetLower(s0a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0a);
-                            var q1a = global::System.Runtime.Intrinsics.Vector512.GetLower(s1a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1a);
-                            var q2a = global::System.Runtime.Intrinsics.Vector512.GetLower(s2a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2a);
-                            var q3a = global::System.Runtime.Intrinsics.Vector512.GetLower(s3a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3a);
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0a, q1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2a, q3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var q0b = global::System.Runtime.Intrinsics.Vector512.GetLower(s0b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0b);
-                            var q1b = global::System.Runtime.Intrinsics.Vector512.GetLower(s1b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1b);
-                            var q2b = global::System.Runtime.Intrinsics.Vector512.GetLower(s2b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2b);
-                            var q3b = global::System.Runtime.Intrinsics.Vector512.GetLower(s3b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3b);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0b, q1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2b, q3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4a = global::System.Runtime.Intrinsics.Vector512.GetLower(s4a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4a);
-                            var q5a = global::System.Runtime.Intrinsics.Vector512.GetLower(s5a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5a);
-                            var q6a = global::System.Runtime.Intrinsics.Vector512.GetLower(s6a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6a);
-                            var q7a = global::System.Runtime.Intrinsics.Vector512.GetLower(s7a) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7a);
-                            var h4a = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4a, q5a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6a, q7a));
-                            var z4a = global::System.Runtime.Intrinsics.Vector256.GetLower(h4a) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4a) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
-                            var q4b = global::System.Runtime.Intrinsics.Vector512.GetLower(s4b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4b);
-                            var q5b = global::System.Runtime.Intrinsics.Vector512.GetLower(s5b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5b);
-                            var q6b = global::System.Runtime.Intrinsics.Vector512.GetLower(s6b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6b);
-                            var q7b = global::System.Runtime.Intrinsics.Vector512.GetLower(s7b) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7b);
-                            var h4b = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4b, q5b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6b, q7b));
-                            var z4b = global::System.Runtime.Intrinsics.Vector256.GetLower(h4b) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4b) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            ref float w4 = ref At(ref w0, 512);
-                            ref float w5 = ref At(ref w0, 640);
-                            ref float w6 = ref At(ref w0, 768);
-                            ref float w7 = ref At(ref w0, 896);
-                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                                s4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, (nuint)(i)), xi, s4);
-                                s5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w5, (nuint)(i)), xi, s5);
-                                s6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w6, (nuint)(i)), xi, s6);
-                                s7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w7, (nuint)(i)), xi, s7);
-                            }
-                            // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q0 = global::System.Runtime.Intrinsics.Vector512.GetLower(s0) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s0);
-                            var q1 = global::System.Runtime.Intrinsics.Vector512.GetLower(s1) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s1);
-                            var q2 = global::System.Runtime.Intrinsics.Vector512.GetLower(s2) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s2);
-                            var q3 = global::System.Runtime.Intrinsics.Vector512.GetLower(s3) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s3);
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q0, q1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q2, q3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                            // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var q4 = global::System.Runtime.Intrinsics.Vector512.GetLower(s4) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s4);
-                            var q5 = global::System.Runtime.Intrinsics.Vector512.GetLower(s5) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s5);
-                            var q6 = global::System.Runtime.Intrinsics.Vector512.GetLower(s6) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s6);
-                            var q7 = global::System.Runtime.Intrinsics.Vector512.GetLower(s7) + global::System.Runtime.Intrinsics.Vector512.GetUpper(s7);
-                            var h4 = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q4, q5), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(q6, q7));
-                            var z4 = global::System.Runtime.Intrinsics.Vector256.GetLower(h4) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
-                        }
-                    }
-                    // The last 2 row(s) of W, as one block.
-                    {
-                        const int o = 8;
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xci, s1c);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector512.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector512.Sum(s1c);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                            At(ref yc, o) = z0c + At(ref b, o);
-                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector512.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector512.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector512.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector512.Sum(s1b);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 16)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector512.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector512.Sum(s1);
-                            At(ref ys, o) = z0 + At(ref b, o);
-                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 8; o += 4)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xci, s3c);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                            var hc = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0c, s1c), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2c, s3c));
-                            var zc = global::System.Runtime.Intrinsics.Vector256.GetLower(hc) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hc) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var ha = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0a, s1a), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2a, s3a));
-                            var za = global::System.Runtime.Intrinsics.Vector256.GetLower(ha) + global::System.Runtime.Intrinsics.Vector256.GetUpper(ha) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(za, ref ya, (nuint)o);
-                            var hb = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0b, s1b), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2b, s3b));
-                            var zb = global::System.Runtime.Intrinsics.Vector256.GetLower(hb) + global::System.Runtime.Intrinsics.Vector256.GetUpper(hb) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
-                            var h = global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s0, s1), global::System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(s2, s3));
-                            var z = global::System.Runtime.Intrinsics.Vector256.GetLower(h) + global::System.Runtime.Intrinsics.Vector256.GetUpper(h) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)o);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref ys, (nuint)o);
-                        }
-                    }
-                    // The last 2 row(s) of W, as one block.
-                    {
-                        const int o = 8;
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xci, s1c);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector256.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector256.Sum(s1c);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                            At(ref yc, o) = z0c + At(ref b, o);
-                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector256.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector256.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector256.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector256.Sum(s1b);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 8)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector256.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector256.Sum(s1);
-                            At(ref ys, o) = z0 + At(ref b, o);
-                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
-                    for (int o = 0; o < 8; o += 4)
-                    {
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                s2c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xci, s2c);
-                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                                s3c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xci, s3c);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                            float z2c = global::System.Runtime.Intrinsics.Vector128.Sum(s2c);
-                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                            float z3c = global::System.Runtime.Intrinsics.Vector128.Sum(s3c);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
-                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
-                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
-                            At(ref yc, o) = z0c + At(ref b, o);
-                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
-                            At(ref yc, o + 2) = z2c + At(ref b, o + 2);
-                            At(ref yc, o + 3) = z3c + At(ref b, o + 3);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                var w2i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i));
-                                s2a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xai, s2a);
-                                s2b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
-                                var w3i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i));
-                                s3a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xai, s3a);
-                                s3b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            float z2a = global::System.Runtime.Intrinsics.Vector128.Sum(s2a);
-                            float z2b = global::System.Runtime.Intrinsics.Vector128.Sum(s2b);
-                            float z3a = global::System.Runtime.Intrinsics.Vector128.Sum(s3a);
-                            float z3b = global::System.Runtime.Intrinsics.Vector128.Sum(s3b);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref ya, o + 2) = z2a + At(ref b, o + 2);
-                            At(ref ya, o + 3) = z3a + At(ref b, o + 3);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                            At(ref yb, o + 2) = z2b + At(ref b, o + 2);
-                            At(ref yb, o + 3) = z3b + At(ref b, o + 3);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            ref float w2 = ref At(ref w0, 256);
-                            ref float w3 = ref At(ref w0, 384);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                                s2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, s2);
-                                s3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, s3);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            float z2 = global::System.Runtime.Intrinsics.Vector128.Sum(s2);
-                            float z3 = global::System.Runtime.Intrinsics.Vector128.Sum(s3);
-                            At(ref ys, o) = z0 + At(ref b, o);
-                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
-                            At(ref ys, o + 2) = z2 + At(ref b, o + 2);
-                            At(ref ys, o + 3) = z3 + At(ref b, o + 3);
-                        }
-                    }
-                    // The last 2 row(s) of W, as one block.
-                    {
-                        const int o = 8;
-                        int sample = 0;
-                        // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
-                        // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
-                        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-                        for (; sample + 3 <= tiled; sample += 3)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float xc = ref At(ref xa, 256);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float yc = ref At(ref ya, 20);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1c = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var xci = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xc, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                s0c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xci, s0c);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                                s1c = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xci, s1c);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z0c = global::System.Runtime.Intrinsics.Vector128.Sum(s0c);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            float z1c = global::System.Runtime.Intrinsics.Vector128.Sum(s1c);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                            At(ref yc, o) = z0c + At(ref b, o);
-                            At(ref yc, o + 1) = z1c + At(ref b, o + 1);
-                        }
-                        for (; sample + 2 <= batch; sample += 2)
-                        {
-                            ref float xa = ref At(ref x, sample * 128);
-                            ref float xb = ref At(ref xa, 128);
-                            ref float ya = ref At(ref y, sample * 10);
-                            ref float yb = ref At(ref ya, 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s0b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1a = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1b = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xai = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xa, (nuint)(i));
-                                var xbi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xb, (nuint)(i));
-                                var w0i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i));
-                                s0a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xai, s0a);
-                                s0b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
-                                var w1i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i));
-                                s1a = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xai, s1a);
-                                s1b = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
-                            }
-                            float z0a = global::System.Runtime.Intrinsics.Vector128.Sum(s0a);
-                            float z0b = global::System.Runtime.Intrinsics.Vector128.Sum(s0b);
-                            float z1a = global::System.Runtime.Intrinsics.Vector128.Sum(s1a);
-                            float z1b = global::System.Runtime.Intrinsics.Vector128.Sum(s1b);
-                            At(ref ya, o) = z0a + At(ref b, o);
-                            At(ref ya, o + 1) = z1a + At(ref b, o + 1);
-                            At(ref yb, o) = z0b + At(ref b, o);
-                            At(ref yb, o + 1) = z1b + At(ref b, o + 1);
-                        }
-                        // A batch of one.
-                        for (; sample < batch; sample++)
-                        {
-                            ref float xs = ref At(ref x, sample * 128);
-                            ref float ys = ref At(ref y, sample * 10);
-                            ref float w0 = ref At(ref w, o * 128);
-                            ref float w1 = ref At(ref w0, 128);
-                            var s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            for (nuint i = 0; i < 128; i += 4)
-                            {
-                                var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(i));
-                                s0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, s0);
-                                s1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, s1);
-                            }
-                            float z0 = global::System.Runtime.Intrinsics.Vector128.Sum(s0);
-                            float z1 = global::System.Runtime.Intrinsics.Vector128.Sum(s1);
-                            At(ref ys, o) = z0 + At(ref b, o);
-                            At(ref ys, o + 1) = z1 + At(ref b, o + 1);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// Layer 2: dense 128 → 10, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-            /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-            {
-                ref float gw = ref At(ref g, Layer2Weights);
-                ref float gb = ref At(ref g, Layer2Bias);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = 0;
-                    for (; ob + 8 <= 10; ob += 8)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 10);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < 10; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 96; i += 48)
-                    {
-                        for (int o = 0; o < 8; o += 8)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            ref float g4 = ref At(ref g0, 512);
-                            ref float g5 = ref At(ref g0, 640);
-                            ref float g6 = ref At(ref g0, 768);
-                            ref float g7 = ref At(ref g0, 896);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a42 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a52 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a62 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a72 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x2, a32);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
-                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
-                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x2, a42);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
-                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
-                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x2, a52);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
-                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
-                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x2, a62);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
-                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
-                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x2, a72);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x2, a12);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
-                        }
-                    }
-                    // The remaining 2 full vector(s) of columns, as one block.
-                    {
-                        const int i = 96;
-                        for (int o = 0; o < 8; o += 8)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            ref float g4 = ref At(ref g0, 512);
-                            ref float g5 = ref At(ref g0, 640);
-                            ref float g6 = ref At(ref g0, 768);
-                            ref float g7 = ref At(ref g0, 896);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a41 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a51 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a61 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a71 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d2, x1, a21);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d3, x1, a31);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 4));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x0, a40);
-                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d4, x1, a41);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 5));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x0, a50);
-                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d5, x1, a51);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 6));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x0, a60);
-                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d6, x1, a61);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 7));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x0, a70);
-                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d7, x1, a71);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a40, ref g4, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a50, ref g5, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a60, ref g6, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a70, ref g7, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d0, x1, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(d1, x1, a11);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = 0;
-                    for (; ob + 8 <= 10; ob += 8)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 10);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < 10; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 120; i += 24)
-                    {
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x2, a32);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(8));
-                                var x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x2, a12);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of columns, as one block.
-                    {
-                        const int i = 120;
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d2, x0, a20);
-                                var d3 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d3, x0, a30);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a30, ref g3, (nuint)(i));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d0, x0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d1, x0, a10);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a10, ref g1, (nuint)(i));
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
-                    int ob = 0;
-                    for (; ob + 4 <= 10; ob += 4)
-                    {
-                        var b0 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gb, (nuint)(ob)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float ds = ref At(ref dz, ob);
-                        for (int sample = 0; sample < batch; sample++)
-                        {
-                            b0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ds);
-                            ds = ref At(ref ds, 10);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref gb, (nuint)(ob));
-                    }
-                    for (; ob < 10; ob++)
-                    {
-                        float t = accumulate ? At(ref gb, ob) : 0f;
-                        for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
-                        At(ref gb, ob) = t;
-                    }
-                    // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
-                    // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
-                    // the batch's slice of x for one block stays in L1 while every row block uses it.
-                    for (int i = 0; i < 120; i += 12)
-                    {
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a22 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a32 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x2, a32);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a02 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a12 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                var x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x2, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x2, a12);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
-                        }
-                    }
-                    // The remaining 2 full vector(s) of columns, as one block.
-                    {
-                        const int i = 120;
-                        for (int o = 0; o < 8; o += 4)
-                        {
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            ref float g2 = ref At(ref g0, 256);
-                            ref float g3 = ref At(ref g0, 384);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a21 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a30 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a31 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 2));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x0, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, x1, a21);
-                                var d3 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 3));
-                                a30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x0, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, x1, a31);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a20, ref g2, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a30, ref g3, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
-                        }
-                        {
-                            const int o = 8;
-                            ref float g0 = ref At(ref gw, o * 128);
-                            ref float g1 = ref At(ref g0, 128);
-                            var a00 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = accumulate ? global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float xs = ref At(ref x, i);
-                            ref float ds = ref At(ref dz, o);
-                            for (int sample = 0; sample < batch; sample++)
-                            {
-                                var x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs);
-                                var x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, x1, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref ds, 1));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x0, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, x1, a11);
-                                xs = ref At(ref xs, 128);
-                                ds = ref At(ref ds, 10);
-                            }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a00, ref g0, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a10, ref g1, (nuint)(i));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
-                        }
-                    }
-                }
-            }
-
-            /// <summary>Layer 2: dense 128 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
-            /// writes ∂E/∂z of layer 1 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
-            {
-                ref float w = ref At(ref p, Layer2Weights);
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    // AVX-512 path.
-                    // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 8 samples × the block
-                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 96; i += 48)
-                    {
-                        int sample = 0;
-                        for (; sample + 8 <= batch; sample += 8)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a41 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a42 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a51 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a52 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a61 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a62 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a71 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a72 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 30));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d3, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d3, a31);
-                                a32 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d3, a32);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 40));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d4, a40);
-                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d4, a41);
-                                a42 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d4, a42);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 50));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d5, a50);
-                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d5, a51);
-                                a52 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d5, a52);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 60));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d6, a60);
-                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d6, a61);
-                                a62 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d6, a62);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 70));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d7, a70);
-                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d7, a71);
-                                a72 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d7, a72);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
-                            ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
-                            ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a30, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a31, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a32, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(32));
-                            ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
-                            ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a40, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a41, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a42, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(32));
-                            ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
-                            ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a50, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a51, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a52, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(32));
-                            ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
-                            ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a60, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a61, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a62, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(32));
-                            ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
-                            ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a70, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a71, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a72, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(32));
-                        }
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d2, a22);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(32));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(32));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(32));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w2, d0, a02);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(32)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(32));
-                        }
-                    }
-                    // The remaining 2 full vector(s) of inputs, as one block.
-                    {
-                        const int i = 96;
-                        int sample = 0;
-                        for (; sample + 8 <= batch; sample += 8)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a40 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a41 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a50 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a51 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a60 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a61 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a70 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a71 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
-                                var d3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 30));
-                                a30 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d3, a30);
-                                a31 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d3, a31);
-                                var d4 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 40));
-                                a40 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d4, a40);
-                                a41 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d4, a41);
-                                var d5 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 50));
-                                a50 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d5, a50);
-                                a51 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d5, a51);
-                                var d6 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 60));
-                                a60 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d6, a60);
-                                a61 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d6, a61);
-                                var d7 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 70));
-                                a70 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d7, a70);
-                                a71 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d7, a71);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
-                            ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
-                            ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a30, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a31, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b3, (nuint)(16));
-                            ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
-                            ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a40, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x4, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a41, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b4, (nuint)(16));
-                            ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
-                            ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a50, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x5, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a51, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b5, (nuint)(16));
-                            ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
-                            ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a60, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x6, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a61, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b6, (nuint)(16));
-                            ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
-                            ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a70, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x7, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a71, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b7, (nuint)(16));
-                        }
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d2, a21);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b1, (nuint)(16));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b2, (nuint)(16));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(w1, d0, a01);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThan(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector512<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector512<float>.Zero)), ref b0, (nuint)(16));
-                        }
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // AVX2 + FMA path.
-                    // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
-                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 120; i += 24)
-                    {
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d2, a22);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1, (nuint)(16));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2, (nuint)(16));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(8));
-                                var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo, (nuint)(16));
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w2, d0, a02);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)(16)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0, (nuint)(16));
-                        }
-                    }
-                    // The remaining 1 full vector(s) of inputs, as one block.
-                    {
-                        const int i = 120;
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                var d1 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d1, a10);
-                                var d2 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d2, a20);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b1);
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b2);
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wo);
-                                var d0 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(w0, d0, a00);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector256<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector256<float>.Zero)), ref b0);
-                        }
-                    }
-                }
-                else
-                {
-                    // portable 128-bit path.
-                    // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
-                    // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
-                    for (int i = 0; i < 120; i += 12)
-                    {
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a22 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
-                                a12 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d1, a12);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
-                                a22 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d2, a22);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a12, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(8));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a22, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(8));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(8));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                a02 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, d0, a02);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(8)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a02, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(8));
-                        }
-                    }
-                    // The remaining 2 full vector(s) of inputs, as one block.
-                    {
-                        const int i = 120;
-                        int sample = 0;
-                        for (; sample + 3 <= batch; sample += 3)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                var d1 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 10));
-                                a10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d1, a10);
-                                a11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d1, a11);
-                                var d2 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 20));
-                                a20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d2, a20);
-                                a21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d2, a21);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
-                            ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
-                            ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a10, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a11, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b1, (nuint)(4));
-                            ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
-                            ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a20, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a21, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b2, (nuint)(4));
-                        }
-                        for (; sample < batch; sample++)
-                        {
-                            var a00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            var a01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                            ref float wo = ref At(ref w, i);
-                            ref float dzo = ref At(ref dz, sample * 10);
-                            for (int o = 0; o < 10; o++)
-                            {
-                                var w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo);
-                                var w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wo, (nuint)(4));
-                                var d0 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref dzo, 0));
-                                a00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, d0, a00);
-                                a01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, d0, a01);
-                                wo = ref At(ref wo, 128);
-                                dzo = ref At(ref dzo, 1);
-                            }
-                            ref float x0 = ref At(ref x, sample * 128 + i);
-                            ref float b0 = ref At(ref dzBelow, sample * 128 + i);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a00, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (nuint)(4)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), a01, global::System.Runtime.Intrinsics.Vector128<float>.Zero)), ref b0, (nuint)(4));
-                        }
-                    }
-                }
-            }
-
-            /// <summary>Logits → class probabilities for the 64 samples of [10][64] lanes, in place.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void SoftmaxLanes(ref float z)
-            {
-                for (int s = 0; s < 64; s += 16)
-                {
-                    ref float zs = ref At(ref z, s);
-                    var max = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zs);
-                    for (int k = 1; k < 10; k++)
-                    {
-                        var zk = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zs, (nuint)(k * 64));
-                        max = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.IsNaN(zk), zk, global::System.Runtime.Intrinsics.Vector512.MaxNative(zk, max));
-                    }
-                    var sum = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (int k = 0; k < 10; k++)
-                    {
-                        var e = global::System.Runtime.Intrinsics.Vector512.Exp(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zs, (nuint)(k * 64)) - max);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(e, ref zs, (nuint)(k * 64));
-                        sum += e;
-                    }
-                    var inverse = global::System.Runtime.Intrinsics.Vector512<float>.One / sum;
-                    for (int k = 0; k < 10; k++) global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zs, (nuint)(k * 64)) * inverse, ref zs, (nuint)(k * 64));
-                }
-            }
-
-            /// <summary>The first pairs of floats of each 128-bit quarter of a and b, interleaved (vunpcklpd).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector512<float> PairsLow(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
-
-            /// <summary>The second pairs of floats of each 128-bit quarter of a and b, interleaved (vunpckhpd).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector512<float> PairsHigh(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b) => global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(global::System.Runtime.Intrinsics.Vector512.AsDouble(a), global::System.Runtime.Intrinsics.Vector512.AsDouble(b)));
-
-            /// <summary>
-            /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
-            /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)
-            {
-                var r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 0);
-                var r1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, sourceStride);
-                var r2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 2 * sourceStride);
-                var r3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 3 * sourceStride);
-                var r4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 4 * sourceStride);
-                var r5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 5 * sourceStride);
-                var r6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 6 * sourceStride);
-                var r7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 7 * sourceStride);
-                var r8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 8 * sourceStride);
-                var r9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 9 * sourceStride);
-                var ra = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 10 * sourceStride);
-                var rb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 11 * sourceStride);
-                var rc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 12 * sourceStride);
-                var rd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 13 * sourceStride);
-                var re = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 14 * sourceStride);
-                var rf = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref source, 15 * sourceStride);
-                // Floats of rows 2j and 2j + 1 interleaved, within each 128-bit quarter.
-                var t0 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r0, r1); var t1 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r0, r1);
-                var t2 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r2, r3); var t3 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r2, r3);
-                var t4 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r4, r5); var t5 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r4, r5);
-                var t6 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r6, r7); var t7 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r6, r7);
-                var t8 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(r8, r9); var t9 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(r8, r9);
-                var ta = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(ra, rb); var tb = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(ra, rb);
-                var tc = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(rc, rd); var td = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(rc, rd);
-                var te = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(re, rf); var tf = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(re, rf);
-                // Pairs of floats of rows 4g … 4g + 3 interleaved: each quarter now holds one column of four rows.
-                var u0 = PairsLow(t0, t2); var u1 = PairsHigh(t0, t2);
-                var u2 = PairsLow(t1, t3); var u3 = PairsHigh(t1, t3);
-                var u4 = PairsLow(t4, t6); var u5 = PairsHigh(t4, t6);
-                var u6 = PairsLow(t5, t7); var u7 = PairsHigh(t5, t7);
-                var u8 = PairsLow(t8, ta); var u9 = PairsHigh(t8, ta);
-                var ua = PairsLow(t9, tb); var ub = PairsHigh(t9, tb);
-                var uc = PairsLow(tc, te); var ud = PairsHigh(tc, te);
-                var ue = PairsLow(td, tf); var uf = PairsHigh(td, tf);
-                // Quarters of row quads 0 and 1, 2 and 3 combined: each vector holds two quarters' columns of eight rows.
-                var v0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0x88); var v4 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u0, u4, 0xDD);
-                var v1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0x88); var v5 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u1, u5, 0xDD);
-                var v2 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0x88); var v6 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u2, u6, 0xDD);
-                var v3 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0x88); var v7 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u3, u7, 0xDD);
-                var v8 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0x88); var vc = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u8, uc, 0xDD);
-                var v9 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0x88); var vd = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(u9, ud, 0xDD);
-                var va = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0x88); var ve = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ua, ue, 0xDD);
-                var vb = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0x88); var vf = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(ub, uf, 0xDD);
-                // Rows 0–7 and 8–15 combined: column k of all 16 rows, stored as row k of the target.
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0x88), ref target, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v0, v8, 0xDD), ref target, 8 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0x88), ref target, targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v1, v9, 0xDD), ref target, 9 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0x88), ref target, 2 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v2, va, 0xDD), ref target, 10 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0x88), ref target, 3 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v3, vb, 0xDD), ref target, 11 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0x88), ref target, 4 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v4, vc, 0xDD), ref target, 12 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0x88), ref target, 5 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v5, vd, 0xDD), ref target, 13 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0x88), ref target, 6 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v6, ve, 0xDD), ref target, 14 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0x88), ref target, 7 * targetStride);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(v7, vf, 0xDD), ref target, 15 * targetStride);
-            }
-
-            /// <summary>
-            /// <paramref name="count"/> (≤ 64) samples of 784 floats at <paramref name="x"/>, row-major, into <paramref name="lanes"/>: 784 rows of
-            /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
-            /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
-            {
-                for (int s = 0; s < 64; s += 16)
-                {
-                    int n = count - s;
-                    ref float rows = ref staging;
-                    if (n >= 16) rows = ref At(ref x, s * 784);
-                    else
-                    {
-                        // A last group of n < 16 samples: copied to staging, its other rows zero.
-                        if (n > 0) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref At(ref x, s * 784), n * 784).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref staging, n * 784));
-                        else n = 0;
-                        global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref At(ref staging, n * 784), (16 - n) * 784).Clear();
-                    }
-                    for (int i = 0; i < 784; i += 16) Transpose16(ref At(ref rows, i), 784, ref At(ref lanes, i * 64 + s), 64);
-                }
-            }
-
-            /// <summary>
-            /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (10 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
-            /// 10 floats, row-major.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void LanesToOutput(ref float lanes, ref float y, int count)
-            {
-                int s = 0;
-                // One float at a time (fewer than 16 outputs).
-                for (; s < count; s++) for (int o = 0; o < 10; o++) At(ref y, s * 10 + o) = At(ref lanes, o * 64 + s);
-            }
-
-            /// <summary>Layer 1: dense 784 → 128, ReLU, samples in lanes: x is [784][64], y is [128][64].</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
-            {
-                ref float w = ref At(ref p, Layer1Weights);
-                ref float b = ref At(ref p, Layer1Bias);
-                // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+                // AVX2 + FMA path.
+                // 8-float vectors: each row of W is 98 full vector(s) of 8;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                 for (int o = 0; o < 128; o += 4)
                 {
                     ref float w0 = ref At(ref w, o * 784);
                     ref float w1 = ref At(ref w0, 784);
                     ref float w2 = ref At(ref w0, 1568);
                     ref float w3 = ref At(ref w0, 2352);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
-                    for (nuint i = 0; i < 784; i++)
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
+                    for (nuint i = 0; i < 784; i += 8)
                     {
-                        ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                        var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                        var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                        s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                        s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                        s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
-                        s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
-                    // Bias and ReLU on whole vectors of samples.
-                    ref float y0 = ref At(ref y, o * 64);
-                    var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s0a + b0), ref y0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s0b + b0), ref y0, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s0c + b0), ref y0, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s0d + b0), ref y0, 48);
-                    ref float y1 = ref At(ref y, (o + 1) * 64);
-                    var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1a + b1), ref y1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1b + b1), ref y1, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1c + b1), ref y1, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1d + b1), ref y1, 48);
-                    ref float y2 = ref At(ref y, (o + 2) * 64);
-                    var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s2a + b2), ref y2);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s2b + b2), ref y2, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s2c + b2), ref y2, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s2d + b2), ref y2, 48);
-                    ref float y3 = ref At(ref y, (o + 3) * 64);
-                    var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s3a + b3), ref y3);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s3b + b3), ref y3, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s3c + b3), ref y3, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MaxNative(global::System.Runtime.Intrinsics.Vector512<float>.Zero, s3d + b3), ref y3, 48);
+                    // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                    var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                    var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                    z = Vector128.MaxNative(Vector128<float>.Zero, z);
+                    Vector128.StoreUnsafe(z, ref y, (nuint)o);
                 }
             }
-
-            /// <summary>Layer 2: dense 128 → 10, identity, samples in lanes: x is [128][64], y is [10][64].</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
+            else
             {
-                ref float w = ref At(ref p, Layer2Weights);
-                ref float b = ref At(ref p, Layer2Bias);
-                // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+                // portable 128-bit path.
+                // 4-float vectors: each row of W is 196 full vector(s) of 4;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref At(ref w, o * 784);
+                    ref float w1 = ref At(ref w0, 784);
+                    ref float w2 = ref At(ref w0, 1568);
+                    ref float w3 = ref At(ref w0, 2352);
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
+                    for (nuint i = 0; i < 784; i += 4)
+                    {
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                    }
+                    float z0 = Vector128.Sum(s0);
+                    float z1 = Vector128.Sum(s1);
+                    float z2 = Vector128.Sum(s2);
+                    float z3 = Vector128.Sum(s3);
+                    At(ref y, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                    At(ref y, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                    At(ref y, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                    At(ref y, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
+                }
+            }
+        }
+
+        /// <summary>Layer 1: dense 784 → 128, ReLU: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch, int rowFrom, int rowTo)
+        {
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
+                for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 8)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float xc = ref At(ref xa, 1568);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float yc = ref At(ref ya, 256);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        ref float w4 = ref At(ref w0, 3136);
+                        ref float w5 = ref At(ref w0, 3920);
+                        ref float w6 = ref At(ref w0, 4704);
+                        ref float w7 = ref At(ref w0, 5488);
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
+                        Vector512<float> s4a = default, s4b = default, s4c = default;
+                        Vector512<float> s5a = default, s5b = default, s5c = default;
+                        Vector512<float> s6a = default, s6b = default, s6c = default;
+                        Vector512<float> s7a = default, s7b = default, s7c = default;
+                        for (nuint i = 0; i < 784; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
+                            s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                            s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                            s4c = Vector512.FusedMultiplyAdd(w4i, xci, s4c);
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
+                            s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                            s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                            s5c = Vector512.FusedMultiplyAdd(w5i, xci, s5c);
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
+                            s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                            s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                            s6c = Vector512.FusedMultiplyAdd(w6i, xci, s6c);
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
+                            s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                            s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                            s7c = Vector512.FusedMultiplyAdd(w7i, xci, s7c);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0a = Vector512.GetLower(s0a) + Vector512.GetUpper(s0a);
+                        var q1a = Vector512.GetLower(s1a) + Vector512.GetUpper(s1a);
+                        var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
+                        var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        za = Vector128.MaxNative(Vector128<float>.Zero, za);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
+                        var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
+                        var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
+                        var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zb = Vector128.MaxNative(Vector128<float>.Zero, zb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        var q0c = Vector512.GetLower(s0c) + Vector512.GetUpper(s0c);
+                        var q1c = Vector512.GetLower(s1c) + Vector512.GetUpper(s1c);
+                        var q2c = Vector512.GetLower(s2c) + Vector512.GetUpper(s2c);
+                        var q3c = Vector512.GetLower(s3c) + Vector512.GetUpper(s3c);
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(q0c, q1c), Avx.HorizontalAdd(q2c, q3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zc = Vector128.MaxNative(Vector128<float>.Zero, zc);
+                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
+                        var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
+                        var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
+                        var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
+                        var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4a = Vector128.MaxNative(Vector128<float>.Zero, z4a);
+                        Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                        var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
+                        var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
+                        var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
+                        var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
+                        var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4b = Vector128.MaxNative(Vector128<float>.Zero, z4b);
+                        Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                        var q4c = Vector512.GetLower(s4c) + Vector512.GetUpper(s4c);
+                        var q5c = Vector512.GetLower(s5c) + Vector512.GetUpper(s5c);
+                        var q6c = Vector512.GetLower(s6c) + Vector512.GetUpper(s6c);
+                        var q7c = Vector512.GetLower(s7c) + Vector512.GetUpper(s7c);
+                        var h4c = Avx.HorizontalAdd(Avx.HorizontalAdd(q4c, q5c), Avx.HorizontalAdd(q6c, q7c));
+                        var z4c = Vector256.GetLower(h4c) + Vector256.GetUpper(h4c) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4c = Vector128.MaxNative(Vector128<float>.Zero, z4c);
+                        Vector128.StoreUnsafe(z4c, ref yc, (nuint)(o + 4));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        ref float w4 = ref At(ref w0, 3136);
+                        ref float w5 = ref At(ref w0, 3920);
+                        ref float w6 = ref At(ref w0, 4704);
+                        ref float w7 = ref At(ref w0, 5488);
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
+                        Vector512<float> s4a = default, s4b = default;
+                        Vector512<float> s5a = default, s5b = default;
+                        Vector512<float> s6a = default, s6b = default;
+                        Vector512<float> s7a = default, s7b = default;
+                        for (nuint i = 0; i < 784; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
+                            s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                            s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
+                            s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                            s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
+                            s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                            s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
+                            s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                            s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0a = Vector512.GetLower(s0a) + Vector512.GetUpper(s0a);
+                        var q1a = Vector512.GetLower(s1a) + Vector512.GetUpper(s1a);
+                        var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
+                        var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        za = Vector128.MaxNative(Vector128<float>.Zero, za);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
+                        var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
+                        var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
+                        var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zb = Vector128.MaxNative(Vector128<float>.Zero, zb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
+                        var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
+                        var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
+                        var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
+                        var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4a = Vector128.MaxNative(Vector128<float>.Zero, z4a);
+                        Vector128.StoreUnsafe(z4a, ref ya, (nuint)(o + 4));
+                        var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
+                        var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
+                        var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
+                        var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
+                        var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4b = Vector128.MaxNative(Vector128<float>.Zero, z4b);
+                        Vector128.StoreUnsafe(z4b, ref yb, (nuint)(o + 4));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 784);
+                        ref float ys = ref At(ref y, sample * 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        ref float w4 = ref At(ref w0, 3136);
+                        ref float w5 = ref At(ref w0, 3920);
+                        ref float w6 = ref At(ref w0, 4704);
+                        ref float w7 = ref At(ref w0, 5488);
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
+                        Vector512<float> s4 = default;
+                        Vector512<float> s5 = default;
+                        Vector512<float> s6 = default;
+                        Vector512<float> s7 = default;
+                        for (nuint i = 0; i < 784; i += 16)
+                        {
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)i), xi, s4);
+                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)i), xi, s5);
+                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)i), xi, s6);
+                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)i), xi, s7);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0 = Vector512.GetLower(s0) + Vector512.GetUpper(s0);
+                        var q1 = Vector512.GetLower(s1) + Vector512.GetUpper(s1);
+                        var q2 = Vector512.GetLower(s2) + Vector512.GetUpper(s2);
+                        var q3 = Vector512.GetLower(s3) + Vector512.GetUpper(s3);
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(q0, q1), Avx.HorizontalAdd(q2, q3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = Vector128.MaxNative(Vector128<float>.Zero, z);
+                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4 = Vector512.GetLower(s4) + Vector512.GetUpper(s4);
+                        var q5 = Vector512.GetLower(s5) + Vector512.GetUpper(s5);
+                        var q6 = Vector512.GetLower(s6) + Vector512.GetUpper(s6);
+                        var q7 = Vector512.GetLower(s7) + Vector512.GetUpper(s7);
+                        var h4 = Avx.HorizontalAdd(Avx.HorizontalAdd(q4, q5), Avx.HorizontalAdd(q6, q7));
+                        var z4 = Vector256.GetLower(h4) + Vector256.GetUpper(h4) + Vector128.LoadUnsafe(ref b, (nuint)(o + 4));
+                        z4 = Vector128.MaxNative(Vector128<float>.Zero, z4);
+                        Vector128.StoreUnsafe(z4, ref ys, (nuint)(o + 4));
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float xc = ref At(ref xa, 1568);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float yc = ref At(ref ya, 256);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 784; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        za = Vector128.MaxNative(Vector128<float>.Zero, za);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zb = Vector128.MaxNative(Vector128<float>.Zero, zb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(s0c, s1c), Avx.HorizontalAdd(s2c, s3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zc = Vector128.MaxNative(Vector128<float>.Zero, zc);
+                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 784; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        za = Vector128.MaxNative(Vector128<float>.Zero, za);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        zb = Vector128.MaxNative(Vector128<float>.Zero, zb);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 784);
+                        ref float ys = ref At(ref y, sample * 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
+                        for (nuint i = 0; i < 784; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        z = Vector128.MaxNative(Vector128<float>.Zero, z);
+                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float xc = ref At(ref xa, 1568);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float yc = ref At(ref ya, 256);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 784; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z2c = Vector128.Sum(s2c);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        float z3c = Vector128.Sum(s3c);
+                        At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                        At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                        At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                        At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                        At(ref yc, o) = float.MaxNative(0f, z0c + At(ref b, o));
+                        At(ref yc, o + 1) = float.MaxNative(0f, z1c + At(ref b, o + 1));
+                        At(ref yc, o + 2) = float.MaxNative(0f, z2c + At(ref b, o + 2));
+                        At(ref yc, o + 3) = float.MaxNative(0f, z3c + At(ref b, o + 3));
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 784);
+                        ref float xb = ref At(ref xa, 784);
+                        ref float ya = ref At(ref y, sample * 128);
+                        ref float yb = ref At(ref ya, 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 784; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        At(ref ya, o) = float.MaxNative(0f, z0a + At(ref b, o));
+                        At(ref ya, o + 1) = float.MaxNative(0f, z1a + At(ref b, o + 1));
+                        At(ref ya, o + 2) = float.MaxNative(0f, z2a + At(ref b, o + 2));
+                        At(ref ya, o + 3) = float.MaxNative(0f, z3a + At(ref b, o + 3));
+                        At(ref yb, o) = float.MaxNative(0f, z0b + At(ref b, o));
+                        At(ref yb, o + 1) = float.MaxNative(0f, z1b + At(ref b, o + 1));
+                        At(ref yb, o + 2) = float.MaxNative(0f, z2b + At(ref b, o + 2));
+                        At(ref yb, o + 3) = float.MaxNative(0f, z3b + At(ref b, o + 3));
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 784);
+                        ref float ys = ref At(ref y, sample * 128);
+                        ref float w0 = ref At(ref w, o * 784);
+                        ref float w1 = ref At(ref w0, 784);
+                        ref float w2 = ref At(ref w0, 1568);
+                        ref float w3 = ref At(ref w0, 2352);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
+                        for (nuint i = 0; i < 784; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        float z2 = Vector128.Sum(s2);
+                        float z3 = Vector128.Sum(s3);
+                        At(ref ys, o) = float.MaxNative(0f, z0 + At(ref b, o));
+                        At(ref ys, o + 1) = float.MaxNative(0f, z1 + At(ref b, o + 1));
+                        At(ref ys, o + 2) = float.MaxNative(0f, z2 + At(ref b, o + 2));
+                        At(ref ys, o + 3) = float.MaxNative(0f, z3 + At(ref b, o + 3));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Layer 1: dense 784 → 128, ReLU: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples, outputs rowFrom … rowTo − 1 only (rowFrom a multiple of 8, rowTo too or the layer's width),
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
+        {
+            ref float gw = ref At(ref g, Layer1Weights);
+            ref float gb = ref At(ref g, Layer1Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = rowFrom;
+                for (; ob + 64 <= rowTo; ob += 64)
+                {
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
+                    var b1 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector512<float>.Zero;
+                    var b2 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 32)) : Vector512<float>.Zero;
+                    var b3 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)(ob + 48)) : Vector512<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector512.LoadUnsafe(ref ds);
+                        b1 += Vector512.LoadUnsafe(ref ds, 16);
+                        b2 += Vector512.LoadUnsafe(ref ds, 32);
+                        b3 += Vector512.LoadUnsafe(ref ds, 48);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector512.StoreUnsafe(b1, ref gb, (nuint)(ob + 16));
+                    Vector512.StoreUnsafe(b2, ref gb, (nuint)(ob + 32));
+                    Vector512.StoreUnsafe(b3, ref gb, (nuint)(ob + 48));
+                }
+                for (; ob + 16 <= rowTo; ob += 16)
+                {
+                    var b0 = accumulate ? Vector512.LoadUnsafe(ref gb, (nuint)ob) : Vector512<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector512.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector512.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < rowTo; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 768; i += 48)
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 8)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        ref float g4 = ref At(ref g0, 3136);
+                        ref float g5 = ref At(ref g0, 3920);
+                        ref float g6 = ref At(ref g0, 4704);
+                        ref float g7 = ref At(ref g0, 5488);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)i) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)i) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)i) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)i) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)i) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)i) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector512.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector512.Create(At(ref ds, 2));
+                            a20 = Vector512.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector512.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector512.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector512.Create(At(ref ds, 3));
+                            a30 = Vector512.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector512.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector512.FusedMultiplyAdd(d3, x2, a32);
+                            var d4 = Vector512.Create(At(ref ds, 4));
+                            a40 = Vector512.FusedMultiplyAdd(d4, x0, a40);
+                            a41 = Vector512.FusedMultiplyAdd(d4, x1, a41);
+                            a42 = Vector512.FusedMultiplyAdd(d4, x2, a42);
+                            var d5 = Vector512.Create(At(ref ds, 5));
+                            a50 = Vector512.FusedMultiplyAdd(d5, x0, a50);
+                            a51 = Vector512.FusedMultiplyAdd(d5, x1, a51);
+                            a52 = Vector512.FusedMultiplyAdd(d5, x2, a52);
+                            var d6 = Vector512.Create(At(ref ds, 6));
+                            a60 = Vector512.FusedMultiplyAdd(d6, x0, a60);
+                            a61 = Vector512.FusedMultiplyAdd(d6, x1, a61);
+                            a62 = Vector512.FusedMultiplyAdd(d6, x2, a62);
+                            var d7 = Vector512.Create(At(ref ds, 7));
+                            a70 = Vector512.FusedMultiplyAdd(d7, x0, a70);
+                            a71 = Vector512.FusedMultiplyAdd(d7, x1, a71);
+                            a72 = Vector512.FusedMultiplyAdd(d7, x2, a72);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a40, ref g4, (nuint)i);
+                        Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a50, ref g5, (nuint)i);
+                        Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a60, ref g6, (nuint)i);
+                        Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a70, ref g7, (nuint)i);
+                        Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
+                    }
+                }
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 8)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        ref float g4 = ref At(ref g0, 3136);
+                        ref float g5 = ref At(ref g0, 3920);
+                        ref float g6 = ref At(ref g0, 4704);
+                        ref float g7 = ref At(ref g0, 5488);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 768) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 768) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 768) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 768) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 768) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 768) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 768) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 768) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 768);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            var d2 = Vector512.Create(At(ref ds, 2));
+                            a20 = Vector512.FusedMultiplyAdd(d2, x0, a20);
+                            var d3 = Vector512.Create(At(ref ds, 3));
+                            a30 = Vector512.FusedMultiplyAdd(d3, x0, a30);
+                            var d4 = Vector512.Create(At(ref ds, 4));
+                            a40 = Vector512.FusedMultiplyAdd(d4, x0, a40);
+                            var d5 = Vector512.Create(At(ref ds, 5));
+                            a50 = Vector512.FusedMultiplyAdd(d5, x0, a50);
+                            var d6 = Vector512.Create(At(ref ds, 6));
+                            a60 = Vector512.FusedMultiplyAdd(d6, x0, a60);
+                            var d7 = Vector512.Create(At(ref ds, 7));
+                            a70 = Vector512.FusedMultiplyAdd(d7, x0, a70);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, 768);
+                        Vector512.StoreUnsafe(a10, ref g1, 768);
+                        Vector512.StoreUnsafe(a20, ref g2, 768);
+                        Vector512.StoreUnsafe(a30, ref g3, 768);
+                        Vector512.StoreUnsafe(a40, ref g4, 768);
+                        Vector512.StoreUnsafe(a50, ref g5, 768);
+                        Vector512.StoreUnsafe(a60, ref g6, 768);
+                        Vector512.StoreUnsafe(a70, ref g7, 768);
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = rowFrom;
+                for (; ob + 32 <= rowTo; ob += 32)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    var b1 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector256<float>.Zero;
+                    var b2 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 16)) : Vector256<float>.Zero;
+                    var b3 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)(ob + 24)) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        b1 += Vector256.LoadUnsafe(ref ds, 8);
+                        b2 += Vector256.LoadUnsafe(ref ds, 16);
+                        b3 += Vector256.LoadUnsafe(ref ds, 24);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector256.StoreUnsafe(b1, ref gb, (nuint)(ob + 8));
+                    Vector256.StoreUnsafe(b2, ref gb, (nuint)(ob + 16));
+                    Vector256.StoreUnsafe(b3, ref gb, (nuint)(ob + 24));
+                }
+                for (; ob + 8 <= rowTo; ob += 8)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < rowTo; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 768; i += 24)
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector256.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector256.FusedMultiplyAdd(d3, x2, a32);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
+                    }
+                }
+                // The remaining 2 full vector(s) of columns, as one block.
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 768) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, 776) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 768) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, 776) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 768) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, 776) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 768) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, 776) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 768);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, 768);
+                        Vector256.StoreUnsafe(a01, ref g0, 776);
+                        Vector256.StoreUnsafe(a10, ref g1, 768);
+                        Vector256.StoreUnsafe(a11, ref g1, 776);
+                        Vector256.StoreUnsafe(a20, ref g2, 768);
+                        Vector256.StoreUnsafe(a21, ref g2, 776);
+                        Vector256.StoreUnsafe(a30, ref g3, 768);
+                        Vector256.StoreUnsafe(a31, ref g3, 776);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = rowFrom;
+                for (; ob + 16 <= rowTo; ob += 16)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    var b1 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 4)) : Vector128<float>.Zero;
+                    var b2 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 8)) : Vector128<float>.Zero;
+                    var b3 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)(ob + 12)) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        b1 += Vector128.LoadUnsafe(ref ds, 4);
+                        b2 += Vector128.LoadUnsafe(ref ds, 8);
+                        b3 += Vector128.LoadUnsafe(ref ds, 12);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                    Vector128.StoreUnsafe(b1, ref gb, (nuint)(ob + 4));
+                    Vector128.StoreUnsafe(b2, ref gb, (nuint)(ob + 8));
+                    Vector128.StoreUnsafe(b3, ref gb, (nuint)(ob + 12));
+                }
+                for (; ob + 4 <= rowTo; ob += 4)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 128);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < rowTo; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 128 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 780; i += 12)
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            a22 = Vector128.MultiplyAddEstimate(d2, x2, a22);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            a32 = Vector128.MultiplyAddEstimate(d3, x2, a32);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                    }
+                }
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = rowFrom, oEnd = Math.Min(rowTo, 128); o < oEnd; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 784);
+                        ref float g1 = ref At(ref g0, 784);
+                        ref float g2 = ref At(ref g0, 1568);
+                        ref float g3 = ref At(ref g0, 2352);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 780) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 780) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 780) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 780) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 780);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            xs = ref At(ref xs, 784);
+                            ds = ref At(ref ds, 128);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, 780);
+                        Vector128.StoreUnsafe(a10, ref g1, 780);
+                        Vector128.StoreUnsafe(a20, ref g2, 780);
+                        Vector128.StoreUnsafe(a30, ref g3, 780);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // 16-float vectors, one row at a time: W is read as one stream; the row's 8 vectors go to 8 accumulators in turn.
+                for (int o = 0; o < 10; o++)
+                {
+                    ref float wr = ref At(ref w, o * 128);
+                    var a0 = Vector512<float>.Zero;
+                    var a1 = Vector512<float>.Zero;
+                    var a2 = Vector512<float>.Zero;
+                    var a3 = Vector512<float>.Zero;
+                    var a4 = Vector512<float>.Zero;
+                    var a5 = Vector512<float>.Zero;
+                    var a6 = Vector512<float>.Zero;
+                    var a7 = Vector512<float>.Zero;
+                    {
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr), Vector512.LoadUnsafe(ref x), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 16), Vector512.LoadUnsafe(ref x, 16), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 32), Vector512.LoadUnsafe(ref x, 32), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 48), Vector512.LoadUnsafe(ref x, 48), a3);
+                        a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 64), Vector512.LoadUnsafe(ref x, 64), a4);
+                        a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 80), Vector512.LoadUnsafe(ref x, 80), a5);
+                        a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 96), Vector512.LoadUnsafe(ref x, 96), a6);
+                        a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, 112), Vector512.LoadUnsafe(ref x, 112), a7);
+                    }
+                    float z = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
+                    At(ref y, o) = z + At(ref b, o);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // 8-float vectors: each row of W is 16 full vector(s) of 8;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
                 for (int o = 0; o < 8; o += 4)
                 {
                     ref float w0 = ref At(ref w, o * 128);
                     ref float w1 = ref At(ref w0, 128);
                     ref float w2 = ref At(ref w0, 256);
                     ref float w3 = ref At(ref w0, 384);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
-                    for (nuint i = 0; i < 128; i++)
+                    Vector256<float> s0 = default;
+                    Vector256<float> s1 = default;
+                    Vector256<float> s2 = default;
+                    Vector256<float> s3 = default;
+                    for (nuint i = 0; i < 128; i += 8)
                     {
-                        ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                        var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                        var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                        s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                        s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i));
-                        s2a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s2d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i));
-                        s3a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
-                    // Bias and identity on whole vectors of samples.
-                    ref float y0 = ref At(ref y, o * 64);
-                    var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                    ref float y1 = ref At(ref y, (o + 1) * 64);
-                    var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
-                    ref float y2 = ref At(ref y, (o + 2) * 64);
-                    var b2 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 2));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2a + b2, ref y2);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
-                    ref float y3 = ref At(ref y, (o + 3) * 64);
-                    var b3 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3a + b3, ref y3);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
+                    // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                    var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                    var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                    Vector128.StoreUnsafe(z, ref y, (nuint)o);
                 }
-                // The last 2 row(s).
+                // The last 2 row(s), one at a time.
+                for (int o = 8; o < 10; o++)
                 {
-                    const int o = 8;
+                    ref float w0 = ref At(ref w, o * 128);
+                    Vector256<float> s0 = default;
+                    for (nuint i = 0; i < 128; i += 8)
+                    {
+                        var xi = Vector256.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                    }
+                    float z0 = Vector256.Sum(s0);
+                    At(ref y, o) = z0 + At(ref b, o);
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: each row of W is 32 full vector(s) of 4;
+                // 4 row(s) at a time share each load of x. The epilogue adds the bias and applies f.
+                for (int o = 0; o < 8; o += 4)
+                {
                     ref float w0 = ref At(ref w, o * 128);
                     ref float w1 = ref At(ref w0, 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
-                    global::System.Runtime.Intrinsics.Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
-                    for (nuint i = 0; i < 128; i++)
+                    ref float w2 = ref At(ref w0, 256);
+                    ref float w3 = ref At(ref w0, 384);
+                    Vector128<float> s0 = default;
+                    Vector128<float> s1 = default;
+                    Vector128<float> s2 = default;
+                    Vector128<float> s3 = default;
+                    for (nuint i = 0; i < 128; i += 4)
                     {
-                        ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * 64);
-                        var xa = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi); var xb = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 16); var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 32); var xd = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xi, 48);
-                        var wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i));
-                        s0a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s0d);
-                        wi = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i));
-                        s1a = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                        s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                        s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
                     }
-                    // Bias and identity on whole vectors of samples.
-                    ref float y0 = ref At(ref y, o * 64);
-                    var b0 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0a + b0, ref y0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
-                    ref float y1 = ref At(ref y, (o + 1) * 64);
-                    var b1 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref b, o + 1));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1a + b1, ref y1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                    float z0 = Vector128.Sum(s0);
+                    float z1 = Vector128.Sum(s1);
+                    float z2 = Vector128.Sum(s2);
+                    float z3 = Vector128.Sum(s3);
+                    At(ref y, o) = z0 + At(ref b, o);
+                    At(ref y, o + 1) = z1 + At(ref b, o + 1);
+                    At(ref y, o + 2) = z2 + At(ref b, o + 2);
+                    At(ref y, o + 3) = z3 + At(ref b, o + 3);
+                }
+                // The last 2 row(s), one at a time.
+                for (int o = 8; o < 10; o++)
+                {
+                    ref float w0 = ref At(ref w, o * 128);
+                    Vector128<float> s0 = default;
+                    for (nuint i = 0; i < 128; i += 4)
+                    {
+                        var xi = Vector128.LoadUnsafe(ref x, (nuint)i);
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                    }
+                    float z0 = Vector128.Sum(s0);
+                    At(ref y, o) = z0 + At(ref b, o);
                 }
             }
+        }
 
-            /// <summary>
-            /// Softmax cross-entropy for one sample, in one pass over the logits z: writes dz = (p − t)·scale, where p = softmax(z)
-            /// and t is the one-hot of <paramref name="label"/>, and returns E = −log p[label] = logsumexp(z) − z[label].
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static double SoftmaxCrossEntropy(ref float z, int label, float scale, ref float dz)
+        /// <summary>Layer 2: dense 128 → 10, identity: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated)
             {
-                float sum = Exponentials(ref z, ref dz, out float max);
-                float pScale = scale / sum;
-                for (int k = 0; k < 10; k++) At(ref dz, k) *= pScale;
-                At(ref dz, label) -= scale;
-                return max + global::System.MathF.Log(sum) - At(ref z, label);
+                // AVX-512 path.
+                // 16-float vectors; register tiles of 8 rows of W × 3 samples (24 dot products in flight).
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 8 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref w;
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        ref float w4 = ref At(ref w0, 512);
+                        ref float w5 = ref At(ref w0, 640);
+                        ref float w6 = ref At(ref w0, 768);
+                        ref float w7 = ref At(ref w0, 896);
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        Vector512<float> s2a = default, s2b = default, s2c = default;
+                        Vector512<float> s3a = default, s3b = default, s3c = default;
+                        Vector512<float> s4a = default, s4b = default, s4c = default;
+                        Vector512<float> s5a = default, s5b = default, s5c = default;
+                        Vector512<float> s6a = default, s6b = default, s6c = default;
+                        Vector512<float> s7a = default, s7b = default, s7c = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector512.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector512.FusedMultiplyAdd(w3i, xci, s3c);
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
+                            s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                            s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                            s4c = Vector512.FusedMultiplyAdd(w4i, xci, s4c);
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
+                            s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                            s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                            s5c = Vector512.FusedMultiplyAdd(w5i, xci, s5c);
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
+                            s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                            s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                            s6c = Vector512.FusedMultiplyAdd(w6i, xci, s6c);
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
+                            s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                            s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                            s7c = Vector512.FusedMultiplyAdd(w7i, xci, s7c);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0a = Vector512.GetLower(s0a) + Vector512.GetUpper(s0a);
+                        var q1a = Vector512.GetLower(s1a) + Vector512.GetUpper(s1a);
+                        var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
+                        var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(za, ref ya);
+                        var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
+                        var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
+                        var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
+                        var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zb, ref yb);
+                        var q0c = Vector512.GetLower(s0c) + Vector512.GetUpper(s0c);
+                        var q1c = Vector512.GetLower(s1c) + Vector512.GetUpper(s1c);
+                        var q2c = Vector512.GetLower(s2c) + Vector512.GetUpper(s2c);
+                        var q3c = Vector512.GetLower(s3c) + Vector512.GetUpper(s3c);
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(q0c, q1c), Avx.HorizontalAdd(q2c, q3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zc, ref yc);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
+                        var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
+                        var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
+                        var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
+                        var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4a, ref ya, 4);
+                        var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
+                        var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
+                        var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
+                        var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
+                        var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4b, ref yb, 4);
+                        var q4c = Vector512.GetLower(s4c) + Vector512.GetUpper(s4c);
+                        var q5c = Vector512.GetLower(s5c) + Vector512.GetUpper(s5c);
+                        var q6c = Vector512.GetLower(s6c) + Vector512.GetUpper(s6c);
+                        var q7c = Vector512.GetLower(s7c) + Vector512.GetUpper(s7c);
+                        var h4c = Avx.HorizontalAdd(Avx.HorizontalAdd(q4c, q5c), Avx.HorizontalAdd(q6c, q7c));
+                        var z4c = Vector256.GetLower(h4c) + Vector256.GetUpper(h4c) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4c, ref yc, 4);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref w;
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        ref float w4 = ref At(ref w0, 512);
+                        ref float w5 = ref At(ref w0, 640);
+                        ref float w6 = ref At(ref w0, 768);
+                        ref float w7 = ref At(ref w0, 896);
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        Vector512<float> s2a = default, s2b = default;
+                        Vector512<float> s3a = default, s3b = default;
+                        Vector512<float> s4a = default, s4b = default;
+                        Vector512<float> s5a = default, s5b = default;
+                        Vector512<float> s6a = default, s6b = default;
+                        Vector512<float> s7a = default, s7b = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector512.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector512.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector512.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector512.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector512.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector512.FusedMultiplyAdd(w3i, xbi, s3b);
+                            var w4i = Vector512.LoadUnsafe(ref w4, (nuint)i);
+                            s4a = Vector512.FusedMultiplyAdd(w4i, xai, s4a);
+                            s4b = Vector512.FusedMultiplyAdd(w4i, xbi, s4b);
+                            var w5i = Vector512.LoadUnsafe(ref w5, (nuint)i);
+                            s5a = Vector512.FusedMultiplyAdd(w5i, xai, s5a);
+                            s5b = Vector512.FusedMultiplyAdd(w5i, xbi, s5b);
+                            var w6i = Vector512.LoadUnsafe(ref w6, (nuint)i);
+                            s6a = Vector512.FusedMultiplyAdd(w6i, xai, s6a);
+                            s6b = Vector512.FusedMultiplyAdd(w6i, xbi, s6b);
+                            var w7i = Vector512.LoadUnsafe(ref w7, (nuint)i);
+                            s7a = Vector512.FusedMultiplyAdd(w7i, xai, s7a);
+                            s7b = Vector512.FusedMultiplyAdd(w7i, xbi, s7b);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0a = Vector512.GetLower(s0a) + Vector512.GetUpper(s0a);
+                        var q1a = Vector512.GetLower(s1a) + Vector512.GetUpper(s1a);
+                        var q2a = Vector512.GetLower(s2a) + Vector512.GetUpper(s2a);
+                        var q3a = Vector512.GetLower(s3a) + Vector512.GetUpper(s3a);
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(q0a, q1a), Avx.HorizontalAdd(q2a, q3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(za, ref ya);
+                        var q0b = Vector512.GetLower(s0b) + Vector512.GetUpper(s0b);
+                        var q1b = Vector512.GetLower(s1b) + Vector512.GetUpper(s1b);
+                        var q2b = Vector512.GetLower(s2b) + Vector512.GetUpper(s2b);
+                        var q3b = Vector512.GetLower(s3b) + Vector512.GetUpper(s3b);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(q0b, q1b), Avx.HorizontalAdd(q2b, q3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(zb, ref yb);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4a = Vector512.GetLower(s4a) + Vector512.GetUpper(s4a);
+                        var q5a = Vector512.GetLower(s5a) + Vector512.GetUpper(s5a);
+                        var q6a = Vector512.GetLower(s6a) + Vector512.GetUpper(s6a);
+                        var q7a = Vector512.GetLower(s7a) + Vector512.GetUpper(s7a);
+                        var h4a = Avx.HorizontalAdd(Avx.HorizontalAdd(q4a, q5a), Avx.HorizontalAdd(q6a, q7a));
+                        var z4a = Vector256.GetLower(h4a) + Vector256.GetUpper(h4a) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4a, ref ya, 4);
+                        var q4b = Vector512.GetLower(s4b) + Vector512.GetUpper(s4b);
+                        var q5b = Vector512.GetLower(s5b) + Vector512.GetUpper(s5b);
+                        var q6b = Vector512.GetLower(s6b) + Vector512.GetUpper(s6b);
+                        var q7b = Vector512.GetLower(s7b) + Vector512.GetUpper(s7b);
+                        var h4b = Avx.HorizontalAdd(Avx.HorizontalAdd(q4b, q5b), Avx.HorizontalAdd(q6b, q7b));
+                        var z4b = Vector256.GetLower(h4b) + Vector256.GetUpper(h4b) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4b, ref yb, 4);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref w;
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        ref float w4 = ref At(ref w0, 512);
+                        ref float w5 = ref At(ref w0, 640);
+                        ref float w6 = ref At(ref w0, 768);
+                        ref float w7 = ref At(ref w0, 896);
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        Vector512<float> s2 = default;
+                        Vector512<float> s3 = default;
+                        Vector512<float> s4 = default;
+                        Vector512<float> s5 = default;
+                        Vector512<float> s6 = default;
+                        Vector512<float> s7 = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                            s4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w4, (nuint)i), xi, s4);
+                            s5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w5, (nuint)i), xi, s5);
+                            s6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w6, (nuint)i), xi, s6);
+                            s7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w7, (nuint)i), xi, s7);
+                        }
+                        // The sums of rows 0–3 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q0 = Vector512.GetLower(s0) + Vector512.GetUpper(s0);
+                        var q1 = Vector512.GetLower(s1) + Vector512.GetUpper(s1);
+                        var q2 = Vector512.GetLower(s2) + Vector512.GetUpper(s2);
+                        var q3 = Vector512.GetLower(s3) + Vector512.GetUpper(s3);
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(q0, q1), Avx.HorizontalAdd(q2, q3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b);
+                        Vector128.StoreUnsafe(z, ref ys);
+                        // The sums of rows 4–7 as one vector: 512-bit halves added, pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var q4 = Vector512.GetLower(s4) + Vector512.GetUpper(s4);
+                        var q5 = Vector512.GetLower(s5) + Vector512.GetUpper(s5);
+                        var q6 = Vector512.GetLower(s6) + Vector512.GetUpper(s6);
+                        var q7 = Vector512.GetLower(s7) + Vector512.GetUpper(s7);
+                        var h4 = Avx.HorizontalAdd(Avx.HorizontalAdd(q4, q5), Avx.HorizontalAdd(q6, q7));
+                        var z4 = Vector256.GetLower(h4) + Vector256.GetUpper(h4) + Vector128.LoadUnsafe(ref b, 4);
+                        Vector128.StoreUnsafe(z4, ref ys, 4);
+                    }
+                }
+                // The last 2 row(s) of W, as one block.
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector512<float> s0a = default, s0b = default, s0c = default;
+                        Vector512<float> s1a = default, s1b = default, s1c = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector512.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector512.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector512.FusedMultiplyAdd(w1i, xci, s1c);
+                        }
+                        float z0a = Vector512.Sum(s0a);
+                        float z0b = Vector512.Sum(s0b);
+                        float z0c = Vector512.Sum(s0c);
+                        float z1a = Vector512.Sum(s1a);
+                        float z1b = Vector512.Sum(s1b);
+                        float z1c = Vector512.Sum(s1c);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector512<float> s0a = default, s0b = default;
+                        Vector512<float> s1a = default, s1b = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xai = Vector512.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector512.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector512.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector512.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector512.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector512.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector512.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector512.FusedMultiplyAdd(w1i, xbi, s1b);
+                        }
+                        float z0a = Vector512.Sum(s0a);
+                        float z0b = Vector512.Sum(s0b);
+                        float z1a = Vector512.Sum(s1a);
+                        float z1b = Vector512.Sum(s1b);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector512<float> s0 = default;
+                        Vector512<float> s1 = default;
+                        for (nuint i = 0; i < 128; i += 16)
+                        {
+                            var xi = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        }
+                        float z0 = Vector512.Sum(s0);
+                        float z1 = Vector512.Sum(s1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
+                    }
+                }
             }
-
-            /// <summary>As above with a probability target t: E = −Σ t·log p = Σ t·(logsumexp(z) − z), dz = (p − t)·scale.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static double SoftmaxCrossEntropy(ref float z, ref float t, float scale, ref float dz)
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
             {
-                float sum = Exponentials(ref z, ref dz, out float max);
-                float logSumExp = max + global::System.MathF.Log(sum);
-                float pScale = scale / sum;
-                double loss = 0;
+                // AVX2 + FMA path.
+                // 8-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 8; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        Vector256<float> s2a = default, s2b = default, s2c = default;
+                        Vector256<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            s2c = Vector256.FusedMultiplyAdd(w2i, xci, s2c);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                            s3c = Vector256.FusedMultiplyAdd(w3i, xci, s3c);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                        var hc = Avx.HorizontalAdd(Avx.HorizontalAdd(s0c, s1c), Avx.HorizontalAdd(s2c, s3c));
+                        var zc = Vector256.GetLower(hc) + Vector256.GetUpper(hc) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zc, ref yc, (nuint)o);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        Vector256<float> s2a = default, s2b = default;
+                        Vector256<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            var w2i = Vector256.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector256.FusedMultiplyAdd(w2i, xai, s2a);
+                            s2b = Vector256.FusedMultiplyAdd(w2i, xbi, s2b);
+                            var w3i = Vector256.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector256.FusedMultiplyAdd(w3i, xai, s3a);
+                            s3b = Vector256.FusedMultiplyAdd(w3i, xbi, s3b);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var ha = Avx.HorizontalAdd(Avx.HorizontalAdd(s0a, s1a), Avx.HorizontalAdd(s2a, s3a));
+                        var za = Vector256.GetLower(ha) + Vector256.GetUpper(ha) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(za, ref ya, (nuint)o);
+                        var hb = Avx.HorizontalAdd(Avx.HorizontalAdd(s0b, s1b), Avx.HorizontalAdd(s2b, s3b));
+                        var zb = Vector256.GetLower(hb) + Vector256.GetUpper(hb) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(zb, ref yb, (nuint)o);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        Vector256<float> s2 = default;
+                        Vector256<float> s3 = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        // The sums of rows 0–3 as one vector: pairwise horizontal adds, then the two 128-bit halves; bias, f, one store.
+                        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                        var z = Vector256.GetLower(h) + Vector256.GetUpper(h) + Vector128.LoadUnsafe(ref b, (nuint)o);
+                        Vector128.StoreUnsafe(z, ref ys, (nuint)o);
+                    }
+                }
+                // The last 2 row(s) of W, as one block.
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector256<float> s0a = default, s0b = default, s0c = default;
+                        Vector256<float> s1a = default, s1b = default, s1c = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector256.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            s0c = Vector256.FusedMultiplyAdd(w0i, xci, s0c);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                            s1c = Vector256.FusedMultiplyAdd(w1i, xci, s1c);
+                        }
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        float z0c = Vector256.Sum(s0c);
+                        float z1a = Vector256.Sum(s1a);
+                        float z1b = Vector256.Sum(s1b);
+                        float z1c = Vector256.Sum(s1c);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector256<float> s0a = default, s0b = default;
+                        Vector256<float> s1a = default, s1b = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xai = Vector256.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector256.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector256.FusedMultiplyAdd(w0i, xai, s0a);
+                            s0b = Vector256.FusedMultiplyAdd(w0i, xbi, s0b);
+                            var w1i = Vector256.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector256.FusedMultiplyAdd(w1i, xai, s1a);
+                            s1b = Vector256.FusedMultiplyAdd(w1i, xbi, s1b);
+                        }
+                        float z0a = Vector256.Sum(s0a);
+                        float z0b = Vector256.Sum(s0b);
+                        float z1a = Vector256.Sum(s1a);
+                        float z1b = Vector256.Sum(s1b);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector256<float> s0 = default;
+                        Vector256<float> s1 = default;
+                        for (nuint i = 0; i < 128; i += 8)
+                        {
+                            var xi = Vector256.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        }
+                        float z0 = Vector256.Sum(s0);
+                        float z1 = Vector256.Sum(s1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors; register tiles of 4 rows of W × 3 samples (12 dot products in flight).
+                for (int o = 0; o < 8; o += 4)
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 4 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        Vector128<float> s2a = default, s2b = default, s2c = default;
+                        Vector128<float> s3a = default, s3b = default, s3c = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            s2c = Vector128.MultiplyAddEstimate(w2i, xci, s2c);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                            s3c = Vector128.MultiplyAddEstimate(w3i, xci, s3c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z2c = Vector128.Sum(s2c);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        float z3c = Vector128.Sum(s3c);
+                        At(ref ya, o) = z0a + At(ref b, o);
+                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                        At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                        At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                        At(ref yb, o) = z0b + At(ref b, o);
+                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                        At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                        At(ref yc, o) = z0c + At(ref b, o);
+                        At(ref yc, o + 1) = z1c + At(ref b, o + 1);
+                        At(ref yc, o + 2) = z2c + At(ref b, o + 2);
+                        At(ref yc, o + 3) = z3c + At(ref b, o + 3);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        Vector128<float> s2a = default, s2b = default;
+                        Vector128<float> s3a = default, s3b = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            var w2i = Vector128.LoadUnsafe(ref w2, (nuint)i);
+                            s2a = Vector128.MultiplyAddEstimate(w2i, xai, s2a);
+                            s2b = Vector128.MultiplyAddEstimate(w2i, xbi, s2b);
+                            var w3i = Vector128.LoadUnsafe(ref w3, (nuint)i);
+                            s3a = Vector128.MultiplyAddEstimate(w3i, xai, s3a);
+                            s3b = Vector128.MultiplyAddEstimate(w3i, xbi, s3b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z2a = Vector128.Sum(s2a);
+                        float z2b = Vector128.Sum(s2b);
+                        float z3a = Vector128.Sum(s3a);
+                        float z3b = Vector128.Sum(s3b);
+                        At(ref ya, o) = z0a + At(ref b, o);
+                        At(ref ya, o + 1) = z1a + At(ref b, o + 1);
+                        At(ref ya, o + 2) = z2a + At(ref b, o + 2);
+                        At(ref ya, o + 3) = z3a + At(ref b, o + 3);
+                        At(ref yb, o) = z0b + At(ref b, o);
+                        At(ref yb, o + 1) = z1b + At(ref b, o + 1);
+                        At(ref yb, o + 2) = z2b + At(ref b, o + 2);
+                        At(ref yb, o + 3) = z3b + At(ref b, o + 3);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref At(ref w, o * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        Vector128<float> s2 = default;
+                        Vector128<float> s3 = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                            s2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w2, (nuint)i), xi, s2);
+                            s3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w3, (nuint)i), xi, s3);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        float z2 = Vector128.Sum(s2);
+                        float z3 = Vector128.Sum(s3);
+                        At(ref ys, o) = z0 + At(ref b, o);
+                        At(ref ys, o + 1) = z1 + At(ref b, o + 1);
+                        At(ref ys, o + 2) = z2 + At(ref b, o + 2);
+                        At(ref ys, o + 3) = z3 + At(ref b, o + 3);
+                    }
+                }
+                // The last 2 row(s) of W, as one block.
+                {
+                    int sample = 0;
+                    // Tiles of 3 samples, then of 2: one sample alone keeps only 2 dot products in flight, too few to
+                    // cover the FMA latency, so a remainder of one takes the last four samples as two tiles of two.
+                    int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
+                    for (; sample + 3 <= tiled; sample += 3)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float xc = ref At(ref xa, 256);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float yc = ref At(ref ya, 20);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector128<float> s0a = default, s0b = default, s0c = default;
+                        Vector128<float> s1a = default, s1b = default, s1c = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var xci = Vector128.LoadUnsafe(ref xc, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            s0c = Vector128.MultiplyAddEstimate(w0i, xci, s0c);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                            s1c = Vector128.MultiplyAddEstimate(w1i, xci, s1c);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z0c = Vector128.Sum(s0c);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        float z1c = Vector128.Sum(s1c);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                        At(ref yc, 8) = z0c + At(ref b, 8);
+                        At(ref yc, 9) = z1c + At(ref b, 9);
+                    }
+                    for (; sample + 2 <= batch; sample += 2)
+                    {
+                        ref float xa = ref At(ref x, sample * 128);
+                        ref float xb = ref At(ref xa, 128);
+                        ref float ya = ref At(ref y, sample * 10);
+                        ref float yb = ref At(ref ya, 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector128<float> s0a = default, s0b = default;
+                        Vector128<float> s1a = default, s1b = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xai = Vector128.LoadUnsafe(ref xa, (nuint)i);
+                            var xbi = Vector128.LoadUnsafe(ref xb, (nuint)i);
+                            var w0i = Vector128.LoadUnsafe(ref w0, (nuint)i);
+                            s0a = Vector128.MultiplyAddEstimate(w0i, xai, s0a);
+                            s0b = Vector128.MultiplyAddEstimate(w0i, xbi, s0b);
+                            var w1i = Vector128.LoadUnsafe(ref w1, (nuint)i);
+                            s1a = Vector128.MultiplyAddEstimate(w1i, xai, s1a);
+                            s1b = Vector128.MultiplyAddEstimate(w1i, xbi, s1b);
+                        }
+                        float z0a = Vector128.Sum(s0a);
+                        float z0b = Vector128.Sum(s0b);
+                        float z1a = Vector128.Sum(s1a);
+                        float z1b = Vector128.Sum(s1b);
+                        At(ref ya, 8) = z0a + At(ref b, 8);
+                        At(ref ya, 9) = z1a + At(ref b, 9);
+                        At(ref yb, 8) = z0b + At(ref b, 8);
+                        At(ref yb, 9) = z1b + At(ref b, 9);
+                    }
+                    // A batch of one.
+                    for (; sample < batch; sample++)
+                    {
+                        ref float xs = ref At(ref x, sample * 128);
+                        ref float ys = ref At(ref y, sample * 10);
+                        ref float w0 = ref At(ref w, 1024);
+                        ref float w1 = ref At(ref w0, 128);
+                        Vector128<float> s0 = default;
+                        Vector128<float> s1 = default;
+                        for (nuint i = 0; i < 128; i += 4)
+                        {
+                            var xi = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                            s0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w0, (nuint)i), xi, s0);
+                            s1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref w1, (nuint)i), xi, s1);
+                        }
+                        float z0 = Vector128.Sum(s0);
+                        float z1 = Vector128.Sum(s1);
+                        At(ref ys, 8) = z0 + At(ref b, 8);
+                        At(ref ys, 9) = z1 + At(ref b, 9);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Layer 2: dense 128 → 10, identity: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer2Weights);
+            ref float gb = ref At(ref g, Layer2Bias);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 8 <= 10; ob += 8)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 10);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < 10; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 16-float vectors: a tile of 8 rows × 3×16 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 96; i += 48)
+                {
+                    {
+                        ref float g0 = ref gw;
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        ref float g4 = ref At(ref g0, 512);
+                        ref float g5 = ref At(ref g0, 640);
+                        ref float g6 = ref At(ref g0, 768);
+                        ref float g7 = ref At(ref g0, 896);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)i) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a22 = accumulate ? Vector512.LoadUnsafe(ref g2, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)i) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a32 = accumulate ? Vector512.LoadUnsafe(ref g3, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)i) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a42 = accumulate ? Vector512.LoadUnsafe(ref g4, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)i) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a52 = accumulate ? Vector512.LoadUnsafe(ref g5, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)i) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a62 = accumulate ? Vector512.LoadUnsafe(ref g6, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)i) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a72 = accumulate ? Vector512.LoadUnsafe(ref g7, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref dz;
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector512.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector512.Create(At(ref ds, 2));
+                            a20 = Vector512.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector512.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector512.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector512.Create(At(ref ds, 3));
+                            a30 = Vector512.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector512.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector512.FusedMultiplyAdd(d3, x2, a32);
+                            var d4 = Vector512.Create(At(ref ds, 4));
+                            a40 = Vector512.FusedMultiplyAdd(d4, x0, a40);
+                            a41 = Vector512.FusedMultiplyAdd(d4, x1, a41);
+                            a42 = Vector512.FusedMultiplyAdd(d4, x2, a42);
+                            var d5 = Vector512.Create(At(ref ds, 5));
+                            a50 = Vector512.FusedMultiplyAdd(d5, x0, a50);
+                            a51 = Vector512.FusedMultiplyAdd(d5, x1, a51);
+                            a52 = Vector512.FusedMultiplyAdd(d5, x2, a52);
+                            var d6 = Vector512.Create(At(ref ds, 6));
+                            a60 = Vector512.FusedMultiplyAdd(d6, x0, a60);
+                            a61 = Vector512.FusedMultiplyAdd(d6, x1, a61);
+                            a62 = Vector512.FusedMultiplyAdd(d6, x2, a62);
+                            var d7 = Vector512.Create(At(ref ds, 7));
+                            a70 = Vector512.FusedMultiplyAdd(d7, x0, a70);
+                            a71 = Vector512.FusedMultiplyAdd(d7, x1, a71);
+                            a72 = Vector512.FusedMultiplyAdd(d7, x2, a72);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector512.StoreUnsafe(a21, ref g2, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a22, ref g2, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector512.StoreUnsafe(a31, ref g3, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a32, ref g3, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a40, ref g4, (nuint)i);
+                        Vector512.StoreUnsafe(a41, ref g4, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a42, ref g4, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a50, ref g5, (nuint)i);
+                        Vector512.StoreUnsafe(a51, ref g5, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a52, ref g5, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a60, ref g6, (nuint)i);
+                        Vector512.StoreUnsafe(a61, ref g6, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a62, ref g6, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a70, ref g7, (nuint)i);
+                        Vector512.StoreUnsafe(a71, ref g7, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a72, ref g7, (nuint)(i + 32));
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)i) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a02 = accumulate ? Vector512.LoadUnsafe(ref g0, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)i) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector512<float>.Zero;
+                        var a12 = accumulate ? Vector512.LoadUnsafe(ref g1, (nuint)(i + 32)) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var x2 = Vector512.LoadUnsafe(ref xs, 32);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector512.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector512.FusedMultiplyAdd(d1, x2, a12);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector512.StoreUnsafe(a01, ref g0, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a02, ref g0, (nuint)(i + 32));
+                        Vector512.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector512.StoreUnsafe(a11, ref g1, (nuint)(i + 16));
+                        Vector512.StoreUnsafe(a12, ref g1, (nuint)(i + 32));
+                    }
+                }
+                // The remaining 2 full vector(s) of columns, as one block.
+                {
+                    {
+                        ref float g0 = ref gw;
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        ref float g4 = ref At(ref g0, 512);
+                        ref float g5 = ref At(ref g0, 640);
+                        ref float g6 = ref At(ref g0, 768);
+                        ref float g7 = ref At(ref g0, 896);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 96) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 112) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 96) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 112) : Vector512<float>.Zero;
+                        var a20 = accumulate ? Vector512.LoadUnsafe(ref g2, 96) : Vector512<float>.Zero;
+                        var a21 = accumulate ? Vector512.LoadUnsafe(ref g2, 112) : Vector512<float>.Zero;
+                        var a30 = accumulate ? Vector512.LoadUnsafe(ref g3, 96) : Vector512<float>.Zero;
+                        var a31 = accumulate ? Vector512.LoadUnsafe(ref g3, 112) : Vector512<float>.Zero;
+                        var a40 = accumulate ? Vector512.LoadUnsafe(ref g4, 96) : Vector512<float>.Zero;
+                        var a41 = accumulate ? Vector512.LoadUnsafe(ref g4, 112) : Vector512<float>.Zero;
+                        var a50 = accumulate ? Vector512.LoadUnsafe(ref g5, 96) : Vector512<float>.Zero;
+                        var a51 = accumulate ? Vector512.LoadUnsafe(ref g5, 112) : Vector512<float>.Zero;
+                        var a60 = accumulate ? Vector512.LoadUnsafe(ref g6, 96) : Vector512<float>.Zero;
+                        var a61 = accumulate ? Vector512.LoadUnsafe(ref g6, 112) : Vector512<float>.Zero;
+                        var a70 = accumulate ? Vector512.LoadUnsafe(ref g7, 96) : Vector512<float>.Zero;
+                        var a71 = accumulate ? Vector512.LoadUnsafe(ref g7, 112) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 96);
+                        ref float ds = ref dz;
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            var d2 = Vector512.Create(At(ref ds, 2));
+                            a20 = Vector512.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector512.FusedMultiplyAdd(d2, x1, a21);
+                            var d3 = Vector512.Create(At(ref ds, 3));
+                            a30 = Vector512.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector512.FusedMultiplyAdd(d3, x1, a31);
+                            var d4 = Vector512.Create(At(ref ds, 4));
+                            a40 = Vector512.FusedMultiplyAdd(d4, x0, a40);
+                            a41 = Vector512.FusedMultiplyAdd(d4, x1, a41);
+                            var d5 = Vector512.Create(At(ref ds, 5));
+                            a50 = Vector512.FusedMultiplyAdd(d5, x0, a50);
+                            a51 = Vector512.FusedMultiplyAdd(d5, x1, a51);
+                            var d6 = Vector512.Create(At(ref ds, 6));
+                            a60 = Vector512.FusedMultiplyAdd(d6, x0, a60);
+                            a61 = Vector512.FusedMultiplyAdd(d6, x1, a61);
+                            var d7 = Vector512.Create(At(ref ds, 7));
+                            a70 = Vector512.FusedMultiplyAdd(d7, x0, a70);
+                            a71 = Vector512.FusedMultiplyAdd(d7, x1, a71);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, 96);
+                        Vector512.StoreUnsafe(a01, ref g0, 112);
+                        Vector512.StoreUnsafe(a10, ref g1, 96);
+                        Vector512.StoreUnsafe(a11, ref g1, 112);
+                        Vector512.StoreUnsafe(a20, ref g2, 96);
+                        Vector512.StoreUnsafe(a21, ref g2, 112);
+                        Vector512.StoreUnsafe(a30, ref g3, 96);
+                        Vector512.StoreUnsafe(a31, ref g3, 112);
+                        Vector512.StoreUnsafe(a40, ref g4, 96);
+                        Vector512.StoreUnsafe(a41, ref g4, 112);
+                        Vector512.StoreUnsafe(a50, ref g5, 96);
+                        Vector512.StoreUnsafe(a51, ref g5, 112);
+                        Vector512.StoreUnsafe(a60, ref g6, 96);
+                        Vector512.StoreUnsafe(a61, ref g6, 112);
+                        Vector512.StoreUnsafe(a70, ref g7, 96);
+                        Vector512.StoreUnsafe(a71, ref g7, 112);
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector512.LoadUnsafe(ref g0, 96) : Vector512<float>.Zero;
+                        var a01 = accumulate ? Vector512.LoadUnsafe(ref g0, 112) : Vector512<float>.Zero;
+                        var a10 = accumulate ? Vector512.LoadUnsafe(ref g1, 96) : Vector512<float>.Zero;
+                        var a11 = accumulate ? Vector512.LoadUnsafe(ref g1, 112) : Vector512<float>.Zero;
+                        ref float xs = ref At(ref x, 96);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector512.LoadUnsafe(ref xs);
+                            var x1 = Vector512.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector512.Create(ds);
+                            a00 = Vector512.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(d0, x1, a01);
+                            var d1 = Vector512.Create(At(ref ds, 1));
+                            a10 = Vector512.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector512.FusedMultiplyAdd(d1, x1, a11);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector512.StoreUnsafe(a00, ref g0, 96);
+                        Vector512.StoreUnsafe(a01, ref g0, 112);
+                        Vector512.StoreUnsafe(a10, ref g1, 96);
+                        Vector512.StoreUnsafe(a11, ref g1, 112);
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 8 <= 10; ob += 8)
+                {
+                    var b0 = accumulate ? Vector256.LoadUnsafe(ref gb, (nuint)ob) : Vector256<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector256.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 10);
+                    }
+                    Vector256.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < 10; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 8-float vectors: a tile of 4 rows × 3×8 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 120; i += 24)
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)i) : Vector256<float>.Zero;
+                        var a21 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a22 = accumulate ? Vector256.LoadUnsafe(ref g2, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)i) : Vector256<float>.Zero;
+                        var a31 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a32 = accumulate ? Vector256.LoadUnsafe(ref g3, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            a21 = Vector256.FusedMultiplyAdd(d2, x1, a21);
+                            a22 = Vector256.FusedMultiplyAdd(d2, x2, a22);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            a31 = Vector256.FusedMultiplyAdd(d3, x1, a31);
+                            a32 = Vector256.FusedMultiplyAdd(d3, x2, a32);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector256.StoreUnsafe(a21, ref g2, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a22, ref g2, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector256.StoreUnsafe(a31, ref g3, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a32, ref g3, (nuint)(i + 16));
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)i) : Vector256<float>.Zero;
+                        var a01 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a02 = accumulate ? Vector256.LoadUnsafe(ref g0, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)i) : Vector256<float>.Zero;
+                        var a11 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector256<float>.Zero;
+                        var a12 = accumulate ? Vector256.LoadUnsafe(ref g1, (nuint)(i + 16)) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var x1 = Vector256.LoadUnsafe(ref xs, 8);
+                            var x2 = Vector256.LoadUnsafe(ref xs, 16);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(d0, x1, a01);
+                            a02 = Vector256.FusedMultiplyAdd(d0, x2, a02);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            a11 = Vector256.FusedMultiplyAdd(d1, x1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(d1, x2, a12);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector256.StoreUnsafe(a01, ref g0, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a02, ref g0, (nuint)(i + 16));
+                        Vector256.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector256.StoreUnsafe(a11, ref g1, (nuint)(i + 8));
+                        Vector256.StoreUnsafe(a12, ref g1, (nuint)(i + 16));
+                    }
+                }
+                // The remaining 1 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 120) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 120) : Vector256<float>.Zero;
+                        var a20 = accumulate ? Vector256.LoadUnsafe(ref g2, 120) : Vector256<float>.Zero;
+                        var a30 = accumulate ? Vector256.LoadUnsafe(ref g3, 120) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            var d2 = Vector256.Create(At(ref ds, 2));
+                            a20 = Vector256.FusedMultiplyAdd(d2, x0, a20);
+                            var d3 = Vector256.Create(At(ref ds, 3));
+                            a30 = Vector256.FusedMultiplyAdd(d3, x0, a30);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, 120);
+                        Vector256.StoreUnsafe(a10, ref g1, 120);
+                        Vector256.StoreUnsafe(a20, ref g2, 120);
+                        Vector256.StoreUnsafe(a30, ref g3, 120);
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector256.LoadUnsafe(ref g0, 120) : Vector256<float>.Zero;
+                        var a10 = accumulate ? Vector256.LoadUnsafe(ref g1, 120) : Vector256<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector256.LoadUnsafe(ref xs);
+                            var d0 = Vector256.Create(ds);
+                            a00 = Vector256.FusedMultiplyAdd(d0, x0, a00);
+                            var d1 = Vector256.Create(At(ref ds, 1));
+                            a10 = Vector256.FusedMultiplyAdd(d1, x0, a10);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector256.StoreUnsafe(a00, ref g0, 120);
+                        Vector256.StoreUnsafe(a10, ref g1, 120);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // ∂E/∂b = Σ_s dz[s], summed in registers: 4 vectors of outputs at a time, then one, then single outputs.
+                int ob = 0;
+                for (; ob + 4 <= 10; ob += 4)
+                {
+                    var b0 = accumulate ? Vector128.LoadUnsafe(ref gb, (nuint)ob) : Vector128<float>.Zero;
+                    ref float ds = ref At(ref dz, ob);
+                    for (int sample = 0; sample < batch; sample++)
+                    {
+                        b0 += Vector128.LoadUnsafe(ref ds);
+                        ds = ref At(ref ds, 10);
+                    }
+                    Vector128.StoreUnsafe(b0, ref gb, (nuint)ob);
+                }
+                for (; ob < 10; ob++)
+                {
+                    float t = accumulate ? At(ref gb, ob) : 0f;
+                    for (int sample = 0; sample < batch; sample++) t += At(ref dz, sample * 10 + ob);
+                    At(ref gb, ob) = t;
+                }
+                // 4-float vectors: a tile of 4 rows × 3×4 columns of ∂E/∂W stays in registers while the whole
+                // batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:
+                // the batch's slice of x for one block stays in L1 while every row block uses it.
+                for (int i = 0; i < 120; i += 12)
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)i) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a22 = accumulate ? Vector128.LoadUnsafe(ref g2, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)i) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a32 = accumulate ? Vector128.LoadUnsafe(ref g3, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            a22 = Vector128.MultiplyAddEstimate(d2, x2, a22);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            a32 = Vector128.MultiplyAddEstimate(d3, x2, a32);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a20, ref g2, (nuint)i);
+                        Vector128.StoreUnsafe(a21, ref g2, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a22, ref g2, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a30, ref g3, (nuint)i);
+                        Vector128.StoreUnsafe(a31, ref g3, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a32, ref g3, (nuint)(i + 8));
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)i) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a02 = accumulate ? Vector128.LoadUnsafe(ref g0, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)i) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 4)) : Vector128<float>.Zero;
+                        var a12 = accumulate ? Vector128.LoadUnsafe(ref g1, (nuint)(i + 8)) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, i);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var x2 = Vector128.LoadUnsafe(ref xs, 8);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            a02 = Vector128.MultiplyAddEstimate(d0, x2, a02);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(d1, x2, a12);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, (nuint)i);
+                        Vector128.StoreUnsafe(a01, ref g0, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a02, ref g0, (nuint)(i + 8));
+                        Vector128.StoreUnsafe(a10, ref g1, (nuint)i);
+                        Vector128.StoreUnsafe(a11, ref g1, (nuint)(i + 4));
+                        Vector128.StoreUnsafe(a12, ref g1, (nuint)(i + 8));
+                    }
+                }
+                // The remaining 2 full vector(s) of columns, as one block.
+                {
+                    for (int o = 0; o < 8; o += 4)
+                    {
+                        ref float g0 = ref At(ref gw, o * 128);
+                        ref float g1 = ref At(ref g0, 128);
+                        ref float g2 = ref At(ref g0, 256);
+                        ref float g3 = ref At(ref g0, 384);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 120) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 124) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 120) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 124) : Vector128<float>.Zero;
+                        var a20 = accumulate ? Vector128.LoadUnsafe(ref g2, 120) : Vector128<float>.Zero;
+                        var a21 = accumulate ? Vector128.LoadUnsafe(ref g2, 124) : Vector128<float>.Zero;
+                        var a30 = accumulate ? Vector128.LoadUnsafe(ref g3, 120) : Vector128<float>.Zero;
+                        var a31 = accumulate ? Vector128.LoadUnsafe(ref g3, 124) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, o);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            var d2 = Vector128.Create(At(ref ds, 2));
+                            a20 = Vector128.MultiplyAddEstimate(d2, x0, a20);
+                            a21 = Vector128.MultiplyAddEstimate(d2, x1, a21);
+                            var d3 = Vector128.Create(At(ref ds, 3));
+                            a30 = Vector128.MultiplyAddEstimate(d3, x0, a30);
+                            a31 = Vector128.MultiplyAddEstimate(d3, x1, a31);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, 120);
+                        Vector128.StoreUnsafe(a01, ref g0, 124);
+                        Vector128.StoreUnsafe(a10, ref g1, 120);
+                        Vector128.StoreUnsafe(a11, ref g1, 124);
+                        Vector128.StoreUnsafe(a20, ref g2, 120);
+                        Vector128.StoreUnsafe(a21, ref g2, 124);
+                        Vector128.StoreUnsafe(a30, ref g3, 120);
+                        Vector128.StoreUnsafe(a31, ref g3, 124);
+                    }
+                    {
+                        ref float g0 = ref At(ref gw, 1024);
+                        ref float g1 = ref At(ref g0, 128);
+                        var a00 = accumulate ? Vector128.LoadUnsafe(ref g0, 120) : Vector128<float>.Zero;
+                        var a01 = accumulate ? Vector128.LoadUnsafe(ref g0, 124) : Vector128<float>.Zero;
+                        var a10 = accumulate ? Vector128.LoadUnsafe(ref g1, 120) : Vector128<float>.Zero;
+                        var a11 = accumulate ? Vector128.LoadUnsafe(ref g1, 124) : Vector128<float>.Zero;
+                        ref float xs = ref At(ref x, 120);
+                        ref float ds = ref At(ref dz, 8);
+                        for (int sample = 0; sample < batch; sample++)
+                        {
+                            var x0 = Vector128.LoadUnsafe(ref xs);
+                            var x1 = Vector128.LoadUnsafe(ref xs, 4);
+                            var d0 = Vector128.Create(ds);
+                            a00 = Vector128.MultiplyAddEstimate(d0, x0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(d0, x1, a01);
+                            var d1 = Vector128.Create(At(ref ds, 1));
+                            a10 = Vector128.MultiplyAddEstimate(d1, x0, a10);
+                            a11 = Vector128.MultiplyAddEstimate(d1, x1, a11);
+                            xs = ref At(ref xs, 128);
+                            ds = ref At(ref ds, 10);
+                        }
+                        Vector128.StoreUnsafe(a00, ref g0, 120);
+                        Vector128.StoreUnsafe(a01, ref g0, 124);
+                        Vector128.StoreUnsafe(a10, ref g1, 120);
+                        Vector128.StoreUnsafe(a11, ref g1, 124);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Layer 2: dense 128 → 10, identity, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+        /// writes ∂E/∂z of layer 1 = f′ (its ReLU) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512 path.
+                // 16-float vectors: the inputs in blocks of 3×16; for each block, tiles of 8 samples × the block
+                // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                for (int i = 0; i < 96; i += 48)
+                {
+                    int sample = 0;
+                    for (; sample + 8 <= batch; sample += 8)
+                    {
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
+                        Vector512<float> a30 = default, a31 = default, a32 = default;
+                        Vector512<float> a40 = default, a41 = default, a42 = default;
+                        Vector512<float> a50 = default, a51 = default, a52 = default;
+                        Vector512<float> a60 = default, a61 = default, a62 = default;
+                        Vector512<float> a70 = default, a71 = default, a72 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            var d1 = Vector512.Create(At(ref dzo, 10));
+                            a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(w1, d1, a11);
+                            a12 = Vector512.FusedMultiplyAdd(w2, d1, a12);
+                            var d2 = Vector512.Create(At(ref dzo, 20));
+                            a20 = Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            a22 = Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            var d3 = Vector512.Create(At(ref dzo, 30));
+                            a30 = Vector512.FusedMultiplyAdd(w0, d3, a30);
+                            a31 = Vector512.FusedMultiplyAdd(w1, d3, a31);
+                            a32 = Vector512.FusedMultiplyAdd(w2, d3, a32);
+                            var d4 = Vector512.Create(At(ref dzo, 40));
+                            a40 = Vector512.FusedMultiplyAdd(w0, d4, a40);
+                            a41 = Vector512.FusedMultiplyAdd(w1, d4, a41);
+                            a42 = Vector512.FusedMultiplyAdd(w2, d4, a42);
+                            var d5 = Vector512.Create(At(ref dzo, 50));
+                            a50 = Vector512.FusedMultiplyAdd(w0, d5, a50);
+                            a51 = Vector512.FusedMultiplyAdd(w1, d5, a51);
+                            a52 = Vector512.FusedMultiplyAdd(w2, d5, a52);
+                            var d6 = Vector512.Create(At(ref dzo, 60));
+                            a60 = Vector512.FusedMultiplyAdd(w0, d6, a60);
+                            a61 = Vector512.FusedMultiplyAdd(w1, d6, a61);
+                            a62 = Vector512.FusedMultiplyAdd(w2, d6, a62);
+                            var d7 = Vector512.Create(At(ref dzo, 70));
+                            a70 = Vector512.FusedMultiplyAdd(w0, d7, a70);
+                            a71 = Vector512.FusedMultiplyAdd(w1, d7, a71);
+                            a72 = Vector512.FusedMultiplyAdd(w2, d7, a72);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
+                        ref float x3 = ref At(ref x, (sample + 3) * 128 + i);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 32), Vector512<float>.Zero), a32, Vector512<float>.Zero)), ref b3, 32);
+                        ref float x4 = ref At(ref x, (sample + 4) * 128 + i);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 32), Vector512<float>.Zero), a42, Vector512<float>.Zero)), ref b4, 32);
+                        ref float x5 = ref At(ref x, (sample + 5) * 128 + i);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 32), Vector512<float>.Zero), a52, Vector512<float>.Zero)), ref b5, 32);
+                        ref float x6 = ref At(ref x, (sample + 6) * 128 + i);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 32), Vector512<float>.Zero), a62, Vector512<float>.Zero)), ref b6, 32);
+                        ref float x7 = ref At(ref x, (sample + 7) * 128 + i);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 32), Vector512<float>.Zero), a72, Vector512<float>.Zero)), ref b7, 32);
+                    }
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        Vector512<float> a10 = default, a11 = default, a12 = default;
+                        Vector512<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            var d1 = Vector512.Create(At(ref dzo, 10));
+                            a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(w1, d1, a11);
+                            a12 = Vector512.FusedMultiplyAdd(w2, d1, a12);
+                            var d2 = Vector512.Create(At(ref dzo, 20));
+                            a20 = Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            a22 = Vector512.FusedMultiplyAdd(w2, d2, a22);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 32), Vector512<float>.Zero), a12, Vector512<float>.Zero)), ref b1, 32);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 32), Vector512<float>.Zero), a22, Vector512<float>.Zero)), ref b2, 32);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector512<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var w2 = Vector512.LoadUnsafe(ref wo, 32);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector512.FusedMultiplyAdd(w2, d0, a02);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 32), Vector512<float>.Zero), a02, Vector512<float>.Zero)), ref b0, 32);
+                    }
+                }
+                // The remaining 2 full vector(s) of inputs, as one block.
+                {
+                    int sample = 0;
+                    for (; sample + 8 <= batch; sample += 8)
+                    {
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
+                        Vector512<float> a30 = default, a31 = default;
+                        Vector512<float> a40 = default, a41 = default;
+                        Vector512<float> a50 = default, a51 = default;
+                        Vector512<float> a60 = default, a61 = default;
+                        Vector512<float> a70 = default, a71 = default;
+                        ref float wo = ref At(ref w, 96);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            var d1 = Vector512.Create(At(ref dzo, 10));
+                            a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(w1, d1, a11);
+                            var d2 = Vector512.Create(At(ref dzo, 20));
+                            a20 = Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            var d3 = Vector512.Create(At(ref dzo, 30));
+                            a30 = Vector512.FusedMultiplyAdd(w0, d3, a30);
+                            a31 = Vector512.FusedMultiplyAdd(w1, d3, a31);
+                            var d4 = Vector512.Create(At(ref dzo, 40));
+                            a40 = Vector512.FusedMultiplyAdd(w0, d4, a40);
+                            a41 = Vector512.FusedMultiplyAdd(w1, d4, a41);
+                            var d5 = Vector512.Create(At(ref dzo, 50));
+                            a50 = Vector512.FusedMultiplyAdd(w0, d5, a50);
+                            a51 = Vector512.FusedMultiplyAdd(w1, d5, a51);
+                            var d6 = Vector512.Create(At(ref dzo, 60));
+                            a60 = Vector512.FusedMultiplyAdd(w0, d6, a60);
+                            a61 = Vector512.FusedMultiplyAdd(w1, d6, a61);
+                            var d7 = Vector512.Create(At(ref dzo, 70));
+                            a70 = Vector512.FusedMultiplyAdd(w0, d7, a70);
+                            a71 = Vector512.FusedMultiplyAdd(w1, d7, a71);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 96);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 96);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                        ref float x3 = ref At(ref x, (sample + 3) * 128 + 96);
+                        ref float b3 = ref At(ref dzBelow, (sample + 3) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3), Vector512<float>.Zero), a30, Vector512<float>.Zero)), ref b3);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x3, 16), Vector512<float>.Zero), a31, Vector512<float>.Zero)), ref b3, 16);
+                        ref float x4 = ref At(ref x, (sample + 4) * 128 + 96);
+                        ref float b4 = ref At(ref dzBelow, (sample + 4) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4), Vector512<float>.Zero), a40, Vector512<float>.Zero)), ref b4);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x4, 16), Vector512<float>.Zero), a41, Vector512<float>.Zero)), ref b4, 16);
+                        ref float x5 = ref At(ref x, (sample + 5) * 128 + 96);
+                        ref float b5 = ref At(ref dzBelow, (sample + 5) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5), Vector512<float>.Zero), a50, Vector512<float>.Zero)), ref b5);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x5, 16), Vector512<float>.Zero), a51, Vector512<float>.Zero)), ref b5, 16);
+                        ref float x6 = ref At(ref x, (sample + 6) * 128 + 96);
+                        ref float b6 = ref At(ref dzBelow, (sample + 6) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6), Vector512<float>.Zero), a60, Vector512<float>.Zero)), ref b6);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x6, 16), Vector512<float>.Zero), a61, Vector512<float>.Zero)), ref b6, 16);
+                        ref float x7 = ref At(ref x, (sample + 7) * 128 + 96);
+                        ref float b7 = ref At(ref dzBelow, (sample + 7) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7), Vector512<float>.Zero), a70, Vector512<float>.Zero)), ref b7);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x7, 16), Vector512<float>.Zero), a71, Vector512<float>.Zero)), ref b7, 16);
+                    }
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector512<float> a00 = default, a01 = default;
+                        Vector512<float> a10 = default, a11 = default;
+                        Vector512<float> a20 = default, a21 = default;
+                        ref float wo = ref At(ref w, 96);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            var d1 = Vector512.Create(At(ref dzo, 10));
+                            a10 = Vector512.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(w1, d1, a11);
+                            var d2 = Vector512.Create(At(ref dzo, 20));
+                            a20 = Vector512.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(w1, d2, a21);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 96);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1), Vector512<float>.Zero), a10, Vector512<float>.Zero)), ref b1);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x1, 16), Vector512<float>.Zero), a11, Vector512<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 96);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2), Vector512<float>.Zero), a20, Vector512<float>.Zero)), ref b2);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x2, 16), Vector512<float>.Zero), a21, Vector512<float>.Zero)), ref b2, 16);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector512<float> a00 = default, a01 = default;
+                        ref float wo = ref At(ref w, 96);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wo);
+                            var w1 = Vector512.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector512.Create(dzo);
+                            a00 = Vector512.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(w1, d0, a01);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 96);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 96);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0), Vector512<float>.Zero), a00, Vector512<float>.Zero)), ref b0);
+                        Vector512.StoreUnsafe((Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref x0, 16), Vector512<float>.Zero), a01, Vector512<float>.Zero)), ref b0, 16);
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // AVX2 + FMA path.
+                // 8-float vectors: the inputs in blocks of 3×8; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                for (int i = 0; i < 120; i += 24)
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        Vector256<float> a10 = default, a11 = default, a12 = default;
+                        Vector256<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            var d1 = Vector256.Create(At(ref dzo, 10));
+                            a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
+                            a11 = Vector256.FusedMultiplyAdd(w1, d1, a11);
+                            a12 = Vector256.FusedMultiplyAdd(w2, d1, a12);
+                            var d2 = Vector256.Create(At(ref dzo, 20));
+                            a20 = Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            a21 = Vector256.FusedMultiplyAdd(w1, d2, a21);
+                            a22 = Vector256.FusedMultiplyAdd(w2, d2, a22);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 8), Vector256<float>.Zero), a11, Vector256<float>.Zero)), ref b1, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1, 16), Vector256<float>.Zero), a12, Vector256<float>.Zero)), ref b1, 16);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 8), Vector256<float>.Zero), a21, Vector256<float>.Zero)), ref b2, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2, 16), Vector256<float>.Zero), a22, Vector256<float>.Zero)), ref b2, 16);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector256<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var w1 = Vector256.LoadUnsafe(ref wo, 8);
+                            var w2 = Vector256.LoadUnsafe(ref wo, 16);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            a01 = Vector256.FusedMultiplyAdd(w1, d0, a01);
+                            a02 = Vector256.FusedMultiplyAdd(w2, d0, a02);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 8), Vector256<float>.Zero), a01, Vector256<float>.Zero)), ref b0, 8);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, 16), Vector256<float>.Zero), a02, Vector256<float>.Zero)), ref b0, 16);
+                    }
+                }
+                // The remaining 1 full vector(s) of inputs, as one block.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector256<float> a00 = default;
+                        Vector256<float> a10 = default;
+                        Vector256<float> a20 = default;
+                        ref float wo = ref At(ref w, 120);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            var d1 = Vector256.Create(At(ref dzo, 10));
+                            a10 = Vector256.FusedMultiplyAdd(w0, d1, a10);
+                            var d2 = Vector256.Create(At(ref dzo, 20));
+                            a20 = Vector256.FusedMultiplyAdd(w0, d2, a20);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 120);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 120);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x1), Vector256<float>.Zero), a10, Vector256<float>.Zero)), ref b1);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 120);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 120);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x2), Vector256<float>.Zero), a20, Vector256<float>.Zero)), ref b2);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector256<float> a00 = default;
+                        ref float wo = ref At(ref w, 120);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wo);
+                            var d0 = Vector256.Create(dzo);
+                            a00 = Vector256.FusedMultiplyAdd(w0, d0, a00);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
+                        Vector256.StoreUnsafe((Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0), Vector256<float>.Zero), a00, Vector256<float>.Zero)), ref b0);
+                    }
+                }
+            }
+            else
+            {
+                // portable 128-bit path.
+                // 4-float vectors: the inputs in blocks of 3×4; for each block, tiles of 3 samples × the block
+                // accumulate Wᵀ·dz over the 10 rows of W in registers, then apply f′ of the layer below.
+                for (int i = 0; i < 120; i += 12)
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        Vector128<float> a10 = default, a11 = default, a12 = default;
+                        Vector128<float> a20 = default, a21 = default, a22 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            var d1 = Vector128.Create(At(ref dzo, 10));
+                            a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
+                            a11 = Vector128.MultiplyAddEstimate(w1, d1, a11);
+                            a12 = Vector128.MultiplyAddEstimate(w2, d1, a12);
+                            var d2 = Vector128.Create(At(ref dzo, 20));
+                            a20 = Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            a21 = Vector128.MultiplyAddEstimate(w1, d2, a21);
+                            a22 = Vector128.MultiplyAddEstimate(w2, d2, a22);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + i);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 8), Vector128<float>.Zero), a12, Vector128<float>.Zero)), ref b1, 8);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + i);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 8), Vector128<float>.Zero), a22, Vector128<float>.Zero)), ref b2, 8);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector128<float> a00 = default, a01 = default, a02 = default;
+                        ref float wo = ref At(ref w, i);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var w2 = Vector128.LoadUnsafe(ref wo, 8);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            a02 = Vector128.MultiplyAddEstimate(w2, d0, a02);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + i);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + i);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 8), Vector128<float>.Zero), a02, Vector128<float>.Zero)), ref b0, 8);
+                    }
+                }
+                // The remaining 2 full vector(s) of inputs, as one block.
+                {
+                    int sample = 0;
+                    for (; sample + 3 <= batch; sample += 3)
+                    {
+                        Vector128<float> a00 = default, a01 = default;
+                        Vector128<float> a10 = default, a11 = default;
+                        Vector128<float> a20 = default, a21 = default;
+                        ref float wo = ref At(ref w, 120);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            var d1 = Vector128.Create(At(ref dzo, 10));
+                            a10 = Vector128.MultiplyAddEstimate(w0, d1, a10);
+                            a11 = Vector128.MultiplyAddEstimate(w1, d1, a11);
+                            var d2 = Vector128.Create(At(ref dzo, 20));
+                            a20 = Vector128.MultiplyAddEstimate(w0, d2, a20);
+                            a21 = Vector128.MultiplyAddEstimate(w1, d2, a21);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                        ref float x1 = ref At(ref x, (sample + 1) * 128 + 120);
+                        ref float b1 = ref At(ref dzBelow, (sample + 1) * 128 + 120);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1), Vector128<float>.Zero), a10, Vector128<float>.Zero)), ref b1);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x1, 4), Vector128<float>.Zero), a11, Vector128<float>.Zero)), ref b1, 4);
+                        ref float x2 = ref At(ref x, (sample + 2) * 128 + 120);
+                        ref float b2 = ref At(ref dzBelow, (sample + 2) * 128 + 120);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2), Vector128<float>.Zero), a20, Vector128<float>.Zero)), ref b2);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x2, 4), Vector128<float>.Zero), a21, Vector128<float>.Zero)), ref b2, 4);
+                    }
+                    for (; sample < batch; sample++)
+                    {
+                        Vector128<float> a00 = default, a01 = default;
+                        ref float wo = ref At(ref w, 120);
+                        ref float dzo = ref At(ref dz, sample * 10);
+                        for (int o = 0; o < 10; o++)
+                        {
+                            var w0 = Vector128.LoadUnsafe(ref wo);
+                            var w1 = Vector128.LoadUnsafe(ref wo, 4);
+                            var d0 = Vector128.Create(dzo);
+                            a00 = Vector128.MultiplyAddEstimate(w0, d0, a00);
+                            a01 = Vector128.MultiplyAddEstimate(w1, d0, a01);
+                            wo = ref At(ref wo, 128);
+                            dzo = ref At(ref dzo, 1);
+                        }
+                        ref float x0 = ref At(ref x, sample * 128 + 120);
+                        ref float b0 = ref At(ref dzBelow, sample * 128 + 120);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0), Vector128<float>.Zero), a00, Vector128<float>.Zero)), ref b0);
+                        Vector128.StoreUnsafe((Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref x0, 4), Vector128<float>.Zero), a01, Vector128<float>.Zero)), ref b0, 4);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Logits → class probabilities for the 64 samples of [10][64] lanes, in place.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void SoftmaxLanes(ref float z)
+        {
+            for (int s = 0; s < 64; s += 16)
+            {
+                ref float zs = ref At(ref z, s);
+                var max = Vector512.LoadUnsafe(ref zs);
+                for (int k = 1; k < 10; k++)
+                {
+                    var zk = Vector512.LoadUnsafe(ref zs, (nuint)(k * 64));
+                    max = Vector512.ConditionalSelect(Vector512.IsNaN(zk), zk, Vector512.MaxNative(zk, max));
+                }
+                var sum = Vector512<float>.Zero;
                 for (int k = 0; k < 10; k++)
                 {
-                    float tk = At(ref t, k);
-                    loss += tk * (logSumExp - At(ref z, k));
-                    At(ref dz, k) = At(ref dz, k) * pScale - tk * scale;
+                    var e = Vector512.Exp(Vector512.LoadUnsafe(ref zs, (nuint)(k * 64)) - max);
+                    Vector512.StoreUnsafe(e, ref zs, (nuint)(k * 64));
+                    sum += e;
                 }
-                return loss;
+                var inverse = Vector512<float>.One / sum;
+                for (int k = 0; k < 10; k++) Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref zs, (nuint)(k * 64)) * inverse, ref zs, (nuint)(k * 64));
             }
+        }
 
-            /// <summary>e^(z − max z) into e (which may be z itself), returning their sum; subtracting the maximum keeps every exponent ≤ 0.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static float Exponentials(ref float z, ref float e, out float max)
+        /// <summary>
+        /// <paramref name="count"/> (≤ 64) samples of 784 floats at <paramref name="x"/>, row-major, into <paramref name="lanes"/>: 784 rows of
+        /// 64 lanes, sample s in lane s; lanes from <paramref name="count"/> on are zero. A last group of fewer than 16 samples is
+        /// copied first into <paramref name="staging"/> (16 rows), whose other rows are cleared, so no read goes past x's end.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void InputToLanes(ref float x, ref float lanes, ref float staging, int count)
+        {
+            for (int s = 0; s < 64; s += 16)
             {
-                max = z;
-                for (int k = 1; k < 10; k++) max = global::System.MathF.Max(max, At(ref z, k));
-                float sum = 0f;
-                for (int k = 0; k < 10; k++)
+                int n = count - s;
+                ref float rows = ref staging;
+                if (n >= 16) rows = ref At(ref x, s * 784);
+                else
                 {
-                    float ek = global::System.MathF.Exp(At(ref z, k) - max);
-                    At(ref e, k) = ek;
-                    sum += ek;
+                    // A last group of n < 16 samples: copied to staging, its other rows zero.
+                    if (n > 0) MemoryMarshal.CreateReadOnlySpan(ref At(ref x, s * 784), n * 784).CopyTo(MemoryMarshal.CreateSpan(ref staging, n * 784));
+                    else n = 0;
+                    MemoryMarshal.CreateSpan(ref At(ref staging, n * 784), (16 - n) * 784).Clear();
                 }
-                return sum;
+                for (int i = 0; i < 784; i += 16) Transpose16(ref At(ref rows, i), 784, ref At(ref lanes, i * 64 + s), 64);
             }
+        }
 
-            /// <summary>Turns logits into class probabilities in place.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Softmax(ref float z)
-            {
-                float sum = Exponentials(ref z, ref z, out _);
-                float inverse = 1f / sum;
-                for (int k = 0; k < 10; k++) At(ref z, k) *= inverse;
-            }
+        /// <summary>
+        /// The first <paramref name="count"/> lanes of <paramref name="lanes"/> (10 rows of 64) into <paramref name="y"/>: <paramref name="count"/> samples of
+        /// 10 floats, row-major.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void LanesToOutput(ref float lanes, ref float y, int count)
+        {
+            int s = 0;
+            // One float at a time (fewer than 16 outputs).
+            for (; s < count; s++) for (int o = 0; o < 10; o++) At(ref y, s * 10 + o) = At(ref lanes, o * 64 + s);
+        }
 
-            internal static void CheckLength(int actual, int expected, string parameter)
+        /// <summary>Layer 1: dense 784 → 128, ReLU, samples in lanes: x is [784][64], y is [128][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+            for (int o = 0; o < 128; o += 4)
             {
-                if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
+                ref float w0 = ref At(ref w, o * 784);
+                ref float w1 = ref At(ref w0, 784);
+                ref float w2 = ref At(ref w0, 1568);
+                ref float w3 = ref At(ref w0, 2352);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                for (nuint i = 0; i < 784; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                    wi = Vector512.Create(Unsafe.Add(ref w3, i));
+                    s3a = Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                }
+                // Bias and ReLU on whole vectors of samples.
+                ref float y0 = ref At(ref y, o * 64);
+                var b0 = Vector512.Create(At(ref b, o));
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s0a + b0), ref y0);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s0b + b0), ref y0, 16);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s0c + b0), ref y0, 32);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s0d + b0), ref y0, 48);
+                ref float y1 = ref At(ref y, (o + 1) * 64);
+                var b1 = Vector512.Create(At(ref b, o + 1));
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s1a + b1), ref y1);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s1b + b1), ref y1, 16);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s1c + b1), ref y1, 32);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s1d + b1), ref y1, 48);
+                ref float y2 = ref At(ref y, (o + 2) * 64);
+                var b2 = Vector512.Create(At(ref b, o + 2));
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s2a + b2), ref y2);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s2b + b2), ref y2, 16);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s2c + b2), ref y2, 32);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s2d + b2), ref y2, 48);
+                ref float y3 = ref At(ref y, (o + 3) * 64);
+                var b3 = Vector512.Create(At(ref b, o + 3));
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s3a + b3), ref y3);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s3b + b3), ref y3, 16);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s3c + b3), ref y3, 32);
+                Vector512.StoreUnsafe(Vector512.MaxNative(Vector512<float>.Zero, s3d + b3), ref y3, 48);
             }
+        }
 
-            /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
-            internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
+        /// <summary>Layer 2: dense 128 → 10, identity, samples in lanes: x is [128][64], y is [10][64].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2ForwardLanes(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            // Tiles of 4 rows × 64 samples: 16 sums in flight, each step 4 loads of x, 4 broadcasts of W, 16 FMAs.
+            for (int o = 0; o < 8; o += 4)
             {
-                if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
+                ref float w0 = ref At(ref w, o * 128);
+                ref float w1 = ref At(ref w0, 128);
+                ref float w2 = ref At(ref w0, 256);
+                ref float w3 = ref At(ref w0, 384);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                Vector512<float> s2a = default, s2b = default, s2c = default, s2d = default;
+                Vector512<float> s3a = default, s3b = default, s3c = default, s3d = default;
+                for (nuint i = 0; i < 128; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                    wi = Vector512.Create(Unsafe.Add(ref w2, i));
+                    s2a = Vector512.FusedMultiplyAdd(wi, xa, s2a); s2b = Vector512.FusedMultiplyAdd(wi, xb, s2b); s2c = Vector512.FusedMultiplyAdd(wi, xc, s2c); s2d = Vector512.FusedMultiplyAdd(wi, xd, s2d);
+                    wi = Vector512.Create(Unsafe.Add(ref w3, i));
+                    s3a = Vector512.FusedMultiplyAdd(wi, xa, s3a); s3b = Vector512.FusedMultiplyAdd(wi, xb, s3b); s3c = Vector512.FusedMultiplyAdd(wi, xc, s3c); s3d = Vector512.FusedMultiplyAdd(wi, xd, s3d);
+                }
+                // Bias and identity on whole vectors of samples.
+                ref float y0 = ref At(ref y, o * 64);
+                var b0 = Vector512.Create(At(ref b, o));
+                Vector512.StoreUnsafe(s0a + b0, ref y0);
+                Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                ref float y1 = ref At(ref y, (o + 1) * 64);
+                var b1 = Vector512.Create(At(ref b, o + 1));
+                Vector512.StoreUnsafe(s1a + b1, ref y1);
+                Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+                ref float y2 = ref At(ref y, (o + 2) * 64);
+                var b2 = Vector512.Create(At(ref b, o + 2));
+                Vector512.StoreUnsafe(s2a + b2, ref y2);
+                Vector512.StoreUnsafe(s2b + b2, ref y2, 16);
+                Vector512.StoreUnsafe(s2c + b2, ref y2, 32);
+                Vector512.StoreUnsafe(s2d + b2, ref y2, 48);
+                ref float y3 = ref At(ref y, (o + 3) * 64);
+                var b3 = Vector512.Create(At(ref b, o + 3));
+                Vector512.StoreUnsafe(s3a + b3, ref y3);
+                Vector512.StoreUnsafe(s3b + b3, ref y3, 16);
+                Vector512.StoreUnsafe(s3c + b3, ref y3, 32);
+                Vector512.StoreUnsafe(s3d + b3, ref y3, 48);
             }
+            // The last 2 row(s).
+            {
+                ref float w0 = ref At(ref w, 1024);
+                ref float w1 = ref At(ref w0, 128);
+                Vector512<float> s0a = default, s0b = default, s0c = default, s0d = default;
+                Vector512<float> s1a = default, s1b = default, s1c = default, s1d = default;
+                for (nuint i = 0; i < 128; i++)
+                {
+                    ref float xi = ref Unsafe.Add(ref x, i * 64);
+                    var xa = Vector512.LoadUnsafe(ref xi); var xb = Vector512.LoadUnsafe(ref xi, 16); var xc = Vector512.LoadUnsafe(ref xi, 32); var xd = Vector512.LoadUnsafe(ref xi, 48);
+                    var wi = Vector512.Create(Unsafe.Add(ref w0, i));
+                    s0a = Vector512.FusedMultiplyAdd(wi, xa, s0a); s0b = Vector512.FusedMultiplyAdd(wi, xb, s0b); s0c = Vector512.FusedMultiplyAdd(wi, xc, s0c); s0d = Vector512.FusedMultiplyAdd(wi, xd, s0d);
+                    wi = Vector512.Create(Unsafe.Add(ref w1, i));
+                    s1a = Vector512.FusedMultiplyAdd(wi, xa, s1a); s1b = Vector512.FusedMultiplyAdd(wi, xb, s1b); s1c = Vector512.FusedMultiplyAdd(wi, xc, s1c); s1d = Vector512.FusedMultiplyAdd(wi, xd, s1d);
+                }
+                // Bias and identity on whole vectors of samples.
+                ref float y0 = ref At(ref y, 512);
+                var b0 = Vector512.Create(At(ref b, 8));
+                Vector512.StoreUnsafe(s0a + b0, ref y0);
+                Vector512.StoreUnsafe(s0b + b0, ref y0, 16);
+                Vector512.StoreUnsafe(s0c + b0, ref y0, 32);
+                Vector512.StoreUnsafe(s0d + b0, ref y0, 48);
+                ref float y1 = ref At(ref y, 576);
+                var b1 = Vector512.Create(At(ref b, 9));
+                Vector512.StoreUnsafe(s1a + b1, ref y1);
+                Vector512.StoreUnsafe(s1b + b1, ref y1, 16);
+                Vector512.StoreUnsafe(s1c + b1, ref y1, 32);
+                Vector512.StoreUnsafe(s1d + b1, ref y1, 48);
+            }
+        }
 
-            /// <summary>The number of samples in a row-major batch of inputs.</summary>
-            internal static int BatchSize(int length, int inputSize, bool allowEmpty, string parameter)
-            {
-                if (length % inputSize != 0 || (length == 0 && !allowEmpty))
-                    throw new global::System.ArgumentException($"Expected a {(allowEmpty ? "" : "positive ")}multiple of {inputSize} elements in '{parameter}' (one row of {inputSize} per sample), but it has {length}.", parameter);
-                return length / inputSize;
-            }
+        /// <summary>
+        /// Softmax cross-entropy for one sample, in one pass over the logits z: writes dz = (p − t)·scale, where p = softmax(z)
+        /// and t is the one-hot of <paramref name="label"/>, and returns E = −log p[label] = logsumexp(z) − z[label].
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static double SoftmaxCrossEntropy(ref float z, int label, float scale, ref float dz)
+        {
+            float sum = Exponentials(ref z, ref dz, out float max);
+            float pScale = scale / sum;
+            for (int k = 0; k < 10; k++) At(ref dz, k) *= pScale;
+            At(ref dz, label) -= scale;
+            return max + MathF.Log(sum) - At(ref z, label);
+        }
 
-            internal static void CheckLabels(global::System.ReadOnlySpan<int> labels, int classes, string parameter)
+        /// <summary>As above with a probability target t: E = −Σ t·log p = Σ t·(logsumexp(z) − z), dz = (p − t)·scale.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static double SoftmaxCrossEntropy(ref float z, ref float t, float scale, ref float dz)
+        {
+            float sum = Exponentials(ref z, ref dz, out float max);
+            float logSumExp = max + MathF.Log(sum);
+            float pScale = scale / sum;
+            double loss = 0;
+            for (int k = 0; k < 10; k++)
             {
-                for (int i = 0; i < labels.Length; i++)
-                    if ((uint)labels[i] >= (uint)classes)
-                        throw new global::System.ArgumentOutOfRangeException(parameter, labels[i], $"Label {labels[i]} at index {i} is not a class: labels must be in [0, {classes}).");
+                float tk = At(ref t, k);
+                loss += tk * (logSumExp - At(ref z, k));
+                At(ref dz, k) = At(ref dz, k) * pScale - tk * scale;
             }
+            return loss;
+        }
+
+        /// <summary>e^(z − max z) into e (which may be z itself), returning their sum; subtracting the maximum keeps every exponent ≤ 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float Exponentials(ref float z, ref float e, out float max)
+        {
+            max = z;
+            for (int k = 1; k < 10; k++) max = MathF.Max(max, At(ref z, k));
+            float sum = 0f;
+            for (int k = 0; k < 10; k++)
+            {
+                float ek = MathF.Exp(At(ref z, k) - max);
+                At(ref e, k) = ek;
+                sum += ek;
+            }
+            return sum;
+        }
+
+        /// <summary>Turns logits into class probabilities in place.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Softmax(ref float z)
+        {
+            float sum = Exponentials(ref z, ref z, out _);
+            float inverse = 1f / sum;
+            for (int k = 0; k < 10; k++) At(ref z, k) *= inverse;
         }
     }
 }

@@ -66,7 +66,7 @@ namespace Models
         {
             // The parameters start where layer 1's weights, the largest of the layers', fall on a 64-byte boundary.
             ref float anchor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), Layer1Weights);
-            _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref GeneratedKernels.Aligned(ref anchor)) / sizeof(float));
+            _start = (int)(global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref anchor, ref global::NetCompiler.Support.NetworkSupport.Aligned(ref anchor)) / sizeof(float));
             InitializeParameters(seed);
         }
 
@@ -93,14 +93,14 @@ namespace Models
         /// <inheritdoc cref="global::NetCompiler.INetwork.CopyParametersTo"/>
         public void CopyParametersTo(global::System.Span<float> destination)
         {
-            GeneratedKernels.CheckLength(destination.Length, ParameterCount, nameof(destination));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(destination.Length, ParameterCount, nameof(destination));
             new global::System.ReadOnlySpan<float>(_parameters, _start, ParameterCount).CopyTo(destination);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.LoadParameters"/>
         public void LoadParameters(global::System.ReadOnlySpan<float> source)
         {
-            GeneratedKernels.CheckLength(source.Length, ParameterCount, nameof(source));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(source.Length, ParameterCount, nameof(source));
             source.CopyTo(Parameters);
         }
 
@@ -111,9 +111,9 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            GeneratedKernels.CheckLength(input.Length, InputSize, nameof(input));
-            GeneratedKernels.CheckLength(output.Length, OutputSize, nameof(output));
-            GeneratedKernels.CheckNoOverlap(input, output, nameof(output));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(input.Length, InputSize, nameof(input));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(output.Length, OutputSize, nameof(output));
+            global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(input, output, nameof(output));
             PredictOne(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -121,23 +121,23 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
-            GeneratedKernels.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
-            GeneratedKernels.CheckNoOverlap(inputs, outputs, nameof(outputs));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: true, nameof(inputs));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));
+            global::NetCompiler.Support.NetworkSupport.CheckNoOverlap(inputs, outputs, nameof(outputs));
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float p = ref FirstParameter;
             global::System.Span<float> hSpan = stackalloc float[PredictBatchWorkspaceSize + 16];
-            ref float h = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
+            ref float h = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hSpan));
             // Chunks of up to 64 samples, layer after layer, so each layer's weights are reused across the chunk.
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
-                ref float xs = ref GeneratedKernels.Row(ref x, start, InputSize);
-                ref float ys = ref GeneratedKernels.Row(ref y, start, OutputSize);
+                ref float xs = ref global::NetCompiler.Support.NetworkSupport.Row(ref x, start, InputSize);
+                ref float ys = ref global::NetCompiler.Support.NetworkSupport.Row(ref y, start, OutputSize);
                 ref float h1 = ref h;
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
-                GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref h1, ref ys, count);
             }
         }
 
@@ -145,16 +145,16 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PredictOne(ref float x, ref float y)
         {
-            GeneratedKernels.ForwardFused(ref FirstParameter, ref x, ref y);
+            global::NetCompiler.Generated.GeneratedKernels.ForwardFused(ref FirstParameter, ref x, ref y);
         }
 
         /// <inheritdoc cref="global::NetCompiler.INetwork.ComputeGradients"/>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients)
         {
-            int batch = GeneratedKernels.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
-            GeneratedKernels.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
-            GeneratedKernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+            int batch = global::NetCompiler.Support.NetworkSupport.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(targets.Length, batch * OutputSize, nameof(targets));
+            global::NetCompiler.Support.NetworkSupport.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
             return ComputeGradientsCore(inputs, batch, targets, default, gradients);
         }
 
@@ -174,7 +174,7 @@ namespace Models
             float scale = 1f / batch;
             double loss = 0;
             global::System.Span<float> wsSpan = stackalloc float[TrainingWorkspaceSize + 16];
-            ref float ws = ref GeneratedKernels.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan));
+            ref float ws = ref global::NetCompiler.Support.NetworkSupport.Aligned(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(wsSpan));
             ref float a1 = ref ws; // outputs of layer 1, [64, 2]
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 128); // outputs of layer 2, [64, 1]
             ref float dzA = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ws, 192); // ∂E/∂z, alternating between two buffers on the way down
@@ -182,217 +182,201 @@ namespace Models
             for (int start = 0; start < batch; start += 64)
             {
                 int count = global::System.Math.Min(64, batch - start);
-                ref float x = ref GeneratedKernels.Row(ref x0, start, InputSize);
+                ref float x = ref global::NetCompiler.Support.NetworkSupport.Row(ref x0, start, InputSize);
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
-                GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
-                GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref x, ref a1, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref a1, ref a2, count);
                 // Loss of each sample and ∂E/∂z at the output, in one pass.
                 for (int s = 0; s < count; s++)
                 {
-                    ref float z = ref GeneratedKernels.Row(ref a2, s, OutputSize);
-                    ref float dz = ref GeneratedKernels.Row(ref dzA, s, OutputSize);
-                    loss += GeneratedKernels.HalfSquaredError(ref z, ref GeneratedKernels.Row(ref t0, start + s, OutputSize), scale, ref dz);
+                    ref float z = ref global::NetCompiler.Support.NetworkSupport.Row(ref a2, s, OutputSize);
+                    ref float dz = ref global::NetCompiler.Support.NetworkSupport.Row(ref dzA, s, OutputSize);
+                    loss += global::NetCompiler.Generated.GeneratedKernels.HalfSquaredError(ref z, ref global::NetCompiler.Support.NetworkSupport.Row(ref t0, start + s, OutputSize), scale, ref dz);
                 }
                 // Backward, from the top layer down: each layer adds its parameter gradients and hands ∂E/∂z to the layer below.
-                GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
-                GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
-                GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2WeightGradient(ref g, ref a1, ref dzA, count, start > 0);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2InputGradient(ref p, ref a1, ref dzA, ref dzB, count);
+                global::NetCompiler.Generated.GeneratedKernels.Layer1WeightGradient(ref g, ref x, ref dzB, count, start > 0);
             }
             return (float)(loss / batch);
         }
 
-        /// <summary>The layer kernels: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
-        private static class GeneratedKernels
+    }
+}
+
+namespace NetCompiler.Generated
+{
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using static global::NetCompiler.Support.NetworkSupport;
+
+    /// <summary>The layer kernels of Models.Tiny: every size a constant, every branch on the instruction set a JIT-time constant.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NetCompiler.Generator", "1.0.0")]
+    file static class GeneratedKernels
+    {
+        // Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).
+        private const int Layer1Weights = 0; // [2, 2]
+        private const int Layer1Bias = 4; // [2]
+        private const int Layer2Weights = 6; // [1, 2]
+        private const int Layer2Bias = 8; // [1]
+
+        /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1Forward(ref float p, ref float x, ref float y)
         {
-            /// <summary>Element i of the array that starts at r. Every index in this class is in range by construction.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static ref float At(ref float r, int i) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, i);
+            ref float w = ref At(ref p, Layer1Weights);
+            ref float b = ref At(ref p, Layer1Bias);
+            // Fully unrolled (4 weights): each output is one expression with constant indices,
+            // its products summed pairwise (a tree, not a chain, so the additions overlap).
+            float x0 = x;
+            float x1 = At(ref x, 1);
+            y = MathF.Tanh(w * x0 + At(ref w, 1) * x1 + b);
+            At(ref y, 1) = MathF.Tanh(At(ref w, 2) * x0 + At(ref w, 3) * x1 + At(ref b, 1));
+        }
 
-            /// <summary>The first float at or after r on a 64-byte boundary (r is on the stack or in a pinned array, so it stays there).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            internal static ref float Aligned(ref float r)
+        /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            // A small layer: its unrolled single-sample kernel, sample after sample.
+            for (int sample = 0; sample < batch; sample++) Layer1Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 2));
+        }
+
+        /// <summary>
+        /// Layer 1: dense 2 → 2, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer1Weights);
+            ref float gb = ref At(ref g, Layer1Bias);
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gb, 2).Clear();
+            // ∂E/∂b += Σ_s dz[s]
+            for (int sample = 0; sample < batch; sample++)
             {
-                nint address = global::System.Runtime.CompilerServices.Unsafe.ByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref r);
-                return ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, (int)((-address & 63) >> 2));
+                ref float d = ref At(ref dz, sample * 2);
+                for (int o = 0; o < 2; o++) At(ref gb, o) += At(ref d, o);
             }
-
-            /// <summary>Row <paramref name="index"/> of a row-major matrix with rows of <paramref name="width"/> floats.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            internal static ref float Row(ref float first, int index, int width) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, index * width);
-
-            /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for one sample.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1Forward(ref float p, ref float x, ref float y)
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gw, 4).Clear();
+            // Fully unrolled (4 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+            for (int sample = 0; sample < batch; sample++)
             {
-                ref float w = ref At(ref p, Layer1Weights);
-                ref float b = ref At(ref p, Layer1Bias);
-                // Fully unrolled (4 weights): each output is one expression with constant indices,
-                // its products summed pairwise (a tree, not a chain, so the additions overlap).
-                float x0 = x;
-                float x1 = At(ref x, 1);
-                y = global::System.MathF.Tanh(w * x0 + At(ref w, 1) * x1 + b);
-                At(ref y, 1) = global::System.MathF.Tanh(At(ref w, 2) * x0 + At(ref w, 3) * x1 + At(ref b, 1));
+                ref float xs = ref At(ref x, sample * 2);
+                ref float ds = ref At(ref dz, sample * 2);
+                float x0 = xs;
+                float x1 = At(ref xs, 1);
+                float dz0 = ds;
+                float dz1 = At(ref ds, 1);
+                gw += dz0 * x0;
+                At(ref gw, 1) += dz0 * x1;
+                At(ref gw, 2) += dz1 * x0;
+                At(ref gw, 3) += dz1 * x1;
             }
+        }
 
-            /// <summary>Layer 1: dense 2 → 2, tanh: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1ForwardBatch(ref float p, ref float x, ref float y, int batch)
-            {
-                // A small layer: its unrolled single-sample kernel, sample after sample.
-                for (int sample = 0; sample < batch; sample++) Layer1Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 2));
-            }
+        /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for one sample.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2Forward(ref float p, ref float x, ref float y)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            ref float b = ref At(ref p, Layer2Bias);
+            // Fully unrolled (2 weights): each output is one expression with constant indices,
+            // its products summed pairwise (a tree, not a chain, so the additions overlap).
+            float x0 = x;
+            float x1 = At(ref x, 1);
+            y = 1f / (1f + MathF.Exp(-(w * x0 + At(ref w, 1) * x1 + b)));
+        }
 
-            /// <summary>
-            /// Layer 1: dense 2 → 2, tanh: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer1WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-            {
-                ref float gw = ref At(ref g, Layer1Weights);
-                ref float gb = ref At(ref g, Layer1Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 2).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 2);
-                    for (int o = 0; o < 2; o++) At(ref gb, o) += At(ref d, o);
-                }
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 4).Clear();
-                // Fully unrolled (4 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float xs = ref At(ref x, sample * 2);
-                    ref float ds = ref At(ref dz, sample * 2);
-                    float x0 = At(ref xs, 0);
-                    float x1 = At(ref xs, 1);
-                    float dz0 = At(ref ds, 0);
-                    float dz1 = At(ref ds, 1);
-                    At(ref gw, 0) += dz0 * x0;
-                    At(ref gw, 1) += dz0 * x1;
-                    At(ref gw, 2) += dz1 * x0;
-                    At(ref gw, 3) += dz1 * x1;
-                }
-            }
+        /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        {
+            // A small layer: its unrolled single-sample kernel, sample after sample.
+            for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample));
+        }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for one sample.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2Forward(ref float p, ref float x, ref float y)
+        /// <summary>
+        /// Layer 2: dense 2 → 1, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
+        /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
+        {
+            ref float gw = ref At(ref g, Layer2Weights);
+            ref float gb = ref At(ref g, Layer2Bias);
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gb, 1).Clear();
+            // ∂E/∂b += Σ_s dz[s]
+            for (int sample = 0; sample < batch; sample++)
             {
-                ref float w = ref At(ref p, Layer2Weights);
-                ref float b = ref At(ref p, Layer2Bias);
-                // Fully unrolled (2 weights): each output is one expression with constant indices,
-                // its products summed pairwise (a tree, not a chain, so the additions overlap).
-                float x0 = x;
-                float x1 = At(ref x, 1);
-                y = 1f / (1f + global::System.MathF.Exp(-(w * x0 + At(ref w, 1) * x1 + b)));
+                ref float d = ref At(ref dz, sample);
+                {gb += d;
+}
             }
+            if (!accumulate) MemoryMarshal.CreateSpan(ref gw, 2).Clear();
+            // Fully unrolled (2 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ref float xs = ref At(ref x, sample * 2);
+                ref float ds = ref At(ref dz, sample);
+                float x0 = xs;
+                float x1 = At(ref xs, 1);
+                float dz0 = ds;
+                gw += dz0 * x0;
+                At(ref gw, 1) += dz0 * x1;
+            }
+        }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic: y = f(W·x + b) for <paramref name="batch"/> samples stored row-major.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2ForwardBatch(ref float p, ref float x, ref float y, int batch)
+        /// <summary>Layer 2: dense 2 → 1, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
+        /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
+        {
+            ref float w = ref At(ref p, Layer2Weights);
+            for (int sample = 0; sample < batch; sample++)
             {
-                // A small layer: its unrolled single-sample kernel, sample after sample.
-                for (int sample = 0; sample < batch; sample++) Layer2Forward(ref p, ref At(ref x, sample * 2), ref At(ref y, sample * 1));
+                ref float xs = ref At(ref x, sample * 2);
+                ref float ds = ref At(ref dz, sample);
+                ref float bs = ref At(ref dzBelow, sample * 2);
+                // Fully unrolled (2 weights).
+                float dz0 = ds;
+                // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
+                bs = w * dz0 * (1f - xs * xs);
+                At(ref bs, 1) = At(ref w, 1) * dz0 * (1f - At(ref xs, 1) * At(ref xs, 1));
             }
+        }
 
-            /// <summary>
-            /// Layer 2: dense 2 → 1, logistic: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ and ∂E/∂b = Σ_s dz[s] over <paramref name="batch"/> samples,
-            /// added to g with <paramref name="accumulate"/>, written over it without (a batch's first chunk: g is not cleared beforehand).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate)
-            {
-                ref float gw = ref At(ref g, Layer2Weights);
-                ref float gb = ref At(ref g, Layer2Bias);
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gb, 1).Clear();
-                // ∂E/∂b += Σ_s dz[s]
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float d = ref At(ref dz, sample * 1);
-                    for (int o = 0; o < 1; o++) At(ref gb, o) += At(ref d, o);
-                }
-                if (!accumulate) global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gw, 2).Clear();
-                // Fully unrolled (2 weights), sample after sample: ∂E/∂W[o,i] += dz[o]·x[i].
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float xs = ref At(ref x, sample * 2);
-                    ref float ds = ref At(ref dz, sample * 1);
-                    float x0 = At(ref xs, 0);
-                    float x1 = At(ref xs, 1);
-                    float dz0 = At(ref ds, 0);
-                    At(ref gw, 0) += dz0 * x0;
-                    At(ref gw, 1) += dz0 * x1;
-                }
-            }
+        /// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardFused(ref float p, ref float x, ref float y)
+        {
+            float x0 = x;
+            float x1 = At(ref x, 1);
+            // Layer 1: dense 2 → 2, tanh
+            ref float w1 = ref At(ref p, Layer1Weights);
+            ref float b1 = ref At(ref p, Layer1Bias);
+            float h1_0 = MathF.Tanh(w1 * x0 + At(ref w1, 1) * x1 + b1);
+            float h1_1 = MathF.Tanh(At(ref w1, 2) * x0 + At(ref w1, 3) * x1 + At(ref b1, 1));
+            // Layer 2: dense 2 → 1, logistic (output)
+            ref float w2 = ref At(ref p, Layer2Weights);
+            ref float b2 = ref At(ref p, Layer2Bias);
+            y = 1f / (1f + MathF.Exp(-(w2 * h1_0 + At(ref w2, 1) * h1_1 + b2)));
+        }
 
-            /// <summary>Layer 2: dense 2 → 1, logistic, backward over <paramref name="batch"/> samples stored row-major: given dz = ∂E/∂z,
-            /// writes ∂E/∂z of layer 1 = f′ (its tanh) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void Layer2InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)
-            {
-                ref float w = ref At(ref p, Layer2Weights);
-                for (int sample = 0; sample < batch; sample++)
-                {
-                    ref float xs = ref At(ref x, sample * 2);
-                    ref float ds = ref At(ref dz, sample * 1);
-                    ref float bs = ref At(ref dzBelow, sample * 2);
-                    // Fully unrolled (2 weights).
-                    float dz0 = ds;
-                    // ∂E/∂z below = f′·Σ_o W[o,i]·dz[o], f′ from the layer below's output x (tanh)
-                    bs = w * dz0 * (1f - xs * xs);
-                    At(ref bs, 1) = At(ref w, 1) * dz0 * (1f - At(ref xs, 1) * At(ref xs, 1));
-                }
-            }
-
-            /// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void ForwardFused(ref float p, ref float x, ref float y)
-            {
-                float x0 = x;
-                float x1 = At(ref x, 1);
-                // Layer 1: dense 2 → 2, tanh
-                ref float w1 = ref At(ref p, Layer1Weights);
-                ref float b1 = ref At(ref p, Layer1Bias);
-                float h1_0 = global::System.MathF.Tanh(w1 * x0 + At(ref w1, 1) * x1 + b1);
-                float h1_1 = global::System.MathF.Tanh(At(ref w1, 2) * x0 + At(ref w1, 3) * x1 + At(ref b1, 1));
-                // Layer 2: dense 2 → 1, logistic (output)
-                ref float w2 = ref At(ref p, Layer2Weights);
-                ref float b2 = ref At(ref p, Layer2Bias);
-                y = 1f / (1f + global::System.MathF.Exp(-(w2 * h1_0 + At(ref w2, 1) * h1_1 + b2)));
-            }
-
-            /// <summary>
-            /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
-            /// accumulated gradient a batch mean.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
-            {
-                float y0 = y, e0 = y0 - t;
-                dz = e0 * scale * y0 * (1f - y0);
-                return 0.5 * (e0 * e0);
-            }
-
-            internal static void CheckLength(int actual, int expected, string parameter)
-            {
-                if (actual != expected) throw new global::System.ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
-            }
-
-            /// <summary>The kernels read their input while they write their output, so the two must not share memory.</summary>
-            internal static void CheckNoOverlap(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, string parameter)
-            {
-                if (global::System.MemoryExtensions.Overlaps(input, output)) throw new global::System.ArgumentException($"'{parameter}' must not overlap the input.", parameter);
-            }
-
-            /// <summary>The number of samples in a row-major batch of inputs.</summary>
-            internal static int BatchSize(int length, int inputSize, bool allowEmpty, string parameter)
-            {
-                if (length % inputSize != 0 || (length == 0 && !allowEmpty))
-                    throw new global::System.ArgumentException($"Expected a {(allowEmpty ? "" : "positive ")}multiple of {inputSize} elements in '{parameter}' (one row of {inputSize} per sample), but it has {length}.", parameter);
-                return length / inputSize;
-            }
+        /// <summary>
+        /// E = ½·Σ(y − t)² for one sample; writes dz = ∂E/∂z = f′·(y − t)·scale, where scale = 1/batch makes the
+        /// accumulated gradient a batch mean.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static double HalfSquaredError(ref float y, ref float t, float scale, ref float dz)
+        {
+            float y0 = y, e0 = y0 - t;
+            dz = e0 * scale * y0 * (1f - y0);
+            return 0.5 * (e0 * e0);
         }
     }
 }

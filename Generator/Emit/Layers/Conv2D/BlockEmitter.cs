@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Planning;
@@ -202,7 +203,7 @@ internal static class BlockEmitter
                     int gn = Math.Min(group, c.KernelWidth - g0);
                     w.Open();
                     for (int r = 0; r < tile; r++)
-                        for (int j = 0; j < gn; j++) w.Line($"var a{r}_{j} = {isa.VectorOfFloat}.Zero;");
+                        w.Line(isa.Zeros(Enumerable.Range(0, gn).Select(j => $"a{r}_{j}")));
                     w.Open($"for (int oy = 0; oy < {oh}; oy++)");
                     w.Line($"ref float dr = ref At(ref dzb, (r0 * {plane} + oy * {ow}) * {l});");
                     w.Line($"ref float xr = ref At(ref xb, ((ic * {c.PaddedHeight} + oy * {c.Stride} + ky) * {c.PaddedWidth} + {g0}) * {l});");
@@ -392,7 +393,7 @@ internal static class BlockEmitter
         {
             w.Line($"// The {d.Channels} input channels in groups of up to {size}, so that the input rows a row of tiles reads stay in L1.");
             w.Open($"for (int c0 = 0; c0 < {d.Channels}; c0 += {size})");
-            w.Line($"int c1 = global::System.Math.Min(c0 + {size}, {d.Channels});");
+            w.Line($"int c1 = Math.Min(c0 + {size}, {d.Channels});");
             w.Line($"bool first = c0 == 0, last = c1 == {d.Channels};");
         }
         ForEachTile(w, d.Rows, rt, "r0", rows =>
@@ -404,8 +405,8 @@ internal static class BlockEmitter
             if (d.RowsClipped)
             {
                 w.Line($"// Only the kernel rows that reach input rows {d.RowsFrom}–{d.RowsTo - 1} (the others are zero padding and add nothing).");
-                w.Line($"int kyFrom = global::System.Math.Max(0, {d.RowsFrom - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
-                w.Line($"int kyTo = global::System.Math.Min({d.KH}, {d.RowsTo - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
+                w.Line($"int kyFrom = Math.Max(0, {d.RowsFrom - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
+                w.Line($"int kyTo = Math.Min({d.KH}, {d.RowsTo - d.OriginY} - oy{(d.Stride == 1 ? "" : $" * {d.Stride}")});");
             }
             ForEachColumnTile(w, d, vt, (cols, clipped) => EmitDirectTile(w, isa, d, rows, cols, groups > 1, clipped));
             w.Close();
@@ -446,8 +447,8 @@ internal static class BlockEmitter
         {
             string S(string e) => d.Stride == 1 ? e : $"{e} * {d.Stride}";
             w.Line($"// This tile's positions reach input columns {d.ColsFrom}–{d.ColsTo - 1} (the others are zero padding) only through kernel columns kxFrom … kxTo − 1.");
-            w.Line($"int kxFrom = global::System.Math.Max(0, {d.ColsFrom - d.OriginX - (cols - 1) * d.Stride} - {S("ox")});");
-            w.Line($"int kxTo = global::System.Math.Min({d.KW}, {d.ColsTo - d.OriginX} - {S("ox")});");
+            w.Line($"int kxFrom = Math.Max(0, {d.ColsFrom - d.OriginX - (cols - 1) * d.Stride} - {S("ox")});");
+            w.Line($"int kxTo = Math.Min({d.KW}, {d.ColsTo - d.OriginX} - {S("ox")});");
         }
         w.Open(grouped ? "for (int c = c0; c < c1; c++)" : $"for (int c = 0; c < {d.Channels}; c++)");
         w.Open(d.RowsClipped ? "for (int ky = kyFrom; ky < kyTo; ky++)" : $"for (int ky = 0; ky < {d.KH}; ky++)");
@@ -505,10 +506,11 @@ internal static class BlockEmitter
 
     private static string Plus(int offset) => offset == 0 ? "" : offset > 0 ? $" + {offset}" : $" - {-offset}";
 
-    // ---------------------------------------------------------------- helpers
-
-    /// <summary>The block layout's helpers, emitted once per network that has convolutions or pooling.</summary>
-    public static void EmitHelpers(SourceWriter w)
+    /// <summary>
+    /// The block width, emitted in each network from the same conditions as its kernels' branches, so the two always agree
+    /// (the block layout's other helpers are the runtime's: NetCompiler.Support.NetworkSupport).
+    /// </summary>
+    public static void EmitLanes(SourceWriter w)
     {
         w.Line("/// <summary>Samples per block in the batch kernels of convolutions and pooling: floats per vector on the path taken.</summary>");
         w.Line("internal static int Lanes");
@@ -516,135 +518,5 @@ internal static class BlockEmitter
         w.Line($"    {Names.Inline}");
         w.Line($"    get => {Isa.Avx512.Condition} ? {Isa.Avx512.Width} : {Isa.Avx2.Condition} ? {Isa.Avx2.Width} : {Isa.Portable.Width};");
         w.Line("}");
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Samples first … first + lanes − 1 of a row-major batch of [channels, height, width] samples as a block (sample");
-        w.Line("/// first + j in lane j, zeros for samples at or past count), in the middle of a border of padding (left as it is: zero).");
-        w.Line("/// </summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void ToBlock(ref float x, int first, int count, int lanes, ref float block, int channels, int height, int width, int padding)");
-        w.Line("int size = channels * height * width;");
-        w.Line("// Without padding a sample is one contiguous row in the block as in the batch.");
-        w.Line("if (padding == 0) (channels, height, width) = (1, 1, size);");
-        w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
-        w.Open($"if ({Avx}.IsSupported && lanes % 8 == 0 && count - first >= lanes && width >= 8)");
-        w.Line("// Whole blocks: 8 × 8 transposes of eight samples' rows, eight positions at a time (a row's last eight overlap the");
-        w.Line("// group before them where the width is not a multiple of eight).");
-        w.Open("for (int g = 0; g < lanes; g += 8)");
-        w.Line("ref float samples = ref At(ref x, (first + g) * size);");
-        w.Line("for (int c = 0; c < channels; c++)");
-        w.Line("    for (int r = 0; r < height; r++)");
-        w.Line("    {");
-        w.Line("        ref float source = ref At(ref samples, (c * height + r) * width);");
-        w.Line("        ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + g);");
-        w.Line("        Transpose8xN(ref source, size, ref target, lanes, width);");
-        w.Line("    }");
-        w.Close();
-        w.Line("return;");
-        w.Close();
-        w.Open("for (int j = 0; j < lanes; j++)");
-        w.Line("bool real = first + j < count;");
-        w.Line("ref float sample = ref At(ref x, real ? (first + j) * size : 0);");
-        w.Line("for (int c = 0; c < channels; c++)");
-        w.Line("    for (int r = 0; r < height; r++)");
-        w.Line("    {");
-        w.Line("        ref float source = ref At(ref sample, (c * height + r) * width);");
-        w.Line("        ref float target = ref At(ref block, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes + j);");
-        w.Line("        for (int i = 0; i < width; i++) At(ref target, i * lanes) = real ? At(ref source, i) : 0f;");
-        w.Line("    }");
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Eight rows of eight floats, <paramref name=\"from\"/> floats apart, written as eight columns <paramref name=\"to\"/> floats apart:");
-        w.Line("/// target[k·to + j] = source[j·from + k] (unpack pairs, shuffle quadruples, swap 128-bit halves).");
-        w.Line("/// </summary>");
-        w.Line(Names.Inline);
-        w.Open("private static void Transpose8(ref float source, int from, ref float target, int to)");
-        w.Line($"nuint f = (nuint)from, t = (nuint)to;");
-        for (int k = 0; k < 8; k++) w.Line($"var r{k} = {V256}.LoadUnsafe(ref source{(k == 0 ? "" : k == 1 ? ", f" : $", {k} * f")});");
-        for (int k = 0; k < 8; k += 2)
-        {
-            w.Line($"var t{k} = {Avx}.UnpackLow(r{k}, r{k + 1});");
-            w.Line($"var t{k + 1} = {Avx}.UnpackHigh(r{k}, r{k + 1});");
-        }
-        for (int h = 0; h < 2; h++)
-        {
-            int a = 4 * h;
-            w.Line($"var u{a} = {Avx}.Shuffle(t{a}, t{a + 2}, 0x44);");
-            w.Line($"var u{a + 1} = {Avx}.Shuffle(t{a}, t{a + 2}, 0xEE);");
-            w.Line($"var u{a + 2} = {Avx}.Shuffle(t{a + 1}, t{a + 3}, 0x44);");
-            w.Line($"var u{a + 3} = {Avx}.Shuffle(t{a + 1}, t{a + 3}, 0xEE);");
-        }
-        for (int k = 0; k < 8; k++)
-            w.Line($"{V256}.StoreUnsafe({Avx}.Permute2x128(u{k % 4}, u{k % 4 + 4}, {(k < 4 ? "0x20" : "0x31")}), ref target{(k == 0 ? "" : k == 1 ? ", t" : $", {k} * t")});");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Eight rows of n ≥ 8 floats, <paramref name=\"from\"/> floats apart, written as n rows of eight floats, <paramref name=\"to\"/>");
-        w.Line("/// floats apart: target[k·to + j] = source[j·from + k], by 8 × 8 transposes along the rows, the last one overlapping");
-        w.Line("/// the one before it when n is not a multiple of eight (it writes the same values again).");
-        w.Line("/// </summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void Transpose8xN(ref float source, int from, ref float target, int to, int n)");
-        w.Line("for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k), from, ref At(ref target, k * to), to);");
-        w.Line("Transpose8(ref At(ref source, n - 8), from, ref At(ref target, (n - 8) * to), to);");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>The other way round: n ≥ 8 rows of eight floats written as eight rows of n floats, target[j·to + k] = source[k·from + j].</summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void TransposeNx8(ref float source, int from, ref float target, int to, int n)");
-        w.Line("for (int k = 0; k < n - 8; k += 8) Transpose8(ref At(ref source, k * from), from, ref At(ref target, k), to);");
-        w.Line("Transpose8(ref At(ref source, (n - 8) * from), from, ref At(ref target, n - 8), to);");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>Copies a block of [channels, height, width] into the middle of a padded block whose border is already zero.</summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void PadBlock(ref float block, ref float padded, int channels, int height, int width, int padding, int lanes)");
-        w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
-        w.Line("for (int c = 0; c < channels; c++)");
-        w.Line("    for (int r = 0; r < height; r++)");
-        w.Line($"        {Names.MemoryMarshal}.CreateReadOnlySpan(ref At(ref block, (c * height + r) * width * lanes), width * lanes)");
-        w.Line($"            .CopyTo({Names.MemoryMarshal}.CreateSpan(ref At(ref padded, ((c * paddedHeight + r + padding) * paddedWidth + padding) * lanes), width * lanes));");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Spreads a block of ∂E/∂z, [channels, height, width], over a zeroed [channels, dilatedHeight, dilatedWidth] block:");
-        w.Line("/// position (i, j) goes to (top + i·stride, left + j·stride); every other position stays zero.");
-        w.Line("/// </summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void Dilate(ref float dz, ref float dilated, int channels, int height, int width, int stride, int dilatedHeight, int dilatedWidth, int top, int left, int lanes)");
-        w.Open("for (int c = 0; c < channels; c++)");
-        w.Open("for (int r = 0; r < height; r++)");
-        w.Line("ref float source = ref At(ref dz, (c * height + r) * width * lanes);");
-        w.Line("ref float target = ref At(ref dilated, ((c * dilatedHeight + top + r * stride) * dilatedWidth + left) * lanes);");
-        w.Line("if (stride == 1)");
-        w.Line($"    {Names.MemoryMarshal}.CreateReadOnlySpan(ref source, width * lanes).CopyTo({Names.MemoryMarshal}.CreateSpan(ref target, width * lanes));");
-        w.Line("else");
-        w.Line("    for (int i = 0; i < width; i++)");
-        w.Line("        for (int j = 0; j < lanes; j++) At(ref target, i * stride * lanes + j) = At(ref source, i * lanes + j);");
-        w.Close();
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>Rows first … of a row-major batch of samples of <paramref name=\"size\"/> floats from a block (lane j → sample first + j, up to count).</summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void FromBlock(ref float block, int first, int count, int lanes, ref float y, int size)");
-        w.Line("int samples = global::System.Math.Min(lanes, count - first);");
-        w.Open($"if ({Avx}.IsSupported && lanes % 8 == 0 && samples == lanes && size >= 8)");
-        w.Line("// Whole blocks: 8 × 8 transposes, eight positions of eight lanes at a time (the last eight may overlap).");
-        w.Open("for (int g = 0; g < lanes; g += 8)");
-        w.Line("TransposeNx8(ref At(ref block, g), lanes, ref At(ref y, (first + g) * size), size, size);");
-        w.Close();
-        w.Line("return;");
-        w.Close();
-        w.Open("for (int j = 0; j < samples; j++)");
-        w.Line("ref float row = ref At(ref y, (first + j) * size);");
-        w.Line("for (int i = 0; i < size; i++) At(ref row, i) = At(ref block, i * lanes + j);");
-        w.Close();
-        w.Close();
     }
-
-    private const string Avx = Names.Avx;
-    private static readonly string V256 = Isa.Avx2.Vector;
 }

@@ -309,19 +309,4 @@ internal static class ConvEmitter
     private static string Sum(int a, int b) => (a + b).ToString();
 
     private static string Plus(string start, int offset) => offset == 0 ? start : $"{start} + {offset}";
-
-    /// <summary>The helper that zero-pads an input, emitted once per network that has padded convolutions.</summary>
-    public static void EmitPadHelper(SourceWriter w)
-    {
-        w.Line("/// <summary>Copies a [channels, height, width] input into the middle of a buffer with <paramref name=\"padding\"/> zeros on every side.</summary>");
-        w.Line(Names.Hot);
-        w.Open("private static void Pad(ref float x, ref float xp, int channels, int height, int width, int padding)");
-        w.Line("int paddedHeight = height + 2 * padding, paddedWidth = width + 2 * padding;");
-        w.Line($"{Names.MemoryMarshal}.CreateSpan(ref xp, channels * paddedHeight * paddedWidth).Clear();");
-        w.Line("for (int c = 0; c < channels; c++)");
-        w.Line("    for (int r = 0; r < height; r++)");
-        w.Line($"        {Names.MemoryMarshal}.CreateReadOnlySpan(ref At(ref x, (c * height + r) * width), width)");
-        w.Line($"            .CopyTo({Names.MemoryMarshal}.CreateSpan(ref At(ref xp, (c * paddedHeight + r + padding) * paddedWidth + padding), width));");
-        w.Close();
-    }
 }

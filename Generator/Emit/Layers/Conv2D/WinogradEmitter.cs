@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Planning;
@@ -117,8 +118,8 @@ internal static class WinogradEmitter
             if (clipped)
             {
                 w.Line($"// Only the kernel rows that reach input rows {first}–{end - 1} (the others are zero padding and add nothing).");
-                w.Line($"int kyFrom = global::System.Math.Max(0, {first - d.OriginY} - oy);");
-                w.Line($"int kyTo = global::System.Math.Min({kh}, {end - d.OriginY} - oy);");
+                w.Line($"int kyFrom = Math.Max(0, {first - d.OriginY} - oy);");
+                w.Line($"int kyTo = Math.Min({kh}, {end - d.OriginY} - oy);");
             }
             w.Line($"// M[row, t, ξ] = Σ_c Σ_u U[ξ, row, c, u]·V[c, {(d.OriginY == 0 ? "" : $"{d.OriginY} + ")}oy + u, ξ, t]: {rt} row(s) × {tt} piece(s) of sums in registers.");
             w.Open($"for (int xi = 0; xi < {Points}; xi++)");
@@ -314,7 +315,7 @@ internal static class WinogradEmitter
         BlockEmitter.ForEachTile(w, tiles, tp, "t0", tn =>
         {
             for (int t = 0; t < tn; t++)
-                for (int f = 0; f < vectors; f++) w.Line($"var a{t}_{f} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, vectors).Select(f => $"a{t}_{f}")));
             w.Line($"ref float vx = ref At(ref v, (oy * {Points} + xi) * {ow} + 2 * t0);");
             w.Open($"for (int c = 0; c < {ch}; c++)");
             w.Line($"ref float vc = ref At(ref vx, c * {hp * vRow});");
@@ -442,7 +443,7 @@ internal static class WinogradEmitter
         int rows = c.Filters * c.Input.Channels * c.KernelHeight;
         w.Line("// Reduce the lanes of M, then ∂E/∂W = Aᵀ·M for each kernel row; then ∂E/∂b (added to g, or written over it on a batch's first chunk).");
         w.Line($"ref float gl = ref At(ref g, Layer{c.Number}Weights);");
-        w.Line($"global::System.Span<float> s = stackalloc float[{Points}];");
+        w.Line($"Span<float> s = stackalloc float[{Points}];");
         w.Open($"for (int k = 0; k < {rows}; k++)");
         w.Open($"for (int xi = 0; xi < {Points}; xi++)");
         w.Line($"ref float lane = ref At(ref sums, (k * {Points} + xi) * lanes);");

@@ -47,7 +47,7 @@ internal static class DenseBatchEmitter
     /// <summary>The loop over the blocks of <paramref name="tile"/> rows below <paramref name="blocked"/>, over all of them or the range's.</summary>
     private static string RowLoop(int blocked, int tile, bool rowRange)
         => rowRange
-            ? $"for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, {blocked}); o < oEnd; o += {tile})"
+            ? $"for (int o = rowFrom, oEnd = Math.Min(rowTo, {blocked}); o < oEnd; o += {tile})"
             : $"for (int o = 0; o < {blocked}; o += {tile})";
 
     /// <summary>Samples per register tile of the batched forward pass (4 rows × 3 samples = 12 accumulators, or 24).</summary>
@@ -228,7 +228,7 @@ internal static class DenseBatchEmitter
         {
             w.Line($"// That slice is first copied to a contiguous buffer on the stack: in place, its rows are {4 * inputs} bytes apart and would");
             w.Line("// fall into a few sets of L1, so they came again from L2 for every tile of rows.");
-            w.Line($"global::System.Span<float> xBuffer = stackalloc float[{NetworkPlan.BatchChunk * GradientVectors * width + 16}];");
+            w.Line($"Span<float> xBuffer = stackalloc float[{NetworkPlan.BatchChunk * GradientVectors * width + 16}];");
             w.Line($"ref float xp = ref Aligned(ref {Names.MemoryMarshal}.GetReference(xBuffer));");
         }
         void Rows(int vectors)

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Planning;
@@ -119,8 +120,8 @@ internal static class DenseEmitter
     /// </summary>
     private static void EmitFusedForwardAvx(SourceWriter w, NetworkSpec spec)
     {
-        const string V = "global::System.Runtime.Intrinsics.Vector256";
-        const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
+        const string V = "Vector256";
+        const string Avx = "Avx";
         w.Open($"if ({Avx}.IsSupported && {V}.IsHardwareAccelerated)");
         w.Line("// AVX: every layer is 8 → 8, so a row of W and a layer's activations are one 8-float vector each.");
         w.Line($"var v0 = {V}.LoadUnsafe(ref x);");
@@ -231,7 +232,7 @@ internal static class DenseEmitter
         if (full > 0)
         {
             for (int r = 0; r < rows; r++)
-                for (int k = 0; k < xs.Length; k++) w.Line($"var {Acc("s", r, k)} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, xs.Length).Select(k => Acc("s", r, k))));
             // A native-sized index: the loads use it as it is, without a sign extension each.
             w.Open($"for (nuint i = 0; i < {full}; i += {width})");
             for (int k = 0; k < xs.Length; k++) w.Line($"var {(xs.Length == 1 ? "xi" : $"x{(char)('a' + k)}i")} = {isa.Load(xs[k], "i")};");
@@ -398,7 +399,7 @@ internal static class DenseEmitter
         {
             w.Line($"// Passes over rows [rowFrom, rowFrom + rows) of W: the first starts every sum at zero, the last applies f′.");
             w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {DenseRules.BackwardRowBlock})");
-            w.Line($"int rows = global::System.Math.Min({DenseRules.BackwardRowBlock}, {outputs} - rowFrom);");
+            w.Line($"int rows = Math.Min({DenseRules.BackwardRowBlock}, {outputs} - rowFrom);");
             w.Line("bool first = rowFrom == 0;");
             w.Line($"bool last = rowFrom + {DenseRules.BackwardRowBlock} >= {outputs};");
             DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
@@ -430,8 +431,7 @@ internal static class DenseEmitter
         if (!rowBlocks)
         {
             for (int r = 0; r < samples; r++)
-                for (int k = 0; k < vectors; k++)
-                    w.Line($"var a{r}{k} = {isa.VectorOfFloat}.Zero;");
+                w.Line(isa.Zeros(Enumerable.Range(0, vectors).Select(k => $"a{r}{k}")));
         }
         else
         {

@@ -76,9 +76,9 @@ internal static class LaneEmitter
     private static string ToRows(NetworkSpec spec, int width)
         => width == spec.OutputSize ? "LanesToOutput" : $"LanesToRows{width}";
 
-    /// <summary>The condition of the lane path: AVX-512 (its transposition uses AVX-512F shuffles) and enough samples.</summary>
+    /// <summary>The condition of the lane path, as the network class spells it: AVX-512 (its transposition uses AVX-512F shuffles) and enough samples.</summary>
     public static string Condition(string count)
-        => $"{Isa.Avx512.Condition} && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && {count} > {MinimumCount}";
+        => Names.Qualified.Condition($"{Isa.Avx512.Condition} && Avx512F.IsSupported && {count} > {MinimumCount}");
 
     /// <summary>The calls of the lane path for one chunk (<c>xs</c>, <c>count</c> samples, into <c>ys</c>), with its workspace at <c>h</c>.</summary>
     public static void EmitChunk(SourceWriter w, NetworkPlan plan, LanePlan lanes, System.Func<string, int, string> offset, bool softmax)
@@ -106,8 +106,6 @@ internal static class LaneEmitter
             EmitSoftmax(w, spec.Layers[spec.Layers.Count - 1].OutputSize);
             w.Line();
         }
-        EmitTranspose16(w);
-        w.Line();
         EmitInputToLanes(w, spec.InputSize);
         w.Line();
         EmitLanesToRows(w, spec.OutputSize, "LanesToOutput");
@@ -124,61 +122,10 @@ internal static class LaneEmitter
         }
     }
 
-    private const string V = "global::System.Runtime.Intrinsics.Vector512";
-    private const string Avx512F = "global::System.Runtime.Intrinsics.X86.Avx512F";
+    private const string V = "Vector512";
+    private const string Avx512F = "Avx512F";
 
     private static string Hex(int i) => i.ToString("x");
-
-    /// <summary>
-    /// A 16 × 16 block of floats transposed with AVX-512F shuffles in four rounds of 16: floats of row pairs
-    /// interleaved, then pairs of floats (as doubles), then 128-bit quarters of row quads, then halves.
-    /// </summary>
-    private static void EmitTranspose16(SourceWriter w)
-    {
-        foreach (var (name, op) in new[] { ("PairsLow", "UnpackLow"), ("PairsHigh", "UnpackHigh") })
-        {
-            w.Line($"/// <summary>The {(op == "UnpackLow" ? "first" : "second")} pairs of floats of each 128-bit quarter of a and b, interleaved (vunpck{(op == "UnpackLow" ? "l" : "h")}pd).</summary>");
-            w.Line(Names.Inline);
-            w.Line($"private static {V}<float> {name}({V}<float> a, {V}<float> b) => {V}.AsSingle({Avx512F}.{op}({V}.AsDouble(a), {V}.AsDouble(b)));");
-            w.Line();
-        }
-        w.Line("/// <summary>");
-        w.Line("/// The 16 × 16 block at <paramref name=\"source\"/> (rows <paramref name=\"sourceStride\"/> floats apart) transposed into");
-        w.Line("/// <paramref name=\"target\"/> (rows <paramref name=\"targetStride\"/> apart): 16 loads, four rounds of 16 shuffles, 16 stores.");
-        w.Line("/// </summary>");
-        w.Line(Names.Hot);
-        w.Open("internal static void Transpose16(ref float source, nuint sourceStride, ref float target, nuint targetStride)");
-        for (int k = 0; k < 16; k++)
-            w.Line($"var r{Hex(k)} = {V}.LoadUnsafe(ref source, {(k == 0 ? "0" : k == 1 ? "sourceStride" : $"{k} * sourceStride")});");
-        w.Line("// Floats of rows 2j and 2j + 1 interleaved, within each 128-bit quarter.");
-        for (int j = 0; j < 8; j++)
-        {
-            string a = "r" + Hex(2 * j), b = "r" + Hex(2 * j + 1);
-            w.Line($"var t{Hex(2 * j)} = {Avx512F}.UnpackLow({a}, {b}); var t{Hex(2 * j + 1)} = {Avx512F}.UnpackHigh({a}, {b});");
-        }
-        w.Line("// Pairs of floats of rows 4g … 4g + 3 interleaved: each quarter now holds one column of four rows.");
-        for (int g = 0; g < 4; g++)
-        {
-            string t0 = "t" + Hex(4 * g), t1 = "t" + Hex(4 * g + 1), t2 = "t" + Hex(4 * g + 2), t3 = "t" + Hex(4 * g + 3);
-            w.Line($"var u{Hex(4 * g)} = PairsLow({t0}, {t2}); var u{Hex(4 * g + 1)} = PairsHigh({t0}, {t2});");
-            w.Line($"var u{Hex(4 * g + 2)} = PairsLow({t1}, {t3}); var u{Hex(4 * g + 3)} = PairsHigh({t1}, {t3});");
-        }
-        w.Line("// Quarters of row quads 0 and 1, 2 and 3 combined: each vector holds two quarters' columns of eight rows.");
-        for (int half = 0; half < 2; half++)
-            for (int k = 0; k < 4; k++)
-            {
-                string a = "u" + Hex(8 * half + k), b = "u" + Hex(8 * half + 4 + k);
-                w.Line($"var v{Hex(8 * half + k)} = {Avx512F}.Shuffle4x128({a}, {b}, 0x88); var v{Hex(8 * half + 4 + k)} = {Avx512F}.Shuffle4x128({a}, {b}, 0xDD);");
-            }
-        w.Line("// Rows 0–7 and 8–15 combined: column k of all 16 rows, stored as row k of the target.");
-        for (int k = 0; k < 8; k++)
-        {
-            string a = "v" + Hex(k), b = "v" + Hex(8 + k);
-            w.Line($"{V}.StoreUnsafe({Avx512F}.Shuffle4x128({a}, {b}, 0x88), ref target, {(k == 0 ? "0" : k == 1 ? "targetStride" : $"{k} * targetStride")});");
-            w.Line($"{V}.StoreUnsafe({Avx512F}.Shuffle4x128({a}, {b}, 0xDD), ref target, {8 + k} * targetStride);");
-        }
-        w.Close();
-    }
 
     private static void EmitInputToLanes(SourceWriter w, int inputs)
     {

@@ -45,7 +45,7 @@ internal static class PoolEmitter
         {
             w.Line("// MathF.Max: branch-free (a branch on the data would mispredict) and NaN-propagating, like the vector kernels.");
             w.Line("float m = window;");
-            EmitWindow(w, l, plan.WindowUnrolled, k => $"m = global::System.MathF.Max(m, At(ref window, {k}));");
+            EmitWindow(w, l, plan.WindowUnrolled, k => $"m = MathF.Max(m, At(ref window, {k}));");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
         }
         else
@@ -322,9 +322,9 @@ internal static class PoolEmitter
         w.Line($"// Each window clipped to the input: rows r0 … r1 − 1 and columns q0 … q1 − 1 of channel c (the rest is padding).");
         w.Open($"for (int c = 0; c < {l.Input.Channels}; c++)");
         w.Open($"for (int oy = 0; oy < {l.Output.Height}; oy++)");
-        w.Line($"int r0 = global::System.Math.Max(oy * {l.Stride} - {l.Padding}, 0), r1 = global::System.Math.Min(oy * {l.Stride} + {l.Size - l.Padding}, {h});");
+        w.Line($"int r0 = Math.Max(oy * {l.Stride} - {l.Padding}, 0), r1 = Math.Min(oy * {l.Stride} + {l.Size - l.Padding}, {h});");
         w.Open($"for (int ox = 0; ox < {l.Output.Width}; ox++)");
-        w.Line($"int q0 = global::System.Math.Max(ox * {l.Stride} - {l.Padding}, 0), q1 = global::System.Math.Min(ox * {l.Stride} + {l.Size - l.Padding}, {wd});");
+        w.Line($"int q0 = Math.Max(ox * {l.Stride} - {l.Padding}, 0), q1 = Math.Min(ox * {l.Stride} + {l.Size - l.Padding}, {wd});");
         body();
         w.Close();
         w.Close();
@@ -357,7 +357,7 @@ internal static class PoolEmitter
             {
                 w.Line("// MathF.Max: NaN-propagating, like the vector kernels; −∞ is the padding, which never wins.");
                 w.Line("float m = float.NegativeInfinity;");
-                EmitClippedWindow(w, l, 1, () => w.Line("m = global::System.MathF.Max(m, At(ref x, k));"));
+                EmitClippedWindow(w, l, 1, () => w.Line("m = MathF.Max(m, At(ref x, k));"));
                 w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
             }
             else
