@@ -152,7 +152,12 @@ public static class NetworkChecks
     /// <see cref="FullCheckLimit"/>), plus two random directional derivatives of the whole gradient.
     /// <paramref name="useLabels"/> uses the <see cref="IClassifier"/> overload.
     /// </summary>
-    public static void GradientCheck(NetCase c, int batch, bool useLabels, int dataSeed, int[]? subset = null, int perLayerLimit = PerLayerLimit)
+    /// <param name="allowZeroGradient">
+    /// Accept a network whose checked gradient is zero everywhere (e.g. a random network whose ReLU output is dead for the
+    /// batch): the generated gradient must then be zero too. Off by default, where a zero gradient means a vacuous check.
+    /// </param>
+    public static void GradientCheck(NetCase c, int batch, bool useLabels, int dataSeed, int[]? subset = null, int perLayerLimit = PerLayerLimit,
+        bool allowZeroGradient = false)
     {
         ReferenceNetwork r = c.Reference;
         var rng = new Random(dataSeed);
@@ -201,7 +206,7 @@ public static class NetworkChecks
             ? Enumerable.Range(0, r.ParameterCount).ToArray()
             : StructuredSubset(r, rng, perLayerLimit));
         double[] numeric = indices.Select(fd.Partial).ToArray();
-        CompareGradients(r, what, g, indices, numeric);
+        CompareGradients(r, what, g, indices, numeric, allowZeroGradient);
 
         if (indices.Length < g.Length)
         {
@@ -247,7 +252,7 @@ public static class NetworkChecks
     /// <summary>‖g − g_fd‖ / max(‖g‖, ‖g_fd‖) ≤ 1e-3 over the checked parameters, and each element within
     /// 1e-6 + 2e-5·max|g_fd| + 1e-3·|g_fd_i| (float sums over whole feature maps, so small elements are judged relative to
     /// the largest; measured errors are ~1e-7 relative).</summary>
-    public static void CompareGradients(ReferenceNetwork r, string what, float[] g, int[] indices, double[] numeric)
+    public static void CompareGradients(ReferenceNetwork r, string what, float[] g, int[] indices, double[] numeric, bool allowZeroGradient = false)
     {
         double diff2 = 0, g2 = 0, fd2 = 0, fdMax = 0;
         for (int n = 0; n < indices.Length; n++)
@@ -257,6 +262,12 @@ public static class NetworkChecks
             g2 += gi * gi;
             fd2 += numeric[n] * numeric[n];
             fdMax = Math.Max(fdMax, Math.Abs(numeric[n]));
+        }
+        if (fd2 == 0 && allowZeroGradient)
+        {
+            foreach (int i in indices)
+                Assert.True(Math.Abs(g[i]) <= 1e-6, $"{what}: the finite-difference gradient is 0, but the generated one is {g[i]:R} at {r.Describe(i)}.");
+            return;
         }
         Assert.True(fd2 > 0, $"{what}: the finite-difference gradient is 0 over all {indices.Length} checked parameters: the check would be vacuous.");
         double rel = Math.Sqrt(diff2) / Math.Max(Math.Sqrt(g2), Math.Sqrt(fd2));
