@@ -108,8 +108,10 @@ public static class Compare
             context.Resolving += (_, name) => AssemblyLoadContext.Default.LoadFromAssemblyName(name);
             assembly = context.LoadFromAssemblyPath(path);
         }
+        // The benchmarks' own networks, or one linked in from a sample (LeNet-5 is declared once, in Samples/LeNet5).
         Type type = assembly.GetType($"NetCompiler.Benchmarks.{network}")
-            ?? throw new InvalidOperationException($"{build} has no NetCompiler.Benchmarks.{network}.");
+            ?? assembly.GetTypes().SingleOrDefault(t => t.Name == network && typeof(IClassifier).IsAssignableFrom(t))
+            ?? throw new InvalidOperationException($"{build} has no network class named {network}.");
         return (IClassifier)Activator.CreateInstance(type, 1)!;
     }
 }
