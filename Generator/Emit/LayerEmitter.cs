@@ -1,3 +1,4 @@
+using NetCompiler.Generator.Emit.Layers.BatchNorm;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -21,17 +22,23 @@ internal static class LayerEmitter
     {
         DenseLayerSpec d => $"[{d.OutputSize}, {d.InputSize}]",
         Conv2DLayerSpec c => $"[{c.Filters}, {c.Input.Channels}, {c.KernelHeight}, {c.KernelWidth}]",
+        BatchNormLayerSpec b => $"[{b.Channels}] (γ)",
         _ => "[]",
     };
 
-    public static string BiasShape(LayerSpec layer) => layer is Conv2DLayerSpec c ? $"[{c.Filters}]" : $"[{layer.OutputSize}]";
+    public static string BiasShape(LayerSpec layer) => layer switch
+    {
+        Conv2DLayerSpec c => $"[{c.Filters}]",
+        BatchNormLayerSpec b => $"[{b.Channels}] (β)",
+        _ => $"[{layer.OutputSize}]",
+    };
 
     public static string Describe(LayerSpec layer) => layer switch
     {
         DenseLayerSpec d => $"dense {d.InputSize} → {d.OutputSize}, {Activations.Describe(d.Activation)}{(d.Bias ? "" : ", no bias")}",
         Conv2DLayerSpec c => $"conv {c.KernelHeight}×{c.KernelWidth}, {c.Filters} filter(s), stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}{(c.Bias ? "" : ", no bias")}",
         Pool2DLayerSpec p => $"{(p.Kind == PoolKind.Max ? "max" : "average")} pool {p.Size}×{p.Size}, stride {p.Stride}{PoolEmitter.PaddingNote(p)}",
-        _ => layer.Describe(),
+        _ => TrainingModeEmitter.Describe(layer),
     };
 
     /// <summary>The kernels of <paramref name="layer"/>; <paramref name="rowRange"/>: its batch kernels take a range of rows (a dense layer trained by parts).</summary>
@@ -61,6 +68,9 @@ internal static class LayerEmitter
                 w.Line();
                 PoolEmitter.EmitBatchKernels(w, p, below);
                 break;
+            case BatchNormLayerSpec or DropoutLayerSpec:
+                TrainingModeEmitter.EmitKernels(w, layer, below);
+                break;
         }
         w.Line();
     }
@@ -70,6 +80,7 @@ internal static class LayerEmitter
     {
         Conv2DLayerSpec => $"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {input}, ref {output}, ref scratch);",
         Pool2DLayerSpec => $"{Names.Kernels}.Layer{layer.Number}Forward(ref {input}, ref {output});",
+        BatchNormLayerSpec or DropoutLayerSpec => TrainingModeEmitter.ForwardCall(layer, input, output),
         _ => $"{Names.Kernels}.Layer{layer.Number}Forward(ref p, ref {input}, ref {output});",
     };
 
@@ -91,6 +102,7 @@ internal static class LayerEmitter
             DenseLayerSpec => new[] { $"{kernel}ForwardBatch(ref p, ref {input}, ref {output}, {count}{range});" },
             Conv2DLayerSpec c => BlockEmitter.ForwardCalls(c, next, input, output, count),
             Pool2DLayerSpec l => PoolEmitter.ForwardCalls(l, next, input, output, count),
+            BatchNormLayerSpec or DropoutLayerSpec => TrainingModeEmitter.BatchForward(layer, next, input, output, count),
             _ => new[] { $"for (int s = 0; s < {count}; s++) {kernel}Forward({x}, {y});" },
         };
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using NetCompiler.Generator.Emit.Layers.BatchNorm;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -62,7 +63,7 @@ internal static class NetworkEmitter
         w.Line("/// </remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"NetCompiler.Generator\", \"1.0.0\")]");
         var split = SplitLayer(spec);
-        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.IClassifier : "")}{(split is null ? "" : ", " + Names.IPartitionedTraining)}");
+        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.IClassifier : "")}{(split is null ? "" : ", " + Names.IPartitionedTraining)}{(TrainingModeEmitter.Applies(spec) ? ", " + TrainingModeEmitter.Interface : "")}");
 
         // ---- sizes and layout
         w.Line("/// <summary>Floats per input sample.</summary>");
@@ -97,10 +98,17 @@ internal static class NetworkEmitter
             ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path two lane buffers (the transposed input and the layers' outputs in turn) and 16 rows of staging."
             : $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
         w.Line($"private const int PredictBatchWorkspaceSize = {PredictBatchWorkspace(spec)};");
-        w.Line(LaneEmitter.AppliesToTraining(spec)
-            ? $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging."
-            : $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
-        w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
+        if (TrainingModeEmitter.Applies(spec))
+        {
+            TrainingModeEmitter.EmitWorkspaceConstants(w, spec);
+        }
+        else
+        {
+            w.Line(LaneEmitter.AppliesToTraining(spec)
+                ? $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging."
+                : $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
+            w.Line($"private const int TrainingWorkspaceSize = {TrainingWorkspace(spec)};");
+        }
         w.Line();
         EmitThreadBuffers(w, spec);
         w.Line("/// <summary>");
@@ -147,6 +155,11 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
+            if (layer is BatchNormLayerSpec batchNorm)
+            {
+                TrainingModeEmitter.EmitInitialize(w, batchNorm);
+                continue;
+            }
             string weights = $"new {Names.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
@@ -155,6 +168,7 @@ internal static class NetworkEmitter
                 w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
             if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
+        TrainingModeEmitter.EmitStateReset(w, spec);
         w.Close();
         w.Line();
 
@@ -174,6 +188,7 @@ internal static class NetworkEmitter
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Parameters\"/>");
         w.Line($"public {Names.Span} Parameters => new {Names.Span}(_parameters, _start, ParameterCount);");
         w.Line();
+        if (TrainingModeEmitter.Applies(spec)) TrainingModeEmitter.EmitMembers(w, spec);
 
         EmitPredict(w, spec, hidden);
         EmitTraining(w, spec);
@@ -213,6 +228,11 @@ internal static class NetworkEmitter
         if (HasBlocks(spec))
         {
             BlockEmitter.EmitHelpers(w);
+            w.Line();
+        }
+        if (TrainingModeEmitter.Applies(spec))
+        {
+            TrainingModeEmitter.EmitHelpers(w, spec);
             w.Line();
         }
         LossEmitter.Emit(w, spec);
@@ -345,6 +365,11 @@ internal static class NetworkEmitter
 
     private static void EmitTraining(SourceWriter w, NetworkSpec spec)
     {
+        if (TrainingModeEmitter.Applies(spec))
+        {
+            TrainingModeEmitter.EmitTraining(w, spec);
+            return;
+        }
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
         w.Line(Names.Hot);
@@ -560,7 +585,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>The locals every training step starts with: the parameters, gradients, inputs and targets, 1/batch and the loss sum.</summary>
-    private static void EmitStepLocals(SourceWriter w)
+    internal static void EmitStepLocals(SourceWriter w)
     {
         w.Line("ref float p = ref FirstParameter;");
         w.Line($"ref float g = ref {Names.MemoryMarshal}.GetReference(gradients);");
@@ -571,7 +596,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>Each sample's loss added to <c>loss</c>, and ∂E/∂z of the top layer (scaled by 1/batch) into dzA.</summary>
-    private static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
+    internal static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
     {
         w.Open("for (int s = 0; s < count; s++)");
         w.Line($"ref float z = ref {Names.Kernels}.Row(ref a{spec.Layers.Count}, s, OutputSize);");
@@ -710,9 +735,9 @@ internal static class NetworkEmitter
     }
 
     /// <summary>The layer above <paramref name="layer"/>, null for the last.</summary>
-    private static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
+    internal static LayerSpec? Next(NetworkSpec spec, LayerSpec layer) => layer.Index + 1 < spec.Layers.Count ? spec.Layers[layer.Index + 1] : null;
 
-    private static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);
+    internal static int MaxScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.BatchScratch);
 
     /// <summary>The largest scratch of a forward batch kernel: PredictBatch runs no backward kernel.</summary>
     private static int MaxForwardScratch(NetworkSpec spec) => spec.Layers.Max(LayerEmitter.ForwardBatchScratch);
@@ -744,7 +769,8 @@ internal static class NetworkEmitter
     /// (where the forward pass of training can take the lane path) the lane buffers (<see cref="LaneEmitter.Workspace"/>).
     /// </summary>
     private static int TrainingWorkspace(NetworkSpec spec)
-        => LaneEmitter.AppliesToTraining(spec) ? TrainingLanesStart(spec) + LaneEmitter.Workspace(spec) : TrainingBuffers(spec);
+        => TrainingModeEmitter.Applies(spec) ? 0 // sized per batch at run time (TrainingModeEmitter)
+        : LaneEmitter.AppliesToTraining(spec) ? TrainingLanesStart(spec) + LaneEmitter.Workspace(spec) : TrainingBuffers(spec);
 
     private static int TrainingBuffers(NetworkSpec spec)
         => BatchChunk * (spec.Layers.Sum(l => l.OutputSize) + (spec.Layers.Count > 1 ? 2 : 1) * spec.MaxWidth) + MaxScratch(spec);
