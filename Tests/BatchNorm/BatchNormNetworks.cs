@@ -15,8 +15,10 @@ public partial class BnDense { }
 [Dense(4)] [BatchNorm(Tanh, Epsilon = 1e-3f)] [Dense(3)]
 public partial class BnConvPool { }
 
-// Batch normalisation then dropout before max pooling (the dropout's output in blocks).
-[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 6, 6)] [Conv2D(2, 3)] [BatchNorm(ReLU)] [Dropout(0.4f)] [MaxPool2D(2)] [Dense(3)]
+// Batch normalisation then dropout before average pooling (the dropout's output in blocks). Smooth on purpose: batch
+// normalisation centres its outputs on 0, where a ReLU or a max over dropped zeros has its kink, which central
+// differences of the gradient test would straddle.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 6, 6)] [Conv2D(2, 3)] [BatchNorm(Tanh)] [Dropout(0.4f)] [AvgPool2D(2)] [Dense(3)]
 public partial class BnDropoutConv { }
 
 // BatchNorm2d after pooling and before a convolution (its output and ∂E/∂z in blocks); the layer below has an activation.
@@ -34,3 +36,7 @@ public partial class DropoutConv { }
 // The last layer is a batch normalisation (its statistics feed the loss directly).
 [Network(Loss = Loss.HalfSquaredError)] [Input(3)] [Dense(4, Tanh)] [BatchNorm]
 public partial class BnLast { }
+
+// Dropout of a wide input into one output: ∂E/∂W of the dense layer shows the mask of every input unit.
+[Network(Loss = Loss.HalfSquaredError)] [Input(4000)] [Dropout(0.3f)] [Dense(1)]
+public partial class DropoutWide { }
