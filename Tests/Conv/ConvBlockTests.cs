@@ -18,7 +18,7 @@ public partial class ConvChannelGroups { }
 /// </summary>
 public class ConvBlockTests
 {
-    private static readonly ConvCase ChannelGroups = ConvCase.Of<ConvChannelGroups>(new ReferenceConvNetwork(new[] { 2, 6, 20 },
+    private static readonly ConvCase ChannelGroups = ConvCase.Of<ConvChannelGroups>(new ReferenceNetwork(new[] { 2, 6, 20 },
         new[] { Conv2D(3, 3, ReLU), Conv2D(24, 3, Tanh), MaxPool(2), Dense(3) }, Loss.SoftmaxCrossEntropy));
 
     private static ConvCase Case(string name) => name == nameof(ConvChannelGroups) ? ChannelGroups : ConvNetworks.All[name];

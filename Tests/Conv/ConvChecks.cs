@@ -7,7 +7,7 @@ using Xunit;
 namespace NetCompiler.Tests.Conv;
 
 /// <summary>
-/// The shape-generic checks of a generated convolutional network against <see cref="ReferenceConvNetwork"/>:
+/// The shape-generic checks of a generated convolutional network against <see cref="ReferenceNetwork"/>:
 /// ComputeGradients against central finite differences of the double reference loss, Predict against the reference.
 /// </summary>
 public static class ConvChecks
@@ -54,7 +54,7 @@ public static class ConvChecks
 
     /// <summary>The network's parameters with every bias set to a random value of magnitude in [0.01, 0.2] (biases start
     /// at 0, and a bias-only pre-activation — a conv window entirely in the padding — must stay off the ReLU kink).</summary>
-    public static float[] RandomiseBiases(INetwork net, ReferenceConvNetwork r, Random rng)
+    public static float[] RandomiseBiases(INetwork net, ReferenceNetwork r, Random rng)
     {
         var p = new float[r.ParameterCount];
         net.CopyParametersTo(p);
@@ -66,7 +66,7 @@ public static class ConvChecks
     }
 
     /// <summary>One input sample whose forward pass keeps <see cref="Margin"/> away from every kink (see above).</summary>
-    public static float[] SampleAwayFromKinks(ReferenceConvNetwork r, double[] p, Random rng)
+    public static float[] SampleAwayFromKinks(ReferenceNetwork r, double[] p, Random rng)
     {
         for (int attempt = 0; attempt < 500; attempt++)
         {
@@ -79,7 +79,7 @@ public static class ConvChecks
         return null!;
     }
 
-    public static float[] BatchAwayFromKinks(ReferenceConvNetwork r, double[] p, int batch, Random rng)
+    public static float[] BatchAwayFromKinks(ReferenceNetwork r, double[] p, int batch, Random rng)
         => Enumerable.Range(0, batch).SelectMany(_ => SampleAwayFromKinks(r, p, rng)).ToArray();
 
     /// <summary>
@@ -89,7 +89,7 @@ public static class ConvChecks
     /// </summary>
     public static void GradientCheck(ConvCase c, int batch, bool useLabels, int dataSeed, int[]? subset = null)
     {
-        ReferenceConvNetwork r = c.Reference;
+        ReferenceNetwork r = c.Reference;
         var rng = new Random(dataSeed);
         INetwork net = c.Create(NetworkSeed);
         float[] pf = RandomiseBiases(net, r, rng);
@@ -155,7 +155,7 @@ public static class ConvChecks
     /// <summary>‖g − g_fd‖ / max(‖g‖, ‖g_fd‖) ≤ 1e-3 over the checked parameters, and each element within
     /// 1e-6 + 2e-5·max|g_fd| + 1e-3·|g_fd_i| (float sums over whole feature maps, so small elements are judged relative to
     /// the largest; measured errors are ~1e-7 relative).</summary>
-    public static void CompareGradients(ReferenceConvNetwork r, string what, float[] g, int[] indices, double[] numeric)
+    public static void CompareGradients(ReferenceNetwork r, string what, float[] g, int[] indices, double[] numeric)
     {
         double diff2 = 0, g2 = 0, fd2 = 0, fdMax = 0;
         for (int n = 0; n < indices.Length; n++)
@@ -189,7 +189,7 @@ public static class ConvChecks
     /// avoidance is needed: the outputs are continuous.</summary>
     public static void PredictCheck(ConvCase c, int dataSeed, int batch = 67, int single = 5, double rtol = 1e-4, double atol = 1e-5)
     {
-        ReferenceConvNetwork r = c.Reference;
+        ReferenceNetwork r = c.Reference;
         var rng = new Random(dataSeed);
         INetwork net = c.Create(NetworkSeed);
         double[] p = ToDouble(RandomiseBiases(net, r, rng));
@@ -235,14 +235,14 @@ public static class ConvChecks
 /// </summary>
 public sealed class FiniteDifferences
 {
-    private readonly ReferenceConvNetwork _r;
+    private readonly ReferenceNetwork _r;
     private readonly double[] _p;
     private readonly double[][] _x;
     private readonly double[][] _targets;
     private readonly double[][][] _outputs; // [sample][layer]
     private readonly ulong[][] _patterns;   // [sample][layer]
 
-    public FiniteDifferences(ReferenceConvNetwork r, double[] p, float[] inputs, double[][] targets)
+    public FiniteDifferences(ReferenceNetwork r, double[] p, float[] inputs, double[][] targets)
     {
         _r = r;
         _p = (double[])p.Clone();

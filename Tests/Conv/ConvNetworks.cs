@@ -10,7 +10,7 @@ using static NetCompiler.Tests.Infrastructure.RefLayer;
 namespace NetCompiler.Tests.Conv;
 
 // Convolutional networks compiled by the generator as part of this test project. Each is listed in ConvNetworks.All
-// with its architecture written out again by hand for ReferenceConvNetwork: the oracle is built from that hand-written
+// with its architecture written out again by hand for ReferenceNetwork: the oracle is built from that hand-written
 // spec, never from anything the generator emits. Output widths (ow) are chosen against the vector widths 4 / 8 / 16
 // and the 4-vector chunks of the stride-1 kernels: some rows are exact multiples, others leave scalar tails.
 
@@ -147,7 +147,7 @@ public partial class LeNet5 { }
 /// <summary>A convolutional network under test: the hand-written architecture plus a way to make instances.</summary>
 public sealed class ConvCase
 {
-    public ConvCase(string name, ReferenceConvNetwork reference, Func<int, INetwork> create, Type type,
+    public ConvCase(string name, ReferenceNetwork reference, Func<int, INetwork> create, Type type,
         (int Input, int Output, int Parameters, Loss Loss) statics)
     {
         Name = name;
@@ -158,7 +158,7 @@ public sealed class ConvCase
     }
 
     public string Name { get; }
-    public ReferenceConvNetwork Reference { get; }
+    public ReferenceNetwork Reference { get; }
     public Func<int, INetwork> Create { get; }
     public Type Type { get; }
     /// <summary>InputSize, OutputSize, ParameterCount and Loss as the generated type declares them.</summary>
@@ -166,17 +166,17 @@ public sealed class ConvCase
 
     public override string ToString() => $"{Name}: {Reference}";
 
-    public static ConvCase Of<T>(ReferenceConvNetwork reference) where T : class, INetwork<T> =>
+    public static ConvCase Of<T>(ReferenceNetwork reference) where T : class, INetwork<T> =>
         new(typeof(T).Name, reference, seed => T.Create(seed), typeof(T), (T.InputSize, T.OutputSize, T.ParameterCount, T.Loss));
 
     /// <summary>A type compiled at run time, through the static abstract members of <see cref="INetwork{TSelf}"/>.</summary>
-    public static ConvCase ForRuntimeType(Type type, ReferenceConvNetwork reference) =>
+    public static ConvCase ForRuntimeType(Type type, ReferenceNetwork reference) =>
         (ConvCase)typeof(ConvCase).GetMethod(nameof(Of))!.MakeGenericMethod(type).Invoke(null, new object[] { reference })!;
 }
 
 public static class ConvNetworks
 {
-    private static ReferenceConvNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
+    private static ReferenceNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
 
     private static readonly Loss Sce = Loss.SoftmaxCrossEntropy, Hse = Loss.HalfSquaredError;
 
@@ -226,7 +226,7 @@ public static class ConvCompiler
 {
     public const string Namespace = "NetCompiler.Dynamic.ConvNets";
 
-    public static IReadOnlyList<ConvCase> Compile(IReadOnlyList<(string Name, ReferenceConvNetwork Spec)> specs, string prefix,
+    public static IReadOnlyList<ConvCase> Compile(IReadOnlyList<(string Name, ReferenceNetwork Spec)> specs, string prefix,
         Func<string, string>? rewriteGenerated = null)
     {
         var source = new StringBuilder($"namespace {Namespace};\n\n");

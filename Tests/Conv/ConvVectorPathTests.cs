@@ -22,9 +22,9 @@ public class ConvVectorPathTests
     private const string V512 = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
     private const string V256 = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
 
-    private static ReferenceConvNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
+    private static ReferenceNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
 
-    private static readonly (string Name, ReferenceConvNetwork Spec)[] Specs =
+    private static readonly (string Name, ReferenceNetwork Spec)[] Specs =
     {
         // ow 72 (512: one whole chunk + 8 tail; 256: chunk loop ×2 + 1 vector; 128: loop ×4 + 2 vectors), then ow 34
         // after pooling (512: 2 vectors + 2 tail).

@@ -7,7 +7,7 @@ using static NetCompiler.Tests.Infrastructure.RefLayer;
 namespace NetCompiler.Tests.Conv;
 
 // Padded pooling (PyTorch's MaxPool2d / AvgPool2d padding), each network written out again by hand for
-// ReferenceConvNetwork. The layers below a padded pool have signed outputs (tanh, identity) where a max-pool window at
+// ReferenceNetwork. The layers below a padded pool have signed outputs (tanh, identity) where a max-pool window at
 // the border could otherwise pick a zero of the padding, or ReLU (zeros and ties) where the routing of ties matters.
 
 // The ResNet stem's pool: 3, stride 2, padding 1 over an odd [3,9,9] tanh map → [3,5,5].
@@ -45,7 +45,7 @@ public partial class PaddedPoolFirstAndLast { }
 
 public static class PoolPaddingNetworks
 {
-    private static ReferenceConvNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
+    private static ReferenceNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
 
     private static readonly Loss Sce = Loss.SoftmaxCrossEntropy, Hse = Loss.HalfSquaredError;
 

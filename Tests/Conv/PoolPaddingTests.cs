@@ -153,7 +153,7 @@ public class PoolPaddingTests
         foreach (TorchCase t in Fixture.Value.Cases)
         {
             var layer = t.Kind == "max" ? RefLayer.MaxPool(t.Size, t.Stride, t.Padding) : RefLayer.AvgPool(t.Size, t.Stride, t.Padding, t.CountIncludePad);
-            var r = new ReferenceConvNetwork(new[] { t.Channels, t.Height, t.Width }, new[] { layer }, Loss.HalfSquaredError);
+            var r = new ReferenceNetwork(new[] { t.Channels, t.Height, t.Width }, new[] { layer }, Loss.HalfSquaredError);
             Assert.Equal(t.Output.Length, r.OutputSize);
             ConvChecks.AssertClose(t.Output, r.Predict(Array.Empty<double>(), t.Input).Select(v => (float)v).ToArray(), 1e-6, 1e-6, t.Module);
         }

@@ -16,7 +16,7 @@ public class RandomConvShapeTests
     public const int Count = 8;
     private const int ShapeSeed = 20261126;
 
-    public static readonly IReadOnlyList<ReferenceConvNetwork> Specs = MakeSpecs(new Random(ShapeSeed), Count);
+    public static readonly IReadOnlyList<ReferenceNetwork> Specs = MakeSpecs(new Random(ShapeSeed), Count);
 
     private static readonly Lazy<IReadOnlyList<ConvCase>> s_cases = new(
         () => ConvCompiler.Compile(Specs.Select((s, i) => ("Shape" + i, s)).ToList(), "Random"),
@@ -30,9 +30,9 @@ public class RandomConvShapeTests
     /// stride default or 1–3); then nothing, or one or two dense layers. Shapes that do not fit are redrawn, as are
     /// networks of more than 1,200 parameters (every one is checked by finite differences).
     /// </summary>
-    public static IReadOnlyList<ReferenceConvNetwork> MakeSpecs(Random rng, int count)
+    public static IReadOnlyList<ReferenceNetwork> MakeSpecs(Random rng, int count)
     {
-        var specs = new List<ReferenceConvNetwork>();
+        var specs = new List<ReferenceNetwork>();
         while (specs.Count < count)
         {
             var spec = TryMake(rng);
@@ -41,7 +41,7 @@ public class RandomConvShapeTests
         return specs;
     }
 
-    private static ReferenceConvNetwork? TryMake(Random rng)
+    private static ReferenceNetwork? TryMake(Random rng)
     {
         int c = 1 + rng.Next(3), h = 3 + rng.Next(10), w = 3 + rng.Next(22);
         int[] input = c == 1 && rng.Next(3) == 0 ? new[] { h, w } : new[] { c, h, w };
@@ -75,7 +75,7 @@ public class RandomConvShapeTests
         }
         try
         {
-            return new ReferenceConvNetwork(input, layers, loss);
+            return new ReferenceNetwork(input, layers, loss);
         }
         catch (ArgumentException)
         {

@@ -91,7 +91,7 @@ public static partial class NestedHost
 /// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
 public sealed class NetCase
 {
-    public NetCase(string name, ReferenceNetwork reference, Func<int, INetwork> create, Type type, Func<INetwork> createDefault)
+    public NetCase(string name, DenseReference reference, Func<int, INetwork> create, Type type, Func<INetwork> createDefault)
     {
         Name = name;
         Reference = reference;
@@ -101,7 +101,7 @@ public sealed class NetCase
     }
 
     public string Name { get; }
-    public ReferenceNetwork Reference { get; }
+    public DenseReference Reference { get; }
     /// <summary>The network with the given seed, made through <c>INetwork&lt;T&gt;.Create</c>.</summary>
     public Func<int, INetwork> Create { get; }
     /// <summary>The parameterless constructor.</summary>
@@ -111,7 +111,7 @@ public sealed class NetCase
     public override string ToString() => $"{Name}: {Reference}";
 
     /// <summary>Calls the static abstract <c>Create</c> of <paramref name="type"/> through the generic interface.</summary>
-    public static NetCase ForRuntimeType(Type type, ReferenceNetwork reference)
+    public static NetCase ForRuntimeType(Type type, DenseReference reference)
     {
         var createVia = typeof(NetCase).GetMethod(nameof(CreateVia), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
             .MakeGenericMethod(type);
@@ -129,7 +129,7 @@ public static class DeclaredNetworks
     private static LayerSpec L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
 
     private static NetCase Of<T>(int inputSize, Loss loss, params LayerSpec[] layers) where T : class, INetwork<T>, new() =>
-        new(typeof(T).Name, new ReferenceNetwork(inputSize, layers, loss), seed => T.Create(seed), typeof(T), () => new T());
+        new(typeof(T).Name, new DenseReference(inputSize, layers, loss), seed => T.Create(seed), typeof(T), () => new T());
 
     /// <summary>Every declared network used by the shape-generic tests, by class name.</summary>
     public static readonly IReadOnlyDictionary<string, NetCase> All = new[]

@@ -8,14 +8,14 @@ namespace NetCompiler.Tests.Generated;
 /// <summary>Deterministic seeding; He normal for ReLU layers, Glorot uniform for the others; zero biases.</summary>
 public class InitialisationTests
 {
-    private static float[] Parameters(INetwork net, ReferenceNetwork r)
+    private static float[] Parameters(INetwork net, DenseReference r)
     {
         var p = new float[r.ParameterCount];
         net.CopyParametersTo(p);
         return p;
     }
 
-    private static float[] Weights(float[] p, ReferenceNetwork r, int l) =>
+    private static float[] Weights(float[] p, DenseReference r, int l) =>
         p.AsSpan(r.WeightIndex(l, 0, 0), r.Layers[l].Units * r.FanIn(l)).ToArray();
 
     [Fact]

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace NetCompiler.Tests.Generated;
 
-/// <summary>The shape-generic checks of a generated network against <see cref="ReferenceNetwork"/>.</summary>
+/// <summary>The shape-generic checks of a generated network against <see cref="DenseReference"/>.</summary>
 public static class NetworkChecks
 {
     /// <summary>Seed of the network instance used by the checks.</summary>
@@ -57,7 +57,7 @@ public static class NetworkChecks
     }
 
     /// <summary>The network's parameters with biases replaced by random values in [−0.2, 0.2] (loaded into it).</summary>
-    public static float[] RandomiseBiases(INetwork net, ReferenceNetwork reference, Random rng)
+    public static float[] RandomiseBiases(INetwork net, DenseReference reference, Random rng)
     {
         var p = new float[reference.ParameterCount];
         net.CopyParametersTo(p);
@@ -71,7 +71,7 @@ public static class NetworkChecks
 
     /// <summary>Random inputs for <paramref name="batch"/> samples, redrawn until no ReLU pre-activation is within
     /// <see cref="KinkMargin"/> of 0 (see above).</summary>
-    public static float[] InputsAwayFromKinks(ReferenceNetwork reference, double[] parameters, int batch, Random rng)
+    public static float[] InputsAwayFromKinks(DenseReference reference, double[] parameters, int batch, Random rng)
     {
         for (int attempt = 0; attempt < 200; attempt++)
         {
@@ -82,7 +82,7 @@ public static class NetworkChecks
         return null!;
     }
 
-    private static double MinNonZeroAbsReluZ(ReferenceNetwork reference, double[] p, double[] x)
+    private static double MinNonZeroAbsReluZ(DenseReference reference, double[] p, double[] x)
     {
         double min = double.PositiveInfinity;
         for (int s = 0; s < x.Length / reference.InputSize; s++)
@@ -100,7 +100,7 @@ public static class NetworkChecks
     /// </summary>
     public static void GradientCheck(NetCase c, int batch, bool useLabels, int dataSeed, int perLayerLimit = PerLayerLimit)
     {
-        ReferenceNetwork r = c.Reference;
+        DenseReference r = c.Reference;
         var rng = new Random(dataSeed);
         INetwork net = c.Create(NetworkSeed);
         float[] pf = RandomiseBiases(net, r, rng);
@@ -216,14 +216,14 @@ public static class NetworkChecks
         }
     }
 
-    private static string Worst(ReferenceNetwork r, int[] indices, float[] g, double[] fd)
+    private static string Worst(DenseReference r, int[] indices, float[] g, double[] fd)
     {
         var worst = Enumerable.Range(0, indices.Length).OrderByDescending(n => Math.Abs(g[indices[n]] - fd[n])).Take(8);
         return "\n  worst: " + string.Join("\n  ", worst.Select(n => $"{Describe(r, indices[n])}: generated {g[indices[n]]:R}, finite difference {fd[n]:R}"));
     }
 
     /// <summary>"W1[3,17]" or "b2[5]" for a canonical parameter index.</summary>
-    public static string Describe(ReferenceNetwork r, int index)
+    public static string Describe(DenseReference r, int index)
     {
         int l = r.LayerOf(index);
         if (r.IsBias(index)) return $"b{l}[{index - r.BiasIndex(l, 0)}] (#{index})";
@@ -231,7 +231,7 @@ public static class NetworkChecks
         return $"W{l}[{offset / r.FanIn(l)},{offset % r.FanIn(l)}] (#{index})";
     }
 
-    private static int[] CheckedIndices(ReferenceNetwork r, Random rng, int perLayerLimit)
+    private static int[] CheckedIndices(DenseReference r, Random rng, int perLayerLimit)
     {
         if (r.ParameterCount <= FullCheckLimit) return Enumerable.Range(0, r.ParameterCount).ToArray();
         var all = new List<int>();
@@ -261,7 +261,7 @@ public static class NetworkChecks
     /// </summary>
     public static void PredictCheck(NetCase c, int dataSeed, double inputScale = 1, double rtol = 1e-4, double atol = 1e-5)
     {
-        ReferenceNetwork r = c.Reference;
+        DenseReference r = c.Reference;
         var rng = new Random(dataSeed);
         INetwork net = c.Create(NetworkSeed);
         float[] pf = RandomiseBiases(net, r, rng);

@@ -45,7 +45,7 @@ public class ParametersSpanTests
     public void The_largest_layers_weights_start_on_a_cache_line_and_stay_there(string name)
     {
         NetCase c = DeclaredNetworks.All[name];
-        ReferenceNetwork r = c.Reference;
+        DenseReference r = c.Reference;
         int largest = 0;
         for (int l = 1; l < r.Layers.Count; l++)
             if (r.FanIn(l) * r.Layers[l].Units > r.FanIn(largest) * r.Layers[largest].Units) largest = l;

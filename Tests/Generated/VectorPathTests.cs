@@ -22,7 +22,7 @@ public class VectorPathTests
 
     private static LayerSpec L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
 
-    private static readonly ReferenceNetwork[] Specs =
+    private static readonly DenseReference[] Specs =
     {
         new(70, new[] { L(33, ReLU), L(20, Tanh, bias: false), L(10) }, Loss.SoftmaxCrossEntropy),
         new(37, new[] { L(17, Sigmoid), L(5) }, Loss.HalfSquaredError),

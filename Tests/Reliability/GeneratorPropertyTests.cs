@@ -156,9 +156,9 @@ public class GeneratorPropertyTests
         {
             var specs = layers.Select((l, i) => new LayerSpec(loss == 1 && i == layers.Length - 1 ? Math.Max(l.Item1, 2) : l.Item1,
                 loss == 1 && i == layers.Length - 1 ? NetCompiler.Activation.Identity : (NetCompiler.Activation)l.Item2, l.Item3)).ToArray();
-            return new ReferenceNetwork(input, specs, (Loss)loss);
+            return new DenseReference(input, specs, (Loss)loss);
         });
-        var sample = new List<ReferenceNetwork>();
+        var sample = new List<DenseReference>();
         reference.Sample(r => { sample.Add(r); }, iter: 6, threads: 1);
         foreach (var (c, i) in RandomNetworks.Compile(sample, "Property").Select((c, i) => (c, i)))
         {

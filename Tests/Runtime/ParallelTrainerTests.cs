@@ -112,7 +112,7 @@ public class ParallelTrainerTests
         else CheckStep<Hse37Tanh>(DeclaredNetworks.All[nameof(Hse37Tanh)].Reference, threads, RandomTargets(12, 37, 7, 5));
     }
 
-    private static void CheckStep<T>(ReferenceNetwork reference, int threads, Dataset data) where T : class, INetwork<T>
+    private static void CheckStep<T>(DenseReference reference, int threads, Dataset data) where T : class, INetwork<T>
     {
         T net = T.Create(7);
         float[] before = Parameters(net, T.ParameterCount);
