@@ -6,7 +6,7 @@ using System.Text.Json;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace NetCompiler.Tests.BatchNorm;
+namespace NetCompiler.Tests.Normalization;
 
 /// <summary>
 /// The generated networks with batch normalisation against PyTorch itself (Tests/Fixtures/batchnorm/

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace NetCompiler.Tests.BatchNorm;
+namespace NetCompiler.Tests.Normalization;
 
 /// <summary>
 /// Batch normalisation and dropout beyond the PyTorch comparison (<see cref="BatchNormTorchTests"/>): gradients against

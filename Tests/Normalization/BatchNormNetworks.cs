@@ -1,6 +1,6 @@
 using static NetCompiler.Activation;
 
-namespace NetCompiler.Tests.BatchNorm;
+namespace NetCompiler.Tests.Normalization;
 
 // Networks with batch normalisation and dropout, compiled by the generator as part of this test project. Between them
 // they put each of the two layers after a dense, a convolution and a pooling layer, before a dense, a convolution and a
@@ -40,3 +40,7 @@ public partial class BnLast { }
 // Dropout of a wide input into one output: ∂E/∂W of the dense layer shows the mask of every input unit.
 [Network(Loss = Loss.HalfSquaredError)] [Input(4000)] [Dropout(0.3f)] [Dense(1)]
 public partial class DropoutWide { }
+
+// The network of Tests/Fixtures/batchnorm/make_step_fixture.py: one SGD step in PyTorch.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 8, 8)] [Conv2D(4, 3)] [BatchNorm(ReLU)] [MaxPool2D(2)] [Dense(10)] [BatchNorm(ReLU)] [Dropout(0f)] [Dense(3)]
+public partial class BatchNormStepNet { }
