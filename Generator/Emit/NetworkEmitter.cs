@@ -516,22 +516,7 @@ internal static class NetworkEmitter
         w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients, {Names.Span} shared, global::NetCompiler.SpinBarrier barrier)");
         w.Line("var (rowFrom, rowTo) = PartRows(part, parts);");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        if (classifier)
-        {
-            w.Open("if (labels.IsEmpty)");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Close();
-            w.Open("else");
-            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
-            w.Close();
-        }
-        else
-        {
-            w.Line($"if (!labels.IsEmpty) throw new {Names.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        }
-        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        EmitTargetChecks(w, classifier);
         w.Line($"if (shared.Length < SharedWorkspaceSize) throw new {Names.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize}} floats (SharedWorkspaceSize).\", nameof(shared));");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
         EmitStepLocals(w);
@@ -582,6 +567,30 @@ internal static class NetworkEmitter
         w.Line("return (float)(loss / batch);");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// The argument checks of a training entry point that takes both targets and labels (one of them empty): the
+    /// labels or the targets fit the batch, and the gradients the parameters.
+    /// </summary>
+    internal static void EmitTargetChecks(SourceWriter w, bool classifier)
+    {
+        if (classifier)
+        {
+            w.Open("if (labels.IsEmpty)");
+            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Close();
+            w.Open("else");
+            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
+            w.Close();
+        }
+        else
+        {
+            w.Line($"if (!labels.IsEmpty) throw new {Names.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
+            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+        }
+        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
     }
 
     /// <summary>The locals every training step starts with: the parameters, gradients, inputs and targets, 1/batch and the loss sum.</summary>

@@ -37,14 +37,7 @@ internal static class BatchNormEmitter
         // ---- inference, one sample
         w.Line($"/// <summary>{Title(b)}: one sample, with the running statistics: y = f((x − mean) · γ / √(var + ε) + β).</summary>");
         w.Line(Names.Hot);
-        w.Open($"internal static void Layer{n}Forward(ref float p, ref float state, ref float x, ref float y)");
-        w.Open($"for (int c = 0; c < {channels}; c++)");
-        w.Line($"float m = At(ref state, {mean} + c);");
-        w.Line($"float k = At(ref p, {gamma} + c) / {Names.MathF}.Sqrt(At(ref state, {variance} + c) + {eps});");
-        w.Line($"float shift = At(ref p, {beta} + c);");
-        w.Line($"for (int q = 0; q < {positions}; q++) At(ref y, c * {positions} + q) = {Activations.Apply(b.Activation, $"(At(ref x, c * {positions} + q) - m) * k + shift")};");
-        w.Close();
-        w.Close();
+        w.Line($"internal static void Layer{n}Forward(ref float p, ref float state, ref float x, ref float y) => Layer{n}ForwardBatch(ref p, ref state, ref x, ref y, 1, 1);");
         w.Line();
 
         // ---- inference, a batch

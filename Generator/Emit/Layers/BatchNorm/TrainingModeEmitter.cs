@@ -152,22 +152,8 @@ internal static class TrainingModeEmitter
         w.Open($"public float ComputeGradients({Names.ReadOnlySpan} inputs, {Names.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Span} gradients, {TrainingStep} step, int firstSample, {Names.Span} updatedState)");
         w.Line($"int batch = {Names.Kernels}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
         if (classifier)
-        {
             w.Line($"if (!labels.IsEmpty && !targets.IsEmpty) throw new {Names.ArgumentException}(\"Give labels or targets, not both: pass the other empty.\", nameof(labels));");
-            w.Open("if (labels.IsEmpty)");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Close();
-            w.Open("else");
-            w.Line($"{Names.Kernels}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLabels(labels, OutputSize, nameof(labels));");
-            w.Close();
-        }
-        else
-        {
-            w.Line($"if (!labels.IsEmpty) throw new {Names.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
-            w.Line($"{Names.Kernels}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        }
-        w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        NetworkEmitter.EmitTargetChecks(w, classifier);
         w.Line($"if (firstSample < 0) throw new {Names.ArgumentOutOfRangeException}(nameof(firstSample), firstSample, \"firstSample is an index in the batch: 0 or more.\");");
         w.Line($"if (!updatedState.IsEmpty) {Names.Kernels}.CheckLength(updatedState.Length, StateCount, nameof(updatedState));");
         w.Line($"return {core}(inputs, batch, targets, labels, gradients, step, firstSample, updatedState);");
