@@ -26,20 +26,7 @@ public static class BuildTime
     /// <summary>The networks timed: LeNet-5 (as in Samples/LeNet5) and a 5-layer, 1024-wide MLP; and an empty class.</summary>
     public static readonly (string Key, string Name, string Source)[] Networks =
     [
-        ("lenet", "LeNet-5", """
-            using NetCompiler;
-            namespace BuildTimeProbe;
-            [Network(Loss = Loss.SoftmaxCrossEntropy)]
-            [Input(1, 28, 28)]
-            [Conv2D(6, 5, Activation.ReLU, Padding = 2)]
-            [MaxPool2D(2)]
-            [Conv2D(16, 5, Activation.ReLU)]
-            [MaxPool2D(2)]
-            [Dense(120, Activation.ReLU)]
-            [Dense(84, Activation.ReLU)]
-            [Dense(10)]
-            public partial class Net { }
-            """),
+        ("lenet", "LeNet-5", LeNetSpec.Declaration),
         ("mlp1024", "MLP 1024 → 4 × Dense(1024, ReLU) → Dense(1024), softmax CE (5 dense layers, all 1024 wide)", """
             using NetCompiler;
             namespace BuildTimeProbe;

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Benchmarks;
 

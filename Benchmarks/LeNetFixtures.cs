@@ -1,5 +1,6 @@
 using System;
 using NetCompiler.Benchmarks.Peers;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Benchmarks;
 

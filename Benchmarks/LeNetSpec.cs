@@ -1,21 +1,7 @@
 using System;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Benchmarks;
-
-/// <summary>
-/// LeNet-5 as in Samples/LeNet5/LeNet5.cs (ReLU, max pooling, first convolution padded by 2), softmax cross-entropy:
-/// 1×28×28 → C1 6@28×28 → S2 6@14×14 → C3 16@10×10 → S4 16@5×5 → F5 120 → F6 84 → 10.
-/// </summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(1, 28, 28)]
-[Conv2D(6, 5, Activation.ReLU, Padding = 2)]
-[MaxPool2D(2)]
-[Conv2D(16, 5, Activation.ReLU)]
-[MaxPool2D(2)]
-[Dense(120, Activation.ReLU)]
-[Dense(84, Activation.ReLU)]
-[Dense(10)]
-public partial class LeNet5 { }
 
 /// <summary>
 /// LeNet-5's shapes restated for the peers, its parameter offsets in the canonical (PyTorch <c>state_dict</c>) order —
@@ -24,6 +10,17 @@ public partial class LeNet5 { }
 public static class LeNetSpec
 {
     public const string Name = "LeNet-5";
+
+    /// <summary>The text of Samples/LeNet5/LeNet5Network.cs, LeNet-5's one declaration (compiled into this project too).</summary>
+    public static string Declaration { get; } = ReadDeclaration();
+
+    private static string ReadDeclaration()
+    {
+        using var stream = typeof(LeNetSpec).Assembly.GetManifestResourceStream("LeNet5Network.cs")
+            ?? throw new InvalidOperationException("The embedded resource LeNet5Network.cs is missing.");
+        using var reader = new System.IO.StreamReader(stream);
+        return reader.ReadToEnd();
+    }
     public const int InputSize = 28 * 28, OutputSize = 10;
 
     // C1: 1 → 6 channels, 5×5, padding 2, 28×28 → 28×28. S2: 2×2 max → 14×14.

@@ -6,12 +6,14 @@ using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Parameters;
 using NetCompiler.Generator.Parsing;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator;
 
 /// <summary>
 /// Compiles every class marked <c>[Network]</c> into a specialised network at build time. The pipeline reads top to
-/// bottom: find the classes, parse each into a value-equal model (or diagnostics), emit one source file per model.
+/// bottom: find the classes, parse each into a value-equal model (or diagnostics), plan each model's kernels (every
+/// decision, taken once: docs/design/generator.md), emit one source file per plan.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
@@ -21,6 +23,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         public const string Parse = nameof(Parse);
         public const string Models = nameof(Models);
+        public const string Plans = nameof(Plans);
         public const string Orphans = nameof(Orphans);
         public const string Optimization = nameof(Optimization);
         public const string Unoptimized = nameof(Unoptimized);
@@ -48,13 +51,16 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 foreach (var d in diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
             });
 
-        // 3. Emit: one file per valid model, re-run only when that model changes.
+        // 3. Plan, then emit: one file per valid model, re-run only when that model (and so its plan) changes.
         var models = parsed
             .Select(static (r, _) => r.Spec)
             .Where(static s => s is not null)
             .Select(static (s, _) => s!)
             .WithTrackingName(Steps.Models);
-        context.RegisterSourceOutput(models, static (spc, spec) => spc.AddSource(spec.HintName, NetworkEmitter.Emit(spec)));
+        var plans = models
+            .Select(static (spec, _) => NetworkPlanner.Plan(spec))
+            .WithTrackingName(Steps.Plans);
+        context.RegisterSourceOutput(plans, static (spc, plan) => spc.AddSource(plan.Spec.HintName, NetworkEmitter.Emit(plan)));
 
         // 4. A network compiled without optimisation (a Debug build) runs many times slower: say so, at its [Network].
         //    Only the optimisation level is taken from the compilation (a value that compares equal across edits),

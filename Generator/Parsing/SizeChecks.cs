@@ -5,7 +5,9 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using NetCompiler.Generator.Diagnostics;
 using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Parsing;
 
@@ -29,7 +31,7 @@ internal static class SizeChecks
     public static void CheckPlan(NetworkSpec spec, Location networkLocation, IReadOnlyList<Location> layerLocations,
         List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        foreach (var (what, size) in NetworkEmitter.Workspaces)
+        foreach (var (what, size) in NetworkPlanner.Workspaces)
         {
             long value;
             try { value = size(spec); }
@@ -64,9 +66,13 @@ internal static class SizeChecks
         long Weight(LayerSpec layer)
         {
             long scratch;
-            try { scratch = Math.Max(LayerEmitter.BatchScratch(layer), LayerEmitter.ForwardScratch(layer)); }
+            try
+            {
+                var plan = LayerUnits.For(layer).Plan(new LayerPlanContext(spec, layer, AboveRunsOnBlocks: false));
+                scratch = Math.Max(plan.Scratch.Batch, plan.Scratch.Sample);
+            }
             catch (OverflowException) { scratch = long.MaxValue / 2; }
-            return (long)NetworkEmitter.BatchChunk * layer.OutputSize + scratch;
+            return (long)NetworkPlan.BatchChunk * layer.OutputSize + scratch;
         }
         return spec.Layers.Select((l, i) => (Weight: Weight(l), Index: i)).OrderByDescending(x => x.Weight).ThenBy(x => x.Index).First().Index;
     }

@@ -18,10 +18,10 @@ public partial class ConvChannelGroups { }
 /// </summary>
 public class ConvBlockTests
 {
-    private static readonly ConvCase ChannelGroups = ConvCase.Of<ConvChannelGroups>(new ReferenceNetwork(new[] { 2, 6, 20 },
+    private static readonly NetCase ChannelGroups = NetCase.Of<ConvChannelGroups>(new ReferenceNetwork(new[] { 2, 6, 20 },
         new[] { Conv2D(3, 3, ReLU), Conv2D(24, 3, Tanh), MaxPool(2), Dense(3) }, Loss.SoftmaxCrossEntropy));
 
-    private static ConvCase Case(string name) => name == nameof(ConvChannelGroups) ? ChannelGroups : ConvNetworks.All[name];
+    private static NetCase Case(string name) => name == nameof(ConvChannelGroups) ? ChannelGroups : ConvNetworks.All[name];
 
     public static IEnumerable<object[]> GradientCases() =>
         from name in new[] { nameof(MiniLeNet), nameof(ConvStride2Sigmoid), nameof(ConvStride2Pad2NoBias), nameof(AvgPoolBetweenConvs),
@@ -34,14 +34,14 @@ public class ConvBlockTests
     public void Gradients_of_partial_blocks_and_chunks_match_finite_differences(string name, int batch)
     {
         var c = Case(name);
-        ConvChecks.GradientCheck(c, batch, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 500 + batch);
+        NetworkChecks.GradientCheck(c, batch, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 500 + batch);
     }
 
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
     public void Gradients_with_channel_groups_match_finite_differences(int batch) =>
-        ConvChecks.GradientCheck(ChannelGroups, batch, useLabels: false, dataSeed: 540 + batch);
+        NetworkChecks.GradientCheck(ChannelGroups, batch, useLabels: false, dataSeed: 540 + batch);
 
     public static IEnumerable<object[]> PredictCases() =>
         from name in new[] { nameof(MiniLeNet), nameof(ConvStride2Sigmoid), nameof(PoolFirstAndLast), nameof(ConvAligned64Output), nameof(ConvChannelGroups) }
@@ -51,5 +51,5 @@ public class ConvBlockTests
     [Theory]
     [MemberData(nameof(PredictCases))]
     public void PredictBatch_of_partial_blocks_and_chunks_matches_reference(string name, int batch) =>
-        ConvChecks.PredictCheck(Case(name), dataSeed: 600 + batch, batch: batch, single: 1);
+        NetworkChecks.PredictCheck(Case(name), dataSeed: 600 + batch, batch: batch, single: 1);
 }

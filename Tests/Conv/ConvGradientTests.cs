@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using NetCompiler.Tests.Infrastructure;
 using Xunit;
 
 namespace NetCompiler.Tests.Conv;
@@ -17,7 +18,7 @@ public class ConvGradientTests
     [Theory]
     [MemberData(nameof(GradientCases))]
     public void Gradients_match_finite_differences(string name, int batch, bool labels) =>
-        ConvChecks.GradientCheck(ConvNetworks.All[name], batch, labels, dataSeed: 100 + 7 * batch + (labels ? 1 : 0));
+        NetworkChecks.GradientCheck(ConvNetworks.All[name], batch, labels, dataSeed: 100 + 7 * batch + (labels ? 1 : 0));
 
     /// <summary>Training runs the layers over chunks of samples: a batch of 67 is a chunk of 64 and one of 3.</summary>
     [Theory]
@@ -25,13 +26,13 @@ public class ConvGradientTests
     [InlineData(nameof(MaxPoolOverlap), true)]
     [InlineData(nameof(AvgPoolBetweenConvs), false)]
     public void Gradients_of_a_batch_of_67_match_finite_differences(string name, bool labels) =>
-        ConvChecks.GradientCheck(ConvNetworks.All[name], batch: 67, labels, dataSeed: 170);
+        NetworkChecks.GradientCheck(ConvNetworks.All[name], batch: 67, labels, dataSeed: 170);
 
     [Theory]
     [MemberData(nameof(ConvNetworks.Names), MemberType = typeof(ConvNetworks))]
-    public void Predict_matches_reference(string name) => ConvChecks.PredictCheck(ConvNetworks.All[name], dataSeed: 31);
+    public void Predict_matches_reference(string name) => NetworkChecks.PredictCheck(ConvNetworks.All[name], dataSeed: 31);
 
     [Theory]
     [MemberData(nameof(ConvNetworks.Names), MemberType = typeof(ConvNetworks))]
-    public void Sizes_match_reference(string name) => ConvChecks.StaticsMatch(ConvNetworks.All[name]);
+    public void Sizes_match_reference(string name) => NetworkChecks.StaticsMatch(ConvNetworks.All[name]);
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using System.Text;
+using NetCompiler.Samples.LeNet5;
 using NetCompiler.Tests.Infrastructure;
 using static NetCompiler.Activation;
 using static NetCompiler.Tests.Infrastructure.RefLayer;
@@ -132,90 +133,49 @@ public partial class WinogradSample8Tanh { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5, 6, 14)] [Conv2D(16, 3, 5, ReLU, Padding = 2)] [MaxPool2D(2)] [Dense(3)]
 public partial class WinogradSample16Pooled { }
 
-// LeNet-5 (61,706 parameters).
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(1, 28, 28)]
-[Conv2D(6, 5, ReLU, Padding = 2)]
-[MaxPool2D(2)]
-[Conv2D(16, 5, ReLU)]
-[MaxPool2D(2)]
-[Dense(120, ReLU)]
-[Dense(84, ReLU)]
-[Dense(10)]
-public partial class LeNet5 { }
-
-/// <summary>A convolutional network under test: the hand-written architecture plus a way to make instances.</summary>
-public sealed class ConvCase
-{
-    public ConvCase(string name, ReferenceNetwork reference, Func<int, INetwork> create, Type type,
-        (int Input, int Output, int Parameters, Loss Loss) statics)
-    {
-        Name = name;
-        Reference = reference;
-        Create = create;
-        Type = type;
-        Statics = statics;
-    }
-
-    public string Name { get; }
-    public ReferenceNetwork Reference { get; }
-    public Func<int, INetwork> Create { get; }
-    public Type Type { get; }
-    /// <summary>InputSize, OutputSize, ParameterCount and Loss as the generated type declares them.</summary>
-    public (int Input, int Output, int Parameters, Loss Loss) Statics { get; }
-
-    public override string ToString() => $"{Name}: {Reference}";
-
-    public static ConvCase Of<T>(ReferenceNetwork reference) where T : class, INetwork<T> =>
-        new(typeof(T).Name, reference, seed => T.Create(seed), typeof(T), (T.InputSize, T.OutputSize, T.ParameterCount, T.Loss));
-
-    /// <summary>A type compiled at run time, through the static abstract members of <see cref="INetwork{TSelf}"/>.</summary>
-    public static ConvCase ForRuntimeType(Type type, ReferenceNetwork reference) =>
-        (ConvCase)typeof(ConvCase).GetMethod(nameof(Of))!.MakeGenericMethod(type).Invoke(null, new object[] { reference })!;
-}
-
 public static class ConvNetworks
 {
     private static ReferenceNetwork R(int[] input, Loss loss, params RefLayer[] layers) => new(input, layers, loss);
 
     private static readonly Loss Sce = Loss.SoftmaxCrossEntropy, Hse = Loss.HalfSquaredError;
 
-    public static readonly ConvCase LeNet = ConvCase.Of<LeNet5>(R(new[] { 1, 28, 28 }, Sce,
+    /// <summary>LeNet-5 as the sample declares it (Samples/LeNet5/LeNet5Network.cs), 61,706 parameters.</summary>
+    public static readonly NetCase LeNet = NetCase.Of<LeNet5>(R(new[] { 1, 28, 28 }, Sce,
         Conv2D(6, 5, ReLU, padding: 2), MaxPool(2), Conv2D(16, 5, ReLU), MaxPool(2), Dense(120, ReLU), Dense(84, ReLU), Dense(10)));
 
-    public static readonly ConvCase PooledWorkspace = ConvCase.Of<PooledWorkspaceConv>(R(new[] { 1, 24, 24 }, Sce,
+    public static readonly NetCase PooledWorkspace = NetCase.Of<PooledWorkspaceConv>(R(new[] { 1, 24, 24 }, Sce,
         Conv2D(30, 3, Tanh, padding: 1), MaxPool(4), Dense(3)));
 
     /// <summary>The networks declared above except LeNet-5 and PooledWorkspaceConv (which have tests of their own), by
     /// class name.</summary>
-    public static readonly IReadOnlyDictionary<string, ConvCase> All = new[]
+    public static readonly IReadOnlyDictionary<string, NetCase> All = new[]
     {
-        ConvCase.Of<ConvRect37Tanh>(R(new[] { 1, 5, 40 }, Sce, Conv2D(3, 3, 4, Tanh), Dense(4))),
-        ConvCase.Of<Conv3ChPad2ReLU>(R(new[] { 3, 6, 18 }, Sce, Conv2D(4, 5, ReLU, padding: 2), Dense(3))),
-        ConvCase.Of<ConvStride2Sigmoid>(R(new[] { 3, 11, 13 }, Hse, Conv2D(5, 3, 2, Sigmoid, stride: 2), Dense(4, Tanh))),
-        ConvCase.Of<ConvStride2Pad2NoBias>(R(new[] { 2, 9, 10 }, Sce, Conv2D(3, 4, 3, Identity, stride: 2, padding: 2, bias: false), Dense(5))),
-        ConvCase.Of<ConvWide70>(R(new[] { 1, 4, 72 }, Sce, Conv2D(2, 3, ReLU), Conv2D(3, 1, 5, Tanh, padding: 1), AvgPool(2), Dense(3))),
-        ConvCase.Of<ConvAligned64Output>(R(new[] { 2, 3, 66 }, Hse, Conv2D(2, 3, Sigmoid, bias: false))),
-        ConvCase.Of<ConvNarrow3>(R(new[] { 2, 5, 5 }, Hse, Conv2D(3, 1, ReLU), Conv2D(2, 3), Dense(2, Sigmoid))),
-        ConvCase.Of<ConvWholeInput>(R(new[] { 6, 7 }, Sce, Conv2D(4, 8, 9, Tanh, padding: 1), Dense(3))),
-        ConvCase.Of<ConvAllPaddingWindows>(R(new[] { 1, 3, 4 }, Hse, Conv2D(2, 2, ReLU, padding: 2), Dense(2))),
-        ConvCase.Of<ConvStackedPadded>(R(new[] { 2, 7, 13 }, Sce, Conv2D(3, 3, Tanh, padding: 1), Conv2D(2, 4, 5, ReLU, padding: 1), Dense(3))),
-        ConvCase.Of<MaxPoolOverlap>(R(new[] { 2, 10, 13 }, Sce, Conv2D(3, 3, Tanh), MaxPool(3, 2), Dense(4))),
-        ConvCase.Of<MaxPoolGaps>(R(new[] { 1, 11, 12 }, Sce, Conv2D(4, 3, ReLU, padding: 1), MaxPool(2, 3), Dense(6, ReLU), Dense(3))),
-        ConvCase.Of<AvgPoolGaps>(R(new[] { 1, 11, 12 }, Hse, Conv2D(2, 2, Sigmoid), AvgPool(2, 3), Dense(3, Tanh), Dense(2))),
-        ConvCase.Of<AvgPoolBetweenConvs>(R(new[] { 3, 9, 9 }, Sce, Conv2D(2, 3, ReLU), AvgPool(3, 1), Conv2D(3, 2, Tanh), Dense(3))),
-        ConvCase.Of<PoolFirstAndLast>(R(new[] { 2, 8, 9 }, Hse, MaxPool(2, 1), Conv2D(2, 3, 2), AvgPool(2), MaxPool(2))),
-        ConvCase.Of<SoftmaxOverPool>(R(new[] { 1, 6, 6 }, Sce, Conv2D(2, 3), AvgPool(2))),
-        ConvCase.Of<PoolDefaultStride>(R(new[] { 2, 6, 8 }, Hse, Conv2D(2, 3, Tanh, padding: 1), MaxPool(2), AvgPool(3))),
-        ConvCase.Of<MiniLeNet>(R(new[] { 1, 12, 12 }, Sce,
+        NetCase.Of<ConvRect37Tanh>(R(new[] { 1, 5, 40 }, Sce, Conv2D(3, 3, 4, Tanh), Dense(4))),
+        NetCase.Of<Conv3ChPad2ReLU>(R(new[] { 3, 6, 18 }, Sce, Conv2D(4, 5, ReLU, padding: 2), Dense(3))),
+        NetCase.Of<ConvStride2Sigmoid>(R(new[] { 3, 11, 13 }, Hse, Conv2D(5, 3, 2, Sigmoid, stride: 2), Dense(4, Tanh))),
+        NetCase.Of<ConvStride2Pad2NoBias>(R(new[] { 2, 9, 10 }, Sce, Conv2D(3, 4, 3, Identity, stride: 2, padding: 2, bias: false), Dense(5))),
+        NetCase.Of<ConvWide70>(R(new[] { 1, 4, 72 }, Sce, Conv2D(2, 3, ReLU), Conv2D(3, 1, 5, Tanh, padding: 1), AvgPool(2), Dense(3))),
+        NetCase.Of<ConvAligned64Output>(R(new[] { 2, 3, 66 }, Hse, Conv2D(2, 3, Sigmoid, bias: false))),
+        NetCase.Of<ConvNarrow3>(R(new[] { 2, 5, 5 }, Hse, Conv2D(3, 1, ReLU), Conv2D(2, 3), Dense(2, Sigmoid))),
+        NetCase.Of<ConvWholeInput>(R(new[] { 6, 7 }, Sce, Conv2D(4, 8, 9, Tanh, padding: 1), Dense(3))),
+        NetCase.Of<ConvAllPaddingWindows>(R(new[] { 1, 3, 4 }, Hse, Conv2D(2, 2, ReLU, padding: 2), Dense(2))),
+        NetCase.Of<ConvStackedPadded>(R(new[] { 2, 7, 13 }, Sce, Conv2D(3, 3, Tanh, padding: 1), Conv2D(2, 4, 5, ReLU, padding: 1), Dense(3))),
+        NetCase.Of<MaxPoolOverlap>(R(new[] { 2, 10, 13 }, Sce, Conv2D(3, 3, Tanh), MaxPool(3, 2), Dense(4))),
+        NetCase.Of<MaxPoolGaps>(R(new[] { 1, 11, 12 }, Sce, Conv2D(4, 3, ReLU, padding: 1), MaxPool(2, 3), Dense(6, ReLU), Dense(3))),
+        NetCase.Of<AvgPoolGaps>(R(new[] { 1, 11, 12 }, Hse, Conv2D(2, 2, Sigmoid), AvgPool(2, 3), Dense(3, Tanh), Dense(2))),
+        NetCase.Of<AvgPoolBetweenConvs>(R(new[] { 3, 9, 9 }, Sce, Conv2D(2, 3, ReLU), AvgPool(3, 1), Conv2D(3, 2, Tanh), Dense(3))),
+        NetCase.Of<PoolFirstAndLast>(R(new[] { 2, 8, 9 }, Hse, MaxPool(2, 1), Conv2D(2, 3, 2), AvgPool(2), MaxPool(2))),
+        NetCase.Of<SoftmaxOverPool>(R(new[] { 1, 6, 6 }, Sce, Conv2D(2, 3), AvgPool(2))),
+        NetCase.Of<PoolDefaultStride>(R(new[] { 2, 6, 8 }, Hse, Conv2D(2, 3, Tanh, padding: 1), MaxPool(2), AvgPool(3))),
+        NetCase.Of<MiniLeNet>(R(new[] { 1, 12, 12 }, Sce,
             Conv2D(3, 3, ReLU, padding: 2), MaxPool(2), Conv2D(4, 3, ReLU), MaxPool(2), Dense(10, ReLU), Dense(3))),
-        ConvCase.Of<ConvFiltersInLanes>(R(new[] { 3, 9, 9 }, Hse, Conv2D(8, 3, Tanh), Conv2D(16, 3, ReLU, bias: false), Dense(2))),
-        ConvCase.Of<WinogradTanhNoBias>(R(new[] { 5, 6, 14 }, Sce, Conv2D(3, 3, 5, Tanh, padding: 2, bias: false), Dense(3))),
-        ConvCase.Of<WinogradBetweenPools>(R(new[] { 2, 12, 20 }, Sce,
+        NetCase.Of<ConvFiltersInLanes>(R(new[] { 3, 9, 9 }, Hse, Conv2D(8, 3, Tanh), Conv2D(16, 3, ReLU, bias: false), Dense(2))),
+        NetCase.Of<WinogradTanhNoBias>(R(new[] { 5, 6, 14 }, Sce, Conv2D(3, 3, 5, Tanh, padding: 2, bias: false), Dense(3))),
+        NetCase.Of<WinogradBetweenPools>(R(new[] { 2, 12, 20 }, Sce,
             Conv2D(4, 3, ReLU, padding: 1), MaxPool(2), Conv2D(5, 5, Identity, padding: 2), AvgPool(2), Dense(3))),
-        ConvCase.Of<WinogradTallKernel>(R(new[] { 3, 9, 12 }, Hse, Conv2D(2, 7, 5, ReLU, padding: 1), Dense(2))),
-        ConvCase.Of<WinogradSample8Tanh>(R(new[] { 3, 6, 26 }, Hse, Conv2D(8, 5, Tanh, padding: 2, bias: false), Dense(2))),
-        ConvCase.Of<WinogradSample16Pooled>(R(new[] { 5, 6, 14 }, Sce, Conv2D(16, 3, 5, ReLU, padding: 2), MaxPool(2), Dense(3))),
+        NetCase.Of<WinogradTallKernel>(R(new[] { 3, 9, 12 }, Hse, Conv2D(2, 7, 5, ReLU, padding: 1), Dense(2))),
+        NetCase.Of<WinogradSample8Tanh>(R(new[] { 3, 6, 26 }, Hse, Conv2D(8, 5, Tanh, padding: 2, bias: false), Dense(2))),
+        NetCase.Of<WinogradSample16Pooled>(R(new[] { 5, 6, 14 }, Sce, Conv2D(16, 3, 5, ReLU, padding: 2), MaxPool(2), Dense(3))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
@@ -226,12 +186,12 @@ public static class ConvCompiler
 {
     public const string Namespace = "NetCompiler.Dynamic.ConvNets";
 
-    public static IReadOnlyList<ConvCase> Compile(IReadOnlyList<(string Name, ReferenceNetwork Spec)> specs, string prefix,
+    public static IReadOnlyList<NetCase> Compile(IReadOnlyList<(string Name, ReferenceNetwork Spec)> specs, string prefix,
         Func<string, string>? rewriteGenerated = null)
     {
         var source = new StringBuilder($"namespace {Namespace};\n\n");
         foreach (var (name, spec) in specs) source.Append(spec.ToSource(prefix + name)).Append('\n');
         Assembly assembly = GeneratorHarness.CompileAndLoad(source.ToString(), rewriteGenerated);
-        return specs.Select(s => ConvCase.ForRuntimeType(assembly.GetType($"{Namespace}.{prefix}{s.Name}", throwOnError: true)!, s.Spec)).ToList();
+        return specs.Select(s => NetCase.ForRuntimeType(assembly.GetType($"{Namespace}.{prefix}{s.Name}", throwOnError: true)!, s.Spec)).ToList();
     }
 }

@@ -50,9 +50,9 @@ public class ConvVectorPathTests
 
     /// <summary>Both forced paths in one run-time compilation (one Roslyn compile instead of two): each generated file
     /// is rewritten according to the prefix of its class, Forced{path}_.</summary>
-    private static readonly Lazy<IReadOnlyDictionary<string, ConvCase>> s_compiled = new(Compile, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<IReadOnlyDictionary<string, NetCase>> s_compiled = new(Compile, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private static IReadOnlyDictionary<string, ConvCase> Compile()
+    private static IReadOnlyDictionary<string, NetCase> Compile()
     {
         var replaced = Rewrites.ToDictionary(kv => kv.Key, kv => new int[kv.Value.Length]);
         var specs = Rewrites.Keys.SelectMany(path => Specs.Select(s => ($"{path}_{s.Name}", s.Spec))).ToList();
@@ -85,8 +85,8 @@ public class ConvVectorPathTests
     {
         int index = Array.FindIndex(Specs, s => s.Name == name);
         var c = s_compiled.Value[$"Forced{path}_{name}"];
-        ConvChecks.PredictCheck(c, dataSeed: 700 + index);
-        ConvChecks.GradientCheck(c, batch: 1, useLabels: false, dataSeed: 710 + index);
-        ConvChecks.GradientCheck(c, batch: 3, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 720 + index);
+        NetworkChecks.PredictCheck(c, dataSeed: 700 + index);
+        NetworkChecks.GradientCheck(c, batch: 1, useLabels: false, dataSeed: 710 + index);
+        NetworkChecks.GradientCheck(c, batch: 3, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 720 + index);
     }
 }

@@ -4,13 +4,14 @@ using System.Linq;
 using System.Threading;
 using NetCompiler.Tests.Infrastructure;
 using Xunit;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Tests.Conv;
 
 /// <summary>LeNet-5 as declared in <see cref="LeNet5"/>: gradients, Predict, allocation and threads.</summary>
 public class LeNetTests
 {
-    private static ConvCase LeNet => ConvNetworks.LeNet;
+    private static NetCase LeNet => ConvNetworks.LeNet;
 
     /// <summary>
     /// The parameters checked one by one by finite differences, about 280 of the 61,706 (the double reference costs
@@ -50,7 +51,7 @@ public class LeNetTests
     [Fact]
     public void Sizes_match_reference()
     {
-        ConvChecks.StaticsMatch(LeNet);
+        NetworkChecks.StaticsMatch(LeNet);
         Assert.Equal(61706, LeNet.Reference.ParameterCount); // the well-known count, as a check on the reference itself
     }
 
@@ -61,11 +62,11 @@ public class LeNetTests
     {
         int[] subset = CheckedParameters();
         Assert.InRange(subset.Length, 250, 320);
-        ConvChecks.GradientCheck(LeNet, batch, labels, dataSeed: 60 + batch, subset);
+        NetworkChecks.GradientCheck(LeNet, batch, labels, dataSeed: 60 + batch, subset);
     }
 
     [Fact]
-    public void Predict_matches_reference() => ConvChecks.PredictCheck(LeNet, dataSeed: 61);
+    public void Predict_matches_reference() => NetworkChecks.PredictCheck(LeNet, dataSeed: 61);
 
     [Fact]
     public void The_400_to_120_layers_weights_start_on_a_cache_line()
@@ -86,7 +87,7 @@ public class LeNetTests
         var r = LeNet.Reference;
         var net = LeNet.Create(3);
         var rng = new Random(1);
-        var x = ConvChecks.RandomFloats(rng, r.InputSize);
+        var x = NetworkChecks.RandomFloats(rng, r.InputSize);
         var y = new float[r.OutputSize];
         for (int k = 0; k < 50; k++) net.Predict(x, y);
         // Each measurement is the least of three runs (AllocatedBytes): the runtime may make a one-off allocation on a
@@ -98,12 +99,12 @@ public class LeNetTests
         // live in a buffer per thread, made on the thread's first call. Later calls must not allocate.
         Assert.True(WorkspaceSize(typeof(LeNet5), "TrainingWorkspaceSize") > 16384, "test premise: LeNet-5 trains in a rented workspace");
         const int n = 4;
-        var xs = ConvChecks.RandomFloats(rng, n * r.InputSize);
+        var xs = NetworkChecks.RandomFloats(rng, n * r.InputSize);
         var ys = new float[n * r.OutputSize];
         net.PredictBatch(xs, ys);
         Assert.Equal(0, Generated.AllocationAndThreadingTests.AllocatedBytes(() => { for (int k = 0; k < 5; k++) net.PredictBatch(xs, ys); }));
 
-        var t = ConvChecks.RandomDistributions(rng, n, r.OutputSize);
+        var t = NetworkChecks.RandomDistributions(rng, n, r.OutputSize);
         var labels = new[] { 3, 1, 4, 1 };
         var g = new float[r.ParameterCount];
         net.ComputeGradients(xs, t, g);
@@ -149,10 +150,10 @@ public class LeNetTests
                 }
                 var rng = new Random(7);
                 const int n = 67;
-                var xs = ConvChecks.RandomFloats(rng, n * r.InputSize);
+                var xs = NetworkChecks.RandomFloats(rng, n * r.InputSize);
                 net.Predict(xs.AsSpan(0, r.InputSize), new float[r.OutputSize]);
                 net.PredictBatch(xs, new float[n * r.OutputSize]);
-                net.ComputeGradients(xs, ConvChecks.RandomDistributions(rng, n, r.OutputSize), new float[r.ParameterCount]);
+                net.ComputeGradients(xs, NetworkChecks.RandomDistributions(rng, n, r.OutputSize), new float[r.ParameterCount]);
                 foreach (var (workspace, field, buffer, size) in buffers)
                 {
                     Assert.Same(buffer, field.GetValue(null));
@@ -182,18 +183,18 @@ public class LeNetTests
     {
         var c = ConvNetworks.PooledWorkspace;
         var r = c.Reference;
-        ConvChecks.StaticsMatch(c);
+        NetworkChecks.StaticsMatch(c);
         Assert.True(WorkspaceSize(typeof(PooledWorkspaceConv), "PredictWorkspaceSize") > 16384, "test premise: Predict rents its workspace");
-        ConvChecks.PredictCheck(c, dataSeed: 90, batch: 66, single: 2);
+        NetworkChecks.PredictCheck(c, dataSeed: 90, batch: 66, single: 2);
         // Every conv parameter and 40 random dense ones by finite differences; directional derivatives for the rest.
         var rng = new Random(91);
         int dense = r.WeightOffset(2);
         int[] subset = Enumerable.Range(0, dense).Concat(Enumerable.Range(0, 40).Select(_ => dense + rng.Next(r.ParameterCount - dense)))
             .Distinct().OrderBy(i => i).ToArray();
-        ConvChecks.GradientCheck(c, batch: 1, useLabels: true, dataSeed: 92, subset);
+        NetworkChecks.GradientCheck(c, batch: 1, useLabels: true, dataSeed: 92, subset);
 
         var net = c.Create(1);
-        var x = ConvChecks.RandomFloats(rng, 2 * r.InputSize);
+        var x = NetworkChecks.RandomFloats(rng, 2 * r.InputSize);
         var y = new float[2 * r.OutputSize];
         var g = new float[r.ParameterCount];
         var labels = new[] { 0, 2 };
@@ -217,7 +218,7 @@ public class LeNetTests
         var r = LeNet.Reference;
         var net = LeNet.Create(11);
         const int pool = 16, threads = 6, calls = 40;
-        var inputs = ConvChecks.RandomFloats(new Random(8), (pool + 1) * r.InputSize);
+        var inputs = NetworkChecks.RandomFloats(new Random(8), (pool + 1) * r.InputSize);
         var expected = new float[pool * r.OutputSize];     // Predict, sample s
         var expectedPairs = new float[pool * 2 * r.OutputSize]; // PredictBatch of samples s and s + 1
         for (int s = 0; s < pool; s++)

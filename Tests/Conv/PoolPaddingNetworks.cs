@@ -49,17 +49,17 @@ public static class PoolPaddingNetworks
 
     private static readonly Loss Sce = Loss.SoftmaxCrossEntropy, Hse = Loss.HalfSquaredError;
 
-    public static readonly IReadOnlyDictionary<string, ConvCase> All = new[]
+    public static readonly IReadOnlyDictionary<string, NetCase> All = new[]
     {
-        ConvCase.Of<MaxPoolPad1Odd>(R(new[] { 2, 9, 9 }, Sce, Conv2D(3, 3, Tanh, padding: 1), MaxPool(3, 2, 1), Dense(3))),
-        ConvCase.Of<MaxPoolPad1Even>(R(new[] { 1, 8, 10 }, Hse, Conv2D(2, 3, Identity, padding: 1), MaxPool(3, 2, 1), Dense(2, Tanh))),
-        ConvCase.Of<MaxPoolPad2Stride1>(R(new[] { 1, 6, 9 }, Sce, Conv2D(2, 3, ReLU, padding: 1), MaxPool(5, 1, 2), Dense(3))),
-        ConvCase.Of<AvgPoolPadIncludeOdd>(R(new[] { 2, 7, 7 }, Sce, Conv2D(2, 3, Tanh), AvgPool(3, 2, 1), Dense(3))),
-        ConvCase.Of<AvgPoolPadIncludeEven>(R(new[] { 1, 8, 8 }, Hse, Conv2D(2, 3, Sigmoid, padding: 1), AvgPool(3, 2, 1, countIncludePad: true), Dense(2))),
-        ConvCase.Of<AvgPoolPadExclude>(R(new[] { 1, 10, 8 }, Hse, Conv2D(3, 3, ReLU, padding: 1), AvgPool(3, 2, 1, countIncludePad: false), Dense(4, Tanh), Dense(2))),
-        ConvCase.Of<AvgPoolPadBetweenConvs>(R(new[] { 2, 6, 7 }, Sce,
+        NetCase.Of<MaxPoolPad1Odd>(R(new[] { 2, 9, 9 }, Sce, Conv2D(3, 3, Tanh, padding: 1), MaxPool(3, 2, 1), Dense(3))),
+        NetCase.Of<MaxPoolPad1Even>(R(new[] { 1, 8, 10 }, Hse, Conv2D(2, 3, Identity, padding: 1), MaxPool(3, 2, 1), Dense(2, Tanh))),
+        NetCase.Of<MaxPoolPad2Stride1>(R(new[] { 1, 6, 9 }, Sce, Conv2D(2, 3, ReLU, padding: 1), MaxPool(5, 1, 2), Dense(3))),
+        NetCase.Of<AvgPoolPadIncludeOdd>(R(new[] { 2, 7, 7 }, Sce, Conv2D(2, 3, Tanh), AvgPool(3, 2, 1), Dense(3))),
+        NetCase.Of<AvgPoolPadIncludeEven>(R(new[] { 1, 8, 8 }, Hse, Conv2D(2, 3, Sigmoid, padding: 1), AvgPool(3, 2, 1, countIncludePad: true), Dense(2))),
+        NetCase.Of<AvgPoolPadExclude>(R(new[] { 1, 10, 8 }, Hse, Conv2D(3, 3, ReLU, padding: 1), AvgPool(3, 2, 1, countIncludePad: false), Dense(4, Tanh), Dense(2))),
+        NetCase.Of<AvgPoolPadBetweenConvs>(R(new[] { 2, 6, 7 }, Sce,
             Conv2D(2, 3, ReLU, padding: 1), AvgPool(3, 1, 1, countIncludePad: false), Conv2D(2, 3, Tanh), Dense(3))),
-        ConvCase.Of<PaddedPoolFirstAndLast>(R(new[] { 2, 7, 8 }, Hse, MaxPool(3, 2, 1), Conv2D(2, 2), AvgPool(2, 1, 1))),
+        NetCase.Of<PaddedPoolFirstAndLast>(R(new[] { 2, 7, 8 }, Hse, MaxPool(3, 2, 1), Conv2D(2, 2), AvgPool(2, 1, 1))),
     }.ToDictionary(c => c.Name);
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

@@ -45,7 +45,7 @@ public class PoolPaddingTests
     [Theory]
     [MemberData(nameof(GradientCases))]
     public void Gradients_match_finite_differences(string name, int batch) =>
-        ConvChecks.GradientCheck(PoolPaddingNetworks.All[name], batch, useLabels: false, dataSeed: 300 + 7 * batch);
+        NetworkChecks.GradientCheck(PoolPaddingNetworks.All[name], batch, useLabels: false, dataSeed: 300 + 7 * batch);
 
     /// <summary>A chunk of 64 and one of 3: several blocks of samples on every path, and a partial one.</summary>
     [Theory]
@@ -53,15 +53,15 @@ public class PoolPaddingTests
     [InlineData(nameof(AvgPoolPadBetweenConvs))]
     [InlineData(nameof(AvgPoolPadExclude))]
     public void Gradients_of_a_batch_of_67_match_finite_differences(string name) =>
-        ConvChecks.GradientCheck(PoolPaddingNetworks.All[name], batch: 67, useLabels: false, dataSeed: 370);
+        NetworkChecks.GradientCheck(PoolPaddingNetworks.All[name], batch: 67, useLabels: false, dataSeed: 370);
 
     [Theory]
     [MemberData(nameof(PoolPaddingNetworks.Names), MemberType = typeof(PoolPaddingNetworks))]
-    public void Predict_matches_reference(string name) => ConvChecks.PredictCheck(PoolPaddingNetworks.All[name], dataSeed: 41);
+    public void Predict_matches_reference(string name) => NetworkChecks.PredictCheck(PoolPaddingNetworks.All[name], dataSeed: 41);
 
     [Theory]
     [MemberData(nameof(PoolPaddingNetworks.Names), MemberType = typeof(PoolPaddingNetworks))]
-    public void Sizes_match_reference(string name) => ConvChecks.StaticsMatch(PoolPaddingNetworks.All[name]);
+    public void Sizes_match_reference(string name) => NetworkChecks.StaticsMatch(PoolPaddingNetworks.All[name]);
 
     [Theory]
     [InlineData(typeof(MaxPoolPad1Odd), "Input(2,9,9) Conv2D(3,3x3,Padding=1,Tanh) MaxPool2D(3,Stride=2,Padding=1) Dense(3) SoftmaxCrossEntropy")]
@@ -129,10 +129,10 @@ public class PoolPaddingTests
 
         var y = new float[outputs];
         net.Predict(new[] { 1f }, y);
-        ConvChecks.AssertClose(t.Output, y, 1e-6, 1e-6, $"{what}: Predict");
+        NetworkChecks.AssertClose(t.Output, y, 1e-6, 1e-6, $"{what}: Predict");
         var ys = new float[3 * outputs];
         net.PredictBatch(new[] { 1f, 1f, 1f }, ys);
-        for (int s = 0; s < 3; s++) ConvChecks.AssertClose(t.Output, ys.AsSpan(s * outputs, outputs), 1e-6, 1e-6, $"{what}: PredictBatch, sample {s}");
+        for (int s = 0; s < 3; s++) NetworkChecks.AssertClose(t.Output, ys.AsSpan(s * outputs, outputs), 1e-6, 1e-6, $"{what}: PredictBatch, sample {s}");
 
         // ½·Σ(y − target)² with target = y_torch − grad_output: ∂E/∂y = grad_output (up to y − y_torch, ~1e-7).
         float[] target = t.Output.Zip(t.GradOutput, (o, g) => (float)(o - g)).ToArray();
@@ -143,7 +143,7 @@ public class PoolPaddingTests
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++)
                     gradInput[(f * k + i) * k + j] = gradients[WeightOf(f, i, j, k)];
-        ConvChecks.AssertClose(t.GradInput, gradInput, 1e-5, 1e-5, $"{what}: input gradient");
+        NetworkChecks.AssertClose(t.GradInput, gradInput, 1e-5, 1e-5, $"{what}: input gradient");
     }
 
     /// <summary>The test reference, written from the definition, agrees with PyTorch too.</summary>
@@ -155,7 +155,7 @@ public class PoolPaddingTests
             var layer = t.Kind == "max" ? RefLayer.MaxPool(t.Size, t.Stride, t.Padding) : RefLayer.AvgPool(t.Size, t.Stride, t.Padding, t.CountIncludePad);
             var r = new ReferenceNetwork(new[] { t.Channels, t.Height, t.Width }, new[] { layer }, Loss.HalfSquaredError);
             Assert.Equal(t.Output.Length, r.OutputSize);
-            ConvChecks.AssertClose(t.Output, r.Predict(Array.Empty<double>(), t.Input).Select(v => (float)v).ToArray(), 1e-6, 1e-6, t.Module);
+            NetworkChecks.AssertClose(t.Output, r.Predict(Array.Empty<double>(), t.Input).Select(v => (float)v).ToArray(), 1e-6, 1e-6, t.Module);
         }
     }
 

@@ -18,7 +18,7 @@ public class RandomConvShapeTests
 
     public static readonly IReadOnlyList<ReferenceNetwork> Specs = MakeSpecs(new Random(ShapeSeed), Count);
 
-    private static readonly Lazy<IReadOnlyList<ConvCase>> s_cases = new(
+    private static readonly Lazy<IReadOnlyList<NetCase>> s_cases = new(
         () => ConvCompiler.Compile(Specs.Select((s, i) => ("Shape" + i, s)).ToList(), "Random"),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -109,9 +109,9 @@ public class RandomConvShapeTests
     {
         _ = architecture; // shown in the test name
         var c = s_cases.Value[index];
-        ConvChecks.StaticsMatch(c);
-        ConvChecks.PredictCheck(c, dataSeed: 300 + index);
-        ConvChecks.GradientCheck(c, batch: 1, useLabels: false, dataSeed: 310 + index);
-        ConvChecks.GradientCheck(c, batch: 3, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 320 + index);
+        NetworkChecks.StaticsMatch(c);
+        NetworkChecks.PredictCheck(c, dataSeed: 300 + index);
+        NetworkChecks.GradientCheck(c, batch: 1, useLabels: false, dataSeed: 310 + index);
+        NetworkChecks.GradientCheck(c, batch: 3, useLabels: c.Reference.Loss == Loss.SoftmaxCrossEntropy, dataSeed: 320 + index);
     }
 }

@@ -2,13 +2,14 @@ using System;
 using System.Reflection;
 using NetCompiler.Tests.Infrastructure;
 using Xunit;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Tests.Conv;
 
 /// <summary>
 /// Which batch convolutions the generator runs by Winograd's F(2, 5) forward and F(5, 2) for ∂E/∂W
-/// (Generator/Emit/WinogradEmitter.cs). Their
-/// results are checked like every other network's, against the double-precision reference (ConvChecks: PredictBatch,
+/// (Conv2DRules.Winograd, emitted by Generator/Emit/Layers/Conv2D/WinogradEmitter.cs). Their
+/// results are checked like every other network's, against the double-precision reference (NetworkChecks: PredictBatch,
 /// training steps, gradients); this pins down that those checks do reach the Winograd kernels.
 /// </summary>
 public class WinogradTests

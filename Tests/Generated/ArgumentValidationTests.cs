@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Tests.Infrastructure;
 using System.Globalization;
 using System.Linq;
 using Xunit;

@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Tests.Infrastructure;
 using System.Linq;
 using System.Reflection;
 using System.Text;

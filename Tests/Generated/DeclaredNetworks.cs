@@ -88,48 +88,12 @@ public static partial class NestedHost
 // 37 rows: 4 tiles of 8 and 5 more on AVX-512; layer 1 holds most weights, so it is also trained by parts.
 [Network(Loss = Loss.HalfSquaredError)] [Input(256)] [Dense(37, Tanh)] [Dense(4)] public partial class Packed256Hse { }
 
-/// <summary>A network under test: the hand-written architecture plus a way to make instances.</summary>
-public sealed class NetCase
-{
-    public NetCase(string name, DenseReference reference, Func<int, INetwork> create, Type type, Func<INetwork> createDefault)
-    {
-        Name = name;
-        Reference = reference;
-        Create = create;
-        Type = type;
-        CreateDefault = createDefault;
-    }
-
-    public string Name { get; }
-    public DenseReference Reference { get; }
-    /// <summary>The network with the given seed, made through <c>INetwork&lt;T&gt;.Create</c>.</summary>
-    public Func<int, INetwork> Create { get; }
-    /// <summary>The parameterless constructor.</summary>
-    public Func<INetwork> CreateDefault { get; }
-    public Type Type { get; }
-
-    public override string ToString() => $"{Name}: {Reference}";
-
-    /// <summary>Calls the static abstract <c>Create</c> of <paramref name="type"/> through the generic interface.</summary>
-    public static NetCase ForRuntimeType(Type type, DenseReference reference)
-    {
-        var createVia = typeof(NetCase).GetMethod(nameof(CreateVia), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(type);
-        return new NetCase(type.Name, reference,
-            seed => (INetwork)createVia.Invoke(null, new object[] { seed })!,
-            type,
-            () => (INetwork)Activator.CreateInstance(type)!);
-    }
-
-    private static INetwork CreateVia<T>(int seed) where T : class, INetwork<T> => T.Create(seed);
-}
-
 public static class DeclaredNetworks
 {
-    private static LayerSpec L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
+    private static RefDense L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
 
-    private static NetCase Of<T>(int inputSize, Loss loss, params LayerSpec[] layers) where T : class, INetwork<T>, new() =>
-        new(typeof(T).Name, new DenseReference(inputSize, layers, loss), seed => T.Create(seed), typeof(T), () => new T());
+    private static NetCase Of<T>(int inputSize, Loss loss, params RefDense[] layers) where T : class, INetwork<T>, new() =>
+        NetCase.Of<T>(new ReferenceNetwork(inputSize, layers, loss));
 
     /// <summary>Every declared network used by the shape-generic tests, by class name.</summary>
     public static readonly IReadOnlyDictionary<string, NetCase> All = new[]

@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Tests.Infrastructure;
 using System.Collections.Generic;
 using System.Linq;
 using Xunit;
@@ -55,13 +56,13 @@ public class GradientTests
         // Guards the fixed shape seed: the random set must keep exercising what it is there for.
         var specs = RandomNetworks.Specs;
         Assert.All(new[] { Activation.Identity, Activation.ReLU, Activation.Tanh, Activation.Sigmoid },
-            a => Assert.Contains(specs, s => s.Layers.Any(l => l.Activation == a)));
+            a => Assert.Contains(specs, s => s.Layers.Any(l => l.ActivationOf == a)));
         Assert.Contains(specs, s => s.Loss == Loss.HalfSquaredError);
         Assert.Contains(specs, s => s.Loss == Loss.SoftmaxCrossEntropy);
         Assert.Contains(specs, s => s.Layers.Count == 1);
         Assert.Contains(specs, s => s.Layers.Count == 4);
-        Assert.Contains(specs, s => s.Layers.Any(l => !l.Bias));
-        Assert.Contains(specs, s => s.InputSize > 32 && s.Layers.Any(l => l.Units > 32));
+        Assert.Contains(specs, s => s.Layers.Any(l => l is RefDense { Bias: false }));
+        Assert.Contains(specs, s => s.InputSize > 32 && s.Layers.Any(l => l is RefDense { Units: > 32 }));
     }
 
     [Theory]

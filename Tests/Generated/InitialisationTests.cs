@@ -8,15 +8,15 @@ namespace NetCompiler.Tests.Generated;
 /// <summary>Deterministic seeding; He normal for ReLU layers, Glorot uniform for the others; zero biases.</summary>
 public class InitialisationTests
 {
-    private static float[] Parameters(INetwork net, DenseReference r)
+    private static float[] Parameters(INetwork net, ReferenceNetwork r)
     {
         var p = new float[r.ParameterCount];
         net.CopyParametersTo(p);
         return p;
     }
 
-    private static float[] Weights(float[] p, DenseReference r, int l) =>
-        p.AsSpan(r.WeightIndex(l, 0, 0), r.Layers[l].Units * r.FanIn(l)).ToArray();
+    private static float[] Weights(float[] p, ReferenceNetwork r, int l) =>
+        p.AsSpan(r.WeightIndex(l, 0, 0), r.OutputShapeOf(l).Size * r.FanIn(l)).ToArray();
 
     [Fact]
     public void Default_constructor_is_deterministic_and_uses_the_default_seed()
@@ -70,8 +70,8 @@ public class InitialisationTests
             var r = c.Reference;
             float[] p = Parameters(c.Create(99), r);
             for (int l = 0; l < r.Layers.Count; l++)
-                if (r.Layers[l].Bias)
-                    for (int j = 0; j < r.Layers[l].Units; j++)
+                if (r.BiasCount(l) > 0)
+                    for (int j = 0; j < r.OutputShapeOf(l).Size; j++)
                         if (p[r.BiasIndex(l, j)] != 0) Assert.Fail($"{c.Name}: b{l}[{j}] = {p[r.BiasIndex(l, j)]}");
         }
     }
@@ -104,7 +104,7 @@ public class InitialisationTests
     {
         var r = DeclaredNetworks.InitProbeCase.Reference;
         Assert.Equal(fanIn, r.FanIn(layer));
-        Assert.Equal(fanOut, r.Layers[layer].Units);
+        Assert.Equal(fanOut, r.OutputShapeOf(layer).Size);
         double[] w = Weights(Parameters(new InitProbe(seed), r), r, layer).Select(v => (double)v).ToArray();
         double a = Math.Sqrt(6.0 / (fanIn + fanOut));
         double max = w.Max(Math.Abs);

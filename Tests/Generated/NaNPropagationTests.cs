@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using NetCompiler.Tests.Conv;
 using Xunit;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Tests.Generated;
 

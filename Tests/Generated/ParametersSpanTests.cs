@@ -45,10 +45,10 @@ public class ParametersSpanTests
     public void The_largest_layers_weights_start_on_a_cache_line_and_stay_there(string name)
     {
         NetCase c = DeclaredNetworks.All[name];
-        DenseReference r = c.Reference;
+        ReferenceNetwork r = c.Reference;
         int largest = 0;
         for (int l = 1; l < r.Layers.Count; l++)
-            if (r.FanIn(l) * r.Layers[l].Units > r.FanIn(largest) * r.Layers[largest].Units) largest = l;
+            if (r.FanIn(l) * r.OutputShapeOf(l).Size > r.FanIn(largest) * r.OutputShapeOf(largest).Size) largest = l;
         int first = r.WeightIndex(largest, 0, 0);
 
         for (int i = 0; i < 3; i++)

@@ -18,7 +18,7 @@ public static class RandomNetworks
     public const string Namespace = "NetCompiler.Dynamic.RandomShapes";
 
     /// <summary>The random architectures, in order.</summary>
-    public static readonly IReadOnlyList<DenseReference> Specs = MakeSpecs(new Random(ShapeSeed), Count);
+    public static readonly IReadOnlyList<ReferenceNetwork> Specs = MakeSpecs(new Random(ShapeSeed), Count);
 
     private static readonly Lazy<IReadOnlyList<NetCase>> s_cases = new(() => Compile(Specs, "R"));
 
@@ -29,15 +29,15 @@ public static class RandomNetworks
 
     /// <summary>Depth 1–4 dense layers, widths 1–70, random activations, Bias, and loss. SoftmaxCrossEntropy gets an
     /// Identity logits layer of at least 2 units.</summary>
-    public static IReadOnlyList<DenseReference> MakeSpecs(Random rng, int count)
+    public static IReadOnlyList<ReferenceNetwork> MakeSpecs(Random rng, int count)
     {
-        var specs = new List<DenseReference>();
+        var specs = new List<ReferenceNetwork>();
         for (int n = 0; n < count; n++)
         {
             var loss = rng.Next(2) == 0 ? Loss.HalfSquaredError : Loss.SoftmaxCrossEntropy;
             int depth = 1 + rng.Next(4);
             int input = 1 + rng.Next(70);
-            var layers = new List<LayerSpec>();
+            var layers = new List<RefDense>();
             for (int l = 0; l < depth; l++)
             {
                 bool last = l == depth - 1;
@@ -48,16 +48,16 @@ public static class RandomNetworks
                     activation = Activation.Identity;
                     units = Math.Max(units, 2);
                 }
-                layers.Add(new LayerSpec(units, activation, rng.Next(5) != 0));
+                layers.Add(new RefDense(units, activation, rng.Next(5) != 0));
             }
-            specs.Add(new DenseReference(input, layers, loss));
+            specs.Add(new ReferenceNetwork(input, layers, loss));
         }
         return specs;
     }
 
     /// <summary>Declares <paramref name="specs"/> as classes <c>{prefix}0…</c>, compiles them (with the optional rewrite
     /// of the generated code) and returns them as test cases.</summary>
-    public static IReadOnlyList<NetCase> Compile(IReadOnlyList<DenseReference> specs, string prefix,
+    public static IReadOnlyList<NetCase> Compile(IReadOnlyList<ReferenceNetwork> specs, string prefix,
         Func<string, string>? rewriteGenerated = null)
     {
         var source = new StringBuilder($"namespace {Namespace};\n\n");

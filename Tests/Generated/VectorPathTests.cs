@@ -20,9 +20,9 @@ public class VectorPathTests
     private const string V512 = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
     private const string V256 = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
 
-    private static LayerSpec L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
+    private static RefDense L(int units, Activation activation = Identity, bool bias = true) => new(units, activation, bias);
 
-    private static readonly DenseReference[] Specs =
+    private static readonly ReferenceNetwork[] Specs =
     {
         new(70, new[] { L(33, ReLU), L(20, Tanh, bias: false), L(10) }, Loss.SoftmaxCrossEntropy),
         new(37, new[] { L(17, Sigmoid), L(5) }, Loss.HalfSquaredError),

@@ -13,8 +13,8 @@ namespace NetCompiler.Tests.Generated;
 /// </summary>
 public class WorkspaceTests
 {
-    private static readonly DenseReference Spec =
-        new(1, new LayerSpec[] { new(16385, Activation.Tanh), new(1, Activation.Identity) }, Loss.HalfSquaredError);
+    private static readonly ReferenceNetwork Spec =
+        new(1, new RefDense[] { new(16385, Activation.Tanh), new(1, Activation.Identity) }, Loss.HalfSquaredError);
 
     private static readonly Lazy<NetCase> s_wide = new(() => RandomNetworks.Compile(new[] { Spec }, "Wide").Single(),
         LazyThreadSafetyMode.ExecutionAndPublication);

@@ -10,12 +10,13 @@ namespace NetCompiler.Tests.Generator;
 public class GeneratedCodeTests
 {
     [Theory]
-    [InlineData(SnapshotTests.Tiny)]
-    [InlineData(SnapshotTests.FashionMlp)]
-    [InlineData(SnapshotTests.DeepRegression)]
-    [InlineData(SnapshotTests.LeNet5)]
-    public void Output_is_deterministic_and_marked_generated(string model)
+    [InlineData(nameof(SnapshotTests.Tiny))]
+    [InlineData(nameof(SnapshotTests.FashionMlp))]
+    [InlineData(nameof(SnapshotTests.DeepRegression))]
+    [InlineData(nameof(SnapshotTests.LeNet5))]
+    public void Output_is_deterministic_and_marked_generated(string name)
     {
+        string model = SnapshotTests.Model(name);
         var first = GeneratorHarness.Run(model).AllGeneratedText;
         // Unrelated code before the model, in another file, must not change a byte.
         var second = GeneratorHarness.Run("namespace Other { class Unrelated { int X => 1; } }", model).AllGeneratedText;
@@ -109,10 +110,11 @@ public class GeneratedCodeTests
     /// input 32 bytes off a line before), and the scratch after them too.
     /// </summary>
     [Theory]
-    [InlineData(SnapshotTests.LeNet5)]
-    [InlineData(SnapshotTests.DeepRegression)]
-    public void Predict_workspace_blocks_start_on_cache_lines(string model)
+    [InlineData(nameof(SnapshotTests.LeNet5))]
+    [InlineData(nameof(SnapshotTests.DeepRegression))]
+    public void Predict_workspace_blocks_start_on_cache_lines(string modelName)
     {
+        string model = SnapshotTests.Model(modelName);
         string text = Slice(GeneratorHarness.Run(model).AllGeneratedText, "private void PredictOne(", "/// <");
         var offsets = System.Text.RegularExpressions.Regex.Matches(text, @"ref float (h\d+|scratch) = ref global::System\.Runtime\.CompilerServices\.Unsafe\.Add\(ref h, (\d+)\);")
             .Select(m => (Name: m.Groups[1].Value, Offset: int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)))

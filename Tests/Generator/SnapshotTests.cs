@@ -54,21 +54,26 @@ public class SnapshotTests
         }
         """;
 
-    public const string LeNet5 = """
-        using NetCompiler;
-        namespace Models;
+    /// <summary>LeNet-5's one declaration, Samples/LeNet5/LeNet5Network.cs (embedded in this assembly).</summary>
+    public static string LeNet5 { get; } = ReadResource("LeNet5Network.cs");
 
-        [Network(Loss = Loss.SoftmaxCrossEntropy)]
-        [Input(1, 28, 28)]
-        [Conv2D(6, 5, Activation.ReLU, Padding = 2)]
-        [MaxPool2D(2)]
-        [Conv2D(16, 5, Activation.ReLU)]
-        [MaxPool2D(2)]
-        [Dense(120, Activation.ReLU)]
-        [Dense(84, Activation.ReLU)]
-        [Dense(10)]
-        public partial class LeNet5 { }
-        """;
+    /// <summary>One of the models above by name: Tiny, FashionMlp, DeepRegression or LeNet5.</summary>
+    public static string Model(string name) => name switch
+    {
+        nameof(Tiny) => Tiny,
+        nameof(FashionMlp) => FashionMlp,
+        nameof(DeepRegression) => DeepRegression,
+        nameof(LeNet5) => LeNet5,
+        _ => throw new System.ArgumentException($"No snapshot model named {name}.", nameof(name)),
+    };
+
+    private static string ReadResource(string name)
+    {
+        using var stream = typeof(SnapshotTests).Assembly.GetManifestResourceStream(name)
+            ?? throw new System.InvalidOperationException($"The embedded resource {name} is missing.");
+        using var reader = new System.IO.StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     [Fact]
     public void LeNet5_convolutional_network() => Verify(LeNet5, "LeNet5");

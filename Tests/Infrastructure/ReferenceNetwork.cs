@@ -57,7 +57,8 @@ public sealed record RefPool2D(bool IsMax, int Size, int Stride, int Padding = 0
         + $"{(Padding != 0 ? ",P=" + Padding : "")}{(CountIncludePad ? "" : ",ExcludePad")})";
 }
 
-public sealed record RefDense(int Units, Activation Activation, bool Bias) : RefLayer
+/// <summary>A fully connected layer of <see cref="Units"/> outputs.</summary>
+public sealed record RefDense(int Units, Activation Activation = Activation.Identity, bool Bias = true) : RefLayer
 {
     public override Activation ActivationOf => Activation;
 
@@ -263,6 +264,11 @@ public sealed class ReferenceNetwork
             throw new ArgumentException("SoftmaxCrossEntropy takes at least two logits from a last layer without activation.");
     }
 
+    /// <summary>A network on a flat input of <paramref name="inputSize"/> values.</summary>
+    public ReferenceNetwork(int inputSize, IReadOnlyList<RefLayer> layers, Loss loss) : this([inputSize], layers, loss)
+    {
+    }
+
     /// <summary>How many windows of <paramref name="window"/> fit in <paramref name="extent"/> when they start
     /// <paramref name="stride"/> apart from 0 — counted, not computed by formula.</summary>
     private static int Positions(int extent, int window, int stride)
@@ -289,6 +295,16 @@ public sealed class ReferenceNetwork
     public int WeightCount(int layer) => _weightCount[layer];
     public int BiasOffset(int layer) => _biasOffset[layer];
     public int BiasCount(int layer) => _biasOffset[layer] < 0 ? 0 : _outputShapes[layer].C;
+
+    /// <summary>The number of inputs each output of layer <paramref name="layer"/> reads: the size of its input for a
+    /// Dense layer.</summary>
+    public int FanIn(int layer) => _inputShapes[layer].Size;
+
+    /// <summary>Index of Dense layer <paramref name="layer"/>'s W[row, col] in the canonical parameter vector.</summary>
+    public int WeightIndex(int layer, int row, int col) => _weightOffset[layer] + row * FanIn(layer) + col;
+
+    /// <summary>Index of layer <paramref name="layer"/>'s bias <paramref name="row"/>, or -1 if it has no bias.</summary>
+    public int BiasIndex(int layer, int row) => _biasOffset[layer] < 0 ? -1 : _biasOffset[layer] + row;
 
     /// <summary>Where BatchNorm layer <paramref name="layer"/>'s running mean starts in the state (its running variance
     /// follows, C values later); -1 for other layers.</summary>
@@ -745,6 +761,17 @@ public sealed class ReferenceNetwork
         for (int s = 0; s < n; s++)
             total += SampleLoss(Forward(p, inputs.Slice(s * InputSize, InputSize)), targets.Slice(s * OutputSize, OutputSize));
         return total / n;
+    }
+
+    /// <summary>Mean cross-entropy of a row-major batch against class labels, each sample computed alone in inference mode.</summary>
+    public double MeanLoss(double[] p, ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels)
+    {
+        if (Loss != Loss.SoftmaxCrossEntropy) throw new InvalidOperationException("Labels need SoftmaxCrossEntropy.");
+        if (labels.Length * InputSize != inputs.Length) throw new ArgumentException("batch sizes");
+        double total = 0;
+        for (int s = 0; s < labels.Length; s++)
+            total -= LogSoftmax(Forward(p, inputs.Slice(s * InputSize, InputSize)))[labels[s]];
+        return total / labels.Length;
     }
 
     /// <summary>Mean loss of a batch pass (see <see cref="ForwardBatch"/>); <paramref name="inputs"/> and

@@ -154,11 +154,11 @@ public class GeneratorPropertyTests
         var checkedCount = 0;
         var reference = Gen.Select(Gen.Int[1, 9], Gen.Select(Gen.Int[1, 9], Gen.Int[0, 3], Gen.Bool).Array[1, 3], Gen.Int[0, 1], (input, layers, loss) =>
         {
-            var specs = layers.Select((l, i) => new LayerSpec(loss == 1 && i == layers.Length - 1 ? Math.Max(l.Item1, 2) : l.Item1,
+            var specs = layers.Select((l, i) => new RefDense(loss == 1 && i == layers.Length - 1 ? Math.Max(l.Item1, 2) : l.Item1,
                 loss == 1 && i == layers.Length - 1 ? NetCompiler.Activation.Identity : (NetCompiler.Activation)l.Item2, l.Item3)).ToArray();
-            return new DenseReference(input, specs, (Loss)loss);
+            return new ReferenceNetwork(input, specs, (Loss)loss);
         });
-        var sample = new List<DenseReference>();
+        var sample = new List<ReferenceNetwork>();
         reference.Sample(r => { sample.Add(r); }, iter: 6, threads: 1);
         foreach (var (c, i) in RandomNetworks.Compile(sample, "Property").Select((c, i) => (c, i)))
         {

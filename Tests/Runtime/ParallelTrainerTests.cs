@@ -5,6 +5,7 @@ using NetCompiler.Samples.FashionMnist;
 using NetCompiler.Tests.Generated;
 using NetCompiler.Tests.Infrastructure;
 using Xunit;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Tests.Runtime;
 
@@ -48,20 +49,20 @@ public class ParallelTrainerTests
     [InlineData(nameof(Sce70Tanh), 60, 9)]
     [InlineData(nameof(Sce70Tanh), 30, 73)]
     [InlineData(nameof(FashionMlp), 60, 9)]
-    [InlineData(nameof(Conv.LeNet5), 6, 9)]
+    [InlineData(nameof(LeNet5), 6, 9)]
     public void ComputeGradients_FromTwoThreadsOnOneInstance_IsBitIdenticalToSequential(string name, int calls, int batch)
     {
         IClassifier net = name switch
         {
             nameof(Sce70Tanh) => new Sce70Tanh(3),
             nameof(FashionMlp) => new FashionMlp(3),
-            _ => new Conv.LeNet5(3),
+            _ => new LeNet5(3),
         };
         (int inputSize, int classes, int parameters) = name switch
         {
             nameof(Sce70Tanh) => (Sce70Tanh.InputSize, Sce70Tanh.OutputSize, Sce70Tanh.ParameterCount),
             nameof(FashionMlp) => (FashionMlp.InputSize, FashionMlp.OutputSize, FashionMlp.ParameterCount),
-            _ => (Conv.LeNet5.InputSize, Conv.LeNet5.OutputSize, Conv.LeNet5.ParameterCount),
+            _ => (LeNet5.InputSize, LeNet5.OutputSize, LeNet5.ParameterCount),
         };
         const int threads = 2;
         Dataset[] data = Enumerable.Range(0, threads).Select(t => RandomLabelled(batch, inputSize, classes, 40 + t)).ToArray();
@@ -112,7 +113,7 @@ public class ParallelTrainerTests
         else CheckStep<Hse37Tanh>(DeclaredNetworks.All[nameof(Hse37Tanh)].Reference, threads, RandomTargets(12, 37, 7, 5));
     }
 
-    private static void CheckStep<T>(DenseReference reference, int threads, Dataset data) where T : class, INetwork<T>
+    private static void CheckStep<T>(ReferenceNetwork reference, int threads, Dataset data) where T : class, INetwork<T>
     {
         T net = T.Create(7);
         float[] before = Parameters(net, T.ParameterCount);

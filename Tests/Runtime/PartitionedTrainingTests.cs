@@ -4,6 +4,7 @@ using System.Threading;
 using NetCompiler.Samples.FashionMnist;
 using NetCompiler.Tests.Generated;
 using Xunit;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Tests.Runtime;
 
@@ -51,7 +52,7 @@ public class PartitionedTrainingTests
         Assert.False(Offers<InitProbe>());
         Assert.False(Offers<Tiny888Hse>());
         Assert.False(Offers<SingleSigmoid>());
-        Assert.False(Offers<Conv.LeNet5>());
+        Assert.False(Offers<LeNet5>());
         Assert.Equal(8, ((IPartitionedTraining)new FashionMlp(1)).MaxParts);   // 128 rows / 16
         Assert.Equal(2, ((IPartitionedTraining)new Hse37Tanh(1)).MaxParts);    // 33 rows: 16 + 17
     }

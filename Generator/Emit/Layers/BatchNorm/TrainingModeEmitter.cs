@@ -1,4 +1,5 @@
 using System.Linq;
+using NetCompiler.Generator.Planning;
 using NetCompiler.Generator.Emit.Layers.Dropout;
 using NetCompiler.Generator.Model;
 
@@ -18,9 +19,6 @@ internal static class TrainingModeEmitter
     private const string TrainingStep = "global::NetCompiler.TrainingStep";
     private const string Workspace = "t_TrainingModeWorkspace";
 
-    /// <summary>Whether the network has a layer whose training differs from inference.</summary>
-    public static bool Applies(NetworkSpec spec) => spec.Layers.Any(l => l is BatchNormLayerSpec or DropoutLayerSpec);
-
     public static int StateCount(NetworkSpec spec) => spec.Layers.OfType<BatchNormLayerSpec>().Sum(b => b.StateCount);
 
     private static bool CouplesBatch(NetworkSpec spec) => spec.Layers.Any(l => l is BatchNormLayerSpec);
@@ -28,58 +26,34 @@ internal static class TrainingModeEmitter
     /// <summary>Where the running statistics start, as a reference for a kernel call.</summary>
     public const string StateReference = Names.MemoryMarshal + ".GetArrayDataReference(_state)";
 
-    /// <summary>The layout of the buffer between a layer and the one above: blocks of Lanes samples for a convolution or pooling layer, else row-major (1).</summary>
-    private static string Lanes(LayerSpec? next) => BlockEmitter.BlockedOutput(next) ? Names.Kernels + ".Lanes" : "1";
-
-    // ---------------------------------------------------------------- dispatch of the layer kernels (LayerEmitter)
-
-    public static string Describe(LayerSpec layer) => layer switch
-    {
-        BatchNormLayerSpec b => BatchNormEmitter.Describe(b),
-        DropoutLayerSpec d => DropoutEmitter.Describe(d),
-        _ => layer.Describe(),
-    };
-
-    public static void EmitKernels(SourceWriter w, LayerSpec layer, ActivationKind? below)
-    {
-        if (layer is BatchNormLayerSpec b) BatchNormEmitter.EmitKernels(w, b, below);
-        else if (layer is DropoutLayerSpec d) DropoutEmitter.EmitKernels(w, d, below);
-    }
-
-    public static string ForwardCall(LayerSpec layer, string input, string output) => layer switch
-    {
-        BatchNormLayerSpec b => BatchNormEmitter.ForwardCall(b, StateReference, input, output),
-        DropoutLayerSpec d => DropoutEmitter.ForwardCall(d, input, output),
-        _ => throw new System.ArgumentException(layer.Describe()),
-    };
-
-    public static string[] BatchForward(LayerSpec layer, LayerSpec? next, string input, string output, string count) => layer switch
-    {
-        BatchNormLayerSpec b => new[] { BatchNormEmitter.ForwardBatchCall(b, StateReference, input, output, count, Lanes(next)) },
-        DropoutLayerSpec d => new[] { DropoutEmitter.ForwardBatchCall(d, input, output, count, Lanes(next)) },
-        _ => throw new System.ArgumentException(layer.Describe()),
-    };
+    /// <summary>The layout argument of a kernel's output: blocks of Lanes samples when the layer above runs on blocks, else row-major (1).</summary>
+    public static string Lanes(bool blockedOutput) => blockedOutput ? Names.Kernels + ".Lanes" : "1";
 
     // ---------------------------------------------------------------- class members
 
     /// <summary>The training workspace's sizes, in place of the chunk workspace of other networks.</summary>
-    public static void EmitWorkspaceConstants(SourceWriter w, NetworkSpec spec)
+    public static void EmitWorkspaceConstants(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         w.Line("// Training runs each batch whole (batch normalisation needs the batch's statistics): its workspace, in a buffer per thread");
         w.Line("// grown to the largest batch seen, is TrainingFloatsPerSample per sample (rounded up to 16 samples: every layer's outputs, two");
         w.Line("// ∂E/∂z buffers of the widest layer) and TrainingFixedSize more (the kernels' blocks, three floats per normalised channel).");
         w.Line($"private const int TrainingFloatsPerSample = {FloatsPerSample(spec)};");
-        w.Line($"private const int TrainingFixedSize = {FixedSize(spec)};");
+        w.Line($"private const int TrainingFixedSize = {FixedSize(plan)};");
     }
 
     private static int FloatsPerSample(NetworkSpec spec) => spec.Layers.Sum(l => l.OutputSize) + 2 * spec.MaxWidth;
 
-    private static int FixedSize(NetworkSpec spec)
-        => ConvEmitter.RoundUp16(NetworkEmitter.MaxScratch(spec)) + spec.Layers.OfType<BatchNormLayerSpec>().Sum(b => ConvEmitter.RoundUp16(3 * b.Channels));
+    private static int FixedSize(NetworkPlan plan)
+        => NetworkPlanner.RoundUp16(MaxScratch(plan)) + plan.Spec.Layers.OfType<BatchNormLayerSpec>().Sum(b => NetworkPlanner.RoundUp16(3 * b.Channels));
+
+    /// <summary>The largest scratch of a batch kernel (the convolution and pooling layers' blocks).</summary>
+    private static int MaxScratch(NetworkPlan plan) => plan.Layers.Max(l => l.Scratch.Batch);
 
     /// <summary>The state, its interface members and the per-thread training workspace.</summary>
-    public static void EmitMembers(SourceWriter w, NetworkSpec spec)
+    public static void EmitMembers(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         int count = StateCount(spec);
         w.Line("/// <summary>Floats of <see cref=\"State\"/>: the running mean and variance of every channel of the batch-normalisation layers.</summary>");
         w.Line($"public const int StateCount = {count};");
@@ -119,8 +93,9 @@ internal static class TrainingModeEmitter
 
     // ---------------------------------------------------------------- training
 
-    public static void EmitTraining(SourceWriter w, NetworkSpec spec)
+    public static void EmitTraining(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         string core = "ComputeGradientsCore";
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
@@ -159,11 +134,12 @@ internal static class TrainingModeEmitter
         w.Line($"return {core}(inputs, batch, targets, labels, gradients, step, firstSample, updatedState);");
         w.Close();
         w.Line();
-        EmitCore(w, spec);
+        EmitCore(w, plan);
     }
 
-    private static void EmitCore(SourceWriter w, NetworkSpec spec)
+    private static void EmitCore(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         int layerCount = spec.Layers.Count;
         w.Line("/// <summary>");
         w.Line("/// Forward and backward pass over the whole batch at once, layer after layer (batch normalisation needs every sample's");
@@ -193,13 +169,13 @@ internal static class TrainingModeEmitter
         w.Line($"ref float dzA = ref {Names.Unsafe}.Add(ref ws, at); // ∂E/∂z, alternating between two buffers on the way down");
         w.Line($"ref float dzB = ref {Names.Unsafe}.Add(ref ws, at + rows * {spec.MaxWidth});");
         w.Line($"at += 2 * rows * {spec.MaxWidth};");
-        if (NetworkEmitter.MaxScratch(spec) > 0)
+        if (MaxScratch(plan) > 0)
             w.Line($"ref float scratch = ref {Names.Unsafe}.Add(ref ws, at); // the blocks of the convolution and pooling kernels");
-        int fixedAt = ConvEmitter.RoundUp16(NetworkEmitter.MaxScratch(spec));
+        int fixedAt = NetworkPlanner.RoundUp16(MaxScratch(plan));
         foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>())
         {
             w.Line($"ref float stats{b.Number} = ref {Names.Unsafe}.Add(ref ws, at + {fixedAt}); // layer {b.Number}'s batch mean, 1/√(var + ε), variance");
-            fixedAt += ConvEmitter.RoundUp16(3 * b.Channels);
+            fixedAt += NetworkPlanner.RoundUp16(3 * b.Channels);
         }
         foreach (var d in spec.Layers.OfType<DropoutLayerSpec>())
             w.Line($"ulong key{d.Number} = {Names.Kernels}.DropoutKey(step.Seed, step.Step, {d.Number}); // layer {d.Number}'s masks in this step");
@@ -208,22 +184,16 @@ internal static class TrainingModeEmitter
 
         w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
         string input = "x0";
-        foreach (var layer in spec.Layers)
+        foreach (var layer in plan.Layers)
         {
-            var next = NetworkEmitter.Next(spec, layer);
             string output = $"a{layer.Number}";
-            switch (layer)
+            string[] lines = layer switch
             {
-                case BatchNormLayerSpec b:
-                    w.Line($"{Names.Kernels}.Layer{b.Number}TrainForward(ref p, ref {input}, ref {output}, count, {Lanes(next)}, ref stats{b.Number});");
-                    break;
-                case DropoutLayerSpec d:
-                    w.Line($"{Names.Kernels}.Layer{d.Number}TrainForward(ref {input}, ref {output}, count, {Lanes(next)}, key{d.Number}, firstSample);");
-                    break;
-                default:
-                    foreach (var line in LayerEmitter.BatchForward(layer, next, input, output, "count")) w.Line(line);
-                    break;
-            }
+                BatchNormPlan b => new[] { BatchNormUnit.TrainForward(b, input, output) },
+                DropoutPlan d => new[] { DropoutUnit.TrainForward(d, input, output) },
+                _ => LayerUnits.For(layer.Layer).BatchForward(layer, plan, input, output, "count", null),
+            };
+            foreach (var line in lines) w.Line(line);
             input = output;
         }
         w.Line("// Loss of each sample and ∂E/∂z at the output, in one pass.");
@@ -231,23 +201,11 @@ internal static class TrainingModeEmitter
         w.Line("// Backward, from the top layer down: each layer writes its parameter gradients and hands ∂E/∂z to the layer below.");
         for (int k = layerCount; k >= 1; k--)
         {
-            var layer = spec.Layers[k - 1];
-            var next = NetworkEmitter.Next(spec, layer);
+            var layer = plan.Layers[k - 1];
             string dz = (layerCount - k) % 2 == 0 ? "dzA" : "dzB";
             string dzBelow = dz == "dzA" ? "dzB" : "dzA";
             string layerInput = k == 1 ? "x0" : $"a{k - 1}";
-            switch (layer)
-            {
-                case BatchNormLayerSpec b:
-                    w.Line($"{Names.Kernels}.Layer{k}TrainBackward(ref p, ref g, ref {layerInput}, ref {dz}, ref {dzBelow}, count, {Lanes(next)}, ref stats{b.Number});");
-                    break;
-                case DropoutLayerSpec d:
-                    if (k > 1) w.Line($"{Names.Kernels}.Layer{k}TrainBackward(ref {layerInput}, ref {dz}, ref {dzBelow}, count, {Lanes(next)}, key{d.Number}, firstSample);");
-                    break;
-                default:
-                    foreach (var line in LayerEmitter.BatchBackward(layer, next, layerInput, dz, k == 1 ? null : dzBelow, "count", "false")) w.Line(line);
-                    break;
-            }
+            foreach (var line in LayerUnits.For(layer.Layer).BatchBackward(layer, plan, layerInput, dz, k == 1 ? null : dzBelow, "count", "false", null)) w.Line(line);
         }
         if (CouplesBatch(spec))
         {
@@ -267,8 +225,9 @@ internal static class TrainingModeEmitter
     // ---------------------------------------------------------------- kernel helpers
 
     /// <summary>The helpers of the layer kernels, once per network.</summary>
-    public static void EmitHelpers(SourceWriter w, NetworkSpec spec)
+    public static void EmitHelpers(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         w.Line("/// <summary>");
         w.Line("/// Zeroes the lanes at or past <paramref name=\"count\"/> of the last block of a buffer in blocks of <paramref name=\"lanes\"/>");
         w.Line("/// samples of <paramref name=\"size\"/> floats: the convolution and pooling kernels above read whole blocks (nothing for lanes = 1).");

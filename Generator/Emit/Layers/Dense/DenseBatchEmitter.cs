@@ -1,4 +1,6 @@
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -9,34 +11,24 @@ namespace NetCompiler.Generator.Emit;
 /// </summary>
 internal static class DenseBatchEmitter
 {
-    /// <summary>Rows of ∂E/∂W accumulated together (each dz[s, o] broadcast once per sample).</summary>
-    private const int GradientRows = 4;
+    /// <summary>Vectors of each row of ∂E/∂W accumulated together (each x load serves every row).</summary>
+    private const int GradientVectors = DenseRules.GradientVectors;
 
     /// <summary>
-    /// Rows of ∂E/∂W per register tile on <paramref name="isa"/>: <see cref="GradientRows"/>, or 8 on AVX-512 (8 × 3
-    /// vectors = 24 accumulators, 3 of x and a broadcast in its 32 registers), so that each load of x serves 8 rows:
-    /// when rows of x are a multiple of 4 KB apart (1,024 inputs) the batch's slice of x maps to a few L1 sets and
-    /// comes from L2 again for every tile. Parts of a layer trained by parts start at multiples of 16 rows, so no tile
-    /// crosses one.
+    /// The batched forward kernel; with <see cref="DensePlan.RowRange"/> (the first layer of a network trained by parts,
+    /// see <see cref="NetworkPlan.Split"/>) it takes the range [rowFrom, rowTo) of outputs to compute, cut at multiples of
+    /// <see cref="DenseRowsPlan.ForwardTileRows"/>, 8 or 4 (the last range ends at the layer's width): the same tiles, so
+    /// each output gets the same bits as from the whole range.
     /// </summary>
-    private static int GradientTileRows(Isa isa) => isa == Isa.Avx512 ? 8 : GradientRows;
-
-    /// <summary>Vectors of each row accumulated together (each x load serves every row).</summary>
-    private const int GradientVectors = 3;
-
-    /// <summary>
-    /// The batched forward kernel; with <paramref name="rowRange"/> (the first layer of a network trained by parts, see
-    /// <see cref="NetworkEmitter"/>) it takes the range [rowFrom, rowTo) of outputs to compute, cut at multiples of
-    /// <see cref="TileRows"/>, 8 or 4 (the last range ends at the layer's width): the same tiles, so each output gets the same bits
-    /// as from the whole range.
-    /// </summary>
-    public static void EmitForwardBatch(SourceWriter w, DenseLayerSpec layer, bool rowRange = false)
+    public static void EmitForwardBatch(SourceWriter w, DensePlan plan)
     {
+        var layer = plan.Dense;
+        bool rowRange = plan.RowRange;
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>{DenseEmitter.Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for <paramref name=\"batch\"/> samples stored row-major{(rowRange ? RangeNote : "")}.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}ForwardBatch(ref float p, ref float x, ref float y, int batch{(rowRange ? ", int rowFrom, int rowTo" : "")})");
-        if (DenseEmitter.IsUnrolled(layer))
+        if (plan.Unrolled)
         {
             w.Line("// A small layer: its unrolled single-sample kernel, sample after sample.");
             w.Line($"for (int sample = 0; sample < batch; sample++) Layer{n}Forward(ref p, ref At(ref x, sample * {inputs}), ref At(ref y, sample * {outputs}));");
@@ -45,7 +37,7 @@ internal static class DenseBatchEmitter
         }
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        Isa.EmitBranches(w, isa => isa.FitRows(inputs), fit => EmitForwardBatchVector(w, layer, fit, rowRange));
+        Isa.EmitBranches(w, isa => plan.Rows[isa], rows => EmitForwardBatchVector(w, layer, rows, rowRange));
         w.Close();
     }
 
@@ -58,26 +50,18 @@ internal static class DenseBatchEmitter
             ? $"for (int o = rowFrom, oEnd = global::System.Math.Min(rowTo, {blocked}); o < oEnd; o += {tile})"
             : $"for (int o = 0; o < {blocked}; o += {tile})";
 
-    /// <summary>
-    /// Output rows per register tile of the batched forward pass: 4 with 16 vector registers (AVX2, 128-bit), 8 with
-    /// AVX-512's 32, where the 24 accumulators of 8 rows × 3 samples, the 3 vectors of x and one of W fit, and each
-    /// load of x from L2 serves twice as many rows (the whole batch's x passes once per tile of rows). Rows with a
-    /// scalar tail keep 4: the tail's scalar code for 24 dot products made the JIT stop inlining (its budget for the
-    /// method ran out), and the calls that remained made such layers far slower.
-    /// </summary>
-    private static int TileRows(Isa isa, int inputs) => isa == Isa.Avx512 && inputs % isa.Width == 0 ? 8 : 4;
-
     /// <summary>Samples per register tile of the batched forward pass (4 rows × 3 samples = 12 accumulators, or 24).</summary>
     private const int TileSamples = 3;
 
     /// <summary>
-    /// The batched forward pass as a matrix product Y = f(X·Wᵀ + b): the outer loop walks blocks of <see cref="TileRows"/>
+    /// The batched forward pass as a matrix product Y = f(X·Wᵀ + b): the outer loop walks blocks of <see cref="DenseRowsPlan.ForwardTileRows"/>
     /// rows of W (which stay in L1 while the whole batch passes), the inner loop takes <see cref="TileSamples"/> samples at a
     /// time; each step of the dot product loads 4 vectors of W and 3 of x for 12 fused multiply-adds.
     /// </summary>
-    private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
+    private static void EmitForwardBatchVector(SourceWriter w, DenseLayerSpec layer, DenseRowsPlan plan, bool rowRange)
     {
-        int inputs = layer.InputSize, outputs = layer.OutputSize, tileRows = TileRows(isa, inputs);
+        var isa = plan.Isa;
+        int inputs = layer.InputSize, outputs = layer.OutputSize, tileRows = plan.ForwardTileRows;
         int blocked = outputs / tileRows * tileRows, rest = outputs - blocked;
         w.Line($"// {isa.Width}-float vectors; register tiles of {tileRows} rows of W × {TileSamples} samples ({tileRows * TileSamples} dot products in flight).");
         void Tile(int rows, int samples)
@@ -134,20 +118,22 @@ internal static class DenseBatchEmitter
     }
 
     /// <summary>The weight-gradient kernel; with <paramref name="rowRange"/>, for a range of rows only (see <see cref="EmitForwardBatch"/>).</summary>
-    public static void EmitWeightGradient(SourceWriter w, DenseLayerSpec layer, bool rowRange = false)
+    public static void EmitWeightGradient(SourceWriter w, DensePlan plan)
     {
+        var layer = plan.Dense;
+        bool rowRange = plan.RowRange;
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>");
         w.Line($"/// {DenseEmitter.Title(layer)}: ∂E/∂W = Σ_s dz[s]·x[s]ᵀ{(layer.Bias ? " and ∂E/∂b = Σ_s dz[s]" : "")} over <paramref name=\"batch\"/> samples{(rowRange ? RangeNote : "")},");
         w.Line("/// added to g with <paramref name=\"accumulate\"/>, written over it without (a batch's first chunk: g is not cleared beforehand).");
-        if (!DenseEmitter.IsUnrolled(layer))
+        if (!plan.Unrolled)
             w.Line("/// The tiles of ∂E/∂W then start from zero instead of loading g, loads that would miss the caches and stall every tile.");
         w.Line("/// </summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}WeightGradient(ref float g, ref float x, ref float dz, int batch, bool accumulate{(rowRange ? ", int rowFrom, int rowTo" : "")})");
         w.Line($"ref float gw = ref At(ref g, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float gb = ref At(ref g, Layer{n}Bias);");
-        if (DenseEmitter.IsUnrolled(layer))
+        if (plan.Unrolled)
         {
             if (layer.Bias)
             {
@@ -172,9 +158,9 @@ internal static class DenseBatchEmitter
             w.Close();
             return;
         }
-        Isa.EmitBranches(w, isa => (Bias: isa.Fit(outputs), Rows: isa.FitRows(inputs)), fit =>
+        Isa.EmitBranches(w, isa => (Bias: plan.BiasVectors[isa], Rows: plan.Rows[isa]), fit =>
         {
-            if (layer.Bias) EmitBiasGradient(w, outputs, fit.Bias, rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
+            if (layer.Bias) EmitBiasGradient(w, outputs, fit.Bias.ToIsa(), rowRange ? "rowFrom" : "0", rowRange ? "rowTo" : outputs.ToString());
             EmitWeightGradientVector(w, layer, fit.Rows, rowRange);
         });
         w.Close();
@@ -227,25 +213,14 @@ internal static class DenseBatchEmitter
         => BlockEmitter.ForEachTile(w, full, width * vectors, "i", floats => body(floats / width),
             rest => $"// The remaining {rest / width} full vector(s) of {what}, as one block.");
 
-    /// <summary>
-    /// Whether the weight gradient copies each column block's slice of x (the batch's rows, at most
-    /// <see cref="NetworkEmitter.BatchChunk"/> of them) to a contiguous buffer first: when rows of x are a multiple of
-    /// 1 KB apart (a multiple of 256 inputs), which puts the slices of 64 rows on at most 4 of L1's 64 sets, and enough
-    /// rows of W (32: 4 tiles of 8 on AVX-512) reuse the copy. Without it such slices come from L2 again for every tile
-    /// of rows; for rows that do not alias (Fashion MLP's 784 inputs: 49 lines apart) the copy only costs, so they keep
-    /// x in place (docs/design/dense-kernels.md).
-    /// The products and sums are the same either way, so are the bits.
-    /// </summary>
-    private static bool PacksInput(DenseLayerSpec layer, Isa isa)
-        => layer.OutputSize >= 32 && layer.InputSize % 256 == 0 && layer.InputSize > GradientVectors * isa.Width;
-
-    private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, Isa isa, bool rowRange)
+    private static void EmitWeightGradientVector(SourceWriter w, DenseLayerSpec layer, DenseRowsPlan plan, bool rowRange)
     {
+        var isa = plan.Isa;
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        int tileRows = GradientTileRows(isa);
+        int tileRows = plan.GradientTileRows;
         int blockedRows = outputs / tileRows * tileRows, restRows = outputs - blockedRows;
-        bool pack = PacksInput(layer, isa);
+        bool pack = plan.PacksInput;
         w.Line($"// {width}-float vectors: a tile of {tileRows} rows × {GradientVectors}×{width} columns of ∂E/∂W stays in registers while the whole");
         w.Line("// batch is added into it, so the gradient is read and written once per batch. Column blocks are the outer loop:");
         w.Line("// the batch's slice of x for one block stays in L1 while every row block uses it.");
@@ -253,7 +228,7 @@ internal static class DenseBatchEmitter
         {
             w.Line($"// That slice is first copied to a contiguous buffer on the stack: in place, its rows are {4 * inputs} bytes apart and would");
             w.Line("// fall into a few sets of L1, so they came again from L2 for every tile of rows.");
-            w.Line($"global::System.Span<float> xBuffer = stackalloc float[{NetworkEmitter.BatchChunk * GradientVectors * width + 16}];");
+            w.Line($"global::System.Span<float> xBuffer = stackalloc float[{NetworkPlan.BatchChunk * GradientVectors * width + 16}];");
             w.Line($"ref float xp = ref Aligned(ref {Names.MemoryMarshal}.GetReference(xBuffer));");
         }
         void Rows(int vectors)

@@ -1,5 +1,7 @@
 using System;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -31,41 +33,10 @@ internal static class WinogradEmitter
     /// <summary>The rows of G (F(2, 5)'s weight transform), for the points 0, 1, −1, 2, −2, ∞.</summary>
     private const string GRows = "[1/4 0 0 0 0], −[1 1 1 1 1]/6, −[1 −1 1 −1 1]/6, [1 2 4 8 16]/24, [1 −2 4 −8 16]/24, [0 0 0 0 1] (points 0, 1, −1, 2, −2, ∞)";
 
-    /// <summary>
-    /// Whether a block convolution uses F(2, 5) along its rows: 5-wide kernels, stride 1, an even output width, and at
-    /// least 15 products per output along channels × kernel rows (LeNet-5's conv2: 6 × 5), so that its dot products are
-    /// as long as a direct tile's. Conv1 of LeNet-5 (one input channel) stays direct. ∂E/∂x stays direct: by F(2, 5) its
-    /// pieces of six columns would span the zero border of the dilated ∂E/∂z that the direct kernel skips, which costs
-    /// more than the products save (docs/design/convolution.md).
-    /// </summary>
-    private static bool Fits(BlockEmitter.Direct d) => d.Stride == 1 && d.KW == 5 && d.OutW % 2 == 0 && d.Channels * d.KH >= 15;
-
-    /// <summary>Whether the forward batch kernel of <paramref name="c"/> (and its ∂E/∂W) uses Winograd.</summary>
-    public static bool Applies(Conv2DLayerSpec c) => Fits(BlockEmitter.ForwardShape(c));
-
     private static int Tiles(Conv2DLayerSpec c) => c.Output.Width / 2;
 
     /// <summary>The input rows a block kernel reads that may be non-zero, [first, end): the others are padding, skipped.</summary>
     private static (int First, int End) LiveRows(BlockEmitter.Direct d) => (Math.Max(0, d.RowsFrom), Math.Min(d.InH, d.RowsTo));
-
-    /// <summary>Floats of U, the transformed weights of a block convolution.</summary>
-    private static int WeightsSize(BlockEmitter.Direct d) => ConvEmitter.RoundUp16(Points * d.Rows * d.Channels * d.KH);
-
-    /// <summary>Floats of V (the live input rows of one block, transformed) and M (one output row's products), widest lanes.</summary>
-    private static int WorkSize(BlockEmitter.Direct d)
-    {
-        var (first, end) = LiveRows(d);
-        return BlockEmitter.MaxLanes * Points * (d.OutW / 2) * (d.Channels * (end - first) + d.Rows);
-    }
-
-    private static int InputSize(Conv2DLayerSpec c) => BlockEmitter.MaxLanes * c.Input.Channels * c.PaddedHeight * Points * Tiles(c);
-
-    /// <summary>Floats of scratch the forward pass adds past the padded input and output blocks: U, then V and M.</summary>
-    public static int Scratch(Conv2DLayerSpec c)
-    {
-        var (weights, work) = ForwardScratch(c);
-        return weights + work;
-    }
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}";
@@ -284,38 +255,24 @@ internal static class WinogradEmitter
     // ---------------------------------------------------------------- one sample, filters in lanes
 
     /// <summary>
-    /// Whether the single-sample forward pass (Predict) of <paramref name="c"/> runs by F(2, 5) when it has its filters in
-    /// the lanes: the batch kernel's condition, and rows of at least six outputs (V is computed for the row's OW − 1 piece
-    /// starts in vectors, at least one of the narrowest, four floats).
-    /// </summary>
-    public static bool AppliesToSample(Conv2DLayerSpec c) => Applies(c) && c.Output.Width >= 6;
-
-    /// <summary>U of one sample: the batch kernel's (the same kernel rows, filters in the lanes instead of broadcast).</summary>
-    private static int SampleWeightsSize(Conv2DLayerSpec c) => WeightsSize(BlockEmitter.ForwardShape(c));
-
-    private static int SampleInputSize(Conv2DLayerSpec c) => ConvEmitter.RoundUp16(c.Input.Channels * c.PaddedHeight * Points * c.Output.Width);
-
-    /// <summary>Floats of scratch the single-sample kernel adds: U, V, and M of one output row.</summary>
-    public static int SampleScratch(Conv2DLayerSpec c) => SampleWeightsSize(c) + SampleInputSize(c) + Points * Tiles(c) * c.Filters;
-
-    /// <summary>
     /// The middle of the filters-in-lanes kernel (<see cref="ConvEmitter"/>) by F(2, 5) along the rows: from the weights
     /// transposed to [taps, filters] in <c>wt</c> and the (padded) input in <c>xp</c>, the outputs as [positions, filters]
     /// in <c>staging</c>. U = G·w, filters in lanes, once per call; V = Bᵀ·x for every piece start s of every input row
     /// (vectors of starts; the products read the even ones); per output row and point ξ the sums M = Σ_c Σ_u U·V with
     /// the filters' vectors × pairs of outputs in registers (each V broadcast once, each U loaded once per kernel row);
-    /// then y = f(b + Aᵀ·M). <paramref name="at"/>: where U, V and M start in the scratch.
+    /// then y = f(b + Aᵀ·M). Where U, V and M start in the scratch is the plan's.
     /// </summary>
-    public static void EmitSampleRows(SourceWriter w, Conv2DLayerSpec c, Isa isa, int at)
+    public static void EmitSampleRows(SourceWriter w, Conv2DPlan plan, Isa isa)
     {
+        var c = plan.Conv;
         int ch = c.Input.Channels, kh = c.KernelHeight, kw = c.KernelWidth, filters = c.Filters, hp = c.PaddedHeight, wp = c.PaddedWidth;
         int oh = c.Output.Height, ow = c.Output.Width, tiles = Tiles(c), k = ch * kh, l = isa.Width, vectors = filters / l;
         int tp = Math.Min(tiles, 12 / vectors), vRow = Points * ow; // pairs per register tile; floats per input row of V
         var vi = isa.Fit(ow - 1);
         w.Line($"// By Winograd's F(2, 5) along the rows ({nameof(WinogradEmitter)}): 6 products for each pair of outputs of a row instead of 10.");
-        w.Line($"ref float u = ref At(ref scratch, {at}); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes");
-        w.Line($"ref float v = ref At(ref scratch, {at + SampleWeightsSize(c)}); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed");
-        w.Line($"ref float m = ref At(ref scratch, {at + SampleWeightsSize(c) + SampleInputSize(c)}); // M[t, ξ, o]: one output row's sums");
+        w.Line($"ref float u = ref At(ref scratch, {plan.LanesWinogradOffset}); // U[ξ, c, u, o]: the kernel rows transformed, filters in lanes");
+        w.Line($"ref float v = ref At(ref scratch, {plan.SampleWinogradInputOffset}); // V[c, y, ξ, s]: the piece of columns s … s + 5 transformed");
+        w.Line($"ref float m = ref At(ref scratch, {plan.SampleWinogradProductsOffset}); // M[t, ξ, o]: one output row's sums");
         w.Line("// U[ξ, c, u, o] = Σ_v G[ξ, v]·W[o, c, u, v], filters in lanes.");
         w.Line($"// G's rows: {GRows}.");
         w.Open($"for (int k = 0; k < {k}; k++)");
@@ -399,38 +356,15 @@ internal static class WinogradEmitter
 
     // ---------------------------------------------------------------- ∂E/∂W by F(5, 2)
 
-    /// <summary>
-    /// Whether the batch ∂E/∂W of <paramref name="c"/> uses F(5, 2): stride 1, 5-wide kernels, an even output width.
-    /// The five taps of a kernel row are the outputs: ∂W[v] = Σ_pairs Σ_k dz[2t + k]·x[2t + k + v] for k = 0, 1 is a
-    /// correlation of a 6-column piece of x with a pair of dz, 6 products for 10, with the same points and Bᵀ as the
-    /// forward pass; the transformed products are summed over every output position of every block (long sums in
-    /// registers, then per-lane sums), and Aᵀ is applied once per call, after the lanes are reduced.
-    /// </summary>
-    public static bool AppliesToWeightGradient(Conv2DLayerSpec c) => Applies(c);
-
-    /// <summary>Floats (per lane) of the backward pass's gradient sums: M[o, c, u, ξ] then ∂E/∂b with F(5, 2), else ∂E/∂W then ∂E/∂b.</summary>
-    public static int GradientSums(Conv2DLayerSpec c)
-        => AppliesToWeightGradient(c) ? ProductSums(c) + (c.Bias ? c.Filters : 0) : c.ParameterCount;
-
     private static int ProductSums(Conv2DLayerSpec c) => c.Filters * c.Input.Channels * c.KernelHeight * Points;
-
-    /// <summary>Floats of scratch the F(5, 2) weight gradient needs for one block past its sums: V and D.</summary>
-    public static int BackwardScratch(Conv2DLayerSpec c)
-        => AppliesToWeightGradient(c) ? InputSize(c) + BlockEmitter.MaxLanes * c.Filters * c.Output.Height * Points * Tiles(c) : 0;
-
-    /// <summary>Floats of the forward pass's U and of its work area (V and M), when it is by F(2, 5).</summary>
-    public static (int Weights, int Work) ForwardScratch(Conv2DLayerSpec c)
-    {
-        var d = BlockEmitter.ForwardShape(c);
-        return Fits(d) ? (WeightsSize(d), WorkSize(d)) : (0, 0);
-    }
 
     /// <summary>
     /// Adds, for one block, M[o, c, u, ξ] = Σ_oy Σ_t D[o, oy, ξ, t]·V[c, oy + u, ξ, t] to the per-lane sums, where
     /// D = G·(dz[o, oy, 2t], dz[o, oy, 2t + 1]) and V = Bᵀ·x[c, y, 2t … 2t + 5]; and Σ dz[o] to those of ∂E/∂b.
     /// </summary>
-    public static void EmitWeightGradientBlock(SourceWriter w, Conv2DLayerSpec c)
+    public static void EmitWeightGradientBlock(SourceWriter w, Conv2DPlan plan)
     {
+        var c = plan.Conv;
         int ch = c.Input.Channels, inH = c.PaddedHeight, inW = c.PaddedWidth, kh = c.KernelHeight;
         int oh = c.Output.Height, ow = c.Output.Width, tiles = Tiles(c), rows = c.Filters;
         int rt = Math.Min(2, rows), ut = Math.Min(kh, 5);
@@ -439,7 +373,7 @@ internal static class WinogradEmitter
         w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}WeightGradientBlock(ref float dzb, ref float xb, ref float sums, ref float wino)");
         w.Line($"ref float v = ref wino; // V[ξ, c, y, t] × lanes: the input rows, transformed");
-        w.Line($"ref float dt = ref At(ref wino, {InputSize(c)}); // D[ξ, o, oy, t] × lanes: pairs of ∂E/∂z, transformed");
+        w.Line($"ref float dt = ref At(ref wino, {plan.WinogradGradientInput}); // D[ξ, o, oy, t] × lanes: pairs of ∂E/∂z, transformed");
         Isa.EmitBranches(w, isa =>
         {
             int l = isa.Width;

@@ -1,24 +1,22 @@
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>
 /// Emits the forward and backward kernels of one dense layer, y = f(W·x + b), W of shape [out, in] row-major (the
 /// canonical layout). Every size is a constant. Small layers are fully unrolled into straight-line scalar code; the
-/// others get one register-blocked loop nest per instruction set, selected by JIT-time constants.
+/// others get one register-blocked loop nest per instruction set, selected by JIT-time constants. Which form each
+/// kernel takes is the layer's plan (<see cref="DensePlan"/>, <see cref="DenseRules"/>).
 /// </summary>
 internal static class DenseEmitter
 {
-    /// <summary>Layers with at most this many weights are fully unrolled: no loop, every index a constant.</summary>
-    public const int UnrollLimit = 64;
-
     /// <summary>Output rows computed together in the forward kernel (each row's dot product in its own accumulator).</summary>
     private const int ForwardRows = 4;
 
     /// <summary>Input vectors handled together in the backward kernel.</summary>
     private const int BackwardVectors = 3;
-
-    public static bool IsUnrolled(DenseLayerSpec layer) => layer.WeightCount <= UnrollLimit;
 
     private static string At(string reference, string index) => index == "0" ? reference : $"At(ref {reference}, {index})";
 
@@ -28,16 +26,17 @@ internal static class DenseEmitter
 
     // ---------------------------------------------------------------- forward
 
-    public static void EmitForward(SourceWriter w, DenseLayerSpec layer)
+    public static void EmitForward(SourceWriter w, DensePlan plan)
     {
+        var layer = plan.Dense;
         int n = layer.Number;
         w.Line($"/// <summary>{Title(layer)}: y = f(W·x{(layer.Bias ? " + b" : "")}) for one sample.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}Forward(ref float p, ref float x, ref float y)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
         if (layer.Bias) w.Line($"ref float b = ref At(ref p, Layer{n}Bias);");
-        if (IsUnrolled(layer)) EmitForwardUnrolled(w, layer);
-        else Isa.EmitBranches(w, isa => isa.FitRows(layer.InputSize), fit => EmitForwardVector(w, layer, fit));
+        if (plan.Unrolled) EmitForwardUnrolled(w, layer);
+        else Isa.EmitBranches(w, isa => plan.Rows[isa], rows => EmitForwardVector(w, layer, rows));
         w.Close();
     }
 
@@ -75,24 +74,17 @@ internal static class DenseEmitter
         return terms.Count == 1 ? terms[0] : $"{terms[0]} + {terms[1]}";
     }
 
-    /// <summary>True when every layer is a dense layer small enough to unroll: <see cref="EmitFusedForward"/> applies.</summary>
-    public static bool CanFuse(NetworkSpec spec)
-    {
-        foreach (var layer in spec.Layers)
-            if (layer is not DenseLayerSpec d || !IsUnrolled(d)) return false;
-        return true;
-    }
-
     /// <summary>
     /// The whole forward pass of a network of small dense layers as one straight-line method: every activation is a
     /// local (a register), so one sample touches no memory but its input, the weights and its output.
     /// </summary>
-    public static void EmitFusedForward(SourceWriter w, NetworkSpec spec)
+    public static void EmitFusedForward(SourceWriter w, NetworkPlan plan)
     {
+        var spec = plan.Spec;
         w.Line("/// <summary>One sample through every layer, all of them unrolled into this method: activations stay in locals.</summary>");
         w.Line(Names.Hot);
         w.Open("internal static void ForwardFused(ref float p, ref float x, ref float y)");
-        if (IsEightByEight(spec))
+        if (plan.FusedAvx)
         {
             EmitFusedForwardAvx(w, spec);
             w.Line();
@@ -118,15 +110,6 @@ internal static class DenseEmitter
             previous = $"h{n}_";
         }
         w.Close();
-    }
-
-    /// <summary>Every layer 8 → 8 with ReLU or identity: each row of W and each activation vector is one Vector256.</summary>
-    private static bool IsEightByEight(NetworkSpec spec)
-    {
-        foreach (var layer in spec.Layers)
-            if (layer.InputSize != 8 || layer.OutputSize != 8 || layer.Activation is not (ActivationKind.ReLU or ActivationKind.Identity))
-                return false;
-        return true;
     }
 
     /// <summary>
@@ -165,35 +148,14 @@ internal static class DenseEmitter
         w.Close();
     }
 
-    /// <summary>Accumulators of the single-row AVX-512 forward kernel (see <see cref="EmitForwardSingleRows"/>); a power of two.</summary>
-    private const int RowAccumulators = 8;
-
-    /// <summary>
-    /// Whether one sample's forward pass takes its rows one at a time (<see cref="EmitForwardSingleRows"/>): on the
-    /// AVX-512 path, for rows of whole vectors, at least <see cref="RowAccumulators"/> of them.
-    /// </summary>
-    private static bool SingleRows(DenseLayerSpec layer, Isa isa)
-        => isa == Isa.Avx512 && layer.InputSize % isa.Width == 0 && layer.InputSize / isa.Width >= RowAccumulators;
-
-    /// <summary>
-    /// Whether the layer's single-sample kernel, as the network's first layer, should read a copy of the input on a
-    /// 64-byte boundary (the kernels' <c>AlignedInput</c>): it reads x once per row, and a .NET array's floats may start
-    /// anywhere, so without the copy most loads of x span two cache lines. The copy is made by <c>Predict</c>, into a
-    /// buffer per thread: a <c>stackalloc</c> in the kernel made the JIT compile it without optimisation for good (no
-    /// on-stack replacement with <c>localloc</c>), and one in <c>Predict</c> cost more in zeroing than the copy saved.
-    /// Layers of fewer than 16 rows read x too few times for the copy to pay; on the AVX2 path, whose kernel shares each
-    /// load of x between four rows, the copy costs more than it saves, so it is AVX-512's alone.
-    /// </summary>
-    public static bool UsesAlignedInput(DenseLayerSpec layer)
-        => !IsUnrolled(layer) && SingleRows(layer, Isa.Avx512.FitRows(layer.InputSize)) && layer.OutputSize >= 16;
-
     /// <summary>The vectorised forward pass for one sample (the batched pass has its own tiles, in <see cref="DenseBatchEmitter"/>).</summary>
-    private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, Isa isa)
+    private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, DenseRowsPlan plan)
     {
+        var isa = plan.Isa;
         var xs = new[] { "x" };
         var ys = new[] { "y" };
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
-        if (SingleRows(layer, isa))
+        if (plan.SingleRows)
         {
             EmitForwardSingleRows(w, layer, isa);
             return;
@@ -220,24 +182,24 @@ internal static class DenseEmitter
 
     /// <summary>
     /// One sample through a layer whose rows are whole AVX-512 vectors, row after row: W is read as one sequential stream
-    /// (the rows are contiguous) and each row's dot product runs in <see cref="RowAccumulators"/> accumulators, x coming
+    /// (the rows are contiguous) and each row's dot product runs in <see cref="DenseRules.RowAccumulators"/> accumulators, x coming
     /// from L1 again for every row. Such a layer is bound by reading W from L2, and this form reads it at close to the
     /// rate of a plain sequential read, where four rows sharing each load of x (four streams of W) do not
     /// (docs/design/dense-kernels.md). As a network's first layer it gets a copy of an input that is not on a 64-byte
-    /// boundary (<see cref="UsesAlignedInput"/>), since x is read once per row.
+    /// boundary (<see cref="DenseRules.UsesAlignedInput"/>), since x is read once per row.
     /// </summary>
     private static void EmitForwardSingleRows(SourceWriter w, DenseLayerSpec layer, Isa isa)
     {
-        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width, step = RowAccumulators * width;
+        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width, step = DenseRules.RowAccumulators * width;
         int looped = inputs / step * step, rest = (inputs - looped) / width;
-        w.Line($"// {width}-float vectors, one row at a time: W is read as one stream; the row's {inputs / width} vectors go to {RowAccumulators} accumulators in turn.");
+        w.Line($"// {width}-float vectors, one row at a time: W is read as one stream; the row's {inputs / width} vectors go to {DenseRules.RowAccumulators} accumulators in turn.");
         w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line($"ref float wr = ref At(ref w, o * {inputs});");
-        for (int k = 0; k < RowAccumulators; k++) w.Line($"var a{k} = {isa.VectorOfFloat}.Zero;");
+        for (int k = 0; k < DenseRules.RowAccumulators; k++) w.Line($"var a{k} = {isa.VectorOfFloat}.Zero;");
         // One pass of the accumulators needs no loop.
         bool once = looped == step;
         w.Open(once ? null : $"for (nuint i = 0; i < {looped}; i += {step})");
-        for (int k = 0; k < RowAccumulators; k++)
+        for (int k = 0; k < DenseRules.RowAccumulators; k++)
         {
             string at = once ? (k * width).ToString() : k == 0 ? "i" : $"i + {k * width}";
             w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load("x", at), $"a{k}")};");
@@ -250,7 +212,7 @@ internal static class DenseEmitter
             w.Line($"a{k} = {isa.Fma(isa.Load("wr", at), isa.Load("x", at), $"a{k}")};");
         }
         string Tree(int first, int count) => count == 1 ? $"a{first}" : $"({Tree(first, count / 2)} + {Tree(first + count / 2, count / 2)})";
-        w.Line($"float z = {isa.Vector}.Sum{Tree(0, RowAccumulators)};");
+        w.Line($"float z = {isa.Vector}.Sum{Tree(0, DenseRules.RowAccumulators)};");
         w.Line($"At(ref y, o) = {Activations.Apply(layer.Activation, layer.Bias ? "z + At(ref b, o)" : "z")};");
         w.Close();
     }
@@ -358,8 +320,10 @@ internal static class DenseEmitter
     /// layer's input, the output of the layer below, whose activation is <paramref name="below"/>. (The first layer needs
     /// none; the weight gradient is <see cref="DenseBatchEmitter"/>'s.)
     /// </summary>
-    public static void EmitInputGradient(SourceWriter w, DenseLayerSpec layer, ActivationKind below)
+    public static void EmitInputGradient(SourceWriter w, DensePlan plan)
     {
+        var layer = plan.Dense;
+        var below = plan.Below!.Value;
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
         w.Line($"/// <summary>{Title(layer)}, backward over <paramref name=\"batch\"/> samples stored row-major: given dz = ∂E/∂z,");
         w.Line($"/// writes ∂E/∂z of layer {n - 1} = f′ (its {Activations.Describe(below)}) · Wᵀ·dz to dzBelow, the derivative applied in the same pass.");
@@ -367,7 +331,7 @@ internal static class DenseEmitter
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{n}InputGradient(ref float p, ref float x, ref float dz, ref float dzBelow, int batch)");
         w.Line($"ref float w = ref At(ref p, Layer{n}Weights);");
-        if (IsUnrolled(layer))
+        if (plan.Unrolled)
         {
             w.Open("for (int sample = 0; sample < batch; sample++)");
             w.Line($"ref float xs = ref At(ref x, sample * {inputs});");
@@ -376,7 +340,7 @@ internal static class DenseEmitter
             EmitInputGradientUnrolled(w, layer, below);
             w.Close();
         }
-        else Isa.EmitBranches(w, isa => isa.FitRows(inputs), fit => EmitInputGradientVector(w, layer, below, fit));
+        else Isa.EmitBranches(w, isa => plan.Rows[isa], rows => EmitInputGradientVector(w, layer, below, rows, plan.InputGradientRowBlocks));
         w.Close();
     }
 
@@ -395,43 +359,24 @@ internal static class DenseEmitter
         }
     }
 
-    /// <summary>Samples per register tile of the batched input gradient (3 samples × 3 vectors = 9 accumulators, 3 of W).</summary>
-    private const int BackwardSamples = 3;
-
-    /// <summary>
-    /// Samples per register tile of the batched input gradient on <paramref name="isa"/>: <see cref="BackwardSamples"/>,
-    /// or 8 on AVX-512 (8 × 3 = 24 accumulators, 3 of W and a broadcast in its 32 registers), so that each load of W
-    /// serves 8 samples instead of 3: a wide layer's slice of W (every row of 3 vectors of inputs: 192 KB for 1,024
-    /// rows) does not stay in L1 and streams from L2 once per tile.
-    /// </summary>
-    private static int BackwardTileSamples(Isa isa) => isa == Isa.Avx512 ? 8 : BackwardSamples;
-
-    /// <summary>
-    /// Rows of W per pass of the batched input gradient when a layer has more outputs than this. A block of inputs reads
-    /// a slice of every row of W once per tile of samples; rows of 1,024 floats are 4 KB apart, so a slice of 1,024 rows
-    /// falls into a sixteenth of L2's sets, does not stay there, and is fetched again from L3 by every tile, a new page
-    /// per row (no hardware prefetch). A pass over 128 rows keeps its slice (128 × 3 lines) in L2 for all the tiles.
-    /// </summary>
-    internal const int BackwardRowBlock = 128;
-
     /// <summary>
     /// Wᵀ·dz for a batch: blocks of <see cref="BackwardVectors"/> vectors of inputs are the outer loop (that slice of W,
     /// every row, stays in L1 while the whole batch passes, or L2 for wide layers), then tiles of
-    /// <see cref="BackwardTileSamples"/> samples (then of <see cref="BackwardSamples"/>, then single samples); for
+    /// <see cref="DenseRules.BackwardTileSamples"/> samples (then of <see cref="DenseRules.BackwardSamples"/>, then single samples); for
     /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Layers with more
-    /// than <see cref="BackwardRowBlock"/> outputs run that in passes over blocks of rows of W, the sums carried from one
+    /// than <see cref="DenseRules.BackwardRowBlock"/> outputs run that in passes over blocks of rows of W, the sums carried from one
     /// pass to the next in dzBelow (stored and reloaded as the same floats) and f′ applied by the last pass. Per sample
     /// and input the sum over o runs in the same order as one sample alone would, with or without row blocks.
     /// </summary>
-    private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa)
+    private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, DenseRowsPlan plan, bool rowBlocks)
     {
+        var isa = plan.Isa;
         int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
         int full = inputs / width * width;
-        int tile = BackwardTileSamples(isa);
-        bool rowBlocks = outputs > BackwardRowBlock;
+        int tile = plan.InputGradientTileSamples;
         w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {tile} samples × the block");
         w.Line(rowBlocks
-            ? $"// accumulate Wᵀ·dz over {BackwardRowBlock} rows of W at a time in registers (passes over the {outputs} rows, sums kept in dzBelow), then apply f′ of the layer below."
+            ? $"// accumulate Wᵀ·dz over {DenseRules.BackwardRowBlock} rows of W at a time in registers (passes over the {outputs} rows, sums kept in dzBelow), then apply f′ of the layer below."
             : $"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
         void Samples(int vectors)
         {
@@ -439,10 +384,10 @@ internal static class DenseEmitter
             w.Open($"for (; sample + {tile} <= batch; sample += {tile})");
             EmitBackwardTile(w, layer, activation, isa, tile, vectors, rowBlocks);
             w.Close();
-            if (tile > BackwardSamples)
+            if (tile > DenseRules.BackwardSamples)
             {
-                w.Open($"for (; sample + {BackwardSamples} <= batch; sample += {BackwardSamples})");
-                EmitBackwardTile(w, layer, activation, isa, BackwardSamples, vectors, rowBlocks);
+                w.Open($"for (; sample + {DenseRules.BackwardSamples} <= batch; sample += {DenseRules.BackwardSamples})");
+                EmitBackwardTile(w, layer, activation, isa, DenseRules.BackwardSamples, vectors, rowBlocks);
                 w.Close();
             }
             w.Open("for (; sample < batch; sample++)");
@@ -452,10 +397,10 @@ internal static class DenseEmitter
         if (rowBlocks)
         {
             w.Line($"// Passes over rows [rowFrom, rowFrom + rows) of W: the first starts every sum at zero, the last applies f′.");
-            w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {BackwardRowBlock})");
-            w.Line($"int rows = global::System.Math.Min({BackwardRowBlock}, {outputs} - rowFrom);");
+            w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {DenseRules.BackwardRowBlock})");
+            w.Line($"int rows = global::System.Math.Min({DenseRules.BackwardRowBlock}, {outputs} - rowFrom);");
             w.Line("bool first = rowFrom == 0;");
-            w.Line($"bool last = rowFrom + {BackwardRowBlock} >= {outputs};");
+            w.Line($"bool last = rowFrom + {DenseRules.BackwardRowBlock} >= {outputs};");
             DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
             w.Close();
         }

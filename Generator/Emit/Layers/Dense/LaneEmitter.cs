@@ -1,5 +1,6 @@
 using System.Linq;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -11,8 +12,9 @@ namespace NetCompiler.Generator.Emit;
 /// horizontal reduction (the dot-product form, <see cref="DenseBatchEmitter"/>, reduces 16 lanes for every output
 /// of every sample: 8,192 reductions per chunk of Fashion MLP's first layer). Bias and ReLU are applied to whole
 /// vectors of samples. The outputs go back to row-major at the end. The forward pass of <c>ComputeGradients</c> takes
-/// the same path for networks not trained by parts (<see cref="AppliesToTraining"/>), each layer's outputs also
-/// transposed back for the backward kernels.
+/// the same path for networks not trained by parts (<see cref="LanePlan.InTraining"/>), each layer's outputs also
+/// transposed back for the backward kernels. Where the path applies and its buffers are is the plan's
+/// (<see cref="NetworkPlan.Lanes"/>).
 /// </summary>
 /// <remarks>
 /// W keeps its canonical [outputs, inputs] layout: nothing is packed, so an update of the parameters is seen at once.
@@ -24,7 +26,7 @@ namespace NetCompiler.Generator.Emit;
 internal static class LaneEmitter
 {
     /// <summary>Samples per chunk, in <see cref="Vectors"/> vectors of 16 lanes.</summary>
-    public const int Samples = NetworkEmitter.BatchChunk;
+    public const int Samples = NetworkPlan.BatchChunk;
 
     private const int Vectors = Samples / 16;
 
@@ -34,49 +36,21 @@ internal static class LaneEmitter
     /// <summary>Chunks of more samples than this take the lane path; smaller ones would waste most lanes.</summary>
     public const int MinimumCount = 48;
 
-    /// <summary>
-    /// Whether <c>PredictBatch</c> has the lane path: every layer dense, and not all of them small enough for the fused,
-    /// fully unrolled forward pass (a network that small spends more on the transpositions than on its products).
-    /// </summary>
-    public static bool Applies(NetworkSpec spec) => spec.Layers.All(l => l is DenseLayerSpec) && !DenseEmitter.CanFuse(spec);
-
-    /// <summary>
-    /// Whether the forward pass of <c>ComputeGradients</c> takes the lane path too: as <see cref="Applies"/>, and not for
-    /// a network trained by parts (<see cref="NetworkEmitter.SplitLayer"/>), whose parts compute layer 1's rows with the
-    /// dot-product kernels and must give the same bits as a whole step.
-    /// </summary>
-    public static bool AppliesToTraining(NetworkSpec spec) => Applies(spec) && NetworkEmitter.SplitLayer(spec) is null;
-
-    /// <summary>
-    /// Floats of the lane path's workspace, in <c>PredictBatch</c> and in training: two lane buffers that the layers pass
-    /// between — A holds the transposed input and the outputs of layers 2, 4, …, B those of layers 1, 3, … (each
-    /// [width][64], as wide as the widest of them) — and 16 rows of staging for the chunk's last, partial group of 16.
-    /// </summary>
-    public static int Workspace(NetworkSpec spec) => StagingOffset(spec) + 16 * spec.InputSize;
-
-    /// <summary>Where the staging rows start: after the two lane buffers.</summary>
-    private static int StagingOffset(NetworkSpec spec) => Samples * (WidthA(spec) + WidthB(spec));
-
-    private static int WidthA(NetworkSpec spec)
-        => System.Math.Max(spec.InputSize, spec.Layers.Where(l => l.Index % 2 == 1).Select(l => l.OutputSize).DefaultIfEmpty(0).Max());
-
-    private static int WidthB(NetworkSpec spec) => spec.Layers.Where(l => l.Index % 2 == 0).Max(l => l.OutputSize);
-
     /// <summary>The lane buffer that layer <paramref name="layer"/> writes (its input is in the other one).</summary>
     private static string Buffer(LayerSpec layer) => layer.Index % 2 == 0 ? "lanesB" : "lanesA";
 
     /// <summary>
     /// The forward pass of a chunk (<paramref name="input"/>, <c>count</c> samples) on the lanes, with the workspace
-    /// (<see cref="Workspace"/>) at <paramref name="at"/> floats into <paramref name="workspace"/>. Where
+    /// (<paramref name="lanes"/>) at <paramref name="at"/> floats into <paramref name="workspace"/>. Where
     /// <paramref name="rows"/> names a row-major buffer for a layer (training: the backward kernels read every layer's
     /// outputs), that layer's outputs are transposed back into it too. Returns the lane buffer holding the last layer's outputs.
     /// </summary>
-    private static string EmitForwardPass(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, string workspace, int at,
+    private static string EmitForwardPass(SourceWriter w, NetworkSpec spec, LanePlan lanes, System.Func<string, int, string> offset, string workspace, int at,
         string input, System.Func<LayerSpec, string?> rows)
     {
         w.Line($"ref float lanesA = ref {offset(workspace, at)};");
-        w.Line($"ref float lanesB = ref {offset(workspace, at + Samples * WidthA(spec))};");
-        w.Line($"ref float staging = ref {offset(workspace, at + StagingOffset(spec))};");
+        w.Line($"ref float lanesB = ref {offset(workspace, at + lanes.BufferB)};");
+        w.Line($"ref float staging = ref {offset(workspace, at + lanes.StagingOffset)};");
         w.Line($"{Names.Kernels}.InputToLanes(ref {input}, ref lanesA, ref staging, count);");
         foreach (var layer in spec.Layers)
         {
@@ -91,11 +65,11 @@ internal static class LaneEmitter
     /// The forward pass of a training chunk (<c>x</c>, <c>count</c> samples) on the lanes, every layer's outputs also
     /// transposed back into its row-major buffer (<paramref name="output"/>), which the backward kernels read.
     /// </summary>
-    public static void EmitTrainingForward(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, string workspace, int at, System.Func<LayerSpec, string> output)
+    public static void EmitTrainingForward(SourceWriter w, NetworkPlan plan, LanePlan lanes, System.Func<string, int, string> offset, string workspace, int at, System.Func<LayerSpec, string> output)
     {
         w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
         w.Line("// samples (no horizontal sums) into one of two lane buffers in turn, and its outputs transposed back for the backward pass.");
-        EmitForwardPass(w, spec, offset, workspace, at, "x", output);
+        EmitForwardPass(w, plan.Spec, lanes, offset, workspace, at, "x", output);
     }
 
     /// <summary>The kernel that transposes [width][64] lanes back to row-major: LanesToOutput for the output's width.</summary>
@@ -107,11 +81,11 @@ internal static class LaneEmitter
         => $"{Isa.Avx512.Condition} && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && {count} > {MinimumCount}";
 
     /// <summary>The calls of the lane path for one chunk (<c>xs</c>, <c>count</c> samples, into <c>ys</c>), with its workspace at <c>h</c>.</summary>
-    public static void EmitChunk(SourceWriter w, NetworkSpec spec, System.Func<string, int, string> offset, bool softmax)
+    public static void EmitChunk(SourceWriter w, NetworkPlan plan, LanePlan lanes, System.Func<string, int, string> offset, bool softmax)
     {
         w.Line($"// Samples in vector lanes: the chunk transposed to [input][{Samples}], each layer a product over whole vectors of");
         w.Line("// samples (no horizontal sums) into one of two lane buffers in turn, the outputs transposed back.");
-        string last = EmitForwardPass(w, spec, offset, "h", 0, "xs", _ => null);
+        string last = EmitForwardPass(w, plan.Spec, lanes, offset, "h", 0, "xs", _ => null);
         if (softmax)
         {
             w.Line("// Logits → class probabilities, 16 samples per vector.");
@@ -124,8 +98,9 @@ internal static class LaneEmitter
     /// The lane kernels: a classifier's softmax, the 16 × 16 transposition, the transpositions of a chunk into lanes and
     /// back (for training, one back for each width of layer), one forward kernel per layer.
     /// </summary>
-    public static void EmitKernels(SourceWriter w, NetworkSpec spec, bool softmax)
+    public static void EmitKernels(SourceWriter w, NetworkPlan plan, LanePlan lanes, bool softmax)
     {
+        var spec = plan.Spec;
         if (softmax)
         {
             EmitSoftmax(w, spec.Layers[spec.Layers.Count - 1].OutputSize);
@@ -137,12 +112,11 @@ internal static class LaneEmitter
         w.Line();
         EmitLanesToRows(w, spec.OutputSize, "LanesToOutput");
         w.Line();
-        if (AppliesToTraining(spec))
-            foreach (int width in spec.Layers.Select(l => l.OutputSize).Where(n => n != spec.OutputSize).Distinct())
-            {
-                EmitLanesToRows(w, width, ToRows(spec, width));
-                w.Line();
-            }
+        foreach (int width in lanes.RowWidths)
+        {
+            EmitLanesToRows(w, width, ToRows(spec, width));
+            w.Line();
+        }
         foreach (var layer in spec.Layers.Cast<DenseLayerSpec>())
         {
             EmitForward(w, layer);

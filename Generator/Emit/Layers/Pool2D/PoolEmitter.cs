@@ -1,4 +1,5 @@
 using System.Linq;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
@@ -17,21 +18,22 @@ internal static class PoolEmitter
         => l.Padding == 0 ? ""
             : $", padding {l.Padding} ({(l.Kind == PoolKind.Max ? "never the maximum" : l.CountIncludePad ? "zeros, counted in the mean" : "left out of the mean")})";
 
-    public static void EmitForward(SourceWriter w, Pool2DLayerSpec l)
+    public static void EmitForward(SourceWriter w, Pool2DPlan plan)
     {
+        var l = plan.Pool;
         int h = l.Input.Height, wd = l.Input.Width, oh = l.Output.Height, ow = l.Output.Width;
         w.Line($"/// <summary>{Title(l)}, for one sample.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{l.Number}Forward(ref float x, ref float y)");
-        if (l.Padding > 0)
+        if (plan.SampleForm == PoolSampleForm.Padded)
         {
             EmitForwardPadded(w, l);
             w.Close();
             return;
         }
-        if (l.Kind == PoolKind.Max && l.Size == 2 && l.Stride == 2 && ow >= 2)
+        if (plan.SampleForm == PoolSampleForm.Pairs)
         {
-            EmitForwardPairs(w, l);
+            EmitForwardPairs(w, plan);
             w.Close();
             return;
         }
@@ -43,13 +45,13 @@ internal static class PoolEmitter
         {
             w.Line("// MathF.Max: branch-free (a branch on the data would mispredict) and NaN-propagating, like the vector kernels.");
             w.Line("float m = window;");
-            EmitWindow(w, l, k => $"m = global::System.MathF.Max(m, At(ref window, {k}));");
+            EmitWindow(w, l, plan.WindowUnrolled, k => $"m = global::System.MathF.Max(m, At(ref window, {k}));");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = m;");
         }
         else
         {
             w.Line("float s = window;");
-            EmitWindow(w, l, k => $"s += At(ref window, {k});");
+            EmitWindow(w, l, plan.WindowUnrolled, k => $"s += At(ref window, {k});");
             w.Line($"At(ref y, (c * {oh} + oy) * {ow} + ox) = s * {Inverse(l)};");
         }
         w.Close();
@@ -61,11 +63,12 @@ internal static class PoolEmitter
     /// <summary>
     /// Max pooling over 2×2 windows with stride 2 (the usual case), in steps of <c>width / 2</c> outputs from <c>width</c>
     /// columns of two input rows: 256-bit vectors (four outputs) where those are accelerated and a row has at least four
-    /// outputs, else 128-bit vectors (two outputs) on every machine.
+    /// outputs (<see cref="Pool2DPlan.WidePairs"/>), else 128-bit vectors (two outputs) on every machine.
     /// </summary>
-    private static void EmitForwardPairs(SourceWriter w, Pool2DLayerSpec l)
+    private static void EmitForwardPairs(SourceWriter w, Pool2DPlan plan)
     {
-        if (l.Output.Width >= Isa.Avx2.Width / 2)
+        var l = plan.Pool;
+        if (plan.WidePairs)
         {
             w.Open($"if ({Isa.Avx2.Vector}.IsHardwareAccelerated)");
             EmitForwardSteps(w, l, Isa.Avx2);
@@ -122,13 +125,13 @@ internal static class PoolEmitter
         w.Close();
     }
 
-    /// <summary>Windows up to this size are unrolled whole (every offset a constant); larger ones keep a loop per window row.</summary>
-    private const int UnrolledWindow = 4;
-
-    /// <summary>Every position k of the window but the top-left corner (which starts the reduction), relative to that corner.</summary>
-    private static void EmitWindow(SourceWriter w, Pool2DLayerSpec l, System.Func<string, string> statement)
+    /// <summary>
+    /// Every position k of the window but the top-left corner (which starts the reduction), relative to that corner:
+    /// <paramref name="unrolled"/> windows whole, every offset a constant; larger ones with a loop per window row.
+    /// </summary>
+    private static void EmitWindow(SourceWriter w, Pool2DLayerSpec l, bool unrolled, System.Func<string, string> statement)
     {
-        if (l.Size <= UnrolledWindow)
+        if (unrolled)
         {
             for (int ky = 0; ky < l.Size; ky++)
                 for (int kx = 0; kx < l.Size; kx++)
@@ -149,14 +152,10 @@ internal static class PoolEmitter
 
     // ---------------------------------------------------------------- batch kernels (blocks of samples, see BlockEmitter)
 
-    public static string[] ForwardCalls(Pool2DLayerSpec l, LayerSpec? next, string input, string output, string count)
-        => new[] { $"{Names.Kernels}.Layer{l.Number}ForwardBatch(ref {input}, ref {output}, {count}, ref scratch, {BlockEmitter.Flags(l, next)});" };
-
-    public static string[] BackwardCalls(Pool2DLayerSpec l, LayerSpec? next, string input, string dz, string dzBelow, string count)
-        => new[] { $"{Names.Kernels}.Layer{l.Number}BackwardBatch(ref {input}, ref {dz}, ref {dzBelow}, {count}, ref scratch, {(BlockEmitter.BlockedOutput(next) ? "true" : "false")});" };
-
-    public static void EmitBatchKernels(SourceWriter w, Pool2DLayerSpec l, ActivationKind? below)
+    public static void EmitBatchKernels(SourceWriter w, Pool2DPlan plan)
     {
+        var l = plan.Pool;
+        var below = plan.Below;
         int b = BlockEmitter.MaxLanes * l.InputSize;
         w.Line($"/// <summary>{Title(l)}, forward over <paramref name=\"count\"/> samples, block after block.</summary>");
         w.Line(Names.Hot);

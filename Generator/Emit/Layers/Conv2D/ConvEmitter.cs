@@ -1,5 +1,7 @@
 using System.Linq;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -8,66 +10,37 @@ namespace NetCompiler.Generator.Emit;
 /// <see cref="BlockEmitter"/>'s. The input is first copied into a zero-padded buffer (when there is
 /// padding), so no window ever needs a bounds test. With stride 1 the kernels are vectorised along each output row,
 /// up to four vectors of outputs held in registers while the whole window is accumulated into them; every kernel
-/// row is unrolled. Other strides use a scalar loop nest with constant bounds.
+/// row is unrolled. Other strides use a scalar loop nest with constant bounds. The form each path takes and the layout
+/// of the scratch are the layer's plan (<see cref="Conv2DPlan"/>, <see cref="Conv2DRules"/>).
 /// </summary>
 internal static class ConvEmitter
 {
     private const int ChunkVectors = 4;
-
-    public static int PaddedSize(Conv2DLayerSpec c) => c.Padding == 0 ? 0 : c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
-
-    public static int ForwardScratch(Conv2DLayerSpec c)
-        => !Isa.All.Any(isa => LanesTile(c, isa) is not null) ? PaddedSize(c)
-            : WinogradEmitter.AppliesToSample(c) ? LanesWinogradOffset(c) + WinogradEmitter.SampleScratch(c)
-            : LanesStagingOffset(c) + c.OutputSize;
-
-    /// <summary>Where the transposed weights of the filters-in-lanes kernel start in the scratch (after the padded input).</summary>
-    private static int LanesWeightsOffset(Conv2DLayerSpec c) => RoundUp16(PaddedSize(c));
-
-    /// <summary>Where its [positions, filters] staging of the outputs starts.</summary>
-    private static int LanesStagingOffset(Conv2DLayerSpec c) => RoundUp16(LanesWeightsOffset(c) + c.WeightCount);
-
-    /// <summary>Where the F(2, 5) form's U, V and M start (<see cref="WinogradEmitter.EmitSampleRows"/>).</summary>
-    private static int LanesWinogradOffset(Conv2DLayerSpec c) => RoundUp16(LanesStagingOffset(c) + c.OutputSize);
-
-    internal static int RoundUp16(int n) => (n + 15) / 16 * 16;
-
-    /// <summary>
-    /// Positions per tile when the filters-in-lanes form applies on this path, else null: stride 1, whole vectors of
-    /// filters (one or two), output rows that do not fill whole vectors (where the row-vector form computes lanes it throws
-    /// away), and at least eight taps and eight positions for the 8 × 8 transposes; the tile is the widest divisor of
-    /// the row width that keeps at most 12 accumulators.
-    /// </summary>
-    private static int? LanesTile(Conv2DLayerSpec c, Isa isa)
-    {
-        if (isa == Isa.Portable || c.Stride != 1 || c.Filters % isa.Width != 0) return null;
-        int vectors = c.Filters / isa.Width, ow = c.Output.Width;
-        if (vectors > 2 || ow % isa.Fit(ow).Width == 0 || c.KernelSize < 8 || c.Output.Height * ow < 8) return null;
-        for (int p = System.Math.Min(ow, 12 / vectors); p >= 2; p--)
-            if (ow % p == 0) return p;
-        return null;
-    }
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}, stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}";
 
     // ---------------------------------------------------------------- forward
 
-    public static void EmitForward(SourceWriter w, Conv2DLayerSpec c)
+    public static void EmitForward(SourceWriter w, Conv2DPlan plan)
     {
+        var c = plan.Conv;
         w.Line($"/// <summary>{Title(c)}: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{c.Number}Forward(ref float p, ref float x, ref float y, ref float scratch)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
         if (c.Bias) w.Line($"ref float b = ref At(ref p, Layer{c.Number}Bias);");
         EmitPadding(w, c, "x", "xp", "scratch");
-        if (c.Stride == 1)
+        if (plan.SampleForm.Portable != ConvSampleForm.Scalar)
             Isa.EmitBranches(w, isa =>
             {
-                var fit = isa.Fit(c.Output.Width);
-                if (LanesTile(c, isa) is int tile) EmitForwardFiltersInLanes(w, c, isa, tile);
-                else if (c.Output.Width >= fit.Width) EmitForwardTiled(w, c, fit);
-                else EmitForwardVector(w, c, fit);
+                var fit = plan.SampleVectors[isa].ToIsa();
+                switch (plan.SampleForm[isa])
+                {
+                    case ConvSampleForm.FiltersInLanes: EmitForwardFiltersInLanes(w, plan, isa, plan.LanesTile[isa]!.Value); break;
+                    case ConvSampleForm.Tiled: EmitForwardTiled(w, c, fit); break;
+                    default: EmitForwardVector(w, c, fit); break;
+                }
             });
         else EmitForwardScalar(w, c);
         EmitScalarActivationPass(w, c);
@@ -141,16 +114,17 @@ internal static class ConvEmitter
     /// value broadcast once), the sums go to a [positions, filters] staging buffer and are transposed into y at the end.
     /// Every lane does useful work, where the row-vector form computes and discards the lanes past the row's end.
     /// </summary>
-    private static void EmitForwardFiltersInLanes(SourceWriter w, Conv2DLayerSpec c, Isa isa, int tile)
+    private static void EmitForwardFiltersInLanes(SourceWriter w, Conv2DPlan plan, Isa isa, int tile)
     {
+        var c = plan.Conv;
         int filters = c.Filters, width = isa.Width, vectors = filters / width, taps = c.KernelSize;
         int oh = c.Output.Height, ow = c.Output.Width, plane = oh * ow;
-        bool winograd = WinogradEmitter.AppliesToSample(c);
+        bool winograd = plan.SampleWinograd;
         w.Line($"// Filters in lanes: {vectors} vector(s) of {width} filters{(winograd ? "" : $" × {tile} positions of a row per tile")} (the {ow}-wide rows would leave lanes idle).");
-        w.Line($"ref float wt = ref At(ref scratch, {LanesWeightsOffset(c)}); // W as [{taps} taps, {filters} filters]");
-        w.Line($"ref float staging = ref At(ref scratch, {LanesStagingOffset(c)}); // outputs as [{plane} positions, {filters} filters]");
+        w.Line($"ref float wt = ref At(ref scratch, {plan.LanesWeightsOffset}); // W as [{taps} taps, {filters} filters]");
+        w.Line($"ref float staging = ref At(ref scratch, {plan.LanesStagingOffset}); // outputs as [{plane} positions, {filters} filters]");
         w.Line($"for (int g = 0; g < {filters}; g += 8) Transpose8xN(ref At(ref w, g * {taps}), {taps}, ref At(ref wt, g), {filters}, {taps});");
-        if (winograd) WinogradEmitter.EmitSampleRows(w, c, isa, LanesWinogradOffset(c));
+        if (winograd) WinogradEmitter.EmitSampleRows(w, plan, isa);
         else EmitLanesRows(w, c, isa, tile);
         w.Line($"// [positions, filters] → y as [filters, positions].");
         w.Line($"for (int g = 0; g < {filters}; g += 8) TransposeNx8(ref At(ref staging, g), {filters}, ref At(ref y, g * {plane}), {plane}, {plane});");

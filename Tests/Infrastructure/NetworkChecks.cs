@@ -1,29 +1,77 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using NetCompiler.Tests.Infrastructure;
 using Xunit;
 
-namespace NetCompiler.Tests.Conv;
+namespace NetCompiler.Tests.Infrastructure;
+
+/// <summary>A network under test: a generated type, its architecture written out by hand for
+/// <see cref="ReferenceNetwork"/>, and ways to make instances.</summary>
+public sealed class NetCase
+{
+    public NetCase(string name, ReferenceNetwork reference, Func<int, INetwork> create, Type type, Func<INetwork> createDefault,
+        (int Input, int Output, int Parameters, Loss Loss) statics)
+    {
+        Name = name;
+        Reference = reference;
+        Create = create;
+        Type = type;
+        CreateDefault = createDefault;
+        Statics = statics;
+    }
+
+    public string Name { get; }
+    public ReferenceNetwork Reference { get; }
+
+    /// <summary>The network with the given seed, made through <c>INetwork&lt;T&gt;.Create</c>.</summary>
+    public Func<int, INetwork> Create { get; }
+
+    /// <summary>The parameterless constructor.</summary>
+    public Func<INetwork> CreateDefault { get; }
+    public Type Type { get; }
+
+    /// <summary>InputSize, OutputSize, ParameterCount and Loss as the generated type declares them.</summary>
+    public (int Input, int Output, int Parameters, Loss Loss) Statics { get; }
+
+    public override string ToString() => $"{Name}: {Reference}";
+
+    public static NetCase Of<T>(ReferenceNetwork reference) where T : class, INetwork<T> =>
+        new(typeof(T).Name, reference, seed => T.Create(seed), typeof(T), () => (INetwork)Activator.CreateInstance(typeof(T))!,
+            (T.InputSize, T.OutputSize, T.ParameterCount, T.Loss));
+
+    /// <summary>A type compiled at run time, through the static abstract members of <see cref="INetwork{TSelf}"/>.</summary>
+    public static NetCase ForRuntimeType(Type type, ReferenceNetwork reference) =>
+        (NetCase)typeof(NetCase).GetMethod(nameof(Of))!.MakeGenericMethod(type).Invoke(null, new object[] { reference })!;
+}
 
 /// <summary>
-/// The shape-generic checks of a generated convolutional network against <see cref="ReferenceNetwork"/>:
-/// ComputeGradients against central finite differences of the double reference loss, Predict against the reference.
+/// The shape-generic checks of a generated network against <see cref="ReferenceNetwork"/>: ComputeGradients against
+/// central finite differences of the double reference loss, Predict and PredictBatch against the reference.
 /// </summary>
-public static class ConvChecks
+public static class NetworkChecks
 {
-    public const int NetworkSeed = 4242;
+    /// <summary>Seed of the network instance used by the checks.</summary>
+    public const int NetworkSeed = 12345;
 
     // Kinks. The loss is not differentiable where a ReLU pre-activation z crosses 0 or where the two largest values of
     // a max-pool window swap; a central difference across such a point is meaningless, and a float forward pass that
     // lands on the other side than the double reference takes another branch. So (1) every sample is redrawn until,
     // in the double reference, every ReLU z is at least Margin away from 0 and every max-pool window's largest value
     // beats its runner-up by at least Margin (exact-zero cases excepted, see ForwardTrace); a finite-difference step
-    // (1e-6 on one parameter) moves any z or pooled value by far less, and float rounding by ~1e-6 at most. (2) Every
-    // finite-difference evaluation also compares the branch pattern of every layer (ReLU on/off, max-pool winner)
-    // with the one at the unperturbed parameters and fails the test setup if anything flipped — so a kink crossing
-    // can never pass silently as a wrong "reference" gradient.
+    // (1e-6·max(1, |p|) on one parameter) moves any z or pooled value by far less, and float rounding by ~1e-6 at most.
+    // (2) Every finite-difference evaluation also compares the branch pattern of every layer (ReLU on/off, max-pool
+    // winner) with the one at the unperturbed parameters and fails the test setup if anything flipped — so a kink
+    // crossing can never pass silently as a wrong "reference" gradient. Biases are randomised away from 0 (they start
+    // at 0), which keeps bias-only pre-activations off the kink.
     public const double Margin = 1e-4;
+
+    /// <summary>Per-parameter finite differences for every parameter up to this count; above it (unless the caller
+    /// names a subset), a structured subset — the first and last rows and columns of every weight matrix (a convolution's
+    /// as [filters, channels·kernel]), every bias, random extras, at most <see cref="PerLayerLimit"/> per layer — plus
+    /// random directional derivatives of the full gradient.</summary>
+    public const int FullCheckLimit = 1500;
+
+    public const int PerLayerLimit = 200;
 
     public static float[] RandomFloats(Random rng, int count, double low = -1, double high = 1)
     {
@@ -52,8 +100,9 @@ public static class ConvChecks
         return t;
     }
 
-    /// <summary>The network's parameters with every bias set to a random value of magnitude in [0.01, 0.2] (biases start
-    /// at 0, and a bias-only pre-activation — a conv window entirely in the padding — must stay off the ReLU kink).</summary>
+    /// <summary>The network's parameters with every bias (and BatchNorm β) set to a random value of magnitude in
+    /// [0.01, 0.2] (loaded into it): biases start at 0, and a bias-only pre-activation — a conv window entirely in the
+    /// padding — must stay off the ReLU kink.</summary>
     public static float[] RandomiseBiases(INetwork net, ReferenceNetwork r, Random rng)
     {
         var p = new float[r.ParameterCount];
@@ -79,15 +128,31 @@ public static class ConvChecks
         return null!;
     }
 
+    /// <summary>A batch whose training-mode forward pass keeps <see cref="Margin"/> away from every kink: drawn sample by
+    /// sample, or as a whole when batch normalisation couples the samples.</summary>
     public static float[] BatchAwayFromKinks(ReferenceNetwork r, double[] p, int batch, Random rng)
-        => Enumerable.Range(0, batch).SelectMany(_ => SampleAwayFromKinks(r, p, rng)).ToArray();
+    {
+        if (!r.Layers.Any(l => l is RefBatchNorm))
+            return Enumerable.Range(0, batch).SelectMany(_ => SampleAwayFromKinks(r, p, rng)).ToArray();
+        for (int attempt = 0; attempt < 500; attempt++)
+        {
+            float[] x = RandomFloats(rng, batch * r.InputSize);
+            var trace = new ForwardTrace(r.Layers.Count);
+            r.ForwardBatch(p, ToDouble(x).Chunk(r.InputSize).ToArray(), RefMode.Training, trace: trace);
+            if (trace.MinReluMargin >= Margin && trace.MinPoolGap >= Margin) return x;
+        }
+        Assert.Fail($"Test setup: no batch of {batch} keeps every ReLU and max-pool kink {Margin} away for {r}.");
+        return null!;
+    }
 
     /// <summary>
     /// Compares the generated float ComputeGradients (and the loss it returns) with central finite differences of the
-    /// double reference loss at the same parameters: every parameter, or those in <paramref name="subset"/> plus two
-    /// random directional derivatives of the whole gradient.
+    /// double reference's training-mode batch loss at the same parameters: every parameter up to
+    /// <see cref="FullCheckLimit"/>, else <paramref name="subset"/> or a structured subset (see
+    /// <see cref="FullCheckLimit"/>), plus two random directional derivatives of the whole gradient.
+    /// <paramref name="useLabels"/> uses the <see cref="IClassifier"/> overload.
     /// </summary>
-    public static void GradientCheck(ConvCase c, int batch, bool useLabels, int dataSeed, int[]? subset = null)
+    public static void GradientCheck(NetCase c, int batch, bool useLabels, int dataSeed, int[]? subset = null, int perLayerLimit = PerLayerLimit)
     {
         ReferenceNetwork r = c.Reference;
         var rng = new Random(dataSeed);
@@ -107,6 +172,7 @@ public static class ConvChecks
         // buffers, accumulators) would show up in the call that is checked.
         {
             int other = batch == 1 ? 3 : 1;
+            if (r.Layers.Any(l => l is RefBatchNorm)) other = batch == 2 ? 3 : 2; // batch statistics need two samples
             var junk = new float[r.ParameterCount];
             float[] ox = RandomFloats(rng, other * r.InputSize, -2, 2);
             if (useLabels)
@@ -131,7 +197,9 @@ public static class ConvChecks
         Assert.True(Math.Abs(returnedLoss - fd.BaseLoss) <= 1e-5 + 1e-4 * Math.Abs(fd.BaseLoss),
             $"{what}: returned loss {returnedLoss:R}, reference {fd.BaseLoss:R}.");
 
-        int[] indices = subset ?? Enumerable.Range(0, r.ParameterCount).ToArray();
+        int[] indices = subset ?? (r.ParameterCount <= FullCheckLimit
+            ? Enumerable.Range(0, r.ParameterCount).ToArray()
+            : StructuredSubset(r, rng, perLayerLimit));
         double[] numeric = indices.Select(fd.Partial).ToArray();
         CompareGradients(r, what, g, indices, numeric);
 
@@ -150,6 +218,30 @@ public static class ConvChecks
                     $"{what}: directional derivative g·v = {dot:R}, finite difference {dfd:R} (‖g‖ = {gNorm:E3}).");
             }
         }
+    }
+
+    /// <summary>Per layer with weights, seen as a matrix [outputs, inputs per output]: every element of its first and
+    /// last rows (every column lane, remainders included) and columns (every row), every bias, 24 random extras; at
+    /// most <paramref name="perLayerLimit"/> of them.</summary>
+    private static int[] StructuredSubset(ReferenceNetwork r, Random rng, int perLayerLimit)
+    {
+        var all = new List<int>();
+        for (int l = 0; l < r.Layers.Count; l++)
+        {
+            if (r.WeightCount(l) == 0) continue;
+            var set = new SortedSet<int>();
+            int rows = r.OutputShapeOf(l).C, cols = r.WeightCount(l) / rows, wo = r.WeightOffset(l);
+            if (r.Layers[l] is RefBatchNorm) { rows = 1; cols = r.WeightCount(l); }
+            foreach (int row in new[] { 0, rows - 1 })
+                for (int k = 0; k < cols; k++) set.Add(wo + row * cols + k);
+            foreach (int col in new[] { 0, cols - 1 })
+                for (int j = 0; j < rows; j++) set.Add(wo + j * cols + col);
+            for (int k = 0; k < r.BiasCount(l); k++) set.Add(r.BiasOffset(l) + k);
+            for (int e = 0; e < 24; e++) set.Add(wo + rng.Next(rows) * cols + rng.Next(cols));
+            // At most perLayerLimit per layer, to bound the cost; the directional checks cover the rest.
+            all.AddRange(set.Count <= perLayerLimit ? set : set.OrderBy(_ => rng.Next()).Take(perLayerLimit).OrderBy(i => i));
+        }
+        return all.ToArray();
     }
 
     /// <summary>‖g − g_fd‖ / max(‖g‖, ‖g_fd‖) ≤ 1e-3 over the checked parameters, and each element within
@@ -184,16 +276,20 @@ public static class ConvChecks
                                          string.Join("\n  ", failures.Take(12)));
     }
 
-    /// <summary>Predict (the first <paramref name="single"/> samples) and PredictBatch (all <paramref name="batch"/> —
-    /// by default more than one chunk of 64 samples — and the first 3) against the reference on random inputs. No kink
-    /// avoidance is needed: the outputs are continuous.</summary>
-    public static void PredictCheck(ConvCase c, int dataSeed, int batch = 67, int single = 5, double rtol = 1e-4, double atol = 1e-5)
+    /// <summary>
+    /// Predict (the first <paramref name="single"/> samples) and PredictBatch against the reference (inference mode) on
+    /// random inputs in ±<paramref name="inputScale"/>. PredictBatch's sizes cover a lone sample, dense tiles' sample
+    /// tails (3, 7), and on AVX-512 the lane path: chunks of 49 and 64 samples, and the whole batch (by default
+    /// 130 = 64 + 64 + 2, whose last chunk takes the dot-product kernels). No kink avoidance is needed: the outputs are
+    /// continuous.
+    /// </summary>
+    public static void PredictCheck(NetCase c, int dataSeed, int batch = 130, int single = 7, double inputScale = 1, double rtol = 1e-4, double atol = 1e-5)
     {
         ReferenceNetwork r = c.Reference;
         var rng = new Random(dataSeed);
         INetwork net = c.Create(NetworkSeed);
         double[] p = ToDouble(RandomiseBiases(net, r, rng));
-        float[] x = RandomFloats(rng, batch * r.InputSize);
+        float[] x = RandomFloats(rng, batch * r.InputSize, -inputScale, inputScale);
         var expected = Enumerable.Range(0, batch).Select(s => r.Predict(p, ToDouble(x.AsSpan(s * r.InputSize, r.InputSize)))).ToArray();
 
         var y = new float[r.OutputSize];
@@ -203,7 +299,7 @@ public static class ConvChecks
             net.Predict(x.AsSpan(s * r.InputSize, r.InputSize), y);
             AssertClose(expected[s], y, rtol, atol, $"{c.Name} ({r}) Predict, sample {s}");
         }
-        foreach (int n in new[] { batch, Math.Min(3, batch) })
+        foreach (int n in new[] { 1, 3, 7, 49, 64, batch }.Where(n => n <= batch).Distinct())
         {
             var ys = new float[n * r.OutputSize];
             Array.Fill(ys, float.NaN);
@@ -221,7 +317,8 @@ public static class ConvChecks
                 Assert.Fail($"{what}: output[{k}] = {actual[k]:R}, reference {expected[k]:R}\n  actual:    [{string.Join(", ", actual.ToArray().Take(40))}]\n  reference: [{string.Join(", ", expected.Take(40))}]");
     }
 
-    public static void StaticsMatch(ConvCase c)
+    /// <summary>The generated type's InputSize, OutputSize, ParameterCount and Loss against the reference's.</summary>
+    public static void StaticsMatch(NetCase c)
     {
         var r = c.Reference;
         Assert.Equal((r.InputSize, r.OutputSize, r.ParameterCount, r.Loss), c.Statics);
@@ -229,9 +326,10 @@ public static class ConvChecks
 }
 
 /// <summary>
-/// Central finite differences of the reference's mean loss over a fixed batch. A perturbed parameter only changes the
+/// Central finite differences of the reference's mean loss over a fixed batch, in training mode (batch statistics for
+/// BatchNorm; the dropout masks given, or none for a network without dropout). A perturbed parameter only changes the
 /// layers from its own on, so each evaluation restarts from the cached input of that layer; each evaluation also
-/// checks that no ReLU or max-pool branch flipped (see <see cref="ConvChecks.Margin"/>).
+/// checks that no ReLU or max-pool branch flipped (see <see cref="NetworkChecks.Margin"/>).
 /// </summary>
 public sealed class FiniteDifferences
 {
@@ -239,46 +337,43 @@ public sealed class FiniteDifferences
     private readonly double[] _p;
     private readonly double[][] _x;
     private readonly double[][] _targets;
-    private readonly double[][][] _outputs; // [sample][layer]
-    private readonly ulong[][] _patterns;   // [sample][layer]
+    private readonly IReadOnlyList<double[]?>? _masks;
+    private readonly double[][][] _outputs; // [layer][sample]
+    private readonly ulong[] _patterns;     // [layer]
 
-    public FiniteDifferences(ReferenceNetwork r, double[] p, float[] inputs, double[][] targets)
+    public FiniteDifferences(ReferenceNetwork r, double[] p, float[] inputs, double[][] targets, IReadOnlyList<double[]?>? masks = null)
     {
         _r = r;
         _p = (double[])p.Clone();
         int n = targets.Length;
-        _x = Enumerable.Range(0, n).Select(s => ConvChecks.ToDouble(inputs.AsSpan(s * r.InputSize, r.InputSize))).ToArray();
+        _x = Enumerable.Range(0, n).Select(s => NetworkChecks.ToDouble(inputs.AsSpan(s * r.InputSize, r.InputSize))).ToArray();
         _targets = targets;
-        _outputs = new double[n][][];
-        _patterns = new ulong[n][];
-        double total = 0;
-        for (int s = 0; s < n; s++)
-        {
-            var trace = new ForwardTrace(r.Layers.Count);
-            _outputs[s] = r.ForwardAll(p, _x[s], trace);
-            _patterns[s] = trace.Patterns;
-            total += r.SampleLoss(_outputs[s][^1], targets[s]);
-        }
-        BaseLoss = total / n;
+        _masks = masks;
+        var trace = new ForwardTrace(r.Layers.Count);
+        _outputs = r.ForwardBatch(p, _x, RefMode.Training, masks: masks, trace: trace);
+        _patterns = trace.Patterns;
+        BaseLoss = MeanLoss(_outputs[^1]);
     }
 
     public double BaseLoss { get; }
 
+    private double MeanLoss(double[][] y)
+    {
+        double total = 0;
+        for (int s = 0; s < y.Length; s++) total += _r.SampleLoss(y[s], _targets[s]);
+        return total / y.Length;
+    }
+
     /// <summary>Mean loss at <paramref name="q"/>, which differs from the base parameters only in layers ≥ <paramref name="from"/>.</summary>
     private double Loss(double[] q, int from, string what)
     {
-        double total = 0;
-        for (int s = 0; s < _x.Length; s++)
-        {
-            var trace = new ForwardTrace(_r.Layers.Count);
-            double[] input = from == 0 ? _x[s] : _outputs[s][from - 1];
-            double[] y = _r.Forward(q, input, trace, from);
-            for (int l = from; l < _r.Layers.Count; l++)
-                if (trace.Patterns[l] != _patterns[s][l])
-                    Assert.Fail($"Test setup: the finite difference of {what} flips a ReLU or max-pool branch in layer {l} of sample {s}.");
-            total += _r.SampleLoss(y, _targets[s]);
-        }
-        return total / _x.Length;
+        var trace = new ForwardTrace(_r.Layers.Count);
+        double[][] input = from == 0 ? _x : _outputs[from - 1];
+        double[][] y = _r.ForwardBatch(q, input, RefMode.Training, masks: _masks, trace: trace, from: from)[^1];
+        for (int l = from; l < _r.Layers.Count; l++)
+            if (trace.Patterns[l] != _patterns[l])
+                Assert.Fail($"Test setup: the finite difference of {what} flips a ReLU or max-pool branch in layer {l}.");
+        return MeanLoss(y);
     }
 
     /// <summary>∂E/∂p_i by central differences with h = 1e-6·max(1, |p_i|).</summary>

@@ -1,5 +1,7 @@
 using System;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -20,82 +22,29 @@ namespace NetCompiler.Generator.Emit;
 internal static class BlockEmitter
 {
     /// <summary>The widest block (Vector512): scratch is sized for it.</summary>
-    public const int MaxLanes = 16;
-
-    /// <summary>Whether a conv or pool layer's input arrives in blocks: every layer but the first follows a conv or pool.</summary>
-    public static bool BlockedInput(LayerSpec layer) => layer.Index > 0;
-
-    /// <summary>Whether a layer's output (and its ∂E/∂z) stays in blocks: when the next layer is a conv or pool.</summary>
-    public static bool BlockedOutput(LayerSpec? next) => next is Conv2DLayerSpec or Pool2DLayerSpec;
-
-    private static string Bool(bool value) => value ? "true" : "false";
-
-    public static string Flags(LayerSpec layer, LayerSpec? next) => $"{Bool(BlockedInput(layer))}, {Bool(BlockedOutput(next))}";
-
-    // ---------------------------------------------------------------- scratch
-
-    private static int PaddedBlock(Conv2DLayerSpec c) => MaxLanes * c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
-
-    private static int DilatedHeight(Conv2DLayerSpec c)
-        => Math.Max(c.Input.Height + c.Padding + c.KernelHeight - 1, (c.Output.Height - 1) * c.Stride + c.KernelHeight);
-
-    private static int DilatedWidth(Conv2DLayerSpec c)
-        => Math.Max(c.Input.Width + c.Padding + c.KernelWidth - 1, (c.Output.Width - 1) * c.Stride + c.KernelWidth);
-
-    private static int DilatedBlock(Conv2DLayerSpec c) => MaxLanes * c.Filters * DilatedHeight(c) * DilatedWidth(c);
-
-    /// <summary>Floats of scratch the forward batch kernel of <paramref name="layer"/> needs (PredictBatch): the padded input
-    /// and output blocks and the Winograd transforms of a convolution, a pooling layer's input and output blocks.</summary>
-    public static int ForwardBatchScratch(LayerSpec layer) => layer switch
-    {
-        Conv2DLayerSpec c => BlockBuffers(c) + WinogradEmitter.Scratch(c),
-        Pool2DLayerSpec => BatchScratch(layer),
-        _ => 0,
-    };
-
-    /// <summary>The padded input block and the output (or ∂E/∂z) block at the start of a convolution's scratch, both passes.</summary>
-    private static int BlockBuffers(Conv2DLayerSpec c) => PaddedBlock(c) + MaxLanes * c.OutputSize;
-
-    /// <summary>Floats of scratch the batch kernels of <paramref name="layer"/>, forward and backward, need (for the widest blocks).</summary>
-    public static int BatchScratch(LayerSpec layer) => layer switch
-    {
-        // the forward pass's, or the block buffers then the backward pass's dilated ∂E/∂z block, per-lane gradient sums
-        // and F(5, 2) transforms (the two passes never run at once)
-        Conv2DLayerSpec c => Math.Max(ForwardBatchScratch(c),
-            BlockBuffers(c) + DilatedBlock(c) + MaxLanes * WinogradEmitter.GradientSums(c) + WinogradEmitter.BackwardScratch(c)),
-        // input block, output (or ∂E/∂z) block
-        Pool2DLayerSpec p => MaxLanes * (p.InputSize + p.OutputSize),
-        _ => 0,
-    };
-
-    // ---------------------------------------------------------------- calls
-
-    public static string[] ForwardCalls(Conv2DLayerSpec c, LayerSpec? next, string input, string output, string count)
-        => new[] { $"{Names.Kernels}.Layer{c.Number}ForwardBatch(ref p, ref {input}, ref {output}, {count}, ref scratch, {Flags(c, next)});" };
-
-    public static string[] BackwardCalls(Conv2DLayerSpec c, LayerSpec? next, string input, string dz, string? dzBelow, string count, string accumulate)
-        => new[] { $"{Names.Kernels}.Layer{c.Number}BackwardBatch(ref p, ref g, ref {input}, ref {dz}{(dzBelow is null ? "" : $", ref {dzBelow}")}, {count}, ref scratch, {Flags(c, next)}, {accumulate});" };
+    public const int MaxLanes = Conv2DRules.MaxLanes;
 
     // ---------------------------------------------------------------- conv forward
 
     private static string Title(Conv2DLayerSpec c)
         => $"Layer {c.Number}: convolution {c.Input} → {c.Output}, {c.Filters} filter(s) of {c.KernelHeight}×{c.KernelWidth}, stride {c.Stride}, padding {c.Padding}, {Activations.Describe(c.Activation)}";
 
-    public static void EmitConvKernels(SourceWriter w, Conv2DLayerSpec c, ActivationKind? below)
+    public static void EmitConvKernels(SourceWriter w, Conv2DPlan plan)
     {
-        EmitConvForwardBatch(w, c);
+        var c = plan.Conv;
+        EmitConvForwardBatch(w, plan);
         w.Line();
-        if (WinogradEmitter.Applies(c)) WinogradEmitter.EmitForward(w, c);
+        if (plan.Winograd) WinogradEmitter.EmitForward(w, c);
         else EmitConvForwardBlock(w, c);
         w.Line();
-        EmitConvBackwardBatch(w, c, below);
+        EmitConvBackwardBatch(w, plan);
         w.Line();
-        if (WinogradEmitter.AppliesToWeightGradient(c)) WinogradEmitter.EmitWeightGradientBlock(w, c);
+        if (plan.Winograd) WinogradEmitter.EmitWeightGradientBlock(w, plan);
         else EmitWeightGradientBlock(w, c);
-        if (below is { } activation)
+        if (plan.Below is { } activation)
         {
             w.Line();
-            EmitInputGradientBlock(w, c, activation);
+            EmitInputGradientBlock(w, plan, activation);
         }
     }
 
@@ -116,21 +65,22 @@ internal static class BlockEmitter
         }
     }
 
-    private static void EmitConvForwardBatch(SourceWriter w, Conv2DLayerSpec c)
+    private static void EmitConvForwardBatch(SourceWriter w, Conv2DPlan plan)
     {
+        var c = plan.Conv;
         int padded = c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
         w.Line($"/// <summary>{Title(c)}, forward over <paramref name=\"count\"/> samples, block after block.</summary>");
         w.Line(Names.Hot);
         w.Open($"internal static void Layer{c.Number}ForwardBatch(ref float p, ref float x, ref float y, int count, ref float scratch, bool blockedInput, bool blockedOutput)");
         w.Line("int lanes = Lanes;");
         w.Line($"ref float xPadded = ref scratch; // [{c.Input.Channels}, {c.PaddedHeight}, {c.PaddedWidth}] × lanes");
-        w.Line($"ref float yBlock = ref At(ref scratch, {PaddedBlock(c)}); // the output block when the output is row-major");
+        w.Line($"ref float yBlock = ref At(ref scratch, {plan.PaddedBlock}); // the output block when the output is row-major");
         if (c.Padding > 0) w.Line($"{Names.MemoryMarshal}.CreateSpan(ref xPadded, lanes * {padded}).Clear(); // the zero border, never written after");
-        bool winograd = WinogradEmitter.Applies(c);
+        bool winograd = plan.Winograd;
         if (winograd)
         {
-            w.Line($"ref float wino = ref At(ref scratch, {BlockBuffers(c)}); // F(2, 5): the transformed weights (U) for the call");
-            w.Line($"ref float winoWork = ref At(ref wino, {WinogradEmitter.ForwardScratch(c).Weights}); // a block's transformed input rows (V) and products (M)");
+            w.Line($"ref float wino = ref At(ref scratch, {plan.BlockBuffers}); // F(2, 5): the transformed weights (U) for the call");
+            w.Line($"ref float winoWork = ref At(ref wino, {plan.WinogradWeights}); // a block's transformed input rows (V) and products (M)");
             w.Line($"Layer{c.Number}WinogradWeights(ref p, ref wino);");
         }
         w.Open("for (int first = 0, b = 0; first < count; first += lanes, b++)");
@@ -176,11 +126,13 @@ internal static class BlockEmitter
 
     // ---------------------------------------------------------------- conv backward
 
-    private static void EmitConvBackwardBatch(SourceWriter w, Conv2DLayerSpec c, ActivationKind? below)
+    private static void EmitConvBackwardBatch(SourceWriter w, Conv2DPlan plan)
     {
+        var c = plan.Conv;
+        var below = plan.Below;
         bool dx = below is not null;
         int padded = c.Input.Channels * c.PaddedHeight * c.PaddedWidth;
-        int dh = DilatedHeight(c), dw = DilatedWidth(c);
+        int dh = plan.DilatedHeight, dw = plan.DilatedWidth;
         w.Line($"/// <summary>{Title(c)}, backward over <paramref name=\"count\"/> samples: ∂E/∂W and ∂E/∂b into g (added with <paramref name=\"accumulate\"/>, written over it without){(dx ? "" : ".")}");
         if (dx) w.Line($"/// and writes ∂E/∂z of layer {c.Number - 1} (f′ of its {Activations.Describe(below!.Value)} times the full convolution of dz by the flipped kernels) to dzBelow, in blocks.");
         w.Line("/// </summary>");
@@ -189,13 +141,13 @@ internal static class BlockEmitter
         w.Line("int lanes = Lanes;");
         int offset = 0;
         w.Line($"ref float xPadded = ref scratch; // [{c.Input.Channels}, {c.PaddedHeight}, {c.PaddedWidth}] × lanes");
-        offset += PaddedBlock(c);
+        offset += plan.PaddedBlock;
         w.Line($"ref float dzBlock = ref At(ref scratch, {offset}); // ∂E/∂z as a block when it arrives row-major");
         offset += MaxLanes * c.OutputSize;
         w.Line($"ref float dzDilated = ref At(ref scratch, {offset}); // [{c.Filters}, {dh}, {dw}] × lanes: ∂E/∂z spread by the stride, zero-bordered");
-        offset += DilatedBlock(c);
-        bool winograd = WinogradEmitter.AppliesToWeightGradient(c);
-        int sums = WinogradEmitter.GradientSums(c);
+        offset += plan.DilatedBlock;
+        bool winograd = plan.Winograd;
+        int sums = plan.GradientSums;
         w.Line(winograd
             ? $"ref float sums = ref At(ref scratch, {offset}); // [{sums}] × lanes: per-lane sums of the F(5, 2) products M[o, c, u, ξ], then of ∂E/∂b"
             : $"ref float sums = ref At(ref scratch, {offset}); // [{sums}] × lanes: per-lane sums of ∂E/∂W, then ∂E/∂b");
@@ -318,13 +270,14 @@ internal static class BlockEmitter
     /// a correlation of the dilated, zero-bordered dz with the flipped kernels (row c, channel o, tap (u, v) reads
     /// W[o, c, KH − 1 − u, KW − 1 − v]).
     /// </summary>
-    internal static Direct InputGradientShape(Conv2DLayerSpec c, ActivationKind below)
+    internal static Direct InputGradientShape(Conv2DPlan plan, ActivationKind below)
     {
+        var c = plan.Conv;
         int kk = c.KernelHeight * c.KernelWidth;
         return new Direct
         {
             Rows = c.Input.Channels, OutH = c.Input.Height, OutW = c.Input.Width,
-            Channels = c.Filters, InH = DilatedHeight(c), InW = DilatedWidth(c), Stride = 1,
+            Channels = c.Filters, InH = plan.DilatedHeight, InW = plan.DilatedWidth, Stride = 1,
             KH = c.KernelHeight, KW = c.KernelWidth, OriginY = c.Padding, OriginX = c.Padding,
             // Dilate puts dz's rows from row KH − 1 on (columns from KW − 1); the rows and columns around them are zero.
             RowsFrom = c.KernelHeight - 1, RowsTo = c.KernelHeight - 1 + (c.Output.Height - 1) * c.Stride + 1,
@@ -338,14 +291,15 @@ internal static class BlockEmitter
         };
     }
 
-    private static void EmitInputGradientBlock(SourceWriter w, Conv2DLayerSpec c, ActivationKind below)
+    private static void EmitInputGradientBlock(SourceWriter w, Conv2DPlan plan, ActivationKind below)
     {
+        var c = plan.Conv;
         w.Line($"/// <summary>{Title(c)}: ∂E/∂z of layer {c.Number - 1} for one block, f′ ({Activations.Describe(below)}) times Σ W[o, c, u, v]·dz[o, i + P − u, j + P − v],");
         w.Line("/// a direct convolution of the dilated, zero-bordered dz by the flipped kernels.</summary>");
         w.Line(Names.Hot);
         w.Open($"private static void Layer{c.Number}InputGradientBlock(ref float p, ref float dzDilated, ref float xb, ref float dxb)");
         w.Line($"ref float w = ref At(ref p, Layer{c.Number}Weights);");
-        var d = InputGradientShape(c, below);
+        var d = InputGradientShape(plan, below);
         Isa.EmitBranches(w, isa =>
         {
             w.Line($"// Blocks of {isa.Width} samples; a tile of {Describe(d)} in registers.");
