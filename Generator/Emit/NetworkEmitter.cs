@@ -153,11 +153,7 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
-            if (layer is BatchNormLayerSpec batchNorm)
-            {
-                TrainingModeEmitter.EmitInitialize(w, batchNorm);
-                continue;
-            }
+            if (TrainingModeEmitter.EmitInitialize(w, layer)) continue;
             string weights = $"new {Names.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
@@ -166,7 +162,7 @@ internal static class NetworkEmitter
                 w.Line($"{Names.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
             if (layer.HasBias) w.Line($"new {Names.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
-        TrainingModeEmitter.EmitStateReset(w, spec);
+        if (plan.Training.WholeBatch) TrainingModeEmitter.EmitStateReset(w, spec);
         w.Close();
         w.Line();
 

@@ -74,11 +74,16 @@ internal static class TrainingModeEmitter
         w.Line();
     }
 
-    /// <summary>InitializeParameters for a batch-normalisation layer: γ = 1, β = 0 (PyTorch's reset_parameters).</summary>
-    public static void EmitInitialize(SourceWriter w, BatchNormLayerSpec b)
+    /// <summary>
+    /// InitializeParameters for a batch-normalisation layer: γ = 1, β = 0 (PyTorch's reset_parameters); false for any
+    /// other layer, which the network emitter initialises itself.
+    /// </summary>
+    public static bool EmitInitialize(SourceWriter w, LayerSpec layer)
     {
+        if (layer is not BatchNormLayerSpec b) return false;
         w.Line($"new {Names.Span}(_parameters, _start + Layer{b.Number}Weights, {b.Channels}).Fill(1f); // γ");
         w.Line($"new {Names.Span}(_parameters, _start + Layer{b.Number}Bias, {b.Channels}).Clear(); // β");
+        return true;
     }
 
     /// <summary>InitializeParameters also resets the running statistics: mean 0, variance 1.</summary>
