@@ -11,7 +11,14 @@ namespace NetCompiler;
 /// <param name="ArchitectureHash">The architecture hash stored in the file (<see cref="INetwork{TSelf}.ArchitectureHash"/> of the saving network).</param>
 /// <param name="Architecture">The architecture string stored in the file (<see cref="INetwork{TSelf}.Architecture"/> of the saving network).</param>
 /// <param name="Parameters">The parameters, in the canonical order.</param>
-public sealed record ModelFileContents(ulong ArchitectureHash, string Architecture, float[] Parameters);
+public sealed record ModelFileContents(ulong ArchitectureHash, string Architecture, float[] Parameters)
+{
+    /// <summary>
+    /// The network's state (<see cref="ITrainingModeNetwork.State"/>: the running statistics of batch-normalisation
+    /// layers); empty for a file without state (format version 1).
+    /// </summary>
+    public float[] State { get; init; } = [];
+}
 
 /// <summary>
 /// Saves and loads trained parameters in a small versioned binary format (all integers little-endian):
@@ -26,6 +33,9 @@ public sealed record ModelFileContents(ulong ArchitectureHash, string Architectu
 /// 24+L    4·P   float32 parameters, little-endian, canonical order
 /// 24+L+4P 4     uint32 CRC-32 (IEEE 802.3, as zlib) of every preceding byte
 /// </code>
+/// A network with state (<see cref="ITrainingModeNetwork.State"/>: the running statistics of batch-normalisation layers)
+/// writes version 2, which puts an int32 S and S float32s of state between the parameters and the CRC; every other
+/// network writes version 1, so its files are byte for byte what builds before version 2 wrote. Both versions are read.
 /// Loading validates the whole file (magic, version, length, checksum, architecture, parameter count) before touching the
 /// network, so a failed load never leaves it half-loaded. Saving to a path writes a temporary file in the same directory
 /// and renames it over the target, so a failure never leaves a half-written model.
@@ -72,10 +82,11 @@ public static class ModelFile
         {
             Span<float> parameters = buffer.AsSpan(0, count);
             // Header first: if the network throws while copying, the (temporary) output is incomplete and discarded.
+            ReadOnlySpan<float> state = StateOf(net);
             var writer = new Writer(stream);
-            WriteHeader(ref writer, TNet.ArchitectureHash, TNet.Architecture, count);
+            WriteHeader(ref writer, TNet.ArchitectureHash, TNet.Architecture, count, state.Length > 0);
             net.CopyParametersTo(parameters);
-            WriteBody(ref writer, parameters);
+            WriteBody(ref writer, parameters, state);
         }
         finally
         {
@@ -85,21 +96,38 @@ public static class ModelFile
 
     /// <summary>Writes a model file to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public static void Write(string path, ulong architectureHash, string architecture, ReadOnlySpan<float> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(architecture);
-        float[] copy = parameters.ToArray();
-        WriteAtomically(path, stream => Write(stream, architectureHash, architecture, copy));
-    }
+        => Write(path, architectureHash, architecture, parameters, default);
 
     /// <summary>Writes a model file to <paramref name="stream"/>, which is left open.</summary>
     public static void Write(Stream stream, ulong architectureHash, string architecture, ReadOnlySpan<float> parameters)
+        => Write(stream, architectureHash, architecture, parameters, default);
+
+    /// <summary>
+    /// Writes a model file with <paramref name="state"/> (<see cref="ITrainingModeNetwork.State"/>) to
+    /// <paramref name="path"/> atomically (temporary file, then rename): format version 2, or version 1 when the state is empty.
+    /// </summary>
+    public static void Write(string path, ulong architectureHash, string architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        float[] copy = parameters.ToArray(), stateCopy = state.ToArray();
+        WriteAtomically(path, stream => Write(stream, architectureHash, architecture, copy, stateCopy));
+    }
+
+    /// <summary>
+    /// Writes a model file with <paramref name="state"/> (<see cref="ITrainingModeNetwork.State"/>) to
+    /// <paramref name="stream"/>, which is left open: format version 2, or version 1 when the state is empty.
+    /// </summary>
+    public static void Write(Stream stream, ulong architectureHash, string architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(architecture);
         var writer = new Writer(stream);
-        WriteHeader(ref writer, architectureHash, architecture, parameters.Length);
-        WriteBody(ref writer, parameters);
+        WriteHeader(ref writer, architectureHash, architecture, parameters.Length, state.Length > 0);
+        WriteBody(ref writer, parameters, state);
     }
+
+    /// <summary>The state of <paramref name="net"/> (empty when it has none).</summary>
+    private static ReadOnlySpan<float> StateOf(INetwork net) => net is ITrainingModeNetwork { StateCount: > 0 } stateful ? stateful.State : default;
 
     /// <summary>Reads and fully validates (magic, version, checksum, no trailing bytes) the model file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid model file.</exception>
@@ -129,8 +157,9 @@ public static class ModelFile
             throw Error(sourceName, $"bad magic number {Convert.ToHexString(field[..4])}: a NetCompiler model file starts with \"NCMF\" ({Convert.ToHexString(Magic)}).");
         reader.ReadExact(field[..4], "the format version", 8);
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(field);
-        if (version != FormatVersion)
-            throw Error(sourceName, $"unsupported format version {version}; this build reads version {FormatVersion}.");
+        if (version != FormatVersion && version != ModelFormat.StateVersion)
+            throw Error(sourceName, $"unsupported format version {version}; this build reads versions {FormatVersion} and {ModelFormat.StateVersion}.");
+        bool hasState = version == ModelFormat.StateVersion;
 
         reader.ReadExact(field, "the architecture hash", 16);
         ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(field);
@@ -147,7 +176,7 @@ public static class ModelFile
         if (count > Array.MaxLength)
             throw Error(sourceName, $"corrupt header: parameter count {count} exceeds the largest array .NET can hold ({Array.MaxLength} floats).");
 
-        long expectedLength = ModelFormat.FileLength(architectureLength, count);
+        long expectedLength = ModelFormat.FileLength(architectureLength, count) + (hasState ? 4 : 0);
         if (stream.CanSeek)
         {
             long available = stream.Length - stream.Position;
@@ -175,6 +204,22 @@ public static class ModelFile
             Span<int> bits = MemoryMarshal.Cast<float, int>(parameters.AsSpan());
             BinaryPrimitives.ReverseEndianness(bits, bits);
         }
+        float[] state = [];
+        if (hasState)
+        {
+            reader.ReadExact(field[..4], "the state count", expectedLength);
+            int stateCount = BinaryPrimitives.ReadInt32LittleEndian(field);
+            if (stateCount < 0 || stateCount > MaxStateCount)
+                throw Error(sourceName, $"corrupt header: state count {stateCount} is outside [0, {MaxStateCount}].");
+            expectedLength += 4L * stateCount;
+            state = new float[stateCount];
+            reader.ReadExact(MemoryMarshal.AsBytes(state.AsSpan()), "the state", expectedLength);
+            if (!BitConverter.IsLittleEndian)
+            {
+                Span<int> bits = MemoryMarshal.Cast<float, int>(state.AsSpan());
+                BinaryPrimitives.ReverseEndianness(bits, bits);
+            }
+        }
 
         uint computed = reader.Crc;
         reader.ReadExact(field[..4], "the checksum", expectedLength);
@@ -191,8 +236,11 @@ public static class ModelFile
         {
             throw Error(sourceName, "corrupt header: the architecture string is not valid UTF-8.", ex);
         }
-        return new ModelFileContents(hash, architecture, parameters);
+        return new ModelFileContents(hash, architecture, parameters) { State = state };
     }
+
+    /// <summary>The most state floats a file may hold: two per channel of batch normalisation, far fewer than parameters.</summary>
+    private const int MaxStateCount = 1 << 26;
 
     /// <summary>Loads the parameters saved at <paramref name="path"/> into <paramref name="net"/>.</summary>
     /// <exception cref="InvalidDataException">The file was saved from another architecture (see <see cref="IsArchitectureMismatch"/>); <paramref name="net"/> is unchanged.</exception>
@@ -220,9 +268,9 @@ public static class ModelFile
     public static TNet Load<TNet>(string path) where TNet : class, INetwork<TNet>
     {
         ModelFileContents contents = Read(path);
-        CheckArchitecture<TNet>(contents, path);
         TNet net = TNet.Create(ParameterInitializer.DefaultSeed);
-        net.LoadParameters(contents.Parameters);
+        CheckArchitecture<TNet>(contents, path, StateCountOf(net));
+        LoadInto(net, contents);
         return net;
     }
 
@@ -232,19 +280,26 @@ public static class ModelFile
     public static TNet Load<TNet>(Stream stream, string? sourceName = null) where TNet : class, INetwork<TNet>
     {
         ModelFileContents contents = Read(stream, sourceName);
-        CheckArchitecture<TNet>(contents, sourceName);
         TNet net = TNet.Create(ParameterInitializer.DefaultSeed);
-        net.LoadParameters(contents.Parameters);
+        CheckArchitecture<TNet>(contents, sourceName, StateCountOf(net));
+        LoadInto(net, contents);
         return net;
     }
 
     private static void Apply<TNet>(TNet net, ModelFileContents contents, string? source) where TNet : class, INetwork<TNet>
     {
-        CheckArchitecture<TNet>(contents, source);
-        net.LoadParameters(contents.Parameters);
+        CheckArchitecture<TNet>(contents, source, StateCountOf(net));
+        LoadInto(net, contents);
     }
 
-    private static void CheckArchitecture<TNet>(ModelFileContents contents, string? source) where TNet : class, INetwork<TNet>
+    /// <summary>The parameters and the state of checked <paramref name="contents"/> into <paramref name="net"/>.</summary>
+    private static void LoadInto(INetwork net, ModelFileContents contents)
+    {
+        net.LoadParameters(contents.Parameters);
+        if (net is ITrainingModeNetwork stateful) contents.State.CopyTo(stateful.State);
+    }
+
+    private static void CheckArchitecture<TNet>(ModelFileContents contents, string? source, int stateCount) where TNet : class, INetwork<TNet>
     {
         string expected = TNet.Architecture;
         ulong expectedHash = TNet.ArchitectureHash;
@@ -256,6 +311,13 @@ public static class ModelFile
                 $"but {typeof(TNet).Name} is \"{expected}\" (hash 0x{expectedHash:X16}).",
                 expected, expectedHash, contents);
         }
+        if (contents.State.Length != stateCount)
+        {
+            throw MismatchError(
+                $"{where} holds {contents.State.Length} floats of state (running statistics) for architecture \"{contents.Architecture}\", " +
+                $"but {typeof(TNet).Name} has {stateCount}.",
+                expected, expectedHash, contents);
+        }
         if (contents.Parameters.Length != TNet.ParameterCount)
         {
             throw MismatchError(
@@ -264,6 +326,9 @@ public static class ModelFile
                 expected, expectedHash, contents);
         }
     }
+
+    /// <summary>The floats of state of <paramref name="net"/> (<see cref="ITrainingModeNetwork.StateCount"/>, else 0).</summary>
+    private static int StateCountOf(INetwork net) => net is ITrainingModeNetwork stateful ? stateful.StateCount : 0;
 
     /// <summary>
     /// <see cref="InvalidDataException"/> is sealed, so an architecture mismatch is an <see cref="InvalidDataException"/>
@@ -284,14 +349,14 @@ public static class ModelFile
     public static bool IsArchitectureMismatch(Exception exception)
         => exception is InvalidDataException && exception.Data[ArchitectureMismatchKey] is true;
 
-    private static void WriteHeader(ref Writer writer, ulong architectureHash, string architecture, int count)
+    private static void WriteHeader(ref Writer writer, ulong architectureHash, string architecture, int count, bool hasState)
     {
         byte[] architectureBytes = StrictUtf8.GetBytes(architecture);
         if (architectureBytes.Length > MaxArchitectureBytes)
             throw new ArgumentException($"The architecture string is longer than {MaxArchitectureBytes} UTF-8 bytes.", nameof(architecture));
         Span<byte> header = stackalloc byte[20];
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], hasState ? (uint)ModelFormat.StateVersion : FormatVersion);
         BinaryPrimitives.WriteUInt64LittleEndian(header[8..], architectureHash);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], architectureBytes.Length);
         writer.Write(header);
@@ -300,7 +365,22 @@ public static class ModelFile
         writer.Write(header[..4]);
     }
 
-    private static void WriteBody(ref Writer writer, ReadOnlySpan<float> parameters)
+    private static void WriteBody(ref Writer writer, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
+    {
+        WriteFloats(ref writer, parameters);
+        if (state.Length > 0)
+        {
+            Span<byte> count = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(count, state.Length);
+            writer.Write(count);
+            WriteFloats(ref writer, state);
+        }
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(crc, writer.Crc);
+        writer.Stream.Write(crc);
+    }
+
+    private static void WriteFloats(ref Writer writer, ReadOnlySpan<float> parameters)
     {
         if (BitConverter.IsLittleEndian)
         {
@@ -318,9 +398,6 @@ public static class ModelFile
                 writer.Write(chunk[..(4 * n)]);
             }
         }
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(crc, writer.Crc);
-        writer.Stream.Write(crc);
     }
 
     /// <summary>Writes a file through <paramref name="write"/> to a temporary file in the same directory, then renames it over <paramref name="path"/>.</summary>

@@ -13,8 +13,15 @@ namespace NetCompiler;
 /// <summary>The layout of a model file (see <c>ModelFile</c> for the table of fields).</summary>
 internal static class ModelFormat
 {
-    /// <summary>The format version written and read.</summary>
+    /// <summary>The format version of a file without state (a network with no batch-normalisation layer), written and read.</summary>
     public const int Version = 1;
+
+    /// <summary>
+    /// The format version of a file with state (the running statistics of batch-normalisation layers): version 1's fields,
+    /// then after the parameters an int32 S and S float32s of state, then the CRC. Read and written; a network without
+    /// state still writes version 1, so its files stay readable by builds that know only version 1.
+    /// </summary>
+    public const int StateVersion = 2;
 
     /// <summary>The four bytes every model file starts with: ASCII "NCMF".</summary>
     public static ReadOnlySpan<byte> Magic => "NCMF"u8;
@@ -30,6 +37,9 @@ internal static class ModelFormat
 
     /// <summary>The byte length of a file with <paramref name="architectureBytes"/> of architecture string and <paramref name="count"/> parameters.</summary>
     public static long FileLength(int architectureBytes, long count) => Overhead + (long)architectureBytes + 4 * count;
+
+    /// <summary>The byte length of a version-2 file, which adds an int32 count and <paramref name="stateCount"/> floats of state.</summary>
+    public static long FileLength(int architectureBytes, long count, long stateCount) => FileLength(architectureBytes, count) + 4 + 4 * stateCount;
 
     /// <summary>FNV-1a, 64-bit, of <paramref name="utf8"/>: the architecture hash stored in model files.</summary>
     public static ulong Fnv1a64(ReadOnlySpan<byte> utf8)

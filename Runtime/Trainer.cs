@@ -33,6 +33,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly PartitionedStep<TNet>? _parts;   // Threads > 1, partitioned, during Fit
     private readonly ParallelEvaluation<TNet>? _parallelEvaluation;
     private float[]? _best;
+    private float[]? _bestState;   // the state (running statistics) that goes with _best
 
     /// <summary>Creates a trainer for <paramref name="net"/>, which it updates in place.</summary>
     /// <param name="net">The network to train.</param>
@@ -68,13 +69,16 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _batch = new BatchBuffers<TNet>(net, options.BatchSize);
         _outputs = new float[outputFloats];
         _team = new ThreadTeam(options.Threads);
-        _oneThread = new OneThreadStep<TNet>(net, _batch, optimizer);
+        _oneThread = new OneThreadStep<TNet>(net, _batch, optimizer, options.Seed);
         if (options.Threads > 1)
         {
-            if (net is IPartitionedTraining partitioned && options.Threads <= partitioned.MaxParts)
+            // A network with batch normalisation sees each batch whole (its samples share the batch's statistics): its
+            // steps run on one thread, its evaluation on all of them.
+            if (net is ITrainingModeNetwork { CouplesBatch: true }) { }
+            else if (net is IPartitionedTraining partitioned && options.Threads <= partitioned.MaxParts)
                 _parts = new PartitionedStep<TNet>(net, partitioned, _batch, optimizer, _team, options.BatchSize);
             else
-                _sliced = new SlicedStep<TNet>(net, _batch, optimizer, _team, options.BatchSize);
+                _sliced = new SlicedStep<TNet>(net, _batch, optimizer, _team, options.BatchSize, options.Seed);
             _parallelEvaluation = new ParallelEvaluation<TNet>(net, _team, options.BatchSize, _outputs);
         }
     }
@@ -121,6 +125,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         TrainerOptions options = _options;
         bool keepBest = options.RestoreBest || options.CheckpointPath is not null;
         float[]? best = keepBest ? (_best ??= new float[TNet.ParameterCount]) : null;
+        if (keepBest) _bestState ??= new float[NetState.Length];
         var order = new int[train.Count];
         var reports = new List<EpochReport>(options.Epochs);
         float initialLearningRate = _optimizer.LearningRate;
@@ -194,7 +199,11 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
                     bestEpoch = epoch;
                     bestObjective = objective;
                     epochsWithoutImprovement = 0;
-                    if (best is not null) _net.Parameters.CopyTo(best);
+                    if (best is not null)
+                    {
+                        _net.Parameters.CopyTo(best);
+                        NetState.CopyTo(_bestState);
+                    }
                 }
                 else
                 {
@@ -227,6 +236,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         if (options.RestoreBest && best is not null && bestEpoch != 0 && bestEpoch != reports.Count)
         {
             _net.LoadParameters(best);
+            _bestState.CopyTo(NetState);
             restored = true;
         }
         return new TrainingResult(reports, bestEpoch, bestObjective, stoppedEarly, restored);
@@ -247,7 +257,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             OptimizerSteps = _optimizer.StepCount,
             Optimizer = _optimizer.Describe(),
             Parameters = _net.Parameters.ToArray(),
+            State = NetState.ToArray(),
             Best = bestEpoch > 0 ? best : null,
+            BestState = bestEpoch > 0 && _bestState is not null ? _bestState : [],
             OptimizerState = new float[_optimizer.StateBufferCount][],
             Reports = reports,
         };
@@ -273,10 +285,17 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             if (state.OptimizerState[b].Length != buffer.Length)
                 throw new InvalidDataException($"Checkpoint '{path}': optimizer buffer {b} holds {state.OptimizerState[b].Length} values, not {buffer.Length}.");
         }
+        if (state.State.Length != NetState.Length || (state.Best is not null && state.BestState.Length != NetState.Length))
+            throw new InvalidDataException($"Checkpoint '{path}' holds {state.State.Length} floats of network state; {typeof(TNet).Name} has {NetState.Length}.");
         _net.LoadParameters(state.Parameters);
+        state.State.CopyTo(NetState);
         for (int b = 0; b < state.OptimizerState.Length; b++) state.OptimizerState[b].CopyTo(_optimizer.StateBuffer(b));
         _optimizer.RestoreStepCount(state.OptimizerSteps);
-        if (best is not null && state.Best is not null) state.Best.CopyTo(best);
+        if (best is not null && state.Best is not null)
+        {
+            state.Best.CopyTo(best);
+            state.BestState.CopyTo(_bestState);
+        }
     }
 
     /// <summary>
@@ -347,6 +366,9 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         EvaluationResult result = Evaluation<TNet>.Run(net, data, new float[batchSize * TNet.OutputSize], batchSize, confusion);
         return new ClassificationReport(result, classes, confusion);
     }
+
+    /// <summary>The network's state (<see cref="ITrainingModeNetwork.State"/>: running statistics), empty when it has none.</summary>
+    private Span<float> NetState => _net is ITrainingModeNetwork stateful ? stateful.State : default;
 
     /// <summary>The step strategy: by parts while Fit runs helper threads, by slices with Threads &gt; 1, else on one thread.</summary>
     private IStepStrategy CurrentStep => _parts is not null ? (_team.Started ? _parts : _oneThread) : _sliced ?? _oneThread;

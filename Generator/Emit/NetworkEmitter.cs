@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using NetCompiler.Generator.Emit.Layers;
+using NetCompiler.Generator.Emit.Layers.BatchNorm;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Planning;
 
@@ -76,7 +77,7 @@ internal static class NetworkEmitter
         w.Line("/// </remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"NetCompiler.Generator\", \"1.0.0\")]");
         var split = plan.Split;
-        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.Qualified.IClassifier : "")}{(split is null ? "" : ", " + Names.Qualified.IPartitionedTraining)}");
+        w.Open($"partial class {spec.TypeName} : global::NetCompiler.INetwork<{self}>{(classifier ? ", " + Names.Qualified.IClassifier : "")}{(split is null ? "" : ", " + Names.Qualified.IPartitionedTraining)}{(plan.Training.WholeBatch ? ", " + TrainingModeEmitter.Interface : "")}");
 
         // ---- sizes and layout
         w.Line("/// <summary>Floats per input sample.</summary>");
@@ -106,10 +107,15 @@ internal static class NetworkEmitter
             ? $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, or on the lane path two lane buffers (the transposed input and the layers' outputs in turn) and 16 rows of staging."
             : $"// Floats of scratch for a chunk of {BatchChunk} samples in PredictBatch: the hidden layers' outputs, then the layers' own scratch.");
         w.Line($"private const int PredictBatchWorkspaceSize = {plan.PredictBatch.Workspace.Size};");
-        w.Line(plan.Lanes is { InTraining: true }
-            ? $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging."
-            : $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
-        w.Line($"private const int TrainingWorkspaceSize = {plan.Training.Workspace.Size};");
+        if (plan.Training.WholeBatch)
+            TrainingModeEmitter.EmitWorkspaceConstants(w, plan);
+        else
+        {
+            w.Line(plan.Lanes is { InTraining: true }
+                ? $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch, then the lane path's two lane buffers and 16 rows of staging."
+                : $"// Floats of scratch for training on a chunk of {BatchChunk} samples: every layer's outputs, two ∂E/∂z buffers of the widest layer, the layers' own scratch.");
+            w.Line($"private const int TrainingWorkspaceSize = {plan.Training.Workspace.Size};");
+        }
         w.Line();
         EmitThreadBuffers(w, plan);
         w.Line("/// <summary>");
@@ -156,6 +162,7 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
+            if (TrainingModeEmitter.EmitInitialize(w, layer)) continue;
             string weights = $"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
@@ -164,6 +171,7 @@ internal static class NetworkEmitter
                 w.Line($"{Names.Qualified.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
             if (layer.HasBias) w.Line($"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
+        if (plan.Training.WholeBatch) TrainingModeEmitter.EmitStateReset(w, spec);
         w.Close();
         w.Line();
 
@@ -183,6 +191,7 @@ internal static class NetworkEmitter
         w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.Parameters\"/>");
         w.Line($"public {Names.Qualified.Span} Parameters => new {Names.Qualified.Span}(_parameters, _start, ParameterCount);");
         w.Line();
+        if (plan.Training.WholeBatch) TrainingModeEmitter.EmitMembers(w, plan);
 
         EmitPredict(w, plan);
         EmitTraining(w, plan);
@@ -222,6 +231,11 @@ internal static class NetworkEmitter
         if (plan.BlockHelpers)
         {
             BlockEmitter.EmitLanes(w);
+            w.Line();
+        }
+        if (plan.Training.WholeBatch)
+        {
+            TrainingModeEmitter.EmitHelpers(w, plan);
             w.Line();
         }
         LossEmitter.Emit(w, spec);
@@ -339,6 +353,11 @@ internal static class NetworkEmitter
 
     private static void EmitTraining(SourceWriter w, NetworkPlan plan)
     {
+        if (plan.Training.WholeBatch)
+        {
+            TrainingModeEmitter.EmitTraining(w, plan);
+            return;
+        }
         var spec = plan.Spec;
         var training = plan.Training;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
@@ -470,22 +489,7 @@ internal static class NetworkEmitter
         w.Open($"float {iface}.ComputeGradientsPart(int part, int parts, {Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {Names.Qualified.Span} shared, global::NetCompiler.SpinBarrier barrier)");
         w.Line("var (rowFrom, rowTo) = PartRows(part, parts);");
         w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        if (classifier)
-        {
-            w.Open("if (labels.IsEmpty)");
-            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Close();
-            w.Open("else");
-            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
-            w.Close();
-        }
-        else
-        {
-            w.Line($"if (!labels.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        }
-        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        EmitTargetChecks(w, classifier);
         w.Line($"if (shared.Length < SharedWorkspaceSize) throw new {Names.Qualified.ArgumentException}($\"shared must hold at least {{SharedWorkspaceSize}} floats (SharedWorkspaceSize).\", nameof(shared));");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
         EmitStepLocals(w);
@@ -535,8 +539,32 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// The argument checks of a training entry point that takes both targets and labels (one of them empty): the
+    /// labels or the targets fit the batch, and the gradients the parameters.
+    /// </summary>
+    internal static void EmitTargetChecks(SourceWriter w, bool classifier)
+    {
+        if (classifier)
+        {
+            w.Open("if (labels.IsEmpty)");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Close();
+            w.Open("else");
+            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
+            w.Close();
+        }
+        else
+        {
+            w.Line($"if (!labels.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+        }
+        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+    }
+
     /// <summary>The locals every training step starts with: the parameters, gradients, inputs and targets, 1/batch and the loss sum.</summary>
-    private static void EmitStepLocals(SourceWriter w)
+    internal static void EmitStepLocals(SourceWriter w)
     {
         w.Line("ref float p = ref FirstParameter;");
         w.Line($"ref float g = ref {Names.Qualified.MemoryMarshal}.GetReference(gradients);");
@@ -547,7 +575,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>Each sample's loss added to <c>loss</c>, and ∂E/∂z of the top layer (scaled by 1/batch) into dzA.</summary>
-    private static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
+    internal static void EmitLossLoop(SourceWriter w, NetworkSpec spec)
     {
         w.Open("for (int s = 0; s < count; s++)");
         w.Line($"ref float z = ref {Names.Qualified.Support}.Row(ref a{spec.Layers.Count}, s, OutputSize);");

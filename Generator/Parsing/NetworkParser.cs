@@ -40,7 +40,8 @@ internal static class NetworkParser
     public const string AvgPool2DAttributeName = "NetCompiler.AvgPool2DAttribute";
 
     /// <summary>Every attribute that adds a layer; a new layer type adds its name here and a case in the loop below.</summary>
-    public static readonly string[] LayerAttributeNames = { DenseAttributeName, Conv2DAttributeName, MaxPool2DAttributeName, AvgPool2DAttributeName };
+    public static readonly string[] LayerAttributeNames =
+        { DenseAttributeName, Conv2DAttributeName, MaxPool2DAttributeName, AvgPool2DAttributeName, TrainingModeParsers.BatchNormAttributeName, TrainingModeParsers.DropoutAttributeName };
 
     /// <summary>
     /// Parses one [Network] class. Every check is meant to turn a bad declaration into its own NC diagnostic; should a
@@ -164,6 +165,8 @@ internal static class NetworkParser
                 Conv2DAttributeName => LayerParsers.Conv2D(layerContext, ref malformed),
                 MaxPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Max, ref malformed),
                 AvgPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Average, ref malformed),
+                TrainingModeParsers.BatchNormAttributeName => TrainingModeParsers.BatchNorm(layerContext, layers, ref malformed),
+                TrainingModeParsers.DropoutAttributeName => TrainingModeParsers.Dropout(layerContext, ref malformed),
                 _ => null,
             };
             if (layer is null)
@@ -200,6 +203,9 @@ internal static class NetworkParser
         if (layerAttributes.Count > NetworkLimits.MaxLayers)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layerAttributes[NetworkLimits.MaxLayers].Location, type.Name,
                 $"its {layerAttributes.Count} layers", $"{NetworkLimits.MaxLayers} layers, past which the generated training and prediction methods are too large for the JIT to optimise"));
+
+        if (parametersFile is not null && layers.Any(l => l is BatchNormLayerSpec))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompiledInState, networkLocation, type.Name));
 
         if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
@@ -336,6 +342,8 @@ internal static class NetworkParser
         "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
         // with compiled-in parameters
         "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
+        // with batch-normalisation or dropout layers
+        "StateCount", "State", "_state", "TrainingFloatsPerSample", "TrainingFixedSize", "t_TrainingModeWorkspace",
     };
 
     /// <summary>Whether the generated code declares a member <paramref name="name"/>: one of <see cref="GeneratedMembers"/>,

@@ -51,4 +51,10 @@ internal abstract record LayerPlan(LayerSpec Layer, ActivationKind? Below, Layer
 
     /// <summary>Whether the layer has a forward kernel with the samples in vector lanes (dense layers).</summary>
     public virtual bool LaneCapable => false;
+
+    /// <summary>
+    /// Whether training differs from inference in a way the chunk passes cannot run (batch normalisation couples the
+    /// samples of a batch; dropout draws masks): the network then trains with the whole-batch step (<see cref="TrainingPlan.WholeBatch"/>).
+    /// </summary>
+    public virtual bool TrainsWholeBatch => false;
 }

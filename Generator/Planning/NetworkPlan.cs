@@ -93,7 +93,12 @@ internal sealed record PredictBatchPlan(WorkspacePlan Workspace, EquatableArray<
 /// <param name="DeltaB">Where the second starts (null for a single layer: one buffer).</param>
 /// <param name="ScratchOffset">Where the batch kernels' scratch starts (null when none needs any).</param>
 /// <param name="LanesOffset">Where the lane buffers start (null when training does not take the lane path).</param>
-internal sealed record TrainingPlan(WorkspacePlan Workspace, EquatableArray<int> Outputs, int DeltaA, int? DeltaB, int? ScratchOffset, int? LanesOffset);
+/// <param name="WholeBatch">
+/// Some layer trains differently from inference (<see cref="LayerPlan.TrainsWholeBatch"/>): training runs the whole batch
+/// through each layer at once, in a workspace sized per batch at run time, and the chunk workspace above is empty.
+/// </param>
+internal sealed record TrainingPlan(WorkspacePlan Workspace, EquatableArray<int> Outputs, int DeltaA, int? DeltaB, int? ScratchOffset, int? LanesOffset,
+    bool WholeBatch = false);
 
 /// <summary>
 /// The lane path of a network of dense layers: two lane buffers that the layers pass between (A holds the transposed

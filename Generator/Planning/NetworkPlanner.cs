@@ -146,6 +146,9 @@ internal static class NetworkPlanner
     /// </summary>
     private static TrainingPlan Training(NetworkSpec spec, EquatableArray<LayerPlan> layers, LanePlan? lanes)
     {
+        // A layer that trains differently from inference: the whole-batch step, its workspace sized per batch at run time.
+        if (layers.Any(l => l.TrainsWholeBatch))
+            return new TrainingPlan(Workspace(0), new EquatableArray<int>(System.Array.Empty<int>()), 0, null, null, null, WholeBatch: true);
         var outputs = spec.Layers.Select(l => Chunk * l.OutputSize).ToList();
         int deltaA = outputs.Sum();
         int deltas = spec.Layers.Count > 1 ? 2 : 1;

@@ -42,11 +42,20 @@ internal sealed class BatchBuffers<TNet> where TNet : class, INetwork<TNet>
     /// Gathers the samples at <paramref name="indices"/> into the batch from sample <paramref name="offset"/> on and
     /// writes their mean loss's gradient to <paramref name="gradients"/>; returns the mean loss.
     /// </summary>
-    public float ComputeGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients)
+    /// <remarks>
+    /// A network with batch normalisation or dropout (<see cref="ITrainingModeNetwork"/>) computes training step
+    /// <paramref name="step"/>, the samples being the batch's from <paramref name="offset"/> on, and writes the running
+    /// statistics after the step to <paramref name="updatedState"/> (unless empty).
+    /// </remarks>
+    public float ComputeGradients(Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients, TrainingStep step = default, Span<float> updatedState = default)
     {
         Gather(data, indices, offset);
         int n = indices.Length;
         ReadOnlySpan<float> inputs = Inputs(offset, n);
+        if (_net is ITrainingModeNetwork trainingMode)
+            return LearnsFromLabels(data)
+                ? trainingMode.ComputeGradients(inputs, default, Labels.AsSpan(offset, n), gradients, step, offset, updatedState)
+                : trainingMode.ComputeGradients(inputs, Targets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), default, gradients, step, offset, updatedState);
         if (LearnsFromLabels(data)) return _classifier!.ComputeGradients(inputs, Labels.AsSpan(offset, n), gradients);
         return _net.ComputeGradients(inputs, Targets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), gradients);
     }

@@ -23,6 +23,8 @@ internal sealed class CheckpointState
     public string Optimizer = "";
     public float[] Parameters = [];
     public float[]? Best;                  // the best-so-far parameters for RestoreBest
+    public float[] State = [];             // the network's state (ITrainingModeNetwork.State), in the parameters' model file
+    public float[] BestState = [];         // the state of the best-so-far network, in the best parameters' model file
     public float[][] OptimizerState = [];
     public List<EpochReport> Reports = [];
 }
@@ -31,8 +33,8 @@ internal sealed class CheckpointState
 /// The checkpoint file format (<c>.ncck</c>), little-endian:
 /// <code>
 /// "NCCK"  uint32 version (1)  int32 n  n bytes of trainer state  uint32 CRC-32 of those n bytes
-/// a model file (<see cref="ModelFile"/>) of the parameters
-/// a model file of the best-so-far parameters, when the state says there is one
+/// a model file (<see cref="ModelFile"/>) of the parameters (and the network's state, if it has any)
+/// a model file of the best-so-far parameters (and state), when the trainer state says there is one
 /// one model file per optimizer state buffer (momentum; Adam's two moments)
 /// </code>
 /// The embedded model files carry the architecture and their own checksums, so a checkpoint of another network, or
@@ -90,8 +92,8 @@ internal static class Checkpoint
         BinaryPrimitives.WriteUInt32LittleEndian(crc, Crc32.Compute(bytes));
         stream.Write(crc);
 
-        ModelFile.Write(stream, architectureHash, architecture, state.Parameters);
-        if (state.Best is { } best) ModelFile.Write(stream, architectureHash, architecture, best);
+        ModelFile.Write(stream, architectureHash, architecture, state.Parameters, state.State);
+        if (state.Best is { } best) ModelFile.Write(stream, architectureHash, architecture, best, state.BestState);
         for (int b = 0; b < state.OptimizerState.Length; b++)
             ModelFile.Write(stream, architectureHash, $"{architecture} | {state.Optimizer} state {b}", state.OptimizerState[b]);
     }
@@ -157,8 +159,8 @@ internal static class Checkpoint
             throw Error(path, "the trainer state is truncated.", e);
         }
 
-        state.Parameters = ReadModel(stream, path, architectureHash, architecture, "parameters");
-        if (hasBest) state.Best = ReadModel(stream, path, architectureHash, architecture, "best parameters");
+        (state.Parameters, state.State) = ReadModelWithState(stream, path, architectureHash, architecture, "parameters");
+        if (hasBest) (state.Best, state.BestState) = ReadModelWithState(stream, path, architectureHash, architecture, "best parameters");
         state.OptimizerState = new float[stateBuffers][];
         for (int b = 0; b < stateBuffers; b++)
             state.OptimizerState[b] = ReadModel(stream, path, architectureHash, $"{architecture} | {state.Optimizer} state {b}", $"optimizer state {b}");
@@ -168,6 +170,9 @@ internal static class Checkpoint
     }
 
     private static float[] ReadModel(Stream stream, string path, ulong architectureHash, string architecture, string what)
+        => ReadModelWithState(stream, path, architectureHash, architecture, what).Parameters;
+
+    private static (float[] Parameters, float[] State) ReadModelWithState(Stream stream, string path, ulong architectureHash, string architecture, string what)
     {
         ModelFileContents contents;
         try
@@ -180,7 +185,7 @@ internal static class Checkpoint
         }
         if (contents.ArchitectureHash != architectureHash || contents.Architecture != architecture)
             throw Error(path, $"its {what} are for \"{contents.Architecture}\", not \"{architecture}\".");
-        return contents.Parameters;
+        return (contents.Parameters, contents.State);
     }
 
     private static InvalidDataException Error(string path, string message, Exception? inner = null) => new($"Checkpoint '{path}': {message}", inner);

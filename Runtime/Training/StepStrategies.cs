@@ -17,16 +17,19 @@ internal interface IStepStrategy
 }
 
 /// <summary>The step on the calling thread: one gradient buffer, then the optimizer's update.</summary>
-internal sealed class OneThreadStep<TNet>(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer) : IStepStrategy
+internal sealed class OneThreadStep<TNet>(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer, int seed) : IStepStrategy
     where TNet : class, INetwork<TNet>
 {
     private readonly float[] _gradients = new float[TNet.ParameterCount];
+    private readonly float[] _state = new float[net is ITrainingModeNetwork stateful ? stateful.StateCount : 0];
 
     public bool TryStep(Dataset data, ReadOnlySpan<int> indices, out float loss)
     {
-        loss = batch.ComputeGradients(data, indices, 0, _gradients);
+        loss = batch.ComputeGradients(data, indices, 0, _gradients, new TrainingStep(seed, optimizer.StepCount), _state);
         if (!float.IsFinite(loss) || !SampleLoss.AllFinite(_gradients)) return false;
         optimizer.Step(net.Parameters, _gradients);   // in place: the network's own parameters
+        // The running statistics the step leads to, applied with the parameters' update (the step itself writes nothing).
+        if (_state.Length > 0) _state.CopyTo(((ITrainingModeNetwork)net).State);
         return true;
     }
 }
@@ -52,8 +55,12 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
     private bool _updating;
     private int _activeSlices;
 
-    public SlicedStep(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team, int batchSize)
+    private readonly int _seed;
+    private TrainingStep _step;
+
+    public SlicedStep(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team, int batchSize, int seed)
     {
+        _seed = seed;
         _net = net;
         _batch = batch;
         _optimizer = optimizer;
@@ -81,6 +88,7 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
         _slices.Cut(indices);
         _activeSlices = Math.Min(n, _team.Count);   // the non-empty slices are the first ones
         _data = data;
+        _step = new TrainingStep(_seed, _optimizer.StepCount);
         try
         {
             _updating = false;
@@ -116,7 +124,8 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
         if (count == 0) return;
         int first = _slices.Start[t];
         float[] gradients = _sliceGradients[t];
-        _sliceLosses[t] = _batch.ComputeGradients(_data!, _slices.Indices.AsSpan(first, count), first, gradients);
+        // Slice t starts at sample `first` of the batch: its dropout masks are the ones the whole batch would draw.
+        _sliceLosses[t] = _batch.ComputeGradients(_data!, _slices.Indices.AsSpan(first, count), first, gradients, _step, default);
         _sliceFinite[t] = SampleLoss.AllFinite(gradients);
     }
 }

@@ -61,6 +61,9 @@ public sealed record LeNet5Options
     /// <summary>A directory to write the learning curve and the confusion matrix to (PNG); null for none.</summary>
     public string? PlotsDirectory { get; init; }
 
+    /// <summary>Train <see cref="LeNet5BatchNorm"/> (wider, batch normalisation after every hidden layer) instead of <see cref="LeNet5"/>.</summary>
+    public bool BatchNorm { get; init; }
+
     /// <summary>Print the usage and do nothing else.</summary>
     public bool Help { get; init; }
 
@@ -95,6 +98,8 @@ public sealed record LeNet5Options
           --plots DIR        write learning-curve.png and confusion-matrix.png (test set) to DIR
           --figure PATH      after training, draw the feature maps of one test image to PATH (PNG)
           --figure-index N   the test image the figure shows (default 0)
+          --batchnorm        train LeNet5BatchNorm instead: 16 and 32 filters, batch normalisation after
+                             every convolution and hidden dense layer (no --figure)
           -h, --help         show this help
 
         The last line printed is "test accuracy: 0.xxxx".
@@ -127,6 +132,7 @@ public sealed record LeNet5Options
                 case "--validation": options = options with { ValidationFraction = SampleArguments.ValidationFraction(args, ref i) }; break;
                 case "--patience": options = options with { Patience = SampleArguments.NonNegativeInt(args, ref i) }; break;
                 case "--plots": options = options with { PlotsDirectory = SampleArguments.Value(args, ref i) }; break;
+                case "--batchnorm": options = options with { BatchNorm = true }; break;
                 case "-h" or "--help": options = options with { Help = true }; break;
                 default: throw new ArgumentException($"unknown argument '{arg}'.");
             }

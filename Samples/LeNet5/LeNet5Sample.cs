@@ -30,13 +30,33 @@ public static class LeNet5Sample
             throw new ArgumentOutOfRangeException(nameof(options), options.FigureIndex,
                 $"--figure-index must be below the {data.Test.Count} test images.");
         int epochs = options.Epochs ?? (data.IsEmbedded ? LeNet5Options.DefaultEmbeddedEpochs : LeNet5Options.DefaultFullEpochs);
+        if (options.BatchNorm)
+        {
+            if (options.FigurePath is not null) throw new ArgumentException("--figure draws LeNet5's feature maps; it does not go with --batchnorm.");
+            return Train(new LeNet5BatchNorm(options.Seed), options, data, epochs, log, (_, _, _) => { });
+        }
+        return Train(new LeNet5(options.Seed), options, data, epochs, log, (net, accuracy, history) =>
+        {
+            if (options.FigurePath is not { } figurePath) return;
+            FeatureMaps maps = FeatureMaps.Compute(net, data.Test.GetFeatures(options.FigureIndex));
+            int label = data.Test.Labels![options.FigureIndex];
+            string caption = Invariant($"trained {Epochs(history.Epochs.Count)} on {data.Train.Count:N0} images; test accuracy {accuracy:F4}");
+            FeatureMapFigure.Write(figurePath, maps, label, options.FigureIndex, caption);
+            if (!FeatureMapFigure.HasFont)
+                log.WriteLine("warning: SkiaSharp found no font (install fonts-dejavu-core); the figure has no text");
+            log.WriteLine(Invariant($"wrote the feature maps of test image {options.FigureIndex} ({FeatureMaps.ClassNames[label]}, predicted {FeatureMaps.ClassNames[maps.PredictedClass]}) to {figurePath}"));
+        });
+    }
 
+    /// <summary>Trains <paramref name="net"/>, saves and plots as asked, runs <paramref name="after"/> and returns the test accuracy.</summary>
+    private static double Train<TNet>(TNet net, LeNet5Options options, FashionMnistData data, int epochs, TextWriter log, Action<TNet, double, TrainingResult> after)
+        where TNet : class, INetwork<TNet>
+    {
         log.WriteLine(Invariant($"data: {data.Description}: {data.Train.Count:N0} training and {data.Test.Count:N0} test images"));
-        log.WriteLine(Invariant($"network: {LeNet5.Architecture}, {LeNet5.ParameterCount:N0} parameters, {FashionMnistSample.SimdPath} kernels"));
+        log.WriteLine(Invariant($"network: {TNet.Architecture}, {TNet.ParameterCount:N0} parameters, {FashionMnistSample.SimdPath} kernels"));
         log.WriteLine(Invariant($"training: {Epochs(epochs)}, batch {options.BatchSize}, {(options.Optimizer == "adam" ? "AdamW" : $"SGD momentum {options.Momentum}")}, weight decay {options.WeightDecay}, lr {options.LearningRate} with cosine decay, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : "")}"));
 
-        var net = new LeNet5(options.Seed);
-        Optimizer optimizer = SampleTraining.CreateOptimizer(options.Optimizer, LeNet5.ParameterCount, options.LearningRate, options.Momentum, options.WeightDecay);
+        Optimizer optimizer = SampleTraining.CreateOptimizer(options.Optimizer, TNet.ParameterCount, options.LearningRate, options.Momentum, options.WeightDecay);
         var settings = new SampleRunSettings(epochs, options.BatchSize, options.Seed, options.Threads, options.ValidationFraction, options.Patience);
 
         long start = Stopwatch.GetTimestamp();
@@ -54,18 +74,8 @@ public static class LeNet5Sample
         if (options.PlotsDirectory is { } plots)
             SampleTraining.WritePlots(plots, "Fashion-MNIST LeNet-5", net, run, data.Test, log);
 
-        double accuracy = Trainer<LeNet5>.Evaluate(net, data.Test).Accuracy;
-
-        if (options.FigurePath is { } figurePath)
-        {
-            FeatureMaps maps = FeatureMaps.Compute(net, data.Test.GetFeatures(options.FigureIndex));
-            int label = data.Test.Labels![options.FigureIndex];
-            string caption = Invariant($"trained {Epochs(result.Epochs.Count)} on {data.Train.Count:N0} images; test accuracy {accuracy:F4}");
-            FeatureMapFigure.Write(figurePath, maps, label, options.FigureIndex, caption);
-            if (!FeatureMapFigure.HasFont)
-                log.WriteLine("warning: SkiaSharp found no font (install fonts-dejavu-core); the figure has no text");
-            log.WriteLine(Invariant($"wrote the feature maps of test image {options.FigureIndex} ({FeatureMaps.ClassNames[label]}, predicted {FeatureMaps.ClassNames[maps.PredictedClass]}) to {figurePath}"));
-        }
+        double accuracy = Trainer<TNet>.Evaluate(net, data.Test).Accuracy;
+        after(net, accuracy, result);
 
         log.WriteLine(FashionMnistSample.FormatAccuracy(accuracy));
         return accuracy;

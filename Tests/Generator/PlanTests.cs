@@ -246,4 +246,34 @@ public class PlanTests
         Assert.Equal(2, plan.PredictBatch.BlockedLayers);
         Assert.Null(plan.Lanes); // not every layer is dense
     }
+
+    [Fact]
+    public void BatchNorm_and_dropout_take_the_whole_batch_step_and_follow_the_blocks_above()
+    {
+        var plan = Plan("""
+            using NetCompiler;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)]
+            [Input(1, 8, 8)]
+            [Conv2D(4, 3)]
+            [BatchNorm(Activation.ReLU)]
+            [MaxPool2D(2)]
+            [Dense(10)]
+            [Dropout(0.5f)]
+            [Dense(3)]
+            public partial class Normalised { }
+            """);
+
+        Assert.True(plan.Training.WholeBatch);
+        Assert.Equal(0, plan.Training.Workspace.Size); // sized per batch at run time
+        var batchNorm = Assert.IsType<NetCompiler.Generator.Emit.Layers.BatchNorm.BatchNormPlan>(plan.Layers[1]);
+        Assert.True(batchNorm.BlockedOutput); // the pooling layer above runs on blocks
+        Assert.False(Assert.IsType<Conv2DPlan>(plan.Layers[0]).BlockedOutput); // batch normalisation reads rows
+        var dropout = Assert.IsType<NetCompiler.Generator.Emit.Layers.Dropout.DropoutPlan>(plan.Layers[4]);
+        Assert.False(dropout.BlockedOutput);
+        Assert.Equal(ActivationKind.Identity, dropout.Below);
+        Assert.Null(plan.Split);
+        Assert.Null(plan.Lanes);
+
+        Assert.False(Plan(SnapshotTests.LeNet5).Training.WholeBatch);
+    }
 }

@@ -194,10 +194,10 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains("bad magic number 58434D46", ex.Message);
 
         byte[] version = (byte[])b.Clone();
-        version[4] = 2;
+        version[4] = 3;   // 1 and 2 (with state) are read
         File.WriteAllBytes(path, version);
         var ex2 = Assert.Throws<InvalidDataException>(() => ModelFile.Read(path));
-        Assert.Contains("unsupported format version 2", ex2.Message);
+        Assert.Contains("unsupported format version 3", ex2.Message);
     }
 
     [Fact]

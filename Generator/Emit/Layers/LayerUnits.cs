@@ -11,6 +11,8 @@ internal static class LayerUnits
         new DenseUnit(),
         new Conv2DUnit(),
         new Pool2DUnit(),
+        new BatchNorm.BatchNormUnit(),
+        new Dropout.DropoutUnit(),
     };
 
     /// <summary>The unit of <paramref name="layer"/>'s kind.</summary>
