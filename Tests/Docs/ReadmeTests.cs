@@ -34,6 +34,14 @@ public sealed class ReadmeTests
         global using global::System.Threading.Tasks;
         """;
 
+    /// <summary>The README is a product page a user reads through: at most 16 KB.</summary>
+    [Fact]
+    public void The_readme_is_at_most_16_KB()
+    {
+        long bytes = new FileInfo(ReadmePath()).Length;
+        Assert.True(bytes <= 16 * 1024, $"README.md is {bytes:N0} bytes: keep it at most 16 KB (16,384 bytes), and move detail to docs/.");
+    }
+
     [Fact]
     public void The_readme_has_csharp_blocks()
     {
