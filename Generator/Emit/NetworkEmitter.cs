@@ -351,6 +351,36 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// The public <c>ComputeGradients</c> overloads (targets; labels for a classifier): check the arguments, then call
+    /// <c>ComputeGradientsCore(inputs, batch, targets, labels, gradients{extraArguments})</c>.
+    /// </summary>
+    internal static void EmitGradientEntryPoints(SourceWriter w, bool classifier, string? remarks, string extraArguments)
+    {
+        w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
+        if (remarks is not null) w.Line($"/// <remarks>{remarks}</remarks>");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, {Names.Qualified.Span} gradients)");
+        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        w.Line($"return ComputeGradientsCore(inputs, batch, targets, default, gradients{extraArguments});");
+        w.Close();
+        w.Line();
+        if (!classifier) return;
+        w.Line("/// <inheritdoc cref=\"global::NetCompiler.IClassifier.ComputeGradients\"/>");
+        if (remarks is not null) w.Line($"/// <remarks>{remarks}</remarks>");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients)");
+        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
+        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+        w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
+        w.Line($"return ComputeGradientsCore(inputs, batch, default, labels, gradients{extraArguments});");
+        w.Close();
+        w.Line();
+    }
+
     private static void EmitTraining(SourceWriter w, NetworkPlan plan)
     {
         if (plan.Training.WholeBatch)
@@ -361,28 +391,7 @@ internal static class NetworkEmitter
         var spec = plan.Spec;
         var training = plan.Training;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
-        w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
-        w.Line(Names.Qualified.Hot);
-        w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, {Names.Qualified.Span} gradients)");
-        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-        w.Line("return ComputeGradientsCore(inputs, batch, targets, default, gradients);");
-        w.Close();
-        w.Line();
-        if (classifier)
-        {
-            w.Line("/// <inheritdoc cref=\"global::NetCompiler.IClassifier.ComputeGradients\"/>");
-            w.Line(Names.Qualified.Hot);
-            w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients)");
-            w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
-            w.Line("return ComputeGradientsCore(inputs, batch, default, labels, gradients);");
-            w.Close();
-            w.Line();
-        }
+        EmitGradientEntryPoints(w, classifier, remarks: null, extraArguments: "");
 
         int layerCount = spec.Layers.Count;
         w.Line("/// <summary>");

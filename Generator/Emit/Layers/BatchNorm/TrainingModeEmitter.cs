@@ -103,30 +103,7 @@ internal static class TrainingModeEmitter
         var spec = plan.Spec;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         string core = "ComputeGradientsCore";
-        w.Line("/// <inheritdoc cref=\"global::NetCompiler.INetwork.ComputeGradients\"/>");
-        w.Line("/// <remarks>Step <c>default(TrainingStep)</c> for the dropout masks; the running statistics are left as they are.</remarks>");
-        w.Line(Names.Qualified.Hot);
-        w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, {Names.Qualified.Span} gradients)");
-        w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-        w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-        w.Line($"return {core}(inputs, batch, targets, default, gradients, default, 0, default);");
-        w.Close();
-        w.Line();
-        if (classifier)
-        {
-            w.Line("/// <inheritdoc cref=\"global::NetCompiler.IClassifier.ComputeGradients\"/>");
-            w.Line("/// <remarks>Step <c>default(TrainingStep)</c> for the dropout masks; the running statistics are left as they are.</remarks>");
-            w.Line(Names.Qualified.Hot);
-            w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients)");
-            w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-            w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
-            w.Line($"return {core}(inputs, batch, default, labels, gradients, default, 0, default);");
-            w.Close();
-            w.Line();
-        }
+        NetworkEmitter.EmitGradientEntryPoints(w, classifier, "Step <c>default(TrainingStep)</c> for the dropout masks; the running statistics are left as they are.", ", default, 0, default");
         w.Line($"/// <inheritdoc cref=\"{Interface}.ComputeGradients\"/>");
         w.Line(Names.Qualified.Hot);
         w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
