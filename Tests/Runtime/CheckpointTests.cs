@@ -37,7 +37,7 @@ public class CheckpointTests
     /// <summary>The child: trains slowly (20 ms per batch, 0.4 s per epoch) with a checkpoint per epoch, until it is killed.</summary>
     public static int RunChild(string[] args)
     {
-        NewTrainer(args[0], seed: 3, batch: (in BatchProgress _) => Thread.Sleep(20)).Fit(Data(), Validation());
+        NewTrainer(args[0], seed: 3, batch: (in BatchProgress _) => Thread.Sleep(60)).Fit(Data(), Validation());   // slow enough to be killed mid-run on a loaded machine
         return 0;
     }
 
