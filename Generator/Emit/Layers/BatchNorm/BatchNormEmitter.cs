@@ -40,6 +40,15 @@ internal static class BatchNormEmitter
         w.Line($"internal static void Layer{n}Forward(ref float p, ref float state, ref float x, ref float y) => Layer{n}ForwardBatch(ref p, ref state, ref x, ref y, 1, 1);");
         w.Line();
 
+        // y = f((x − m) · k + shift) for channel c's values of every sample, closing the channel loop; then the blocks' unused lanes cleared.
+        void EmitNormalise()
+        {
+            EmitSampleLoop(w, b, () =>
+                w.Line($"At(ref y, at + (c * {positions} + q) * lanes) = {Activations.Apply(b.Activation, "(At(ref xs, c * " + positions + " + q) - m) * k + shift")};"));
+            w.Close();
+            w.Line($"ClearLanes(ref y, count, lanes, {size});");
+        }
+
         // ---- inference, a batch
         w.Line($"/// <summary>{Title(b)}: <paramref name=\"count\"/> row-major samples, with the running statistics, into blocks of <paramref name=\"lanes\"/> (1: row-major).</summary>");
         w.Line(Names.Hot);
@@ -48,10 +57,7 @@ internal static class BatchNormEmitter
         w.Line($"float m = At(ref state, {mean} + c);");
         w.Line($"float k = At(ref p, {gamma} + c) / {Names.MathF}.Sqrt(At(ref state, {variance} + c) + {eps});");
         w.Line($"float shift = At(ref p, {beta} + c);");
-        EmitSampleLoop(w, b, () =>
-            w.Line($"At(ref y, at + (c * {positions} + q) * lanes) = {Activations.Apply(b.Activation, "(At(ref xs, c * " + positions + " + q) - m) * k + shift")};"));
-        w.Close();
-        w.Line($"ClearLanes(ref y, count, lanes, {size});");
+        EmitNormalise();
         w.Close();
         w.Line();
 
@@ -76,10 +82,7 @@ internal static class BatchNormEmitter
         w.Line($"At(ref stats, {channels} + c) = invStd;");
         w.Line($"At(ref stats, {2 * channels} + c) = (float)variance;");
         w.Line($"float k = At(ref p, {gamma} + c) * invStd, shift = At(ref p, {beta} + c);");
-        EmitSampleLoop(w, b, () =>
-            w.Line($"At(ref y, at + (c * {positions} + q) * lanes) = {Activations.Apply(b.Activation, "(At(ref xs, c * " + positions + " + q) - m) * k + shift")};"));
-        w.Close();
-        w.Line($"ClearLanes(ref y, count, lanes, {size});");
+        EmitNormalise();
         w.Close();
         w.Line();
 
