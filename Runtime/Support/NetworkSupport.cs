@@ -45,6 +45,7 @@ public static class NetworkSupport
     /// <param name="expected">The length required.</param>
     /// <param name="parameter">The argument's name, for the exception.</param>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called from the entry points, which are optimised from the first call: no tier-up of these later
     public static void CheckLength(int actual, int expected, string parameter)
     {
         if (actual != expected) throw new ArgumentException($"Expected {expected} elements in '{parameter}', but it has {actual}.", parameter);
@@ -55,6 +56,7 @@ public static class NetworkSupport
     /// <param name="output">The output.</param>
     /// <param name="parameter">The output argument's name, for the exception.</param>
     /// <exception cref="ArgumentException">The spans overlap.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called from the entry points, which are optimised from the first call: no tier-up of these later
     public static void CheckNoOverlap(ReadOnlySpan<float> input, ReadOnlySpan<float> output, string parameter)
     {
         if (MemoryExtensions.Overlaps(input, output)) throw new ArgumentException($"'{parameter}' must not overlap the input.", parameter);
@@ -67,6 +69,7 @@ public static class NetworkSupport
     /// <param name="parameter">The argument's name, for the exception.</param>
     /// <returns><paramref name="length"/> / <paramref name="inputSize"/>.</returns>
     /// <exception cref="ArgumentException">The length is not a multiple of the sample size, or is zero where that is not allowed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called from the entry points, which are optimised from the first call: no tier-up of these later
     public static int BatchSize(int length, int inputSize, bool allowEmpty, string parameter)
     {
         if (length % inputSize != 0 || (length == 0 && !allowEmpty))
@@ -79,6 +82,7 @@ public static class NetworkSupport
     /// <param name="classes">The number of classes.</param>
     /// <param name="parameter">The argument's name, for the exception.</param>
     /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // called from the entry points, which are optimised from the first call: no tier-up of these later
     public static void CheckLabels(ReadOnlySpan<int> labels, int classes, string parameter)
     {
         for (int i = 0; i < labels.Length; i++)
