@@ -75,7 +75,7 @@ public static class Quick
         var disposables = new List<IDisposable>();
         try
         {
-            foreach ((string key, Func<Workload> make) in Workloads(rounds, targetMs, scalarEpoch, disposables).Concat(QuickLeNet.Workloads(args, rounds, targetMs, disposables)))
+            foreach ((string key, Func<Workload> make) in Workloads(rounds, targetMs, scalarEpoch, disposables).Concat(QuickLeNet.Workloads(args, rounds, targetMs, disposables)).Concat(QuickBatchNorm.Workloads(rounds, targetMs)))
             {
                 if (only is not null && !only.Split(',').Contains(key)) continue;
                 Workload w = make();

@@ -13,7 +13,7 @@ namespace NetCompiler.Support;
 /// Nothing here checks bounds: every reference and index is in range by construction of the generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class NetworkSupport
+public static partial class NetworkSupport
 {
     /// <summary>Element <paramref name="i"/> of the array that starts at <paramref name="r"/>.</summary>
     /// <param name="r">The first element.</param>

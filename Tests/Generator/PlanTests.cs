@@ -267,7 +267,9 @@ public class PlanTests
         Assert.Equal(0, plan.Training.Workspace.Size); // sized per batch at run time
         var batchNorm = Assert.IsType<NetCompiler.Generator.Emit.Layers.BatchNorm.BatchNormPlan>(plan.Layers[1]);
         Assert.True(batchNorm.BlockedOutput); // the pooling layer above runs on blocks
-        Assert.False(Assert.IsType<Conv2DPlan>(plan.Layers[0]).BlockedOutput); // batch normalisation reads rows
+        Assert.True(batchNorm.BlockedInput); // over channels it runs on blocks itself…
+        Assert.True(Assert.IsType<Conv2DPlan>(plan.Layers[0]).BlockedOutput); // …so the convolution below keeps its blocks
+        Assert.Equal(3, plan.PredictBatch.BlockedLayers); // convolution, batch normalisation and pooling, block by block
         var dropout = Assert.IsType<NetCompiler.Generator.Emit.Layers.Dropout.DropoutPlan>(plan.Layers[4]);
         Assert.False(dropout.BlockedOutput);
         Assert.Equal(ActivationKind.Identity, dropout.Below);
