@@ -7,8 +7,9 @@ namespace NetCompiler.Generator.Emit.Layers.Dropout;
 /// The kernels of an inverted-dropout layer. Inference copies (into blocks when the layer above is a convolution or
 /// pooling layer). Training keeps unit i of sample s when the counter-based hash of (the step's layer key, s, i) is at
 /// or above the rate's threshold, scaling it by 1/(1 − rate); the backward pass recomputes the same mask, so nothing is
-/// stored between the passes. Layouts as <see cref="BatchNorm.BatchNormEmitter"/>: row-major input, output and its
-/// ∂E/∂z in blocks of <c>lanes</c> samples (1: row-major).
+/// stored between the passes. The input is always row-major; the output and its ∂E/∂z are in blocks of <c>lanes</c>
+/// samples when the layer above is a convolution or pooling layer (<see cref="BlockEmitter"/>), row-major otherwise
+/// (<c>lanes</c> = 1).
 /// </summary>
 internal static class DropoutEmitter
 {
