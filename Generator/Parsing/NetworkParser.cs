@@ -333,7 +333,7 @@ internal static class NetworkParser
         "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
         // with compiled-in parameters
         "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
-        // with batch-normalisation or dropout layers
+        // with layers whose training differs from inference (ITrainingModeNetwork)
         "StateCount", "State", "_state", "TrainingFloatsPerSample", "TrainingFixedSize", "t_TrainingModeWorkspace",
     };
 
