@@ -31,6 +31,16 @@ internal static class TrainingModeEmitter
             if (LayerUnits.For(layer.Layer) is ITrainingModeUnit unit) yield return (layer, unit);
     }
 
+    /// <summary>Each unit with a part in the step and layers in the network, with its layers, in the order of <see cref="LayerUnits.All"/>.</summary>
+    private static IEnumerable<(ITrainingModeUnit Unit, List<LayerPlan> Layers)> StepUnits(NetworkPlan plan)
+    {
+        foreach (var unit in LayerUnits.All.OfType<ITrainingModeUnit>())
+        {
+            var own = plan.Layers.Where(l => unit.Handles(l.Layer)).ToList();
+            if (own.Count > 0) yield return (unit, own);
+        }
+    }
+
     /// <summary>Where the running statistics start, as a reference for a kernel call.</summary>
     public const string StateReference = Names.Qualified.MemoryMarshal + ".GetArrayDataReference(_state)";
 
@@ -125,12 +135,8 @@ internal static class TrainingModeEmitter
         w.Line("/// </summary>");
         w.Line(Names.Qualified.Hot);
         w.Open($"private float ComputeGradientsCore({Names.Qualified.ReadOnlySpan} inputs, int batch, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
-        foreach (var unit in LayerUnits.All.OfType<ITrainingModeUnit>())
-        {
-            var own = plan.Layers.Where(l => unit.Handles(l.Layer)).ToList();
-            if (own.Count > 0)
-                foreach (var line in unit.StepChecks(own)) w.Line(line);
-        }
+        foreach (var (unit, own) in StepUnits(plan))
+            foreach (var line in unit.StepChecks(own)) w.Line(line);
         NetworkEmitter.EmitStepLocals(w);
         w.Line("// Every layer's outputs for the whole batch, rounded up to 16 samples so that blocks of up to 16 samples fit and every");
         w.Line("// buffer starts on a 64-byte boundary.");
@@ -218,10 +224,7 @@ internal static class TrainingModeEmitter
         w.Line("for (int f = 0; f < size; f++)");
         w.Line("    for (int j = count - full; j < lanes; j++) At(ref block, f * lanes + j) = 0f;");
         w.Close();
-        foreach (var unit in LayerUnits.All.OfType<ITrainingModeUnit>())
-        {
-            var own = plan.Layers.Where(l => unit.Handles(l.Layer)).ToList();
-            if (own.Count > 0) unit.EmitHelpers(w, own);
-        }
+        foreach (var (unit, own) in StepUnits(plan))
+            unit.EmitHelpers(w, own);
     }
 }
