@@ -4,9 +4,11 @@ namespace NetCompiler.Generator.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the generator reports. An invalid model is always one of these, at the attribute that breaks it,
-/// never a generator exception. IDs are stable: never reuse or renumber one.
+/// never a generator exception. IDs are stable: never reuse or renumber one. The diagnostics of one kind of layer are
+/// declared in its unit's folder, in a part of this class (<c>Generator/Emit/Layers/&lt;Kind&gt;/&lt;Kind&gt;Diagnostics.cs</c>);
+/// these are the network-wide ones and those every layer shares.
 /// </summary>
-internal static class DiagnosticDescriptors
+internal static partial class DiagnosticDescriptors
 {
     private const string Category = "NetCompiler";
 
@@ -113,30 +115,6 @@ internal static class DiagnosticDescriptors
                    + "The NetCompiler package keeps NC0040 a warning even under TreatWarningsAsErrors (build/NetCompiler.targets adds it to WarningsNotAsErrors), "
                    + "so a Debug build still builds; add NC0040 to NoWarn to silence it.");
 
-    /// <summary>NC0060: "The padding of {0} is {1} ...".</summary>
-    public static readonly DiagnosticDescriptor NegativePoolPadding = new(
-        "NC0060",
-        "Pooling padding is negative",
-        "The padding of {0} is {1}: padding is the number of positions added on each side of the input, so give 0 (no padding) or more",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "A pooling layer's Padding borders its input on every side; a negative count has no meaning.");
-
-    /// <summary>NC0061: "The padding of {0} is {1}, more than half its window ...".</summary>
-    public static readonly DiagnosticDescriptor PoolPaddingTooLarge = new(
-        "NC0061",
-        "Pooling padding exceeds half the window",
-        "The padding of {0} is {1}, more than half its {2}×{2} window: use a padding of at most {3}, or a window of at least {4}",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "As in PyTorch (\"pad should be at most half of kernel size\"), a pooling layer's padding is at most half its window size, so that every window covers at least one input position.");
-
-    /// <summary>NC0062: "{0} has an empty output ...".</summary>
-    public static readonly DiagnosticDescriptor PoolOutputEmpty = new(
-        "NC0062",
-        "Pooling output is empty",
-        "{0} has an empty output: its {1}×{1} window does not fit its input {2} padded to {3}×{4}; use a smaller window, more padding, or remove a pooling layer before it",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "A padded pooling layer has ⌊(height + 2·padding − size) / stride⌋ + 1 rows and as many columns by the width: the window must fit the padded input.");
-
     // NC0030–NC0039: the model file named by [Network(Parameters = ...)], checked at build time.
 
     /// <summary>NC0030: "The model file '{1}' named by Parameters of '{0}' cannot be found ...".</summary>
@@ -203,46 +181,6 @@ internal static class DiagnosticDescriptors
         "Model file cannot be read",
         "The model file '{1}' named by Parameters of '{0}' cannot be read: {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
-
-    /// <summary>NC0070: "The dropout rate of {0} is {1} ...".</summary>
-    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = new(
-        "NC0070",
-        "Dropout rate outside [0, 1)",
-        "The dropout rate of {0} is {1}: it is the probability that a value is zeroed in training, so give a number in [0, 1), for example [Dropout(0.5f)]",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "Inverted dropout zeroes each value with probability p and scales the others by 1 / (1 − p): p = 1 would divide by zero, and a negative, larger or NaN rate is no probability.");
-
-    /// <summary>NC0071: "The Epsilon of {0} is {1} ...".</summary>
-    public static readonly DiagnosticDescriptor BatchNormEpsilon = new(
-        "NC0071",
-        "BatchNorm epsilon not positive",
-        "The Epsilon of {0} is {1}: it is added to the variance before its square root, so give a small positive finite number (PyTorch's default is 1e-5)",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "Batch normalisation divides by √(σ² + ε); with ε ≤ 0 a channel whose values are all equal divides by zero, and a non-finite ε makes every output 0 or NaN.");
-
-    /// <summary>NC0072: "The Momentum of {0} is {1} ...".</summary>
-    public static readonly DiagnosticDescriptor BatchNormMomentum = new(
-        "NC0072",
-        "BatchNorm momentum outside [0, 1]",
-        "The Momentum of {0} is {1}: the running statistics move by (1 − momentum) · running + momentum · batch, so give a number in [0, 1] (PyTorch's default is 0.1)",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "A momentum outside [0, 1] (or NaN) makes the running statistics an extrapolation that grows without bound instead of an average.");
-
-    /// <summary>NC0073: "{0} normalises the input ...".</summary>
-    public static readonly DiagnosticDescriptor BatchNormFirst = new(
-        "NC0073",
-        "BatchNorm directly after the input",
-        "{0} normalises the network's input, which has no layer below it to learn from the normalisation: scale the data before training instead, or put [BatchNorm] after a [Dense] or [Conv2D] layer",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "A batch-normalisation layer follows a dense, convolution or pooling layer (BatchNorm1d per feature, BatchNorm2d per channel); as the first layer it would only rescale the data, which belongs in the data pipeline.");
-
-    /// <summary>NC0074: "The network '{0}' compiles in the model file ...".</summary>
-    public static readonly DiagnosticDescriptor CompiledInState = new(
-        "NC0074",
-        "Compiled-in parameters with BatchNorm",
-        "The network '{0}' has batch-normalisation layers, whose running statistics a compiled-in model file cannot carry yet: remove Parameters from [Network] and load the model at run time with ModelFile.Load",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "[Network(Parameters = ...)] compiles a model file's parameters into the assembly; a network with BatchNorm also needs its running statistics, which that path does not compile in.");
 
     /// <summary>NC0014: "NetCompiler cannot generate the network '{0}' ...": the emitter failed on a model the parser accepted.</summary>
     public static readonly DiagnosticDescriptor CannotGenerate = new(

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using NetCompiler.Generator.Emit.Layers;
-using NetCompiler.Generator.Emit.Layers.BatchNorm;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Planning;
 
@@ -162,7 +161,11 @@ internal static class NetworkEmitter
         w.Open("public void InitializeParameters(int seed)");
         foreach (var layer in spec.Layers.Where(l => l.ParameterCount > 0))
         {
-            if (TrainingModeEmitter.EmitInitialize(w, layer)) continue;
+            if (LayerUnits.For(layer).Initialization(layer) is { } initialization)
+            {
+                foreach (var line in initialization) w.Line(line);
+                continue;
+            }
             string weights = $"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Weights, {layer.WeightCount})";
             var (fanIn, fanOut) = layer.Fans;
             if (layer.Activation == ActivationKind.ReLU)
@@ -171,7 +174,7 @@ internal static class NetworkEmitter
                 w.Line($"{Names.Qualified.Initializer}.GlorotUniform({weights}, fanIn: {fanIn}, fanOut: {fanOut}, seed, layer: {layer.Index});");
             if (layer.HasBias) w.Line($"new {Names.Qualified.Span}(_parameters, _start + Layer{layer.Number}Bias, {layer.ParameterCount - layer.WeightCount}).Clear();");
         }
-        if (plan.Training.WholeBatch) TrainingModeEmitter.EmitStateReset(w, spec);
+        if (plan.Training.WholeBatch) TrainingModeEmitter.EmitStateReset(w, plan);
         w.Close();
         w.Line();
 

@@ -35,13 +35,6 @@ internal sealed record Shape(int Channels, int Height, int Width, bool Spatial)
     public override string ToString() => Spatial ? $"[{Channels}, {Height}, {Width}]" : $"[{Size}]";
 }
 
-/// <summary>How a pooling layer reduces its window.</summary>
-internal enum PoolKind
-{
-    Max,
-    Average,
-}
-
 /// <summary>One layer of the network, with its shapes and its place in the flat parameter vector.</summary>
 internal abstract record LayerSpec(int Index, Shape Input, Shape Output, ActivationKind Activation, int ParameterOffset)
 {
@@ -66,77 +59,20 @@ internal abstract record LayerSpec(int Index, Shape Input, Shape Output, Activat
     /// <summary>Fan-in and fan-out of one weight, for initialisation.</summary>
     public virtual (int FanIn, int FanOut) Fans => (0, 0);
 
+    /// <summary>
+    /// Floats of state the layer keeps beside its parameters (running statistics): the network's <c>State</c> holds every
+    /// layer's, in layer order. 0 for a layer without state.
+    /// </summary>
+    public virtual int StateCount => 0;
+
     /// <summary>The layer as it appears in the architecture string, e.g. <c>Dense(128,ReLU)</c>.</summary>
     public abstract string Describe();
 
     protected string Suffix(bool bias)
         => (Activation != ActivationKind.Identity ? "," + Activation : "") + (bias ? "" : ",NoBias");
-}
 
-/// <summary>A fully connected layer: y = f(W·x + b), W of shape [OutputSize, InputSize] row-major.</summary>
-internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, ActivationKind Activation, bool Bias, int ParameterOffset)
-    : LayerSpec(Index, Input, Shape.Flat(Units), Activation, ParameterOffset)
-{
-    public override int WeightCount => InputSize * OutputSize;
-
-    public override bool HasBias => Bias;
-
-    public override int ParameterCount => WeightCount + (Bias ? OutputSize : 0);
-
-    public override (int FanIn, int FanOut) Fans => (InputSize, OutputSize);
-
-    public override string Describe() => "Dense(" + OutputSize + Suffix(Bias) + ")";
-}
-
-/// <summary>
-/// A 2-D convolution: y[o, i, j] = f(b[o] + Σ_c Σ_u Σ_v W[o, c, u, v] · x[c, i·S + u − P, j·S + v − P]), with zeros
-/// outside the input; W of shape [filters, channels, kernelHeight, kernelWidth] (PyTorch's Conv2d layout).
-/// </summary>
-internal sealed record Conv2DLayerSpec(int Index, Shape Input, int Filters, int KernelHeight, int KernelWidth, int Stride, int Padding,
-    ActivationKind Activation, bool Bias, int ParameterOffset)
-    : LayerSpec(Index, Input, OutputShape(Input, Filters, KernelHeight, KernelWidth, Stride, Padding), Activation, ParameterOffset)
-{
-    public static Shape OutputShape(Shape input, int filters, int kh, int kw, int stride, int padding)
-        => new(filters, (int)((input.Height + 2L * padding - kh) / stride + 1), (int)((input.Width + 2L * padding - kw) / stride + 1), true);
-
-    public int PaddedHeight => Input.Height + 2 * Padding;
-
-    public int PaddedWidth => Input.Width + 2 * Padding;
-
-    public int KernelSize => Input.Channels * KernelHeight * KernelWidth;
-
-    public override int WeightCount => Filters * KernelSize;
-
-    public override bool HasBias => Bias;
-
-    public override int ParameterCount => WeightCount + (Bias ? Filters : 0);
-
-    public override (int FanIn, int FanOut) Fans => (KernelSize, Filters * KernelHeight * KernelWidth);
-
-    public override string Describe()
-        => $"Conv2D({Filters},{KernelHeight}x{KernelWidth}{(Stride != 1 ? ",Stride=" + Stride : "")}{(Padding != 0 ? ",Padding=" + Padding : "")}{Suffix(Bias)})";
-}
-
-/// <summary>
-/// Max or average pooling over Size×Size windows, Stride apart, channel by channel, over the input bordered by Padding
-/// positions on every side (PyTorch's MaxPool2d / AvgPool2d, ceil_mode false): padding never wins a max-pool window;
-/// it is zero in an average, counted in the divisor (Size²) when CountIncludePad, else the divisor is the number of
-/// input positions the window covers. No parameters.
-/// </summary>
-internal sealed record Pool2DLayerSpec(int Index, Shape Input, PoolKind Kind, int Size, int Stride, int ParameterOffset, int Padding = 0, bool CountIncludePad = true)
-    : LayerSpec(Index, Input, OutputShape(Input, Size, Stride, Padding), ActivationKind.Identity, ParameterOffset)
-{
-    public static Shape OutputShape(Shape input, int size, int stride, int padding)
-        => new(input.Channels, (int)((input.Height + 2L * padding - size) / stride + 1), (int)((input.Width + 2L * padding - size) / stride + 1), true);
-
-    public override int ParameterCount => 0;
-
-    /// <summary>Whether the divisor of an average differs from window to window (padding left out of the count).</summary>
-    public bool ExcludesPad => Kind == PoolKind.Average && Padding > 0 && !CountIncludePad;
-
-    public override string Describe()
-        => $"{(Kind == PoolKind.Max ? "MaxPool2D" : "AvgPool2D")}({Size}{(Stride != Size ? ",Stride=" + Stride : "")}"
-            + $"{(Padding != 0 ? ",Padding=" + Padding : "")}{(ExcludesPad ? ",ExcludePad" : "")})";
+    /// <summary>A float as C# source and the architecture string spell it (round-trip, invariant).</summary>
+    public static string Format(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A whole network: where the class lives, its input shape, its layers and its loss.</summary>

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NetCompiler.Generator.Diagnostics;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Parsing;
@@ -33,15 +34,9 @@ internal static class NetworkParser
 {
     public const string NetworkAttributeName = "NetCompiler.NetworkAttribute";
     public const string InputAttributeName = "NetCompiler.InputAttribute";
-    public const string DenseAttributeName = "NetCompiler.DenseAttribute";
 
-    public const string Conv2DAttributeName = "NetCompiler.Conv2DAttribute";
-    public const string MaxPool2DAttributeName = "NetCompiler.MaxPool2DAttribute";
-    public const string AvgPool2DAttributeName = "NetCompiler.AvgPool2DAttribute";
-
-    /// <summary>Every attribute that adds a layer; a new layer type adds its name here and a case in the loop below.</summary>
-    public static readonly string[] LayerAttributeNames =
-        { DenseAttributeName, Conv2DAttributeName, MaxPool2DAttributeName, AvgPool2DAttributeName, TrainingModeParsers.BatchNormAttributeName, TrainingModeParsers.DropoutAttributeName };
+    /// <summary>Every attribute that adds a layer: those of the layer units (<see cref="LayerUnits"/>), which also parse them.</summary>
+    public static readonly string[] LayerAttributeNames = LayerUnits.AttributeNames;
 
     /// <summary>
     /// Parses one [Network] class. Every check is meant to turn a bad declaration into its own NC diagnostic; should a
@@ -154,21 +149,13 @@ internal static class NetworkParser
         Shape? current = inputValid ? InputShapeOf(inputShape!) : null;
         string currentSource = $"[Input({string.Join(", ", inputShape ?? Array.Empty<int>())})]";
         long offset = 0;
+        int stateOffset = 0;
         for (int index = 0; index < layerAttributes.Count; index++)
         {
             var (data, location) = layerAttributes[index];
-            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, diagnostics, type.Name);
+            var layerContext = new LayerContext(index, data, location, current, currentSource, (int)offset, stateOffset, diagnostics, type.Name);
             var name = data.AttributeClass?.ToDisplayString();
-            LayerSpec? layer = name switch
-            {
-                DenseAttributeName => LayerParsers.Dense(layerContext, ref malformed),
-                Conv2DAttributeName => LayerParsers.Conv2D(layerContext, ref malformed),
-                MaxPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Max, ref malformed),
-                AvgPool2DAttributeName => LayerParsers.Pool2D(layerContext, PoolKind.Average, ref malformed),
-                TrainingModeParsers.BatchNormAttributeName => TrainingModeParsers.BatchNorm(layerContext, layers, ref malformed),
-                TrainingModeParsers.DropoutAttributeName => TrainingModeParsers.Dropout(layerContext, ref malformed),
-                _ => null,
-            };
+            LayerSpec? layer = LayerUnits.ForAttribute(name)?.Parse(layerContext, ref malformed);
             if (layer is null)
             {
                 current = null;
@@ -183,8 +170,9 @@ internal static class NetworkParser
             }
             layers.Add(layer);
             offset += layer.ParameterCount;
+            stateOffset += layer.StateCount;
             current = layer.Output;
-            currentSource = $"layer {index + 1} ({LayerParsers.KindName(name!)})";
+            currentSource = $"layer {index + 1} ({ShortName(name!)})";
         }
 
         // The loss must fit the last layer.
@@ -204,8 +192,11 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layerAttributes[NetworkLimits.MaxLayers].Location, type.Name,
                 $"its {layerAttributes.Count} layers", $"{NetworkLimits.MaxLayers} layers, past which the generated training and prediction methods are too large for the JIT to optimise"));
 
-        if (parametersFile is not null && layers.Any(l => l is BatchNormLayerSpec))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompiledInState, networkLocation, type.Name));
+        // Compiled-in parameters, unless a kind of layer in the network cannot have them.
+        if (parametersFile is not null)
+            foreach (var unit in LayerUnits.All)
+                if (unit.CompiledParametersRefusal is { } refusal && layers.Any(unit.Handles))
+                    diagnostics.Add(DiagnosticInfo.Create(refusal, networkLocation, type.Name));
 
         if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
@@ -342,7 +333,7 @@ internal static class NetworkParser
         "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
         // with compiled-in parameters
         "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
-        // with batch-normalisation or dropout layers
+        // with layers whose training differs from inference (ITrainingModeNetwork)
         "StateCount", "State", "_state", "TrainingFloatsPerSample", "TrainingFixedSize", "t_TrainingModeWorkspace",
     };
 

@@ -53,8 +53,16 @@ internal abstract record LayerPlan(LayerSpec Layer, ActivationKind? Below, Layer
     public virtual bool LaneCapable => false;
 
     /// <summary>
-    /// Whether training differs from inference in a way the chunk passes cannot run (batch normalisation couples the
-    /// samples of a batch; dropout draws masks): the network then trains with the whole-batch step (<see cref="TrainingPlan.WholeBatch"/>).
+    /// Whether training differs from inference in a way the chunk passes cannot run (batch statistics couple the samples
+    /// of a batch; random masks are drawn per step): the network then trains with the whole-batch step
+    /// (<see cref="TrainingPlan.WholeBatch"/>), and the layer's unit implements <c>ITrainingModeUnit</c>.
     /// </summary>
     public virtual bool TrainsWholeBatch => false;
+
+    /// <summary>
+    /// Whether the samples of a batch change each other's results in training (batch statistics): the network then says
+    /// so (<c>ITrainingModeNetwork.CouplesBatch</c>), and the trainer gives it each batch whole. Implies
+    /// <see cref="TrainsWholeBatch"/>.
+    /// </summary>
+    public virtual bool CouplesBatch => false;
 }

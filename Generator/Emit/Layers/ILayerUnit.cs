@@ -1,17 +1,36 @@
+using Microsoft.CodeAnalysis;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parsing;
 using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit.Layers;
 
 /// <summary>
-/// Everything the generator knows of one kind of layer, in one place: its planning rule (the decisions its kernels
-/// take and the scratch they need), how it reads in the layer table, its kernels, and the calls that run them. The
-/// network's passes (<see cref="NetworkEmitter"/>) know layers only through this interface and the layer's plan.
-/// A new kind of layer is its spec record, a unit (a folder under <c>Generator/Emit/Layers/</c>) and one line in
-/// <see cref="LayerUnits.All"/>.
+/// Everything the generator knows of one kind of layer, in one place: its attributes and their parser, its planning
+/// rule (the decisions its kernels take and the scratch they need), how it reads in the layer table, its kernels, and
+/// the calls that run them. The parser (<see cref="NetworkParser"/>), the planner and the network's passes
+/// (<see cref="NetworkEmitter"/>) know layers only through this interface and the layer's spec and plan. A new kind of
+/// layer is a unit (a folder under <c>Generator/Emit/Layers/</c>) and one line in <see cref="LayerUnits.All"/>; a layer
+/// whose training differs from inference also implements <see cref="ITrainingModeUnit"/>.
 /// </summary>
 internal interface ILayerUnit
 {
+    /// <summary>The full names of the attributes that declare this kind of layer, e.g. <c>NetCompiler.DenseAttribute</c>.</summary>
+    string[] AttributeNames { get; }
+
+    /// <summary>
+    /// The layer one of its attributes declares, checked against the shape it receives; null when the attribute is
+    /// invalid (each problem reported through <paramref name="context"/>, or <paramref name="malformed"/> set when the
+    /// compiler itself rejects the attribute) or when the shape it receives is unknown.
+    /// </summary>
+    LayerSpec? Parse(LayerContext context, ref bool malformed);
+
+    /// <summary>
+    /// Why a network with a layer of this kind cannot compile its parameters in (<c>[Network(Parameters = ...)]</c>):
+    /// a diagnostic reported at [Network] with the network's name, or null when it can.
+    /// </summary>
+    DiagnosticDescriptor? CompiledParametersRefusal { get; }
+
     /// <summary>Whether this unit is the one for <paramref name="layer"/>.</summary>
     bool Handles(LayerSpec layer);
 
@@ -30,6 +49,12 @@ internal interface ILayerUnit
 
     /// <summary>The shape of the bias vector, as a comment.</summary>
     string BiasShape(LayerSpec layer);
+
+    /// <summary>
+    /// The statements of <c>InitializeParameters</c> that set the layer's parameters, or null for the default: He normal
+    /// weights below a ReLU, Glorot uniform ones otherwise, a zero bias.
+    /// </summary>
+    string[]? Initialization(LayerSpec layer);
 
     /// <summary>The layer's kernels in the nested kernel class: single-sample forward, batch forward and backward.</summary>
     void EmitKernels(SourceWriter w, LayerPlan plan, NetworkPlan network);
@@ -59,6 +84,12 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
     where TSpec : LayerSpec
     where TPlan : LayerPlan
 {
+    public abstract string[] AttributeNames { get; }
+
+    LayerSpec? ILayerUnit.Parse(LayerContext context, ref bool malformed) => Parse(context, ref malformed);
+
+    public virtual DiagnosticDescriptor? CompiledParametersRefusal => null;
+
     public bool Handles(LayerSpec layer) => layer is TSpec;
 
     LayerPlan ILayerUnit.Plan(LayerPlanContext context) => Plan((TSpec)context.Layer, context);
@@ -69,6 +100,8 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
 
     string ILayerUnit.BiasShape(LayerSpec layer) => BiasShape((TSpec)layer);
 
+    string[]? ILayerUnit.Initialization(LayerSpec layer) => Initialization((TSpec)layer);
+
     void ILayerUnit.EmitKernels(SourceWriter w, LayerPlan plan, NetworkPlan network) => EmitKernels(w, (TPlan)plan, network);
 
     string ILayerUnit.ForwardCall(LayerPlan plan, string input, string output) => ForwardCall((TPlan)plan, input, output);
@@ -78,6 +111,9 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
 
     string[] ILayerUnit.BatchBackward(LayerPlan plan, NetworkPlan network, string input, string dz, string? dzBelow, string count, string accumulate, string? rows)
         => BatchBackward((TPlan)plan, network, input, dz, dzBelow, count, accumulate, rows);
+
+    /// <inheritdoc cref="ILayerUnit.Parse"/>
+    public abstract TSpec? Parse(LayerContext context, ref bool malformed);
 
     /// <inheritdoc cref="ILayerUnit.Plan"/>
     public abstract TPlan Plan(TSpec layer, LayerPlanContext context);
@@ -90,6 +126,9 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
 
     /// <inheritdoc cref="ILayerUnit.BiasShape"/>
     public virtual string BiasShape(TSpec layer) => $"[{layer.OutputSize}]";
+
+    /// <inheritdoc cref="ILayerUnit.Initialization"/>
+    public virtual string[]? Initialization(TSpec layer) => null;
 
     /// <inheritdoc cref="ILayerUnit.EmitKernels"/>
     public abstract void EmitKernels(SourceWriter w, TPlan plan, NetworkPlan network);

@@ -18,6 +18,9 @@ internal sealed record BatchNormPlan(BatchNormLayerSpec BatchNorm, ActivationKin
     /// <summary>Batch normalisation couples the samples of a batch: training runs the whole batch through each layer at once.</summary>
     public override bool TrainsWholeBatch => true;
 
+    /// <summary>Each sample's output depends on the batch's mean and variance.</summary>
+    public override bool CouplesBatch => true;
+
     /// <summary>Its input arrives in blocks of samples: it normalises channels of a spatial input.</summary>
     public bool BlockedInput => BatchNorm.Input.Spatial;
 

@@ -1,11 +1,16 @@
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parsing;
 using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit.Layers;
 
-/// <summary>A 2-D convolution: its plan (<see cref="Conv2DRules"/>), its kernels and the calls that run them.</summary>
+/// <summary>A 2-D convolution: its attribute, its plan (<see cref="Conv2DRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class Conv2DUnit : LayerUnit<Conv2DLayerSpec, Conv2DPlan>
 {
+    public override string[] AttributeNames { get; } = { "NetCompiler.Conv2DAttribute" };
+
+    public override Conv2DLayerSpec? Parse(LayerContext context, ref bool malformed) => Conv2DParser.Parse(context, ref malformed);
+
     public override Conv2DPlan Plan(Conv2DLayerSpec layer, LayerPlanContext context) => Conv2DRules.Plan(layer, context);
 
     public override string Describe(Conv2DLayerSpec c)

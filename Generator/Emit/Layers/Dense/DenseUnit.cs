@@ -1,12 +1,17 @@
 using System.Collections.Generic;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parsing;
 using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit.Layers;
 
-/// <summary>A fully connected layer: its plan (<see cref="DenseRules"/>), its kernels and the calls that run them.</summary>
+/// <summary>A fully connected layer: its attribute, its plan (<see cref="DenseRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class DenseUnit : LayerUnit<DenseLayerSpec, DensePlan>
 {
+    public override string[] AttributeNames { get; } = { "NetCompiler.DenseAttribute" };
+
+    public override DenseLayerSpec? Parse(LayerContext context, ref bool malformed) => DenseParser.Parse(context, ref malformed);
+
     public override DensePlan Plan(DenseLayerSpec layer, LayerPlanContext context) => DenseRules.Plan(layer, context);
 
     public override string Describe(DenseLayerSpec d)

@@ -7,8 +7,9 @@ namespace NetCompiler.Generator.Emit.Layers.Dropout;
 /// The kernels of an inverted-dropout layer. Inference copies (into blocks when the layer above is a convolution or
 /// pooling layer). Training keeps unit i of sample s when the counter-based hash of (the step's layer key, s, i) is at
 /// or above the rate's threshold, scaling it by 1/(1 − rate); the backward pass recomputes the same mask, so nothing is
-/// stored between the passes. Layouts as <see cref="BatchNorm.BatchNormEmitter"/>: row-major input, output and its
-/// ∂E/∂z in blocks of <c>lanes</c> samples (1: row-major).
+/// stored between the passes. The input is always row-major; the output and its ∂E/∂z are in blocks of <c>lanes</c>
+/// samples when the layer above is a convolution or pooling layer (<see cref="BlockEmitter"/>), row-major otherwise
+/// (<c>lanes</c> = 1).
 /// </summary>
 internal static class DropoutEmitter
 {
@@ -18,9 +19,9 @@ internal static class DropoutEmitter
     private static string Scale(DropoutLayerSpec d) => ((float)(1.0 / (1.0 - d.Rate))).ToString("R", CultureInfo.InvariantCulture) + "f";
 
     public static string Title(DropoutLayerSpec d)
-        => $"Layer {d.Number}: dropout of {d.Input} at rate {BatchNormLayerSpec.Format(d.Rate)} (kept values × {Scale(d)})";
+        => $"Layer {d.Number}: dropout of {d.Input} at rate {LayerSpec.Format(d.Rate)} (kept values × {Scale(d)})";
 
-    public static string Describe(DropoutLayerSpec d) => $"dropout, rate {BatchNormLayerSpec.Format(d.Rate)} (identity in inference)";
+    public static string Describe(DropoutLayerSpec d) => $"dropout, rate {LayerSpec.Format(d.Rate)} (identity in inference)";
 
     public static string ForwardCall(DropoutLayerSpec d, string input, string output)
         => $"{Names.Kernels}.Layer{d.Number}Forward(ref {input}, ref {output});";
@@ -88,5 +89,28 @@ internal static class DropoutEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The hash the masks are drawn from, once per network with dropout layers: SplitMix64's finaliser over the keys.</summary>
+    public static void EmitHashHelpers(SourceWriter w)
+    {
+        w.Line("/// <summary>SplitMix64's finaliser: a bijection of 64-bit words in which every output bit depends on every input bit.</summary>");
+        w.Line(Names.Inline);
+        w.Open("internal static ulong Mix(ulong z)");
+        w.Line("z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;");
+        w.Line("z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;");
+        w.Line("return z ^ (z >> 31);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The key of a dropout layer's masks in one training step: a hash of the seed, the step and the layer.</summary>");
+        w.Line("internal static ulong DropoutKey(int seed, long step, int layer) => Mix(Mix(Mix((ulong)(uint)seed ^ 0x9E3779B97F4A7C15UL) ^ (ulong)step) ^ (ulong)layer);");
+        w.Line();
+        w.Line("/// <summary>The key of one sample's mask: the layer's key hashed with the sample's index in the batch.</summary>");
+        w.Line(Names.Inline);
+        w.Line("internal static ulong DropoutSampleKey(ulong key, int sample) => Mix(key ^ (ulong)(uint)sample);");
+        w.Line();
+        w.Line("/// <summary>Whether the unit is kept: the top 24 bits of its hash are at or above the threshold (the rate × 2²⁴).</summary>");
+        w.Line(Names.Inline);
+        w.Line("internal static bool DropoutKeeps(ulong sample, int unit, ulong threshold) => Mix(sample + (ulong)unit * 0x9E3779B97F4A7C15UL) >> 40 >= threshold;");
     }
 }

@@ -1,12 +1,20 @@
 using System;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parsing;
 using NetCompiler.Generator.Planning;
 
 namespace NetCompiler.Generator.Emit.Layers;
 
-/// <summary>Max or average pooling: its plan (<see cref="Pool2DRules"/>), its kernels and the calls that run them.</summary>
+/// <summary>Max or average pooling: its attributes, its plan (<see cref="Pool2DRules"/>), its kernels and the calls that run them.</summary>
 internal sealed class Pool2DUnit : LayerUnit<Pool2DLayerSpec, Pool2DPlan>
 {
+    private const string MaxPool2DAttributeName = "NetCompiler.MaxPool2DAttribute";
+
+    public override string[] AttributeNames { get; } = { MaxPool2DAttributeName, "NetCompiler.AvgPool2DAttribute" };
+
+    public override Pool2DLayerSpec? Parse(LayerContext context, ref bool malformed)
+        => Pool2DParser.Parse(context, context.AttributeName == MaxPool2DAttributeName ? PoolKind.Max : PoolKind.Average, ref malformed);
+
     public override Pool2DPlan Plan(Pool2DLayerSpec layer, LayerPlanContext context) => Pool2DRules.Plan(layer, context);
 
     public override string Describe(Pool2DLayerSpec p)

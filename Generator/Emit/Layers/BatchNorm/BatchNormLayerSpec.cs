@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.Linq;
 
 namespace NetCompiler.Generator.Model;
-
-// The layers whose training differs from inference: batch normalisation and dropout (docs/design/batchnorm-dropout.md).
 
 /// <summary>
 /// Batch normalisation of the layer below's outputs, then f: per channel (a feature of a flat input, a channel of a
@@ -28,7 +25,7 @@ internal sealed record BatchNormLayerSpec(int Index, Shape Input, ActivationKind
     public override int ParameterCount => 2 * Channels;
 
     /// <summary>Floats of state: the running mean and variance of every channel.</summary>
-    public int StateCount => 2 * Channels;
+    public override int StateCount => 2 * Channels;
 
     public override string Describe()
         => "BatchNorm(" + string.Join(",", new[]
@@ -37,16 +34,4 @@ internal sealed record BatchNormLayerSpec(int Index, Shape Input, ActivationKind
                 Momentum != 0.1f ? "Momentum=" + Format(Momentum) : null,
                 Epsilon != 1e-5f ? "Epsilon=" + Format(Epsilon) : null,
             }.Where(s => s is not null)) + ")";
-
-    /// <summary>A float as C# source and the architecture string spell it (round-trip, invariant).</summary>
-    public static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
-}
-
-/// <summary>Inverted dropout at rate <see cref="Rate"/>: y = x · mask / (1 − rate) in training, y = x in inference. No parameters.</summary>
-internal sealed record DropoutLayerSpec(int Index, Shape Input, float Rate, int ParameterOffset)
-    : LayerSpec(Index, Input, Input, ActivationKind.Identity, ParameterOffset)
-{
-    public override int ParameterCount => 0;
-
-    public override string Describe() => "Dropout(" + BatchNormLayerSpec.Format(Rate) + ")";
 }

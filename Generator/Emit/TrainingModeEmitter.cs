@@ -1,17 +1,20 @@
+using System.Collections.Generic;
 using System.Linq;
-using NetCompiler.Generator.Planning;
-using NetCompiler.Generator.Emit.Layers.Dropout;
+using NetCompiler.Generator.Emit.Layers;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Planning;
 
-namespace NetCompiler.Generator.Emit.Layers.BatchNorm;
+namespace NetCompiler.Generator.Emit;
 
 /// <summary>
-/// What a network with batch-normalisation or dropout layers adds to the class (docs/design/batchnorm-dropout.md):
-/// the running statistics (<c>State</c>), <c>ITrainingModeNetwork</c>, and its training step. A batch-normalisation
-/// layer couples the samples of a batch, so the step runs the whole batch through each layer at once (one chunk, a
-/// per-thread workspace sized for the batch at run time), instead of the chunks of 64 samples of other networks; a
-/// dropout layer draws its mask from a hash of (seed, step, layer, sample, unit), so the step stays a pure function of
-/// its arguments and the parameters, safe to call from several threads at once.
+/// What a network with layers whose training differs from inference (<see cref="TrainingPlan.WholeBatch"/>) adds to the
+/// class (docs/design/batchnorm-dropout.md): the layers' state (<c>State</c>), <c>ITrainingModeNetwork</c>, and its
+/// training step. A layer may couple the samples of a batch (batch statistics), so the step runs the whole batch
+/// through each layer at once (one chunk, a per-thread workspace sized for the batch at run time), instead of the
+/// chunks of 64 samples of other networks; a layer that draws random masks draws them from a hash of (seed, step,
+/// layer, sample, unit), so the step stays a pure function of its arguments and the parameters, safe to call from
+/// several threads at once. Each such layer's part in the step is its unit's (<see cref="ITrainingModeUnit"/>); this
+/// emitter names no kind of layer.
 /// </summary>
 internal static class TrainingModeEmitter
 {
@@ -19,9 +22,24 @@ internal static class TrainingModeEmitter
     private const string TrainingStep = "global::NetCompiler.TrainingStep";
     private const string Workspace = "t_TrainingModeWorkspace";
 
-    public static int StateCount(NetworkSpec spec) => spec.Layers.OfType<BatchNormLayerSpec>().Sum(b => b.StateCount);
+    public static int StateCount(NetworkSpec spec) => spec.Layers.Sum(l => l.StateCount);
 
-    private static bool CouplesBatch(NetworkSpec spec) => spec.Layers.Any(l => l is BatchNormLayerSpec);
+    /// <summary>The layers of a unit with a part in the step, each with its unit, in layer order.</summary>
+    private static IEnumerable<(LayerPlan Plan, ITrainingModeUnit Unit)> StepLayers(NetworkPlan plan)
+    {
+        foreach (var layer in plan.Layers)
+            if (LayerUnits.For(layer.Layer) is ITrainingModeUnit unit) yield return (layer, unit);
+    }
+
+    /// <summary>Each unit with a part in the step and layers in the network, with its layers, in the order of <see cref="LayerUnits.All"/>.</summary>
+    private static IEnumerable<(ITrainingModeUnit Unit, List<LayerPlan> Layers)> StepUnits(NetworkPlan plan)
+    {
+        foreach (var unit in LayerUnits.All.OfType<ITrainingModeUnit>())
+        {
+            var own = plan.Layers.Where(l => unit.Handles(l.Layer)).ToList();
+            if (own.Count > 0) yield return (unit, own);
+        }
+    }
 
     /// <summary>Where the running statistics start, as a reference for a kernel call.</summary>
     public const string StateReference = Names.Qualified.MemoryMarshal + ".GetArrayDataReference(_state)";
@@ -44,8 +62,9 @@ internal static class TrainingModeEmitter
 
     private static int FloatsPerSample(NetworkSpec spec) => spec.Layers.Sum(l => l.OutputSize) + 2 * spec.MaxWidth;
 
+    /// <summary>The kernels' scratch, then each layer's part of the step's workspace, each on a 64-byte boundary.</summary>
     private static int FixedSize(NetworkPlan plan)
-        => NetworkPlanner.RoundUp16(MaxScratch(plan)) + plan.Spec.Layers.OfType<BatchNormLayerSpec>().Sum(b => NetworkPlanner.RoundUp16(3 * b.Channels));
+        => NetworkPlanner.RoundUp16(MaxScratch(plan)) + StepLayers(plan).Sum(l => NetworkPlanner.RoundUp16(l.Unit.StepWorkspace(l.Plan)));
 
     /// <summary>The largest scratch of a batch kernel (the convolution and pooling layers' blocks).</summary>
     private static int MaxScratch(NetworkPlan plan) => plan.Layers.Max(l => l.Scratch.Batch);
@@ -58,8 +77,8 @@ internal static class TrainingModeEmitter
         w.Line("/// <summary>Floats of <see cref=\"State\"/>: the running mean and variance of every channel of the batch-normalisation layers.</summary>");
         w.Line($"public const int StateCount = {count};");
         w.Line();
-        foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>())
-            w.Line($"// Layer {b.Number}'s running mean [{b.Channels}] at {b.StateOffset}, its running variance [{b.Channels}] at {b.StateOffset + b.Channels}.");
+        foreach (var (layer, unit) in StepLayers(plan))
+            foreach (var line in unit.StateLayout(layer.Layer)) w.Line(line);
         w.Line("private readonly float[] _state = new float[StateCount];");
         w.Line();
         w.Line($"/// <inheritdoc cref=\"{Interface}.State\"/>");
@@ -67,33 +86,18 @@ internal static class TrainingModeEmitter
         w.Line();
         w.Line($"int {Interface}.StateCount => StateCount;");
         w.Line();
-        w.Line($"bool {Interface}.CouplesBatch => {(CouplesBatch(spec) ? "true" : "false")};");
+        w.Line($"bool {Interface}.CouplesBatch => {(plan.Layers.Any(l => l.CouplesBatch) ? "true" : "false")};");
         w.Line();
         w.Line("// The training workspace, one buffer per thread (pinned, so its 64-byte-aligned start stays aligned), grown to the largest batch.");
         w.Line($"[global::System.ThreadStatic] private static float[]? {Workspace};");
         w.Line();
     }
 
-    /// <summary>
-    /// InitializeParameters for a batch-normalisation layer: γ = 1, β = 0 (PyTorch's reset_parameters); false for any
-    /// other layer, which the network emitter initialises itself.
-    /// </summary>
-    public static bool EmitInitialize(SourceWriter w, LayerSpec layer)
+    /// <summary>InitializeParameters also resets the layers' state.</summary>
+    public static void EmitStateReset(SourceWriter w, NetworkPlan plan)
     {
-        if (layer is not BatchNormLayerSpec b) return false;
-        w.Line($"new {Names.Qualified.Span}(_parameters, _start + Layer{b.Number}Weights, {b.Channels}).Fill(1f); // γ");
-        w.Line($"new {Names.Qualified.Span}(_parameters, _start + Layer{b.Number}Bias, {b.Channels}).Clear(); // β");
-        return true;
-    }
-
-    /// <summary>InitializeParameters also resets the running statistics: mean 0, variance 1.</summary>
-    public static void EmitStateReset(SourceWriter w, NetworkSpec spec)
-    {
-        foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>())
-        {
-            w.Line($"new {Names.Qualified.Span}(_state, {b.StateOffset}, {b.Channels}).Clear(); // layer {b.Number}'s running mean");
-            w.Line($"new {Names.Qualified.Span}(_state, {b.StateOffset + b.Channels}, {b.Channels}).Fill(1f); // layer {b.Number}'s running variance");
-        }
+        foreach (var (layer, unit) in StepLayers(plan))
+            foreach (var line in unit.StateReset(layer.Layer)) w.Line(line);
     }
 
     // ---------------------------------------------------------------- training
@@ -131,8 +135,8 @@ internal static class TrainingModeEmitter
         w.Line("/// </summary>");
         w.Line(Names.Qualified.Hot);
         w.Open($"private float ComputeGradientsCore({Names.Qualified.ReadOnlySpan} inputs, int batch, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
-        foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>().Where(b => b.Positions == 1).Take(1))
-            w.Line($"if (batch < 2) throw new {Names.Qualified.ArgumentException}(\"Layer {b.Number} (batch normalisation) needs more than one value per channel in training: give batches of at least 2 samples.\", nameof(inputs));");
+        foreach (var (unit, own) in StepUnits(plan))
+            foreach (var line in unit.StepChecks(own)) w.Line(line);
         NetworkEmitter.EmitStepLocals(w);
         w.Line("// Every layer's outputs for the whole batch, rounded up to 16 samples so that blocks of up to 16 samples fit and every");
         w.Line("// buffer starts on a 64-byte boundary.");
@@ -154,13 +158,15 @@ internal static class TrainingModeEmitter
         if (MaxScratch(plan) > 0)
             w.Line($"ref float scratch = ref {Names.Qualified.Unsafe}.Add(ref ws, at); // the blocks of the convolution and pooling kernels");
         int fixedAt = NetworkPlanner.RoundUp16(MaxScratch(plan));
-        foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>())
+        foreach (var (layer, unit) in StepLayers(plan))
         {
-            w.Line($"ref float stats{b.Number} = ref {Names.Qualified.Unsafe}.Add(ref ws, at + {fixedAt}); // layer {b.Number}'s batch mean, 1/√(var + ε), variance");
-            fixedAt += NetworkPlanner.RoundUp16(3 * b.Channels);
+            int size = unit.StepWorkspace(layer);
+            if (size == 0) continue;
+            w.Line(unit.StepWorkspaceView(layer, fixedAt));
+            fixedAt += NetworkPlanner.RoundUp16(size);
         }
-        foreach (var d in spec.Layers.OfType<DropoutLayerSpec>())
-            w.Line($"ulong key{d.Number} = {Names.Kernels}.DropoutKey(step.Seed, step.Step, {d.Number}); // layer {d.Number}'s masks in this step");
+        foreach (var (layer, unit) in StepLayers(plan))
+            foreach (var line in unit.StepLocals(layer)) w.Line(line);
         w.Line("const int start = 0;");
         w.Line("int count = batch;");
 
@@ -169,12 +175,10 @@ internal static class TrainingModeEmitter
         foreach (var layer in plan.Layers)
         {
             string output = $"a{layer.Number}";
-            string[] lines = layer switch
-            {
-                BatchNormPlan b => new[] { BatchNormUnit.TrainForward(b, input, output) },
-                DropoutPlan d => new[] { DropoutUnit.TrainForward(d, input, output) },
-                _ => LayerUnits.For(layer.Layer).BatchForward(layer, plan, input, output, "count", null),
-            };
+            var unit = LayerUnits.For(layer.Layer);
+            string[] lines = unit is ITrainingModeUnit stepUnit
+                ? new[] { stepUnit.TrainForward(layer, input, output) }
+                : unit.BatchForward(layer, plan, input, output, "count", null);
             foreach (var line in lines) w.Line(line);
             input = output;
         }
@@ -189,14 +193,14 @@ internal static class TrainingModeEmitter
             string layerInput = k == 1 ? "x0" : $"a{k - 1}";
             foreach (var line in LayerUnits.For(layer.Layer).BatchBackward(layer, plan, layerInput, dz, k == 1 ? null : dzBelow, "count", "false", null)) w.Line(line);
         }
-        if (CouplesBatch(spec))
+        var stateUpdates = StepLayers(plan).Select(l => l.Unit.StateUpdate(l.Plan)).Where(s => s is not null).ToList();
+        if (stateUpdates.Count > 0)
         {
             w.Line("// The running statistics this step leads to, for the caller to apply with the optimizer's update.");
             w.Open("if (!updatedState.IsEmpty)");
             w.Line($"ref float running = ref {StateReference};");
             w.Line($"ref float updated = ref {Names.Qualified.MemoryMarshal}.GetReference(updatedState);");
-            foreach (var b in spec.Layers.OfType<BatchNormLayerSpec>())
-                w.Line($"{Names.Kernels}.Layer{b.Number}RunningStatistics(ref stats{b.Number}, ref running, ref updated, batch);");
+            foreach (var line in stateUpdates) w.Line(line!);
             w.Close();
         }
         w.Line("return (float)(loss / batch);");
@@ -206,10 +210,9 @@ internal static class TrainingModeEmitter
 
     // ---------------------------------------------------------------- kernel helpers
 
-    /// <summary>The helpers of the layer kernels, once per network.</summary>
+    /// <summary>The helpers of the layer kernels, once per network: the shared ones, then each unit's for its layers.</summary>
     public static void EmitHelpers(SourceWriter w, NetworkPlan plan)
     {
-        var spec = plan.Spec;
         w.Line("/// <summary>");
         w.Line("/// Zeroes the lanes at or past <paramref name=\"count\"/> of the last block of a buffer in blocks of <paramref name=\"lanes\"/>");
         w.Line("/// samples of <paramref name=\"size\"/> floats: the convolution and pooling kernels above read whole blocks (nothing for lanes = 1).");
@@ -221,25 +224,7 @@ internal static class TrainingModeEmitter
         w.Line("for (int f = 0; f < size; f++)");
         w.Line("    for (int j = count - full; j < lanes; j++) At(ref block, f * lanes + j) = 0f;");
         w.Close();
-        if (!spec.Layers.Any(l => l is DropoutLayerSpec)) return;
-        w.Line();
-        w.Line("/// <summary>SplitMix64's finaliser: a bijection of 64-bit words in which every output bit depends on every input bit.</summary>");
-        w.Line(Names.Inline);
-        w.Open("internal static ulong Mix(ulong z)");
-        w.Line("z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;");
-        w.Line("z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;");
-        w.Line("return z ^ (z >> 31);");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>The key of a dropout layer's masks in one training step: a hash of the seed, the step and the layer.</summary>");
-        w.Line("internal static ulong DropoutKey(int seed, long step, int layer) => Mix(Mix(Mix((ulong)(uint)seed ^ 0x9E3779B97F4A7C15UL) ^ (ulong)step) ^ (ulong)layer);");
-        w.Line();
-        w.Line("/// <summary>The key of one sample's mask: the layer's key hashed with the sample's index in the batch.</summary>");
-        w.Line(Names.Inline);
-        w.Line("internal static ulong DropoutSampleKey(ulong key, int sample) => Mix(key ^ (ulong)(uint)sample);");
-        w.Line();
-        w.Line("/// <summary>Whether the unit is kept: the top 24 bits of its hash are at or above the threshold (the rate × 2²⁴).</summary>");
-        w.Line(Names.Inline);
-        w.Line("internal static bool DropoutKeeps(ulong sample, int unit, ulong threshold) => Mix(sample + (ulong)unit * 0x9E3779B97F4A7C15UL) >> 40 >= threshold;");
+        foreach (var (unit, own) in StepUnits(plan))
+            unit.EmitHelpers(w, own);
     }
 }
