@@ -9,11 +9,11 @@ namespace NetCompiler.Tests.Generator;
 /// <summary>Properties of the emitted text and IL that hold for every model.</summary>
 public class GeneratedCodeTests
 {
+    /// <summary>The names of <see cref="ModelSources"/>' models.</summary>
+    public static TheoryData<string> Models => new(ModelSources.Names);
+
     [Theory]
-    [InlineData(nameof(ModelSources.Tiny))]
-    [InlineData(nameof(ModelSources.FashionMlp))]
-    [InlineData(nameof(ModelSources.DeepRegression))]
-    [InlineData(nameof(ModelSources.LeNet5))]
+    [MemberData(nameof(Models))]
     public void Output_is_deterministic_and_marked_generated(string name)
     {
         string model = ModelSources.Model(name);
@@ -33,10 +33,7 @@ public class GeneratedCodeTests
     /// <summary>The four larger models compile with no diagnostic: none from the generator, no warning or error from
     /// the compiler.</summary>
     [Theory]
-    [InlineData(nameof(ModelSources.Tiny))]
-    [InlineData(nameof(ModelSources.FashionMlp))]
-    [InlineData(nameof(ModelSources.DeepRegression))]
-    [InlineData(nameof(ModelSources.LeNet5))]
+    [MemberData(nameof(Models))]
     public void Models_compile_without_diagnostics(string name)
     {
         var run = GeneratorHarness.Run(ModelSources.Model(name));
