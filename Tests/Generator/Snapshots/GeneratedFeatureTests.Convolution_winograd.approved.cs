@@ -7,114 +7,12 @@
 //    [Dense(2)]
 //    public partial class Net { }
 //
-// Members of GeneratedKernels: Layer1Weights, Layer1Bias, Layer1Forward, Layer1ForwardBatch, Layer1WinogradWeights, Layer1ForwardBlock, Layer1BackwardBatch, Layer1WeightGradientBlock
+// Members of GeneratedKernels: Layer1Weights, Layer1Bias, Layer1ForwardBatch, Layer1WinogradWeights, Layer1ForwardBlock, Layer1BackwardBatch, Layer1WeightGradientBlock
 
         // Where each layer's parameters start in the flat parameter vector (canonical order: weight [out, in] row-major, then bias).
         private const int Layer1Weights = 0; // [1, 15, 1, 5]
 
         private const int Layer1Bias = 75; // [1]
-
-        /// <summary>Layer 1: convolution [15, 1, 6] → [1, 1, 2], 1 filter(s) of 1×5, stride 1, padding 0, identity: y[o] = f(b[o] + Σ W[o]·window) for one sample.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer1Forward(ref float p, ref float x, ref float y, ref float scratch)
-        {
-            ref float w = ref At(ref p, Layer1Weights);
-            ref float b = ref At(ref p, Layer1Bias);
-            ref float xp = ref x;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // AVX-512 path.
-                // 4-float vectors: each output row of 2 is 0 vector(s) of 4 and a scalar tail of 2;
-                // up to 4 vectors of outputs stay in registers while the 15×1×5 window accumulates.
-                {
-                    ref float wo = ref w;
-                    float bias = b;
-                    {
-                        ref float yrow = ref y;
-                        ref float xrow = ref xp;
-                        for (int ox = 0; ox < 2; ox++)
-                        {
-                            float s = bias;
-                            for (int ic = 0; ic < 15; ic++)
-                            {
-                                {
-                                    ref float xr = ref At(ref xrow, ic * 6 + ox);
-                                    ref float wr = ref At(ref wo, ic * 5);
-                                    s += wr * xr;
-                                    s += At(ref wr, 1) * At(ref xr, 1);
-                                    s += At(ref wr, 2) * At(ref xr, 2);
-                                    s += At(ref wr, 3) * At(ref xr, 3);
-                                    s += At(ref wr, 4) * At(ref xr, 4);
-                                }
-                            }
-                            At(ref yrow, ox) = s;
-                        }
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
-            {
-                // AVX2 + FMA path.
-                // 4-float vectors: each output row of 2 is 0 vector(s) of 4 and a scalar tail of 2;
-                // up to 4 vectors of outputs stay in registers while the 15×1×5 window accumulates.
-                {
-                    ref float wo = ref w;
-                    float bias = b;
-                    {
-                        ref float yrow = ref y;
-                        ref float xrow = ref xp;
-                        for (int ox = 0; ox < 2; ox++)
-                        {
-                            float s = bias;
-                            for (int ic = 0; ic < 15; ic++)
-                            {
-                                {
-                                    ref float xr = ref At(ref xrow, ic * 6 + ox);
-                                    ref float wr = ref At(ref wo, ic * 5);
-                                    s += wr * xr;
-                                    s += At(ref wr, 1) * At(ref xr, 1);
-                                    s += At(ref wr, 2) * At(ref xr, 2);
-                                    s += At(ref wr, 3) * At(ref xr, 3);
-                                    s += At(ref wr, 4) * At(ref xr, 4);
-                                }
-                            }
-                            At(ref yrow, ox) = s;
-                        }
-                    }
-                }
-            }
-            else
-            {
-                // portable 128-bit path.
-                // 4-float vectors: each output row of 2 is 0 vector(s) of 4 and a scalar tail of 2;
-                // up to 4 vectors of outputs stay in registers while the 15×1×5 window accumulates.
-                {
-                    ref float wo = ref w;
-                    float bias = b;
-                    {
-                        ref float yrow = ref y;
-                        ref float xrow = ref xp;
-                        for (int ox = 0; ox < 2; ox++)
-                        {
-                            float s = bias;
-                            for (int ic = 0; ic < 15; ic++)
-                            {
-                                {
-                                    ref float xr = ref At(ref xrow, ic * 6 + ox);
-                                    ref float wr = ref At(ref wo, ic * 5);
-                                    s += wr * xr;
-                                    s += At(ref wr, 1) * At(ref xr, 1);
-                                    s += At(ref wr, 2) * At(ref xr, 2);
-                                    s += At(ref wr, 3) * At(ref xr, 3);
-                                    s += At(ref wr, 4) * At(ref xr, 4);
-                                }
-                            }
-                            At(ref yrow, ox) = s;
-                        }
-                    }
-                }
-            }
-        }
 
         /// <summary>Layer 1: convolution [15, 1, 6] → [1, 1, 2], 1 filter(s) of 1×5, stride 1, padding 0, identity, forward over <paramref name="count"/> samples, block after block.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -738,9 +636,6 @@
 
 // in PredictBatch
                 global::NetCompiler.Generated.GeneratedKernels.Layer1ForwardBatch(ref p, ref xs, ref h1, count, ref scratch, false, false);
-
-// in PredictOne
-            global::NetCompiler.Generated.GeneratedKernels.Layer1Forward(ref p, ref x, ref h1, ref scratch);
 
 // in ComputeGradientsCore
                 // Forward, layer after layer, keeping every layer's outputs for the backward pass.
