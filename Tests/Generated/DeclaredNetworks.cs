@@ -51,6 +51,19 @@ public partial class Deep3HiddenSce { }
 [Dense(4, Identity, Bias = false)]
 public partial class Deep3HiddenHse { }
 
+// The paper's Fig. 1a network (ModelSources.Tiny, the Fig1a sample's CurveNet): tanh under a logistic output.
+[Network(Loss = Loss.HalfSquaredError)] [Input(2)] [Dense(2, Tanh)] [Dense(1, Sigmoid)] public partial class Fig1aTanhSigmoid { }
+
+// A deep regression network (ModelSources.DeepRegression): tanh and sigmoid layers, one without bias, 13 inputs (no
+// whole vector), trained on the lanes (no layer holds three quarters of the weights, so no training by parts).
+[Network(Loss = Loss.HalfSquaredError)]
+[Input(13)]
+[Dense(40, Tanh)]
+[Dense(24, Sigmoid)]
+[Dense(9, Tanh, Bias = false)]
+[Dense(3)]
+public partial class DeepTanhSigmoidRegression { }
+
 // Sizes that are exact multiples of every vector width (no remainder loops).
 [Network] [Input(64)] [Dense(32, ReLU)] [Dense(16, Sigmoid)] public partial class Aligned64 { }
 
@@ -117,6 +130,8 @@ public static class DeclaredNetworks
         Of<Scalar11>(1, Loss.HalfSquaredError, L(1)),
         Of<Deep3HiddenSce>(19, Loss.SoftmaxCrossEntropy, L(17, ReLU), L(9, Tanh, bias: false), L(12, Sigmoid), L(3)),
         Of<Deep3HiddenHse>(70, Loss.HalfSquaredError, L(33, Tanh), L(20, ReLU, bias: false), L(16, Sigmoid), L(4, Identity, bias: false)),
+        Of<Fig1aTanhSigmoid>(2, Loss.HalfSquaredError, L(2, Tanh), L(1, Sigmoid)),
+        Of<DeepTanhSigmoidRegression>(13, Loss.HalfSquaredError, L(40, Tanh), L(24, Sigmoid), L(9, Tanh, bias: false), L(3)),
         Of<Aligned64>(64, Loss.HalfSquaredError, L(32, ReLU), L(16, Sigmoid)),
         Of<SingleSigmoid>(5, Loss.HalfSquaredError, L(3, Sigmoid)),
         Of<SingleSce>(9, Loss.SoftmaxCrossEntropy, L(4, bias: false)),

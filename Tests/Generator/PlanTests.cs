@@ -12,8 +12,8 @@ namespace NetCompiler.Tests.Generator;
 
 /// <summary>
 /// The decisions of <see cref="NetworkPlanner"/>, asserted on the plan itself rather than on generated text. The
-/// expected sizes and offsets are those of the generated code in the golden files (Tests/Generator/Snapshots), where
-/// each is a constant or an offset in a <c>ref float … = ref Unsafe.Add(ref ws, …)</c> line.
+/// expected sizes and offsets are those of the generated code of <see cref="ModelSources"/>' networks, where each is a
+/// constant or an offset in a <c>ref float … = ref Unsafe.Add(ref ws, …)</c> line.
 /// </summary>
 public class PlanTests
 {
@@ -31,7 +31,7 @@ public class PlanTests
     [Fact]
     public void Fashion_mlp_takes_the_lane_path_in_PredictBatch_and_is_split_for_training()
     {
-        var plan = Plan(SnapshotTests.FashionMlp);
+        var plan = Plan(ModelSources.FashionMlp);
 
         Assert.False(plan.Fused);
         var lanes = Assert.IsType<LanePlan>(plan.Lanes);
@@ -59,7 +59,7 @@ public class PlanTests
     [Fact]
     public void Fashion_mlp_workspaces_are_those_of_the_generated_code()
     {
-        var plan = Plan(SnapshotTests.FashionMlp);
+        var plan = Plan(ModelSources.FashionMlp);
 
         Assert.Equal(new WorkspacePlan(128, WorkspacePlace.Stack), plan.Predict.Workspace);
         Assert.Equal(new WorkspacePlan(70912, WorkspacePlace.ThreadBuffer), plan.PredictBatch.Workspace);
@@ -75,7 +75,7 @@ public class PlanTests
     [Fact]
     public void LeNet5_convolutions_take_Winograd_and_blocks_as_the_generated_code_does()
     {
-        var plan = Plan(SnapshotTests.LeNet5);
+        var plan = Plan(ModelSources.LeNet5);
 
         var conv1 = Assert.IsType<Conv2DPlan>(plan.Layers[0]);
         var conv2 = Assert.IsType<Conv2DPlan>(plan.Layers[2]);
@@ -107,7 +107,7 @@ public class PlanTests
     [Fact]
     public void LeNet5_workspaces_and_offsets_are_those_of_the_generated_code()
     {
-        var plan = Plan(SnapshotTests.LeNet5);
+        var plan = Plan(ModelSources.LeNet5);
 
         Assert.Equal(new WorkspacePlan(20512, WorkspacePlace.ThreadBuffer), plan.Predict.Workspace);
         Assert.Equal(new[] { 0, 4704, 5888, 7488, 7888, 8016 }, plan.Predict.Outputs);
@@ -126,7 +126,7 @@ public class PlanTests
     [Fact]
     public void Tiny_network_is_fused_and_needs_no_Predict_workspace()
     {
-        var plan = Plan(SnapshotTests.Tiny);
+        var plan = Plan(ModelSources.Tiny);
 
         Assert.True(plan.Fused);
         Assert.False(plan.FusedAvx);
@@ -142,7 +142,7 @@ public class PlanTests
     [Fact]
     public void Deep_regression_trains_on_the_lanes_and_is_not_split()
     {
-        var plan = Plan(SnapshotTests.DeepRegression);
+        var plan = Plan(ModelSources.DeepRegression);
 
         // Layer 1 holds 520 of 1,723 weights: less than three quarters, so training is not split...
         Assert.Null(plan.Split);
@@ -165,7 +165,7 @@ public class PlanTests
     [Fact]
     public void LeNet5_120_wide_rows_take_AVX2_vectors_on_an_AVX512_machine()
     {
-        var plan = Plan(SnapshotTests.LeNet5);
+        var plan = Plan(ModelSources.LeNet5);
 
         // Layer 6 (120 → 84): 8-float vectors cover its 120-float rows exactly, 16-float ones would leave a tail of 8.
         var dense = Assert.IsType<DensePlan>(plan.Layers[5]);
@@ -177,27 +177,27 @@ public class PlanTests
     [Fact]
     public void Plans_of_equal_specs_are_equal_and_a_changed_layer_changes_the_plan()
     {
-        var a = Plan(SnapshotTests.LeNet5);
-        var b = Plan(SnapshotTests.LeNet5);
+        var a = Plan(ModelSources.LeNet5);
+        var b = Plan(ModelSources.LeNet5);
         Assert.NotSame(a.Spec, b.Spec);
         Assert.Equal(a, b);
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
 
-        var changed = Plan(SnapshotTests.LeNet5.Replace("[Conv2D(16, 5, Activation.ReLU)]", "[Conv2D(16, 3, Activation.ReLU)]"));
+        var changed = Plan(ModelSources.LeNet5.Replace("[Conv2D(16, 5, Activation.ReLU)]", "[Conv2D(16, 3, Activation.ReLU)]"));
         Assert.NotEqual(a, changed);
         Assert.Equal(a.Layers[0], changed.Layers[0]);
         Assert.NotEqual(a.Layers[2], changed.Layers[2]);
         Assert.False(Assert.IsType<Conv2DPlan>(changed.Layers[2]).Winograd); // F(2, 5) needs 5-wide kernels
 
-        var narrower = Plan(SnapshotTests.FashionMlp.Replace("[Dense(128, Activation.ReLU)]", "[Dense(16, Activation.ReLU)]"));
-        Assert.NotEqual(Plan(SnapshotTests.FashionMlp), narrower);
+        var narrower = Plan(ModelSources.FashionMlp.Replace("[Dense(128, Activation.ReLU)]", "[Dense(16, Activation.ReLU)]"));
+        Assert.NotEqual(Plan(ModelSources.FashionMlp), narrower);
         Assert.Null(narrower.Split); // 16 rows: not wide enough for two parts of 16
     }
 
     [Fact]
     public void Every_layer_kind_has_a_unit()
     {
-        foreach (string source in new[] { SnapshotTests.LeNet5, SnapshotTests.FashionMlp })
+        foreach (string source in new[] { ModelSources.LeNet5, ModelSources.FashionMlp })
             foreach (var layer in Spec(source).Layers)
                 Assert.True(LayerUnits.For(layer).Handles(layer));
     }
@@ -206,7 +206,7 @@ public class PlanTests
     public void Plan_step_is_cached_until_the_network_changes()
     {
         const string neighbour = "\npublic class Neighbour { public int Value => 1; }";
-        string source = SnapshotTests.FashionMlp + neighbour;
+        string source = ModelSources.FashionMlp + neighbour;
         var first = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(new[] { source }));
         IncrementalStepRunReason[] PlanReasons(string edited)
         {
@@ -276,6 +276,6 @@ public class PlanTests
         Assert.Null(plan.Split);
         Assert.Null(plan.Lanes);
 
-        Assert.False(Plan(SnapshotTests.LeNet5).Training.WholeBatch);
+        Assert.False(Plan(ModelSources.LeNet5).Training.WholeBatch);
     }
 }

@@ -77,7 +77,7 @@ public sealed class GeneratorRun
 
 /// <summary>
 /// Runs NetCompiler's source generator in-process on source text, the way the compiler does, and optionally emits and
-/// loads the result. Shared by the generated-network tests and the generator snapshot/diagnostic tests.
+/// loads the result. Shared by the generated-network tests and the generator's golden-file and diagnostic tests.
 /// </summary>
 public static class GeneratorHarness
 {
