@@ -16,69 +16,44 @@
 
         /// <summary>Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: one sample, with the running statistics: y = f((x − mean) · γ / √(var + ε) + β).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2Forward(ref float p, ref float state, ref float x, ref float y) => Layer2ForwardBatch(ref p, ref state, ref x, ref y, 1, 1);
+        internal static void Layer2Forward(ref float p, ref float state, ref float x, ref float y) => Layer2ForwardBatch(ref p, ref state, ref x, ref y, 1, 1, 1);
 
-        /// <summary>Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: <paramref name="count"/> row-major samples, with the running statistics, into blocks of <paramref name="lanes"/> (1: row-major).</summary>
+        /// <summary>Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: <paramref name="count"/> samples, with the running statistics, from blocks of <paramref name="inLanes"/> into blocks of <paramref name="outLanes"/> (1: row-major).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2ForwardBatch(ref float p, ref float state, ref float x, ref float y, int count, int lanes)
+        internal static void Layer2ForwardBatch(ref float p, ref float state, ref float x, ref float y, int count, int inLanes, int outLanes)
         {
             for (int c = 0; c < 3; c++)
             {
                 float m = At(ref state, c);
                 float k = At(ref p, 15 + c) / MathF.Sqrt(At(ref state, 3 + c) + 1E-05f);
                 float shift = At(ref p, 18 + c);
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xs = ref At(ref x, s * 3);
-                    int at = s / lanes * lanes * 3 + s % lanes;
-                    {
-                        At(ref y, at + c * lanes) = float.MaxNative(0f, (At(ref xs, c) - m) * k + shift);
-                    }
-                }
+                ChannelNormalize(ref x, inLanes, ref y, outLanes, count, 3, c, 1, m, k, shift, true);
             }
-            ClearLanes(ref y, count, lanes, 3);
+            ClearLanes(ref y, count, outLanes, 3);
         }
 
         /// <summary>
-        /// Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: training forward over <paramref name="count"/> row-major samples with the batch's statistics.
-        /// Writes stats = [mean, 1/√(var + ε), biased var] per channel (3 each) for the backward pass and the running
-        /// statistics, and y = f((x − mean) · γ/√(var + ε) + β) in blocks of <paramref name="lanes"/> (1: row-major).
+        /// Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: training forward over <paramref name="count"/> samples with the batch's statistics, from blocks of
+        /// <paramref name="inLanes"/> into blocks of <paramref name="outLanes"/> (1: row-major). Writes stats = [mean, 1/√(var + ε),
+        /// biased var] per channel (3 each) for the backward pass and the running statistics, and y = f((x − mean) · γ/√(var + ε) + β).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2TrainForward(ref float p, ref float x, ref float y, int count, int lanes, ref float stats)
+        internal static void Layer2TrainForward(ref float p, ref float x, ref float y, int count, int inLanes, int outLanes, ref float stats)
         {
             double n = (double)count * 1;
             for (int c = 0; c < 3; c++)
             {
                 // Mean, then the biased variance about it (two passes, in double: no cancellation).
-                double sum = 0;
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xc = ref At(ref x, s * 3 + c);
-                    { sum += xc; }
-                }
-                double mu = sum / n, squares = 0;
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xc = ref At(ref x, s * 3 + c);
-                    { double d = xc - mu; squares += d * d; }
-                }
-                double variance = squares / n;
-                float m = (float)mu, invStd = (float)(1.0 / global::System.Math.Sqrt(variance + 1E-05f));
+                double mu = ChannelSum(ref x, count, inLanes, 3, c, 1) / n;
+                double variance = ChannelSquares(ref x, count, inLanes, 3, c, 1, mu) / n;
+                float m = (float)mu, invStd = (float)(1.0 / Math.Sqrt(variance + 1E-05f));
                 At(ref stats, c) = m;
                 At(ref stats, 3 + c) = invStd;
                 At(ref stats, 6 + c) = (float)variance;
                 float k = At(ref p, 15 + c) * invStd, shift = At(ref p, 18 + c);
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xs = ref At(ref x, s * 3);
-                    int at = s / lanes * lanes * 3 + s % lanes;
-                    {
-                        At(ref y, at + c * lanes) = float.MaxNative(0f, (At(ref xs, c) - m) * k + shift);
-                    }
-                }
+                ChannelNormalize(ref x, inLanes, ref y, outLanes, count, 3, c, 1, m, k, shift, true);
             }
-            ClearLanes(ref y, count, lanes, 3);
+            ClearLanes(ref y, count, outLanes, 3);
         }
 
         /// <summary>
@@ -98,54 +73,35 @@
         }
 
         /// <summary>
-        /// Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: training backward. With x̂ = (x − mean)/√(var + ε) and dy = ∂E/∂z (in blocks of <paramref name="lanes"/>),
+        /// Layer 2: batch normalisation of [3], per feature over the batch, ε = 1E-05, then ReLU: training backward. With x̂ = (x − mean)/√(var + ε) and dy = ∂E/∂z (in blocks of <paramref name="outLanes"/>),
         /// ∂E/∂γ = Σ dy·x̂, ∂E/∂β = Σ dy (written: the whole batch is one call), and ∂E/∂x =
-        /// γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of layer 1 (identity), into dzBelow (row-major).
+        /// γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of layer 1 (identity), into dzBelow (in blocks of <paramref name="inLanes"/>, as x).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int lanes, ref float stats)
+        internal static void Layer2TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int inLanes, int outLanes, ref float stats)
         {
             double n = (double)count * 1;
             for (int c = 0; c < 3; c++)
             {
                 float m = At(ref stats, c), invStd = At(ref stats, 3 + c);
-                double sumDy = 0, sumDyXhat = 0;
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xs = ref At(ref x, s * 3);
-                    int at = s / lanes * lanes * 3 + s % lanes;
-                    {
-                        float dy = At(ref dz, at + c * lanes);
-                        float xhat = (At(ref xs, c) - m) * invStd;
-                        sumDy += dy;
-                        sumDyXhat += dy * xhat;
-                    }
-                }
+                ChannelGradientSums(ref x, inLanes, ref dz, outLanes, count, 3, c, 1, m, invStd, out double sumDy, out double sumDyXhat);
                 At(ref g, 15 + c) = (float)sumDyXhat;
                 At(ref g, 18 + c) = (float)sumDy;
                 float k = At(ref p, 15 + c) * invStd, meanDy = (float)(sumDy / n), meanDyXhat = (float)(sumDyXhat / n);
-                for (int s = 0; s < count; s++)
-                {
-                    ref float xs = ref At(ref x, s * 3);
-                    int at = s / lanes * lanes * 3 + s % lanes;
-                    {
-                        float xv = At(ref xs, c);
-                        float dx = k * (At(ref dz, at + c * lanes) - meanDy - (xv - m) * invStd * meanDyXhat);
-                        At(ref dzBelow, s * 3 + c) = dx;
-                    }
-                }
+                ChannelInputGradient(ref x, inLanes, ref dz, outLanes, ref dzBelow, count, 3, c, 1, m, invStd, k, meanDy, meanDyXhat);
             }
+            ClearLanes(ref dzBelow, count, inLanes, 3);
         }
 
 // Calls from the network class
 
 // in PredictBatch
-                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_state), ref h1, ref h2, count, 1);
+                global::NetCompiler.Generated.GeneratedKernels.Layer2ForwardBatch(ref p, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_state), ref h1, ref h2, count, 1, 1);
 
 // in PredictOne
             global::NetCompiler.Generated.GeneratedKernels.Layer2Forward(ref p, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_state), ref h1, ref h2);
 
 // in ComputeGradientsCore
-            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainForward(ref p, ref a1, ref a2, count, 1, ref stats2);
-            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainBackward(ref p, ref g, ref a1, ref dzB, ref dzA, count, 1, ref stats2);
+            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainForward(ref p, ref a1, ref a2, count, 1, 1, ref stats2);
+            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainBackward(ref p, ref g, ref a1, ref dzB, ref dzA, count, 1, 1, ref stats2);
                 global::NetCompiler.Generated.GeneratedKernels.Layer2RunningStatistics(ref stats2, ref running, ref updated, batch);

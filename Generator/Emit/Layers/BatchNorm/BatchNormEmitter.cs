@@ -39,8 +39,9 @@ internal static class BatchNormEmitter
         // The channel's values: the runtime's vector passes for identity and ReLU, a scalar loop for other activations.
         bool vectorForward = Activations.HasVectorForm(b.Activation);
         string relu = b.Activation == ActivationKind.ReLU ? "true" : "false";
-        string channel = $"count, {size}, c * {positions}, {positions}";            // the channel's samples, layout aside
-        string inputChannel = $"count, inLanes, {size}, c * {positions}, {positions}";
+        string start = positions == 1 ? "c" : $"c * {positions}";                    // the channel's first feature
+        string channel = $"count, {size}, {start}, {positions}";                    // the channel's samples, layout aside
+        string inputChannel = $"count, inLanes, {size}, {start}, {positions}";
 
         // ---- inference, one sample
         w.Line($"/// <summary>{Title(b)}: one sample, with the running statistics: y = f((x − mean) · γ / √(var + ε) + β).</summary>");
@@ -85,7 +86,7 @@ internal static class BatchNormEmitter
         w.Line("// Mean, then the biased variance about it (two passes, in double: no cancellation).");
         w.Line($"double mu = ChannelSum(ref x, {inputChannel}) / n;");
         w.Line($"double variance = ChannelSquares(ref x, {inputChannel}, mu) / n;");
-        w.Line("float m = (float)mu, invStd = (float)(1.0 / global::System.Math.Sqrt(variance + " + eps + "));");
+        w.Line("float m = (float)mu, invStd = (float)(1.0 / " + Names.Math + ".Sqrt(variance + " + eps + "));");
         w.Line("At(ref stats, c) = m;");
         w.Line($"At(ref stats, {channels} + c) = invStd;");
         w.Line($"At(ref stats, {2 * channels} + c) = (float)variance;");
@@ -148,8 +149,9 @@ internal static class BatchNormEmitter
     private static void EmitSampleLoop(SourceWriter w, BatchNormLayerSpec b, System.Action body)
     {
         w.Open("for (int s = 0; s < count; s++)");
-        w.Line($"int xAt = s / inLanes * inLanes * {b.InputSize} + s % inLanes + c * {b.Positions} * inLanes;");
-        w.Line($"int yAt = s / outLanes * outLanes * {b.InputSize} + s % outLanes + c * {b.Positions} * outLanes;");
+        string start = b.Positions == 1 ? "c" : $"c * {b.Positions}";
+        w.Line($"int xAt = s / inLanes * inLanes * {b.InputSize} + s % inLanes + {start} * inLanes;");
+        w.Line($"int yAt = s / outLanes * outLanes * {b.InputSize} + s % outLanes + {start} * outLanes;");
         w.Open($"for (int q = 0; q < {b.Positions}; q++)");
         body();
         w.Close();
