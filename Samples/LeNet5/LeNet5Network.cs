@@ -1,6 +1,6 @@
 // LeNet-5's one declaration. The sample compiles it here; the tests and the benchmarks use this same network (the tests
-// through a reference to this project, the benchmarks by linking this file), and both read this file's text as the
-// source of the LeNet-5 generator snapshot and build-time probe (an embedded resource named LeNet5Network.cs).
+// through a reference to this project, the benchmarks by linking this file), and both read this file's text: the
+// generator tests (ModelSources.LeNet5) and the build-time probe (an embedded resource named LeNet5Network.cs).
 
 namespace NetCompiler.Samples.LeNet5;
 
