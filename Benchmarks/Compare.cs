@@ -8,7 +8,7 @@ using System.Runtime.Loader;
 namespace NetCompiler.Benchmarks;
 
 /// <summary>
-/// <c>--compare OLD.dll [NEW.dll …] [--network LeNet5|FashionMlp|Wide1024|WideLeNetBatchNorm] [--rounds N]</c>: the same network from two or more builds of
+/// <c>--compare OLD.dll [NEW.dll …] [--network LeNet5|FashionMlp|Wide1024|LeNet5BatchNorm] [--rounds N]</c>: the same network from two or more builds of
 /// this assembly (e.g. the previous commit's, built into another directory, and this one: <c>self</c>), timed in one process
 /// in alternating rounds. This machine's speed drifts by 10–50% over seconds (other tenants share its cores), which
 /// swamps a change of a few percent between two runs of the quick mode; within one round every build sees the same
@@ -37,9 +37,9 @@ public static class Compare
             Console.Error.WriteLine($"--rounds must be positive, not {rounds}.");
             return 2;
         }
-        if (network is not ("LeNet5" or "FashionMlp" or "Wide1024" or "WideLeNetBatchNorm"))
+        if (network is not ("LeNet5" or "FashionMlp" or "Wide1024" or "LeNet5BatchNorm"))
         {
-            Console.Error.WriteLine($"--network must be LeNet5, FashionMlp, Wide1024 or WideLeNetBatchNorm, not '{network}'.");
+            Console.Error.WriteLine($"--network must be LeNet5, FashionMlp, Wide1024 or LeNet5BatchNorm, not '{network}'.");
             return 2;
         }
         var nets = new List<IClassifier>();
@@ -62,9 +62,9 @@ public static class Compare
         var gradients = nets.Select(n => new float[n.Parameters.Length]).ToArray();
         var workloads = new (string Name, int Reps, Action<int> Call)[]
         {
-            ("training step, 64 samples", network switch { "LeNet5" => 5, "Wide1024" or "WideLeNetBatchNorm" => 1, _ => 20 }, k => nets[k].ComputeGradients(x, labels, gradients[k])),
-            ("PredictBatch, 64 samples", network switch { "LeNet5" => 10, "Wide1024" or "WideLeNetBatchNorm" => 2, _ => 40 }, k => nets[k].PredictBatch(x, outputs)),
-            ("Predict, 1 sample", network switch { "LeNet5" => 500, "Wide1024" => 20, "WideLeNetBatchNorm" => 100, _ => 2000 }, k => nets[k].Predict(x.AsSpan(0, inputSize), outputs.AsSpan(0, outputSize))),
+            ("training step, 64 samples", network switch { "LeNet5" => 5, "Wide1024" or "LeNet5BatchNorm" => 1, _ => 20 }, k => nets[k].ComputeGradients(x, labels, gradients[k])),
+            ("PredictBatch, 64 samples", network switch { "LeNet5" => 10, "Wide1024" or "LeNet5BatchNorm" => 2, _ => 40 }, k => nets[k].PredictBatch(x, outputs)),
+            ("Predict, 1 sample", network switch { "LeNet5" => 500, "Wide1024" => 20, "LeNet5BatchNorm" => 100, _ => 2000 }, k => nets[k].Predict(x.AsSpan(0, inputSize), outputs.AsSpan(0, outputSize))),
         };
         Console.WriteLine($"{network}: {builds.Count} builds, {rounds} alternating rounds per workload; ratio = time ÷ the first build's in the same round");
         foreach (var (name, reps, call) in workloads)

@@ -1,28 +1,13 @@
 using System;
 using System.Collections.Generic;
+using NetCompiler.Samples.LeNet5;
 
 namespace NetCompiler.Benchmarks;
 
 /// <summary>
-/// LeNet-5 widened to 32 and 64 filters, with batch normalisation after each convolution and hidden dense layer
-/// (Conv → BN → ReLU, Dense → BN → ReLU), as the LeNet-5 sample's <c>--batchnorm</c> network without its dropout.
+/// The LeNet-5 sample's <see cref="LeNet5BatchNorm"/> without batch normalisation and dropout: each layer applies its
+/// ReLU itself.
 /// </summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(1, 28, 28)]
-[Conv2D(32, 5, Padding = 2)]
-[BatchNorm(Activation.ReLU)]
-[MaxPool2D(2)]
-[Conv2D(64, 5)]
-[BatchNorm(Activation.ReLU)]
-[MaxPool2D(2)]
-[Dense(120)]
-[BatchNorm(Activation.ReLU)]
-[Dense(84)]
-[BatchNorm(Activation.ReLU)]
-[Dense(10)]
-public partial class WideLeNetBatchNorm { }
-
-/// <summary><see cref="WideLeNetBatchNorm"/> without the batch normalisation: each layer applies its ReLU itself.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
 [Conv2D(32, 5, Activation.ReLU, Padding = 2)]
@@ -35,10 +20,11 @@ public partial class WideLeNetBatchNorm { }
 public partial class WideLeNet { }
 
 /// <summary>
-/// What batch normalisation costs (keys bnb, bnc), measured with <see cref="Quick.Measure"/> against the same network
-/// without it: (bnb) <c>PredictBatch</c> of 64 samples, where the difference is the running-statistics pass that folding
-/// into the preceding layer would remove; (bnc) one training step on a batch of 64, where batch normalisation needs the
-/// whole batch's statistics in the forward and backward passes.
+/// What batch normalisation costs (keys bnb, bnc), measured with <see cref="Quick.Measure"/> on the LeNet-5 sample's
+/// <see cref="LeNet5BatchNorm"/> against the same network without it: (bnb) <c>PredictBatch</c> of 64 samples, where the
+/// difference is the running-statistics pass that folding into the preceding layer would remove (dropout is the
+/// identity there); (bnc) one training step on a batch of 64, where batch normalisation needs the whole batch's
+/// statistics in the forward and backward passes (and dropout draws its masks).
 /// </summary>
 public static class QuickBatchNorm
 {
@@ -48,14 +34,14 @@ public static class QuickBatchNorm
     {
         yield return ("bnb", () =>
         {
-            var bn = new WideLeNetBatchNorm(1);
+            var bn = new LeNet5BatchNorm(1);
             var plain = new WideLeNet(1);
             float[] x = SyntheticData.Inputs(Batch * WideLeNet.InputSize, 2);
             float[] y = new float[Batch * WideLeNet.OutputSize];
             var cases = new List<Case>
             {
-                new("NetCompiler, with BatchNorm (running statistics)", n => { for (long i = 0; i < n; i++) bn.PredictBatch(x, y); }),
-                new("NetCompiler, the same network without BatchNorm", n => { for (long i = 0; i < n; i++) plain.PredictBatch(x, y); }),
+                new("NetCompiler, LeNet5BatchNorm (running statistics)", n => { for (long i = 0; i < n; i++) bn.PredictBatch(x, y); }),
+                new("NetCompiler, the same network without BatchNorm and Dropout", n => { for (long i = 0; i < n; i++) plain.PredictBatch(x, y); }),
             };
             return new Workload("bnb", "LeNet-5 with 32/64 filters, batch of 64: the cost of BatchNorm at inference", 0, 0, 0, cases, rounds, targetMs)
             { FloorMeaningful = false };
@@ -63,19 +49,19 @@ public static class QuickBatchNorm
 
         yield return ("bnc", () =>
         {
-            var bn = new WideLeNetBatchNorm(1);
+            var bn = new LeNet5BatchNorm(1);
             var plain = new WideLeNet(1);
             float[] x = SyntheticData.Inputs(Batch * WideLeNet.InputSize, 2);
             int[] labels = SyntheticData.Labels(Batch, WideLeNet.OutputSize, 3);
-            float[] gBn = new float[WideLeNetBatchNorm.ParameterCount];
+            float[] gBn = new float[LeNet5BatchNorm.ParameterCount];
             float[] gPlain = new float[WideLeNet.ParameterCount];
-            float[] state = new float[WideLeNetBatchNorm.StateCount];
+            float[] state = new float[LeNet5BatchNorm.StateCount];
             long step = 0;
             var cases = new List<Case>
             {
-                new("NetCompiler ComputeGradients, with BatchNorm (batch statistics)",
+                new("NetCompiler ComputeGradients, LeNet5BatchNorm (batch statistics, dropout)",
                     n => { for (long i = 0; i < n; i++) bn.ComputeGradients(x, default, labels, gBn, new TrainingStep(1, step++), 0, state); }),
-                new("NetCompiler ComputeGradients, the same network without BatchNorm",
+                new("NetCompiler ComputeGradients, the same network without BatchNorm and Dropout",
                     n => { for (long i = 0; i < n; i++) plain.ComputeGradients(x, labels, gPlain); }),
             };
             return new Workload("bnc", "LeNet-5 with 32/64 filters, one training step on a batch of 64: the cost of BatchNorm in training", 0, 0, 0, cases, rounds, targetMs)

@@ -1,25 +1,5 @@
 namespace NetCompiler.Samples.LeNet5;
 
-/// <summary>
-/// LeNet-5 with batch normalisation (<c>--batchnorm</c>): wider convolutions (16 and 32 filters), and Conv → BN → ReLU,
-/// Dense → BN → ReLU in place of each hidden layer's own ReLU. Training normalises with each batch's statistics;
-/// inference with the running statistics the training accumulated.
-/// </summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(1, 28, 28)]
-[Conv2D(16, 5, Padding = 2)]
-[BatchNorm(Activation.ReLU)]
-[MaxPool2D(2)]
-[Conv2D(32, 5)]
-[BatchNorm(Activation.ReLU)]
-[MaxPool2D(2)]
-[Dense(120)]
-[BatchNorm(Activation.ReLU)]
-[Dense(84)]
-[BatchNorm(Activation.ReLU)]
-[Dense(10)]
-public partial class LeNet5BatchNorm { }
-
 // The prefixes of LeNet5, for the feature-map figure. The canonical parameter order is layer by layer, so each prefix's
 // parameters are exactly the first ParameterCount parameters of a trained LeNet5; HalfSquaredError adds no softmax,
 // so Predict returns the last layer's activations.
