@@ -61,7 +61,7 @@ public sealed record LeNet5Options
     /// <summary>A directory to write the learning curve and the confusion matrix to (PNG); null for none.</summary>
     public string? PlotsDirectory { get; init; }
 
-    /// <summary>Train <see cref="LeNet5BatchNorm"/> (wider, batch normalisation after every hidden layer) instead of <see cref="LeNet5"/>.</summary>
+    /// <summary>Train <see cref="LeNet5BatchNorm"/> (wider, batch normalisation after every hidden layer, dropout before the first and last dense layers) instead of <see cref="LeNet5"/>.</summary>
     public bool BatchNorm { get; init; }
 
     /// <summary>Print the usage and do nothing else.</summary>
@@ -98,8 +98,9 @@ public sealed record LeNet5Options
           --plots DIR        write learning-curve.png and confusion-matrix.png (test set) to DIR
           --figure PATH      after training, draw the feature maps of one test image to PATH (PNG)
           --figure-index N   the test image the figure shows (default 0)
-          --batchnorm        train LeNet5BatchNorm instead: 16 and 32 filters, batch normalisation after
-                             every convolution and hidden dense layer (no --figure)
+          --batchnorm        train LeNet5BatchNorm instead: 32 and 64 filters, batch normalisation after
+                             every convolution and hidden dense layer, dropout before the first and last
+                             dense layers (no --figure)
           -h, --help         show this help
 
         The last line printed is "test accuracy: 0.xxxx".
