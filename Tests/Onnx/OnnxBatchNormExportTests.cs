@@ -108,6 +108,34 @@ public class OnnxBatchNormExportTests(ITestOutputHelper output)
         Assert.Equal(new BatchNormLayer(Activation.Tanh, Epsilon: 1e-3f), second.Layer);
     }
 
+    [Theory]
+    [InlineData("Input(4) Dense(3) BatchNorm(Momentum=2) Dense(2) HalfSquaredError", "momentum must be in [0, 1]")]
+    [InlineData("Input(4) Dense(3) BatchNorm(Epsilon=0) Dense(2) HalfSquaredError", "epsilon must be positive")]
+    [InlineData("Input(4) Dense(3) BatchNorm(Softly) Dense(2) HalfSquaredError", "unknown argument \"Softly\"")]
+    [InlineData("Input(4) Dense(3) BatchNorm(Momentum=0.1) Dense(2) HalfSquaredError", "not in canonical form")]
+    [InlineData("Input(4) BatchNorm(ReLU) Dense(2) HalfSquaredError", "cannot come first")]
+    [InlineData("Input(4) Dropout(1) Dense(2) HalfSquaredError", "dropout rate must be in [0, 1)")]
+    [InlineData("Input(4) Dropout(0.30) Dense(2) HalfSquaredError", "not in canonical form")]
+    [InlineData("Input(4) Dropout(x) Dense(2) HalfSquaredError", "\"x\" is not a number")]
+    public void Malformed_batch_normalisation_and_dropout_layers_are_refused_by_name(string architecture, string expected)
+    {
+        var error = Assert.Throws<FormatException>(() => NetworkDescription.Parse(architecture));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_declaration_written_for_a_description_compiles_to_the_same_architecture()
+    {
+        // CSharpDeclaration's attributes for BatchNorm (activation, Momentum, Epsilon) and Dropout, through the generator.
+        string source = CSharpDeclaration.Write(NetworkDescription.Parse(
+            "Input(2,6,7) Conv2D(3,3x3) BatchNorm(ReLU,Momentum=0.25,Epsilon=0.001) MaxPool2D(2) Dropout(0.4) Dense(4) BatchNorm() Dense(3) SoftmaxCrossEntropy"),
+            "Declared", "BatchNormDeclaration");
+        Assert.Contains("[BatchNorm(Activation.ReLU, Momentum = 0.25f, Epsilon = 0.001f)]", source, StringComparison.Ordinal);
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("BatchNormDeclaration.Declared", true)!;
+        Assert.Equal("Input(2,6,7) Conv2D(3,3x3) BatchNorm(ReLU,Momentum=0.25,Epsilon=0.001) MaxPool2D(2) Dropout(0.4) Dense(4) BatchNorm() Dense(3) SoftmaxCrossEntropy",
+            Architecture(type));
+    }
+
     [Fact]
     public void A_model_file_without_state_is_refused_by_name_and_nothing_is_written()
     {
