@@ -54,30 +54,11 @@ public class OnnxBatchNormExportTests(ITestOutputHelper output)
 
     [Fact] public void BatchNormStepNet_imports_back_with_batch_normalisation_folded() => ImportsBack(Trained<BatchNormStepNet>(24), "BatchNormStepNet");
 
-    [Fact]
-    public void Import_refuses_batch_normalisation_after_pooling_by_name()
-    {
-        // BnBeforeConv normalises an average pooling's output: there are no weights to fold it into.
-        string dir = TempDirectory();
-        string onnx = Path.Combine(dir, "net.onnx");
-        OnnxExporter.Export(Trained<BnBeforeConv>(31), onnx);
-        var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(onnx));
-        Assert.Contains("BatchNormalization", error.Message, StringComparison.Ordinal);
-        Assert.Contains("directly after a Conv or Gemm/MatMul", error.Message, StringComparison.Ordinal);
-        output.WriteLine(error.Message);
-    }
+    // BnBeforeConv normalises an average pooling's output: there are no weights to fold it into.
+    [Fact] public void Import_refuses_batch_normalisation_after_pooling_by_name() => ImportRefuses(Trained<BnBeforeConv>(31), "/layer3/BatchNormalization");
 
-    [Fact]
-    public void Import_refuses_batch_normalisation_after_an_activation_by_name()
-    {
-        // BnLast normalises Dense(4, Tanh)'s outputs: the tanh stands between the weights and the normalisation.
-        string dir = TempDirectory();
-        string onnx = Path.Combine(dir, "net.onnx");
-        OnnxExporter.Export(Trained<BnLast>(32), onnx);
-        var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(onnx));
-        Assert.Contains("BatchNormalization", error.Message, StringComparison.Ordinal);
-        output.WriteLine(error.Message);
-    }
+    // BnLast normalises Dense(4, Tanh)'s outputs: the tanh stands between the weights and the normalisation.
+    [Fact] public void Import_refuses_batch_normalisation_after_an_activation_by_name() => ImportRefuses(Trained<BnLast>(32), "/layer2/BatchNormalization");
 
     [Fact]
     public void Architectures_of_the_generated_networks_parse_with_their_parameter_and_state_counts()
@@ -255,5 +236,16 @@ public class OnnxBatchNormExportTests(ITestOutputHelper output)
         var (_, actual) = Run(rebuilt, inputs, T.InputSize, T.OutputSize);
         double worst = AssertClose(expected, actual, $"{className}: imported vs original PredictBatch");
         output.WriteLine($"{className}: imported as {model.Network.Architecture}; largest relative difference {worst:E2}");
+    }
+
+    /// <summary>The export imports with a refusal that names <paramref name="node"/> and why it cannot be folded.</summary>
+    private void ImportRefuses<T>(T net, string node) where T : class, INetwork<T>, ITrainingModeNetwork
+    {
+        string onnx = Path.Combine(TempDirectory(), "net.onnx");
+        OnnxExporter.Export(net, onnx);
+        var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(onnx));
+        Assert.Contains($"node '{node}' (BatchNormalization)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("directly after a Conv or Gemm/MatMul", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
     }
 }
