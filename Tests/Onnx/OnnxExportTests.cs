@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using Microsoft.ML.OnnxRuntime;
 using NetCompiler.Onnx;
 using NetCompiler.Samples.FashionMnist;
 using NetCompiler.Samples.LeNet5;
@@ -88,16 +87,6 @@ public class OnnxExportTests(ITestOutputHelper output)
         double a = AssertClose(single, ort, typeof(T).Name + ": ONNX Runtime vs Predict");
         double b = AssertClose(batched, ort, typeof(T).Name + ": ONNX Runtime vs PredictBatch");
         output.WriteLine($"{typeof(T).Name}: {Samples} samples, largest relative difference ONNX Runtime vs Predict {a:E2}, vs PredictBatch {b:E2}");
-    }
-
-    private static float[] RunOnnxRuntime(byte[] onnx, float[] inputs, NetworkDescription network)
-    {
-        using var session = new InferenceSession(onnx);
-        long[] shape = [inputs.Length / network.InputSize, .. network.InputShape.Select(d => (long)d)];
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputs, shape);
-        using var runOptions = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(runOptions, ["input"], [input], ["output"]);
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     private void RoundTripsBitExactly<T>(T net, string className) where T : class, INetwork<T>

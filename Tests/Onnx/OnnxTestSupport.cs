@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
+using NetCompiler.Onnx;
 using Xunit;
 
 namespace NetCompiler.Tests.Onnx;
@@ -87,6 +89,17 @@ internal static class OnnxTestSupport
         var batched = new float[count * outputSize];
         net.PredictBatch(inputs, batched);
         return (single, batched);
+    }
+
+    /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on a batch of <paramref name="network"/>'s inputs.</summary>
+    public static float[] RunOnnxRuntime(byte[] onnx, float[] inputs, NetworkDescription network)
+    {
+        using var session = new InferenceSession(onnx);
+        long[] shape = [inputs.Length / network.InputSize, .. network.InputShape.Select(d => (long)d)];
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputs, shape);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(runOptions, ["input"], [input], ["output"]);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     public static float[] RandomInputs(int seed, int count)

@@ -65,7 +65,8 @@ public static class ModelConversion
         {
             ModelFileContents contents = ModelFile.Read(path);
             NetworkDescription network = OnnxExporter.ReadArchitecture(contents, path);
-            s.Append($"NetCompiler model file {Path.GetFileName(path)} (format {ModelFile.FormatVersion}, architecture hash 0x{contents.ArchitectureHash:X16})\n");
+            s.Append($"NetCompiler model file {Path.GetFileName(path)} (format {(contents.State.Length > 0 ? ModelFormat.StateVersion : ModelFile.FormatVersion)}, architecture hash 0x{contents.ArchitectureHash:X16}" +
+                     (contents.State.Length > 0 ? $", {contents.State.Length} floats of state" : "") + ")\n");
             Layers(s, network);
             importable = true;
             return s.ToString();

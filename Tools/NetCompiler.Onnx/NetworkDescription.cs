@@ -48,11 +48,15 @@ public abstract record LayerDescription
     /// <summary>The number of weights for <paramref name="input"/> (the bias, if any, follows them).</summary>
     public virtual int WeightCount(TensorShape input) => 0;
 
-    /// <summary>The number of biases.</summary>
-    public virtual int BiasCount => 0;
+    /// <summary>The number of biases for <paramref name="input"/> (β of a batch normalisation).</summary>
+    public virtual int BiasCount(TensorShape input) => 0;
 
     /// <summary>The layer's parameters for <paramref name="input"/>: weights, then biases.</summary>
-    public int ParameterCount(TensorShape input) => WeightCount(input) + BiasCount;
+    public int ParameterCount(TensorShape input) => WeightCount(input) + BiasCount(input);
+
+    /// <summary>Floats of state (not parameters) for <paramref name="input"/>: the running statistics of a batch
+    /// normalisation, as <c>ITrainingModeNetwork.State</c> holds them.</summary>
+    public virtual int StateCount(TensorShape input) => 0;
 
     /// <summary>The layer's non-linearity.</summary>
     public virtual Activation Activation => Activation.Identity;
@@ -62,6 +66,9 @@ public abstract record LayerDescription
 
     private protected static string Suffix(Activation activation, bool bias)
         => (activation != Activation.Identity ? "," + activation : "") + (bias ? "" : ",NoBias");
+
+    /// <summary>A float as the generator writes it in an architecture string: round-trip form, invariant culture.</summary>
+    private protected static string FormatFloat(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private protected static string ActivationArgument(Activation activation)
         => activation != Activation.Identity ? ", Activation." + activation : "";
@@ -86,7 +93,7 @@ public sealed record DenseLayer(int Units, Activation Activation, bool Bias) : L
     public override int WeightCount(TensorShape input) => input.Size * Units;
 
     /// <inheritdoc/>
-    public override int BiasCount => Bias ? Units : 0;
+    public override int BiasCount(TensorShape input) => Bias ? Units : 0;
 
     /// <inheritdoc/>
     public override string Attribute() => $"Dense({Units}{ActivationArgument(Activation)}{(Bias ? "" : ", Bias = false")})";
@@ -123,7 +130,7 @@ public sealed record Conv2DLayer(int Filters, int KernelHeight, int KernelWidth,
     public override int WeightCount(TensorShape input) => Filters * input.Channels * KernelHeight * KernelWidth;
 
     /// <inheritdoc/>
-    public override int BiasCount => Bias ? Filters : 0;
+    public override int BiasCount(TensorShape input) => Bias ? Filters : 0;
 
     /// <inheritdoc/>
     public override string Attribute()
@@ -174,19 +181,92 @@ public sealed record Pool2DLayer(PoolKind Kind, int Size, int Stride, int Paddin
     }
 }
 
+/// <summary>
+/// Batch normalisation then <paramref name="Activation"/>, per channel (a feature of a flat input, a channel of a spatial
+/// one): y = f(γ · (x − mean) / √(var + ε) + β) at inference. Parameters γ then β, one per channel; state: the running
+/// mean then the running variance, one per channel.
+/// </summary>
+/// <param name="Activation">The non-linearity after the normalisation.</param>
+/// <param name="Momentum">The weight of a batch's statistics in the running ones (PyTorch's meaning; 0.1 by default).</param>
+/// <param name="Epsilon">Added to the variance before the square root (1e-5 by default).</param>
+public sealed record BatchNormLayer(Activation Activation, float Momentum = BatchNormLayer.DefaultMomentum, float Epsilon = BatchNormLayer.DefaultEpsilon)
+    : LayerDescription
+{
+    /// <summary>The momentum when the declaration names none (PyTorch's default).</summary>
+    public const float DefaultMomentum = 0.1f;
+
+    /// <summary>The epsilon when the declaration names none (PyTorch's default).</summary>
+    public const float DefaultEpsilon = 1e-5f;
+
+    /// <inheritdoc/>
+    public override Activation Activation { get; } = Activation;
+
+    /// <summary>Channels normalised apart: the channels of a spatial input, the features of a flat one.</summary>
+    public static int Channels(TensorShape input) => input.Spatial ? input.Channels : input.Size;
+
+    /// <inheritdoc/>
+    public override string Describe()
+        => "BatchNorm(" + string.Join(",", new[]
+            {
+                Activation != Activation.Identity ? Activation.ToString() : null,
+                Momentum != DefaultMomentum ? "Momentum=" + FormatFloat(Momentum) : null,
+                Epsilon != DefaultEpsilon ? "Epsilon=" + FormatFloat(Epsilon) : null,
+            }.Where(s => s is not null)) + ")";
+
+    /// <inheritdoc/>
+    public override TensorShape OutputShape(TensorShape input) => input;
+
+    /// <summary>γ, stored where a layer's weights are.</summary>
+    public override int WeightCount(TensorShape input) => Channels(input);
+
+    /// <summary>β, stored where a layer's biases are.</summary>
+    public override int BiasCount(TensorShape input) => Channels(input);
+
+    /// <summary>The running mean then the running variance of every channel.</summary>
+    public override int StateCount(TensorShape input) => 2 * Channels(input);
+
+    /// <inheritdoc/>
+    public override string Attribute()
+    {
+        var arguments = new List<string>();
+        if (Activation != Activation.Identity) arguments.Add("Activation." + Activation);
+        if (Momentum != DefaultMomentum) arguments.Add($"Momentum = {FormatFloat(Momentum)}f");
+        if (Epsilon != DefaultEpsilon) arguments.Add($"Epsilon = {FormatFloat(Epsilon)}f");
+        return $"BatchNorm({string.Join(", ", arguments)})";
+    }
+}
+
+/// <summary>Inverted dropout at rate <paramref name="Rate"/>: a random mask in training, the identity at inference; no parameters.</summary>
+/// <param name="Rate">The probability that a value is zeroed in training, in [0, 1).</param>
+public sealed record DropoutLayer(float Rate) : LayerDescription
+{
+    /// <inheritdoc/>
+    public override string Describe() => "Dropout(" + FormatFloat(Rate) + ")";
+
+    /// <inheritdoc/>
+    public override TensorShape OutputShape(TensorShape input) => input;
+
+    /// <inheritdoc/>
+    public override string Attribute() => $"Dropout({FormatFloat(Rate)}f)";
+}
+
 /// <summary>A layer with its shapes and its place in the flat parameter vector (canonical order).</summary>
 /// <param name="Index">0-based position.</param>
 /// <param name="Layer">The layer.</param>
 /// <param name="Input">The shape it receives.</param>
 /// <param name="Output">The shape it makes.</param>
 /// <param name="ParameterOffset">Where its weights start in the parameter vector.</param>
-public sealed record PlacedLayer(int Index, LayerDescription Layer, TensorShape Input, TensorShape Output, int ParameterOffset)
+/// <param name="StateOffset">Where its state (running statistics), if any, starts in the network's state.</param>
+public sealed record PlacedLayer(int Index, LayerDescription Layer, TensorShape Input, TensorShape Output, int ParameterOffset, int StateOffset = 0)
 {
     /// <summary>The number of weights.</summary>
     public int WeightCount => Layer.WeightCount(Input);
 
     /// <summary>The number of biases.</summary>
-    public int BiasCount => Layer.BiasCount;
+    public int BiasCount => Layer.BiasCount(Input);
+
+    /// <summary>Floats of state.</summary>
+    public int StateCount => Layer.StateCount(Input);
 
     /// <summary>Weights and biases.</summary>
     public int ParameterCount => WeightCount + BiasCount;
@@ -214,9 +294,11 @@ public sealed class NetworkDescription
         Loss = loss;
         var shape = InputShape.Count == 3 ? new TensorShape(InputShape[0], InputShape[1], InputShape[2], true) : TensorShape.Flat(InputShape[0]);
         var placed = new List<PlacedLayer>();
-        int offset = 0;
+        int offset = 0, stateOffset = 0;
         for (int i = 0; i < layers.Count; i++)
         {
+            if (i == 0 && layers[i] is BatchNormLayer)
+                throw new ArgumentException("Layer 1: a batch normalisation normalises the outputs of a dense, convolution or pooling layer before it, so it cannot come first.");
             TensorShape output;
             try
             {
@@ -226,13 +308,15 @@ public sealed class NetworkDescription
             {
                 throw new ArgumentException($"Layer {i + 1}: {ex.Message}", ex);
             }
-            var p = new PlacedLayer(i, layers[i], shape, output, offset);
+            var p = new PlacedLayer(i, layers[i], shape, output, offset, stateOffset);
             placed.Add(p);
             offset = checked(offset + p.ParameterCount);
+            stateOffset = checked(stateOffset + p.StateCount);
             shape = output;
         }
         Layers = placed;
         ParameterCount = offset;
+        StateCount = stateOffset;
         if (loss == Loss.SoftmaxCrossEntropy && Output.Spatial)
             throw new ArgumentException($"A softmax cross-entropy network must end in a flat vector, not {Output}.");
     }
@@ -248,6 +332,10 @@ public sealed class NetworkDescription
 
     /// <summary>The number of parameters.</summary>
     public int ParameterCount { get; }
+
+    /// <summary>Floats of state: the running mean and variance of each channel of each batch normalisation, layer by
+    /// layer (<c>ITrainingModeNetwork.State</c>, a version-2 model file's state); 0 when there is none.</summary>
+    public int StateCount { get; }
 
     /// <summary>Floats per input sample.</summary>
     public int InputSize => InputShape.Aggregate(1, (a, b) => a * b);
@@ -301,6 +389,17 @@ public sealed class NetworkDescription
     {
         Match m = Token.Match(token);
         if (!m.Success) throw new FormatException($"Cannot read layer \"{token}\".");
+        switch (m.Groups["kind"].Value)
+        {
+            case "BatchNorm":
+                return ParseBatchNorm(token, m.Groups["args"].Value);
+            case "Dropout":
+            {
+                float rate = Float(m.Groups["args"].Value, token);
+                return rate is >= 0 and < 1 ? new DropoutLayer(rate)
+                    : throw new FormatException($"Layer \"{token}\": the dropout rate must be in [0, 1).");
+            }
+        }
         string[] args = m.Groups["args"].Value.Split(',');
         Activation activation = Activation.Identity;
         bool bias = true, excludePad = false;
@@ -331,9 +430,30 @@ public sealed class NetworkDescription
                 return new Pool2DLayer(m.Groups["kind"].Value == "MaxPool2D" ? PoolKind.Max : PoolKind.Average, size, stride < 0 ? size : stride, padding, !excludePad);
             }
             default:
-                throw new FormatException($"Unknown layer \"{token}\": this build knows Dense, Conv2D, MaxPool2D and AvgPool2D.");
+                throw new FormatException($"Unknown layer \"{token}\": this build knows Dense, Conv2D, MaxPool2D, AvgPool2D, BatchNorm and Dropout.");
         }
     }
+
+    private static BatchNormLayer ParseBatchNorm(string token, string arguments)
+    {
+        Activation activation = Activation.Identity;
+        float momentum = BatchNormLayer.DefaultMomentum, epsilon = BatchNormLayer.DefaultEpsilon;
+        foreach (string a in arguments.Length == 0 ? [] : arguments.Split(','))
+        {
+            if (a.StartsWith("Momentum=", StringComparison.Ordinal)) momentum = Float(a["Momentum=".Length..], token);
+            else if (a.StartsWith("Epsilon=", StringComparison.Ordinal)) epsilon = Float(a["Epsilon=".Length..], token);
+            else if (Enum.TryParse(a, out Activation act) && Enum.IsDefined(act) && !a.Any(char.IsDigit)) activation = act;
+            else throw new FormatException($"Layer \"{token}\": unknown argument \"{a}\".");
+        }
+        if (momentum is not (>= 0 and <= 1)) throw new FormatException($"Layer \"{token}\": the momentum must be in [0, 1].");
+        if (!(epsilon > 0) || float.IsInfinity(epsilon)) throw new FormatException($"Layer \"{token}\": epsilon must be positive and finite.");
+        return new BatchNormLayer(activation, momentum, epsilon);
+    }
+
+    private static float Float(string text, string token)
+        => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
+            ? value
+            : throw new FormatException($"Layer \"{token}\": \"{text}\" is not a number.");
 
     private static int Int(string text, string token)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0

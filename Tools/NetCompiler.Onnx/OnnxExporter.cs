@@ -11,8 +11,10 @@ namespace NetCompiler.Onnx;
 /// Writes a NetCompiler network as an ONNX model (opset 13) that ONNX Runtime and other ONNX tools run: input
 /// <c>input</c> [batch, ...input shape], output <c>output</c> [batch, ...output shape]. Conv2D becomes <c>Conv</c>, Dense
 /// <c>Gemm</c> (transB=1, after a <c>Flatten</c> when its input is spatial), pooling <c>MaxPool</c> or
-/// <c>AveragePool</c> (with <c>count_include_pad</c>), each activation its own node, and a softmax cross-entropy
-/// network ends in <c>Softmax</c>, so the ONNX model returns what <c>Predict</c> returns.
+/// <c>AveragePool</c> (with <c>count_include_pad</c>), BatchNorm <c>BatchNormalization</c> (inference form: γ, β and
+/// the running statistics of the network's state as initializers), Dropout nothing (it is the identity at inference),
+/// each activation its own node, and a softmax cross-entropy network ends in <c>Softmax</c>, so the ONNX model returns
+/// what <c>Predict</c> returns.
 /// </summary>
 public static class OnnxExporter
 {
@@ -20,33 +22,51 @@ public static class OnnxExporter
     public const int OpsetVersion = 13;
 
     /// <summary>Writes the model file at <paramref name="modelFile"/> (.ncmf) as ONNX to <paramref name="path"/>, atomically.</summary>
-    /// <exception cref="InvalidDataException">The model file is corrupt or of an architecture this build cannot export.</exception>
+    /// <exception cref="InvalidDataException">The model file is corrupt, of an architecture this build cannot export, or
+    /// lacks the state (running statistics) its batch normalisations need (a format-version-1 file).</exception>
     public static void ExportModelFile(string modelFile, string path)
     {
         ModelFileContents contents = ModelFile.Read(modelFile);
         NetworkDescription network = ReadArchitecture(contents, modelFile);
-        AtomicFiles.Write(path, Export(network, contents.Parameters).ToByteArray());
+        if (contents.State.Length != network.StateCount)
+            throw new InvalidDataException(contents.State.Length == 0
+                ? $"Model file '{modelFile}' holds no state, but \"{contents.Architecture}\" needs {network.StateCount} floats of it " +
+                  "(the running mean and variance of its batch normalisations): save the trained network again with ModelFile.Save, which writes them (format version 2)."
+                : $"Model file '{modelFile}' holds {contents.State.Length} floats of state, but \"{contents.Architecture}\" has {network.StateCount}.");
+        AtomicFiles.Write(path, Export(network, contents.Parameters, contents.State).ToByteArray());
     }
 
-    /// <summary>Writes the live network <paramref name="net"/> as ONNX to <paramref name="path"/>, atomically.</summary>
+    /// <summary>Writes the live network <paramref name="net"/> (with its <see cref="ITrainingModeNetwork.State"/>, if any)
+    /// as ONNX to <paramref name="path"/>, atomically.</summary>
     public static void Export<TNet>(TNet net, string path) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(net);
         AtomicFiles.Write(path, ExportBytes(net));
     }
 
-    /// <summary>The live network <paramref name="net"/> as ONNX bytes.</summary>
+    /// <summary>The live network <paramref name="net"/> (with its <see cref="ITrainingModeNetwork.State"/>, if any) as ONNX bytes.</summary>
     public static byte[] ExportBytes<TNet>(TNet net) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(net);
         NetworkDescription network = NetworkDescription.Parse(TNet.Architecture);
         var parameters = new float[TNet.ParameterCount];
         net.CopyParametersTo(parameters);
-        return Export(network, parameters).ToByteArray();
+        ReadOnlySpan<float> state = net is ITrainingModeNetwork stateful ? stateful.State : default;
+        return Export(network, parameters, state).ToByteArray();
     }
 
-    /// <summary>The network <paramref name="network"/> with <paramref name="parameters"/> (canonical order) as ONNX bytes.</summary>
-    public static byte[] ExportBytes(NetworkDescription network, ReadOnlySpan<float> parameters) => Export(network, parameters).ToByteArray();
+    /// <summary>The network <paramref name="network"/> with <paramref name="parameters"/> (canonical order) as ONNX bytes;
+    /// for a network without batch normalisation.</summary>
+    /// <exception cref="ArgumentException">The parameter count is wrong, or the network has state (batch normalisation):
+    /// use the overload that takes it.</exception>
+    public static byte[] ExportBytes(NetworkDescription network, ReadOnlySpan<float> parameters) => Export(network, parameters, default).ToByteArray();
+
+    /// <summary>The network <paramref name="network"/> with <paramref name="parameters"/> (canonical order) and
+    /// <paramref name="state"/> (<see cref="NetworkDescription.StateCount"/> floats: the running mean then variance of
+    /// each batch normalisation, as <see cref="ITrainingModeNetwork.State"/>) as ONNX bytes.</summary>
+    /// <exception cref="ArgumentException">The parameter or state count is wrong.</exception>
+    public static byte[] ExportBytes(NetworkDescription network, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
+        => Export(network, parameters, state).ToByteArray();
 
     /// <summary>Reads a model file's architecture, with the file named in the error.</summary>
     internal static NetworkDescription ReadArchitecture(ModelFileContents contents, string source)
@@ -67,11 +87,15 @@ public static class OnnxExporter
         return network;
     }
 
-    internal static ModelProto Export(NetworkDescription network, ReadOnlySpan<float> parameters)
+    internal static ModelProto Export(NetworkDescription network, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
     {
         ArgumentNullException.ThrowIfNull(network);
         if (parameters.Length != network.ParameterCount)
             throw new ArgumentException($"{network.Architecture} has {network.ParameterCount} parameters, not {parameters.Length}.", nameof(parameters));
+        if (state.Length != network.StateCount)
+            throw new ArgumentException(state.Length == 0
+                ? $"{network.Architecture} needs its state ({network.StateCount} floats: the running mean and variance of its batch normalisations) to be exported, but none was given."
+                : $"{network.Architecture} has {network.StateCount} floats of state, not {state.Length}.", nameof(state));
 
         var graph = new GraphProto { Name = "NetCompiler", DocString = network.Architecture };
         graph.Input.Add(ValueInfo("input", network.InputShape.ToArray()));
@@ -117,6 +141,25 @@ public static class OnnxExporter
                     current = Next(op);
                     break;
                 }
+                case BatchNormLayer batchNorm:
+                {
+                    // Inference form (opset 9–13 BatchNormalization): y = scale·(x − mean)/√(var + epsilon) + B over axis 1,
+                    // the features of [N, C] or the channels of [N, C, H, W]. ONNX's momentum weighs the old running
+                    // statistics, NetCompiler's (PyTorch's) the batch's, so it is written as 1 − momentum, as PyTorch does.
+                    int channels = BatchNormLayer.Channels(placed.Input);
+                    string scale = $"layer{placed.Index + 1}.weight", shift = $"layer{placed.Index + 1}.bias";
+                    string mean = $"layer{placed.Index + 1}.running_mean", variance = $"layer{placed.Index + 1}.running_var";
+                    graph.Initializer.Add(Tensor(scale, [channels], parameters.Slice(placed.ParameterOffset, channels)));
+                    graph.Initializer.Add(Tensor(shift, [channels], parameters.Slice(placed.BiasOffset, channels)));
+                    graph.Initializer.Add(Tensor(mean, [channels], state.Slice(placed.StateOffset, channels)));
+                    graph.Initializer.Add(Tensor(variance, [channels], state.Slice(placed.StateOffset + channels, channels)));
+                    graph.Node.Add(Node("BatchNormalization", prefix + "/BatchNormalization", [current, scale, shift, mean, variance],
+                        Next("BatchNormalization"), Float("epsilon", batchNorm.Epsilon), Float("momentum", 1f - batchNorm.Momentum)));
+                    current = Next("BatchNormalization");
+                    break;
+                }
+                case DropoutLayer:
+                    break; // the identity at inference: no node
                 default:
                     throw new NotSupportedException($"Layer {placed.Layer.Describe()} has no ONNX form.");
             }
@@ -138,7 +181,8 @@ public static class OnnxExporter
             graph.Node.Add(Node("Softmax", "/Softmax", [current], "/Softmax_output_0", Int("axis", 1)));
             current = "/Softmax_output_0";
         }
-        // The last node writes the graph output directly.
+        // The last node writes the graph output directly (a network of dropout alone needs one to do so).
+        if (current == "input") graph.Node.Add(Node("Identity", "/Identity", [current], "/Identity_output_0"));
         graph.Node[^1].Output[0] = "output";
         graph.Output.Add(ValueInfo("output", network.Output.Dimensions));
 
