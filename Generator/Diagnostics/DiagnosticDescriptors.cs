@@ -139,6 +139,14 @@ internal static partial class DiagnosticDescriptors
         "The model file '{1}' named by Parameters of '{0}' has format version {2}, but this NetCompiler reads version {3}: save the model again with this version's ModelFile.Save",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    /// <summary>NC0074: "The model file '{1}' named by Parameters of '{0}' has no state ...".</summary>
+    public static readonly DiagnosticDescriptor CompiledInState = new(
+        "NC0074",
+        "Model file without the network's state",
+        "The model file '{1}' named by Parameters of '{0}' {2}: save the trained network with ModelFile.Save, which writes its running statistics too",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A network with batch normalisation starts trained only with its running statistics as well as its parameters; a compiled-in model file must carry them (format version 2, which ModelFile.Save writes for such a network).");
+
     /// <summary>NC0033: "The model file '{1}' ... is truncated ...".</summary>
     public static readonly DiagnosticDescriptor ModelFileTruncated = new(
         "NC0033",

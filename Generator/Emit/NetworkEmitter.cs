@@ -762,15 +762,22 @@ internal static class NetworkEmitter
         EmitAlignedStart(w, plan, "parameters", "return ");
         w.Close();
         w.Line();
-        w.Line($"/// <summary>Sets every parameter to the trained value compiled in from <c>{file}</c> (checked at build time).</summary>");
+        bool state = plan.Training.WholeBatch && spec.Layers.Any(l => l.StateCount > 0);
+        w.Line($"/// <summary>Sets every parameter{(state ? " and the state (the running statistics)" : "")} to the trained value compiled in from <c>{file}</c> (checked at build time).</summary>");
         w.Open("public void LoadCompiledParameters()");
-        w.Line($"global::System.Span<byte> bytes = {Names.Qualified.MemoryMarshal}.AsBytes(Parameters);");
-        w.Line("var status = global::System.Buffers.Text.Base64.DecodeFromUtf8(CompiledParameterData, bytes, out _, out int written);");
+        w.Line("DecodeCompiledData(CompiledParameterData, Parameters);");
+        if (state) w.Line("DecodeCompiledData(CompiledStateData, _state);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Decodes compiled-in Base64 data into <paramref name=\"target\"/>, which it fills exactly.</summary>");
+        w.Open("private static void DecodeCompiledData(global::System.ReadOnlySpan<byte> data, global::System.Span<float> target)");
+        w.Line($"global::System.Span<byte> bytes = {Names.Qualified.MemoryMarshal}.AsBytes(target);");
+        w.Line("var status = global::System.Buffers.Text.Base64.DecodeFromUtf8(data, bytes, out _, out int written);");
         w.Line("if (status != global::System.Buffers.OperationStatus.Done || written != bytes.Length)");
         w.Line($"    throw new global::System.InvalidOperationException(\"The parameters compiled in from {file} are damaged; rebuild the project.\");");
         w.Line("// The file and the data are little-endian, as the float32s of every platform .NET runs on but a few.");
         w.Line("if (!global::System.BitConverter.IsLittleEndian)");
-        w.Line($"    global::System.Buffers.Binary.BinaryPrimitives.ReverseEndianness({Names.Qualified.MemoryMarshal}.Cast<float, int>(Parameters), {Names.Qualified.MemoryMarshal}.Cast<float, int>(Parameters));");
+        w.Line($"    global::System.Buffers.Binary.BinaryPrimitives.ReverseEndianness({Names.Qualified.MemoryMarshal}.Cast<float, int>(target), {Names.Qualified.MemoryMarshal}.Cast<float, int>(target));");
         w.Close();
     }
 

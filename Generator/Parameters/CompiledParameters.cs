@@ -12,12 +12,16 @@ namespace NetCompiler.Generator.Parameters;
 internal sealed record ParametersRequest(NetworkSpec Spec, LocationInfo? Location);
 
 /// <summary>
-/// The parameters to compile into one network: the Base64 of its model file's parameter bytes, or empty (and
-/// <see cref="Diagnostics"/> say why) when the file is missing or does not fit the network.
+/// The parameters to compile into one network: the Base64 of its model file's parameter bytes and, for a network with
+/// state, of its state's; or empty (and <see cref="Diagnostics"/> say why) when the file is missing or does not fit the
+/// network.
 /// </summary>
 internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uint Crc, string Base64,
-    EquatableArray<DiagnosticInfo> Diagnostics)
+    EquatableArray<DiagnosticInfo> Diagnostics, string StateBase64 = "")
 {
+    /// <summary>Floats of state of the network: the running statistics of its batch-normalisation layers.</summary>
+    private int StateCount => Spec.Layers.Sum(l => l.StateCount);
+
     /// <summary>Whether the file cannot be compiled in (set where <see cref="Diagnostics"/> are dropped before emitting).</summary>
     public bool Failed { get; init; }
 
@@ -57,7 +61,12 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
                 file.Architecture, file.ArchitectureHash.ToString("X16"), spec.Architecture, hash.ToString("X16"));
         if (file.Count != spec.ParameterCount)
             return Fail(request, DiagnosticDescriptors.ModelFileParameterCount, file.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), spec.ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new CompiledParameters(spec, FileNameOf(name), file.Crc, file.Base64, EquatableArray<DiagnosticInfo>.Empty);
+        int state = spec.Layers.Sum(l => l.StateCount);
+        if (state > 0 && file.StateCount is null)
+            return Fail(request, DiagnosticDescriptors.CompiledInState, $"has no running statistics (format version 1), and the network's batch normalisation needs {state} floats of them");
+        if ((file.StateCount ?? 0) != state)
+            return Fail(request, DiagnosticDescriptors.CompiledInState, $"holds {file.StateCount} floats of state, and the network has {state}");
+        return new CompiledParameters(spec, FileNameOf(name), file.Crc, file.Base64, EquatableArray<DiagnosticInfo>.Empty, file.StateBase64);
     }
 
     private static string Normalize(string path) => path.Replace('\\', '/');
@@ -98,6 +107,12 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
             w.Line($"/// None: the model file {FileName} cannot be compiled in (the build reports why).");
             w.Line("/// </summary>");
             w.Line("private static global::System.ReadOnlySpan<byte> CompiledParameterData => default;");
+            if (StateCount > 0)
+            {
+                w.Line();
+                w.Line("/// <summary>None, as <see cref=\"CompiledParameterData\"/>.</summary>");
+                w.Line("private static global::System.ReadOnlySpan<byte> CompiledStateData => default;");
+            }
         }
         else
         {
@@ -106,6 +121,12 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
             w.Line("/// </summary>");
             // One line, however long: the compiler reads a string literal as one token, quickly.
             w.Line($"private static global::System.ReadOnlySpan<byte> CompiledParameterData => \"{Base64}\"u8;");
+            if (StateCount > 0)
+            {
+                w.Line();
+                w.Line($"/// <summary>The {StateCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} floats of state saved in {FileName} (the running statistics), as <see cref=\"CompiledParameterData\"/>.</summary>");
+                w.Line($"private static global::System.ReadOnlySpan<byte> CompiledStateData => \"{StateBase64}\"u8;");
+            }
         }
         w.Close();
         foreach (var _ in Spec.ContainingTypes) w.Close();

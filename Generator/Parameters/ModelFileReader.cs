@@ -14,11 +14,12 @@ internal sealed record ModelFileProblem(DiagnosticDescriptor Descriptor, Equatab
 
 /// <summary>
 /// One <c>.ncmf</c> AdditionalFiles item, read and checked on its own (magic, version, lengths, CRC-32): either a
-/// <see cref="Problem"/>, or the header and the parameter bytes in Base64, ready to compile in. Value-equal, so an
-/// unchanged file stops the pipeline here.
+/// <see cref="Problem"/>, or the header, the parameter bytes in Base64 and, in a version-2 file, the state's (the running
+/// statistics of batch normalisation), ready to compile in. <see cref="StateCount"/> is null for a version-1 file, which
+/// has no state section. Value-equal, so an unchanged file stops the pipeline here.
 /// </summary>
 internal sealed record ModelFileData(string Path, ModelFileProblem? Problem, ulong ArchitectureHash, string Architecture,
-    int Count, uint Crc, string Base64);
+    int Count, uint Crc, string Base64, int? StateCount = null, string StateBase64 = "");
 
 /// <summary>Reads model files for the generator. The checks mirror <c>ModelFile.Read</c> in the runtime.</summary>
 internal static class ModelFileReader
@@ -58,8 +59,9 @@ internal static class ModelFileReader
         if (length < 8)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, inside the header");
         uint version = UInt32At(bytes, 4);
-        if (version != ModelFormat.Version)
-            return Failed(path, DiagnosticDescriptors.ModelFileVersion, version.ToString(), ModelFormat.Version.ToString());
+        if (version is not (ModelFormat.Version or ModelFormat.StateVersion))
+            return Failed(path, DiagnosticDescriptors.ModelFileVersion, version.ToString(), $"{ModelFormat.Version} or {ModelFormat.StateVersion}");
+        bool hasState = version == ModelFormat.StateVersion;
         if (length < ModelFormat.FixedHeaderSize)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, inside the header");
         ulong hash = UInt32At(bytes, 8) | (ulong)UInt32At(bytes, 12) << 32;
@@ -70,10 +72,23 @@ internal static class ModelFileReader
         if (length < countAt + 4)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, inside the header");
         int count = unchecked((int)UInt32At(bytes, countAt));
-        long expected = ModelFormat.FileLength(architectureLength, count);
-        if (count < 0 || length != expected)
+        if (count < 0 || (long)countAt + 4 + 4L * count > length)
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, count < 0
                 ? $"its header gives {count} parameters"
+                : $"it is {length} bytes long, but its header gives {count} parameters, which take {ModelFormat.FileLength(architectureLength, count)} bytes");
+        int stateAt = countAt + 4 + 4 * count, stateCount = 0;
+        if (hasState)
+        {
+            if (length < stateAt + 4)
+                return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"it ends at byte {length}, before the count of its state");
+            stateCount = unchecked((int)UInt32At(bytes, stateAt));
+            if (stateCount < 0)
+                return Failed(path, DiagnosticDescriptors.ModelFileTruncated, $"its state count is {stateCount}");
+        }
+        long expected = hasState ? ModelFormat.FileLength(architectureLength, count, stateCount) : ModelFormat.FileLength(architectureLength, count);
+        if (length != expected)
+            return Failed(path, DiagnosticDescriptors.ModelFileTruncated, hasState
+                ? $"it is {length} bytes long, but its header gives {count} parameters and {stateCount} floats of state, which take {expected} bytes"
                 : $"it is {length} bytes long, but its header gives {count} parameters, which take {expected} bytes");
 
         uint stored = UInt32At(bytes, length - 4);
@@ -91,7 +106,9 @@ internal static class ModelFileReader
             return Failed(path, DiagnosticDescriptors.ModelFileTruncated, "its architecture string is not valid UTF-8");
         }
         string base64 = Convert.ToBase64String(bytes, countAt + 4, 4 * count);
-        return new ModelFileData(path, null, hash, architecture, count, computed, base64);
+        return hasState
+            ? new ModelFileData(path, null, hash, architecture, count, computed, base64, stateCount, Convert.ToBase64String(bytes, stateAt + 4, 4 * stateCount))
+            : new ModelFileData(path, null, hash, architecture, count, computed, base64);
     }
 
     private static uint UInt32At(byte[] b, int i) => b[i] | (uint)b[i + 1] << 8 | (uint)b[i + 2] << 16 | (uint)b[i + 3] << 24;

@@ -192,12 +192,6 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layerAttributes[NetworkLimits.MaxLayers].Location, type.Name,
                 $"its {layerAttributes.Count} layers", $"{NetworkLimits.MaxLayers} layers, past which the generated training and prediction methods are too large for the JIT to optimise"));
 
-        // Compiled-in parameters, unless a kind of layer in the network cannot have them.
-        if (parametersFile is not null)
-            foreach (var unit in LayerUnits.All)
-                if (unit.CompiledParametersRefusal is { } refusal && layers.Any(unit.Handles))
-                    diagnostics.Add(DiagnosticInfo.Create(refusal, networkLocation, type.Name));
-
         if (diagnostics.Count > 0 || inputShape is null || malformed || layers.Count != layerAttributes.Count)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
@@ -332,7 +326,7 @@ internal static class NetworkParser
         "PredictWorkspaceSize", "PredictBatchWorkspaceSize", "TrainingWorkspaceSize", "SharedWorkspaceSize",
         "AlignedInput", "PartRows", "t_AlignedInput", "t_PredictWorkspace", "t_PredictBatchWorkspace", "t_TrainingWorkspace",
         // with compiled-in parameters
-        "LoadCompiledParameters", "CompiledParameterData", "AlignedStart",
+        "LoadCompiledParameters", "CompiledParameterData", "CompiledStateData", "DecodeCompiledData", "AlignedStart",
         // with layers whose training differs from inference (ITrainingModeNetwork)
         "StateCount", "State", "_state", "TrainingFloatsPerSample", "TrainingFixedSize", "t_TrainingModeWorkspace",
     };

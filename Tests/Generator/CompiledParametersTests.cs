@@ -107,7 +107,7 @@ public sealed class CompiledParametersTests : IDisposable
                 files.Add(Write(name, Array.Empty<byte>()));
                 break;
             case "wrong version":
-                BinaryPrimitives.WriteUInt32LittleEndian(valid.AsSpan(4), 2);
+                BinaryPrimitives.WriteUInt32LittleEndian(valid.AsSpan(4), 3);
                 files.Add(Write(name, valid));
                 break;
             case "truncated":
@@ -193,6 +193,77 @@ public sealed class CompiledParametersTests : IDisposable
         compiled.Parameters.Clear();
         type.GetMethod("LoadCompiledParameters")!.Invoke(compiled, null);
         Assert.Equal(Bits(loaded.Parameters.ToArray()), Bits(compiled.Parameters.ToArray()));
+    }
+
+    // A network with state: 4 → 3, batch normalisation of 3 features (γ, β; running mean and variance), → 2.
+    private const string BatchNormArchitecture = "Input(4) Dense(3) BatchNorm(ReLU) Dense(2) SoftmaxCrossEntropy";
+    private const int BatchNormCount = 4 * 3 + 3 + 2 * 3 + 3 * 2 + 2, BatchNormState = 2 * 3;
+
+    private static string SmallBatchNorm(string file) =>
+        Usings + $"[Network(Loss = Loss.SoftmaxCrossEntropy, Parameters = \"{file}\")] [Input(4)] [Dense(3)] [BatchNorm(Activation.ReLU)] [Dense(2)] public partial class SmallBn {{ }}";
+
+    /// <summary>Running statistics a real network could have: means in [−1, 1], variances in [0.5, 2.5].</summary>
+    private static float[] RandomState(int seed) =>
+        RandomParameters(BatchNormState, seed).Select((v, i) => i < BatchNormState / 2 ? v : 1.5f + v).ToArray();
+
+    [Fact]
+    public void Batch_normalised_network_compiles_in_its_running_statistics_and_predicts_as_ModelFile_Load()
+    {
+        string path = PathOf("bn.ncmf");
+        ModelFile.Write(path, NetCompiler.Tests.Runtime.LinearModel.Fnv1a64(BatchNormArchitecture), BatchNormArchitecture,
+            RandomParameters(BatchNormCount, 11), RandomState(12));
+
+        Assembly assembly = GeneratorHarness.CompileAndLoad(SmallBatchNorm("bn.ncmf"), additionalTexts: new[] { new FileAdditionalText(path) });
+        Type type = assembly.GetType("Models.SmallBn")!;
+        MethodInfo load = typeof(ModelFile).GetMethods()
+            .Single(m => m.Name == nameof(ModelFile.Load) && m.IsGenericMethod && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(string))
+            .MakeGenericMethod(type);
+        var loaded = (ITrainingModeNetwork)load.Invoke(null, new object[] { path })!;
+        File.Delete(path);
+        var compiled = (ITrainingModeNetwork)Activator.CreateInstance(type)!;
+
+        Assert.Equal(Bits(loaded.Parameters.ToArray()), Bits(compiled.Parameters.ToArray()));
+        Assert.Equal(Bits(RandomState(12)), Bits(compiled.State.ToArray()));
+        Assert.Equal(Bits(loaded.State.ToArray()), Bits(compiled.State.ToArray()));
+
+        const int samples = 21;
+        float[] inputs = RandomParameters(samples * 4, 13);
+        float[] expected = new float[samples * 2], actual = new float[samples * 2];
+        loaded.PredictBatch(inputs, expected);
+        compiled.PredictBatch(inputs, actual);
+        Assert.Equal(Bits(expected), Bits(actual));
+        loaded.Predict(inputs.AsSpan(0, 4), expected.AsSpan(0, 2));
+        compiled.Predict(inputs.AsSpan(0, 4), actual.AsSpan(0, 2));
+        Assert.Equal(Bits(expected), Bits(actual));
+
+        // A seeded network starts untrained: running mean 0, variance 1.
+        var seeded = (ITrainingModeNetwork)Activator.CreateInstance(type, 7)!;
+        Assert.Equal(new float[] { 0, 0, 0, 1, 1, 1 }, seeded.State.ToArray());
+    }
+
+    [Theory]
+    [InlineData("no state", "has no running statistics (format version 1)")]
+    [InlineData("wrong state count", "holds 5 floats of state, and the network has 6")]
+    public void Batch_normalised_network_needs_its_state_in_the_model_file(string kind, string message)
+    {
+        string path = PathOf("bn.ncmf");
+        ulong hash = NetCompiler.Tests.Runtime.LinearModel.Fnv1a64(BatchNormArchitecture);
+        float[] parameters = RandomParameters(BatchNormCount, 11);
+        if (kind == "no state") ModelFile.Write(path, hash, BatchNormArchitecture, parameters);
+        else ModelFile.Write(path, hash, BatchNormArchitecture, parameters, RandomState(12)[..5]);
+
+        string source = SmallBatchNorm("bn.ncmf");
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(new[] { source }),
+            GeneratorHarness.CreateDriver(new[] { (AdditionalText)new FileAdditionalText(path) }));
+
+        Assert.Null(run.Exception);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("NC0074", diagnostic.Id);
+        Assert.Contains(message, diagnostic.GetMessage(), StringComparison.Ordinal);
+        string attribute = "Network(Loss = Loss.SoftmaxCrossEntropy, Parameters = \"bn.ncmf\")";
+        Assert.Equal(new Microsoft.CodeAnalysis.Text.TextSpan(source.IndexOf(attribute, StringComparison.Ordinal), attribute.Length),
+            diagnostic.Location.SourceSpan);
+        Assert.Empty(run.CompilationErrors);
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();

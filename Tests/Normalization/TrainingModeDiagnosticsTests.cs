@@ -5,7 +5,7 @@ using Xunit;
 
 namespace NetCompiler.Tests.Normalization;
 
-/// <summary>The settings of [BatchNorm] and [Dropout] that cannot work are errors at the attribute (NC0070–NC0074).</summary>
+/// <summary>The settings of [BatchNorm] and [Dropout] that cannot work are errors at the attribute (NC0070–NC0073).</summary>
 public class TrainingModeDiagnosticsTests
 {
     private const string Usings = "using NetCompiler;\nnamespace Models;\n";
@@ -20,7 +20,6 @@ public class TrainingModeDiagnosticsTests
         { "NC0072", "[Network] [Input(4)] [Dense(3)] [BatchNorm(Momentum = 1.5f)] [Dense(1)] public partial class BigMomentum { }", "BatchNorm(Momentum = 1.5f)" },
         { "NC0072", "[Network] [Input(4)] [Dense(3)] [BatchNorm(Momentum = float.NaN)] [Dense(1)] public partial class NaNMomentum { }", "BatchNorm(Momentum = float.NaN)" },
         { "NC0073", "[Network] [Input(1, 8, 8)] [BatchNorm] [Conv2D(2, 3)] [Dense(1)] public partial class NormalisedInput { }", "BatchNorm" },
-        { "NC0074", "[Network(Parameters = \"m.ncmf\")] [Input(4)] [Dense(3)] [BatchNorm] [Dense(1)] public partial class CompiledIn { }", "Network(Parameters = \"m.ncmf\")" },
     };
 
     [Theory]

@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis;
 using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Parsing;
 using NetCompiler.Generator.Planning;
@@ -24,12 +23,6 @@ internal interface ILayerUnit
     /// compiler itself rejects the attribute) or when the shape it receives is unknown.
     /// </summary>
     LayerSpec? Parse(LayerContext context, ref bool malformed);
-
-    /// <summary>
-    /// Why a network with a layer of this kind cannot compile its parameters in (<c>[Network(Parameters = ...)]</c>):
-    /// a diagnostic reported at [Network] with the network's name, or null when it can.
-    /// </summary>
-    DiagnosticDescriptor? CompiledParametersRefusal { get; }
 
     /// <summary>Whether this unit is the one for <paramref name="layer"/>.</summary>
     bool Handles(LayerSpec layer);
@@ -87,8 +80,6 @@ internal abstract class LayerUnit<TSpec, TPlan> : ILayerUnit
     public abstract string[] AttributeNames { get; }
 
     LayerSpec? ILayerUnit.Parse(LayerContext context, ref bool malformed) => Parse(context, ref malformed);
-
-    public virtual DiagnosticDescriptor? CompiledParametersRefusal => null;
 
     public bool Handles(LayerSpec layer) => layer is TSpec;
 

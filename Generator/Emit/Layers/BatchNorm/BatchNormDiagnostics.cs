@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace NetCompiler.Generator.Diagnostics;
 
-/// <summary>The diagnostics of batch-normalisation layers: NC0071–NC0074.</summary>
+/// <summary>The diagnostics of batch-normalisation layers: NC0071–NC0073.</summary>
 internal static partial class DiagnosticDescriptors
 {
     /// <summary>NC0071: "The Epsilon of {0} is {1} ...".</summary>
@@ -28,12 +28,4 @@ internal static partial class DiagnosticDescriptors
         "{0} normalises the network's input, which has no layer below it to learn from the normalisation: scale the data before training instead, or put [BatchNorm] after a [Dense] or [Conv2D] layer",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
         description: "A batch-normalisation layer follows a dense, convolution or pooling layer (BatchNorm1d per feature, BatchNorm2d per channel); as the first layer it would only rescale the data, which belongs in the data pipeline.");
-
-    /// <summary>NC0074: "The network '{0}' compiles in the model file ...".</summary>
-    public static readonly DiagnosticDescriptor CompiledInState = new(
-        "NC0074",
-        "Compiled-in parameters with BatchNorm",
-        "The network '{0}' has batch-normalisation layers, whose running statistics a compiled-in model file cannot carry yet: remove Parameters from [Network] and load the model at run time with ModelFile.Load",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "[Network(Parameters = ...)] compiles a model file's parameters into the assembly; a network with BatchNorm also needs its running statistics, which that path does not compile in.");
 }

@@ -19,9 +19,6 @@ internal sealed class BatchNormUnit : TrainingModeUnit<BatchNormLayerSpec, Batch
 
     public override BatchNormLayerSpec? Parse(LayerContext context, ref bool malformed) => BatchNormParser.Parse(context, ref malformed);
 
-    /// <summary>A compiled-in model file does not carry the running statistics: NC0074.</summary>
-    public override DiagnosticDescriptor? CompiledParametersRefusal => DiagnosticDescriptors.CompiledInState;
-
     public override BatchNormPlan Plan(BatchNormLayerSpec layer, LayerPlanContext context)
         => new(layer, context.BelowActivation, context.AboveRunsOnBlocks);
 
