@@ -166,10 +166,7 @@ public sealed class CompiledParametersTests : IDisposable
 
         Assembly assembly = GeneratorHarness.CompileAndLoad(source, additionalTexts: new[] { new FileAdditionalText(path) });
         Type type = assembly.GetType("Models.Wide")!;
-        MethodInfo load = typeof(ModelFile).GetMethods()
-            .Single(m => m.Name == nameof(ModelFile.Load) && m.IsGenericMethod && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(string))
-            .MakeGenericMethod(type);
-        var loaded = (INetwork)load.Invoke(null, new object[] { path })!;
+        var loaded = (INetwork)Load(type, path);
 
         // The compiled-in network reads no file: the model file is gone by the time it is created.
         File.Delete(path);
@@ -215,10 +212,7 @@ public sealed class CompiledParametersTests : IDisposable
 
         Assembly assembly = GeneratorHarness.CompileAndLoad(SmallBatchNorm("bn.ncmf"), additionalTexts: new[] { new FileAdditionalText(path) });
         Type type = assembly.GetType("Models.SmallBn")!;
-        MethodInfo load = typeof(ModelFile).GetMethods()
-            .Single(m => m.Name == nameof(ModelFile.Load) && m.IsGenericMethod && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(string))
-            .MakeGenericMethod(type);
-        var loaded = (ITrainingModeNetwork)load.Invoke(null, new object[] { path })!;
+        var loaded = (ITrainingModeNetwork)Load(type, path);
         File.Delete(path);
         var compiled = (ITrainingModeNetwork)Activator.CreateInstance(type)!;
 
@@ -265,6 +259,13 @@ public sealed class CompiledParametersTests : IDisposable
             diagnostic.Location.SourceSpan);
         Assert.Empty(run.CompilationErrors);
     }
+
+    /// <summary><see cref="ModelFile.Load{TNet}(string)"/> for a network type compiled at test time.</summary>
+    private static object Load(Type type, string path)
+        => typeof(ModelFile).GetMethods()
+            .Single(m => m.Name == nameof(ModelFile.Load) && m.IsGenericMethod && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(string))
+            .MakeGenericMethod(type)
+            .Invoke(null, new object[] { path })!;
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 }
