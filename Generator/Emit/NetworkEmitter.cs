@@ -762,7 +762,7 @@ internal static class NetworkEmitter
         EmitAlignedStart(w, plan, "parameters", "return ");
         w.Close();
         w.Line();
-        bool state = plan.Training.WholeBatch && spec.Layers.Any(l => l.StateCount > 0);
+        bool state = spec.StateCount > 0;
         w.Line($"/// <summary>Sets every parameter{(state ? " and the state (the running statistics)" : "")} to the trained value compiled in from <c>{file}</c> (checked at build time).</summary>");
         w.Open("public void LoadCompiledParameters()");
         w.Line("DecodeCompiledData(CompiledParameterData, Parameters);");

@@ -22,8 +22,6 @@ internal static class TrainingModeEmitter
     private const string TrainingStep = "global::NetCompiler.TrainingStep";
     private const string Workspace = "t_TrainingModeWorkspace";
 
-    public static int StateCount(NetworkSpec spec) => spec.Layers.Sum(l => l.StateCount);
-
     /// <summary>The layers of a unit with a part in the step, each with its unit, in layer order.</summary>
     private static IEnumerable<(LayerPlan Plan, ITrainingModeUnit Unit)> StepLayers(NetworkPlan plan)
     {
@@ -73,7 +71,7 @@ internal static class TrainingModeEmitter
     public static void EmitMembers(SourceWriter w, NetworkPlan plan)
     {
         var spec = plan.Spec;
-        int count = StateCount(spec);
+        int count = spec.StateCount;
         w.Line("/// <summary>Floats of <see cref=\"State\"/>: the running mean and variance of every channel of the batch-normalisation layers.</summary>");
         w.Line($"public const int StateCount = {count};");
         w.Line();

@@ -90,6 +90,9 @@ internal sealed record NetworkSpec(
 
     public int ParameterCount => Layers.Sum(l => l.ParameterCount);
 
+    /// <summary>Floats of state: the running statistics of the batch-normalisation layers (0 for most networks).</summary>
+    public int StateCount => Layers.Sum(l => l.StateCount);
+
     /// <summary>The widest layer output: the size of each backward delta buffer.</summary>
     public int MaxWidth => Layers.Max(l => l.OutputSize);
 

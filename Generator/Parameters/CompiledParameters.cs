@@ -19,9 +19,6 @@ internal sealed record ParametersRequest(NetworkSpec Spec, LocationInfo? Locatio
 internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uint Crc, string Base64,
     EquatableArray<DiagnosticInfo> Diagnostics, string StateBase64 = "")
 {
-    /// <summary>Floats of state of the network: the running statistics of its batch-normalisation layers.</summary>
-    private int StateCount => Spec.Layers.Sum(l => l.StateCount);
-
     /// <summary>Whether the file cannot be compiled in (set where <see cref="Diagnostics"/> are dropped before emitting).</summary>
     public bool Failed { get; init; }
 
@@ -61,7 +58,7 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
                 file.Architecture, file.ArchitectureHash.ToString("X16"), spec.Architecture, hash.ToString("X16"));
         if (file.Count != spec.ParameterCount)
             return Fail(request, DiagnosticDescriptors.ModelFileParameterCount, file.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), spec.ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        int state = spec.Layers.Sum(l => l.StateCount);
+        int state = spec.StateCount;
         if (state > 0 && file.StateCount is null)
             return Fail(request, DiagnosticDescriptors.CompiledInState, $"has no running statistics (format version 1), and the network's batch normalisation needs {state} floats of them");
         if ((file.StateCount ?? 0) != state)
@@ -107,7 +104,7 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
             w.Line($"/// None: the model file {FileName} cannot be compiled in (the build reports why).");
             w.Line("/// </summary>");
             w.Line("private static global::System.ReadOnlySpan<byte> CompiledParameterData => default;");
-            if (StateCount > 0)
+            if (Spec.StateCount > 0)
             {
                 w.Line();
                 w.Line("/// <summary>None, as <see cref=\"CompiledParameterData\"/>.</summary>");
@@ -121,10 +118,10 @@ internal sealed record CompiledParameters(NetworkSpec Spec, string FileName, uin
             w.Line("/// </summary>");
             // One line, however long: the compiler reads a string literal as one token, quickly.
             w.Line($"private static global::System.ReadOnlySpan<byte> CompiledParameterData => \"{Base64}\"u8;");
-            if (StateCount > 0)
+            if (Spec.StateCount > 0)
             {
                 w.Line();
-                w.Line($"/// <summary>The {StateCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} floats of state saved in {FileName} (the running statistics), as <see cref=\"CompiledParameterData\"/>.</summary>");
+                w.Line($"/// <summary>The {Spec.StateCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} floats of state saved in {FileName} (the running statistics), as <see cref=\"CompiledParameterData\"/>.</summary>");
                 w.Line($"private static global::System.ReadOnlySpan<byte> CompiledStateData => \"{StateBase64}\"u8;");
             }
         }
