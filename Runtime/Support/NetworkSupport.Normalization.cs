@@ -21,25 +21,28 @@ public static partial class NetworkSupport
     /// <returns>The sum.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ChannelSum(ref float x, int count, int lanes, int size, int start, int positions)
-        => ChannelSquares(ref x, count, lanes, size, start, positions, double.NaN);
+        => ChannelReduce(ref x, count, lanes, size, start, positions, squares: false, 0);
 
-    /// <summary>Σ (x − <paramref name="mean"/>)² over one channel's values of every sample, in double; with a NaN mean, Σ x.</summary>
+    /// <summary>Σ (x − <paramref name="mean"/>)² over one channel's values of every sample, in double.</summary>
     /// <param name="x">The buffer.</param>
     /// <param name="count">Samples.</param>
     /// <param name="lanes">Samples per block (1: row-major).</param>
     /// <param name="size">Floats per sample.</param>
     /// <param name="start">The channel's first feature.</param>
     /// <param name="positions">The channel's features.</param>
-    /// <param name="mean">The mean to square about, or NaN for the plain sum.</param>
+    /// <param name="mean">The mean to square about.</param>
     /// <returns>The sum.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ChannelSquares(ref float x, int count, int lanes, int size, int start, int positions, double mean)
+        => ChannelReduce(ref x, count, lanes, size, start, positions, squares: true, mean);
+
+    /// <summary>Σ x, or Σ (x − mean)², over one channel's values of every sample, in double.</summary>
+    private static double ChannelReduce(ref float x, int count, int lanes, int size, int start, int positions, bool squares, double mean)
     {
-        bool squares = !double.IsNaN(mean);
         double sum = 0;
         for (int first = 0; first < count; first += lanes)
         {
-            ref float run = ref At(ref x, first * size + start * lanes);
+            ref float run = ref At(ref x, ChannelStart(first, lanes, size, start));
             int valid = Math.Min(lanes, count - first);
             if (valid == lanes)
             {
@@ -84,15 +87,15 @@ public static partial class NetworkSupport
         {
             for (int first = 0; first < count; first += xLanes)
             {
-                int at = first * size + start * xLanes;
+                int at = ChannelStart(first, xLanes, size, start);
                 Normalize(ref At(ref x, at), ref At(ref y, at), positions * xLanes, mean, scale, shift, relu);
             }
             return;
         }
         for (int s = 0; s < count; s++)
         {
-            ref float xs = ref At(ref x, s / xLanes * xLanes * size + s % xLanes + start * xLanes);
-            ref float ys = ref At(ref y, s / yLanes * yLanes * size + s % yLanes + start * yLanes);
+            ref float xs = ref At(ref x, ChannelStart(s, xLanes, size, start));
+            ref float ys = ref At(ref y, ChannelStart(s, yLanes, size, start));
             for (int q = 0; q < positions; q++)
             {
                 float v = (At(ref xs, q * xLanes) - mean) * scale + shift;
@@ -127,13 +130,13 @@ public static partial class NetworkSupport
             if (xLanes == dzLanes && s % xLanes == 0 && count - s >= xLanes)
             {
                 // A whole block (or, row-major, one sample): the channel is one contiguous run in both buffers.
-                int at = s * size + start * xLanes;
+                int at = ChannelStart(s, xLanes, size, start);
                 RunGradientSums(ref At(ref x, at), ref At(ref dz, at), positions * xLanes, mean, invStd, ref dy, ref dyXhat);
                 s += xLanes;
                 continue;
             }
-            ref float xs = ref At(ref x, s / xLanes * xLanes * size + s % xLanes + start * xLanes);
-            ref float ds = ref At(ref dz, s / dzLanes * dzLanes * size + s % dzLanes + start * dzLanes);
+            ref float xs = ref At(ref x, ChannelStart(s, xLanes, size, start));
+            ref float ds = ref At(ref dz, ChannelStart(s, dzLanes, size, start));
             for (int q = 0; q < positions; q++)
             {
                 float d = At(ref ds, q * dzLanes);
@@ -174,13 +177,13 @@ public static partial class NetworkSupport
         {
             if (xLanes == dzLanes && s % xLanes == 0 && count - s >= xLanes)
             {
-                int at = s * size + start * xLanes;
+                int at = ChannelStart(s, xLanes, size, start);
                 RunInputGradient(ref At(ref x, at), ref At(ref dz, at), ref At(ref dzBelow, at), positions * xLanes, mean, invStd, scale, meanDy, meanDyXhat);
                 s += xLanes;
                 continue;
             }
-            int xAt = s / xLanes * xLanes * size + s % xLanes + start * xLanes;
-            ref float ds = ref At(ref dz, s / dzLanes * dzLanes * size + s % dzLanes + start * dzLanes);
+            int xAt = ChannelStart(s, xLanes, size, start);
+            ref float ds = ref At(ref dz, ChannelStart(s, dzLanes, size, start));
             for (int q = 0; q < positions; q++)
             {
                 float xv = At(ref x, xAt + q * xLanes);
@@ -189,6 +192,9 @@ public static partial class NetworkSupport
             s++;
         }
     }
+
+    /// <summary>Where sample s's value of feature <paramref name="start"/> is, in blocks of <paramref name="lanes"/> samples.</summary>
+    private static int ChannelStart(int s, int lanes, int size, int start) => s / lanes * lanes * size + s % lanes + start * lanes;
 
     /// <summary>Σ of n contiguous floats, in double.</summary>
     private static double Sum(ref float x, int n)
