@@ -17,7 +17,9 @@ namespace NetCompiler.Benchmarks;
 /// <remarks>
 /// Each build is loaded into its own <see cref="AssemblyLoadContext"/> and shares this process's NetCompiler.Runtime, so the
 /// builds must agree on the runtime's API. Workloads: a training step (<c>ComputeGradients</c> on 64 samples),
-/// <c>PredictBatch</c> of 64 and <c>Predict</c> of one sample.
+/// <c>PredictBatch</c> of 64 and <c>Predict</c> of one sample. With <c>--bits</c>, nothing is timed: each build's outputs,
+/// gradients and loss are compared bit for bit with the first build's, for batches of 2, 5, 64 and 100 samples (the exit
+/// code is the number of batches that differ).
 /// </remarks>
 public static class Compare
 {
@@ -56,6 +58,7 @@ public static class Compare
         const int batch = 64;
         bool wide = network == "Wide1024";
         int inputSize = wide ? Wide1024.InputSize : 784, outputSize = wide ? Wide1024.OutputSize : 10;
+        if (args.Contains("--bits")) return SameBits(network, builds, nets, inputSize, outputSize);
         float[] x = SyntheticData.Inputs(batch * inputSize, 3);
         int[] labels = SyntheticData.Labels(batch, outputSize, 4);
         var outputs = new float[batch * outputSize];
@@ -94,6 +97,36 @@ public static class Compare
             }
         }
         return 0;
+    }
+
+    /// <summary>Whether every build computes the first build's bits: outputs of <c>PredictBatch</c>, gradients and loss.</summary>
+    private static int SameBits(string network, List<string> builds, List<IClassifier> nets, int inputSize, int outputSize)
+    {
+        int differing = 0;
+        foreach (int batch in new[] { 2, 5, 64, 100 })
+        {
+            float[] x = SyntheticData.Inputs(batch * inputSize, batch);
+            int[] labels = SyntheticData.Labels(batch, outputSize, batch + 1);
+            var results = nets.Select(net =>
+            {
+                var outputs = new float[batch * outputSize];
+                net.PredictBatch(x, outputs);
+                var gradients = new float[net.Parameters.Length];
+                float loss = net.ComputeGradients(x, labels, gradients);
+                return (Outputs: outputs, Gradients: gradients, Loss: BitConverter.SingleToInt32Bits(loss));
+            }).ToList();
+            for (int k = 1; k < nets.Count; k++)
+            {
+                int outputs = results[k].Outputs.Zip(results[0].Outputs).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
+                int gradients = results[k].Gradients.Zip(results[0].Gradients).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
+                bool same = outputs == 0 && gradients == 0 && results[k].Loss == results[0].Loss;
+                if (!same) differing++;
+                Console.WriteLine(same
+                    ? $"{network}, batch of {batch}: {builds[k]} gives the bits of {builds[0]}"
+                    : $"{network}, batch of {batch}: {builds[k]} differs from {builds[0]} in {outputs} outputs, {gradients} gradients{(results[k].Loss == results[0].Loss ? "" : " and the loss")}");
+            }
+        }
+        return differing;
     }
 
     private static IClassifier Load(string build, string network)

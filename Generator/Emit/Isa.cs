@@ -14,21 +14,22 @@ internal sealed class Isa
 {
     public static readonly Isa Avx512 = new(
         "AVX-512", "Vector512.IsHardwareAccelerated",
-        "Vector512", 16, "FusedMultiplyAdd");
+        "Vector512", 16, "FusedMultiplyAdd", "Avx512Path");
 
     public static readonly Isa Avx2 = new(
         "AVX2 + FMA", "Vector256.IsHardwareAccelerated && Fma.IsSupported",
-        "Vector256", 8, "FusedMultiplyAdd");
+        "Vector256", 8, "FusedMultiplyAdd", "Avx2Path");
 
     /// <summary>128-bit vectors: SSE or NEON where present, the BCL's software vectors elsewhere.</summary>
     public static readonly Isa Portable = new(
         "portable 128-bit", null,
-        "Vector128", 4, "MultiplyAddEstimate");
+        "Vector128", 4, "MultiplyAddEstimate", "PortablePath");
 
     public static readonly Isa[] All = { Avx512, Avx2, Portable };
 
-    private Isa(string name, string? condition, string vector, int width, string fma)
+    private Isa(string name, string? condition, string vector, int width, string fma, string pathType)
     {
+        PathType = pathType;
         Name = name;
         Condition = condition;
         Vector = vector;
@@ -37,6 +38,9 @@ internal sealed class Isa
     }
 
     public string Name { get; }
+
+    /// <summary>The runtime's struct for this path (<c>NetCompiler.Support.IVectorPath</c>), a type argument of its kernels.</summary>
+    public string PathType { get; }
 
     /// <summary>
     /// The widest vectors usable on this path for rows of <paramref name="count"/> floats: this path's own, or a

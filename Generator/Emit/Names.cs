@@ -42,6 +42,7 @@ internal static class Names
         "using global::System.Runtime.InteropServices;",
         "using global::System.Runtime.Intrinsics;",
         "using global::System.Runtime.Intrinsics.X86;",
+        "using global::NetCompiler.Support;",
         "using static global::NetCompiler.Support.NetworkSupport;",
     };
 

@@ -149,6 +149,42 @@ public class GeneratedCodeTests
     }
 
     /// <summary>
+    /// The runtime's dense kernels, which the JIT compiles once per layer shape, stay inside the same limits: their IL
+    /// is the same for every shape, so checking it once covers them all.
+    /// </summary>
+    [Fact]
+    public void Runtime_dense_kernels_stay_inside_the_jit_optimisation_limits()
+    {
+        var methods = typeof(NetCompiler.Support.DenseKernels)
+            .GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+            .Where(m => m.GetMethodBody() is not null)
+            .ToList();
+        Assert.Contains(methods, m => m.Name == "ForwardTiles");
+        foreach (var method in methods)
+        {
+            var body = method.GetMethodBody()!;
+            int il = body.GetILAsByteArray()!.Length;
+            Assert.True(il < 30_000, $"{method.Name}: {il} bytes of IL");
+            Assert.True(body.LocalVariables.Count < 1000, $"{method.Name}: {body.LocalVariables.Count} locals");
+        }
+    }
+
+    /// <summary>
+    /// A network's generated file is its shape: constants, the passes that chain the kernels, and the kernels that are
+    /// emitted for it (small layers unrolled, convolutions and pooling on blocks, single-sample dense kernels), while the
+    /// batched dense kernels are the runtime's, compiled for the layer's shape. Budgets with some margin over today's
+    /// sizes (about 70 KB and 375 KB), so that a change that makes them grow shows up here.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(ModelSources.FashionMlp), 100_000)]
+    [InlineData(nameof(ModelSources.LeNet5), 450_000)]
+    public void Generated_files_stay_inside_their_size_budget(string modelName, int budget)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(GeneratorHarness.Run(ModelSources.Model(modelName)).AllGeneratedText);
+        Assert.True(bytes <= budget, $"{modelName}: {bytes:N0} bytes of generated source, over its budget of {budget:N0}");
+    }
+
+    /// <summary>
     /// Predict's workspace puts each hidden layer's outputs on a 64-byte boundary (a multiple of 16 floats from its aligned
     /// start), so the next layer's vector loads of them never span two cache lines (LeNet-5's 400 → 120 layer read its
     /// input 32 bytes off a line before), and the scratch after them too.

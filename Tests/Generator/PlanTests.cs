@@ -171,7 +171,6 @@ public class PlanTests
         var dense = Assert.IsType<DensePlan>(plan.Layers[5]);
         Assert.Equal(IsaPath.Avx2, dense.Rows.Avx512.Vectors);
         Assert.Equal(dense.Rows.Avx2, dense.Rows.Avx512); // one branch of code for both paths
-        Assert.Equal(4, dense.Rows.Avx512.ForwardTileRows);
     }
 
     [Fact]

@@ -16,9 +16,6 @@ internal static class DenseEmitter
     /// <summary>Output rows computed together in the forward kernel (each row's dot product in its own accumulator).</summary>
     private const int ForwardRows = 4;
 
-    /// <summary>Input vectors handled together in the backward kernel.</summary>
-    private const int BackwardVectors = 3;
-
     private static string At(string reference, string index) => index == "0" ? reference : $"At(ref {reference}, {index})";
 
     /// <summary>The first line of every dense kernel's documentation.</summary>
@@ -341,7 +338,12 @@ internal static class DenseEmitter
             EmitInputGradientUnrolled(w, layer, below);
             w.Close();
         }
-        else Isa.EmitBranches(w, isa => plan.Rows[isa], rows => EmitInputGradientVector(w, layer, below, rows, plan.InputGradientRowBlocks));
+        else
+        {
+            w.Line($"// Register tiles of samples × inputs, summed over the rows of W{(outputs > 128 ? " in passes of 128 rows" : "")}; the tiles' shapes are the runtime's rules for each path.");
+            Isa.EmitBranches(w, isa => plan.Rows[isa].Vectors, vectors =>
+                w.Line(DenseBatchEmitter.Call("InputGradient", vectors.ToIsa(), layer, "ref w, ref x, ref dz, ref dzBelow, batch")));
+        }
         w.Close();
     }
 
@@ -357,126 +359,6 @@ internal static class DenseEmitter
             for (int o = 0; o < outputs; o++) terms.Add($"{At("w", (o * inputs + i).ToString())} * dz{o}");
             string sum = outputs == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")";
             w.Line($"{At("bs", i.ToString())} = {Activations.ScalarDerivativeTimes(activation, At("xs", i.ToString()), sum)};");
-        }
-    }
-
-    /// <summary>
-    /// Wᵀ·dz for a batch: blocks of <see cref="BackwardVectors"/> vectors of inputs are the outer loop (that slice of W,
-    /// every row, stays in L1 while the whole batch passes, or L2 for wide layers), then tiles of
-    /// <see cref="DenseRules.BackwardTileSamples"/> samples (then of <see cref="DenseRules.BackwardSamples"/>, then single samples); for
-    /// each row o of W the tile loads its vectors once and multiplies them by each sample's dz[o]. Layers with more
-    /// than <see cref="DenseRules.BackwardRowBlock"/> outputs run that in passes over blocks of rows of W, the sums carried from one
-    /// pass to the next in dzBelow (stored and reloaded as the same floats) and f′ applied by the last pass. Per sample
-    /// and input the sum over o runs in the same order as one sample alone would, with or without row blocks.
-    /// </summary>
-    private static void EmitInputGradientVector(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, DenseRowsPlan plan, bool rowBlocks)
-    {
-        var isa = plan.Isa;
-        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
-        int full = inputs / width * width;
-        int tile = plan.InputGradientTileSamples;
-        w.Line($"// {width}-float vectors: the inputs in blocks of {BackwardVectors}×{width}; for each block, tiles of {tile} samples × the block");
-        w.Line(rowBlocks
-            ? $"// accumulate Wᵀ·dz over {DenseRules.BackwardRowBlock} rows of W at a time in registers (passes over the {outputs} rows, sums kept in dzBelow), then apply f′ of the layer below."
-            : $"// accumulate Wᵀ·dz over the {outputs} rows of W in registers, then apply f′ of the layer below.");
-        void Samples(int vectors)
-        {
-            w.Line("int sample = 0;");
-            w.Open($"for (; sample + {tile} <= batch; sample += {tile})");
-            EmitBackwardTile(w, layer, activation, isa, tile, vectors, rowBlocks);
-            w.Close();
-            if (tile > DenseRules.BackwardSamples)
-            {
-                w.Open($"for (; sample + {DenseRules.BackwardSamples} <= batch; sample += {DenseRules.BackwardSamples})");
-                EmitBackwardTile(w, layer, activation, isa, DenseRules.BackwardSamples, vectors, rowBlocks);
-                w.Close();
-            }
-            w.Open("for (; sample < batch; sample++)");
-            EmitBackwardTile(w, layer, activation, isa, 1, vectors, rowBlocks);
-            w.Close();
-        }
-        if (rowBlocks)
-        {
-            w.Line($"// Passes over rows [rowFrom, rowFrom + rows) of W: the first starts every sum at zero, the last applies f′.");
-            w.Open($"for (int rowFrom = 0; rowFrom < {outputs}; rowFrom += {DenseRules.BackwardRowBlock})");
-            w.Line($"int rows = Math.Min({DenseRules.BackwardRowBlock}, {outputs} - rowFrom);");
-            w.Line("bool first = rowFrom == 0;");
-            w.Line($"bool last = rowFrom + {DenseRules.BackwardRowBlock} >= {outputs};");
-            DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
-            w.Close();
-        }
-        else DenseBatchEmitter.ForEachVectorBlock(w, full, width, BackwardVectors, "inputs", Samples);
-        if (inputs > full)
-        {
-            w.Line($"// Scalar tail: the last {inputs - full} input(s).");
-            w.Open($"for (int sample = 0; sample < batch; sample++)");
-            w.Open($"for (int i = {full}; i < {inputs}; i++)");
-            w.Line("float d = 0f;");
-            w.Line($"for (int o = 0; o < {outputs}; o++) d += At(ref w, o * {inputs} + i) * At(ref dz, sample * {outputs} + o);");
-            w.Line($"At(ref dzBelow, sample * {inputs} + i) = {Activations.ScalarDerivativeTimes(activation, $"At(ref x, sample * {inputs} + i)", "d")};");
-            w.Close();
-            w.Close();
-        }
-    }
-
-    /// <summary>
-    /// One tile of the input gradient: <paramref name="samples"/> × <paramref name="vectors"/> sums over the rows of W;
-    /// with <paramref name="rowBlocks"/>, one pass over the emitted loop's rows [rowFrom, rowFrom + rows), starting from
-    /// zero when <c>first</c> and applying f′ only when <c>last</c>.
-    /// </summary>
-    private static void EmitBackwardTile(SourceWriter w, DenseLayerSpec layer, ActivationKind activation, Isa isa, int samples, int vectors, bool rowBlocks)
-    {
-        int inputs = layer.InputSize, outputs = layer.OutputSize, width = isa.Width;
-        string Row(int r) => r == 0 ? "sample" : $"(sample + {r})";
-        if (!rowBlocks)
-        {
-            for (int r = 0; r < samples; r++)
-                w.Line(isa.Zeros(Enumerable.Range(0, vectors).Select(k => $"a{r}{k}")));
-        }
-        else
-        {
-            // A later pass resumes the sums the pass before left in dzBelow.
-            for (int r = 0; r < samples; r++)
-            {
-                w.Line($"ref float b{r} = ref At(ref dzBelow, {Row(r)} * {inputs} + i);");
-                for (int k = 0; k < vectors; k++)
-                    w.Line($"var a{r}{k} = first ? {isa.VectorOfFloat}.Zero : {isa.Load($"b{r}", (k * width).ToString())};");
-            }
-        }
-        // wo walks down W's rows and dzo along the samples' dz, so every load is a constant offset from them.
-        w.Line(!rowBlocks ? "ref float wo = ref At(ref w, i);" : $"ref float wo = ref At(ref w, rowFrom * {inputs} + i);");
-        w.Line(!rowBlocks ? $"ref float dzo = ref At(ref dz, sample * {outputs});" : $"ref float dzo = ref At(ref dz, sample * {outputs} + rowFrom);");
-        w.Open(!rowBlocks ? $"for (int o = 0; o < {outputs}; o++)" : "for (int o = 0; o < rows; o++)");
-        for (int k = 0; k < vectors; k++) w.Line($"var w{k} = {isa.Load("wo", (k * width).ToString())};");
-        for (int r = 0; r < samples; r++)
-        {
-            w.Line($"var d{r} = {isa.Vector}.Create(At(ref dzo, {r * outputs}));");
-            for (int k = 0; k < vectors; k++) w.Line($"a{r}{k} = {isa.Fma($"w{k}", $"d{r}", $"a{r}{k}")};");
-        }
-        w.Line($"wo = ref At(ref wo, {inputs});");
-        w.Line("dzo = ref At(ref dzo, 1);");
-        w.Close();
-        bool derivative = activation is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.ReLU;
-        if (rowBlocks && derivative)
-        {
-            w.Line("// Not the last pass: the sums go back to dzBelow as they stand, for the next pass to resume.");
-            w.Open("if (!last)");
-            for (int r = 0; r < samples; r++)
-                for (int k = 0; k < vectors; k++)
-                    w.Line(isa.Store($"a{r}{k}", $"b{r}", (k * width).ToString()));
-            w.Line("continue;");
-            w.Close();
-        }
-        for (int r = 0; r < samples; r++)
-        {
-            if (derivative) w.Line($"ref float x{r} = ref At(ref x, {Row(r)} * {inputs} + i);");
-            if (!rowBlocks) w.Line($"ref float b{r} = ref At(ref dzBelow, {Row(r)} * {inputs} + i);");
-            for (int k = 0; k < vectors; k++)
-            {
-                string at = (k * width).ToString();
-                string value = derivative ? $"({Activations.VectorDerivativeTimes(isa, activation, isa.Load($"x{r}", at), $"a{r}{k}")})" : $"a{r}{k}";
-                w.Line(isa.Store(value, $"b{r}", at));
-            }
         }
     }
 }

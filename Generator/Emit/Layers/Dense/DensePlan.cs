@@ -5,15 +5,12 @@ namespace NetCompiler.Generator.Emit.Layers;
 
 /// <summary>
 /// The decisions of a dense layer's kernels that walk rows of W, on one path: they depend only on the vectors that fit
-/// its rows there, so paths that get the same share one branch of code.
+/// its rows there, so paths that get the same share one branch of code. (The batch kernels' register tiles are the
+/// runtime's rules, <c>NetCompiler.Support.DenseKernels</c>, taken from the same vectors and the layer's shape.)
 /// </summary>
 /// <param name="Vectors">The vectors of the kernels that walk rows of W (<c>Isa.FitRows</c> of the inputs).</param>
 /// <param name="SingleRows">One sample's forward pass takes its rows one at a time, W read as one stream.</param>
-/// <param name="ForwardTileRows">Rows per register tile of the batched forward pass.</param>
-/// <param name="GradientTileRows">Rows of ∂E/∂W per register tile.</param>
-/// <param name="PacksInput">The weight gradient copies each column block's slice of x to a contiguous buffer first.</param>
-/// <param name="InputGradientTileSamples">Samples per register tile of the batched input gradient.</param>
-internal sealed record DenseRowsPlan(IsaPath Vectors, bool SingleRows, int ForwardTileRows, int GradientTileRows, bool PacksInput, int InputGradientTileSamples)
+internal sealed record DenseRowsPlan(IsaPath Vectors, bool SingleRows)
 {
     public Isa Isa => Vectors.ToIsa();
 }
@@ -28,7 +25,6 @@ internal sealed record DenseRowsPlan(IsaPath Vectors, bool SingleRows, int Forwa
 /// <param name="Rows">The row kernels' decisions, per path.</param>
 /// <param name="BiasVectors">The vectors of ∂E/∂b, which walks the outputs (<c>Isa.Fit</c> of the outputs).</param>
 /// <param name="AlignedInput">As layer 1, its single-sample kernel reads a copy of x on a 64-byte boundary.</param>
-/// <param name="InputGradientRowBlocks">The input gradient runs in passes over blocks of rows of W.</param>
 /// <param name="RowRange">Its batch kernels take a range of rows (the layer training by parts splits).</param>
 /// <param name="Lanes">It has a forward kernel with the samples in vector lanes (the network's lane path).</param>
 internal sealed record DensePlan(
@@ -38,7 +34,6 @@ internal sealed record DensePlan(
     PerIsa<DenseRowsPlan> Rows,
     PerIsa<IsaPath> BiasVectors,
     bool AlignedInput,
-    bool InputGradientRowBlocks,
     bool RowRange = false,
     bool Lanes = false)
     : LayerPlan(Dense, Below, LayerScratch.None)

@@ -21,6 +21,11 @@ internal sealed class DenseUnit : LayerUnit<DenseLayerSpec, DensePlan>
 
     public override void EmitKernels(SourceWriter w, DensePlan plan, NetworkPlan network)
     {
+        if (!plan.Unrolled)
+        {
+            DenseBatchEmitter.EmitShape(w, plan);
+            w.Line();
+        }
         DenseEmitter.EmitForward(w, plan);
         w.Line();
         DenseBatchEmitter.EmitForwardBatch(w, plan);
