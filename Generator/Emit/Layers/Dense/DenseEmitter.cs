@@ -146,7 +146,7 @@ internal static class DenseEmitter
         w.Close();
     }
 
-    /// <summary>The vectorised forward pass for one sample (the batched pass has its own tiles, in <see cref="DenseBatchEmitter"/>).</summary>
+    /// <summary>The vectorised forward pass for one sample (the batched pass is the runtime's <c>DenseKernels.ForwardBatch</c>, called by <see cref="DenseBatchEmitter"/>).</summary>
     private static void EmitForwardVector(SourceWriter w, DenseLayerSpec layer, DenseRowsPlan plan)
     {
         var isa = plan.Isa;

@@ -9,7 +9,7 @@ namespace NetCompiler.Generator.Emit;
 /// lane. The chunk is transposed once into [input][64 samples]; each layer then computes Y[o, ·] = f(Σᵢ W[o, i]·X[i, ·] + b[o])
 /// with W[o, i] broadcast and four vectors of 16 samples per row, so a register tile of 4 rows × 64 samples keeps 16
 /// sums in flight, each step is 4 loads of X, 4 broadcasts of W and 16 fused multiply-adds, and no sum ever needs a
-/// horizontal reduction (the dot-product form, <see cref="DenseBatchEmitter"/>, reduces 16 lanes for every output
+/// horizontal reduction (the dot-product form, the runtime's <c>DenseKernels.ForwardBatch</c>, reduces 16 lanes for every output
 /// of every sample: 8,192 reductions per chunk of Fashion MLP's first layer). Bias and ReLU are applied to whole
 /// vectors of samples. The outputs go back to row-major at the end. The forward pass of <c>ComputeGradients</c> takes
 /// the same path for networks not trained by parts (<see cref="LanePlan.InTraining"/>), each layer's outputs also
