@@ -31,6 +31,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly IStepStrategy _oneThread;       // also a partitioned network's step without helper threads
     private readonly IStepStrategy? _sliced;          // Threads > 1, not partitioned
     private readonly PartitionedStep<TNet>? _parts;   // Threads > 1, partitioned, during Fit
+    private readonly SynchronizedStep<TNet>? _synchronized;   // Threads > 1, batch normalisation, during Fit
     private readonly ParallelEvaluation<TNet>? _parallelEvaluation;
     private float[]? _best;
     private float[]? _bestState;   // the state (running statistics) that goes with _best
@@ -72,9 +73,10 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
         _oneThread = new OneThreadStep<TNet>(net, _batch, optimizer, options.Seed);
         if (options.Threads > 1)
         {
-            // A network with batch normalisation sees each batch whole (its samples share the batch's statistics): its
-            // steps run on one thread, its evaluation on all of them.
-            if (net is ITrainingModeNetwork { CouplesBatch: true }) { }
+            // A network with batch normalisation needs the whole batch's statistics: its threads take slices of the batch
+            // and meet wherever a layer needs the batch's sums.
+            if (net is ITrainingModeNetwork { CouplesBatch: true } coupled)
+                _synchronized = new SynchronizedStep<TNet>(net, coupled, _batch, optimizer, _team, _oneThread, options.BatchSize, options.Seed);
             else if (net is IPartitionedTraining partitioned && options.Threads <= partitioned.MaxParts)
                 _parts = new PartitionedStep<TNet>(net, partitioned, _batch, optimizer, _team, options.BatchSize);
             else
@@ -370,8 +372,14 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     /// <summary>The network's state (<see cref="ITrainingModeNetwork.State"/>: running statistics), empty when it has none.</summary>
     private Span<float> NetState => _net is ITrainingModeNetwork stateful ? stateful.State : default;
 
-    /// <summary>The step strategy: by parts while Fit runs helper threads, by slices with Threads &gt; 1, else on one thread.</summary>
-    private IStepStrategy CurrentStep => _parts is not null ? (_team.Started ? _parts : _oneThread) : _sliced ?? _oneThread;
+    /// <summary>
+    /// The step strategy: by parts, or by synchronized slices (batch normalisation), while Fit runs helper threads; by
+    /// slices with Threads &gt; 1; else on one thread.
+    /// </summary>
+    private IStepStrategy CurrentStep
+        => _parts is not null ? (_team.Started ? _parts : _oneThread)
+        : _synchronized is not null ? (_team.Started ? _synchronized : _oneThread)
+        : _sliced ?? _oneThread;
 
     /// <summary>Starts the helper threads that the steps then use (Fit does this; tests may too).</summary>
     internal WorkerGroup StartWorkers() => _team.Start();

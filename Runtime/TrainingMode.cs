@@ -43,8 +43,8 @@ public interface ITrainingModeNetwork : INetwork
 
     /// <summary>
     /// Whether the samples of a batch change each other's results in training (batch normalisation normalises each
-    /// sample with the batch's statistics). Such a network must see each batch whole in one call: the trainer then
-    /// computes each step on one thread (the layers' kernels still use every core's vector units).
+    /// sample with the batch's statistics). Such a network must see each batch whole in one call, or in parts that run
+    /// at once and share the batch's sums (<see cref="ComputeGradientsPart"/>), as the trainer's threads do.
     /// </summary>
     bool CouplesBatch { get; }
 
@@ -67,4 +67,42 @@ public interface ITrainingModeNetwork : INetwork
     /// a label is out of range, or a batch-normalisation layer would see a single value per channel (PyTorch refuses it too).</exception>
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, Span<float> gradients,
         TrainingStep step, int firstSample, Span<float> updatedState);
+
+    /// <summary>
+    /// Doubles per part of the workspace that the parts of one step share (<see cref="ComputeGradientsPart"/>): four per
+    /// normalised channel (0 when the network has no batch normalisation).
+    /// </summary>
+    int SharedPerPart { get; }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of training step <paramref name="step"/> on a batch of
+    /// <paramref name="batch"/> samples, cut into contiguous slices that run at once, one per thread: this part's slice
+    /// is <paramref name="inputs"/> (with its <paramref name="targets"/> or <paramref name="labels"/>), from sample
+    /// <paramref name="firstSample"/> of the batch. Each batch-normalisation layer normalises with the statistics of the
+    /// whole batch: the parts meet at <paramref name="barrier"/> (three times per such layer) and each adds every part's
+    /// partial sums, kept in <paramref name="shared"/>, in part order, so that every part computes the same statistics.
+    /// Writes to <paramref name="gradients"/> this slice's share of the gradient of the batch's mean loss, so that the
+    /// parts' gradients add up to the batch's, and returns its share of the mean loss; the running statistics after the
+    /// step go to <paramref name="updatedState"/> (pass it to one part, empty to the others). The result agrees with
+    /// <see cref="ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, TrainingStep, int, Span{float})"/>
+    /// on the whole batch up to the order of the sums (the same bits for one part). Arguments are checked before the first
+    /// barrier; a part that throws must break the barrier (<see cref="SpinBarrier.Break"/>) so that the others stop waiting.
+    /// </summary>
+    /// <param name="part">This part, in [0, <paramref name="parts"/>).</param>
+    /// <param name="parts">The parts, each on its own thread at the same time.</param>
+    /// <param name="inputs">This part's slice of the batch, at least one sample.</param>
+    /// <param name="targets"><c>OutputSize</c> floats per sample of the slice, or empty when <paramref name="labels"/> are given.</param>
+    /// <param name="labels">One class label per sample of the slice (classifiers only), or empty when <paramref name="targets"/> are given.</param>
+    /// <param name="gradients">Receives this part's share of the gradient, <c>ParameterCount</c> floats.</param>
+    /// <param name="step">Selects the dropout masks of this step.</param>
+    /// <param name="firstSample">The index of the slice's first sample in the batch.</param>
+    /// <param name="batch">The whole batch's samples.</param>
+    /// <param name="updatedState">Empty, or <see cref="StateCount"/> floats that receive the running statistics after the step.</param>
+    /// <param name="shared">The parts' workspace, the same span for every part: at least <paramref name="parts"/> × <see cref="SharedPerPart"/> doubles.</param>
+    /// <param name="barrier">One barrier for <paramref name="parts"/> participants.</param>
+    /// <returns>This slice's share of the batch's mean loss.</returns>
+    /// <exception cref="ArgumentException">A span has the wrong length, both or neither of targets and labels are given, a
+    /// label is out of range, the barrier is not for <paramref name="parts"/> threads, or the slice does not lie in the batch.</exception>
+    float ComputeGradientsPart(int part, int parts, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        Span<float> gradients, TrainingStep step, int firstSample, int batch, Span<float> updatedState, Span<double> shared, SpinBarrier barrier);
 }

@@ -553,24 +553,24 @@ internal static class NetworkEmitter
 
     /// <summary>
     /// The argument checks of a training entry point that takes both targets and labels (one of them empty): the
-    /// labels or the targets fit the batch, and the gradients the parameters.
+    /// labels or the targets fit the batch (of <paramref name="samples"/> samples), and the gradients the parameters.
     /// </summary>
-    internal static void EmitTargetChecks(SourceWriter w, bool classifier)
+    internal static void EmitTargetChecks(SourceWriter w, bool classifier, string samples = "batch")
     {
         if (classifier)
         {
             w.Open("if (labels.IsEmpty)");
-            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, {samples} * OutputSize, nameof(targets));");
             w.Close();
             w.Open("else");
-            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, batch, nameof(labels));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(labels.Length, {samples}, nameof(labels));");
             w.Line($"{Names.Qualified.Support}.CheckLabels(labels, OutputSize, nameof(labels));");
             w.Close();
         }
         else
         {
             w.Line($"if (!labels.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"A network trained with HalfSquaredError learns from targets: pass labels empty.\", nameof(labels));");
-            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line($"{Names.Qualified.Support}.CheckLength(targets.Length, {samples} * OutputSize, nameof(targets));");
         }
         w.Line($"{Names.Qualified.Support}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
     }

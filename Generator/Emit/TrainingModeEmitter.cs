@@ -105,7 +105,7 @@ internal static class TrainingModeEmitter
         var spec = plan.Spec;
         bool classifier = spec.Loss == LossKind.SoftmaxCrossEntropy;
         string core = "ComputeGradientsCore";
-        NetworkEmitter.EmitGradientEntryPoints(w, classifier, "Step <c>default(TrainingStep)</c> for the dropout masks; the running statistics are left as they are.", ", default, 0, default");
+        NetworkEmitter.EmitGradientEntryPoints(w, classifier, "Step <c>default(TrainingStep)</c> for the dropout masks; the running statistics are left as they are.", ", default, 0, default, batch, 0, 1, default, null");
         w.Line($"/// <inheritdoc cref=\"{Interface}.ComputeGradients\"/>");
         w.Line(Names.Qualified.Hot);
         w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
@@ -115,10 +115,42 @@ internal static class TrainingModeEmitter
         NetworkEmitter.EmitTargetChecks(w, classifier);
         w.Line($"if (firstSample < 0) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(firstSample), firstSample, \"firstSample is an index in the batch: 0 or more.\");");
         w.Line($"if (!updatedState.IsEmpty) {Names.Qualified.Support}.CheckLength(updatedState.Length, StateCount, nameof(updatedState));");
-        w.Line($"return {core}(inputs, batch, targets, labels, gradients, step, firstSample, updatedState);");
+        w.Line($"return {core}(inputs, batch, targets, labels, gradients, step, firstSample, updatedState, batch, 0, 1, default, null);");
         w.Close();
         w.Line();
+        EmitPart(w, plan, classifier, core);
         EmitCore(w, plan);
+    }
+
+    /// <summary>
+    /// The step cut into slices of the batch that run at once on different threads: each part runs its slice through the
+    /// layers, and the parts meet at the barrier wherever a layer needs sums over the whole batch (a batch-normalisation
+    /// layer: its statistics forward, the sums of its backward pass), each adding every part's partial sums in part order.
+    /// </summary>
+    private static void EmitPart(SourceWriter w, NetworkPlan plan, bool classifier, string core)
+    {
+        w.Line("/// <summary>Doubles of the workspace the parts of one step share, per part: four per normalised channel (the partial sums).</summary>");
+        w.Line($"public const int SharedPerPart = {2 * plan.Spec.StateCount};");
+        w.Line();
+        w.Line($"int {Interface}.SharedPerPart => SharedPerPart;");
+        w.Line();
+        w.Line($"/// <inheritdoc cref=\"{Interface}.ComputeGradientsPart\"/>");
+        w.Line(Names.Qualified.Hot);
+        w.Open($"public float ComputeGradientsPart(int part, int parts, {Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, int batch, {Names.Qualified.Span} updatedState, global::System.Span<double> shared, global::NetCompiler.SpinBarrier barrier)");
+        w.Line($"int count = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
+        w.Line($"if (parts < 1) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(parts), parts, \"parts must be 1 or more.\");");
+        w.Line($"if ((uint)part >= (uint)parts) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(part), part, $\"part must be in [0, {{parts}}).\");");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(barrier);");
+        w.Line($"if (barrier.Participants != parts) throw new {Names.Qualified.ArgumentException}($\"The barrier is for {{barrier.Participants}} threads, not the {{parts}} parts.\", nameof(barrier));");
+        w.Line($"if (firstSample < 0 || firstSample > batch - count) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(firstSample), firstSample, $\"The slice of {{count}} samples from firstSample must lie in the batch of {{batch}}.\");");
+        w.Line($"if (shared.Length < (long)parts * SharedPerPart) throw new {Names.Qualified.ArgumentException}($\"shared needs {{(long)parts * SharedPerPart}} doubles ({{parts}} parts × SharedPerPart), but it has {{shared.Length}}.\", nameof(shared));");
+        if (classifier)
+            w.Line($"if (!labels.IsEmpty && !targets.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"Give labels or targets, not both: pass the other empty.\", nameof(labels));");
+        NetworkEmitter.EmitTargetChecks(w, classifier, "count");
+        w.Line($"if (!updatedState.IsEmpty) {Names.Qualified.Support}.CheckLength(updatedState.Length, StateCount, nameof(updatedState));");
+        w.Line($"return {core}(inputs, count, targets, labels, gradients, step, firstSample, updatedState, batch, part, parts, shared, barrier);");
+        w.Close();
+        w.Line();
     }
 
     private static void EmitCore(SourceWriter w, NetworkPlan plan)
@@ -126,21 +158,23 @@ internal static class TrainingModeEmitter
         var spec = plan.Spec;
         int layerCount = spec.Layers.Count;
         w.Line("/// <summary>");
-        w.Line("/// Forward and backward pass over the whole batch at once, layer after layer (batch normalisation needs every sample's");
-        w.Line("/// value before it can normalise one): the gradient of the mean loss goes straight into <paramref name=\"gradients\"/>");
+        w.Line("/// Forward and backward pass over <paramref name=\"count\"/> samples at once, layer after layer (batch normalisation needs");
+        w.Line("/// every sample's value before it can normalise one): the whole batch of <paramref name=\"batch\"/> samples, or part");
+        w.Line("/// <paramref name=\"part\"/> of <paramref name=\"parts\"/>, a slice, whose layers meet the other parts' at the barrier for the");
+        w.Line("/// batch's sums. The gradient of the mean loss (of the slice's share of it) goes straight into <paramref name=\"gradients\"/>");
         w.Line("/// (∂E/∂z at the output is scaled by 1/batch). Reads the parameters and the state, writes only the caller's spans and");
         w.Line("/// this thread's workspace. Arguments are already checked.");
         w.Line("/// </summary>");
         w.Line(Names.Qualified.Hot);
-        w.Open($"private float ComputeGradientsCore({Names.Qualified.ReadOnlySpan} inputs, int batch, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
+        w.Open($"private float ComputeGradientsCore({Names.Qualified.ReadOnlySpan} inputs, int count, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState, int batch, int part, int parts, global::System.Span<double> shared, global::NetCompiler.SpinBarrier? barrier)");
         foreach (var (unit, own) in StepUnits(plan))
             foreach (var line in unit.StepChecks(own)) w.Line(line);
         NetworkEmitter.EmitStepLocals(w);
         w.Line("// Every layer's outputs for the whole batch, rounded up to 16 samples so that blocks of up to 16 samples fit and every");
         w.Line("// buffer starts on a 64-byte boundary.");
-        w.Line("int rows = (batch + 15) & ~15;");
+        w.Line("int rows = (count + 15) & ~15;");
         w.Line("long needed = (long)rows * TrainingFloatsPerSample + TrainingFixedSize;");
-        w.Line($"if (needed > global::System.Array.MaxLength - 16) throw new {Names.Qualified.ArgumentException}($\"A batch of {{batch}} samples needs a training workspace of {{needed}} floats, more than an array holds: use smaller batches.\", nameof(inputs));");
+        w.Line($"if (needed > global::System.Array.MaxLength - 16) throw new {Names.Qualified.ArgumentException}($\"A batch of {{count}} samples needs a training workspace of {{needed}} floats, more than an array holds: use smaller batches.\", nameof(inputs));");
         w.Line($"float[]? buffer = {Workspace};");
         w.Line($"if (buffer is null || buffer.Length < needed + 16) {Workspace} = buffer = global::System.GC.AllocateArray<float>((int)needed + 16, pinned: true);");
         w.Line($"ref float ws = ref {Names.Qualified.Support}.Aligned(ref {Names.Qualified.MemoryMarshal}.GetArrayDataReference(buffer));");
@@ -166,7 +200,8 @@ internal static class TrainingModeEmitter
         foreach (var (layer, unit) in StepLayers(plan))
             foreach (var line in unit.StepLocals(layer)) w.Line(line);
         w.Line("const int start = 0;");
-        w.Line("int count = batch;");
+        if (plan.Spec.StateCount > 0)
+            w.Line($"ref double sync = ref {Names.Qualified.MemoryMarshal}.GetReference(shared); // the parts' partial sums: SharedPerPart doubles per part");
 
         w.Line("// Forward, layer after layer, keeping every layer's outputs for the backward pass.");
         string input = "x0";

@@ -11,6 +11,23 @@ namespace NetCompiler.Support;
 // passes read with vectors; the unused lanes of a last, partial block are left out of every sum.
 public static partial class NetworkSupport
 {
+    /// <summary>
+    /// The sum of one partial sum of every part of a training step cut into parts, in part order, so that every part
+    /// gets the same value: element <paramref name="offset"/> of each part's <paramref name="stride"/> doubles.
+    /// </summary>
+    /// <param name="sync">The parts' shared workspace.</param>
+    /// <param name="offset">The partial sum's place in a part's share.</param>
+    /// <param name="parts">The parts.</param>
+    /// <param name="stride">Doubles per part.</param>
+    /// <returns>The sum.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumOfParts(ref double sync, int offset, int parts, int stride)
+    {
+        double sum = 0;
+        for (int p = 0; p < parts; p++) sum += Unsafe.Add(ref sync, p * stride + offset);
+        return sum;
+    }
+
     /// <summary>Σ x over one channel's values of every sample, in double.</summary>
     /// <param name="x">The buffer.</param>
     /// <param name="count">Samples.</param>

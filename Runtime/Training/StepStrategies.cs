@@ -252,6 +252,141 @@ internal sealed class PartitionedStep<TNet> : IStepStrategy, IThreadWork where T
     }
 }
 
+/// <summary>
+/// The step of a network whose samples change each other's results (<see cref="ITrainingModeNetwork.CouplesBatch"/>:
+/// batch normalisation), on the helper threads: thread t gathers slice t of the batch and computes part t of the step
+/// on it (<see cref="ITrainingModeNetwork.ComputeGradientsPart"/>), the parts meeting at a barrier wherever a layer needs
+/// the whole batch's sums; then Σ gₜ (each part's share of the batch's gradient) fused with the optimizer's update, each
+/// thread on its range of parameters. A batch of fewer samples than threads goes to the one-thread step.
+/// </summary>
+internal sealed class SynchronizedStep<TNet> : IStepStrategy, IThreadWork where TNet : class, INetwork<TNet>
+{
+    private readonly TNet _net;
+    private readonly ITrainingModeNetwork _stateful;
+    private readonly BatchBuffers<TNet> _batch;
+    private readonly Optimizer _optimizer;
+    private readonly ThreadTeam _team;
+    private readonly IStepStrategy _oneThread;
+    private readonly BatchSlices _slices;
+    private readonly float[][] _partGradients;
+    private readonly float[] _ones;
+    private readonly float[] _partLosses;
+    private readonly bool[] _partFinite;
+    private readonly int[] _rangeStart, _rangeLength;
+    private readonly double[] _shared;
+    private readonly float[] _state;
+    private readonly int _seed;
+    private SpinBarrier _barrier;   // replaced after a part fails and breaks it
+    private TrainingStep _step;
+    private Dataset? _data;
+    private bool _updating;
+    private int _batchCount;
+
+    public SynchronizedStep(TNet net, ITrainingModeNetwork stateful, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team,
+        IStepStrategy oneThread, int batchSize, int seed)
+    {
+        _net = net;
+        _stateful = stateful;
+        _batch = batch;
+        _optimizer = optimizer;
+        _team = team;
+        _oneThread = oneThread;
+        _seed = seed;
+        int threads = team.Count, count = TNet.ParameterCount;
+        _slices = new BatchSlices(threads, batchSize);
+        _partGradients = new float[threads][];
+        for (int t = 0; t < threads; t++) _partGradients[t] = new float[count];
+        _ones = new float[threads];
+        Array.Fill(_ones, 1f);
+        _partLosses = new float[threads];
+        _partFinite = new bool[threads];
+        _rangeStart = new int[threads];
+        _rangeLength = new int[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int begin = t == 0 ? 0 : (int)((long)count * t / threads) & ~15;
+            int end = t == threads - 1 ? count : (int)((long)count * (t + 1) / threads) & ~15;
+            _rangeStart[t] = begin;
+            _rangeLength[t] = end - begin;
+        }
+        _shared = new double[(long)threads * stateful.SharedPerPart];
+        _state = new float[stateful.StateCount];
+        _barrier = new SpinBarrier(threads);
+    }
+
+    public bool TryStep(Dataset data, ReadOnlySpan<int> indices, out float loss)
+    {
+        int threads = _team.Count;
+        if (indices.Length < threads) return _oneThread.TryStep(data, indices, out loss);
+        if (_barrier.IsBroken) _barrier = new SpinBarrier(threads);   // a part failed in an earlier step
+        _slices.Cut(indices);
+        _batchCount = indices.Length;
+        _data = data;
+        _step = new TrainingStep(_seed, _optimizer.StepCount);
+        try
+        {
+            _updating = false;
+            _team.Run(this);
+            double sum = 0;
+            bool finite = true;
+            for (int t = 0; t < threads; t++)
+            {
+                sum += _partLosses[t];
+                finite &= _partFinite[t];
+            }
+            loss = (float)sum;
+            if (!finite || !float.IsFinite(loss)) return false;
+            _updating = true;
+            _team.Run(this);
+        }
+        finally
+        {
+            _data = null;
+        }
+        _optimizer.CountStep();
+        // The running statistics the step leads to, applied with the parameters' update (the step itself writes nothing).
+        if (_state.Length > 0) _state.CopyTo(_stateful.State);
+        return true;
+    }
+
+    /// <summary>
+    /// Thread t's part of the step, or of the update. A part that fails breaks the barrier, so the others stop waiting for
+    /// it and return; its exception is the one Fit reports, and no parameter has changed.
+    /// </summary>
+    public void Work(int t)
+    {
+        if (_updating)
+        {
+            _optimizer.StepRange(_net.Parameters, _partGradients, _ones, _team.Count, _rangeStart[t], _rangeLength[t]);
+            return;
+        }
+        SpinBarrier barrier = _barrier;
+        try
+        {
+            int count = _slices.Count[t], first = _slices.Start[t];
+            Dataset data = _data!;
+            _batch.Gather(data, _slices.Indices.AsSpan(first, count), first);
+            ReadOnlySpan<float> inputs = _batch.Inputs(first, count);
+            float[] gradients = _partGradients[t];
+            Span<float> updated = t == 0 ? _state : default;
+            _partLosses[t] = _batch.LearnsFromLabels(data)
+                ? _stateful.ComputeGradientsPart(t, _team.Count, inputs, default, _batch.Labels.AsSpan(first, count), gradients, _step, first, _batchCount, updated, _shared, barrier)
+                : _stateful.ComputeGradientsPart(t, _team.Count, inputs, _batch.Targets.AsSpan(first * TNet.OutputSize, count * TNet.OutputSize), default, gradients, _step, first, _batchCount, updated, _shared, barrier);
+            _partFinite[t] = SampleLoss.AllFinite(gradients);
+        }
+        catch (Exception) when (barrier.IsBroken)
+        {
+            // Another part failed first and broke the barrier: that part's exception surfaces from Fit.
+            _partFinite[t] = false;
+        }
+        catch (Exception)
+        {
+            barrier.Break();
+            throw;
+        }
+    }
+}
+
 /// <summary>A batch's indices cut into T contiguous slices of ⌊n/T⌋ or ⌈n/T⌉ samples (the first n mod T one longer).</summary>
 internal sealed class BatchSlices(int threads, int batchSize)
 {

@@ -33,19 +33,30 @@
         }
 
         /// <summary>
-        /// Layer 2: batch normalisation of [2, 2, 2], per channel over batch × 2 × 2, ε = 1E-05, then ReLU: training forward over <paramref name="count"/> samples with the batch's statistics, from blocks of
-        /// <paramref name="inLanes"/> into blocks of <paramref name="outLanes"/> (1: row-major). Writes stats = [mean, 1/√(var + ε),
-        /// biased var] per channel (2 each) for the backward pass and the running statistics, and y = f((x − mean) · γ/√(var + ε) + β).
+        /// Layer 2: batch normalisation of [2, 2, 2], per channel over batch × 2 × 2, ε = 1E-05, then ReLU: training forward over <paramref name="count"/> samples with the statistics of the batch of
+        /// <paramref name="batch"/>, from blocks of <paramref name="inLanes"/> into blocks of <paramref name="outLanes"/> (1: row-major).
+        /// The whole batch (<paramref name="parts"/> = 1), or one part's slice of it: the parts then add their partial sums, met at
+        /// the barrier, in part order. Writes stats = [mean, 1/√(var + ε), biased var] per channel
+        /// (2 each) for the backward pass and the running statistics, and y = f((x − mean) · γ/√(var + ε) + β).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2TrainForward(ref float p, ref float x, ref float y, int count, int inLanes, int outLanes, ref float stats)
+        internal static void Layer2TrainForward(ref float p, ref float x, ref float y, int count, int inLanes, int outLanes, ref float stats, int batch, ref double sync, int part, int parts, SpinBarrier? barrier)
         {
-            double n = (double)count * 4;
+            double n = (double)batch * 4;
+            if (parts > 1)
+            {
+                // Each part's sums over its slice, then (once every part's are there) its squares about the batch's mean.
+                ref double own = ref Unsafe.Add(ref sync, part * 8);
+                for (int c = 0; c < 2; c++) Unsafe.Add(ref own, c) = ChannelSum(ref x, count, inLanes, 8, c * 4, 4);
+                barrier!.SignalAndWait();
+                for (int c = 0; c < 2; c++) Unsafe.Add(ref own, 2 + c) = ChannelSquares(ref x, count, inLanes, 8, c * 4, 4, SumOfParts(ref sync, c, parts, 8) / n);
+                barrier.SignalAndWait();
+            }
             for (int c = 0; c < 2; c++)
             {
                 // Mean, then the biased variance about it (two passes, in double: no cancellation).
-                double mu = ChannelSum(ref x, count, inLanes, 8, c * 4, 4) / n;
-                double variance = ChannelSquares(ref x, count, inLanes, 8, c * 4, 4, mu) / n;
+                double mu = parts > 1 ? SumOfParts(ref sync, c, parts, 8) / n : ChannelSum(ref x, count, inLanes, 8, c * 4, 4) / n;
+                double variance = parts > 1 ? SumOfParts(ref sync, 2 + c, parts, 8) / n : ChannelSquares(ref x, count, inLanes, 8, c * 4, 4, mu) / n;
                 float m = (float)mu, invStd = (float)(1.0 / Math.Sqrt(variance + 1E-05f));
                 At(ref stats, c) = m;
                 At(ref stats, 2 + c) = invStd;
@@ -74,19 +85,38 @@
 
         /// <summary>
         /// Layer 2: batch normalisation of [2, 2, 2], per channel over batch × 2 × 2, ε = 1E-05, then ReLU: training backward. With x̂ = (x − mean)/√(var + ε) and dy = ∂E/∂z (in blocks of <paramref name="outLanes"/>),
-        /// ∂E/∂γ = Σ dy·x̂, ∂E/∂β = Σ dy (written: the whole batch is one call), and ∂E/∂x =
-        /// γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of layer 1 (identity), into dzBelow (in blocks of <paramref name="inLanes"/>, as x).
+        /// ∂E/∂γ = Σ dy·x̂, ∂E/∂β = Σ dy over the batch (written by part 0; the other parts write zeros, so that the parts'
+        /// gradients add up to the batch's), and ∂E/∂x = γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of
+        /// layer 1 (identity), into dzBelow (in blocks of <paramref name="inLanes"/>, as x). A part adds the
+        /// parts' partial sums, met at the barrier, in part order.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void Layer2TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int inLanes, int outLanes, ref float stats)
+        internal static void Layer2TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int inLanes, int outLanes, ref float stats, int batch, ref double sync, int part, int parts, SpinBarrier? barrier)
         {
-            double n = (double)count * 4;
+            double n = (double)batch * 4;
+            if (parts > 1)
+            {
+                ref double own = ref Unsafe.Add(ref sync, part * 8 + 4);
+                for (int c = 0; c < 2; c++)
+                {
+                    ChannelGradientSums(ref x, inLanes, ref dz, outLanes, count, 8, c * 4, 4, At(ref stats, c), At(ref stats, 2 + c), out double partDy, out double partDyXhat);
+                    Unsafe.Add(ref own, c) = partDy;
+                    Unsafe.Add(ref own, 2 + c) = partDyXhat;
+                }
+                barrier!.SignalAndWait();
+            }
             for (int c = 0; c < 2; c++)
             {
                 float m = At(ref stats, c), invStd = At(ref stats, 2 + c);
-                ChannelGradientSums(ref x, inLanes, ref dz, outLanes, count, 8, c * 4, 4, m, invStd, out double sumDy, out double sumDyXhat);
-                At(ref g, 20 + c) = (float)sumDyXhat;
-                At(ref g, 22 + c) = (float)sumDy;
+                double sumDy, sumDyXhat;
+                if (parts > 1)
+                {
+                    sumDy = SumOfParts(ref sync, 4 + c, parts, 8);
+                    sumDyXhat = SumOfParts(ref sync, 6 + c, parts, 8);
+                }
+                else ChannelGradientSums(ref x, inLanes, ref dz, outLanes, count, 8, c * 4, 4, m, invStd, out sumDy, out sumDyXhat);
+                At(ref g, 20 + c) = part == 0 ? (float)sumDyXhat : 0f;
+                At(ref g, 22 + c) = part == 0 ? (float)sumDy : 0f;
                 float k = At(ref p, 20 + c) * invStd, meanDy = (float)(sumDy / n), meanDyXhat = (float)(sumDyXhat / n);
                 ChannelInputGradient(ref x, inLanes, ref dz, outLanes, ref dzBelow, count, 8, c * 4, 4, m, invStd, k, meanDy, meanDyXhat);
             }
@@ -102,6 +132,6 @@
             global::NetCompiler.Generated.GeneratedKernels.Layer2Forward(ref p, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_state), ref h1, ref h2);
 
 // in ComputeGradientsCore
-            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainForward(ref p, ref a1, ref a2, count, global::NetCompiler.Generated.GeneratedKernels.Lanes, 1, ref stats2);
-            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainBackward(ref p, ref g, ref a1, ref dzB, ref dzA, count, global::NetCompiler.Generated.GeneratedKernels.Lanes, 1, ref stats2);
+            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainForward(ref p, ref a1, ref a2, count, global::NetCompiler.Generated.GeneratedKernels.Lanes, 1, ref stats2, batch, ref sync, part, parts, barrier);
+            global::NetCompiler.Generated.GeneratedKernels.Layer2TrainBackward(ref p, ref g, ref a1, ref dzB, ref dzA, count, global::NetCompiler.Generated.GeneratedKernels.Lanes, 1, ref stats2, batch, ref sync, part, parts, barrier);
                 global::NetCompiler.Generated.GeneratedKernels.Layer2RunningStatistics(ref stats2, ref running, ref updated, batch);

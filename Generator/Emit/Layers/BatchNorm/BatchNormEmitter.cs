@@ -31,7 +31,8 @@ internal static class BatchNormEmitter
     public static string ForwardBatchCall(BatchNormLayerSpec b, string state, string input, string output, string count, string layouts)
         => $"{Names.Kernels}.Layer{b.Number}ForwardBatch(ref p, ref {state}, ref {input}, ref {output}, {count}, {layouts});";
 
-    public static void EmitKernels(SourceWriter w, BatchNormLayerSpec b, ActivationKind? below)
+    /// <param name="sharedPerPart">Doubles of the parts' shared workspace per part (<c>SharedPerPart</c>): four per normalised channel of the network.</param>
+    public static void EmitKernels(SourceWriter w, BatchNormLayerSpec b, ActivationKind? below, int sharedPerPart)
     {
         int n = b.Number, channels = b.Channels, positions = b.Positions, size = b.InputSize;
         int gamma = b.WeightOffset, beta = b.BiasOffset, mean = b.StateOffset, variance = b.StateOffset + channels;
@@ -42,6 +43,10 @@ internal static class BatchNormEmitter
         string start = positions == 1 ? "c" : $"c * {positions}";                    // the channel's first feature
         string channel = $"count, {size}, {start}, {positions}";                    // the channel's samples, layout aside
         string inputChannel = $"count, inLanes, {size}, {start}, {positions}";
+        // This layer's partial sums in each part's share of sync: [Σx | Σ(x − mean)² | Σdy | Σdy·x̂] per channel.
+        int own = 2 * b.StateOffset;
+        string Parts(int at) => $"SumOfParts(ref sync, {(own + at == 0 ? "c" : $"{own + at} + c")}, parts, {sharedPerPart})";
+        const string partArguments = "int batch, ref double sync, int part, int parts, SpinBarrier? barrier";
 
         // ---- inference, one sample
         w.Line($"/// <summary>{Title(b)}: one sample, with the running statistics: y = f((x − mean) · γ / √(var + ε) + β).</summary>");
@@ -75,17 +80,27 @@ internal static class BatchNormEmitter
 
         // ---- training forward
         w.Line("/// <summary>");
-        w.Line($"/// {Title(b)}: training forward over <paramref name=\"count\"/> samples with the batch's statistics, from blocks of");
-        w.Line($"/// <paramref name=\"inLanes\"/> into blocks of <paramref name=\"outLanes\"/> (1: row-major). Writes stats = [mean, 1/√(var + ε),");
-        w.Line($"/// biased var] per channel ({channels} each) for the backward pass and the running statistics, and y = f((x − mean) · γ/√(var + ε) + β).");
+        w.Line($"/// {Title(b)}: training forward over <paramref name=\"count\"/> samples with the statistics of the batch of");
+        w.Line("/// <paramref name=\"batch\"/>, from blocks of <paramref name=\"inLanes\"/> into blocks of <paramref name=\"outLanes\"/> (1: row-major).");
+        w.Line("/// The whole batch (<paramref name=\"parts\"/> = 1), or one part's slice of it: the parts then add their partial sums, met at");
+        w.Line("/// the barrier, in part order. Writes stats = [mean, 1/√(var + ε), biased var] per channel");
+        w.Line($"/// ({channels} each) for the backward pass and the running statistics, and y = f((x − mean) · γ/√(var + ε) + β).");
         w.Line("/// </summary>");
         w.Line(Names.Hot);
-        w.Open($"internal static void Layer{n}TrainForward(ref float p, ref float x, ref float y, int count, int inLanes, int outLanes, ref float stats)");
-        w.Line($"double n = (double)count * {positions};");
+        w.Open($"internal static void Layer{n}TrainForward(ref float p, ref float x, ref float y, int count, int inLanes, int outLanes, ref float stats, {partArguments})");
+        w.Line($"double n = (double)batch * {positions};");
+        w.Open("if (parts > 1)");
+        w.Line("// Each part's sums over its slice, then (once every part's are there) its squares about the batch's mean.");
+        w.Line($"ref double own = ref Unsafe.Add(ref sync, part * {sharedPerPart} + {own});");
+        w.Line($"for (int c = 0; c < {channels}; c++) Unsafe.Add(ref own, c) = ChannelSum(ref x, {inputChannel});");
+        w.Line("barrier!.SignalAndWait();");
+        w.Line($"for (int c = 0; c < {channels}; c++) Unsafe.Add(ref own, {channels} + c) = ChannelSquares(ref x, {inputChannel}, {Parts(0)} / n);");
+        w.Line("barrier.SignalAndWait();");
+        w.Close();
         w.Open($"for (int c = 0; c < {channels}; c++)");
         w.Line("// Mean, then the biased variance about it (two passes, in double: no cancellation).");
-        w.Line($"double mu = ChannelSum(ref x, {inputChannel}) / n;");
-        w.Line($"double variance = ChannelSquares(ref x, {inputChannel}, mu) / n;");
+        w.Line($"double mu = parts > 1 ? {Parts(0)} / n : ChannelSum(ref x, {inputChannel}) / n;");
+        w.Line($"double variance = parts > 1 ? {Parts(channels)} / n : ChannelSquares(ref x, {inputChannel}, mu) / n;");
         w.Line("float m = (float)mu, invStd = (float)(1.0 / " + Names.Math + ".Sqrt(variance + " + eps + "));");
         w.Line("At(ref stats, c) = m;");
         w.Line($"At(ref stats, {channels} + c) = invStd;");
@@ -115,17 +130,33 @@ internal static class BatchNormEmitter
         if (below is not { } activation) return;   // never the first layer (NC0073)
         w.Line("/// <summary>");
         w.Line($"/// {Title(b)}: training backward. With x̂ = (x − mean)/√(var + ε) and dy = ∂E/∂z (in blocks of <paramref name=\"outLanes\"/>),");
-        w.Line("/// ∂E/∂γ = Σ dy·x̂, ∂E/∂β = Σ dy (written: the whole batch is one call), and ∂E/∂x =");
-        w.Line($"/// γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of layer {n - 1} ({Activations.Describe(activation)}), into dzBelow (in blocks of <paramref name=\"inLanes\"/>, as x).");
+        w.Line("/// ∂E/∂γ = Σ dy·x̂, ∂E/∂β = Σ dy over the batch (written by part 0; the other parts write zeros, so that the parts'");
+        w.Line("/// gradients add up to the batch's), and ∂E/∂x = γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), times f′ of");
+        w.Line($"/// layer {n - 1} ({Activations.Describe(activation)}), into dzBelow (in blocks of <paramref name=\"inLanes\"/>, as x). A part adds the");
+        w.Line("/// parts' partial sums, met at the barrier, in part order.");
         w.Line("/// </summary>");
         w.Line(Names.Hot);
-        w.Open($"internal static void Layer{n}TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int inLanes, int outLanes, ref float stats)");
-        w.Line($"double n = (double)count * {positions};");
+        w.Open($"internal static void Layer{n}TrainBackward(ref float p, ref float g, ref float x, ref float dz, ref float dzBelow, int count, int inLanes, int outLanes, ref float stats, {partArguments})");
+        w.Line($"double n = (double)batch * {positions};");
+        w.Open("if (parts > 1)");
+        w.Line($"ref double own = ref Unsafe.Add(ref sync, part * {sharedPerPart} + {own + 2 * channels});");
+        w.Open($"for (int c = 0; c < {channels}; c++)");
+        w.Line($"ChannelGradientSums(ref x, inLanes, ref dz, outLanes, {channel}, At(ref stats, c), At(ref stats, {channels} + c), out double partDy, out double partDyXhat);");
+        w.Line("Unsafe.Add(ref own, c) = partDy;");
+        w.Line($"Unsafe.Add(ref own, {channels} + c) = partDyXhat;");
+        w.Close();
+        w.Line("barrier!.SignalAndWait();");
+        w.Close();
         w.Open($"for (int c = 0; c < {channels}; c++)");
         w.Line($"float m = At(ref stats, c), invStd = At(ref stats, {channels} + c);");
-        w.Line($"ChannelGradientSums(ref x, inLanes, ref dz, outLanes, {channel}, m, invStd, out double sumDy, out double sumDyXhat);");
-        w.Line($"At(ref g, {gamma} + c) = (float)sumDyXhat;");
-        w.Line($"At(ref g, {beta} + c) = (float)sumDy;");
+        w.Line("double sumDy, sumDyXhat;");
+        w.Open("if (parts > 1)");
+        w.Line($"sumDy = {Parts(2 * channels)};");
+        w.Line($"sumDyXhat = {Parts(3 * channels)};");
+        w.Close();
+        w.Line($"else ChannelGradientSums(ref x, inLanes, ref dz, outLanes, {channel}, m, invStd, out sumDy, out sumDyXhat);");
+        w.Line($"At(ref g, {gamma} + c) = part == 0 ? (float)sumDyXhat : 0f;");
+        w.Line($"At(ref g, {beta} + c) = part == 0 ? (float)sumDy : 0f;");
         w.Line($"float k = At(ref p, {gamma} + c) * invStd, meanDy = (float)(sumDy / n), meanDyXhat = (float)(sumDyXhat / n);");
         if (activation == ActivationKind.Identity)
             w.Line($"ChannelInputGradient(ref x, inLanes, ref dz, outLanes, ref dzBelow, {channel}, m, invStd, k, meanDy, meanDyXhat);");

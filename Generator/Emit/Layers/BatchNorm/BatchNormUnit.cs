@@ -22,6 +22,9 @@ internal sealed class BatchNormUnit : TrainingModeUnit<BatchNormLayerSpec, Batch
     public override BatchNormPlan Plan(BatchNormLayerSpec layer, LayerPlanContext context)
         => new(layer, context.BelowActivation, context.AboveRunsOnBlocks);
 
+    /// <summary>The step's batch size and the parts' locals (<c>TrainingModeEmitter</c>'s step), for the training kernels.</summary>
+    private const string PartArguments = "batch, ref sync, part, parts, barrier";
+
     /// <summary>The layout arguments of the batch kernels: samples per block of the input, then of the output.</summary>
     private static string Layouts(BatchNormPlan plan)
         => $"{TrainingModeEmitter.Lanes(plan.BlockedInput)}, {TrainingModeEmitter.Lanes(plan.BlockedOutput)}";
@@ -40,7 +43,7 @@ internal sealed class BatchNormUnit : TrainingModeUnit<BatchNormLayerSpec, Batch
     };
 
     public override void EmitKernels(SourceWriter w, BatchNormPlan plan, NetworkPlan network)
-        => BatchNormEmitter.EmitKernels(w, plan.BatchNorm, plan.Below);
+        => BatchNormEmitter.EmitKernels(w, plan.BatchNorm, plan.Below, 2 * network.Spec.StateCount);
 
     public override string ForwardCall(BatchNormPlan plan, string input, string output)
         => BatchNormEmitter.ForwardCall(plan.BatchNorm, TrainingModeEmitter.StateReference, input, output);
@@ -49,7 +52,7 @@ internal sealed class BatchNormUnit : TrainingModeUnit<BatchNormLayerSpec, Batch
         => new[] { BatchNormEmitter.ForwardBatchCall(plan.BatchNorm, TrainingModeEmitter.StateReference, input, output, count, Layouts(plan)) };
 
     public override string[] BatchBackward(BatchNormPlan plan, NetworkPlan network, string input, string dz, string? dzBelow, string count, string accumulate, string? rows)
-        => new[] { $"{Names.Kernels}.Layer{plan.Number}TrainBackward(ref p, ref g, ref {input}, ref {dz}, ref {dzBelow ?? dz}, {count}, {Layouts(plan)}, ref stats{plan.Number});" };
+        => new[] { $"{Names.Kernels}.Layer{plan.Number}TrainBackward(ref p, ref g, ref {input}, ref {dz}, ref {dzBelow ?? dz}, {count}, {Layouts(plan)}, ref stats{plan.Number}, {PartArguments});" };
 
     // ---------------------------------------------------------------- the whole-batch training step and the state
 
@@ -77,7 +80,7 @@ internal sealed class BatchNormUnit : TrainingModeUnit<BatchNormLayerSpec, Batch
 
     /// <summary>The training forward call: normalises with the batch's statistics, which it writes to <c>stats{n}</c>.</summary>
     public override string TrainForward(BatchNormPlan plan, string input, string output)
-        => $"{Names.Kernels}.Layer{plan.Number}TrainForward(ref p, ref {input}, ref {output}, count, {Layouts(plan)}, ref stats{plan.Number});";
+        => $"{Names.Kernels}.Layer{plan.Number}TrainForward(ref p, ref {input}, ref {output}, count, {Layouts(plan)}, ref stats{plan.Number}, {PartArguments});";
 
     public override string? StateUpdate(BatchNormPlan plan)
         => $"{Names.Kernels}.Layer{plan.Number}RunningStatistics(ref stats{plan.Number}, ref running, ref updated, batch);";
