@@ -31,7 +31,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
     private readonly IStepStrategy _oneThread;       // also a partitioned network's step without helper threads
     private readonly IStepStrategy? _sliced;          // Threads > 1, not partitioned
     private readonly PartitionedStep<TNet>? _parts;   // Threads > 1, partitioned, during Fit
-    private readonly SynchronizedStep<TNet>? _synchronized;   // Threads > 1, batch normalisation, during Fit
+    private readonly SlicedStep<TNet>? _synchronized;   // Threads > 1, batch normalisation, during Fit
     private readonly ParallelEvaluation<TNet>? _parallelEvaluation;
     private float[]? _best;
     private float[]? _bestState;   // the state (running statistics) that goes with _best
@@ -76,7 +76,7 @@ public sealed class Trainer<TNet> where TNet : class, INetwork<TNet>
             // A network with batch normalisation needs the whole batch's statistics: its threads take slices of the batch
             // and meet wherever a layer needs the batch's sums.
             if (net is ITrainingModeNetwork { CouplesBatch: true } coupled)
-                _synchronized = new SynchronizedStep<TNet>(net, coupled, _batch, optimizer, _team, _oneThread, options.BatchSize, options.Seed);
+                _synchronized = new SlicedStep<TNet>(net, _batch, optimizer, _team, options.BatchSize, options.Seed, coupled, _oneThread);
             else if (net is IPartitionedTraining partitioned && options.Threads <= partitioned.MaxParts)
                 _parts = new PartitionedStep<TNet>(net, partitioned, _batch, optimizer, _team, options.BatchSize);
             else

@@ -40,6 +40,13 @@ internal sealed class OneThreadStep<TNet>(TNet net, BatchBuffers<TNet> batch, Op
 /// so that no two threads write one cache line). On the helper threads when Fit has started them, else everything on
 /// the calling thread in the same order with the same numbers.
 /// </summary>
+/// <remarks>
+/// A network whose samples change each other's results (<see cref="ITrainingModeNetwork.CouplesBatch"/>: batch
+/// normalisation) takes its slices synchronized: they run at once, on the helper threads only, each a part of one step
+/// (<see cref="ITrainingModeNetwork.ComputeGradientsPart"/>) that meets the others at a barrier wherever a layer needs
+/// the whole batch's sums, and writes its share of the batch's gradient, so the update is Σ gₜ. Part 0 writes the
+/// running statistics, applied with the update. A batch of fewer samples than threads goes to the one-thread step.
+/// </remarks>
 internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet : class, INetwork<TNet>
 {
     private readonly TNet _net;
@@ -58,7 +65,17 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
     private readonly int _seed;
     private TrainingStep _step;
 
-    public SlicedStep(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team, int batchSize, int seed)
+    // Synchronized slices only.
+    private readonly ITrainingModeNetwork? _synchronized;
+    private readonly IStepStrategy? _oneThread;
+    private readonly float[] _ones = [];
+    private readonly double[] _shared = [];
+    private readonly float[] _state = [];
+    private SpinBarrier? _barrier;   // replaced after a part fails and breaks it
+
+    /// <summary>A step by slices; synchronized slices when <paramref name="synchronized"/> (the network) is given, with the one-thread step for small batches.</summary>
+    public SlicedStep(TNet net, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team, int batchSize, int seed,
+        ITrainingModeNetwork? synchronized = null, IStepStrategy? oneThread = null)
     {
         _seed = seed;
         _net = net;
@@ -71,20 +88,22 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
         for (int t = 0; t < threads; t++) _sliceGradients[t] = new float[count];
         _sliceLosses = new float[threads];
         _sliceFinite = new bool[threads];
-        _rangeStart = new int[threads];
-        _rangeLength = new int[threads];
-        for (int t = 0; t < threads; t++)
-        {
-            int begin = t == 0 ? 0 : (int)((long)count * t / threads) & ~15;
-            int end = t == threads - 1 ? count : (int)((long)count * (t + 1) / threads) & ~15;
-            _rangeStart[t] = begin;
-            _rangeLength[t] = end - begin;
-        }
+        (_rangeStart, _rangeLength) = BatchSlices.ParameterRanges(count, threads);
+        if (synchronized is null) return;
+        _synchronized = synchronized;
+        _oneThread = oneThread;
+        _ones = new float[threads];
+        Array.Fill(_ones, 1f);
+        _shared = new double[(long)threads * synchronized.SharedPerPart];
+        _state = new float[synchronized.StateCount];
+        _barrier = new SpinBarrier(threads);
     }
 
     public bool TryStep(Dataset data, ReadOnlySpan<int> indices, out float loss)
     {
         int n = indices.Length;
+        if (_synchronized is not null && n < _team.Count) return _oneThread!.TryStep(data, indices, out loss);
+        if (_barrier is { IsBroken: true }) _barrier = new SpinBarrier(_team.Count);   // a part failed in an earlier step
         _slices.Cut(indices);
         _activeSlices = Math.Min(n, _team.Count);   // the non-empty slices are the first ones
         _data = data;
@@ -97,7 +116,8 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
             bool finite = true;
             for (int t = 0; t < _activeSlices; t++)
             {
-                sum += (double)_slices.Count[t] / n * _sliceLosses[t];
+                // A synchronized slice's loss is already its share of the batch's.
+                sum += _synchronized is null ? (double)_slices.Count[t] / n * _sliceLosses[t] : _sliceLosses[t];
                 finite &= _sliceFinite[t];
             }
             loss = (float)sum;
@@ -110,6 +130,8 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
             _data = null;
         }
         _optimizer.CountStep();
+        // The running statistics the step leads to, applied with the parameters' update (the step itself writes nothing).
+        if (_state.Length > 0) _state.CopyTo(_synchronized!.State);
         return true;
     }
 
@@ -117,16 +139,52 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
     {
         if (_updating)
         {
-            _optimizer.StepRange(_net.Parameters, _sliceGradients, _slices.Weights, _activeSlices, _rangeStart[t], _rangeLength[t]);
+            _optimizer.StepRange(_net.Parameters, _sliceGradients, _synchronized is null ? _slices.Weights : _ones, _activeSlices, _rangeStart[t], _rangeLength[t]);
             return;
         }
         int count = _slices.Count[t];
         if (count == 0) return;
         int first = _slices.Start[t];
         float[] gradients = _sliceGradients[t];
+        if (_synchronized is not null)
+        {
+            WorkSynchronized(t, count, first, gradients);
+            return;
+        }
         // Slice t starts at sample `first` of the batch: its dropout masks are the ones the whole batch would draw.
         _sliceLosses[t] = _batch.ComputeGradients(_data!, _slices.Indices.AsSpan(first, count), first, gradients, _step, default);
         _sliceFinite[t] = SampleLoss.AllFinite(gradients);
+    }
+
+    /// <summary>
+    /// Part t of a synchronized step. A part that fails breaks the barrier, so the others stop waiting for it and return;
+    /// its exception is the one Fit reports, and no parameter has changed.
+    /// </summary>
+    private void WorkSynchronized(int t, int count, int first, float[] gradients)
+    {
+        SpinBarrier barrier = _barrier!;
+        try
+        {
+            Dataset data = _data!;
+            _batch.Gather(data, _slices.Indices.AsSpan(first, count), first);
+            ReadOnlySpan<float> inputs = _batch.Inputs(first, count);
+            Span<float> updated = t == 0 ? _state : default;
+            int n = _slices.Start[_team.Count - 1] + _slices.Count[_team.Count - 1];   // the batch: every slice is non-empty
+            _sliceLosses[t] = _batch.LearnsFromLabels(data)
+                ? _synchronized!.ComputeGradientsPart(t, _team.Count, inputs, default, _batch.Labels.AsSpan(first, count), gradients, _step, first, n, updated, _shared, barrier)
+                : _synchronized!.ComputeGradientsPart(t, _team.Count, inputs, _batch.Targets.AsSpan(first * TNet.OutputSize, count * TNet.OutputSize), default, gradients, _step, first, n, updated, _shared, barrier);
+            _sliceFinite[t] = SampleLoss.AllFinite(gradients);
+        }
+        catch (Exception) when (barrier.IsBroken)
+        {
+            // Another part failed first and broke the barrier: that part's exception surfaces from Fit.
+            _sliceFinite[t] = false;
+        }
+        catch (Exception)
+        {
+            barrier.Break();
+            throw;
+        }
     }
 }
 
@@ -252,144 +310,27 @@ internal sealed class PartitionedStep<TNet> : IStepStrategy, IThreadWork where T
     }
 }
 
-/// <summary>
-/// The step of a network whose samples change each other's results (<see cref="ITrainingModeNetwork.CouplesBatch"/>:
-/// batch normalisation), on the helper threads: thread t gathers slice t of the batch and computes part t of the step
-/// on it (<see cref="ITrainingModeNetwork.ComputeGradientsPart"/>), the parts meeting at a barrier wherever a layer needs
-/// the whole batch's sums; then Σ gₜ (each part's share of the batch's gradient) fused with the optimizer's update, each
-/// thread on its range of parameters. A batch of fewer samples than threads goes to the one-thread step.
-/// </summary>
-internal sealed class SynchronizedStep<TNet> : IStepStrategy, IThreadWork where TNet : class, INetwork<TNet>
+/// <summary>A batch's indices cut into T contiguous slices of ⌊n/T⌋ or ⌈n/T⌉ samples (the first n mod T one longer).</summary>
+internal sealed class BatchSlices(int threads, int batchSize)
 {
-    private readonly TNet _net;
-    private readonly ITrainingModeNetwork _stateful;
-    private readonly BatchBuffers<TNet> _batch;
-    private readonly Optimizer _optimizer;
-    private readonly ThreadTeam _team;
-    private readonly IStepStrategy _oneThread;
-    private readonly BatchSlices _slices;
-    private readonly float[][] _partGradients;
-    private readonly float[] _ones;
-    private readonly float[] _partLosses;
-    private readonly bool[] _partFinite;
-    private readonly int[] _rangeStart, _rangeLength;
-    private readonly double[] _shared;
-    private readonly float[] _state;
-    private readonly int _seed;
-    private SpinBarrier _barrier;   // replaced after a part fails and breaks it
-    private TrainingStep _step;
-    private Dataset? _data;
-    private bool _updating;
-    private int _batchCount;
-
-    public SynchronizedStep(TNet net, ITrainingModeNetwork stateful, BatchBuffers<TNet> batch, Optimizer optimizer, ThreadTeam team,
-        IStepStrategy oneThread, int batchSize, int seed)
+    /// <summary>
+    /// The parameters cut into one range per thread for the update, at multiples of 16 floats so that no two threads
+    /// write one cache line.
+    /// </summary>
+    public static (int[] Starts, int[] Lengths) ParameterRanges(int count, int threads)
     {
-        _net = net;
-        _stateful = stateful;
-        _batch = batch;
-        _optimizer = optimizer;
-        _team = team;
-        _oneThread = oneThread;
-        _seed = seed;
-        int threads = team.Count, count = TNet.ParameterCount;
-        _slices = new BatchSlices(threads, batchSize);
-        _partGradients = new float[threads][];
-        for (int t = 0; t < threads; t++) _partGradients[t] = new float[count];
-        _ones = new float[threads];
-        Array.Fill(_ones, 1f);
-        _partLosses = new float[threads];
-        _partFinite = new bool[threads];
-        _rangeStart = new int[threads];
-        _rangeLength = new int[threads];
+        var starts = new int[threads];
+        var lengths = new int[threads];
         for (int t = 0; t < threads; t++)
         {
             int begin = t == 0 ? 0 : (int)((long)count * t / threads) & ~15;
             int end = t == threads - 1 ? count : (int)((long)count * (t + 1) / threads) & ~15;
-            _rangeStart[t] = begin;
-            _rangeLength[t] = end - begin;
+            starts[t] = begin;
+            lengths[t] = end - begin;
         }
-        _shared = new double[(long)threads * stateful.SharedPerPart];
-        _state = new float[stateful.StateCount];
-        _barrier = new SpinBarrier(threads);
+        return (starts, lengths);
     }
 
-    public bool TryStep(Dataset data, ReadOnlySpan<int> indices, out float loss)
-    {
-        int threads = _team.Count;
-        if (indices.Length < threads) return _oneThread.TryStep(data, indices, out loss);
-        if (_barrier.IsBroken) _barrier = new SpinBarrier(threads);   // a part failed in an earlier step
-        _slices.Cut(indices);
-        _batchCount = indices.Length;
-        _data = data;
-        _step = new TrainingStep(_seed, _optimizer.StepCount);
-        try
-        {
-            _updating = false;
-            _team.Run(this);
-            double sum = 0;
-            bool finite = true;
-            for (int t = 0; t < threads; t++)
-            {
-                sum += _partLosses[t];
-                finite &= _partFinite[t];
-            }
-            loss = (float)sum;
-            if (!finite || !float.IsFinite(loss)) return false;
-            _updating = true;
-            _team.Run(this);
-        }
-        finally
-        {
-            _data = null;
-        }
-        _optimizer.CountStep();
-        // The running statistics the step leads to, applied with the parameters' update (the step itself writes nothing).
-        if (_state.Length > 0) _state.CopyTo(_stateful.State);
-        return true;
-    }
-
-    /// <summary>
-    /// Thread t's part of the step, or of the update. A part that fails breaks the barrier, so the others stop waiting for
-    /// it and return; its exception is the one Fit reports, and no parameter has changed.
-    /// </summary>
-    public void Work(int t)
-    {
-        if (_updating)
-        {
-            _optimizer.StepRange(_net.Parameters, _partGradients, _ones, _team.Count, _rangeStart[t], _rangeLength[t]);
-            return;
-        }
-        SpinBarrier barrier = _barrier;
-        try
-        {
-            int count = _slices.Count[t], first = _slices.Start[t];
-            Dataset data = _data!;
-            _batch.Gather(data, _slices.Indices.AsSpan(first, count), first);
-            ReadOnlySpan<float> inputs = _batch.Inputs(first, count);
-            float[] gradients = _partGradients[t];
-            Span<float> updated = t == 0 ? _state : default;
-            _partLosses[t] = _batch.LearnsFromLabels(data)
-                ? _stateful.ComputeGradientsPart(t, _team.Count, inputs, default, _batch.Labels.AsSpan(first, count), gradients, _step, first, _batchCount, updated, _shared, barrier)
-                : _stateful.ComputeGradientsPart(t, _team.Count, inputs, _batch.Targets.AsSpan(first * TNet.OutputSize, count * TNet.OutputSize), default, gradients, _step, first, _batchCount, updated, _shared, barrier);
-            _partFinite[t] = SampleLoss.AllFinite(gradients);
-        }
-        catch (Exception) when (barrier.IsBroken)
-        {
-            // Another part failed first and broke the barrier: that part's exception surfaces from Fit.
-            _partFinite[t] = false;
-        }
-        catch (Exception)
-        {
-            barrier.Break();
-            throw;
-        }
-    }
-}
-
-/// <summary>A batch's indices cut into T contiguous slices of ⌊n/T⌋ or ⌈n/T⌉ samples (the first n mod T one longer).</summary>
-internal sealed class BatchSlices(int threads, int batchSize)
-{
     public readonly int[] Indices = new int[batchSize];
     public readonly int[] Start = new int[threads], Count = new int[threads];
     public readonly float[] Weights = new float[threads];
