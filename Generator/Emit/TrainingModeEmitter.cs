@@ -51,9 +51,10 @@ internal static class TrainingModeEmitter
     public static void EmitWorkspaceConstants(SourceWriter w, NetworkPlan plan)
     {
         var spec = plan.Spec;
-        w.Line("// Training runs each batch whole (batch normalisation needs the batch's statistics): its workspace, in a buffer per thread");
-        w.Line("// grown to the largest batch seen, is TrainingFloatsPerSample per sample (rounded up to 16 samples: every layer's outputs, two");
-        w.Line("// ∂E/∂z buffers of the widest layer) and TrainingFixedSize more (the kernels' blocks, three floats per normalised channel).");
+        w.Line("// Training runs each batch, or each part's slice of it, through a layer at once (batch normalisation needs the batch's");
+        w.Line("// statistics): its workspace, in a buffer per thread grown to the largest batch seen, is TrainingFloatsPerSample per");
+        w.Line("// sample (rounded up to 16 samples: every layer's outputs, two ∂E/∂z buffers of the widest layer) and TrainingFixedSize");
+        w.Line("// more (the kernels' blocks, three floats per normalised channel).");
         w.Line($"private const int TrainingFloatsPerSample = {FloatsPerSample(spec)};");
         w.Line($"private const int TrainingFixedSize = {FixedSize(plan)};");
     }
