@@ -31,7 +31,7 @@ public static partial class DenseKernels
     /// <param name="b">b, when the layer has one (any reference otherwise).</param>
     /// <param name="x">The inputs, [batch, inputs].</param>
     /// <param name="y">The outputs, [batch, outputs].</param>
-    /// <param name="batch">Samples, 1 to <see cref="MaxBatch"/>.</param>
+    /// <param name="batch">Samples, 1 or more.</param>
     /// <param name="rowFrom">The first output to compute.</param>
     /// <param name="rowTo">The output after the last to compute.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

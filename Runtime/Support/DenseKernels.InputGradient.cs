@@ -41,7 +41,7 @@ public static partial class DenseKernels
     /// <param name="x">The layer's inputs, [batch, inputs].</param>
     /// <param name="dz">∂E/∂z of this layer, [batch, outputs].</param>
     /// <param name="dzBelow">∂E/∂z of the layer below, [batch, inputs], written.</param>
-    /// <param name="batch">Samples, 1 to <see cref="MaxBatch"/>.</param>
+    /// <param name="batch">Samples, 1 or more.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient<TPath, TVector, TLayer>(ref float w, ref float x, ref float dz, ref float dzBelow, int batch)
         where TPath : struct, IVectorPath<TVector> where TVector : struct where TLayer : struct, IDenseLayer

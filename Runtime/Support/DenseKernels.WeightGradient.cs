@@ -42,7 +42,7 @@ public static partial class DenseKernels
     /// <typeparam name="TLayer">The layer's shape.</typeparam>
     /// <param name="gb">∂E/∂b.</param>
     /// <param name="dz">∂E/∂z, [batch, outputs].</param>
-    /// <param name="batch">Samples, 1 to <see cref="MaxBatch"/>.</param>
+    /// <param name="batch">Samples, 1 or more.</param>
     /// <param name="accumulate">Add to gb rather than write over it.</param>
     /// <param name="from">The first output.</param>
     /// <param name="to">The output after the last.</param>
@@ -105,12 +105,29 @@ public static partial class DenseKernels
     /// <param name="gw">∂E/∂W, [outputs, inputs].</param>
     /// <param name="x">The inputs, [batch, inputs].</param>
     /// <param name="dz">∂E/∂z, [batch, outputs].</param>
-    /// <param name="batch">Samples, 1 to <see cref="MaxBatch"/>.</param>
+    /// <param name="batch">Samples, 1 or more.</param>
     /// <param name="accumulate">Add to gw rather than write over it.</param>
     /// <param name="rowFrom">The first row (0, or a multiple of 16).</param>
     /// <param name="rowTo">The row after the last (a multiple of 16, or the layer's outputs).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradient<TPath, TVector, TLayer>(ref float gw, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
+        where TPath : struct, IVectorPath<TVector> where TVector : struct where TLayer : struct, IDenseLayer
+    {
+        if (!PacksInput<TPath, TVector, TLayer>() || batch <= MaxBatch)
+        {
+            WeightGradientChunk<TPath, TVector, TLayer>(ref gw, ref x, ref dz, batch, accumulate, rowFrom, rowTo);
+            return;
+        }
+        // The packed slice holds MaxBatch samples: a larger batch (a whole-batch training step) goes in chunks, each
+        // after the first adding to the sums the one before stored, which are the same floats: the same bits.
+        for (int first = 0; first < batch; first += MaxBatch)
+            WeightGradientChunk<TPath, TVector, TLayer>(ref gw, ref Unsafe.Add(ref x, first * TLayer.Inputs), ref Unsafe.Add(ref dz, first * TLayer.Outputs),
+                Math.Min(MaxBatch, batch - first), accumulate || first > 0, rowFrom, rowTo);
+    }
+
+    /// <summary><see cref="WeightGradient"/> for at most <see cref="MaxBatch"/> samples when the kernel packs x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGradientChunk<TPath, TVector, TLayer>(ref float gw, ref float x, ref float dz, int batch, bool accumulate, int rowFrom, int rowTo)
         where TPath : struct, IVectorPath<TVector> where TVector : struct where TLayer : struct, IDenseLayer
     {
         int inputs = TLayer.Inputs, outputs = TLayer.Outputs, width = TPath.Count;

@@ -20,15 +20,16 @@ namespace NetCompiler.Support;
 /// tiles (training by parts relies on this), and every output is summed in the same order whichever tile computes it.
 /// </para>
 /// <para>
-/// Nothing here checks bounds: every reference and count is in range by construction of the generated code, and a batch
-/// is at most <see cref="MaxBatch"/> samples.
+/// Nothing here checks bounds: every reference and count is in range by construction of the generated code. A batch may
+/// have any number of samples; the generated passes give chunks of at most <see cref="MaxBatch"/>, and a whole-batch
+/// training step (batch normalisation) the whole batch.
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [SkipLocalsInit]
 public static partial class DenseKernels
 {
-    /// <summary>The most samples a kernel takes in one call: the generated passes run the batch in chunks of this many.</summary>
+    /// <summary>The samples of the generated passes' chunks, and of the weight gradient's packed slice of x.</summary>
     public const int MaxBatch = 64;
 
     /// <summary>Rows of W or samples per register tile on a path with 32 vector registers (AVX-512): 8 × 3 = 24 sums, 3 loads and a broadcast.</summary>

@@ -117,7 +117,7 @@ public class DenseKernelsTests
 
     private static readonly string[] Paths = { "AVX-512", "AVX2", "portable" };
 
-    private static readonly int[] Batches = { 1, 2, 3, 4, 5, 7, 13, 64 };
+    private static readonly int[] Batches = { 1, 2, 3, 4, 5, 7, 13, 64, 130 };
 
     public static IEnumerable<object[]> Cases() =>
         from layer in Layers.Select(l => l.Name)
