@@ -143,8 +143,24 @@ public static class Compare
         }
         // The benchmarks' own networks, or one linked in from a sample (LeNet-5 is declared once, in Samples/LeNet5).
         Type type = assembly.GetType($"NetCompiler.Benchmarks.{network}")
-            ?? assembly.GetTypes().SingleOrDefault(t => t.Name == network && typeof(IClassifier).IsAssignableFrom(t))
+            ?? LoadableTypes(assembly).SingleOrDefault(t => t.Name == network && typeof(IClassifier).IsAssignableFrom(t))
             ?? throw new InvalidOperationException($"{build} has no network class named {network}.");
         return (IClassifier)Activator.CreateInstance(type, 1)!;
+    }
+
+    /// <summary>
+    /// The types of a build that load against this process's runtime: an older build's networks may lack a member that
+    /// a runtime interface has gained since, which fails only those types.
+    /// </summary>
+    private static IEnumerable<Type> LoadableTypes(System.Reflection.Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (System.Reflection.ReflectionTypeLoadException e)
+        {
+            return e.Types.Where(t => t is not null)!;
+        }
     }
 }

@@ -64,10 +64,11 @@ public static partial class DenseKernels
     private static void ForwardSamples<TPath, TVector, TLayer, TRows>(ref float w, ref float b, ref float x, ref float y, int o, int batch)
         where TPath : struct, IVectorPath<TVector> where TVector : struct where TLayer : struct, IDenseLayer where TRows : struct, ICount
     {
-        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch;
-        int sample = ForwardTiles<TPath, TVector, TLayer, TRows, Count3>(ref w, ref b, ref x, ref y, o, 0, tiled);
-        sample = ForwardTiles<TPath, TVector, TLayer, TRows, Count2>(ref w, ref b, ref x, ref y, o, sample, batch);
-        ForwardTiles<TPath, TVector, TLayer, TRows, Count1>(ref w, ref b, ref x, ref y, o, sample, batch);
+        // Each tile shape is a method the JIT compiles on its first call: none is called that has no tile to compute.
+        int tiled = batch % 3 == 1 && batch > 3 ? batch - 4 : batch, sample = 0;
+        if (tiled >= 3) sample = ForwardTiles<TPath, TVector, TLayer, TRows, Count3>(ref w, ref b, ref x, ref y, o, 0, tiled);
+        if (batch - sample >= 2) sample = ForwardTiles<TPath, TVector, TLayer, TRows, Count2>(ref w, ref b, ref x, ref y, o, sample, batch);
+        if (sample < batch) ForwardTiles<TPath, TVector, TLayer, TRows, Count1>(ref w, ref b, ref x, ref y, o, sample, batch);
     }
 
     /// <summary>

@@ -92,14 +92,14 @@ public static partial class DenseKernels
         int batch, int rowFrom, int rows, bool first, bool last, int i)
         where TPath : struct, IVectorPath<TVector> where TVector : struct where TLayer : struct, IDenseLayer where TVectors : struct, ICount
     {
-        int sample;
-        if (BackwardTileSamples<TPath, TVector>() == WideTile)
-        {
+        // Each tile shape is a method the JIT compiles on its first call: none is called that has no tile to compute.
+        int sample = 0;
+        if (BackwardTileSamples<TPath, TVector>() == WideTile && batch >= WideTile)
             sample = BackwardTiles<TPath, TVector, TLayer, Count8, TVectors>(ref w, ref x, ref dz, ref dzBelow, 0, batch, rowFrom, rows, first, last, i);
+        if (batch - sample >= 3)
             sample = BackwardTiles<TPath, TVector, TLayer, Count3, TVectors>(ref w, ref x, ref dz, ref dzBelow, sample, batch, rowFrom, rows, first, last, i);
-        }
-        else sample = BackwardTiles<TPath, TVector, TLayer, Count3, TVectors>(ref w, ref x, ref dz, ref dzBelow, 0, batch, rowFrom, rows, first, last, i);
-        BackwardTiles<TPath, TVector, TLayer, Count1, TVectors>(ref w, ref x, ref dz, ref dzBelow, sample, batch, rowFrom, rows, first, last, i);
+        if (sample < batch)
+            BackwardTiles<TPath, TVector, TLayer, Count1, TVectors>(ref w, ref x, ref dz, ref dzBelow, sample, batch, rowFrom, rows, first, last, i);
     }
 
     /// <summary>

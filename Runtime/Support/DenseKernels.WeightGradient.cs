@@ -177,7 +177,8 @@ public static partial class DenseKernels
         }
         ref float xs = ref pack ? ref xp : ref Unsafe.Add(ref x, i);
         int end = Math.Min(rowTo, blockedRows);
-        if (tileRows == WideTile) GradientTiles<TPath, TVector, TLayer, Count8, TVectors>(ref gw, ref xs, ref dz, batch, accumulate, rowFrom, end, i);
+        if (rowFrom >= end) { }
+        else if (tileRows == WideTile) GradientTiles<TPath, TVector, TLayer, Count8, TVectors>(ref gw, ref xs, ref dz, batch, accumulate, rowFrom, end, i);
         else GradientTiles<TPath, TVector, TLayer, Count4, TVectors>(ref gw, ref xs, ref dz, batch, accumulate, rowFrom, end, i);
         // The last rows, fewer than a tile, as one tile of their own.
         if (blockedRows == outputs || rowTo != outputs) return;
