@@ -172,7 +172,7 @@ public class GeneratedCodeTests
     /// <summary>
     /// A network's generated file is its shape: constants, the passes that chain the kernels, and the kernels that are
     /// emitted for it (small layers unrolled, convolutions and pooling on blocks, single-sample dense kernels), while the
-    /// batched dense kernels are the runtime's, compiled for the layer's shape. Budgets with some margin over today's
+    /// batched dense kernels are the runtime's, compiled for the layer's shape. Budgets with some margin over the current
     /// sizes (about 70 KB and 375 KB), so that a change that makes them grow shows up here.
     /// </summary>
     [Theory]
