@@ -111,9 +111,7 @@ internal static class TrainingModeEmitter
         w.Line(Names.Qualified.Hot);
         w.Open($"public float ComputeGradients({Names.Qualified.ReadOnlySpan} inputs, {Names.Qualified.ReadOnlySpan} targets, global::System.ReadOnlySpan<int> labels, {Names.Qualified.Span} gradients, {TrainingStep} step, int firstSample, {Names.Qualified.Span} updatedState)");
         w.Line($"int batch = {Names.Qualified.Support}.BatchSize(inputs.Length, InputSize, allowEmpty: false, nameof(inputs));");
-        if (classifier)
-            w.Line($"if (!labels.IsEmpty && !targets.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"Give labels or targets, not both: pass the other empty.\", nameof(labels));");
-        NetworkEmitter.EmitTargetChecks(w, classifier);
+        EmitSampleChecks(w, classifier, "batch");
         w.Line($"if (firstSample < 0) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(firstSample), firstSample, \"firstSample is an index in the batch: 0 or more.\");");
         w.Line($"if (!updatedState.IsEmpty) {Names.Qualified.Support}.CheckLength(updatedState.Length, StateCount, nameof(updatedState));");
         w.Line($"return {core}(inputs, batch, targets, labels, gradients, step, firstSample, updatedState, batch, 0, 1, default, null);");
@@ -121,6 +119,17 @@ internal static class TrainingModeEmitter
         w.Line();
         EmitPart(w, plan, classifier, core);
         EmitCore(w, plan);
+    }
+
+    /// <summary>
+    /// The checks both training entry points make of the labels or targets of their <paramref name="samples"/> samples
+    /// and of the gradients.
+    /// </summary>
+    private static void EmitSampleChecks(SourceWriter w, bool classifier, string samples)
+    {
+        if (classifier)
+            w.Line($"if (!labels.IsEmpty && !targets.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"Give labels or targets, not both: pass the other empty.\", nameof(labels));");
+        NetworkEmitter.EmitTargetChecks(w, classifier, samples);
     }
 
     /// <summary>
@@ -145,9 +154,7 @@ internal static class TrainingModeEmitter
         w.Line($"if (barrier.Participants != parts) throw new {Names.Qualified.ArgumentException}($\"The barrier is for {{barrier.Participants}} threads, not the {{parts}} parts.\", nameof(barrier));");
         w.Line($"if (firstSample < 0 || firstSample > batch - count) throw new {Names.Qualified.ArgumentOutOfRangeException}(nameof(firstSample), firstSample, $\"The slice of {{count}} samples from firstSample must lie in the batch of {{batch}}.\");");
         w.Line($"if (shared.Length < (long)parts * SharedPerPart) throw new {Names.Qualified.ArgumentException}($\"shared needs {{(long)parts * SharedPerPart}} doubles ({{parts}} parts × SharedPerPart), but it has {{shared.Length}}.\", nameof(shared));");
-        if (classifier)
-            w.Line($"if (!labels.IsEmpty && !targets.IsEmpty) throw new {Names.Qualified.ArgumentException}(\"Give labels or targets, not both: pass the other empty.\", nameof(labels));");
-        NetworkEmitter.EmitTargetChecks(w, classifier, "count");
+        EmitSampleChecks(w, classifier, "count");
         w.Line($"if (!updatedState.IsEmpty) {Names.Qualified.Support}.CheckLength(updatedState.Length, StateCount, nameof(updatedState));");
         w.Line($"return {core}(inputs, count, targets, labels, gradients, step, firstSample, updatedState, batch, part, parts, shared, barrier);");
         w.Close();

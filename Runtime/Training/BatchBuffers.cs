@@ -61,6 +61,22 @@ internal sealed class BatchBuffers<TNet> where TNet : class, INetwork<TNet>
     }
 
     /// <summary>
+    /// Gathers the samples at <paramref name="indices"/> into the batch from sample <paramref name="offset"/> on, and
+    /// computes part <paramref name="part"/> of <paramref name="parts"/> of a step on a batch of <paramref name="batch"/>
+    /// samples with them (<see cref="ITrainingModeNetwork.ComputeGradientsPart"/>); returns the part's share of the loss.
+    /// </summary>
+    public float ComputeGradientsPart(ITrainingModeNetwork net, Dataset data, ReadOnlySpan<int> indices, int offset, Span<float> gradients,
+        TrainingStep step, int part, int parts, int batch, Span<float> updatedState, Span<double> shared, SpinBarrier barrier)
+    {
+        Gather(data, indices, offset);
+        int n = indices.Length;
+        ReadOnlySpan<float> inputs = Inputs(offset, n);
+        return LearnsFromLabels(data)
+            ? net.ComputeGradientsPart(part, parts, inputs, default, Labels.AsSpan(offset, n), gradients, step, offset, batch, updatedState, shared, barrier)
+            : net.ComputeGradientsPart(part, parts, inputs, Targets.AsSpan(offset * TNet.OutputSize, n * TNet.OutputSize), default, gradients, step, offset, batch, updatedState, shared, barrier);
+    }
+
+    /// <summary>
     /// Copies the samples at <paramref name="indices"/> into the batch from sample <paramref name="offset"/> on: the
     /// inputs, and the labels (<see cref="LearnsFromLabels"/>) or the targets (one-hot vectors built from labels when the
     /// network is not a classifier).

@@ -165,14 +165,9 @@ internal sealed class SlicedStep<TNet> : IStepStrategy, IThreadWork where TNet :
         SpinBarrier barrier = _barrier!;
         try
         {
-            Dataset data = _data!;
-            _batch.Gather(data, _slices.Indices.AsSpan(first, count), first);
-            ReadOnlySpan<float> inputs = _batch.Inputs(first, count);
-            Span<float> updated = t == 0 ? _state : default;
             int n = _slices.Start[_team.Count - 1] + _slices.Count[_team.Count - 1];   // the batch: every slice is non-empty
-            _sliceLosses[t] = _batch.LearnsFromLabels(data)
-                ? _synchronized!.ComputeGradientsPart(t, _team.Count, inputs, default, _batch.Labels.AsSpan(first, count), gradients, _step, first, n, updated, _shared, barrier)
-                : _synchronized!.ComputeGradientsPart(t, _team.Count, inputs, _batch.Targets.AsSpan(first * TNet.OutputSize, count * TNet.OutputSize), default, gradients, _step, first, n, updated, _shared, barrier);
+            _sliceLosses[t] = _batch.ComputeGradientsPart(_synchronized!, _data!, _slices.Indices.AsSpan(first, count), first, gradients,
+                _step, t, _team.Count, n, t == 0 ? _state : default, _shared, barrier);
             _sliceFinite[t] = SampleLoss.AllFinite(gradients);
         }
         catch (Exception) when (barrier.IsBroken)

@@ -340,7 +340,7 @@ internal static class DenseEmitter
         }
         else
         {
-            w.Line($"// Register tiles of samples × inputs, summed over the rows of W{(outputs > 128 ? " in passes of 128 rows" : "")}; the tiles' shapes are the runtime's rules for each path.");
+            w.Line("// Register tiles of samples × inputs, summed over the rows of W; the tiles' shapes are the runtime's rules for each path.");
             Isa.EmitBranches(w, isa => plan.Rows[isa].Vectors, vectors =>
                 w.Line(DenseBatchEmitter.Call("InputGradient", vectors.ToIsa(), layer, "ref w, ref x, ref dz, ref dzBelow, batch")));
         }
