@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using NetCompiler.Samples.LeNet5;
 using Xunit;
+using static NetCompiler.Tests.Infrastructure.NetworkChecks;
 
 namespace NetCompiler.Tests.Normalization;
 
@@ -15,11 +16,7 @@ namespace NetCompiler.Tests.Normalization;
 /// </summary>
 public class SynchronizedPartsTests
 {
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
+    private static float[] Random(int n, int seed) => RandomFloats(new Random(seed), n);
 
     private static ITrainingModeNetwork Create(string name) => name switch
     {

@@ -5,6 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using NetCompiler.Support;
 using Xunit;
+using static NetCompiler.Tests.Infrastructure.NetworkChecks;
 
 namespace NetCompiler.Tests.Runtime;
 
@@ -141,9 +142,6 @@ public class DenseKernelsTests
         _ => 1,
     };
 
-    private static float[] Random(Random random, int n, double scale = 1)
-        => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
-
     private static void Close(double expected, float actual, string what)
         => Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{what}: {actual}, expected {expected}");
 
@@ -156,10 +154,10 @@ public class DenseKernelsTests
         if (kernels is null) return;   // the machine does not run this path
         int n = layer.Inputs, m = layer.Outputs, b = m * n;
         var random = new Random(1);
-        float[] p = Random(random, b + m, 1 / Math.Sqrt(n));
+        float[] p = RandomFloats(random, b + m, -1 / Math.Sqrt(n), 1 / Math.Sqrt(n));
         foreach (int batch in Batches)
         {
-            float[] x = Random(random, batch * n);
+            float[] x = RandomFloats(random, batch * n);
             // The whole layer, then two ranges cut at a multiple of 8 (training by parts).
             int cut = m / 16 * 8;
             foreach (var (from, to) in new[] { (0, m), (0, cut), (cut, m) })
@@ -195,9 +193,9 @@ public class DenseKernelsTests
         foreach (int batch in Batches)
             foreach (bool accumulate in new[] { false, true })
             {
-                float[] x = Random(random, batch * n);
-                float[] dz = Random(random, batch * m);
-                float[] before = Random(random, gb + m);
+                float[] x = RandomFloats(random, batch * n);
+                float[] dz = RandomFloats(random, batch * m);
+                float[] before = RandomFloats(random, gb + m);
                 int cut = m / 32 * 16;
                 foreach (var (from, to) in new[] { (0, m), (0, cut), (cut, m) })
                 {
@@ -230,12 +228,12 @@ public class DenseKernelsTests
         if (kernels is null) return;
         int n = layer.Inputs, m = layer.Outputs;
         var random = new Random(3);
-        float[] w = Random(random, m * n, 1 / Math.Sqrt(m));
+        float[] w = RandomFloats(random, m * n, -1 / Math.Sqrt(m), 1 / Math.Sqrt(m));
         foreach (int batch in Batches)
         {
             // x is the layer below's output, so in f's range: through f itself.
-            float[] x = Random(random, batch * n, 3).Select(v => (float)F(layer.Below, v)).ToArray();
-            float[] dz = Random(random, batch * m);
+            float[] x = RandomFloats(random, batch * n, -3, 3).Select(v => (float)F(layer.Below, v)).ToArray();
+            float[] dz = RandomFloats(random, batch * m);
             float[] dzBelow = new float[batch * n];
             kernels.InputGradient(w, x, dz, dzBelow, batch);
             for (int s = 0; s < batch; s++)
